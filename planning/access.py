@@ -1,0 +1,122 @@
+"""Access: the travel-cost questions the rules ask, answered by the engine and cached.
+
+One :class:`Access` per region prepares a :class:`~planning.engine.TravelEngine` per
+travel mode on first use, snaps the region's villages once per mode, and memoises the
+nearest-facility answers by (mode, weight, facility set), so rules that ask the same
+question (R2's clinics, R3's primary-care facilities …) share one Dijkstra.
+
+Costs follow the engine's snapping convention: metres for ``weight="length"``, seconds
+for ``"time"`` (access legs at walking speed); ``numpy.inf`` means unreachable
+(off-network, or on a road island without the facility).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planning.engine import TravelEngine
+
+
+def _key(frame: gpd.GeoDataFrame) -> str:
+    """A content key for a set of points: their ids and coordinates."""
+    h = hashlib.sha1()
+    h.update("\x1f".join(frame["facility_id"].astype(str)).encode() if "facility_id" in frame
+             else str(len(frame)).encode())
+    h.update(np.ascontiguousarray(np.column_stack([frame.geometry.x, frame.geometry.y])).tobytes())
+    return h.hexdigest()
+
+
+class Access:
+    """Travel costs between a region's villages and sets of facilities.
+
+    Parameters
+    ----------
+    region : Region
+        Villages, facilities and road networks in the region's metric CRS.
+
+    Attributes
+    ----------
+    timings : dict of str to float
+        Seconds spent preparing each mode (``"network walk"`` …): loading the network
+        and building the engine.
+    """
+
+    def __init__(self, region):
+        self.region = region
+        self.timings: dict[str, float] = {}
+        self._engines: dict[str, TravelEngine] = {}
+        self._villages: dict[str, object] = {}
+        self._nearest: dict[tuple, pd.DataFrame] = {}
+
+    def engine(self, mode: str) -> TravelEngine:
+        """The prepared engine for ``mode`` (``"walk"``, ``"ebike"``, ``"drive"``)."""
+        if mode not in self._engines:
+            t0 = time.perf_counter()
+            self._engines[mode] = TravelEngine.from_network(self.region.network(mode))
+            self._villages[mode] = self._engines[mode].snap(self.region.villages.geometry)
+            self.timings[f"network {mode}"] = time.perf_counter() - t0
+        return self._engines[mode]
+
+    def snapped_villages(self, mode: str):
+        """The region's villages snapped to ``mode``'s network (engine ``Snapped``)."""
+        self.engine(mode)
+        return self._villages[mode]
+
+    def nearest(self, mode: str, facilities: gpd.GeoDataFrame, weight: str) -> pd.DataFrame:
+        """Per village, the cost to the nearest of ``facilities`` and its ``facility_id``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed like ``region.villages``: ``cost`` (metres or seconds, ``inf`` when
+            unreachable) and ``facility_id`` (None when unreachable).
+        """
+        key = (mode, weight, _key(facilities))
+        if key not in self._nearest:
+            villages = self.region.villages
+            out = pd.DataFrame({"cost": np.full(len(villages), np.inf),
+                                "facility_id": pd.Series([None] * len(villages), dtype=object).values},
+                               index=villages.index)
+            if len(facilities) and len(villages):
+                engine = self.engine(mode)
+                cost, idx = engine.nearest(self.snapped_villages(mode), facilities.geometry, weight)
+                ids = facilities["facility_id"].to_numpy(dtype=object)
+                out["cost"] = cost
+                out["facility_id"] = np.where(idx >= 0, ids[np.maximum(idx, 0)], None)
+            self._nearest[key] = out
+        return self._nearest[key]
+
+    def costs(self, mode: str, origins: gpd.GeoDataFrame, destinations: gpd.GeoDataFrame,
+              weight: str, cutoff: float = np.inf) -> np.ndarray:
+        """Dense cost matrix origins × destinations (for small destination sets).
+
+        Parameters
+        ----------
+        cutoff : float, optional
+            Costs above it come back as ``inf`` (metres or seconds); a finite cutoff
+            keeps the bounded searches small.
+
+        Returns
+        -------
+        numpy.ndarray of float64, shape (len(origins), len(destinations))
+        """
+        out = np.full((len(origins), len(destinations)), np.inf)
+        if len(origins) == 0 or len(destinations) == 0:
+            return out
+        m = self.engine(mode).catchment_matrix(destinations.geometry, origins.geometry,
+                                               cutoff, weight).tocoo()
+        out[m.col, m.row] = m.data
+        return out
+
+    def coverage_union(self, mode: str, facilities: gpd.GeoDataFrame, cutoff: float,
+                       weight: str, buffer_m: float):
+        """The union of the facilities' isochrones (display polygon, region CRS)."""
+        if len(facilities) == 0:
+            return None
+        return self.engine(mode).isochrone_union(facilities.geometry, cutoff, weight,
+                                                 buffer_m=buffer_m)

@@ -1,0 +1,195 @@
+"""The command line: ``python -m planning COMMAND``. A thin shell over the library.
+
+Commands
+--------
+summary      the loaded region: layer counts, population, network size per mode
+check        run the rules R1-R7, print a table, write gap layers and a summary JSON
+export       run the rules and export every layer to GPKG/GeoJSON/SHP/KML/XLSX
+bench        the travel-time engine against the osmnx/networkx way (JSON lines)
+fetch-roads  download an OSM road network for a boundary (needs internet)
+
+Bad input ends with a message naming the file and what to do, and exit code 2 — never
+a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from planning.errors import InputError
+
+EXIT_INPUT = 2
+
+
+def _load_region(args) -> object:
+    from planning import io
+
+    if getattr(args, "region", None):
+        return io.load_region(args.region, input_crs=args.input_crs)
+    return io.load_demo()
+
+
+def _progress(message: str) -> None:
+    print(f"  … {message}", file=sys.stderr, flush=True)
+
+
+def cmd_summary(args) -> int:
+    from planning.settings import MODES
+
+    region = _load_region(args)
+    for mode in MODES:
+        _progress(f"road network ({mode})")
+        region.network(mode)
+    s = region.summary()
+    if args.json:
+        print(json.dumps(s, ensure_ascii=False, indent=2, default=str))
+        return 0
+    print(f"Region: {s.get('name', region.name)}")
+    for key, value in s.items():
+        if key == "name":
+            continue
+        print(f"  {key}: {json.dumps(value, ensure_ascii=False, default=str)}")
+    return 0
+
+
+def _status_table(summary: dict, lang: str) -> str:
+    head = (("规则", "单元", "达标", "未达标", "需关注", "不适用", "缺口人口", "依据", "条款")
+            if lang == "zh" else
+            ("rule", "units", "pass", "fail", "warn", "n/a", "residents in gap", "basis", "clause"))
+    lines = ["  ".join(f"{h:>8}" for h in head)]
+    for r in summary["rules"]:
+        basis = {"requirement": "要求", "reference": "参考"}.get(r["basis"], r["basis"]) \
+            if lang == "zh" else r["basis"]
+        cells = (r["id"], r["units"], r["passed"], r["failed"], r["warned"], r["not_applicable"],
+                 f"{r['population_in_gap']:,}", basis, r["clause"])
+        lines.append("  ".join(f"{c!s:>8}" for c in cells))
+        lines.append(f"{'':>8}  {r['title'] if lang == 'zh' else r['title_en']}")
+    return "\n".join(lines)
+
+
+def cmd_check(args) -> int:
+    from planning.assess import assess
+    from planning.rulebook import load_rulebook
+
+    rulebook = load_rulebook(args.rulebook)
+    region = _load_region(args)
+    t0 = time.perf_counter()
+    result = assess(region, rulebook, progress=lambda r: _progress(f"rule {r}"))
+    summary = result.summary()
+    summary["seconds"] = round(time.perf_counter() - t0, 2)
+    summary["timings"] = {k: round(v, 3) for k, v in result.timings.items()}
+    print(_status_table(summary, args.lang))
+    if args.out:
+        from planning.export import export_layers
+
+        path = export_layers(result.layers(), Path(args.out), lang=args.lang)
+        print(f"gap layers -> {path}")
+    if args.summary:
+        _write_json(Path(args.summary), summary)
+        print(f"summary -> {args.summary}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from planning.assess import assess
+    from planning.export import export_layers
+    from planning.rulebook import load_rulebook
+
+    result = assess(_load_region(args), load_rulebook(args.rulebook),
+                    progress=lambda r: _progress(f"rule {r}"))
+    path = export_layers(result.layers(), Path(args.out), fmt=args.format, crs=args.crs,
+                         lang=args.lang)
+    print(f"exported -> {path}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from benchmarks import bench_engine
+
+    bench_engine.run(args.scale)
+    return 0
+
+
+def cmd_fetch_roads(args) -> int:
+    import geopandas as gpd
+    import shapely
+
+    from planning.network import fetch_osm
+
+    boundary = gpd.read_file(args.boundary).to_crs(4326)
+    fetch_osm(shapely.union_all(boundary.geometry.values), Path(args.out))
+    print(f"roads -> {args.out}")
+    return 0
+
+
+def _write_json(path: Path, data: dict) -> None:
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, indent=2, default=str)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m planning", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def region_args(p):
+        p.add_argument("--region", help="GeoPackage with the layers, or a folder with one file "
+                       "per layer plus roads.osm/.osm.pbf (default: the embedded Baodi demo)")
+        p.add_argument("--input-crs", default="wgs84", choices=["wgs84", "gcj02", "bd09", "cgcs2000"],
+                       help="coordinate system of the input files' lon/lat (default wgs84)")
+
+    p = sub.add_parser("summary", help="summarise the loaded region")
+    region_args(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("check", help="run the coverage rules R1-R7")
+    region_args(p)
+    p.add_argument("--rulebook", help="a TOML rulebook (default: Tianjin)")
+    p.add_argument("--out", help="write the gap layers to this file (.gpkg, .zip, .kml, .xlsx …)")
+    p.add_argument("--summary", help="write the summary JSON here")
+    p.add_argument("--lang", default="zh", choices=["zh", "en"])
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("export", help="export every rule layer")
+    region_args(p)
+    p.add_argument("--rulebook")
+    p.add_argument("--out", required=True)
+    p.add_argument("--format", help="gpkg, geojson, shp, kml or xlsx (default: from --out)")
+    p.add_argument("--crs", default="wgs84", choices=["wgs84", "gcj02", "cgcs2000"])
+    p.add_argument("--lang", default="zh", choices=["zh", "en"])
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("bench", help="benchmark the travel-time engine")
+    p.add_argument("--scale", default="demo", choices=["demo", "city"])
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("fetch-roads", help="download OSM roads for a boundary (internet)")
+    p.add_argument("--boundary", required=True, help="a polygon file (GeoPackage, GeoJSON, SHP)")
+    p.add_argument("--out", required=True, help="the .osm file to write")
+    p.set_defaults(func=cmd_fetch_roads)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT

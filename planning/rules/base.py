@@ -1,0 +1,190 @@
+"""The one result type every rule returns, and small helpers the rules share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planning.rulebook import Rulebook
+
+PASS, FAIL, WARN, NA = "pass", "fail", "warn", "not_applicable"
+STATUSES = (PASS, FAIL, WARN, NA)
+STATUS_ZH = {PASS: "达标", FAIL: "未达标", WARN: "需关注", NA: "不适用"}
+
+
+@dataclass
+class RuleResult:
+    """What a rule found.
+
+    Attributes
+    ----------
+    rule_id : str
+        ``"R1"`` … ``"R7"``.
+    title_zh, title_en, clause, basis : str
+        From the rulebook: the rule's title, the policy clause(s) it enforces (file and
+        section in ``policy/``) and whether it is a requirement or a reference standard.
+    units : geopandas.GeoDataFrame
+        One row per unit the rule judges (township, village committee, district …), in
+        the region's metric CRS, with at least ``unit_id``, ``name``, ``status`` (one of
+        :data:`STATUSES`), ``reason`` and ``population`` (residents concerned).
+    unit_kind : str
+        What a unit is (``"township"``, ``"village"``, ``"district"``, ``"committee"``,
+        ``"centre"``).
+    layers : dict of str to GeoDataFrame
+        Export layers by name (``"R2_villages"``, ``"R2_clinics"`` …), metric CRS.
+    notes : list of str
+        What the rule could not see or assumed (said in the summary and the report).
+    figures : dict
+        Rule-specific figures (shares, city-wide ratios …), JSON-serialisable.
+    """
+
+    rule_id: str
+    title_zh: str
+    title_en: str
+    clause: str
+    basis: str
+    units: gpd.GeoDataFrame
+    unit_kind: str
+    layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    def count(self, status: str) -> int:
+        return int((self.units["status"] == status).sum()) if len(self.units) else 0
+
+    def summary(self) -> dict:
+        """Counts and residents: the row of the summary JSON for this rule."""
+        pop = self.units["population"].fillna(0) if len(self.units) else pd.Series(dtype=float)
+        in_gap = self.units["status"] == FAIL if len(self.units) else pd.Series(dtype=bool)
+        return {
+            "id": self.rule_id,
+            "title": self.title_zh,
+            "title_en": self.title_en,
+            "clause": self.clause,
+            "basis": self.basis,
+            "unit_kind": self.unit_kind,
+            "units": int(len(self.units)),
+            "passed": self.count(PASS),
+            "failed": self.count(FAIL),
+            "warned": self.count(WARN),
+            "not_applicable": self.count(NA),
+            "population": int(pop.sum()),
+            "population_in_gap": int(pop[in_gap].sum()) if len(pop) else 0,
+            "figures": self.figures,
+            "notes": self.notes,
+        }
+
+
+def new_result(rule_id: str, rulebook: Rulebook, units: gpd.GeoDataFrame, unit_kind: str,
+               **kwargs: Any) -> RuleResult:
+    """A :class:`RuleResult` with the title, clause and basis from the rulebook."""
+    meta = rulebook.rule(rule_id)
+    return RuleResult(rule_id, meta["title_zh"], meta["title_en"], meta["clause"],
+                      meta["basis"], units, unit_kind, **kwargs)
+
+
+def units_frame(rows: list[dict], crs) -> gpd.GeoDataFrame:
+    """A units table from row dicts (with a ``geometry`` key); empty but well-formed when
+    there are no rows."""
+    if not rows:
+        return gpd.GeoDataFrame({c: [] for c in ("unit_id", "name", "population", "status",
+                                                 "reason", "action")},
+                                geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
+
+
+def level_rank(level: object) -> float:
+    """Rank a hospital level such as ``三级甲等``/``三甲``/``二甲``/``二级`` on one scale.
+
+    三 = 3, 二 = 2, 一 = 1; 甲 adds 0.2, 乙 0.1 (so 二甲 > 二乙 > 二级). Arabic digits and
+    English ("level 3", "tertiary", "secondary") are understood. Unknown -> 0.
+    """
+    if level is None or (isinstance(level, float) and np.isnan(level)):
+        return 0.0
+    text = str(level).strip().lower()
+    rank = 0.0
+    for token, value in (("三", 3), ("3", 3), ("tertiary", 3), ("二", 2), ("2", 2),
+                         ("secondary", 2), ("一", 1), ("1", 1), ("primary", 1)):
+        if token in text:
+            rank = float(value)
+            break
+    if rank and ("甲" in text or "grade a" in text or text.endswith("a")):
+        rank += 0.2
+    elif rank and ("乙" in text or "grade b" in text or text.endswith("b")):
+        rank += 0.1
+    return rank
+
+
+def facilities_of(region, kinds) -> gpd.GeoDataFrame:
+    """The region's facilities whose kind is in ``kinds`` (enum members or values)."""
+    values = {getattr(k, "value", k) for k in kinds}
+    fac = region.facilities
+    return fac[fac["kind"].isin(values)]
+
+
+def within_polygons(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame,
+                    poly_id: str) -> pd.Series:
+    """For each point, the ``poly_id`` of the polygon holding it (NaN when none).
+
+    Points on a shared border go to one of the polygons (the first found).
+    """
+    if len(points) == 0 or len(polygons) == 0:
+        return pd.Series(index=points.index, dtype=object)
+    joined = gpd.sjoin(points[["geometry"]], polygons[[poly_id, "geometry"]],
+                       how="left", predicate="intersects")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    return joined[poly_id].reindex(points.index)
+
+
+def township_population(region) -> pd.Series:
+    """Residents per township: the township's own figure, else the sum of its villages'."""
+    own = region.townships.set_index("township_id")["population"]
+    from_villages = region.villages.groupby("township_id")["population"].sum()
+    pop = own.where(own.notna() & (own > 0), from_villages.reindex(own.index))
+    return pop.fillna(0)
+
+
+def fmt_people(n: float) -> str:
+    return f"{int(round(n)):,}"
+
+
+def district_table(region) -> gpd.GeoDataFrame:
+    """The region's districts with ``district_id``, ``name``, ``agricultural``,
+    ``population`` and ``area_km2`` (metric CRS).
+
+    Without a districts layer, districts are the townships dissolved by their
+    ``district`` column; a district then counts as agricultural (有农业的区) when it has
+    at least one town (乡镇), and its population is the sum of its townships'.
+    """
+    towns = region.townships
+    pops = township_population(region)
+    if region.districts is not None and len(region.districts):
+        d = region.districts.copy()
+        if "agricultural" not in d or d["agricultural"].isna().any():
+            inferred = d.geometry.apply(
+                lambda g: bool((towns[towns.intersects(g.buffer(-1))]["kind"] == "township").any()))
+            d["agricultural"] = d.get("agricultural", inferred).fillna(inferred).astype(bool)
+        if "population" not in d or d["population"].isna().any():
+            inside = within_polygons(gpd.GeoDataFrame(geometry=towns.representative_point(),
+                                                      crs=towns.crs), d, "district_id")
+            by = pops.groupby(inside.values).sum()
+            d["population"] = d.get("population", pd.Series(index=d.index, dtype=float)) \
+                .fillna(d["district_id"].map(by))
+    else:
+        t = towns.assign(_pop=towns["township_id"].map(pops).values,
+                         _district=towns["district"].fillna("").astype(str)
+                         if "district" in towns else "")
+        d = t.dissolve(by="_district", aggfunc={"_pop": "sum"}).reset_index()
+        d["district_id"] = d["_district"]
+        d["name"] = d["_district"].replace("", "（未注明区）")
+        d["population"] = d["_pop"]
+        d["agricultural"] = [bool((t.loc[t["_district"] == k, "kind"] == "township").any())
+                             for k in d["_district"]]
+        d = d.drop(columns=["_district", "_pop"])
+    d["area_km2"] = d.geometry.area / 1e6
+    d["population"] = d["population"].fillna(0)
+    return d

@@ -1,0 +1,79 @@
+"""R1: one health centre in every township (乡镇卫生院) and street (社区卫生服务中心).
+
+Policy: 001 §二(一)1 — "有农业的区要在每个乡镇均设置1所乡镇卫生院，常住人口超过10万人的根据需要
+增设"; 004 §一(一)2 — "城乡每个街道（乡镇）均建有1所基层医疗卫生机构（城市社区卫生服务中心或农村
+乡镇卫生院）". A centre counts for a township when its point lies inside the township's
+polygon. A town whose only centre is a community health centre (or a street with only a
+township health centre) is covered, but flagged for attention.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+
+from planning.rulebook import Rulebook
+from planning.rules.base import (FAIL, NA, PASS, WARN, RuleResult, facilities_of, fmt_people,
+                                 new_result, township_population, within_polygons)
+from planning.schema import FacilityKind, TownshipKind
+
+_EXPECTED = {
+    TownshipKind.TOWNSHIP.value: FacilityKind.TOWNSHIP_HEALTH_CENTRE,
+    TownshipKind.STREET.value: FacilityKind.COMMUNITY_HEALTH_CENTRE,
+}
+_CENTRES = (FacilityKind.TOWNSHIP_HEALTH_CENTRE, FacilityKind.COMMUNITY_HEALTH_CENTRE)
+
+
+def check(region, rulebook: Rulebook, access=None) -> RuleResult:
+    """Judge every township-level unit: is there a health centre inside it?
+
+    Parameters
+    ----------
+    region : Region
+        Townships (polygons) and facilities (points), metric CRS.
+    rulebook : Rulebook
+        ``R1.population_threshold`` (residents), ``R1.include_special_units``.
+    access : unused
+        R1 is a point-in-polygon rule; the argument keeps every rule's signature alike.
+
+    Returns
+    -------
+    RuleResult
+        One unit per township with ``centres`` (names), ``n_centres``, ``status``,
+        ``reason`` and ``action``; layer ``R1_townships``.
+    """
+    params = rulebook["R1"]
+    threshold = params["population_threshold"]
+    towns = region.townships.copy()
+    centres = facilities_of(region, _CENTRES).copy()
+    centres["township_id_in"] = within_polygons(centres, towns, "township_id")
+    pops = township_population(region)
+
+    rows = []
+    for t in towns.itertuples():
+        inside = centres[centres["township_id_in"] == t.township_id]
+        pop = float(pops.get(t.township_id, 0))
+        expected = _EXPECTED.get(t.kind)
+        n = len(inside)
+        names = "、".join(inside["name"].astype(str))
+        if expected is None and not params["include_special_units"]:
+            status, reason, action = NA, "开发区等特殊单元，不要求单设中心", ""
+        elif n == 0:
+            want = (expected or FacilityKind.TOWNSHIP_HEALTH_CENTRE).zh
+            status, reason, action = FAIL, f"辖区内没有{want}", f"设置1所{want}"
+        elif expected is not None and not (inside["kind"] == expected.value).any():
+            status = WARN
+            reason = f"辖区内有{names}，但没有{expected.zh}"
+            action = f"核实机构类型，或设置{expected.zh}"
+        elif pop > threshold and n < 2:
+            status = WARN
+            reason = f"常住人口{fmt_people(pop)}人，超过{fmt_people(threshold)}人，仅有1所中心"
+            action = "根据需要增设1所中心（001 §二(一)1）"
+        else:
+            status, reason, action = PASS, f"有{names}", ""
+        rows.append({"unit_id": t.township_id, "name": t.name, "kind": t.kind,
+                     "district": getattr(t, "district", None), "population": pop,
+                     "n_centres": n, "centres": names, "status": status, "reason": reason,
+                     "action": action, "geometry": t.geometry})
+    units = gpd.GeoDataFrame(rows, geometry="geometry", crs=towns.crs)
+    layer = units.rename(columns={"unit_id": "township_id"})
+    return new_result("R1", rulebook, units, "township", layers={"R1_townships": layer})

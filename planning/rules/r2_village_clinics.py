@@ -1,0 +1,207 @@
+"""R2: a standardized village clinic (村卫生室) within 1.5 km of every village committee.
+
+Policy: 001 §二(一)3 — one standardized clinic per administrative village in principle;
+adjacent villages with small service radius and good transport may share one; villages
+unsuited to their own clinic are served by touring (巡诊), dispatched staff (派驻) or
+neighbour extension (邻村延伸); 000 §二(四) — small villages by touring etc.;
+004 §一(一)2 — "农村1.5公里范围内有1所标准化村卫生室" (the 1.5 km reference standard).
+
+Units are village committees (村委会, by code: suffix 200-399), in towns and streets alike.
+Distances: road metres along the walking network (the engine's snapping convention) and
+straight metres, both reported; ``R2.measure`` says which one decides.
+
+Per village the coverage is one of:
+``own`` (a clinic of this village within the limit), ``shared`` (the nearest clinic
+within the limit belongs to another village — named; warned when that village is not
+adjacent or lies in another township, since clinics are managed by township),
+``served`` (no clinic within the limit but the village has a ``service_mode``: touring,
+dispatched staff, neighbour extension) or ``gap``.
+
+A clinic's own village is its ``village_id`` when the data say so, else the village
+whose seat is nearest (straight) when within ``R2.own_clinic_max_m``. Villages are
+adjacent when their Voronoi cells touch (Delaunay neighbours of the village seats).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from planning.rulebook import Rulebook
+from planning.rules.base import FAIL, PASS, WARN, RuleResult, facilities_of, new_result, units_frame
+from planning.schema import CLINIC_KINDS, SERVICE_MODE_ZH, ServiceMode, VillageKind
+
+WALK = "walk"
+
+
+def _adjacency(points: gpd.GeoSeries) -> set[tuple[int, int]]:
+    """Pairs of positions (i, j), i < j, whose Voronoi cells touch (natural neighbours)."""
+    pts = shapely.points(np.column_stack([points.x, points.y]))
+    if len(pts) < 2:
+        return set()
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts), ordered=True))
+    tree = shapely.STRtree(cells)
+    a, b = tree.query(cells, predicate="intersects")
+    return {(int(i), int(j)) for i, j in zip(a, b) if i < j}
+
+
+def clinics_home_village(clinics: gpd.GeoDataFrame, villages: gpd.GeoDataFrame,
+                         own_max_m: float) -> pd.Series:
+    """Each clinic's own village id: from its ``village_id`` column, else the nearest
+    village seat within ``own_max_m`` metres (straight), else None."""
+    home = pd.Series([None] * len(clinics), index=clinics.index, dtype=object)
+    if "village_id" in clinics:
+        given = clinics["village_id"].where(clinics["village_id"].isin(villages["village_id"]))
+        home = given.astype(object).where(given.notna(), None)
+    missing = home.isna()
+    if missing.any() and len(villages):
+        near = gpd.sjoin_nearest(clinics.loc[missing, ["geometry"]], villages[["village_id", "geometry"]],
+                                 max_distance=own_max_m, how="left")
+        near = near[~near.index.duplicated()]
+        home.loc[missing] = near["village_id"].where(near["village_id"].notna(), None)
+    return home
+
+
+def check(region, rulebook: Rulebook, access) -> RuleResult:
+    """Judge every village committee's access to a standardized village clinic.
+
+    Parameters
+    ----------
+    region : Region
+    rulebook : Rulebook
+        ``R2.max_distance_m`` (metres), ``R2.measure``, ``R2.inclusive``,
+        ``R2.require_standardized``, ``R2.touring_population_threshold`` (residents),
+        ``R2.own_clinic_max_m`` (metres).
+    access : planning.access.Access
+        Road distances on the walking network.
+
+    Returns
+    -------
+    RuleResult
+        Units: village committees with ``nearest_clinic_id``, ``nearest_clinic``,
+        ``clinic_distance_m`` (the distance the rule used), ``clinic_road_m``,
+        ``clinic_straight_m``, ``coverage``, ``status``, ``reason``, ``action``.
+        Layers ``R2_villages`` and ``R2_clinics`` (villages and residents each clinic
+        serves as their nearest).
+    """
+    p = rulebook["R2"]
+    limit = p["max_distance_m"]
+    within = (lambda d: d <= limit) if p["inclusive"] else (lambda d: d < limit)
+    villages = region.villages
+    committees = villages[villages["kind"] == VillageKind.VILLAGE_COMMITTEE.value]
+    clinics_all = facilities_of(region, CLINIC_KINDS)
+    standard = clinics_all
+    if p["require_standardized"] and "standardized" in clinics_all:
+        standard = clinics_all[clinics_all["standardized"].fillna(True).astype(bool)]
+    substandard = clinics_all.drop(standard.index)
+
+    home = clinics_home_village(clinics_all, villages, p["own_clinic_max_m"])
+    town_of = villages.set_index("village_id")["township_id"]
+    name_of = villages.set_index("village_id")["name"]
+    road = access.nearest(WALK, standard, "length").loc[committees.index]
+    straight = _nearest_straight(committees, standard)
+    sub_road = access.nearest(WALK, substandard, "length").loc[committees.index]
+
+    # adjacency between all villages (committees share with any neighbour)
+    pos = {vid: i for i, vid in enumerate(villages["village_id"])}
+    adjacent = _adjacency(villages.geometry)
+
+    use_road = p["measure"] == "road"
+    rows = []
+    for idx, v in committees.iterrows():
+        r_cost, r_fac = road.at[idx, "cost"], road.at[idx, "facility_id"]
+        s_cost, s_fac = straight.at[idx, "cost"], straight.at[idx, "facility_id"]
+        dist, fac = (r_cost, r_fac) if use_road else (s_cost, s_fac)
+        fac_row = standard[standard["facility_id"] == fac].iloc[0] if isinstance(fac, str) else None
+        fac_home = home.get(fac_row.name) if fac_row is not None else None
+        fac_home = None if pd.isna(fac_home) else fac_home
+        mode = v.get("service_mode")
+        mode = mode if isinstance(mode, str) and mode else None
+        pop = float(v["population"]) if pd.notna(v["population"]) else 0.0
+        action = ""
+        if np.isfinite(dist) and within(dist):
+            if fac_home == v["village_id"]:
+                coverage, status, reason = "own", PASS, f"本村卫生室（{fac_row['name']}）{dist:,.0f}米"
+            else:
+                other = name_of.get(fac_home, "未知村") if fac_home else "未注明归属的卫生室"
+                coverage, status = "shared", PASS
+                reason = f"与{other}共用{fac_row['name']}，{dist:,.0f}米"
+                notes = []
+                if fac_home is not None:
+                    i, j = pos[v["village_id"]], pos[fac_home]
+                    if (min(i, j), max(i, j)) not in adjacent:
+                        notes.append("所属村与本村不相邻")
+                    if town_of.get(fac_home) != v["township_id"]:
+                        notes.append("卫生室属于其他乡镇（村卫生室按乡镇管理）")
+                if notes:
+                    status = WARN
+                    reason += "；" + "，".join(notes)
+                    action = "核实共建共用安排"
+        elif mode is not None:
+            label = SERVICE_MODE_ZH.get(ServiceMode(mode), mode) if mode in ServiceMode._value2member_map_ else mode
+            coverage, status = "served", WARN
+            reason = f"{limit:,.0f}米内无标准化村卫生室，由{label}服务"
+            action = f"保持{label}并核实服务频次"
+        else:
+            coverage, status = "gap", FAIL
+            reason = (f"{limit:,.0f}米内无标准化村卫生室（最近{dist:,.0f}米）" if np.isfinite(dist)
+                      else "道路网上无法到达任何标准化村卫生室")
+            sub_d = sub_road.at[idx, "cost"]
+            if np.isfinite(sub_d) and within(sub_d):
+                sub = substandard[substandard["facility_id"] == sub_road.at[idx, "facility_id"]].iloc[0]
+                action = f"将{sub['name']}提升为标准化村卫生室"
+            elif pop < p["touring_population_threshold"]:
+                action = "人口较少：安排乡镇卫生院巡诊、派驻或邻村延伸服务（001 §二(一)3）"
+            else:
+                action = "新建标准化村卫生室，或与相邻村共建（001 §二(一)3）"
+        rows.append({"unit_id": v["village_id"], "name": v["name"], "township_id": v["township_id"],
+                     "population": pop, "service_mode": mode,
+                     "nearest_clinic_id": fac if isinstance(fac, str) else None,
+                     "nearest_clinic": fac_row["name"] if fac_row is not None else None,
+                     "clinic_distance_m": float(dist) if np.isfinite(dist) else np.nan,
+                     "clinic_road_m": float(r_cost) if np.isfinite(r_cost) else np.nan,
+                     "clinic_straight_m": float(s_cost) if np.isfinite(s_cost) else np.nan,
+                     "reachable": bool(np.isfinite(r_cost)),
+                     "coverage": coverage, "status": status, "reason": reason, "action": action,
+                     "geometry": v.geometry})
+    units = units_frame(rows, villages.crs)
+    clinics = _clinic_table(clinics_all, standard, home, units, name_of, limit, within)
+    figures = {"coverage": units["coverage"].value_counts().to_dict() if len(units) else {},
+               "max_distance_m": limit, "measure": p["measure"]}
+    return new_result("R2", rulebook, units, "village",
+                      layers={"R2_villages": units.rename(columns={"unit_id": "village_id"}),
+                              "R2_clinics": clinics}, figures=figures)
+
+
+def _nearest_straight(villages: gpd.GeoDataFrame, clinics: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Straight-line metres from each village to its nearest clinic (metric CRS)."""
+    out = pd.DataFrame({"cost": np.inf, "facility_id": None}, index=villages.index)
+    if len(clinics) == 0 or len(villages) == 0:
+        return out
+    j = gpd.sjoin_nearest(villages[["geometry"]], clinics[["facility_id", "geometry"]],
+                          distance_col="_d")
+    j = j[~j.index.duplicated()]
+    out["cost"] = j["_d"].astype(float)
+    out["facility_id"] = j["facility_id"].astype(object)
+    return out
+
+
+def _clinic_table(clinics_all, standard, home, units, name_of, limit, within) -> gpd.GeoDataFrame:
+    served = units[units["nearest_clinic_id"].notna()]
+    if len(served):
+        served = served[[within(d) for d in served["clinic_distance_m"].fillna(np.inf)]]
+    per = served.groupby("nearest_clinic_id").agg(villages_served=("unit_id", "size"),
+                                                  residents_served=("population", "sum"))
+    t = clinics_all[["facility_id", "name", "kind", "geometry"]].copy()
+    t["standardized"] = t.index.isin(standard.index)
+    t["home_village_id"] = home.reindex(t.index).values
+    t["home_village"] = t["home_village_id"].map(name_of)
+    t["villages_served"] = t["facility_id"].map(per["villages_served"]).fillna(0).astype(int)
+    t["residents_served"] = t["facility_id"].map(per["residents_served"]).fillna(0)
+    t["status"] = np.where(~t["standardized"], WARN, np.where(t["villages_served"] > 0, PASS, WARN))
+    t["reason"] = np.where(~t["standardized"], "未达标村卫生室，不计入覆盖",
+                           np.where(t["villages_served"] > 0, "服务行政村",
+                                    f"不是任何行政村{limit:,.0f}米内最近的卫生室"))
+    return t

@@ -1,0 +1,154 @@
+"""R5: district hospitals and staffing.
+
+Policy: 001 §二(二)4 — every agricultural district (有农业的区) has at least one district
+hospital with tertiary (三级) capability and one district TCM hospital at 二甲 level;
+001 §二(二)7 — every township health centre has at least one public-health physician,
+and public-health staff are at least 30 % of professional staff; 000 §三(十五) and
+004 §三(二) — nurses 4.3 per 1,000 residents by 2025 (5 by 2027) and 4 general
+practitioners per 10,000 residents are CITY-WIDE targets: reported as references with
+what was counted, never as a district's failure.
+
+The public-health physician check counts the ``public_health_staff`` column (the data
+model has no separate physician column); say so when reporting.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planning.rulebook import Rulebook
+from planning.rules.base import (FAIL, NA, PASS, WARN, RuleResult, district_table, facilities_of,
+                                 level_rank, new_result, within_polygons)
+from planning.schema import FacilityKind
+
+
+def _sum(frame: pd.DataFrame, column: str) -> float | None:
+    if column not in frame or frame[column].notna().sum() == 0:
+        return None
+    return float(frame[column].fillna(0).sum())
+
+
+def _staffing(centres: gpd.GeoDataFrame, params: dict) -> gpd.GeoDataFrame:
+    """Per township health centre: public-health staff present and their share."""
+    out = centres[["facility_id", "name", "geometry"]].copy()
+    ph = centres["public_health_staff"] if "public_health_staff" in centres else None
+    prof = centres["professional_staff"] if "professional_staff" in centres else None
+    status, reason = [], []
+    for i in range(len(centres)):
+        problems = []
+        known = False
+        if ph is not None and pd.notna(ph.iloc[i]):
+            known = True
+            if ph.iloc[i] < params["min_public_health_physicians"]:
+                problems.append(f"公共卫生人员{int(ph.iloc[i])}名，少于"
+                                f"{params['min_public_health_physicians']}名")
+            if prof is not None and pd.notna(prof.iloc[i]) and prof.iloc[i] > 0:
+                share = ph.iloc[i] / prof.iloc[i]
+                if share < params["min_public_health_share"]:
+                    problems.append(f"公共卫生人员占专业技术人员{share:.0%}，低于"
+                                    f"{params['min_public_health_share']:.0%}")
+        status.append(WARN if problems else (PASS if known else NA))
+        reason.append("；".join(problems) if problems else ("人员配置达标" if known else "无人员数据"))
+    out["status"] = status
+    out["reason"] = reason
+    if ph is not None:
+        out["public_health_staff"] = ph.values
+    if prof is not None:
+        out["professional_staff"] = prof.values
+    return out
+
+
+def check(region, rulebook: Rulebook, access=None) -> RuleResult:
+    """Judge each district's hospitals and its township health centres' staffing.
+
+    Returns
+    -------
+    RuleResult
+        One unit per district (``status`` fail when an agricultural district lacks a
+        tertiary district hospital or a 二甲 TCM hospital; warn when a centre falls short
+        on staffing); layers ``R5_districts`` and ``R5_centres``; ``figures`` holds the
+        city-wide ratios with the counts behind them.
+    """
+    params = rulebook["R5"]
+    districts = district_table(region)
+    hospitals = facilities_of(region, (FacilityKind.DISTRICT_HOSPITAL, FacilityKind.TCM_HOSPITAL)).copy()
+    hospitals["district_in"] = within_polygons(hospitals, districts, "district_id")
+    centres = facilities_of(region, (FacilityKind.TOWNSHIP_HEALTH_CENTRE,)).copy()
+    centres["district_in"] = within_polygons(centres, districts, "district_id")
+    staffing = _staffing(centres, params)
+    staffing["district_id"] = centres["district_in"].values
+    tcm_min = level_rank(params["require_tcm_level"])
+
+    rows = []
+    for d in districts.itertuples():
+        own = hospitals[hospitals["district_in"] == d.district_id]
+        dh = own[own["kind"] == FacilityKind.DISTRICT_HOSPITAL.value]
+        tcm = own[own["kind"] == FacilityKind.TCM_HOSPITAL.value]
+        tertiary = dh[dh["level"].map(level_rank) >= 3] if "level" in dh else dh.iloc[0:0]
+        tcm_ok = tcm[tcm["level"].map(level_rank) >= tcm_min] if "level" in tcm else tcm.iloc[0:0]
+        short = staffing[(staffing["district_id"] == d.district_id) & (staffing["status"] == WARN)]
+        problems, actions = [], []
+        if d.agricultural:
+            if params["require_tertiary_district_hospital"] and tertiary.empty:
+                problems.append("没有具备三级医院服务能力的区级医院" if not dh.empty else "没有区级医院")
+                actions.append("提升区级医院至三级医院服务能力（001 §二(二)4）")
+            if tcm_ok.empty:
+                problems.append(f"没有达到{params['require_tcm_level']}的区级中医医院")
+                actions.append(f"建设{params['require_tcm_level']}区级中医医院（001 §二(二)4）")
+        if problems:
+            status = FAIL
+        elif len(short):
+            status = WARN
+            problems.append(f"{len(short)}所乡镇卫生院公共卫生人员配置不足")
+            actions.append("配齐公共卫生医师，公共卫生人员不低于专业技术人员30%（001 §二(二)7）")
+        elif not d.agricultural:
+            status = NA
+            problems.append("非涉农区，001 §二(二)4 不适用")
+        else:
+            status = PASS
+        rows.append({"unit_id": d.district_id, "name": d.name, "agricultural": bool(d.agricultural),
+                     "population": float(d.population),
+                     "district_hospitals": "、".join(dh["name"].astype(str)),
+                     "tertiary_hospitals": "、".join(tertiary["name"].astype(str)),
+                     "tcm_hospitals": "、".join(tcm["name"].astype(str)),
+                     "centres_short_staffed": len(short), "status": status,
+                     "reason": "；".join(problems) if problems else "区级医院和中医医院达标",
+                     "action": "；".join(actions), "geometry": d.geometry})
+    units = gpd.GeoDataFrame(rows, geometry="geometry", crs=districts.crs)
+    figures = city_ratios(region, params)
+    notes = ["护士、全科医生配置目标为全市口径，仅作参考，不判定单个区未达标（000 §三(十五)，004 §三(二)）",
+             "公共卫生医师按 public_health_staff（公共卫生人员）列计数"]
+    return new_result("R5", rulebook, units, "district",
+                      layers={"R5_districts": units.rename(columns={"unit_id": "district_id"}),
+                              "R5_centres": staffing},
+                      notes=notes, figures=figures)
+
+
+def city_ratios(region, params: dict) -> dict:
+    """City-wide staffing references: GPs per 10,000 and nurses per 1,000 residents.
+
+    Counts come from every facility in the region with the column filled; residents are
+    the villages' total. A figure is None when no facility carries the column.
+    """
+    fac = region.facilities
+    residents = float(region.villages["population"].fillna(0).sum())
+    gps, nurses = _sum(fac, "gps"), _sum(fac, "nurses")
+    vdocs, qualified = _sum(fac, "village_doctors"), _sum(fac, "qualified_village_doctors")
+
+    def ratio(count, per):
+        return None if count is None or residents <= 0 else round(count / residents * per, 3)
+
+    return {
+        "residents": int(residents),
+        "gps_counted": gps, "gps_per_10000": ratio(gps, 1e4),
+        "gps_target_per_10000": params["gps_per_10000"],
+        "nurses_counted": nurses, "nurses_per_1000": ratio(nurses, 1e3),
+        "nurses_target_per_1000_2025": params["nurses_per_1000_2025"],
+        "nurses_target_per_1000_2027": params["nurses_per_1000_2027"],
+        "village_doctors_counted": vdocs,
+        "qualified_village_doctor_share": (None if not vdocs else round(qualified / vdocs, 3)
+                                           if qualified is not None else None),
+        "qualified_village_doctor_share_target": params["qualified_village_doctor_share"],
+    }

@@ -1,0 +1,142 @@
+"""R7: medical communities (区域医共体) and urban medical groups (城市医疗集团).
+
+Policy: 002 §二(一) — every township health centre and community health centre joins a
+medical community; 002 §三(一)2 — communities are led by a district-level hospital (a
+level-2+ general or TCM hospital) and organised by location and population; 000 §二(二),
+§二(三) — urban medical groups and medical communities.
+
+Membership comes from the facilities' ``group_id``. Without any group data the rule is
+``not_applicable``. Per centre: fail without a group or in a group without a valid lead;
+warn when its drive time to the lead exceeds ``R7.max_drive_minutes_to_lead``. Per group
+(layer ``R7_groups``): its lead, members, the union of the member townships and whether
+that area is contiguous (townships touching).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+
+from planning.rulebook import Rulebook
+from planning.rules.base import (FAIL, NA, PASS, WARN, RuleResult, facilities_of, level_rank,
+                                 new_result, township_population, within_polygons)
+from planning.schema import FacilityKind
+
+DRIVE = "drive"
+_MEMBERS = (FacilityKind.TOWNSHIP_HEALTH_CENTRE, FacilityKind.COMMUNITY_HEALTH_CENTRE)
+
+
+def _has_group(frame: pd.DataFrame) -> pd.Series:
+    if "group_id" not in frame:
+        return pd.Series(False, index=frame.index)
+    g = frame["group_id"]
+    return g.notna() & (g.astype(str).str.strip() != "")
+
+
+def check(region, rulebook: Rulebook, access) -> RuleResult:
+    """Judge each health centre's membership and each group's lead and contiguity.
+
+    Returns
+    -------
+    RuleResult
+        Units: township and community health centres (``population`` = residents of
+        the township holding the centre); layers ``R7_centres`` and ``R7_groups``.
+    """
+    p = rulebook["R7"]
+    fac = region.facilities
+    members = facilities_of(region, _MEMBERS).copy()
+    members["township_in"] = within_polygons(members, region.townships, "township_id")
+    pops = township_population(region)
+    members["population"] = members["township_in"].map(pops).fillna(0).astype(float)
+    crs = fac.crs
+    if not _has_group(fac).any():
+        units = gpd.GeoDataFrame({"unit_id": members["facility_id"], "name": members["name"],
+                                  "population": members["population"], "status": NA,
+                                  "reason": "数据中没有医共体/医疗集团（group_id）信息"},
+                                 geometry=members.geometry.values, crs=crs)
+        return new_result("R7", rulebook, units, "centre",
+                          layers={"R7_centres": units.rename(columns={"unit_id": "facility_id"})},
+                          notes=["没有 group_id 数据，无法检查医共体覆盖"])
+
+    leads_all = facilities_of(region, p["lead_kinds"])
+    leads_all = leads_all[_has_group(leads_all)]
+    valid_lead = leads_all[leads_all["level"].map(level_rank) >= 2] if "level" in leads_all \
+        else leads_all.iloc[0:0]
+    lead_of = valid_lead.drop_duplicates("group_id").set_index("group_id")
+
+    in_group = _has_group(members)
+    drive_min = np.full(len(members), np.nan)
+    grouped = members[in_group & members["group_id"].isin(lead_of.index)]
+    if len(grouped):
+        leads = lead_of.loc[grouped["group_id"]]
+        cost = access.costs(DRIVE, grouped, gpd.GeoDataFrame(leads, geometry="geometry", crs=crs),
+                            "time")
+        pos = members.index.get_indexer(grouped.index)
+        drive_min[pos] = np.diag(cost) / 60.0  # each member to its own group's lead
+
+    status, reason = [], []
+    for i, (_, m) in enumerate(members.iterrows()):
+        if not in_group.iloc[i]:
+            status.append(FAIL)
+            reason.append("未加入任何医共体/医疗集团")
+        elif m["group_id"] not in lead_of.index:
+            status.append(FAIL)
+            reason.append(f"所在医共体{m['group_id']}没有二级以上牵头医院")
+        elif not np.isfinite(drive_min[i]):
+            status.append(WARN)
+            reason.append(f"驾车无法到达牵头医院{lead_of.at[m['group_id'], 'name']}")
+        elif drive_min[i] > p["max_drive_minutes_to_lead"]:
+            status.append(WARN)
+            reason.append(f"到牵头医院{lead_of.at[m['group_id'], 'name']}驾车{drive_min[i]:.0f}分钟，"
+                          f"超过{p['max_drive_minutes_to_lead']:.0f}分钟")
+        else:
+            status.append(PASS)
+            reason.append(f"属于{m['group_id']}，到牵头医院驾车{drive_min[i]:.0f}分钟")
+    units = gpd.GeoDataFrame({
+        "unit_id": members["facility_id"].values, "name": members["name"].values,
+        "kind": members["kind"].values, "group_id": members["group_id"].values if "group_id" in members else None,
+        "township_id": members["township_in"].values, "population": members["population"].values,
+        "drive_minutes_to_lead": np.round(drive_min, 1), "status": status, "reason": reason,
+        "action": [("加入区域医共体（002 §二(一)）" if s == FAIL and "未加入" in r else
+                    "明确二级以上牵头医院" if s == FAIL else "") for s, r in zip(status, reason)],
+    }, geometry=members.geometry.values, crs=crs)
+    groups = _groups(region, units, leads_all, lead_of)
+    return new_result("R7", rulebook, units, "centre",
+                      layers={"R7_centres": units.rename(columns={"unit_id": "facility_id"}),
+                              "R7_groups": groups})
+
+
+def _groups(region, units, leads_all, lead_of) -> gpd.GeoDataFrame:
+    towns = region.townships.set_index("township_id")
+    rows = []
+    ids = sorted(set(units["group_id"].dropna().astype(str)) | set(leads_all["group_id"].astype(str)))
+    for gid in ids:
+        mem = units[units["group_id"] == gid]
+        tids = [t for t in mem["township_id"].dropna().unique() if t in towns.index]
+        polys = towns.loc[tids, "geometry"] if tids else gpd.GeoSeries([], crs=units.crs)
+        graph = nx.Graph()
+        graph.add_nodes_from(tids)
+        if len(tids) > 1:
+            tree = shapely.STRtree(polys.values)
+            for a, b in zip(*tree.query(polys.values, predicate="intersects")):
+                if a < b:
+                    graph.add_edge(tids[a], tids[b])
+        parts = nx.number_connected_components(graph) if tids else 0
+        problems = []
+        if gid not in lead_of.index:
+            problems.append("没有二级以上牵头医院")
+        if parts > 1:
+            problems.append(f"成员所在乡镇不连片（{parts}块）")
+        if (mem["status"] == WARN).any():
+            problems.append(f"{int((mem['status'] == WARN).sum())}个成员到牵头医院车程过长")
+        rows.append({"group_id": gid,
+                     "lead": lead_of.at[gid, "name"] if gid in lead_of.index else None,
+                     "members": len(mem), "member_names": "、".join(mem["name"].astype(str)),
+                     "townships": len(tids), "contiguous": parts <= 1,
+                     "status": FAIL if gid not in lead_of.index else (WARN if problems else PASS),
+                     "reason": "；".join(problems) if problems else "牵头医院明确，成员连片",
+                     "geometry": shapely.union_all(polys.values) if tids else shapely.Polygon()})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=units.crs)
