@@ -1,0 +1,974 @@
+"""Read planners' files into validated layers and a :class:`~planning.region.Region`.
+
+Formats: GeoPackage (a layer by name), Shapefile (also zipped; a ``.cpg`` is honoured,
+and without one UTF-8 then GBK is tried), GeoJSON, CSV (UTF-8, UTF-8 with BOM or
+GBK/GB18030) and Excel ``.xlsx`` (first sheet, or a named one). Tables give points from
+longitude/latitude columns (``经度``/``纬度``) or any geometry from a WKT column.
+
+Headers may be Chinese or English: they are matched, after :func:`planning.schema.normalize_text`,
+against each column's name and aliases in :data:`planning.schema.LAYERS`; a caller may
+also pass ``column_map={"their header": "canonical name"}``. Identifiers are always text:
+spreadsheet numbers become ``"120115101201"``, never ``1.20115E+11`` or ``"...0.0"``.
+
+Coordinates: the user declares the system of longitude/latitude inputs (``wgs84``,
+``gcj02``, ``bd09`` or ``cgcs2000``); files with a projected CRS are reprojected from
+it; a vector file without CRS is taken as longitude/latitude in the declared system,
+with a warning. Layers are validated in WGS84 and the region is then projected to its
+metric CRS (:func:`planning.crs.metric_crs` of the townships' centroid).
+
+Nothing is silently dropped. A row that cannot be used at all is set aside with an
+``error`` :class:`~planning.errors.Problem`; anything kept but doubtful is a
+``warning``; changes made for the user are ``info``. Decisions worth knowing:
+
+- missing village population: kept as 0 with a warning (rules need a number);
+  negative population: row set aside;
+- longitude/latitude obviously swapped (latitude > 60 and longitude < 60, and the
+  swapped pair lies in China): swapped back, with a warning per row;
+- ``0, 0`` coordinates are treated as missing (a common placeholder): row set aside;
+- a duplicate id: the later rows are set aside, each naming the first row;
+- an invalid polygon is repaired with :func:`shapely.make_valid` (info);
+- village or facility polygons are replaced by a representative point (info);
+- villages outside every township and facilities outside the region are kept (warning).
+
+Every row gets ``origin`` = ``"<file>:<row>"`` (``"<file>#<layer>:<row>"`` inside a
+GeoPackage), rows numbered from 1 after the header, and ``source`` (default ``"input"``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import math
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from io import StringIO
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from planning import settings
+from planning.crs import (WGS84, check_input_crs, geometry_to_wgs84, lonlat_to_wgs84, metric_crs,
+                          out_of_china)
+from planning.errors import InputError, Problem
+from planning.region import Region
+from planning.schema import (GEOMETRY_TYPES, ID_COLUMN, LAYERS, POPULATION_TYPE_ALIASES,
+                             REQUIRED_LAYERS, SERVICE_MODE_ALIASES, TOWNSHIP_KIND_ALIASES,
+                             VILLAGE_KIND_ALIASES, Column, VillageKind, accepted_facility_kinds,
+                             facility_kind_from_name, normalize_text, parse_facility_kind,
+                             township_kind_from_name, village_kind_from_code)
+
+__all__ = ["read_layer", "load_region", "region_from_layers", "load_demo", "ROAD_FILES",
+           "LAYER_FILE_NAMES"]
+
+#: a table's geometry as well-known text (polygons from CSV/Excel, or points)
+_WKT = Column("wkt", "text", aliases=("geometry", "geom", "几何", "边界", "范围", "shape", "polygon"))
+
+#: file names (without extension) recognised for each layer in a region folder
+LAYER_FILE_NAMES: dict[str, tuple[str, ...]] = {
+    "townships": ("townships", "乡镇", "乡镇街道"),
+    "villages": ("villages", "村", "村居", "行政村"),
+    "facilities": ("facilities", "机构", "医疗机构", "卫生机构"),
+    "districts": ("districts", "区", "区县"),
+}
+#: road files looked for beside a region, in order
+ROAD_FILES = ("roads.osm.pbf", "roads.osm.bz2", "roads.osm")
+
+_VECTOR = (".gpkg", ".shp", ".zip", ".geojson", ".json")
+_TABLE = (".csv", ".txt", ".xlsx", ".xlsm")
+_POLYGONAL = ("Polygon", "MultiPolygon")
+_TRUE = {"是", "true", "t", "1", "y", "yes", "有", "√", "✓", "对"}
+_FALSE = {"否", "false", "f", "0", "n", "no", "无", "×", "✗", "不是"}
+_SCIENTIFIC = re.compile(r"^[+-]?\d(\.\d+)?e[+-]?\d+$", re.IGNORECASE)
+_DECIMAL_ID = re.compile(r"^(\d+)\.0+$")
+_DMS = re.compile(r"^(\d+(?:\.\d+)?)[°度](?:(\d+(?:\.\d+)?)['′分])?(?:(\d+(?:\.\d+)?)(?:\"|″|''|′′|秒))?"
+                  r"([nsewNSEW东西南北]?)$")
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def read_layer(path: str | Path, layer: str, *, input_crs: str = "wgs84", sheet: str | None = None,
+               column_map: dict[str, str] | None = None,
+               gpkg_layer: str | None = None) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Read one layer from one file, validated, in WGS84.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.gpkg``, ``.shp``, ``.zip`` (zipped Shapefile), ``.geojson``/``.json``,
+        ``.csv``/``.txt`` or ``.xlsx`` file.
+    layer : {"townships", "villages", "facilities", "districts"}
+        What the file holds; its columns are those of :data:`planning.schema.LAYERS`.
+    input_crs : {"wgs84", "gcj02", "bd09", "cgcs2000"}
+        The system of longitude/latitude coordinates (table columns, and vector files
+        in a geographic CRS or without one). Projected files are reprojected from their
+        own CRS instead.
+    sheet : str, optional
+        Excel sheet name (default: the first sheet).
+    column_map : dict of str to str, optional
+        ``{"header in the file": "canonical column"}``, applied before the aliases.
+    gpkg_layer : str, optional
+        Layer name inside a GeoPackage (default: ``layer``, or the only layer).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The usable rows in EPSG:4326, with every schema column of the layer (lon/lat
+        become the geometry), ``origin``, then the file's other columns as text.
+    list of Problem
+        Rows set aside (``error``), doubts (``warning``) and changes made (``info``).
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read, lacks a required column, or has no usable row.
+    """
+    if layer not in LAYERS:
+        raise InputError.at(f"unknown layer {layer!r}; use one of {', '.join(LAYERS)}",
+                            file=Path(path).name)
+    try:
+        crs = check_input_crs(input_crs)
+    except ValueError as exc:
+        raise InputError.at(str(exc), file=Path(path).name, layer=layer) from None
+    raw = _read_raw(Path(path), layer, sheet, gpkg_layer)
+    return _Validator(raw, layer, crs, column_map).run()
+
+
+def load_region(path: str | Path, *, input_crs: str = "wgs84", roads: str | Path | None = None,
+                name: str | None = None,
+                column_maps: dict[str, dict[str, str]] | None = None) -> Region:
+    """Load a region from a GeoPackage or a folder of layer files.
+
+    Parameters
+    ----------
+    path : str or Path
+        A GeoPackage with layers ``townships``, ``villages``, ``facilities`` and
+        optionally ``districts``; or a folder with one file per layer named after it
+        (``villages.csv``, ``facilities.xlsx``, ``townships.shp``, ``townships.zip`` …;
+        see :data:`LAYER_FILE_NAMES`).
+    input_crs : {"wgs84", "gcj02", "bd09", "cgcs2000"}
+        The system of longitude/latitude coordinates (see :func:`read_layer`).
+    roads : str or Path, optional
+        The OSM road file; default: the first of :data:`ROAD_FILES` beside the region.
+    name : str, optional
+        Display name (default: the name of the only district, else the file or folder name).
+    column_maps : dict, optional
+        ``{layer: {"header in the file": "canonical column"}}``.
+
+    Returns
+    -------
+    Region
+        Layers in the region's metric CRS, with every problem found.
+
+    Raises
+    ------
+    InputError
+        When a required layer is missing or unusable.
+    """
+    path = Path(path)
+    column_maps = column_maps or {}
+    if not path.exists():
+        raise InputError.at(f"{path} does not exist: give a GeoPackage or a folder of layer files",
+                            file=path.name)
+    layers, problems, sources = {}, [], {}
+    for layer, source in _layer_sources(path).items():
+        file, gpkg_layer = source
+        gdf, found = read_layer(file, layer, input_crs=input_crs,
+                                column_map=column_maps.get(layer), gpkg_layer=gpkg_layer)
+        layers[layer] = gdf
+        problems += found
+        sources[layer] = str(file) + (f"#{gpkg_layer}" if gpkg_layer else "")
+    folder = path if path.is_dir() else path.parent
+    if roads is None:
+        roads = next((folder / f for f in ROAD_FILES if (folder / f).exists()), None)
+    elif not Path(roads).exists():
+        raise InputError.at(f"road file {roads} does not exist", file=Path(roads).name,
+                            layer="roads")
+    if name is None:
+        districts = layers.get("districts")
+        name = districts["name"].iloc[0] if districts is not None and len(districts) == 1 \
+            else path.stem
+    return region_from_layers(layers, name=name, problems=problems, sources=sources, roads=roads)
+
+
+def region_from_layers(layers: dict[str, gpd.GeoDataFrame], *, name: str,
+                       problems: list[Problem] | None = None, sources: dict[str, str] | None = None,
+                       roads: str | Path | None = None) -> Region:
+    """Assemble a region from layers read by :func:`read_layer`, with cross-layer checks.
+
+    Villages get their ``township_id`` from the township named in the file (by id or
+    by name) or else from the township polygon holding them; a village outside every
+    township and a facility outside the region are kept with a warning. Then every
+    layer is projected to the region's metric CRS.
+
+    Parameters
+    ----------
+    layers : dict of str to GeoDataFrame
+        ``townships``, ``villages``, ``facilities`` (required) and ``districts``,
+        as :func:`read_layer` returns them (EPSG:4326).
+    name : str
+        Display name.
+    problems : list of Problem, optional
+        Problems found while reading, kept in the region.
+    sources : dict of str to str, optional
+        Layer -> file.
+    roads : str or Path, optional
+        The OSM road file.
+
+    Returns
+    -------
+    Region
+    """
+    missing = [n for n in REQUIRED_LAYERS if layers.get(n) is None]
+    if missing:
+        raise InputError.at(f"the region needs the layers {', '.join(REQUIRED_LAYERS)}; "
+                            f"missing: {', '.join(missing)}")
+    problems = list(problems or [])
+    towns = layers["townships"].to_crs(WGS84)
+    centre = shapely.centroid(shapely.union_all(towns.geometry.values))
+    crs = metric_crs(centre.x, centre.y)
+    metric = {n: g.to_crs(crs) for n, g in layers.items() if g is not None}
+    metric["villages"] = _link_villages(metric["villages"], metric["townships"], problems)
+    _check_facilities(metric["facilities"], metric["townships"], problems)
+    return Region(name=name, crs=crs, townships=metric["townships"],
+                  villages=metric["villages"], facilities=metric["facilities"],
+                  districts=metric.get("districts"), problems=problems,
+                  sources=dict(sources or {}), roads_path=Path(roads) if roads else None)
+
+
+def load_demo() -> Region:
+    """The embedded demo region (宝坻区, Tianjin) from :data:`planning.settings.DEMO_DIR`.
+
+    Reads ``region.gpkg`` and the road file beside it (``roads.osm.bz2``).
+    """
+    gpkg = settings.DEMO_DIR / "region.gpkg"
+    if not gpkg.exists():
+        raise InputError.at(f"the demo data are missing: expected {gpkg}", file=gpkg.name)
+    return load_region(gpkg, name="宝坻区")
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+@dataclass
+class _Raw:
+    """A file's rows as text, with its geometries if it is a vector file."""
+
+    file: str  # file name for messages
+    label: str  # origin prefix: "file" or "file#layer"
+    table: pd.DataFrame  # every cell as str ("" = empty), original headers
+    geometry: np.ndarray | None = None  # shapely geometries (vector files)
+    crs: object = None  # pyproj CRS of ``geometry``
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _read_raw(path: Path, layer: str, sheet: str | None, gpkg_layer: str | None) -> _Raw:
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise InputError.at(f"file {path} does not exist", file=path.name, layer=layer)
+    if suffix not in _VECTOR + _TABLE:
+        hint = " (save it as .xlsx)" if suffix == ".xls" else ""
+        raise InputError.at(f"cannot read {suffix or 'this'} files{hint}; use one of "
+                            f"{', '.join(_VECTOR + _TABLE)}", file=path.name, layer=layer)
+    try:
+        if suffix in (".csv", ".txt"):
+            return _Raw(path.name, path.name, _read_csv(path))
+        if suffix in (".xlsx", ".xlsm"):
+            return _Raw(path.name, path.name, _read_excel(path, sheet, layer))
+        return _read_vector(path, layer, gpkg_layer)
+    except InputError:
+        raise
+    except Exception as exc:  # a broken file: say which, never a traceback
+        raise InputError.at(f"cannot read the file ({type(exc).__name__}: {exc}); check that it "
+                            "is a valid, complete file of its type", file=path.name,
+                            layer=layer) from None
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK and GB2312)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    text = _decode(path.read_bytes())
+    first = text.split("\n", 1)[0]
+    sep = max((",", "\t", ";", "|"), key=first.count)
+    return pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                       na_filter=False, skip_blank_lines=False)
+
+
+def _read_excel(path: Path, sheet: str | None, layer: str) -> pd.DataFrame:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise InputError.at(f"no sheet {sheet!r}; the sheets are {', '.join(book.sheetnames)}",
+                                file=path.name, layer=layer)
+        ws = book[sheet] if sheet is not None else book.worksheets[0]
+        rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    while rows and not any(rows[0]):  # blank lines above the header
+        rows.pop(0)
+    if not rows:
+        return pd.DataFrame()
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    header = rows[0]
+    keep = [i for i, h in enumerate(header) if h or any(r[i] for r in rows[1:])]
+    names = [header[i] or f"column {i + 1}" for i in keep]
+    return pd.DataFrame([[r[i] for i in keep] for r in rows[1:]], columns=names, dtype=str)
+
+
+def _cell_text(value: object) -> str:
+    """A cell or attribute as text: integral numbers without ``.0``, never scientific."""
+    if value is None:
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        v = float(value)
+        if math.isnan(v):
+            return ""
+        if v.is_integer():
+            return str(int(v))
+        text = repr(v)
+        return format(v, "f").rstrip("0") if "e" in text else text
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _read_vector(path: Path, layer: str, gpkg_layer: str | None) -> _Raw:
+    suffix = path.suffix.lower()
+    problems: list[Problem] = []
+    source, encoding, label = str(path), None, path.name
+    if suffix == ".gpkg":
+        names = [n for n, _ in pyogrio.list_layers(path)]
+        wanted = gpkg_layer or layer
+        if wanted not in names:
+            if gpkg_layer is None and len(names) == 1:
+                wanted = names[0]
+            else:
+                raise InputError.at(f"no layer {wanted!r} in the GeoPackage; its layers are "
+                                    f"{', '.join(names) or '(none)'}", file=path.name, layer=layer)
+        gdf = gpd.read_file(path, layer=wanted, engine="pyogrio")
+        label = f"{path.name}#{wanted}"
+    else:
+        if suffix == ".zip":
+            source, cpg = _zipped_shapefile(path, layer)
+        elif suffix == ".shp":
+            cpg_file = path.with_suffix(".cpg")
+            cpg = cpg_file.read_bytes().decode("ascii", "ignore") if cpg_file.exists() else None
+        else:  # GeoJSON is UTF-8 by definition
+            cpg = "UTF-8"
+        encoding = _cpg_encoding(cpg)
+        if encoding is None and cpg:
+            problems.append(Problem("warning", f"the .cpg names an unknown encoding {cpg.strip()!r};"
+                                    " trying UTF-8, then GBK", path.name, layer))
+        if encoding:
+            gdf = gpd.read_file(source, engine="pyogrio", encoding=encoding)
+        else:
+            try:
+                gdf = gpd.read_file(source, engine="pyogrio", encoding="utf-8")
+            except UnicodeDecodeError:
+                gdf = gpd.read_file(source, engine="pyogrio", encoding="gb18030")
+                problems.append(Problem("info", "no .cpg file says the text encoding; the text "
+                                        "was not UTF-8 and was read as GBK/GB18030", path.name, layer))
+    geometry = gdf.geometry.values
+    table = pd.DataFrame({c: [_cell_text(v) for v in gdf[c]] for c in gdf.columns
+                          if c != gdf.geometry.name}, index=range(len(gdf)), dtype=str)
+    return _Raw(path.name, label, table, np.asarray(geometry, dtype=object), gdf.crs, problems)
+
+
+def _zipped_shapefile(path: Path, layer: str) -> tuple[str, str | None]:
+    with zipfile.ZipFile(path) as zf:
+        shps = [n for n in zf.namelist() if n.lower().endswith(".shp") and "__MACOSX" not in n]
+        if len(shps) != 1:
+            found = ", ".join(shps) or "none"
+            raise InputError.at(f"a zipped Shapefile must hold exactly one .shp (found: {found})",
+                                file=path.name, layer=layer)
+        cpgs = [n for n in zf.namelist() if n.lower() == shps[0][:-4].lower() + ".cpg"]
+        cpg = zf.read(cpgs[0]).decode("ascii", "ignore") if cpgs else None
+    return f"/vsizip/{path.resolve()}/{shps[0]}", cpg
+
+
+def _cpg_encoding(cpg: str | None) -> str | None:
+    """The Python codec a ``.cpg`` names ("GBK", "936", "UTF-8", "65001", "88591" …), or None."""
+    text = (cpg or "").strip().lower()
+    if not text:
+        return None
+    if m := re.fullmatch(r"(?:ansi|cp|codepage)?\s*(\d+)", text):
+        code = m.group(1)
+        text = {"65001": "utf-8"}.get(code) or (f"iso8859-{code[4:]}" if code.startswith("8859")
+                                                else f"cp{code}")
+    try:
+        codec = codecs.lookup(text).name
+    except LookupError:
+        return None
+    return "gb18030" if codec in ("gbk", "gb2312", "cp936") else codec
+
+
+# --------------------------------------------------------------------------- validation
+
+
+class _Validator:
+    """Turns a file's text rows into a typed, checked GeoDataFrame for one layer."""
+
+    def __init__(self, raw: _Raw, layer: str, input_crs: str, column_map: dict[str, str] | None):
+        self.raw, self.layer, self.input_crs = raw, layer, input_crs
+        self.table = raw.table.reset_index(drop=True).astype(object)  # fast to iterate
+        self.rows = np.arange(1, len(self.table) + 1)  # 1-based data rows
+        self.problems: list[Problem] = list(raw.problems)
+        self.aside: dict[int, str] = {}  # row position -> reason (set aside)
+        self.columns = LAYERS[layer]
+        self.header = self._resolve_headers(column_map or {})
+
+    # ---- problems
+
+    def note(self, level: str, message: str, pos: int | None = None, column: str | None = None):
+        row = None if pos is None else int(self.rows[pos])
+        header = self.header.get(column, column) if column else None
+        self.problems.append(Problem(level, message, self.raw.file, self.layer, row, header))
+
+    def set_aside(self, pos: int, message: str, column: str | None = None):
+        if pos not in self.aside:
+            self.aside[pos] = message
+            self.note("error", f"row set aside: {message}", pos, column)
+
+    def cells(self, column: str) -> list[str] | None:
+        """The text cells of a canonical column, or None when the file has no such column."""
+        header = self.header.get(column)
+        return None if header is None else [str(v).strip() for v in self.table[header]]
+
+    # ---- steps
+
+    def run(self) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+        geometry = self.raw.geometry
+        keep_rows = np.array([any(str(v).strip() for v in row) or
+                              (geometry is not None and geometry[i] is not None)
+                              for i, row in enumerate(self.table.itertuples(index=False))],
+                             dtype=bool)  # blank lines carry nothing: skipped, rows still counted
+        self.table, self.rows = self.table[keep_rows].reset_index(drop=True), self.rows[keep_rows]
+        geometry = None if geometry is None else geometry[keep_rows]
+        if len(self.table) == 0:
+            raise InputError.at("the layer is empty: it has no data rows", self.raw.file, self.layer)
+        geoms = self._geometries(geometry)
+        out = {c.name: self._typed(c) for c in self.columns if c.name not in ("lon", "lat")}
+        getattr(self, f"_{self.layer}")(out)
+        out["source"] = [s or "input" for s in out["source"]]
+        self._duplicates(out[ID_COLUMN[self.layer]])
+        out["origin"] = [f"{self.raw.label}:{r}" for r in self.rows]
+        claimed = set(self.header.values())
+        for h in self.table.columns:
+            if h not in claimed and h not in out and h != "geometry":
+                out[h] = [str(v).strip() or None for v in self.table[h]]
+        keep = [i for i in range(len(self.table)) if i not in self.aside]
+        frame = pd.DataFrame({k: pd.Series(v).iloc[keep].to_list() for k, v in out.items()},
+                             index=range(len(keep)))
+        for c in self.columns:
+            if c.dtype in ("int", "float") and c.name in frame:
+                frame[c.name] = frame[c.name].astype("float64")
+        gdf = gpd.GeoDataFrame(frame, geometry=list(geoms[keep]), crs=WGS84)
+        if len(gdf) == 0:
+            raise InputError([Problem("error", f"no usable rows: all {len(self.table)} rows were "
+                                      "set aside (reasons below)", self.raw.file, self.layer)]
+                             + [p for p in self.problems if p.level == "error"][:20])
+        self.problems.sort(key=lambda p: -1 if p.row is None else p.row)  # stable: file-level first
+        return gdf, self.problems
+
+    def _resolve_headers(self, column_map: dict[str, str]) -> dict[str, str]:
+        """canonical column -> header in the file; InputError for a missing required one."""
+        headers = [str(h) for h in self.table.columns]
+        known = {c.name: c for c in self.columns} | {"wkt": _WKT}
+        found: dict[str, str] = {}
+        for theirs, canonical in column_map.items():
+            if canonical not in known:
+                raise InputError.at(f"column_map maps {theirs!r} to {canonical!r}, which is not a "
+                                    f"column of {self.layer}; use one of {', '.join(known)}",
+                                    self.raw.file, self.layer)
+            match = [h for h in headers if normalize_text(h) == normalize_text(theirs)]
+            if not match:
+                raise InputError.at(f"column_map names the column {theirs!r}, which is not in the "
+                                    f"file; its columns are {', '.join(headers)}",
+                                    self.raw.file, self.layer, column=theirs)
+            found[canonical] = match[0]
+        used = set(found.values())
+        for col in known.values():
+            if col.name in found:
+                continue
+            for want in (col.name, *col.aliases):
+                match = [h for h in headers if h not in used and normalize_text(h) == normalize_text(want)]
+                if match:
+                    found[col.name] = match[0]
+                    used.add(match[0])
+                    break
+        for col in self.columns:
+            if col.required and col.name not in found:
+                tried = ", ".join((col.name, *col.aliases))
+                raise InputError.at(
+                    f"no column for {col.name!r} (tried: {tried}); the file's columns are "
+                    f"{', '.join(headers) or '(none)'}. Rename a column or pass "
+                    f"column_map={{'your header': {col.name!r}}}", self.raw.file, self.layer,
+                    column=col.name)
+        return found
+
+    # ---- geometry
+
+    def _geometries(self, geometry: np.ndarray | None) -> np.ndarray:
+        """Shapely geometries in WGS84, one per row (None where the row is set aside)."""
+        has_geom = geometry is not None and not all(g is None or g.is_empty for g in geometry)
+        if has_geom:
+            geoms = self._from_vector(geometry)
+        elif "lon" in self.header and "lat" in self.header:
+            geoms = self._from_lonlat()
+        elif "wkt" in self.header:
+            geoms = self._from_wkt()
+        else:
+            want = "longitude/latitude columns (经度/纬度, lon/lat) or a WKT column" \
+                if GEOMETRY_TYPES[self.layer] == "Point" else "a WKT column (geometry, wkt, 几何)"
+            tried = "; ".join(", ".join((c.name, *c.aliases)) for c in
+                              ([col for col in self.columns if col.name in ("lon", "lat")] + [_WKT]))
+            raise InputError.at(f"no geometry: a {self.layer} table needs {want} (tried: {tried}); "
+                                "or give a GIS file (GeoPackage, Shapefile, GeoJSON)",
+                                self.raw.file, self.layer, column="geometry")
+        return self._check_shapes(geoms)
+
+    def _from_vector(self, geometry: np.ndarray) -> np.ndarray:
+        gs = gpd.GeoSeries(geometry, crs=self.raw.crs)
+        declared = self.input_crs.upper().replace("GCJ02", "GCJ-02").replace("BD09", "BD-09")
+        if gs.crs is None:
+            self.note("warning", "the file has no coordinate system; its coordinates are taken as "
+                      f"longitude/latitude in {declared} (as declared)")
+            minx, miny, maxx, maxy = gs.total_bounds
+            if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
+                raise InputError.at(
+                    "the file has no coordinate system and its coordinates are not degrees "
+                    f"(x up to {maxx:.0f}, y up to {maxy:.0f}: projected metres?); add its .prj "
+                    "or save it with its coordinate system", self.raw.file, self.layer)
+            return geometry_to_wgs84(gs.values, self.input_crs)
+        if gs.crs.is_geographic:
+            gs = gs.to_crs(WGS84)
+            return geometry_to_wgs84(gs.values, self.input_crs)
+        if self.input_crs in ("gcj02", "bd09"):
+            self.note("warning", f"the file is in the projected system {gs.crs.name}; it was "
+                      f"reprojected from it, and the declared {declared} shift was not applied")
+        return np.asarray(gs.to_crs(WGS84).values, dtype=object)
+
+    def _from_wkt(self) -> np.ndarray:
+        cells = self.cells("wkt")
+        geoms = np.empty(len(cells), dtype=object)
+        for i, text in enumerate(cells):
+            g = shapely.from_wkt(text, on_invalid="ignore") if text else None
+            if g is None or g.is_empty:
+                reason = "no geometry" if not text else f"unreadable WKT {text[:40]!r}"
+                self.set_aside(i, f"{reason}; give the outline as WKT, e.g. 'POLYGON ((…))'", "wkt")
+            else:
+                geoms[i] = g
+        ok = np.array([g is not None for g in geoms], dtype=bool)
+        geoms[ok] = geometry_to_wgs84(geoms[ok], self.input_crs)
+        return geoms
+
+    def _from_lonlat(self) -> np.ndarray:
+        lons, lats = self.cells("lon"), self.cells("lat")
+        geoms = np.empty(len(lons), dtype=object)
+        xs, ys = np.full(len(lons), np.nan), np.full(len(lons), np.nan)
+        for i, (tlon, tlat) in enumerate(zip(lons, lats)):
+            lon, lat = _degrees(tlon), _degrees(tlat)
+            if lon is None or lat is None:
+                bad, text = ("lon", tlon) if lon is None else ("lat", tlat)
+                what = "is empty" if not text else f"{text!r} is not a number"
+                self.set_aside(i, f"the coordinate {what}; give decimal degrees such as 117.3",
+                               bad)
+                continue
+            if lon == 0 and lat == 0:
+                self.set_aside(i, "coordinates 0, 0 (a placeholder for a missing location)", "lon")
+                continue
+            if lat > 60 and lon < 60 and not out_of_china(lat, lon):
+                self.note("warning", f"longitude {lon} and latitude {lat} look swapped (latitude "
+                          "cannot exceed 60 in China); they were swapped back — check the columns",
+                          i, "lat")
+                lon, lat = lat, lon
+            if abs(lon) > 180 or abs(lat) > 90:
+                if abs(lon) > 1000 or abs(lat) > 1000:
+                    reason = (f"longitude {lon} / latitude {lat} are not degrees: they look like "
+                              "projected metres; convert them to longitude/latitude, or give a "
+                              "GIS file that carries its coordinate system")
+                else:
+                    reason = (f"longitude {lon} / latitude {lat} are out of range (longitude "
+                              "-180..180, latitude -90..90)")
+                self.set_aside(i, reason, "lon" if abs(lon) > 180 else "lat")
+                continue
+            xs[i], ys[i] = lon, lat
+        ok = ~np.isnan(xs)
+        wx, wy = lonlat_to_wgs84(xs[ok], ys[ok], self.input_crs)
+        geoms[ok] = shapely.points(wx, wy)
+        return geoms
+
+    def _check_shapes(self, geoms: np.ndarray) -> np.ndarray:
+        """Set aside empty, wrong-type or out-of-range geometries; repair invalid polygons."""
+        polygonal = GEOMETRY_TYPES[self.layer] == "Polygon"
+        to_points = 0
+        for i, g in enumerate(geoms):
+            if i in self.aside:
+                geoms[i] = None
+                continue
+            if g is None or g.is_empty:
+                self.set_aside(i, "the geometry is empty", "geometry")
+                continue
+            kind = g.geom_type
+            if polygonal and kind not in _POLYGONAL:
+                self.set_aside(i, f"a {kind} where a polygon is expected", "geometry")
+                continue
+            if not polygonal and kind != "Point":
+                if kind in _POLYGONAL or kind == "MultiPoint":
+                    g = g.representative_point() if kind != "MultiPoint" else g.geoms[0]
+                    to_points += 1
+                else:
+                    self.set_aside(i, f"a {kind} where a point is expected", "geometry")
+                    continue
+            if polygonal and not g.is_valid:
+                reason = shapely.is_valid_reason(g)
+                g = _polygonal_part(shapely.make_valid(g))
+                if g is None:
+                    self.set_aside(i, f"invalid polygon ({reason}) that could not be repaired",
+                                   "geometry")
+                    continue
+                self.note("info", f"invalid polygon ({reason}) repaired with make_valid; check "
+                          "the outline", i, "geometry")
+            minx, miny, maxx, maxy = g.bounds
+            if not (-180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90):
+                self.set_aside(i, f"coordinates out of range ({minx:.6g}, {miny:.6g}): not "
+                               "longitude/latitude degrees", "geometry")
+                continue
+            geoms[i] = g
+        if to_points:
+            self.note("info", f"{to_points} {self.layer} given as polygons (or multipoints) were "
+                      "placed at a representative point inside each; a point at the actual "
+                      "site is better", column="geometry")
+        return geoms
+
+    # ---- typed columns
+
+    def _typed(self, col: Column) -> list:
+        cells = self.cells(col.name)
+        if cells is None:
+            return [None] * len(self.table)
+        parse = {"id": self._id, "text": _text, "kind": _text, "int": self._number,
+                 "float": self._number, "bool": self._bool}[col.dtype]
+        return [parse(v, i, col) for i, v in enumerate(cells)]
+
+    def _id(self, text: str, pos: int, col: Column):
+        if not text:
+            if col.required:
+                self.set_aside(pos, f"the id ({col.name}) is empty", col.name)
+            return None
+        if m := _DECIMAL_ID.match(text):
+            return m.group(1)
+        if _SCIENTIFIC.match(text):
+            self.note("warning", f"the id {text!r} is in scientific notation, so digits were lost "
+                      "(a spreadsheet turned a code into a number): format the column as text "
+                      "and re-export", pos, col.name)
+        return text
+
+    def _number(self, text: str, pos: int, col: Column):
+        if not text:
+            return None
+        value = _parse_number(text)
+        if value is None:
+            self.note("warning", f"{text!r} is not a number; left empty", pos, col.name)
+        elif value < 0:
+            if col.name == "population":
+                self.set_aside(pos, f"negative population {text}", col.name)
+            else:
+                self.note("warning", f"negative value {text}; left empty", pos, col.name)
+            return None
+        return value
+
+    def _bool(self, text: str, pos: int, col: Column):
+        if not text:
+            return None
+        key = normalize_text(text)
+        if key in _TRUE:
+            return True
+        if key in _FALSE:
+            return False
+        self.note("warning", f"{text!r} is not yes/no (是/否, true/false, 1/0, Y/N); left empty",
+                  pos, col.name)
+        return None
+
+    def _duplicates(self, ids: list) -> None:
+        first: dict[str, int] = {}
+        for i, v in enumerate(ids):
+            if v is None or i in self.aside:
+                continue
+            if v in first:
+                self.set_aside(i, f"duplicate id {v!r}: the same id is on row "
+                               f"{int(self.rows[first[v]])}", ID_COLUMN[self.layer])
+            else:
+                first[v] = i
+
+    # ---- per-layer rules (kinds, population)
+
+    def _townships(self, out: dict) -> None:
+        kinds = []
+        for i, (text, name) in enumerate(zip(out["kind"], out["name"])):
+            kind = _lookup(TOWNSHIP_KIND_ALIASES, text)
+            if text and kind is None:
+                self.note("warning", f"unknown township kind {text!r} (use 乡镇/街道/其他 or "
+                          "township/street/special); taken from the name", i, "kind")
+            kinds.append((kind or township_kind_from_name(name or "")).value)
+        out["kind"] = kinds
+
+    def _districts(self, out: dict) -> None:
+        pass
+
+    def _villages(self, out: dict) -> None:
+        kinds = []
+        for i, (text, code, name) in enumerate(zip(out["kind"], out["village_id"], out["name"])):
+            by_code = village_kind_from_code(code)
+            kind = _lookup(VILLAGE_KIND_ALIASES, text)
+            if text and kind is None:
+                self.note("warning", f"unknown village kind {text!r} (use 村委会/居委会/特殊区域 or "
+                          "village_committee/residents_committee/special); ignored", i, "kind")
+            if kind is not None and by_code is not None and kind != by_code:
+                self.note("info", f"the kind column says {kind.value}, the code {code} says "
+                          f"{by_code.value}; the kind column is used", i, "kind")
+            kind = kind or by_code
+            if kind is None and (kind := _village_kind_from_name(name or "")) is not None:
+                self.note("info", f"kind {kind.value} inferred from the name {name!r} (no 12-digit "
+                          "code or kind column)", i, "kind")
+            if kind is None:
+                self.note("warning", "kind unknown (no 12-digit code, kind column or telling "
+                          "name): rules by kind will skip this village", i, "village_id")
+            kinds.append(None if kind is None else kind.value)
+        out["kind"] = kinds
+        pops = []
+        for i, p in enumerate(out["population"]):
+            if p is None and i not in self.aside:
+                self.note("warning", "population missing; counted as 0 residents", i, "population")
+            pops.append(0.0 if p is None else p)
+        out["population"] = pops
+        out["service_mode"] = self._enum(out["service_mode"], SERVICE_MODE_ALIASES, "service_mode")
+        types = []
+        for i, text in enumerate(out["population_type"]):
+            value = _lookup(POPULATION_TYPE_ALIASES, text) if text else "resident"
+            if value is None:
+                self.note("warning", f"unknown population type {text!r} (use 常住/户籍 or "
+                          "resident/registered); taken as resident", i, "population_type")
+            types.append(value or "resident")
+        out["population_type"] = types
+
+    def _facilities(self, out: dict) -> None:
+        kinds = []
+        has_column = "kind" in self.header
+        for i, (text, name) in enumerate(zip(out["kind"], out["name"])):
+            kind = parse_facility_kind(text) if text else None
+            if text and kind is None:
+                self.set_aside(i, f"unknown facility kind {text!r}; accepted kinds: "
+                               f"{accepted_facility_kinds()}", "kind")
+            elif kind is None:
+                kind = facility_kind_from_name(name or "")
+                where = "the kind is empty" if has_column else "there is no kind column"
+                if kind is None:
+                    self.set_aside(i, f"{where} and the name {name!r} does not say the kind; give "
+                                   f"one of: {accepted_facility_kinds()}", "kind" if has_column
+                                   else "name")
+                else:
+                    self.note("info", f"{where}: kind {kind.value} ({kind.zh}) inferred from the "
+                              f"name {name!r}", i, "kind" if has_column else "name")
+            kinds.append(None if kind is None else kind.value)
+        out["kind"] = kinds
+
+    def _enum(self, values: list, aliases: dict, column: str) -> list:
+        result = []
+        for i, text in enumerate(values):
+            value = _lookup(aliases, text) if text else None
+            if text and value is None:
+                self.note("warning", f"unknown value {text!r}; accepted: "
+                          f"{', '.join(sorted({str(k) for k in aliases}))}; left empty", i, column)
+            result.append(getattr(value, "value", value))
+        return result
+
+
+def _text(text: str, pos: int, col: Column) -> str | None:
+    return text or None
+
+
+def _lookup(aliases: dict, text: str | None):
+    if not text:
+        return None
+    key = normalize_text(text)
+    return next((v for k, v in aliases.items() if normalize_text(k) == key), None)
+
+
+def _parse_number(text: str) -> float | None:
+    """``"1,234"``, ``"1234.0"``, ``"1.2万"`` (10,000s) -> float; None if not a number."""
+    try:
+        value = float(text)
+        return value if math.isfinite(value) else None
+    except ValueError:
+        pass
+    t = normalize_text(text).replace(",", "").replace("人", "")
+    scale = 1.0
+    if t.endswith("万"):
+        t, scale = t[:-1], 10_000.0
+    try:
+        value = float(t) * scale
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _degrees(text: str) -> float | None:
+    """Decimal degrees, or degrees-minutes-seconds such as ``117°12'30"E``; None if neither."""
+    if not text:
+        return None
+    value = _parse_number(text)
+    if value is not None:
+        return value
+    m = _DMS.match(normalize_text(text).replace("’", "'").replace("”", '"'))
+    if not m:
+        return None
+    deg = float(m.group(1)) + float(m.group(2) or 0) / 60 + float(m.group(3) or 0) / 3600
+    return -deg if m.group(4).lower() in ("s", "w", "西", "南") else deg
+
+
+def _village_kind_from_name(name: str) -> VillageKind | None:
+    name = name.strip()
+    if name.endswith(("村", "村委会", "村民委员会")):
+        return VillageKind.VILLAGE_COMMITTEE
+    if name.endswith(("社区", "居委会", "社区居委会", "居民委员会")):
+        return VillageKind.RESIDENTS_COMMITTEE
+    return None
+
+
+def _polygonal_part(geom):
+    """The polygonal part of a geometry (make_valid can add lines or points), or None."""
+    if geom.geom_type in _POLYGONAL:
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in _POLYGONAL]
+    return shapely.union_all(parts) if parts else None
+
+
+# --------------------------------------------------------------------------- region assembly
+
+
+def _layer_sources(path: Path) -> dict[str, tuple[Path, str | None]]:
+    """Layer -> (file, layer inside a GeoPackage) for a GeoPackage or a region folder."""
+    if path.is_file():
+        if path.suffix.lower() != ".gpkg":
+            raise InputError.at("a region is a GeoPackage (.gpkg) or a folder of layer files",
+                                file=path.name)
+        present = {n.lower(): n for n, _ in pyogrio.list_layers(path)}
+        missing = [n for n in REQUIRED_LAYERS if n not in present]
+        if missing:
+            raise InputError.at(f"the GeoPackage lacks the layer(s) {', '.join(missing)}; its "
+                                f"layers are {', '.join(present.values()) or '(none)'}",
+                                file=path.name)
+        return {n: (path, present[n]) for n in LAYER_FILE_NAMES if n in present}
+    sources = {}
+    for layer, stems in LAYER_FILE_NAMES.items():
+        files = sorted(f for f in path.iterdir() if f.is_file()
+                       and f.suffix.lower() in _VECTOR + _TABLE and f.stem.lower() in stems)
+        if len(files) > 1:
+            raise InputError.at(f"several files for the layer {layer}: "
+                                f"{', '.join(f.name for f in files)}; keep one", file=path.name,
+                                layer=layer)
+        if files:
+            sources[layer] = (files[0], None)
+        elif layer in REQUIRED_LAYERS:
+            names = ", ".join(f"{s}.csv/.xlsx/.shp/.zip/.geojson/.gpkg" for s in stems[:1])
+            raise InputError.at(f"no file for the layer {layer} in the folder (expected {names}; "
+                                f"also accepted: {', '.join(stems[1:])})", file=path.name,
+                                layer=layer)
+    return sources
+
+
+def _where(origin: str) -> tuple[str, int | None]:
+    label, _, row = origin.rpartition(":")
+    return label.split("#", 1)[0], int(row) if row.isdigit() else None
+
+
+def _containing(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, column: str) -> pd.Series:
+    """For each point, ``column`` of the first polygon that holds it (NaN when none)."""
+    joined = gpd.sjoin(points[["geometry"]], polygons[[column, "geometry"]], how="left",
+                       predicate="intersects")
+    return joined[~joined.index.duplicated(keep="first")][column].reindex(points.index)
+
+
+def _name_key(name: object) -> str:
+    text = normalize_text(name or "")
+    for suffix in ("街道办事处", "街道", "镇", "乡"):
+        if text.endswith(suffix) and len(text) > len(suffix):
+            return text[: -len(suffix)]
+    return text
+
+
+def _link_villages(villages: gpd.GeoDataFrame, towns: gpd.GeoDataFrame,
+                   problems: list[Problem]) -> gpd.GeoDataFrame:
+    """Fill and check each village's ``township_id`` (given id, township name, or polygon)."""
+    villages = villages.copy()
+    ids = set(towns["township_id"])
+    keys = pd.Series(towns["township_id"].values, index=[_name_key(n) for n in towns["name"]])
+    by_name = keys[~keys.index.duplicated(keep=False)].to_dict()
+    inside = _containing(villages, towns, "township_id")
+    result, joined = [], 0
+    for i, (tid, tname, origin) in enumerate(zip(villages["township_id"], villages["township"],
+                                                 villages["origin"])):
+        file, row = _where(origin)
+        here = inside.iloc[i]
+        here = None if pd.isna(here) else here
+
+        def warn(message, column=None):
+            problems.append(Problem("warning", message, file, "villages", row, column))
+
+        if isinstance(tid, str) and tid in ids:
+            pass
+        elif isinstance(tid, str):
+            warn(f"township_id {tid!r} is not in the townships layer; "
+                 + (f"replaced by {here!r}, the township holding the village" if here
+                    else "left empty"), "township_id")
+            tid = here
+        elif isinstance(tname, str):
+            tid = by_name.get(_name_key(tname))
+            if tid is None:
+                warn(f"township {tname!r} is not (or not uniquely) in the townships layer; "
+                     + (f"the township holding the village ({here}) is used" if here
+                        else "left empty"), "township")
+                tid = here
+        else:
+            tid, joined = here, joined + (here is not None)
+        if here is None:
+            warn("the village lies outside every township polygon; kept — check its coordinates"
+                 + ("" if tid else " (its township is unknown)"), "geometry")
+        result.append(tid)
+    villages["township_id"] = pd.Series(result, index=villages.index, dtype="str")
+    if joined:
+        problems.append(Problem("info", f"{joined} villages without a township got the township "
+                                "whose polygon holds them", layer="villages", column="township_id"))
+    return villages
+
+
+def _check_facilities(facilities: gpd.GeoDataFrame, towns: gpd.GeoDataFrame,
+                      problems: list[Problem]) -> None:
+    """Warn about facilities outside every township (they are kept)."""
+    inside = _containing(facilities, towns, "township_id")
+    for origin, name, here in zip(facilities["origin"], facilities["name"], inside):
+        if pd.isna(here):
+            file, row = _where(origin)
+            problems.append(Problem(
+                "warning", f"{name} lies outside the region's townships; kept (hospitals beyond "
+                "the border still serve it) — check its coordinates if it should be inside",
+                file, "facilities", row, "geometry"))

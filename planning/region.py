@@ -1,0 +1,147 @@
+"""A region: its validated layers in one metric CRS, where they came from, and its roads.
+
+A :class:`Region` is what :mod:`planning.io` builds from planners' files and what the
+travel-time engine and the rules read. Its layers are GeoDataFrames in the region's
+metric CRS (the UTM zone of its centre), analysis-ready: every column of
+:data:`planning.schema.LAYERS` is present (missing values as NaN/None), ids are text,
+kinds are enum values (``"township_health_centre"``), and each row carries ``origin``
+(``"<file>:<row>"``) and ``source``. Display and export use :meth:`Region.to_wgs84`.
+
+Road networks are loaded lazily, one per travel mode, and kept on the instance.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import pyproj
+
+from planning.crs import WGS84
+from planning.errors import InputError, Problem
+
+if TYPE_CHECKING:  # pragma: no cover
+    from planning.network import RoadNetwork
+
+#: the layers a region may hold, in display order
+LAYER_NAMES = ("districts", "townships", "villages", "facilities")
+
+
+@dataclass(eq=False)
+class Region:
+    """A planning region: validated layers in a metric CRS, plus provenance.
+
+    Attributes
+    ----------
+    name : str
+        Display name (e.g. ``"宝坻区"``).
+    crs : pyproj.CRS
+        The metric CRS of every layer (UTM zone of the townships' centroid; metres).
+    townships, villages, facilities : geopandas.GeoDataFrame
+        Polygons, points, points in ``crs``; columns per :data:`planning.schema.LAYERS`
+        plus ``origin``.
+    districts : geopandas.GeoDataFrame or None
+        Optional district polygons in ``crs``.
+    problems : list of Problem
+        Everything the loader noticed (rows set aside, repairs, inferences).
+    sources : dict of str to str
+        Layer name -> the file it was read from.
+    roads_path : pathlib.Path or None
+        The OSM file of the road network (``.osm``, ``.osm.bz2``, ``.osm.pbf``).
+    """
+
+    name: str
+    crs: pyproj.CRS
+    townships: gpd.GeoDataFrame
+    villages: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    districts: gpd.GeoDataFrame | None = None
+    problems: list[Problem] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    roads_path: Path | None = None
+    _networks: dict[str, "RoadNetwork"] = field(default_factory=dict, init=False, repr=False,
+                                                compare=False)
+
+    def layer(self, layer_name: str) -> gpd.GeoDataFrame | None:
+        """The layer ``layer_name`` (one of :data:`LAYER_NAMES`) in the metric CRS."""
+        if layer_name not in LAYER_NAMES:
+            raise ValueError(f"unknown layer {layer_name!r}; use one of {', '.join(LAYER_NAMES)}")
+        return getattr(self, layer_name)
+
+    def to_wgs84(self, layer_name: str) -> gpd.GeoDataFrame | None:
+        """A copy of a layer in WGS84 longitude/latitude (EPSG:4326), for display and export.
+
+        Returns None for an absent optional layer (``districts``).
+        """
+        gdf = self.layer(layer_name)
+        return None if gdf is None else gdf.to_crs(WGS84)
+
+    def network(self, mode: str) -> "RoadNetwork":
+        """The road network for a travel mode (``"walk"``, ``"ebike"``, ``"drive"``).
+
+        Loaded on first use with :func:`planning.network.load_network` (which caches
+        the prepared arrays on disk) in the region's metric CRS, then kept on the region.
+
+        Raises
+        ------
+        InputError
+            When the region has no road file.
+        """
+        if mode not in self._networks:
+            if self.roads_path is None:
+                raise InputError.at(
+                    "this region has no road network: put roads.osm, roads.osm.bz2 or "
+                    "roads.osm.pbf beside the region's files, or pass roads=<path> to load_region",
+                    layer="roads")
+            from planning.network import load_network
+
+            self._networks[mode] = load_network(self.roads_path, mode, self.crs)
+        return self._networks[mode]
+
+    def summary(self) -> dict:
+        """Counts for a scorecard header: layers, residents, kinds, problems, loaded networks.
+
+        Returns
+        -------
+        dict
+            ``name``, ``crs`` (e.g. ``"EPSG:32650"``), ``layers`` (rows per layer),
+            ``population`` (sum of village populations, residents), ``village_kinds``,
+            ``township_kinds``, ``facilities`` (count per kind), ``problems`` (count per
+            level) and ``networks`` (nodes/edges per mode, only those already loaded).
+        """
+        def counts(gdf: gpd.GeoDataFrame | None, column: str) -> dict[str, int]:
+            if gdf is None or column not in gdf:
+                return {}
+            return {str(k): int(n) for k, n in gdf[column].fillna("unknown").value_counts().items()}
+
+        layers = {n: int(len(g)) for n in LAYER_NAMES if (g := self.layer(n)) is not None}
+        levels = Counter(p.level for p in self.problems)
+        return {
+            "name": self.name,
+            "crs": self.crs.to_string(),
+            "layers": layers,
+            "population": int(self.villages["population"].fillna(0).sum()),
+            "village_kinds": counts(self.villages, "kind"),
+            "township_kinds": counts(self.townships, "kind"),
+            "facilities": counts(self.facilities, "kind"),
+            "problems": {lvl: int(levels.get(lvl, 0)) for lvl in ("error", "warning", "info")},
+            "networks": {m: {"nodes": int(n.n_nodes), "edges": int(n.n_edges)}
+                         for m, n in self._networks.items()},
+        }
+
+    def copy(self) -> "Region":
+        """An independent copy of the layers (for scenarios); loaded networks are shared.
+
+        Road networks do not depend on the layers, so the copy reuses them as they are.
+        """
+        def cp(gdf):
+            return None if gdf is None else gdf.copy()
+
+        other = Region(self.name, self.crs, cp(self.townships), cp(self.villages),
+                       cp(self.facilities), cp(self.districts), list(self.problems),
+                       dict(self.sources), self.roads_path)
+        other._networks = dict(self._networks)
+        return other
