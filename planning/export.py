@@ -1,0 +1,692 @@
+"""Export result layers to GIS files (GeoPackage, GeoJSON, Shapefile, KML) and to tables.
+
+Input is a dict of layer name -> GeoDataFrame in any declared CRS (the rules give their
+layers in the region's metric CRS, e.g. EPSG:32650). Every export is reprojected to
+longitude/latitude in the coordinate system the planner asks for:
+
+``wgs84`` (EPSG:4326, default; GPS, OpenStreetMap, QGIS basemaps), ``cgcs2000``
+(EPSG:4490; Tianditu and official surveying; centimetres from WGS84), ``gcj02``
+(Amap, Tencent) or ``bd09`` (Baidu). GCJ-02 and BD-09 are offsets, not datums: no
+EPSG code exists, so such files are *labelled* EPSG:4326 while their coordinates are
+shifted by several hundred metres. The shift is recorded in every file: the layer
+description (GeoPackage, GeoJSON), the KML document description, ``README.txt`` in a
+zip, the ``About``/``说明`` sheet in Excel, and the suggested file name
+(:func:`export_filename` adds ``_gcj02``).
+
+What each format holds (all open in QGIS by drag and drop):
+
+- ``gpkg``: one GeoPackage, one layer per input layer.
+- ``geojson``: one ``.geojson`` for one layer; several layers (or a path ending in
+  ``.zip``) give a ``.geojson.zip`` holding one ``<layer>.geojson`` per layer and a
+  ``README.txt`` (QGIS lists the files in the zip and adds the chosen ones).
+- ``shp``: always a ``.shp.zip`` (GDAL and QGIS open it directly) with one Shapefile set
+  per layer, written in UTF-8 with a ``.cpg`` saying so, and a ``README.txt`` listing
+  each shortened field name (see :func:`shapefile_field_names`).
+- ``kml``: one ``.kml`` (GDAL's LIBKML driver), a Folder per layer; each Placemark is
+  named by the row's ``name`` (else its id) and described by all its fields. KML is
+  WGS84 by definition: CGCS2000 coordinates are written as they are (they differ by
+  centimetres), GCJ-02 ones are noted in the document description.
+- ``xlsx``: one sheet per layer without geometry, plus ``lon``/``lat`` (the point, or a
+  polygon's representative point, in the export coordinate system), and a last sheet
+  ``About`` (``说明``) saying which coordinate system that is.
+
+``lang="zh"`` translates what a person reads: table headers (Excel, CSV, KML
+descriptions) and the values of ``status``, ``coverage`` and ``kind`` (``pass`` ->
+``达标`` …) in every format. Field names in GIS files stay English: they are what
+scripts and joins use, and Shapefile names hold at most 10 bytes.
+
+Identifiers stay text everywhere (``120115101201`` is never a number): columns named
+``id``, ``*_id``, ``code`` or ``*_code`` are written as text, and Excel cells holding
+text are formatted as text (``@``). Text cells that a spreadsheet would run as a formula
+(starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) get a leading ``'``
+in Excel and CSV.
+
+``lon``/``lat`` columns of a layer with geometry are derived from the geometry: GIS
+files leave them out, tables recompute them in the export coordinate system.
+
+Every file is written to a temporary name beside the target, flushed to disk, then
+renamed onto the target: a failed export leaves the target as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pandas as pd
+import pyogrio
+import shapely
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+
+from planning.crs import INPUT_CRS, check_input_crs, geometry_from_wgs84
+from planning.errors import InputError
+from planning.rules.base import STATUS_ZH
+from planning.schema import FACILITY_KIND_ZH, TOWNSHIP_KIND_ZH, VILLAGE_KIND_ZH
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """A file format :func:`export_layers` writes.
+
+    Attributes
+    ----------
+    key : str
+        The ``fmt`` value (``"gpkg"``, ``"geojson"`` …).
+    suffix : str
+        File suffix for one layer (``.geojson``) …
+    multi_suffix : str
+        … and for several layers (``.geojson.zip``); the same for other formats.
+    mime : str
+        MIME type of the file (for download buttons).
+    label_en, label_zh : str
+        Button labels.
+    """
+
+    key: str
+    suffix: str
+    multi_suffix: str
+    mime: str
+    label_en: str
+    label_zh: str
+
+
+_ZIP_MIME = "application/zip"
+
+#: the formats :func:`export_layers` writes, by ``fmt`` key
+FORMATS: dict[str, ExportFormat] = {
+    "gpkg": ExportFormat("gpkg", ".gpkg", ".gpkg", "application/geopackage+sqlite3",
+                         "GeoPackage (QGIS/ArcGIS)", "GeoPackage（QGIS/ArcGIS）"),
+    "geojson": ExportFormat("geojson", ".geojson", ".geojson.zip", "application/geo+json",
+                            "GeoJSON", "GeoJSON"),
+    "shp": ExportFormat("shp", ".shp.zip", ".shp.zip", _ZIP_MIME,
+                        "Shapefile (zip)", "Shapefile（压缩包）"),
+    "kml": ExportFormat("kml", ".kml", ".kml", "application/vnd.google-earth.kml+xml",
+                        "KML (Google Earth)", "KML（奥维/Google Earth）"),
+    "xlsx": ExportFormat("xlsx", ".xlsx", ".xlsx",
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                         "Excel tables", "Excel 表格"),
+}
+
+#: coordinate systems an export may be written in (see the module docstring)
+EXPORT_CRS: tuple[str, ...] = INPUT_CRS
+#: languages of headers and values
+LANGS: tuple[str, ...] = ("en", "zh")
+
+_FMT_ALIASES = {"gpkg": "gpkg", "geopackage": "gpkg", "geojson": "geojson", "json": "geojson",
+                "shp": "shp", "shapefile": "shp", "esrishapefile": "shp", "kml": "kml",
+                "xlsx": "xlsx", "excel": "xlsx"}
+#: file suffixes (longest first) -> format
+_SUFFIXES = ((".geojson.zip", "geojson"), (".shp.zip", "shp"), (".gpkg", "gpkg"),
+             (".geojson", "geojson"), (".json", "geojson"), (".shp", "shp"), (".kml", "kml"),
+             (".xlsx", "xlsx"))
+_EPSG = {"wgs84": 4326, "gcj02": 4326, "bd09": 4326, "cgcs2000": 4490}
+_TAG = {"wgs84": "", "gcj02": "_gcj02", "bd09": "_bd09", "cgcs2000": "_cgcs2000"}
+
+#: Chinese headers for the common columns (tables and KML descriptions with ``lang="zh"``)
+HEADERS_ZH: dict[str, str] = {
+    "unit_id": "单元代码", "village_id": "村代码", "township_id": "乡镇代码",
+    "district_id": "区代码", "facility_id": "机构代码", "group_id": "医共体代码",
+    "committee_id": "居委会代码", "name": "名称", "village": "村", "township": "乡镇",
+    "district": "区", "kind": "类型", "population": "常住人口", "status": "状态",
+    "reason": "原因", "action": "建议措施", "coverage": "覆盖方式", "service_mode": "服务方式",
+    "nearest_clinic_id": "最近卫生室代码", "nearest_clinic": "最近卫生室",
+    "clinic_distance_m": "到卫生室距离(米)", "clinic_road_m": "道路距离(米)",
+    "clinic_straight_m": "直线距离(米)", "reachable": "道路可达",
+    "minutes_to_care": "到机构时间(分钟)", "nearest_facility_id": "最近机构代码",
+    "nearest_hospital_id": "最近医院代码", "standardized": "标准化", "central": "中心",
+    "home_village_id": "所属村代码", "home_village": "所属村", "villages_served": "服务村数",
+    "residents_served": "服务人口", "residents_within": "覆盖人口", "share_within": "覆盖比例",
+    "level": "等级", "rank": "排名", "agricultural": "涉农区", "area_km2": "面积(平方公里)",
+    "beds": "床位数", "doctors": "医师数", "gps": "全科医生数", "nurses": "护士数",
+    "public_health_staff": "公共卫生人员数", "members": "成员数", "member_names": "成员",
+    "stations_needed": "应设社区卫生服务站数", "max_minutes": "最长时间(分钟)",
+    "source": "来源", "lon": "经度", "lat": "纬度",
+}
+#: Chinese values of the columns whose values are codes
+VALUES_ZH: dict[str, dict[str, str]] = {
+    "status": dict(STATUS_ZH),
+    "coverage": {"own": "本村卫生室", "shared": "共用卫生室", "served": "巡诊等方式服务",
+                 "gap": "缺口"},
+    "kind": {k.value: v for m in (FACILITY_KIND_ZH, VILLAGE_KIND_ZH, TOWNSHIP_KIND_ZH)
+             for k, v in m.items()},
+}
+#: shortened Shapefile field names for the common long columns (see shapefile_field_names)
+SHAPEFILE_NAMES: dict[str, str] = {
+    "township_id": "town_id", "district_id": "distr_id", "facility_id": "fac_id",
+    "nearest_clinic_id": "near_cl_id", "nearest_clinic": "near_clin",
+    "clinic_distance_m": "clin_dist", "clinic_road_m": "clin_road",
+    "clinic_straight_m": "clin_strt", "minutes_to_care": "min_care",
+    "nearest_facility_id": "near_fa_id", "nearest_hospital_id": "near_ho_id",
+    "home_village_id": "home_vi_id", "home_village": "home_vil",
+    "villages_served": "vil_served", "residents_served": "res_served",
+    "residents_within": "res_within", "service_mode": "serv_mode",
+    "standardized": "standard", "agricultural": "agricult",
+    "public_health_staff": "pub_health", "stations_needed": "stat_need",
+    "member_names": "mem_names",
+}
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ID_NAME = re.compile(r"(^|_)(id|code)$")
+
+
+def export_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike,
+                  fmt: str | None = None, *, crs: str = "wgs84", lang: str = "en") -> Path:
+    """Write result layers to one file a GIS or a spreadsheet opens.
+
+    Parameters
+    ----------
+    layers : mapping of str to geopandas.GeoDataFrame
+        Layer name -> layer, each with a declared CRS (metric or geographic). A plain
+        DataFrame is written as a table without geometry.
+    path : str or path-like
+        Target file. Its folder is created if missing. For Shapefiles, and for GeoJSON
+        with several layers, ``.zip`` is appended unless the name already ends in it.
+    fmt : {"gpkg", "geojson", "shp", "kml", "xlsx"}, optional
+        See :data:`FORMATS`; inferred from the suffix of ``path`` when None.
+    crs : {"wgs84", "gcj02", "bd09", "cgcs2000"}
+        Coordinate system of the output (longitude/latitude, degrees).
+    lang : {"en", "zh"}
+        Language of table headers and of status values (see the module docstring).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    planning.errors.InputError
+        Unknown format, coordinate system or language; no layers; a layer without a CRS.
+    """
+    path = Path(path)
+    key = _check_format(fmt, path)
+    crs, lang = _check_crs(crs), _check_lang(lang)
+    if not layers:
+        raise InputError.at("nothing to export: no layers given", file=path.name)
+    out = _final_path(path, key, len(layers))
+    prepared = {name: _prepare(frame, str(name), crs, lang) for name, frame in layers.items()}
+    with _atomic(out) as tmp:
+        _WRITERS[key](prepared, tmp, crs, lang)
+    return out
+
+
+def export_bytes(layers: Mapping[str, gpd.GeoDataFrame], fmt: str, *, crs: str = "wgs84",
+                 lang: str = "en", stem: str = "export") -> tuple[bytes, str, str]:
+    """Export layers to memory, for a download button.
+
+    Parameters
+    ----------
+    layers, fmt, crs, lang
+        As for :func:`export_layers` (``fmt`` is required here).
+    stem : str
+        Start of the suggested file name.
+
+    Returns
+    -------
+    tuple of (bytes, str, str)
+        The file's content, its suggested name (see :func:`export_filename`) and its
+        MIME type.
+    """
+    key = _check_format(fmt, None)
+    name = export_filename(stem, key, crs=crs, n_layers=len(layers))
+    with tempfile.TemporaryDirectory(prefix="planning-export-") as folder:
+        written = export_layers(layers, Path(folder) / name, key, crs=crs, lang=lang)
+        data = written.read_bytes()
+    mime = _ZIP_MIME if name.endswith(".zip") else FORMATS[key].mime
+    return data, name, mime
+
+
+def export_filename(stem: str, fmt: str, *, crs: str = "wgs84", n_layers: int = 1) -> str:
+    """Suggested file name: ``stem``, a coordinate-system tag unless WGS84, the suffix.
+
+    ``export_filename("gaps", "geojson", crs="gcj02", n_layers=3)`` is
+    ``"gaps_gcj02.geojson.zip"``.
+    """
+    f = FORMATS[_check_format(fmt, None)]
+    return f"{stem}{_TAG[_check_crs(crs)]}{f.suffix if n_layers == 1 else f.multi_suffix}"
+
+
+def export_table_csv(frame: pd.DataFrame, path: str | os.PathLike, *, crs: str = "wgs84",
+                     lang: str = "en") -> Path:
+    """Write one table to CSV in UTF-8 with a byte-order mark (Excel then reads Chinese).
+
+    A GeoDataFrame loses its geometry and gains ``lon``/``lat`` as in the Excel export;
+    identifiers stay text and formula-like text gets a leading ``'``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        The table; a GeoDataFrame needs a declared CRS.
+    path : str or path-like
+        Target ``.csv`` file (written atomically).
+    crs, lang
+        As for :func:`export_layers`.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    path = Path(path)
+    crs, lang = _check_crs(crs), _check_lang(lang)
+    table = _table(_prepare(frame, path.stem, crs, lang), lang)
+    for col in table.columns:
+        if _is_text(table[col]):
+            table[col] = table[col].map(_neutralise)
+    table.columns = [_neutralise(c) for c in table.columns]
+    with _atomic(path) as tmp:
+        table.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n",
+                     float_format="%.15g")
+    return path
+
+
+def shapefile_field_names(columns: list[str]) -> dict[str, str]:
+    """Map column names to unique Shapefile field names of at most 10 bytes.
+
+    Deterministic, in column order: a name listed in :data:`SHAPEFILE_NAMES` takes its
+    short form; any other name of at most 10 bytes (UTF-8) is kept; a longer ASCII name
+    loses the vowels after the first letter of each ``_``-separated word
+    (``population_type`` -> ``ppltn_typ``); then any name is cut to 10 bytes. A name
+    already taken (case-insensitively) ends in ``_2``, ``_3`` … instead.
+
+    Parameters
+    ----------
+    columns : list of str
+        Column names in their order in the layer.
+
+    Returns
+    -------
+    dict of str to str
+        Column name -> field name.
+    """
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for col in columns:
+        short = _shorten(str(col))
+        candidate, n = short, 1
+        while candidate.lower() in taken:
+            n += 1
+            suffix = f"_{n}"
+            candidate = _shorten_bytes(short, 10 - len(suffix)) + suffix
+        taken.add(candidate.lower())
+        out[col] = candidate
+    return out
+
+
+def _shorten(name: str) -> str:
+    if name in SHAPEFILE_NAMES:
+        return SHAPEFILE_NAMES[name]
+    if len(name.encode("utf-8")) <= 10:
+        return name
+    if name.isascii():
+        name = "_".join(w[:1] + re.sub(r"[aeiouAEIOU]", "", w[1:]) for w in name.split("_"))
+    return _shorten_bytes(name, 10).rstrip("_") or "field"
+
+
+def _shorten_bytes(name: str, limit: int) -> str:
+    while len(name.encode("utf-8")) > limit:
+        name = name[:-1]
+    return name
+
+
+# --------------------------------------------------------------------------- checks
+
+def _check_format(fmt: str | None, path: Path | None) -> str:
+    accepted = ", ".join(f"{k} ({f.suffix})" for k, f in FORMATS.items())
+    if fmt is None:
+        name = path.name.lower() if path is not None else ""
+        for suffix, key in _SUFFIXES:
+            if name.endswith(suffix):
+                return key
+        raise InputError.at(f"cannot tell the export format from the file name; use a name "
+                            f"ending in one of {', '.join(s for s, _ in _SUFFIXES)}, or "
+                            f"give fmt= one of {accepted}",
+                            file=path.name if path is not None else None)
+    key = _FMT_ALIASES.get(re.sub(r"[\s_.-]", "", str(fmt).lower()))
+    if key is None:
+        raise InputError.at(f"unknown export format {fmt!r}; use one of {accepted}")
+    return key
+
+
+def _check_crs(crs: str) -> str:
+    try:
+        return check_input_crs(crs)
+    except ValueError:
+        raise InputError.at(f"unknown export coordinate system {crs!r}; use one of "
+                            f"{', '.join(EXPORT_CRS)}") from None
+
+
+def _check_lang(lang: str) -> str:
+    key = str(lang).strip().lower()
+    key = {"中文": "zh", "zh-cn": "zh", "chinese": "zh", "english": "en"}.get(key, key)
+    if key not in LANGS:
+        raise InputError.at(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
+    return key
+
+
+def _final_path(path: Path, key: str, n_layers: int) -> Path:
+    zipped = key == "shp" or (key == "geojson" and n_layers > 1)
+    if zipped and not path.name.lower().endswith(".zip"):
+        return path.with_name(path.name + ".zip")
+    return path
+
+
+# --------------------------------------------------------------------------- preparation
+
+def _prepare(frame: pd.DataFrame, name: str, crs: str, lang: str) -> gpd.GeoDataFrame:
+    """Copy of a layer ready to write: text ids, plain column types, values translated,
+    geometry in the export coordinate system (None for a table without geometry)."""
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError.at(f"is a {type(frame).__name__}, not a table", layer=name)
+    has_geometry = isinstance(frame, gpd.GeoDataFrame) and frame.active_geometry_name is not None
+    if has_geometry and frame.crs is None:
+        raise InputError.at("the layer has no coordinate system (CRS); set it before export",
+                            layer=name)
+    derived = [frame.geometry.name, "lon", "lat"] if has_geometry else []
+    data = pd.DataFrame(frame.drop(columns=derived, errors="ignore"))
+    data = data.reset_index(drop=True)
+    data.columns = [str(c) for c in data.columns]
+    for col in data.columns:
+        data[col] = _plain_column(data[col], is_id=bool(_ID_NAME.search(col.lower())))
+        if lang == "zh" and col in VALUES_ZH:
+            codes = VALUES_ZH[col]
+            data[col] = data[col].map(lambda v: codes.get(v, v) if isinstance(v, str) else v)
+    if not has_geometry:
+        return gpd.GeoDataFrame(data, geometry=[None] * len(data), crs=_EPSG[crs])
+    geoms = frame.geometry.to_crs(4326).values
+    if crs in ("gcj02", "bd09"):
+        geoms = geometry_from_wgs84(np.asarray(geoms), crs)
+    out = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(np.asarray(geoms), crs=4326).values,
+                           crs=4326)
+    return out.to_crs(4490) if crs == "cgcs2000" else out
+
+
+def _plain_column(col: pd.Series, is_id: bool) -> pd.Series:
+    """A column GDAL and openpyxl write faithfully: ids as text, mixed objects made uniform."""
+    if is_id:
+        return col.map(_id_text).astype(object)
+    if col.dtype != object:
+        return col
+    values = col.dropna()
+    if len(values) and all(isinstance(v, (bool, np.bool_)) for v in values):
+        return col.astype("boolean")
+    if len(values) and all(isinstance(v, (int, float, np.integer, np.floating))
+                           and not isinstance(v, (bool, np.bool_)) for v in values):
+        return pd.to_numeric(col)
+    return col.map(_text).astype(object)
+
+
+def _id_text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _text(value: object) -> str | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple, set, dict)):
+        return json.dumps(list(value) if isinstance(value, set) else value, ensure_ascii=False,
+                          default=str)
+    return str(value)
+
+
+def _neutralise(value: object) -> object:
+    """Text a spreadsheet would run as a formula gets a leading quote; numbers are kept."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith(_FORMULA_START):
+            return "'" + value
+    return value
+
+
+def _is_text(col: pd.Series) -> bool:
+    return col.dtype == object or pd.api.types.is_string_dtype(col)
+
+
+def _header(col: str, lang: str) -> str:
+    return HEADERS_ZH.get(col, col) if lang == "zh" else col
+
+
+def _table(layer: gpd.GeoDataFrame, lang: str) -> pd.DataFrame:
+    """The attribute table with lon/lat of each feature's (representative) point."""
+    table = pd.DataFrame(layer.drop(columns=layer.geometry.name))
+    geoms = np.asarray(layer.geometry.values)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if present.any():
+        xy = np.full((len(geoms), 2), np.nan)
+        xy[present] = shapely.get_coordinates(shapely.point_on_surface(geoms[present]))
+        table["lon"], table["lat"] = xy[:, 0], xy[:, 1]
+    table.columns = [_header(c, lang) for c in table.columns]
+    return table
+
+
+def _crs_note(crs: str, lang: str) -> str:
+    epsg = _EPSG[crs]
+    if lang == "zh":
+        if crs in ("gcj02", "bd09"):
+            label = "GCJ-02（高德、腾讯地图）" if crs == "gcj02" else "BD-09（百度地图）"
+            return (f"坐标系：{label}经纬度。该坐标系没有 EPSG 代码，文件标注为 EPSG:4326，"
+                    f"但坐标相对 WGS84 偏移数百米，请勿与 WGS84 数据直接叠加。")
+        label = "CGCS2000（天地图）" if crs == "cgcs2000" else "WGS84（GPS、OpenStreetMap）"
+        return f"坐标系：{label}经纬度，EPSG:{epsg}。"
+    if crs in ("gcj02", "bd09"):
+        label = "GCJ-02 (Amap, Tencent)" if crs == "gcj02" else "BD-09 (Baidu)"
+        return (f"Coordinates: {label} longitude/latitude. It has no EPSG code, so the file is "
+                f"labelled EPSG:4326, but positions are shifted by several hundred metres from "
+                f"WGS84: do not overlay with WGS84 data.")
+    label = "CGCS2000 (Tianditu)" if crs == "cgcs2000" else "WGS84 (GPS, OpenStreetMap)"
+    return f"Coordinates: {label} longitude/latitude, EPSG:{epsg}."
+
+
+def _readme(layers: Mapping[str, gpd.GeoDataFrame], crs: str, lang: str,
+            fields: Mapping[str, Mapping[str, str]] | None = None) -> str:
+    lines = [_crs_note(crs, lang), "", "图层：" if lang == "zh" else "Layers:"]
+    for name, layer in layers.items():
+        lines.append(f"• {name}: {len(layer)} {'行' if lang == 'zh' else 'rows'}")
+        for full, short in (fields or {}).get(name, {}).items():
+            label = HEADERS_ZH.get(full, "") if lang == "zh" else ""
+            lines.append(f"    {short:<10} = {full}{' ' + label if label else ''}")
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", name).strip("._") or "layer"
+
+
+# --------------------------------------------------------------------------- writers
+
+@contextmanager
+def _atomic(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success fsync it and rename it onto
+    ``path``. On any error the temporary file is removed and ``path`` is untouched."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent))
+    try:
+        tmp = folder / path.name
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # not possible on Windows; the rename is still atomic
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str, lang: str) -> None:
+    note = _crs_note(crs, lang)
+    for name, layer in layers.items():
+        pyogrio.write_dataframe(layer, tmp, layer=name, driver="GPKG",
+                                layer_options={"DESCRIPTION": note})
+
+
+def _write_geojson(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str,
+                   lang: str) -> None:
+    note = _crs_note(crs, lang)
+    if not tmp.name.lower().endswith(".zip"):
+        (name, layer), = layers.items()
+        pyogrio.write_dataframe(layer, tmp, layer=name, driver="GeoJSON",
+                                layer_options={"DESCRIPTION": note})
+        return
+    folder = tmp.parent / "files"
+    folder.mkdir()
+    files = []
+    for name, layer in layers.items():
+        file = folder / f"{_safe_name(name)}.geojson"
+        pyogrio.write_dataframe(layer, file, layer=name, driver="GeoJSON",
+                                layer_options={"DESCRIPTION": note})
+        files.append(file)
+    _zip(tmp, files, _readme(layers, crs, lang))
+
+
+def _write_shp(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str, lang: str) -> None:
+    folder = tmp.parent / "files"
+    folder.mkdir()
+    fields = {}
+    for name, layer in layers.items():
+        columns = [c for c in layer.columns if c != layer.geometry.name]
+        names = shapefile_field_names(columns)
+        fields[name] = {k: v for k, v in names.items() if k != v}
+        layer = layer.rename(columns=names)
+        layer = _null_empty(layer)  # Shapefiles hold no empty shapes: write null ones
+        pyogrio.write_dataframe(layer, folder / f"{_safe_name(name)}.shp", layer=name,
+                                driver="ESRI Shapefile", encoding="UTF-8")
+    _zip(tmp, sorted(folder.iterdir()), _readme(layers, crs, lang, fields))
+
+
+def _zip(target: Path, files: list[Path], readme: str) -> None:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for file in files:
+            zf.write(file, arcname=file.name)
+        zf.writestr("README.txt", readme.encode("utf-8"))
+
+
+def _write_kml(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str, lang: str) -> None:
+    # LIBKML adds each layer to the file as a Folder; GDAL's older KML driver cannot add
+    # a layer to an existing file, so it would keep only the last one.
+    if "LIBKML" not in pyogrio.list_drivers(write=True):
+        raise InputError.at("KML export needs GDAL's LIBKML driver, which this installation "
+                            "lacks; export to gpkg or geojson instead", file=tmp.name)
+    for i, (name, layer) in enumerate(layers.items()):
+        options = {"FOLDER": "YES"}
+        dataset = {"NAME": tmp.stem, "DESCRIPTION": _crs_note(crs, lang)} if i == 0 else None
+        layer = _kml_frame(layer, lang)
+        pyogrio.write_dataframe(layer.to_crs(4326) if crs == "cgcs2000" else layer, tmp,
+                                layer=name, driver="LIBKML", layer_options=options,
+                                dataset_options=dataset)
+
+
+def _kml_frame(layer: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
+    """Placemark name (the ``name`` column, else the id) and a description of all fields;
+    empty geometries become none (KML has no empty shapes)."""
+    attrs = layer.drop(columns=layer.geometry.name)
+    ids = [c for c in attrs.columns if _ID_NAME.search(c.lower())]
+    fallback = attrs[ids[0]] if ids else pd.Series(attrs.index.astype(str), index=attrs.index)
+    names = attrs["name"] if "name" in attrs else pd.Series(None, index=attrs.index, dtype=object)
+    lines = attrs.apply(lambda row: "\n".join(f"{_header(c, lang)}: {_cell(v)}"
+                                              for c, v in row.items() if _cell(v) != ""), axis=1)
+    out = layer.copy()
+    out["name"] = names.astype(object).where(names.notna(), fallback.astype(object))
+    out["description"] = lines if len(attrs) else pd.Series(dtype=object)
+    return _null_empty(out)
+
+
+def _null_empty(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The layer with empty geometries replaced by missing ones."""
+    empty = shapely.is_empty(np.asarray(layer.geometry.values))
+    if not empty.any():
+        return layer
+    geoms = np.asarray(layer.geometry.values).copy()
+    geoms[empty] = None
+    return layer.set_geometry(gpd.GeoSeries(geoms, index=layer.index, crs=layer.crs))
+
+
+def _cell(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.3g}"
+    return str(value)
+
+
+def _write_xlsx(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str, lang: str) -> None:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    used: set[str] = set()
+    for name, layer in layers.items():
+        _xlsx_sheet(book.create_sheet(_sheet_title(name, used)), _table(layer, lang))
+    about = book.create_sheet(_sheet_title("说明" if lang == "zh" else "About", used))
+    for line in _readme(layers, crs, lang).splitlines():
+        about.append([_neutralise(line)])
+    about.column_dimensions["A"].width = 100
+    book.save(tmp)
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\']", "_", name).strip() or "layer"
+    title, n = base[:31], 1
+    while title.lower() in used:
+        n += 1
+        title = f"{base[:31 - len(str(n)) - 1]}_{n}"
+    used.add(title.lower())
+    return title
+
+
+def _xlsx_sheet(sheet, table: pd.DataFrame) -> None:
+    """One table on one sheet: bold frozen header; text cells formatted as text."""
+    sheet.append([_neutralise(c) for c in table.columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for row in table.itertuples(index=False):
+        sheet.append([_xlsx_value(v) for v in row])
+    for j, col in enumerate(table.columns, start=1):
+        if _is_text(table[col]):
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.number_format = "@"
+        width = max([len(str(col))] + [len(str(v)) for v in table[col].head(200)]) + 2
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(j)].width = min(width, 60)
+
+
+def _xlsx_value(value: object) -> object:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, (float, np.floating)):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    return _neutralise(value if isinstance(value, str) else str(value))
+
+
+_WRITERS = {"gpkg": _write_gpkg, "geojson": _write_geojson, "shp": _write_shp,
+            "kml": _write_kml, "xlsx": _write_xlsx}
