@@ -82,8 +82,9 @@ class Region:
     def network(self, mode: str) -> "RoadNetwork":
         """The road network for a travel mode (``"walk"``, ``"ebike"``, ``"drive"``).
 
-        Loaded on first use with :func:`planning.network.load_network` (which caches
-        the prepared arrays on disk) in the region's metric CRS, then kept on the region.
+        Loaded on first use, every mode at once, with :func:`planning.network.load_networks`
+        (one parse of the OSM file; the prepared arrays are cached on disk) in the
+        region's metric CRS, then kept on the region.
 
         Raises
         ------
@@ -96,9 +97,10 @@ class Region:
                     "this region has no road network: put roads.osm, roads.osm.bz2 or "
                     "roads.osm.pbf beside the region's files, or pass roads=<path> to load_region",
                     layer="roads")
-            from planning.network import load_network
+            from planning.network import load_networks
 
-            self._networks[mode] = load_network(self.roads_path, mode, self.crs)
+            # one parse of the OSM file prepares every mode (each cached on disk)
+            self._networks.update(load_networks(self.roads_path, self.crs))
         return self._networks[mode]
 
     def summary(self) -> dict:

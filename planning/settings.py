@@ -49,16 +49,43 @@ DRIVE_SPEEDS_KMH: dict[str, float] = {
     "track": 15.0,
 }
 
-#: highway classes each mode may use. Walking: every highway except motorways (and ways
-#: tagged foot=no, handled by the loader). E-bike: everything a car or a cyclist uses.
+#: highway classes a car, an e-bike and a pedestrian may use (OSM ``highway=*`` values;
+#: anything else, e.g. ``construction``, ``proposed``, ``platform``, ``busway``, is unused).
+#: Drive: the classes with a car speed above except farm tracks. E-bike: every road but
+#: motorways, plus cycleways, paths, pedestrian streets and tracks (Chinese e-bikes are
+#: non-motor vehicles and ride where bicycles do). Walk: every road but motorways, plus
+#: footways, steps and the like. Ways tagged ``area=yes``, ``motorroad=yes`` (walk, e-bike)
+#: or with no access for the mode are left out by the loader.
 HIGHWAYS_BY_MODE: dict[str, frozenset[str]] = {
     "drive": frozenset(DRIVE_SPEEDS_KMH) - {"track"},
-    "ebike": frozenset(DRIVE_SPEEDS_KMH) - {"motorway", "motorway_link", "trunk_link"}
-    | {"cycleway", "path", "track", "living_street", "pedestrian"},
-    "walk": None,  # type: ignore[dict-item]  # every class but those in NOT_WALKABLE
+    "ebike": frozenset(DRIVE_SPEEDS_KMH) - {"motorway", "motorway_link"}
+    | {"cycleway", "path", "pedestrian"},
+    "walk": frozenset(DRIVE_SPEEDS_KMH) - {"motorway", "motorway_link"}
+    | {"cycleway", "path", "pedestrian", "footway", "steps", "bridleway", "corridor"},
 }
+#: classes never walked (none of them is in ``HIGHWAYS_BY_MODE["walk"]``)
 NOT_WALKABLE: frozenset[str] = frozenset({"motorway", "motorway_link", "proposed",
                                           "construction", "abandoned", "platform", "raceway"})
+
+#: highway classes on which each mode obeys ``oneway`` tags (incl. ``oneway=-1`` and
+#: roundabouts); elsewhere it may travel both ways. Pedestrians ignore them; e-bikes in
+#: China commonly ride both ways on small roads, but not against the traffic of trunk and
+#: primary roads (often dual carriageways mapped as two one-way ways); cars obey them all.
+ONEWAY_HIGHWAYS_BY_MODE: dict[str, frozenset[str]] = {
+    "drive": HIGHWAYS_BY_MODE["drive"],
+    "ebike": frozenset({"trunk", "trunk_link", "primary", "primary_link"}),
+    "walk": frozenset(),
+}
+
+#: OSM access keys that apply to each mode, from general to specific: the most specific
+#: one present on a way decides, and the value ``no`` shuts the way for the mode
+#: (``access=no`` + ``foot=yes`` is walkable). ``private`` is kept: gated residential
+#: compounds (小区) are where residents live.
+ACCESS_KEYS_BY_MODE: dict[str, tuple[str, ...]] = {
+    "drive": ("access", "vehicle", "motor_vehicle", "motorcar"),
+    "ebike": ("access", "vehicle", "bicycle"),
+    "walk": ("access", "foot"),
+}
 
 #: a point farther than this from any usable edge is "off-network", metres
 SNAP_LIMIT_M = 1000.0
