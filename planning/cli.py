@@ -4,6 +4,7 @@ Commands
 --------
 summary      the loaded region: layer counts, population, network size per mode
 check        run the rules R1-R7, print a table, write gap layers and a summary JSON
+suggest      suggest new clinic sites (maximal covering, set covering, p-median)
 export       run the rules and export every layer to GPKG/GeoJSON/SHP/KML/XLSX
 bench        the travel-time engine against the osmnx/networkx way (JSON lines)
 fetch-roads  download an OSM road network for a boundary (needs internet)
@@ -107,6 +108,30 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_suggest(args) -> int:
+    from planning.export import export_layers
+    from planning.optimize import suggest
+    from planning.rulebook import load_rulebook
+
+    region = _load_region(args)
+    _progress(f"suggesting sites for {args.rule}")
+    result = suggest(region, rule=args.rule, k=args.k, target=args.target,
+                     objective=args.objective, candidates=args.candidates,
+                     rulebook=load_rulebook(args.rulebook), method=args.method,
+                     model=args.model)
+    summary = result.to_json()
+    for site in summary["sites"]:
+        print(f"  {site['id']:>14}  {site['name']:<12} {site['lon']:.6f} {site['lat']:.6f}  "
+              f"+{site['newly_covered']:,.0f}  = {site['cumulative_covered']:,.0f}")
+    print(f"solver: {summary['solver']}, {summary['seconds']} s, gap {summary['optimality_gap']}")
+    path = export_layers({"suggested_sites": result.sites}, Path(args.out))
+    print(f"sites -> {path}")
+    if args.summary:
+        _write_json(Path(args.summary), summary)
+        print(f"summary -> {args.summary}")
+    return 0
+
+
 def cmd_bench(args) -> int:
     from benchmarks import bench_engine
 
@@ -174,6 +199,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--crs", default="wgs84", choices=["wgs84", "gcj02", "cgcs2000"])
     p.add_argument("--lang", default="zh", choices=["zh", "en"])
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("suggest", help="suggest new clinic sites (R2 or R3)")
+    region_args(p)
+    p.add_argument("--rule", default="R2", choices=["R2", "R3"])
+    p.add_argument("--k", type=int, default=5, help="number of new sites")
+    p.add_argument("--target", type=float, help="coverage share to reach with the fewest sites, "
+                   "e.g. 0.95 (then --k is ignored)")
+    p.add_argument("--objective", default="residents", choices=["residents", "villages"])
+    p.add_argument("--candidates", default="villages",
+                   help="villages (default), grid, or a file of candidate points")
+    p.add_argument("--model", default="mclp", choices=["mclp", "pmedian"])
+    p.add_argument("--method", default="auto", choices=["auto", "greedy", "exact"])
+    p.add_argument("--rulebook")
+    p.add_argument("--out", required=True, help="the sites (.gpkg, .xlsx, .geojson …)")
+    p.add_argument("--summary", help="write the JSON summary here")
+    p.set_defaults(func=cmd_suggest)
 
     p = sub.add_parser("bench", help="benchmark the travel-time engine")
     p.add_argument("--scale", default="demo", choices=["demo", "city"])

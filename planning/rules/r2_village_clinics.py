@@ -109,12 +109,14 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     adjacent = _adjacency(villages.geometry)
 
     use_road = p["measure"] == "road"
+    std_rows = {fid: row for fid, (_, row) in zip(standard["facility_id"], standard.iterrows())}
+    sub_rows = {fid: row for fid, (_, row) in zip(substandard["facility_id"], substandard.iterrows())}
     rows = []
     for idx, v in committees.iterrows():
         r_cost, r_fac = road.at[idx, "cost"], road.at[idx, "facility_id"]
         s_cost, s_fac = straight.at[idx, "cost"], straight.at[idx, "facility_id"]
         dist, fac = (r_cost, r_fac) if use_road else (s_cost, s_fac)
-        fac_row = standard[standard["facility_id"] == fac].iloc[0] if isinstance(fac, str) else None
+        fac_row = std_rows.get(fac) if isinstance(fac, str) else None
         fac_home = home.get(fac_row.name) if fac_row is not None else None
         fac_home = None if pd.isna(fac_home) else fac_home
         mode = v.get("service_mode")
@@ -150,7 +152,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
                       else "道路网上无法到达任何标准化村卫生室")
             sub_d = sub_road.at[idx, "cost"]
             if np.isfinite(sub_d) and within(sub_d):
-                sub = substandard[substandard["facility_id"] == sub_road.at[idx, "facility_id"]].iloc[0]
+                sub = sub_rows[sub_road.at[idx, "facility_id"]]
                 action = f"将{sub['name']}提升为标准化村卫生室"
             elif pop < p["touring_population_threshold"]:
                 action = "人口较少：安排乡镇卫生院巡诊、派驻或邻村延伸服务（001 §二(一)3）"
