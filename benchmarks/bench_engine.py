@@ -1,0 +1,364 @@
+"""Benchmark: the travel-time engine against the networkx way and the bare scipy calls.
+
+Runs in one process on one region (``demo``: 宝坻区; ``city``: all of Tianjin, built with
+``geodata.build_demo.build_region("city")`` into ``cache/city`` (settings.CACHE_DIR) when missing) and
+prints one JSON line per measurement::
+
+    python -m benchmarks.bench_engine --scale demo
+    python -m planning bench --scale city
+
+Order: the engine's work runs first, so ``peak_rss_mb`` (the process's peak resident
+memory right after it, ``resource.getrusage``) is the engine path's own peak: region,
+network, engine and answers, before any baseline graph exists.
+
+The baselines answer exactly the same question with the same snapping convention: the
+villages' and facilities' snapped points are inserted into the network as nodes by
+splitting their edges (plus one node per point joined by its access leg). Then
+
+* ``networkx``: ``single_source_dijkstra_path_length(G, facility, cutoff=...)`` per
+  facility on the reversed graph (the way osmnx users write catchments), and
+  ``multi_source_dijkstra_path_length`` for the nearest facility;
+* ``scipy``: ``scipy.sparse.csgraph.dijkstra(limit=..., indices=chunk)`` on the same split
+  graph as CSR, chunked, with no snapping bookkeeping at query time.
+
+Both must give the engine's answers (``same_answers``). When networkx would take too
+long (city), it runs on a random sample of facilities and is extrapolated linearly
+(``baseline_sampled`` = sample size). Engine and scipy times are the best of
+``REPEATS`` runs; networkx runs once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+
+from planning import settings
+from planning._engine_graph import min_csr
+from planning.engine import CHUNK_BYTES, Snapped, TravelEngine
+
+REPEATS = 3
+#: networkx per-facility runs above this many facilities are sampled
+NX_SAMPLE = 300
+CUT_M = 1500.0          # R2: 1.5 km
+CUT_S = 15 * 60.0       # R3: 15 minutes
+N_EDITS = 20
+
+
+def run(scale: str = "demo", *, out=sys.stdout) -> list[dict]:
+    """Run every measurement for ``scale`` ("demo" or "city"); print and return JSON rows."""
+    rows: list[dict] = []
+    region = _region(scale)
+    villages = _xy(region.villages)
+    facilities = _xy(region.facilities)
+    net = region.network("walk")
+    base = {"scale": scale, "mode": "walk", "nodes": int(net.n_nodes), "edges": int(net.n_edges),
+            "villages": len(villages), "facilities": len(facilities)}
+
+    # ---- (2) the engine, first: its peak memory is measured before any baseline exists
+    eng_prep, eng = _best(lambda: TravelEngine.from_network(net))
+    sv, sf = eng.snap(villages), eng.snap(facilities)
+    t_cm, cm = _best(lambda: eng.catchment_matrix(sf, sv, CUT_M, "length"))
+    t_cs, cs = _best(lambda: eng.catchment_matrix(sf, sv, CUT_S, "time"))
+    t_nn, (nn_cost, nn_fac) = _best(lambda: eng.nearest(sv, sf, "length"))
+    edits = _edits(eng, sv, sf, villages, facilities)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+    # ---- the baselines' graphs (same snapping convention, points as nodes)
+    t0 = time.perf_counter()
+    split = {w: _split_graph(eng, sv, sf, w) for w in ("length", "time")}
+    t_split = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    G = {w: _to_nx(s) for w, s in split.items()}
+    t_nx_build = time.perf_counter() - t0
+    R = {w: min_csr(s["v"], s["u"], s["w"], s["n"]) for w, s in split.items()}
+
+    rng = np.random.default_rng(0)
+    k = len(facilities)
+    sample = np.sort(rng.choice(k, NX_SAMPLE, replace=False)) if k > NX_SAMPLE else np.arange(k)
+    sampled = {"baseline_sampled": int(len(sample))} if len(sample) < k else {}
+
+    def row(task, engine_s, baseline_s, same, scipy_s=None, **extra):
+        r = {"task": task, **base, "engine_s": round(engine_s, 5),
+             "baseline": "networkx", "baseline_s": round(baseline_s, 5),
+             "ratio": round(baseline_s / engine_s, 2) if engine_s > 0 else None}
+        if scipy_s is not None:
+            r["scipy_s"] = round(scipy_s, 5)
+            r["engine_over_scipy"] = round(engine_s / scipy_s, 2)
+        r.update(peak_rss_mb=round(peak_mb, 1), same_answers=bool(same), **extra)
+        rows.append(r)
+        print(json.dumps(r, ensure_ascii=False), file=out, flush=True)
+
+    # ---- preparation: engine (CSR x2 weights, reversed, segments, STRtree) vs nx graph
+    row("prepare", eng_prep, t_nx_build / 2, R["length"].nnz > 0,
+        note="baseline: building the networkx graph of one weight; "
+             f"split-graph construction for the baselines took {t_split:.2f} s (not timed)")
+
+    # ---- catchments
+    totals = {"engine": 0.0, "nx": 0.0, "scipy": 0.0}
+    for task, w, cut, t_eng, mat in (("walk_catchment_1500m", "length", CUT_M, t_cm, cm),
+                                      ("walk_catchment_15min", "time", CUT_S, t_cs, cs)):
+        s = split[w]
+        t_sp, sp_mat = _best(lambda: _scipy_catchment(R[w], s, cut))
+        t_nx, nx_rows = _timed(lambda: _nx_catchment(G[w], s, cut, sample))
+        t_nx *= k / len(sample)
+        same = _same_sparse(mat, sp_mat, cut) and _same_sparse(mat[sample], nx_rows, cut)
+        totals["engine"] += t_eng
+        totals["nx"] += t_nx
+        totals["scipy"] += t_sp
+        row(task, t_eng, t_nx, same, t_sp, cutoff=cut, unit="m" if w == "length" else "s",
+            pairs=int(mat.nnz), **sampled)
+
+    # ---- nearest facility for every village
+    s = split["length"]
+    t_sp, sp_cost = _best(lambda: _scipy_nearest(R["length"], s))
+    t_nx, nx_cost = _timed(lambda: _nx_nearest(G["length"], s))
+    same = _close(nn_cost, sp_cost) and _close(nn_cost, nx_cost)
+    totals["engine"] += t_nn
+    totals["nx"] += t_nx
+    totals["scipy"] += t_sp
+    row("nearest_facility", t_nn, t_nx, same, t_sp,
+        unreachable=int(np.isinf(nn_cost).sum()))
+    row("catchments_and_nearest", totals["engine"], totals["nx"], True, totals["scipy"],
+        target="ratio >= 30, engine_over_scipy <= 1.5", **sampled)
+
+    # ---- incremental updates: against recomputing the nearest pass and catchments
+    t_full, _ = _best(lambda: (eng.nearest(sv, edits["final_xy"], "length"),
+                               eng.catchment_matrix(edits["final_xy"], sv, CUT_M, "length")))
+    for op in ("add", "move", "close"):
+        times = np.array(edits[op])
+        r_eng = float(np.median(times))
+        row(f"incremental_{op}", r_eng, t_full, edits["same"],
+            baseline="engine full recomputation (nearest + 1.5 km catchments)",
+            max_s=round(float(times.max()), 5), edits=len(times),
+            target_s=0.1 if scale == "demo" else 0.3)
+    return rows
+
+
+# ---------------------------------------------------------------------- engine side
+def _edits(eng: TravelEngine, sv: Snapped, sf: Snapped, villages, facilities) -> dict:
+    """Random add/move/close edits on an Accessibility; times per kind, checked at the end."""
+    rng = np.random.default_rng(1)
+    acc = eng.accessibility(sv, facilities, weight="length", cutoffs=(CUT_M,))
+    pos = {i: facilities[i] for i in range(len(facilities))}
+    out: dict = {"add": [], "move": [], "close": []}
+    lo, hi = villages.min(axis=0), villages.max(axis=0)
+    for _ in range(N_EDITS):
+        for op in ("add", "move", "close"):
+            xy = lo + rng.random(2) * (hi - lo)
+            t0 = time.perf_counter()
+            if op == "add":
+                fid = acc.add(xy)
+                pos[fid] = xy
+            elif op == "move":
+                fid = int(rng.choice(acc.open_ids))
+                acc.move(fid, xy)
+                pos[fid] = xy
+            else:   # close the facility nearest to some village: the hard case
+                fid = int(acc.nearest_id[rng.integers(len(villages))])
+                if fid < 0:
+                    fid = int(rng.choice(acc.open_ids))
+                acc.close(fid)
+                del pos[fid]
+            out[op].append(time.perf_counter() - t0)
+    ids = sorted(pos)
+    final = np.array([pos[i] for i in ids])
+    cost, _ = eng.nearest(sv, final, "length")
+    full = eng.catchment_matrix(final, sv, CUT_M, "length")
+    kept = acc.catchment(CUT_M)[ids]
+    out["same"] = _close(acc.nearest_cost, cost) and _same_sparse(full, kept, CUT_M)
+    out["final_xy"] = final
+    return out
+
+
+# ---------------------------------------------------------------------- baselines
+def _split_graph(eng: TravelEngine, sv: Snapped, sf: Snapped, weight: str) -> dict:
+    """The network with every snapped point inserted as a node (edges split there).
+
+    Nodes: 0..n-1 the network's; n + i the snapped point of point i (villages first, then
+    facilities); n + p + i the point itself, joined by its access leg (village -> snapped
+    point; snapped point -> facility). Points at the same place on an edge (or on its end)
+    are joined both ways at zero cost, as in the engine's convention.
+    """
+    net, segs = eng.net, eng._segs
+    n = net.n_nodes
+    seg = np.concatenate([sv.segment, sf.segment])
+    t = np.concatenate([sv.fraction, sf.fraction])
+    leg_m = np.concatenate([sv.access_m, sf.access_m])
+    p = len(seg)
+    leg = leg_m if weight == "length" else leg_m / (eng.walk_speed_kmh / 3.6)
+    u = np.asarray(net.u, np.int64)
+    v = np.asarray(net.v, np.int64)
+    w = (np.maximum(net.length_m, settings.MIN_EDGE_M) if weight == "length"
+         else np.maximum(net.time_s, 1e-4)).astype(float)
+    keep = u != v
+    u, v, w = u[keep], v[keep], w[keep]
+    keys = np.minimum(segs.a, segs.b) * n + np.maximum(segs.a, segs.b)
+    eseg = np.searchsorted(keys, np.minimum(u, v) * n + np.maximum(u, v))
+    on = np.flatnonzero(seg >= 0)
+    order = on[np.lexsort((t[on], seg[on]))]
+    cnt = np.bincount(seg[order], minlength=len(keys))
+    start = np.concatenate([[0], np.cumsum(cnt)[:-1]])
+    has = cnt[eseg] > 0
+    out_u, out_v, out_w = [u[~has]], [v[~has]], [w[~has]]
+    e = np.flatnonzero(has)
+    c = cnt[eseg[e]]
+    forward = u[e] == segs.a[eseg[e]]
+    # chain of c + 2 stops per split edge: its tail, the points in travel order, its head
+    m = c + 2
+    grp = np.repeat(np.arange(len(e)), m)
+    j = np.arange(m.sum()) - np.repeat(np.cumsum(m) - m, m)
+    cg, fg, sg = c[grp], forward[grp], start[eseg[e]][grp]
+    k_in = np.where(fg, sg + j - 1, sg + cg - j)            # index in `order`
+    pt = order[np.clip(k_in, 0, max(len(order) - 1, 0))] if len(order) else np.zeros_like(j)
+    node = np.where(j == 0, u[e][grp], np.where(j == cg + 1, v[e][grp], n + pt))
+    posn = np.where(j == 0, 0.0, np.where(j == cg + 1, 1.0,
+                                          np.where(fg, t[pt], 1.0 - t[pt]) if len(order) else 0.0))
+    last = j == cg + 1
+    a_, b_ = node[:-1][~last[:-1]], node[1:][~last[:-1]]
+    dw = (posn[1:] - posn[:-1])[~last[:-1]] * w[e][grp][:-1][~last[:-1]]
+    dw = np.maximum(dw, 0.0)
+    out_u += [a_]
+    out_v += [b_]
+    out_w += [dw]
+    zero = dw == 0.0
+    out_u += [b_[zero]]
+    out_v += [a_[zero]]
+    out_w += [dw[zero]]
+    nv = len(sv)
+    orig = on[on < nv]
+    fac = on[on >= nv]
+    out_u += [n + p + orig, n + fac]
+    out_v += [n + orig, n + p + fac]
+    out_w += [leg[orig], leg[fac]]
+    return {"u": np.concatenate(out_u), "v": np.concatenate(out_v), "w": np.concatenate(out_w),
+            "n": n + 2 * p, "origins": n + p + np.arange(nv),
+            "facilities": n + p + np.arange(nv, p), "fac_on": seg[nv:] >= 0,
+            "orig_on": seg[:nv] >= 0}
+
+
+def _to_nx(s: dict) -> nx.MultiDiGraph:
+    """Reversed split graph as networkx (searches run from the facilities)."""
+    G = nx.MultiDiGraph()
+    G.add_nodes_from(range(s["n"]))
+    G.add_weighted_edges_from(zip(s["v"].tolist(), s["u"].tolist(), s["w"].tolist()))
+    return G
+
+
+def _scipy_catchment(R: sp.csr_matrix, s: dict, cut: float) -> sp.csr_matrix:
+    src = s["facilities"]
+    cols = s["origins"]
+    rows, cc, vals = [], [], []
+    chunk = max(1, CHUNK_BYTES // (8 * R.shape[0]))
+    for i in range(0, len(src), chunk):
+        d = dijkstra(R, indices=src[i:i + chunk], limit=cut)[:, cols]
+        r, c = np.nonzero(d <= cut)
+        rows.append(r + i)
+        cc.append(c)
+        vals.append(d[r, c])
+    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cc))),
+                         shape=(len(src), len(cols)))
+
+
+def _nx_catchment(G: nx.MultiDiGraph, s: dict, cut: float, which: np.ndarray) -> sp.csr_matrix:
+    pos = {int(o): i for i, o in enumerate(s["origins"])}
+    rows, cols, vals = [], [], []
+    for r, f in enumerate(which):
+        d = nx.single_source_dijkstra_path_length(G, int(s["facilities"][f]), cutoff=cut,
+                                                  weight="weight")
+        for node, cost in d.items():
+            i = pos.get(node)
+            if i is not None:
+                rows.append(r)
+                cols.append(i)
+                vals.append(cost)
+    return sp.csr_matrix((vals, (rows, cols)), shape=(len(which), len(pos)))
+
+
+def _scipy_nearest(R: sp.csr_matrix, s: dict) -> np.ndarray:
+    src = s["facilities"][s["fac_on"]]
+    if len(src) == 0:
+        return np.full(len(s["origins"]), np.inf)
+    return dijkstra(R, indices=src, min_only=True)[s["origins"]]
+
+
+def _nx_nearest(G: nx.MultiDiGraph, s: dict) -> np.ndarray:
+    src = [int(f) for f in s["facilities"][s["fac_on"]]]
+    d = nx.multi_source_dijkstra_path_length(G, src, weight="weight") if src else {}
+    return np.array([d.get(int(o), np.inf) for o in s["origins"]])
+
+
+# ---------------------------------------------------------------------- helpers
+def _region(scale: str):
+    from planning.io import load_demo, load_region
+    if scale == "demo":
+        return load_demo()
+    if scale != "city":
+        raise ValueError(f"scale must be 'demo' or 'city', not {scale!r}")
+    folder = settings.CACHE_DIR / "city"
+    if not (folder / "region.gpkg").exists():
+        from geodata.build_demo import build_region
+        build_region("city", folder)
+    return load_region(folder / "region.gpkg", name="天津市")
+
+
+def _xy(gdf) -> np.ndarray:
+    return np.column_stack([gdf.geometry.x.to_numpy(float), gdf.geometry.y.to_numpy(float)])
+
+
+def _timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def _best(fn):
+    best, out = np.inf, None
+    for _ in range(REPEATS):
+        t, out = _timed(fn)
+        best = min(best, t)
+    return best, out
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    return a.shape == b.shape and bool(np.all((np.isinf(a) & np.isinf(b))
+                                              | np.isclose(a, b, rtol=1e-9, atol=1e-6)))
+
+
+def _same_sparse(a: sp.spmatrix, b: sp.spmatrix, cut: float) -> bool:
+    """Same pairs and costs; a pair may differ only when its cost is at the cutoff (±1e-6)."""
+    if a.shape != b.shape:
+        return False
+    da, db = _pairs(a), _pairs(b)
+    for key in da.keys() ^ db.keys():
+        cost = da.get(key, db.get(key))
+        if abs(cost - cut) > 1e-6:
+            return False
+    return all(abs(da[k] - db[k]) <= 1e-6 + 1e-9 * abs(da[k]) for k in da.keys() & db.keys())
+
+
+def _pairs(m: sp.spmatrix) -> dict:
+    c = sp.coo_matrix(m)
+    return dict(zip(zip(c.row.tolist(), c.col.tolist()), c.data.tolist()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m benchmarks.bench_engine [--scale demo|city]``."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", choices=("demo", "city"), default="demo")
+    args = ap.parse_args(argv)
+    rows = run(args.scale)
+    return 0 if all(r["same_answers"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
