@@ -474,15 +474,17 @@ def test_network_lazy_and_cached(folder_region, monkeypatch):
     class Net:
         n_nodes, n_edges = 2, 1
 
-    def fake_load(path, mode, crs):
-        calls.append((Path(path).name, mode, crs.to_epsg()))
-        return Net()
+    def fake_load(path, crs):
+        calls.append((Path(path).name, crs.to_epsg()))
+        return {"walk": Net(), "drive": Net()}
 
-    monkeypatch.setattr(planning.network, "load_network", fake_load, raising=False)
+    monkeypatch.setattr(planning.network, "load_networks", fake_load, raising=False)
     r = folder_region.copy()
     assert r.network("walk") is r.network("walk")
-    assert calls == [("roads.osm", "walk", 32650)]
-    assert r.summary()["networks"] == {"walk": {"nodes": 2, "edges": 1}}
+    r.network("drive")
+    assert calls == [("roads.osm", 32650)]  # one parse for every mode
+    assert r.summary()["networks"] == {"walk": {"nodes": 2, "edges": 1},
+                                       "drive": {"nodes": 2, "edges": 1}}
     assert folder_region.summary()["networks"] == {}  # the original was not touched
     r.roads_path = None
     r._networks.clear()

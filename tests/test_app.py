@@ -1,0 +1,187 @@
+"""The Streamlit app, driven headless by ``streamlit.testing.v1.AppTest``.
+
+Fast cases use a hand-made region put in the session as if uploaded (three villages on
+a straight road, at 0, 1,200 and 3,000 m from the only clinic, so R2 fails 1 village at
+1.5 km and 2 at 1 km); the demo cases check the scorecard of the Baodi demo against an
+independent run of the rules.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import handmade as hm
+from planning import maps
+from planning.access import Access
+from planning.i18n import t
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+DEMO = Path(__file__).resolve().parent.parent / "geodata" / "baodi" / "region.gpkg"
+TIMEOUT = 900  # the first demo run prepares the road networks and runs every rule
+
+
+def handmade_region():
+    towns = hm.townships([{"township_id": "120115100", "name": "甲镇", "kind": "township",
+                           "district": "测试区", "geometry": hm.box(-2000, -2000, 6000, 2000)}])
+    vills = hm.villages([
+        {"village_id": "120115100201", "name": "近村", "township_id": "120115100", "population": 100, "x": 0},
+        {"village_id": "120115100202", "name": "中村", "township_id": "120115100", "population": 200, "x": 1200},
+        {"village_id": "120115100203", "name": "远村", "township_id": "120115100", "population": 300, "x": 3000},
+    ])
+    facs = hm.facilities([
+        {"facility_id": "C1", "name": "近村卫生室", "kind": "village_clinic", "x": 0},
+        {"facility_id": "T1", "name": "甲镇卫生院", "kind": "township_health_centre", "x": 500},
+    ])
+    return hm.region(towns, vills, facs)
+
+
+def app_with(region=None, **state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if region is not None:
+        at.session_state["source"] = "upload"
+        at.session_state["upload_region"] = {"region": region, "access": Access(region)}
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def score_row(at: AppTest, rule: str) -> dict:
+    """The scorecard table's row for ``rule`` as {header: text}."""
+    frame = at.table[0].value
+    return {k: str(v) for k, v in frame.loc[rule].items()}
+
+
+def test_scorecard_handmade_shows_r2_numbers_and_sentence():
+    at = app_with(handmade_region())
+    assert not at.exception
+    row = score_row(at, "R2")
+    assert row["未达标"] == "1" and row["达标"] == "2"
+    assert row["缺口人口"] == "300"
+    assert row["结论"] == "未达标"
+    assert any("1 个行政村（300 人）1.5 公里内没有标准化村卫生室" in m.value for m in at.markdown)
+
+
+def test_rulebook_edit_reruns_r2():
+    at = app_with(handmade_region(), view="rulebook")
+    assert not at.exception
+    at.number_input(key="rbw.R2.max_distance_m").set_value(1000.0).run()
+    assert not at.exception
+    at.radio(key="view").set_value("scorecard").run()
+    row = score_row(at, "R2")
+    assert row["未达标"] == "2" and row["缺口人口"] == "500"  # 1,200 m is now too far
+    at.radio(key="view").set_value("rulebook").run()
+    at.button(key="rb_reset").click().run()
+    at.radio(key="view").set_value("scorecard").run()
+    assert score_row(at, "R2")["未达标"] == "1"
+
+
+def test_language_switch_translates_without_reassessing(monkeypatch):
+    import planning.assess
+
+    at = app_with(handmade_region())
+    calls = []
+    real = planning.assess.assess
+    monkeypatch.setattr(planning.assess, "assess", lambda *a, **k: calls.append(1) or real(*a, **k))
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value == t("app.title", "en")
+    row = score_row(at, "R2")
+    assert row["Failed"] == "1" and row["Result"] == "Fail"
+    for view in ("map", "tables", "downloads", "scorecard"):
+        at.radio(key="view").set_value(view).run()
+        assert not at.exception, view
+    assert calls == []  # views and language reuse the session's assessment
+
+
+def test_tables_filter_by_status_words():
+    at = app_with(handmade_region(), view="tables", table_rule="R2")
+    assert not at.exception
+    at.multiselect(key="table_status").set_value(["fail"]).run()
+    frame = at.dataframe[0].value
+    assert list(frame["名称"]) == ["远村"]
+
+
+def test_bad_csv_shows_the_message_not_a_traceback():
+    at = app_with(source="upload")
+    at.file_uploader(key="up_villages").set_value(
+        ("villages.csv", "名称,人口\n某村,12\n".encode("utf-8"), "text/csv")).run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "villages.csv" in errors and "village_id" in errors  # names the file and the missing column
+
+
+def test_good_csv_is_previewed_with_rows_set_aside():
+    csv = ("村代码,名称,经度,纬度,常住人口\n"
+           "120115100201,甲村,117.30,39.70,800\n"
+           "120115100202,乙村,0,0,500\n")  # 0,0 is a placeholder: set aside
+    at = app_with(source="upload")
+    at.file_uploader(key="up_villages").set_value(("villages.csv", csv.encode("utf-8"), "text/csv")).run()
+    assert not at.exception and not at.error
+    assert any("读入 1 行" in s.value for s in at.success)
+    aside = at.dataframe[0].value
+    assert list(aside["row"]) == [2]
+
+
+def test_unsafe_zip_is_refused():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("../evil.shp", b"x")
+    at = app_with(source="upload")
+    at.file_uploader(key="up_townships").set_value(("towns.zip", buf.getvalue(), "application/zip")).run()
+    assert not at.exception
+    assert any("../evil.shp" in e.value for e in at.error)
+
+
+def test_zip_bomb_is_refused():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("towns.shp", b"\0" * 5_000_000)  # 5 MB of zeros compress > 1000 times
+    at = app_with(source="upload")
+    at.file_uploader(key="up_townships").set_value(("towns.zip", buf.getvalue(), "application/zip")).run()
+    assert not at.exception
+    assert any("zip" in e.value.lower() for e in at.error)
+
+
+def test_bad_rulebook_file_shows_the_key():
+    at = app_with(handmade_region())
+    at.file_uploader(key="rb_file").set_value(
+        ("mine.toml", b"[R2]\nmax_distance_m = 'far'\n", "application/toml")).run()
+    assert not at.exception
+    assert any("R2.max_distance_m" in e.value for e in at.sidebar.error)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not DEMO.exists(), reason="the Baodi demo (geodata/baodi) is not built")
+def test_demo_scorecard_matches_the_rules():
+    from planning.assess import assess
+    from planning.io import load_demo
+
+    at = app_with()
+    assert not at.exception
+    expected = assess(load_demo(), rules=["R1", "R2", "R6"]).summary()["rules"]
+    for rule in expected:
+        row = score_row(at, rule["id"])
+        assert int(row["达标"]) == rule["passed"], rule["id"]
+        assert int(row["未达标"]) == rule["failed"], rule["id"]
+        assert row["缺口人口"] == f"{rule['population_in_gap']:,}", rule["id"]
+    r2 = next(r for r in expected if r["id"] == "R2")
+    sentence = f"{r2['failed']} 个行政村（{r2['population_in_gap']:,} 人）1.5 公里内没有标准化村卫生室"
+    assert any(sentence in m.value for m in at.markdown)
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    assert int(score_row(at, "R2")["Failed"]) == r2["failed"]
+
+
+def test_map_loads_leaflet_only_from_the_app():
+    region = handmade_region()
+    from planning.assess import assess
+
+    fmap = maps.build_map(assess(region), "zh")
+    html = fmap.get_root().render()
+    assert "/app/static/vendor/leaflet/leaflet.js" in html
+    assert "cdn." not in html and "https://" not in html.split("<body>")[0]

@@ -1,0 +1,205 @@
+"""End to end in a real browser: the app on 127.0.0.1 in headless Chromium (Playwright).
+
+Starts ``streamlit run app.py`` on a free loopback port, opens it in Debian's Chromium
+(``/usr/bin/chromium``, never a downloaded browser), and checks what a planner sees:
+the scorecard numbers equal ``python -m planning check`` on the demo (run alongside as a
+subprocess), the map draws, a village's popup shows its numbers, the language switches;
+and that the browser asked nothing of any host but the app's. Screenshots go to
+``test-artifacts/`` and, for the README, ``docs/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SLOW_MS = 900_000  # the first demo run prepares the networks and runs every rule
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _require(condition: bool, reason: str) -> None:
+    if not condition:
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(f"{reason} (REQUIRE_BROWSER is set)")
+        pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 90) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError("streamlit did not answer in time")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """The app on a free port, and the ``check`` summary of the demo computed alongside."""
+    _require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    pytest.importorskip("playwright", reason="pip install playwright (the Python package only)")
+    from planning import _assets
+
+    assert not _assets.missing(), "Leaflet is not installed: run `npm ci && python -m planning._assets`"
+    assert (ROOT / "geodata" / "baodi" / "region.gpkg").exists(), "the demo data are missing"
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    summary = tmp_path_factory.mktemp("check") / "summary.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    check = subprocess.Popen([sys.executable, "-m", "planning", "check", "--summary", str(summary)],
+                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    app = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py",
+                            "--server.address", "127.0.0.1", "--server.port", str(port),
+                            "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_healthy(url, app)
+        yield {"url": url, "check": check, "summary": summary}
+    finally:
+        for proc in (app, check):
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+def _scorecard(page) -> dict[str, list[str]]:
+    """The scorecard table as {rule id: [cell texts]}, header row under ``"_header"``."""
+    table = page.locator('[data-testid="stTable"] table').first
+    table.wait_for(timeout=SLOW_MS)
+    rows = table.locator("tr").all()
+    out = {}
+    for i, row in enumerate(rows):
+        cells = [c.inner_text().strip() for c in row.locator("th, td").all()]
+        out["_header" if i == 0 else cells[0]] = cells
+    return out
+
+
+def _click_view(page, label: str) -> None:
+    page.locator('[data-testid="stRadio"] label').filter(has_text=label).first.click()
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+    shutil.copyfile(ARTIFACTS / f"{name}.png", SCREENSHOTS / f"{name}.png")
+
+
+def _wait_idle(page) -> None:
+    """Until Streamlit has finished the current run and drawn it (no running indicator,
+    no placeholder skeletons)."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') &&"
+        " !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=SLOW_MS)
+    page.wait_for_timeout(800)
+
+
+def test_demo_in_chromium(served):
+    from playwright.sync_api import sync_playwright
+
+    requests: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("websocket", lambda ws: requests.append(ws.url))
+            page.goto(served["url"], wait_until="domcontentloaded")
+
+            # --- scorecard equals `python -m planning check`
+            score = _scorecard(page)
+            _wait_idle(page)
+            assert served["check"].wait(timeout=900) == 0, served["check"].stderr.read().decode()
+            expected = json.loads(served["summary"].read_text(encoding="utf-8"))["rules"]
+            header = score["_header"]
+            col = {name: header.index(name) for name in ("达标", "未达标", "需关注", "缺口人口")}
+            for rule in expected:
+                cells = score[rule["id"]]
+                assert int(cells[col["达标"]]) == rule["passed"], rule["id"]
+                assert int(cells[col["未达标"]]) == rule["failed"], rule["id"]
+                assert int(cells[col["需关注"]]) == rule["warned"], rule["id"]
+                assert cells[col["缺口人口"]] == f"{rule['population_in_gap']:,}", rule["id"]
+            _shot(page, "scorecard")
+
+            # --- the map: draw, click a village, read its popup
+            t0 = time.perf_counter()
+            _click_view(page, "地图")
+            frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+            marker = frame.locator("path.village-marker")
+            marker.first.wait_for(state="attached", timeout=60_000)
+            draw_s = time.perf_counter() - t0
+            frame.locator(".leaflet-control-layers").first.wait_for()
+            _wait_idle(page)
+            _shot(page, "map")
+            n_markers = marker.count()
+            assert n_markers == next(r for r in expected if r["id"] == "R2")["units"]
+            marker.nth(n_markers // 2).dispatch_event("click")
+            popup = frame.locator(".leaflet-popup-content")
+            popup.wait_for(timeout=10_000)
+            text = popup.inner_text()
+            assert "最近标准化村卫生室" in text and "道路距离" in text and "条款" in text
+            assert "001 §二(一)3" in text  # the R2 clause
+            _shot(page, "map_popup")
+            (ARTIFACTS / "map_draw_seconds.txt").write_text(f"{draw_s:.2f}\n")
+
+            # --- the other views render without an error
+            for label, name, ready in (("明细表", "tables", '[data-testid="stDataFrame"]'),
+                                       ("规则参数", "rulebook", '[data-testid="stNumberInput"]'),
+                                       ("下载", "downloads", '[data-testid="stDownloadButton"]')):
+                _click_view(page, label)
+                page.locator(ready).first.wait_for(timeout=60_000)
+                _wait_idle(page)
+                assert page.locator('[data-testid="stException"]').count() == 0, name
+                _shot(page, name)
+
+            # --- switch the language: the scorecard in English, same numbers
+            _click_view(page, "总览")
+            _wait_idle(page)
+            page.locator('[data-testid="stSidebar"] label').filter(has_text="English").first.click()
+            page.get_by_text("Primary health-care network planner").first.wait_for(timeout=60_000)
+            page.locator('[data-testid="stSidebar"]').get_by_text("Walking").first.wait_for(timeout=60_000)
+            _wait_idle(page)
+            score_en = _scorecard(page)
+            failed = score_en["_header"].index("Failed")
+            r2 = next(r for r in expected if r["id"] == "R2")
+            assert int(score_en["R2"][failed]) == r2["failed"]
+            _shot(page, "scorecard_en")
+        finally:
+            browser.close()
+
+    host = urlparse(served["url"]).hostname
+    outside = [u for u in requests if urlparse(u).scheme not in ("data", "blob", "about")
+               and urlparse(u).hostname not in (host, "localhost")]
+    assert requests and not outside, f"requests left the machine: {outside[:5]}"
+    print(f"map drawn in {draw_s:.1f} s; {len(requests)} requests, all to {host}")
