@@ -29,26 +29,13 @@ import shapely
 from scipy.spatial import cKDTree
 
 from geodata._layout import farthest_points
-from planning.schema import FacilityKind, ServiceMode, TownshipKind, VillageKind
+from planning.schema import FacilityKind, ServiceMode, TownshipKind, VillageKind, facility_name_for_village
 
 
 def _offset(xy: np.ndarray, rng: np.random.Generator, lo: float, hi: float) -> np.ndarray:
     ang = rng.uniform(0, 2 * np.pi)
     r = rng.uniform(lo, hi)
     return np.asarray(xy, dtype=float) + r * np.array([np.cos(ang), np.sin(ang)])
-
-
-def clinic_name(village: str, suffix: str = "卫生室") -> str:
-    """A facility's name from its village's: 八间村委会 -> 八间村卫生室, 李三元村村委会 ->
-    李三元村卫生室, 石幢南社区居委会 -> 石幢南社区卫生服务站 (with that suffix)."""
-    for end in ("村民委员会", "村委会"):
-        if village.endswith(end):
-            base = village[: -len(end)]
-            return base + ("" if base.endswith("村") else "村") + suffix
-    for end in ("社区居民委员会", "社区居委会", "居民委员会", "居委会"):
-        if village.endswith(end):
-            return village[: -len(end)] + suffix
-    return village + suffix
 
 
 def district_facilities(dist: dict, towns: list[dict], villages: dict,
@@ -160,7 +147,7 @@ def district_facilities(dist: dict, towns: list[dict], villages: dict,
         picks = farthest_points(vxy[in_t], np.empty((0, 2)), n_st)
         for p in picks:
             k = in_t[int(np.argmin(np.hypot(*(vxy[in_t] - p).T)))]
-            rows.append(dict(name=clinic_name(villages["name"][k], "社区卫生服务站"),
+            rows.append(dict(name=facility_name_for_village(villages["name"][k], "社区卫生服务站"),
                              kind=FacilityKind.COMMUNITY_HEALTH_STATION.value,
                              xy=_offset(vxy[k], rng, 50, 150), township_id=t["id"],
                              village_id=villages["id"][k], doctors=int(rng.integers(2, 5)),
@@ -194,7 +181,7 @@ def district_facilities(dist: dict, towns: list[dict], villages: dict,
             n_doc = int(rng.integers(1, 4))
             is_point = k in points
             rows.append(dict(
-                name=clinic_name(villages["name"][v], "医疗服务点" if is_point else "卫生室"),
+                name=facility_name_for_village(villages["name"][v], "医疗服务点" if is_point else "卫生室"),
                 kind=(FacilityKind.VILLAGE_SERVICE_POINT if is_point
                       else FacilityKind.VILLAGE_CLINIC).value,
                 xy=_offset(vxy[v], rng, 100, 300), township_id=villages["township_id"][v],

@@ -55,7 +55,8 @@ from planning.errors import InputError
 from planning.rulebook import Rulebook, load_rulebook
 from planning.rules import FAIL, RULES
 from planning.schema import (CLINIC_KINDS, FACILITY_KIND_ZH, LAYERS, SERVICE_MODE_ALIASES,
-                             FacilityKind, normalize_text, parse_facility_kind)
+                             FacilityKind, facility_name_for_village, normalize_text,
+                             parse_facility_kind)
 
 Op = Literal["add", "move", "close", "service_mode", "population"]
 OPS = ("add", "move", "close", "service_mode", "population")
@@ -495,17 +496,7 @@ def auto_name(region, x: float, y: float, kind: str = "village_clinic") -> str:
     if len(vil) == 0:
         return f"新{suffix}"
     d = shapely.distance(vil.geometry.values, shapely.Point(x, y))
-    village = str(vil["name"].iloc[int(np.argmin(d))])
-    for end in ("村民委员会", "村委会"):
-        if village.endswith(end):
-            base = village[: -len(end)]
-            return base + ("" if base.endswith("村") else "村") + suffix
-    for end in ("社区居民委员会", "社区居委会", "居民委员会", "居委会"):
-        if village.endswith(end):
-            return village[: -len(end)] + suffix
-    if suffix == "卫生室" and village.endswith("村"):
-        return village + suffix
-    return village + suffix
+    return facility_name_for_village(str(vil["name"].iloc[int(np.argmin(d))]), suffix)
 
 
 def _close_warnings(e: Edit, base) -> list[str]:

@@ -312,6 +312,19 @@ def parse_facility_kind(value: object) -> FacilityKind | None:
     return next((k for a, k in FACILITY_KIND_ALIASES.items() if normalize_text(a) == key), None)
 
 
+def facility_name_for_village(village: str, suffix: str = "卫生室") -> str:
+    """A facility's name after its village's: 八间村委会 -> 八间村卫生室, 李三元村村委会 ->
+    李三元村卫生室, 石幢南社区居委会 -> 石幢南社区卫生服务站 (with that suffix)."""
+    for end in ("村民委员会", "村委会"):
+        if village.endswith(end):
+            base = village[: -len(end)]
+            return base + ("" if base.endswith("村") else "村") + suffix
+    for end in ("社区居民委员会", "社区居委会", "居民委员会", "居委会"):
+        if village.endswith(end):
+            return village[: -len(end)] + suffix
+    return village + suffix
+
+
 def accepted_facility_kinds() -> str:
     """The accepted facility kind values, for error messages."""
     return ", ".join(f"{k.value} ({k.zh})" for k in FacilityKind)
