@@ -27,7 +27,7 @@ BASES = ("requirement", "reference", "assumed")
 BASIS_ZH = {"requirement": "政策要求", "reference": "参考基准", "assumed": "默认假设"}
 
 #: allowed values of string-valued keys
-_CHOICES = {
+CHOICES = {
     ("R2", "measure"): ("road", "straight"),
     ("R3", "mode"): ("walk", "ebike", "drive"),
     ("R4", "qualify_if"): ("either", "both"),
@@ -137,7 +137,7 @@ def _check_value(rule: str, name: str, value: Any, default: Any, path: str) -> A
     if isinstance(default, str):
         if not isinstance(value, str):
             raise InputError.at(f"key {where} must be text, got {value!r}", file=path)
-        choices = _CHOICES.get((rule, name))
+        choices = CHOICES.get((rule, name))
         if choices and value not in choices:
             raise InputError.at(f"key {where} must be one of {', '.join(choices)}, got {value!r}",
                                 file=path)

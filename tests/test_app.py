@@ -69,14 +69,14 @@ def test_scorecard_handmade_shows_r2_numbers_and_sentence():
 def test_rulebook_edit_reruns_r2():
     at = app_with(handmade_region(), view="rulebook")
     assert not at.exception
-    at.number_input(key="rbw.R2.max_distance_m").set_value(1000.0).run()
+    at.number_input(key="rbw.R2.max_distance_m@zh").set_value(1000.0).run()
     assert not at.exception
-    at.radio(key="view").set_value("scorecard").run()
+    at.radio(key="view@zh").set_value("scorecard").run()
     row = score_row(at, "R2")
     assert row["未达标"] == "2" and row["缺口人口"] == "500"  # 1,200 m is now too far
-    at.radio(key="view").set_value("rulebook").run()
+    at.radio(key="view@zh").set_value("rulebook").run()
     at.button(key="rb_reset").click().run()
-    at.radio(key="view").set_value("scorecard").run()
+    at.radio(key="view@zh").set_value("scorecard").run()
     assert score_row(at, "R2")["未达标"] == "1"
 
 
@@ -92,8 +92,10 @@ def test_language_switch_translates_without_reassessing(monkeypatch):
     assert at.title[0].value == t("app.title", "en")
     row = score_row(at, "R2")
     assert row["Failed"] == "1" and row["Result"] == "Fail"
+    source = at.radio(key="source@en")  # a fresh widget with English labels, same value
+    assert source.value == "upload" and source.options == [t("source.demo", "en"), t("source.upload", "en")]
     for view in ("map", "tables", "downloads", "scorecard"):
-        at.radio(key="view").set_value(view).run()
+        at.radio(key="view@en").set_value(view).run()
         assert not at.exception, view
     assert calls == []  # views and language reuse the session's assessment
 
@@ -101,7 +103,7 @@ def test_language_switch_translates_without_reassessing(monkeypatch):
 def test_tables_filter_by_status_words():
     at = app_with(handmade_region(), view="tables", table_rule="R2")
     assert not at.exception
-    at.multiselect(key="table_status").set_value(["fail"]).run()
+    at.multiselect(key="table_status@zh").set_value(["fail"]).run()
     frame = at.dataframe[0].value
     assert list(frame["名称"]) == ["远村"]
 

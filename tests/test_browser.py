@@ -188,7 +188,7 @@ def test_demo_in_chromium(served):
             _wait_idle(page)
             page.locator('[data-testid="stSidebar"] label').filter(has_text="English").first.click()
             page.get_by_text("Primary health-care network planner").first.wait_for(timeout=60_000)
-            page.locator('[data-testid="stSidebar"]').get_by_text("Walking").first.wait_for(timeout=60_000)
+            page.locator('[data-testid="stSidebar"]').get_by_text("Demo: Baodi district").first.wait_for(timeout=60_000)
             _wait_idle(page)
             score_en = _scorecard(page)
             failed = score_en["_header"].index("Failed")

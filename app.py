@@ -1,0 +1,783 @@
+"""The planner's web app: `streamlit run app.py` (opens on the Baodi demo).
+
+A thin shell over :mod:`planning`: the sidebar picks the data (demo or uploads), the
+travel mode, the language and the focus; the views show the scorecard, the map, the
+tables, the rulebook and the downloads of one :class:`~planning.assess.Assessment`.
+
+Caching: the demo region, its travel engines (:class:`~planning.access.Access`) and its
+assessments per rulebook are shared by all sessions (``st.cache_resource``; they hold
+no planner's data). Uploads and everything computed from them live only in the
+session's ``st.session_state``. Switching views, focus or language never re-runs the
+assessment; changing a rulebook value does, reusing the prepared engines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+import threading
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from planning import _assets, maps
+from planning.access import Access
+from planning.assess import assess
+from planning.errors import InputError
+from planning.i18n import (BASIS, COVERAGE, LANG_LABELS, LANGS, MODES, STATUS_BACKGROUNDS, column,
+                           kind_name, pair_word, rule_title, status_word, t)
+from planning.rulebook import load_rulebook
+
+VIEWS = ("scorecard", "map", "tables", "rulebook", "downloads")
+UPLOAD_LAYERS = ("townships", "villages", "facilities")
+LAYER_SUFFIXES = (".gpkg", ".zip", ".geojson", ".json", ".csv", ".xlsx")
+ROAD_SUFFIXES = (".osm.pbf", ".osm.bz2", ".osm", ".pbf")
+MAX_LAYER_MB, MAX_ROADS_MB = 50, 200  # per file; server.maxUploadSize is the overall cap
+MAX_ZIP_MEMBERS, MAX_ZIP_BYTES, MAX_ZIP_RATIO = 200, 500 * 2**20, 100
+#: Streamlit markdown colours of the status badges
+STATUS_BADGE = {"pass": "green", "fail": "red", "warn": "orange", "not_applicable": "gray"}
+
+st.set_page_config(page_title="基层医疗卫生服务网络规划 · Primary-care planner", page_icon="🏥",
+                   layout="wide")
+
+
+# --------------------------------------------------------------------------- widgets
+
+
+def choice(widget, label: str, options, key: str, lang: str, format_func=str, **kwargs):
+    """A radio/selectbox/multiselect whose labels follow the language and whose value
+    survives a language switch.
+
+    The value lives in ``st.session_state[key]``; the widget itself is keyed per language
+    (``key@zh``, ``key@en``), so switching language draws a fresh widget with the new
+    labels (Streamlit keeps a keyed widget's old labels otherwise).
+    """
+    options = list(options)
+    wkey = f"{key}@{lang}"
+    multi = getattr(widget, "__name__", "") == "multiselect"
+    current = st.session_state.get(key, [] if multi else options[0] if options else None)
+
+    def sync():
+        st.session_state[key] = st.session_state[wkey]
+
+    if multi:
+        value = widget(label, options, default=[v for v in current if v in options], key=wkey,
+                       format_func=format_func, on_change=sync, **kwargs)
+    else:
+        index = options.index(current) if current in options else 0
+        value = widget(label, options, index=index, key=wkey, format_func=format_func,
+                       on_change=sync, **kwargs)
+    st.session_state[key] = value
+    return value
+
+
+# --------------------------------------------------------------------------- cached results
+
+
+@st.cache_resource(show_spinner=False)
+def _demo_base() -> dict:
+    """The demo region and its travel engines (shared by all sessions: public data)."""
+    from planning.io import load_demo
+
+    region = load_demo()
+    return {"region": region, "access": Access(region), "lock": threading.Lock()}
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _demo_result(values: str) -> tuple:
+    """The demo's assessment for a rulebook (``values``: JSON of changed keys) and its
+    display layers."""
+    base = _demo_base()
+    rulebook = load_rulebook().with_values(json.loads(values))
+    with base["lock"]:  # one Access, shared: never two assessments at once
+        assessment = assess(base["region"], rulebook, base["access"])
+        return assessment, maps.display_layers(assessment)
+
+
+def _session_result(values: str) -> tuple:
+    """The uploaded region's assessment, kept in this session only."""
+    up = st.session_state["upload_region"]
+    results = up.setdefault("results", {})
+    if values not in results:
+        rulebook = load_rulebook().with_values(json.loads(values))
+        assessment = assess(up["region"], rulebook, up["access"])
+        if len(results) >= 4:
+            results.pop(next(iter(results)))
+        results[values] = (assessment, maps.display_layers(assessment))
+    return results[values]
+
+
+def _values_key() -> str:
+    values = dict(st.session_state.get("rb_values", {}))
+    values["R3.mode"] = st.session_state.get("mode", "walk")
+    default = {f"{k.rule}.{k.name}": k.default for k in load_rulebook().keys()}
+    changed = {k: v for k, v in values.items() if default.get(k) != v}
+    return json.dumps(changed, sort_keys=True, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- sidebar
+
+
+def _sidebar() -> dict:
+    sb = st.sidebar
+    lang = sb.radio(t("side.language"), LANGS, format_func=LANG_LABELS.get, key="lang",
+                    horizontal=True)
+    sb.header(t("side.data", lang))
+    source = choice(sb.radio, t("side.source", lang), ("demo", "upload"), "source", lang,
+                    format_func=lambda s: t(f"source.{s}", lang))
+    choice(sb.selectbox, t("side.mode", lang), tuple(MODES), "mode", lang,
+           format_func=lambda m: pair_word(MODES, m, lang))
+    rb_file = sb.file_uploader(t("side.rulebook_file", lang), type=["toml"], key="rb_file")
+    if rb_file is not None:
+        _load_rulebook_upload(rb_file, lang)
+    n_changed = len(json.loads(_values_key()))
+    if n_changed:
+        sb.caption(t("side.rulebook_changed", lang, n=n_changed))
+    sb.header(t("side.basemap", lang))
+    base = choice(sb.selectbox, t("side.basemap", lang), tuple(maps.BASEMAPS), "basemap", lang,
+                  format_func=lambda b: t(f"basemap.{b}", lang), label_visibility="collapsed")
+    token = sb.text_input(t("basemap.tianditu_key", lang), key="tk", type="password") \
+        if base == "tianditu" else ""
+    return {"lang": lang, "source": source, "basemap": base, "token": token}
+
+
+def _load_rulebook_upload(file, lang: str) -> None:
+    digest = hashlib.sha1(file.getvalue()).hexdigest()
+    if st.session_state.get("rb_file_digest") == digest:
+        return
+    st.session_state["rb_file_digest"] = digest
+    with tempfile.TemporaryDirectory(prefix="planning-rulebook-") as folder:
+        path = Path(folder) / "rulebook.toml"
+        path.write_bytes(file.getvalue())
+        try:
+            rulebook = load_rulebook(path)
+        except InputError as exc:
+            st.sidebar.error(f"{t('err.rulebook', lang)} {exc}")
+            return
+    st.session_state["rb_values"] = {f"{k.rule}.{k.name}": k.value for k in rulebook.changed()}
+    if "R3.mode" in st.session_state["rb_values"]:
+        st.session_state["mode"] = st.session_state["rb_values"].pop("R3.mode")
+        for key in [k for k in st.session_state if str(k).startswith("mode@")]:
+            del st.session_state[key]
+    _clear_rulebook_widgets()
+
+
+def _focus_widgets(assessment, lang: str) -> maps.Focus:
+    towns = assessment.region.townships
+    sb = st.sidebar
+    sb.header(t("side.focus", lang))
+    districts = sorted(towns["district"].dropna().astype(str).unique()) if "district" in towns else []
+    district = choice(sb.selectbox, t("side.district", lang), [""] + districts, "focus_district",
+                      lang, format_func=lambda d: d or t("side.all", lang))
+    pick = towns if not district else towns[towns["district"] == district]
+    names = dict(zip(pick["township_id"], pick["name"]))
+    township = choice(sb.selectbox, t("side.township", lang), [""] + list(names), "focus_township",
+                      lang, format_func=lambda i: names.get(i, "") or t("side.all", lang))
+    return maps.Focus(district or None, township or None)
+
+
+# --------------------------------------------------------------------------- scorecard
+
+
+def _overall(row: dict) -> str:
+    if row["failed"]:
+        return "fail"
+    if row["warned"]:
+        return "warn"
+    return "pass" if row["passed"] else "not_applicable"
+
+
+def _sentence(result, row: dict, lang: str) -> str:
+    """The plain-language sentence of one rule's result."""
+    rid, n, pop = row["id"], row["failed"], f"{row['population_in_gap']:,}"
+    fig, rb = result.figures, None
+    if rid == "R3":
+        share = fig.get("share_within")
+        text = t("say.R3", lang, share="—" if share is None else f"{share:.1%}",
+                 minutes=f"{fig.get('max_minutes', 15):.0f}",
+                 mode=pair_word(MODES, fig.get("mode", "walk"), lang), n=n, pop=pop)
+    elif not row["units"]:
+        text = t("say.none", lang)
+    else:
+        km = f"{fig.get('max_distance_m', 1500) / 1000:g}"
+        rb = st.session_state.get("_rulebook")
+        extra = {"km": km, "units": row["units"], "na": row["not_applicable"],
+                 "minutes": f"{rb.value('R4', 'hard_to_reach_minutes'):.0f}" if rb else "30",
+                 "per": rb.value("R6", "committees_per_station") if rb else 4}
+        text = t(f"say.{rid}.{'fail' if n else 'ok'}", lang, n=n, pop=pop, **extra)
+    if row["warned"] and rid != "R3":
+        text += "；" if lang == "zh" else "; "
+        text += t("say.warn", lang, n=row["warned"])
+    return text
+
+
+def _style_status(frame: pd.DataFrame, columns: list[str], lang: str):
+    """A Styler colouring the status columns (values are already status words)."""
+    words = {status_word(s, lang): s for s in STATUS_BACKGROUNDS}
+
+    def colour(value):
+        s = words.get(value)
+        return f"background-color:{STATUS_BACKGROUNDS[s]}" if s else ""
+
+    return frame.style.map(colour, subset=[c for c in columns if c in frame])
+
+
+def _scorecard(assessment, focus: maps.Focus, lang: str) -> None:
+    region = assessment.region
+    s = region.summary()
+    st.subheader(t("score.header", lang, region=region.name))
+    st.caption(t("score.region", lang, townships=s["layers"].get("townships", 0),
+                 villages=s["layers"].get("villages", 0),
+                 facilities=s["layers"].get("facilities", 0), population=f"{s['population']:,}"))
+    changed = assessment.rulebook.changed()
+    if changed:
+        st.info(t("score.changed", lang, keys=", ".join(f"{k.rule}.{k.name} = {k.value}"
+                                                        for k in changed)))
+    rows = []
+    for result in assessment.results.values():
+        row = result.summary()
+        status = _overall(row)
+        rows.append({
+            t("score.rule", lang): row["id"],
+            t("score.title", lang): rule_title(result, lang),
+            t("score.status", lang): status_word(status, lang),
+            t("score.units", lang): row["units"],
+            t("score.passed", lang): row["passed"],
+            t("score.failed", lang): row["failed"],
+            t("score.warned", lang): row["warned"],
+            t("score.na", lang): row["not_applicable"],
+            t("score.gap_people", lang): f"{row['population_in_gap']:,}",
+            t("score.basis", lang): pair_word(BASIS, row["basis"], lang),
+            t("score.clause", lang): row["clause"],
+        })
+        st.markdown(f":{STATUS_BADGE[status]}-background[**{row['id']} {status_word(status, lang)}**]"
+                    f" {_sentence(result, row, lang)}")
+    table = pd.DataFrame(rows).set_index(t("score.rule", lang))
+    st.table(_style_status(table, [t("score.status", lang)], lang))
+
+    st.subheader(t("score.by_district", lang))
+    long = maps.district_breakdown(assessment)
+    if len(long):
+        long["cell"] = [f"{f}/{u}" + (f" ({p:,})" if p else "")
+                        for f, u, p in zip(long["failed"], long["units"], long["population_in_gap"])]
+        wide = long.pivot(index="district", columns="rule", values="cell").fillna("—")
+        wide.index.name = t("col.district", lang)
+        st.table(wide)
+        st.caption("未达标/单元（缺口人口）" if lang == "zh" else "failed/units (residents in gaps)")
+
+    st.subheader(t("score.by_township", lang))
+    towns = maps.township_status(assessment)
+    if focus.district:
+        towns = towns[towns["district"] == focus.district]
+    if focus.township_id:
+        towns = towns[towns["township_id"] == focus.township_id]
+    cols = {"name": t("col.township", lang), "district": t("col.district", lang),
+            "population": column("population", lang)}
+    view = pd.DataFrame({
+        cols["name"]: towns["name"], cols["district"]: towns["district"],
+        cols["population"]: towns["population"].fillna(0).astype(int),
+        "R1": [status_word(x, lang) for x in towns["r1"]],
+        "R2": [f"{g}/{u}" for g, u in zip(towns["r2_gaps"], towns["r2_units"])],
+        "R3": ["—" if pd.isna(x) else f"{x:.0%}" for x in towns["r3_share"]],
+        "R6": [status_word(x, lang) for x in towns["r6"]],
+        t("col.overall", lang): [status_word(x, lang) for x in towns["overall"]],
+    })
+    st.dataframe(_style_status(view, ["R1", "R6", t("col.overall", lang)], lang),
+                 hide_index=True, width="stretch")
+
+    _applicability(assessment, focus, lang)
+    notes = [(rid, n) for rid, r in assessment.results.items() for n in r.notes]
+    if notes:
+        with st.expander(t("score.notes", lang)):
+            for rid, note in notes:
+                st.markdown(f"- **{rid}** {note}")
+
+
+def _applicability(assessment, focus: maps.Focus, lang: str) -> None:
+    """Which rules apply to the selected district (or the region) and why."""
+    region, res = assessment.region, assessment.results
+    name = focus.district or region.name
+    towns = region.townships
+    if focus.district and "district" in towns:
+        towns = towns[towns["district"] == focus.district]
+    villages = region.villages[region.villages["township_id"].isin(towns["township_id"])]
+    kinds = villages["kind"].value_counts()
+    lines = {
+        "R1": t("applies.R1", lang, towns=int((towns["kind"] == "township").sum()),
+                streets=int((towns["kind"] == "street").sum())),
+        "R2": t("applies.R2", lang, n=int(kinds.get("village_committee", 0)))
+        if kinds.get("village_committee", 0) else t("applies.R2.none", lang),
+        "R3": t("applies.R3", lang, n=len(villages)),
+        "R6": t("applies.R6", lang, n=int(kinds.get("residents_committee", 0)))
+        if kinds.get("residents_committee", 0) else t("applies.R6.none", lang),
+    }
+    for rid in ("R4", "R5"):
+        if rid in res and len(res[rid].units):
+            u = res[rid].units
+            pick = u[u["name"] == focus.district] if focus.district else u
+            lines[rid] = "；".join(f"{status_word(s, lang)}：{r}" for s, r in
+                                  zip(pick["status"], pick["reason"])) or t("say.none", lang)
+    has_groups = "group_id" in region.facilities and region.facilities["group_id"].notna().any()
+    lines["R7"] = t("applies.R7.data" if has_groups else "applies.R7.nodata", lang)
+    st.subheader(t("score.applies", lang, district=name))
+    for rid in res:
+        if rid in lines:
+            st.markdown(f"- **{rid}** {rule_title(res[rid], lang)}：{lines[rid]}")
+
+
+# --------------------------------------------------------------------------- map
+
+
+def _map_view(assessment, display, focus: maps.Focus, opts: dict) -> None:
+    from streamlit_folium import st_folium
+
+    lang = opts["lang"]
+    missing = _assets.missing()
+    if missing:
+        st.error(t("map.assets_missing", lang, files=", ".join(missing)))
+        return
+    tiles, message = maps.basemap(opts["basemap"], lang, opts["token"])
+    if message:
+        (st.warning if tiles is None else st.caption)(message)
+    fmap = maps.build_map(assessment, lang, focus=focus, tiles=tiles, display=display)
+    st_folium(fmap, key="map", height=680, use_container_width=True, returned_objects=[])
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _tables(assessment, focus: maps.Focus, lang: str) -> None:
+    res = assessment.results
+    c1, c2 = st.columns(2)
+    rid = choice(c1.selectbox, t("tab.rule", lang), list(res), "table_rule", lang,
+                 format_func=lambda r: f"{r} {rule_title(res[r], lang)}")
+    layers = res[rid].layers or {rid: res[rid].units}
+    name = c2.selectbox(t("tab.layer", lang), list(layers), key=f"table_layer_{rid}")
+    frame = pd.DataFrame(layers[name].drop(columns="geometry", errors="ignore"))
+    region = assessment.region
+    if focus.township_id or focus.district:
+        towns = region.townships
+        ids = {focus.township_id} if focus.township_id else \
+            set(towns.loc[towns["district"] == focus.district, "township_id"])
+        if "township_id" in frame:
+            frame = frame[frame["township_id"].isin(ids)]
+        elif "district" in frame and focus.district:
+            frame = frame[frame["district"] == focus.district]
+    total = len(frame)
+    c3, c4 = st.columns(2)
+    statuses = choice(c3.multiselect, t("tab.status", lang), list(STATUS_BACKGROUNDS),
+                      "table_status", lang, format_func=lambda s: status_word(s, lang))
+    query = c4.text_input(t("tab.search", lang), key="table_search")
+    if statuses and "status" in frame:
+        frame = frame[frame["status"].isin(statuses)]
+    if query and "name" in frame:
+        frame = frame[frame["name"].astype(str).str.contains(query, regex=False, na=False)]
+    for col in ("status",):
+        if col in frame:
+            frame[col] = [status_word(s, lang) for s in frame[col]]
+    if "kind" in frame:
+        frame["kind"] = [kind_name(k, lang) for k in frame["kind"]]
+    if "coverage" in frame:
+        frame["coverage"] = [pair_word(COVERAGE, c, lang) for c in frame["coverage"]]
+    frame = _tidy_numbers(frame)
+    status_col = column("status", lang)
+    frame = frame.rename(columns={c: column(c, lang) for c in frame.columns})
+    st.caption(t("tab.rows", lang, shown=len(frame), total=total))
+    styled = _style_status(frame, [status_col], lang) if len(frame) <= 5000 else frame
+    st.dataframe(styled, hide_index=True, width="stretch", height=560)
+
+
+def _tidy_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Whole-number float columns as integers, others to two decimals (for reading)."""
+    frame = frame.copy()
+    for col in frame.columns:
+        if pd.api.types.is_float_dtype(frame[col]):
+            values = frame[col]
+            whole = values.dropna()
+            frame[col] = values.round(0).astype("Int64") if (whole == whole.round(0)).all() \
+                else values.round(2)
+    return frame
+
+
+# --------------------------------------------------------------------------- rulebook
+
+
+def _clear_rulebook_widgets() -> None:
+    for key in [k for k in st.session_state if str(k).startswith("rbw.")]:
+        del st.session_state[key]
+
+
+def _rulebook_changed(dotted: str, wkey: str, lang: str) -> None:
+    value = st.session_state[wkey]
+    values = dict(st.session_state.get("rb_values", {}))
+    values[dotted] = value
+    try:
+        load_rulebook().with_values(values)
+    except InputError as exc:
+        st.session_state["rb_error"] = f"{t('err.rulebook', lang)} {exc}"
+        return
+    st.session_state["rb_values"] = values
+    st.session_state.pop("rb_error", None)
+
+
+def _rulebook_reset() -> None:
+    st.session_state["rb_values"] = {}
+    st.session_state["mode"] = load_rulebook().value("R3", "mode")
+    st.session_state.pop("rb_error", None)
+    _clear_rulebook_widgets()
+    for key in [k for k in st.session_state if str(k).startswith("mode@")]:
+        del st.session_state[key]
+
+
+def _rulebook_view(assessment, lang: str) -> None:
+    from planning import rulebook as rb_module
+    from planning.schema import FacilityKind
+
+    choices = rb_module.CHOICES
+    st.caption(t("rb.intro", lang))
+    if st.session_state.get("rb_error"):
+        st.error(st.session_state["rb_error"])
+    st.button(t("rb.reset", lang), on_click=_rulebook_reset, key="rb_reset")
+    current = assessment.rulebook
+    for rid in dict.fromkeys(k.rule for k in current.keys()):
+        meta = current.rule(rid)
+        st.markdown(f"#### {rid} {meta['title_en'] if lang == 'en' else meta['title_zh']}")
+        st.caption(f"{pair_word(BASIS, meta['basis'], lang)} · {meta['clause']}")
+        for key in [k for k in current.keys() if k.rule == rid]:
+            dotted = f"{key.rule}.{key.name}"
+            label = f"{key.name} — {key.en if lang == 'en' else key.zh}"
+            marker = t("rb.default", lang) if key.value == key.default else \
+                t("rb.changed", lang, default=key.default)
+            help_text = f"{key.clause} · {pair_word(BASIS, key.basis, lang)} · {marker}"
+            wkey = f"rbw.{dotted}@{lang}"
+            cb = {"on_change": _rulebook_changed, "args": (dotted, wkey, lang)}
+            if dotted == "R3.mode":
+                st.markdown(f"- `{dotted}`: " + t("rb.mode_in_sidebar", lang,
+                                                     mode=pair_word(MODES, key.value, lang)))
+                continue
+            if isinstance(key.default, bool):
+                st.checkbox(label, value=key.value, key=wkey, help=help_text, **cb)
+            elif isinstance(key.default, (int, float)):
+                is_int = isinstance(key.default, int)
+                st.number_input(label, value=key.value, min_value=0 if is_int else 0.0,
+                                step=1 if is_int else _step(key.default), key=wkey,
+                                help=help_text, **cb)
+            elif isinstance(key.default, list):
+                st.multiselect(label, [k.value for k in FacilityKind], default=key.value, key=wkey,
+                               format_func=lambda k: kind_name(k, lang), help=help_text, **cb)
+            elif (rid, key.name) in choices:
+                options = list(choices[(rid, key.name)])
+                st.selectbox(label, options, index=options.index(key.value), key=wkey,
+                             help=help_text, **cb)
+            else:
+                st.text_input(label, value=str(key.value), key=wkey, help=help_text, **cb)
+            st.caption(f"{key.clause} · {marker}")
+    st.download_button(t("rb.download", lang), data=lambda: _rulebook_toml(current),
+                       file_name="rulebook.toml", mime="application/toml", key="rb_download")
+
+
+def _step(default: float) -> float:
+    return 0.05 if default < 1 else 1.0 if default < 100 else 100.0
+
+
+def _rulebook_toml(rulebook) -> str:
+    lines = ["# rulebook values (load with --rulebook or upload in the app)"]
+    for rid, values in rulebook.to_toml_values().items():
+        lines.append(f"\n[{rid}]")
+        for name, value in values.items():
+            lines.append(f"{name} = {json.dumps(value, ensure_ascii=False)}")
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+def _downloads(assessment, lang: str, stem: str) -> None:
+    from planning.crs import INPUT_CRS
+    from planning.export import FORMATS, export_bytes, export_filename
+
+    st.caption(t("dl.intro", lang))
+    crs = choice(st.selectbox, t("dl.crs", lang), INPUT_CRS, "dl_crs", lang,
+                 format_func=lambda c: t(f"crs.{c}", lang))
+    layers = assessment.layers()
+    layers = {k: v for k, v in layers.items() if v is not None and len(v)}
+    st.caption(f"{t('dl.layers', lang)}: {', '.join(layers)}")
+    cols = st.columns(len(FORMATS) + 1)
+    for col, (key, fmt) in zip(cols, FORMATS.items()):
+        name = export_filename(stem, key, crs=crs, n_layers=len(layers))
+        col.download_button(t("dl.button", lang, label=fmt.label_en if lang == "en" else fmt.label_zh),
+                            data=lambda k=key: export_bytes(layers, k, crs=crs, lang=lang, stem=stem)[0],
+                            file_name=name, mime=fmt.mime, key=f"dl_{key}", on_click="ignore")
+    summary = json.dumps(assessment.summary(), ensure_ascii=False, indent=2, default=str)
+    cols[-1].download_button(t("dl.summary", lang), data=summary, file_name=f"{stem}_summary.json",
+                             mime="application/json", key="dl_summary", on_click="ignore")
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+def _session_dir() -> Path:
+    if "upload_dir" not in st.session_state:
+        st.session_state["upload_dir"] = tempfile.mkdtemp(prefix="planning-upload-")
+    return Path(st.session_state["upload_dir"])
+
+
+def check_zip(path: Path, limit_bytes: int = MAX_ZIP_BYTES) -> None:
+    """Refuse a zip with members outside its folder, too many members, or a bomb's ratio.
+
+    Raises
+    ------
+    InputError
+        Naming the member and what is wrong.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except zipfile.BadZipFile as exc:
+        raise InputError.at(f"not a valid zip file ({exc})", file=path.name) from None
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise InputError.at(f"the zip holds {len(infos)} files (at most {MAX_ZIP_MEMBERS})",
+                            file=path.name)
+    total = 0
+    for info in infos:
+        name = info.filename.replace("\\", "/")
+        if name.startswith("/") or ".." in name.split("/") or ":" in name.split("/")[0]:
+            raise InputError.at(f"the member {info.filename!r} points outside the zip's folder",
+                                file=path.name)
+        total += info.file_size
+        if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
+            raise InputError.at(f"the member {info.filename!r} expands {info.file_size / info.compress_size:.0f}"
+                                f" times (a zip bomb?); at most {MAX_ZIP_RATIO}", file=path.name)
+    if total > limit_bytes:
+        raise InputError.at(f"the zip expands to {total / 2**20:.0f} MB (at most "
+                            f"{limit_bytes / 2**20:.0f} MB)", file=path.name)
+
+
+def _save_upload(file, stem: str, suffixes: tuple[str, ...], limit_mb: int, lang: str) -> Path | None:
+    """Write an uploaded file to the session's folder under a safe name; None when refused."""
+    lower = file.name.lower()
+    suffix = next((s for s in suffixes if lower.endswith(s)), None)
+    if suffix is None:
+        st.error(f"{t('up.error', lang)} {file.name}: {', '.join(suffixes)}")
+        return None
+    if file.size > limit_mb * 2**20:
+        st.error(t("up.too_big", lang, name=file.name, mb=file.size / 2**20, limit=limit_mb))
+        return None
+    if suffix == ".pbf":
+        suffix = ".osm.pbf"
+    path = _session_dir() / f"{stem}{suffix}"
+    path.write_bytes(file.getvalue())
+    if suffix == ".zip":
+        try:
+            check_zip(path)
+        except InputError as exc:
+            st.error(t("up.zip_bad", lang, name=file.name, why=exc))
+            path.unlink()
+            return None
+    return path
+
+
+def _headers(path: Path) -> list[str]:
+    """The column headers of a layer file (for the column-mapping widgets)."""
+    try:
+        if path.suffix == ".csv":
+            data = path.read_bytes().split(b"\n", 1)[0]
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = data.decode("gb18030", errors="replace")
+            sep = max((",", "\t", ";", "|"), key=text.count)
+            return [h.strip() for h in text.strip().split(sep)]
+        import pyogrio
+
+        return [str(f) for f in pyogrio.read_info(path)["fields"]]
+    except Exception:
+        return []
+
+
+def _read_uploaded(layer: str, path: Path, crs: str, column_map: dict, lang: str):
+    """Read one uploaded layer (cached in the session by content, CRS and column map)."""
+    from planning.io import read_layer
+
+    digest = hashlib.sha1(path.read_bytes()).hexdigest()
+    key = (layer, digest, crs, json.dumps(column_map, sort_keys=True))
+    cache = st.session_state.setdefault("upload_cache", {})
+    if key not in cache:
+        try:
+            cache[key] = ("ok", read_layer(path, layer, input_crs=crs, column_map=column_map or None))
+        except InputError as exc:
+            cache[key] = ("error", str(exc))
+        except Exception as exc:  # never a traceback for a planner's file
+            cache[key] = ("error", f"{type(exc).__name__}: {exc}")
+    return cache[key]
+
+
+def _upload_panel(lang: str) -> None:
+    from planning.crs import INPUT_CRS
+    from planning.schema import LAYERS
+
+    st.caption(t("up.intro", lang))
+    crs = choice(st.selectbox, t("up.crs", lang), INPUT_CRS, "up_crs", lang,
+                 format_func=lambda c: t(f"crs.{c}", lang))
+    cols = st.columns(4)
+    paths: dict[str, Path] = {}
+    for col, layer in zip(cols, UPLOAD_LAYERS):
+        file = col.file_uploader(t(f"up.{layer}", lang), key=f"up_{layer}",
+                                 type=[s.lstrip(".") for s in LAYER_SUFFIXES])
+        if file is not None and (path := _save_upload(file, layer, LAYER_SUFFIXES, MAX_LAYER_MB, lang)):
+            paths[layer] = path
+    roads_file = cols[3].file_uploader(t("up.roads", lang), key="up_roads",
+                                       type=["osm", "pbf", "bz2"])
+    roads = _save_upload(roads_file, "roads", ROAD_SUFFIXES, MAX_ROADS_MB, lang) if roads_file else None
+    if not paths:
+        st.info(t("up.need", lang))
+        return
+    loaded, problems = {}, []
+    for layer, path in paths.items():
+        layer_crs = "gcj02" if layer == "facilities" and st.session_state.get("fac_gcj") else crs
+        cmap = st.session_state.get(f"colmap_{layer}", {})
+        status, value = _read_uploaded(layer, path, layer_crs, cmap, lang)
+        if status == "error":
+            st.error(f"{t('up.error', lang)} {value}")
+            _column_mapping(layer, path, [c.name for c in LAYERS[layer]], lang)
+            continue
+        gdf, found = value
+        loaded[layer] = gdf
+        problems += found
+        st.success(t("up.loaded", lang, layer=t(f"up.{layer}", lang), n=len(gdf)))
+        if cmap:
+            _column_mapping(layer, path, [c.name for c in LAYERS[layer]], lang)
+    if loaded:
+        _preview(loaded, problems, roads, crs, lang)
+    if set(loaded) == set(UPLOAD_LAYERS):
+        if roads is None:
+            st.warning(t("up.no_roads", lang))
+        if st.button(t("up.run", lang), type="primary", key="up_run"):
+            from planning.io import region_from_layers
+
+            try:
+                region = region_from_layers(loaded, name=paths["villages"].stem, problems=problems,
+                                            sources={k: v.name for k, v in paths.items()}, roads=roads)
+            except InputError as exc:
+                st.error(f"{t('err.input', lang)} {exc}")
+                return
+            st.session_state["upload_region"] = {"region": region, "access": Access(region)}
+            st.rerun()
+
+
+def _column_mapping(layer: str, path: Path, canonical: list[str], lang: str) -> None:
+    headers = _headers(path)
+    if not headers:
+        return
+    with st.expander(f"{t('up.columns', lang)} — {t(f'up.{layer}', lang)}", expanded=True):
+        current = dict(st.session_state.get(f"colmap_{layer}", {}))
+        options = [""] + canonical + ["lon", "lat", "wkt"]
+        for header in headers:
+            value = st.selectbox(t("up.column_for", lang, header=header), options,
+                                 index=options.index(current.get(header, "")) if current.get(header, "") in options else 0,
+                                 key=f"colmap_{layer}_{header}",
+                                 format_func=lambda o: o or t("up.ignore", lang))
+            if value:
+                current[header] = value
+            else:
+                current.pop(header, None)
+        if current != st.session_state.get(f"colmap_{layer}", {}):
+            st.session_state[f"colmap_{layer}"] = current
+            st.rerun()
+
+
+def _preview(loaded: dict, problems: list, roads: Path | None, crs: str, lang: str) -> None:
+    from streamlit_folium import st_folium
+
+    st.subheader(t("up.preview", lang))
+    if not _assets.missing():
+        st_folium(maps.preview_map(loaded, lang), key="preview", height=420,
+                  use_container_width=True, returned_objects=[])
+    aside = [p for p in problems if p.level == "error"]
+    if aside:
+        st.markdown(f"**{t('up.set_aside', lang)}** ({len(aside)})")
+        st.dataframe(pd.DataFrame([p.to_dict() for p in aside]), hide_index=True,
+                     width="stretch")
+    others = [p for p in problems if p.level != "error"]
+    if others:
+        with st.expander(f"{t('up.problems', lang)} ({len(others)})"):
+            st.dataframe(pd.DataFrame([p.to_dict() for p in others]), hide_index=True,
+                         width="stretch")
+    fac = loaded.get("facilities")
+    if fac is not None and len(fac):
+        counts = fac["kind"].map(lambda k: kind_name(k, lang)).value_counts()
+        st.markdown(f"**{t('up.kinds', lang)}**: " + "，".join(f"{k} {n}" for k, n in counts.items()))
+        if roads is not None and crs == "wgs84" and not st.session_state.get("fac_gcj"):
+            check = _offset_check(fac, roads)
+            if check.get("suspect"):
+                st.warning(t("up.gcj_suspect", lang, m=f"{check['offset_m']:.0f}"))
+                if st.button(t("up.gcj_convert", lang), key="up_gcj"):
+                    st.session_state["fac_gcj"] = True
+                    st.rerun()
+
+
+def _offset_check(fac, roads: Path) -> dict:
+    digest = hashlib.sha1(roads.read_bytes()).hexdigest() + str(len(fac))
+    cache = st.session_state.setdefault("offset_cache", {})
+    if digest not in cache:
+        from planning.crs import metric_crs
+        from planning.network import load_network
+
+        centre = fac.geometry.union_all().centroid
+        metric = metric_crs(centre.x, centre.y)
+        try:
+            net = load_network(roads, "drive", metric)
+            cache[digest] = maps.road_offset_check(fac, net, metric)
+        except Exception as exc:  # the check is advice; a bad road file is reported later
+            cache[digest] = {"suspect": False, "error": str(exc)}
+    return cache[digest]
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    opts = _sidebar()
+    lang = opts["lang"]
+    st.title(t("app.title", lang))
+    st.caption(t("app.caption", lang))
+    values = _values_key()
+    try:
+        if opts["source"] == "upload":
+            with st.expander(t("source.upload", lang), expanded="upload_region" not in st.session_state):
+                _upload_panel(lang)
+            if "upload_region" not in st.session_state:
+                st.info(t("up.waiting", lang))
+                return
+            st.caption(t("up.using", lang, name=st.session_state["upload_region"]["region"].name))
+            with st.spinner(t("map.loading", lang)):
+                assessment, display = _session_result(values)
+            stem = "planning"
+        else:
+            with st.spinner("正在检查示例数据（首次约需一两分钟）……" if lang == "zh"
+                            else "Checking the demo (the first time takes a minute or two) …"):
+                assessment, display = _demo_result(values)
+            stem = "baodi"
+    except InputError as exc:
+        st.error(f"{t('err.input', lang)} {exc}")
+        return
+    st.session_state["_rulebook"] = assessment.rulebook
+    focus = _focus_widgets(assessment, lang)
+    view = choice(st.radio, t("side.view", lang), VIEWS, "view", lang, horizontal=True,
+                  format_func=lambda v: t(f"view.{v}", lang), label_visibility="collapsed")
+    if view == "scorecard":
+        _scorecard(assessment, focus, lang)
+    elif view == "map":
+        _map_view(assessment, display, focus, opts)
+    elif view == "tables":
+        _tables(assessment, focus, lang)
+    elif view == "rulebook":
+        _rulebook_view(assessment, lang)
+    else:
+        _downloads(assessment, lang, stem)
+
+
+main()

@@ -1,0 +1,803 @@
+"""Maps of an assessment (folium) and the display tables that go with them.
+
+Pure functions: they take an :class:`~planning.assess.Assessment` (or a
+:class:`~planning.region.Region`, or preview layers) and return folium objects or
+DataFrames; nothing here knows about Streamlit.
+
+- :func:`township_status` / :func:`district_breakdown`: per township and per district,
+  the rules' outcome (the scorecard breakdown and the township colours).
+- :func:`reference_layers`: the offline reference layer drawn when there are no tiles —
+  district boundary, township outlines and names, main roads from the drive network,
+  simplified for display (a few hundred line parts, not tens of thousands of segments).
+- :func:`build_map`: the assessment map — townships coloured by compliance, villages by
+  distance to a clinic and by minutes to care, facilities by kind, the 15-minute reach
+  and what it misses, R4 candidates, R7 groups; popups with the numbers; a legend and a
+  layer control.
+- :func:`preview_map`: uploaded points and polygons before an assessment runs.
+- :func:`road_offset_check`: whether uploaded facilities sit a consistent distance off
+  the roads that GCJ-02 → WGS84 conversion removes (Amap/Tencent coordinates).
+
+Every map loads Leaflet from the app itself (:mod:`planning._assets`), never a CDN, and
+has no tiles unless :func:`basemap` gives some. Display geometries are in WGS84
+(EPSG:4326), simplified in the region's metric CRS first (tolerances in metres).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement, Template
+
+from planning import _assets
+from planning.crs import WGS84, gcj02_to_wgs84
+from planning.i18n import (COVERAGE, MODES, STATUS_COLOURS, kind_name, pair_word, status_word, t)
+
+#: severity order used to combine statuses (worst first)
+_SEVERITY = {"fail": 3, "warn": 2, "pass": 1, "not_applicable": 0}
+#: OSM highway classes drawn as main roads in the reference layer
+MAIN_ROADS = ("motorway", "trunk", "primary", "secondary")
+#: facility kind -> (symbol, colour, size in px) of its map icon
+FACILITY_ICONS: dict[str, tuple[str, str, int]] = {
+    "district_hospital": ("医", "#6a1b9a", 26),
+    "tcm_hospital": ("中", "#4e342e", 26),
+    "general_hospital": ("院", "#283593", 24),
+    "township_health_centre": ("卫", "#00695c", 22),
+    "community_health_centre": ("社", "#1565c0", 22),
+    "community_health_station": ("站", "#0277bd", 18),
+    "village_clinic": ("+", "#2e7d32", 12),
+    "village_service_point": ("+", "#7cb342", 11),
+}
+_ICON_CSS = ("display:flex;align-items:center;justify-content:center;border-radius:50%;"
+             "color:#fff;font:bold {font}px sans-serif;border:{border}px solid #fff;box-sizing:border-box;"
+             "box-shadow:0 0 2px rgba(0,0,0,.6);width:{size}px;height:{size}px;background:{colour}")
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def township_status(assessment) -> gpd.GeoDataFrame:
+    """Per township: each township-level rule's outcome and the worst of them.
+
+    Parameters
+    ----------
+    assessment : Assessment
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Townships (region's metric CRS) with ``r1`` (R1 status), ``r2_gaps`` and
+        ``r2_units`` (village committees failing / judged), ``r2`` (fail when any gap,
+        warn when any needs attention), ``r3_share`` (share of residents within the
+        R3 limit, 0-1), ``r3``, ``r6`` (the township's R6 status) and ``overall``
+        (the worst of them; ``not_applicable`` when no rule applies).
+    """
+    region, res = assessment.region, assessment.results
+    towns = region.townships[["township_id", "name", "kind", "district", "population",
+                              "geometry"]].copy()
+    tid = towns["township_id"]
+    if "R1" in res and len(res["R1"].units):
+        towns["r1"] = tid.map(res["R1"].units.set_index("unit_id")["status"])
+        towns["population"] = tid.map(res["R1"].units.set_index("unit_id")["population"])
+    else:
+        towns["r1"] = "not_applicable"
+    towns["r2_gaps"], towns["r2_units"], towns["r2"] = 0, 0, "not_applicable"
+    if "R2" in res and len(res["R2"].units):
+        u = res["R2"].units
+        g = u.groupby("township_id")["status"]
+        towns["r2_units"] = tid.map(g.size()).fillna(0).astype(int)
+        towns["r2_gaps"] = tid.map(g.agg(lambda s: int((s == "fail").sum()))).fillna(0).astype(int)
+        towns["r2"] = tid.map(g.agg(_worst)).fillna("not_applicable")
+    towns["r3_share"], towns["r3"] = np.nan, "not_applicable"
+    if "R3" in res and "R3_townships" in res["R3"].layers:
+        r3 = res["R3"].layers["R3_townships"].set_index("township_id")
+        towns["r3_share"] = tid.map(r3["share_within"]).astype(float)
+        towns["r3"] = tid.map(r3["status"]).fillna("not_applicable")
+    towns["r6"] = "not_applicable"
+    if "R6" in res and len(res["R6"].units):
+        towns["r6"] = tid.map(res["R6"].units.groupby("township_id")["status"].agg(_worst)) \
+            .fillna("not_applicable")
+    towns["overall"] = [_worst(row) for row in towns[["r1", "r2", "r3", "r6"]].itertuples(index=False)]
+    return towns
+
+
+def district_breakdown(assessment) -> pd.DataFrame:
+    """Per district and rule: units judged, failed, needing attention and residents in gaps.
+
+    Units are placed in districts through their township (``township_id``) or their own
+    district (R1's ``district``, R4/R5 units are districts).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long form: ``district``, ``rule``, ``units``, ``failed``, ``warned``,
+        ``population_in_gap`` (residents).
+    """
+    region = assessment.region
+    towns = region.townships.set_index("township_id")
+    district_of = towns["district"].fillna(region.name) if "district" in towns \
+        else pd.Series(region.name, index=towns.index)
+    rows = []
+    for rid, result in assessment.results.items():
+        u = result.units
+        if not len(u):
+            continue
+        if result.unit_kind == "district":
+            where = u["name"].astype(str)
+        elif result.unit_kind == "township":
+            where = u["unit_id"].map(district_of)
+        elif "township_id" in u:
+            where = u["township_id"].map(district_of)
+        else:
+            where = pd.Series(region.name, index=u.index)
+        frame = pd.DataFrame({"district": where.fillna(region.name).astype(str).values,
+                              "status": u["status"].values,
+                              "population": u["population"].fillna(0).astype(float).values})
+        for district, part in frame.groupby("district"):
+            fail = part["status"] == "fail"
+            rows.append({"district": district, "rule": rid, "units": len(part),
+                         "failed": int(fail.sum()),
+                         "warned": int((part["status"] == "warn").sum()),
+                         "population_in_gap": int(part.loc[fail, "population"].sum())})
+    return pd.DataFrame(rows, columns=["district", "rule", "units", "failed", "warned",
+                                       "population_in_gap"])
+
+
+def _worst(statuses) -> str:
+    values = [s for s in statuses if isinstance(s, str)]
+    return max(values, key=lambda s: _SEVERITY.get(s, 0)) if values else "not_applicable"
+
+
+# --------------------------------------------------------------------------- reference layer
+
+
+def reference_layers(region, *, tolerance_m: float = 25.0,
+                     road_classes: tuple[str, ...] = MAIN_ROADS) -> dict[str, gpd.GeoDataFrame]:
+    """The offline reference layer: what the map shows when no tiles load.
+
+    Parameters
+    ----------
+    region : Region
+    tolerance_m : float
+        Simplification tolerance, metres (display only).
+    road_classes : tuple of str
+        OSM highway classes drawn (``_link`` ramps included); when the drive network
+        has none of them, ``tertiary`` roads are drawn instead.
+
+    Returns
+    -------
+    dict of str to GeoDataFrame
+        WGS84 layers ``boundary`` (the district outline: districts, else the union of the
+        townships), ``townships`` (outlines with ``name``), ``labels`` (a point inside
+        each township with its ``name``) and ``roads`` (merged, simplified main-road
+        lines with ``highway``; empty when the region has no road network).
+    """
+    towns = region.townships
+    if region.districts is not None and len(region.districts):
+        boundary = region.districts[["name", "geometry"]].copy()
+    else:
+        boundary = gpd.GeoDataFrame({"name": [region.name]},
+                                    geometry=[shapely.union_all(towns.geometry.values)],
+                                    crs=region.crs)
+    boundary["geometry"] = boundary.geometry.boundary.simplify(tolerance_m)
+    outlines = towns[["township_id", "name", "geometry"]].copy()
+    outlines["geometry"] = outlines.geometry.simplify(tolerance_m)
+    labels = towns[["township_id", "name"]].copy()
+    labels = gpd.GeoDataFrame(labels, geometry=towns.representative_point().values, crs=region.crs)
+    return {"boundary": _wgs84(boundary), "townships": _wgs84(outlines),
+            "labels": _wgs84(labels), "roads": _wgs84(_main_roads(region, tolerance_m, road_classes))}
+
+
+def _main_roads(region, tolerance_m: float, classes: tuple[str, ...]) -> gpd.GeoDataFrame:
+    empty = gpd.GeoDataFrame({"highway": []}, geometry=gpd.GeoSeries([], crs=region.crs),
+                             crs=region.crs)
+    if region.roads_path is None and "drive" not in region._networks:
+        return empty
+    try:
+        net = region.network("drive")
+    except Exception:  # a region without usable roads still gets a map
+        return empty
+    highway = np.char.replace(net.highway.astype(str), "_link", "")
+    rows = []
+    for wanted in (classes, ("tertiary",)):
+        for cls in wanted:
+            pick = (highway == cls) & (net.u < net.v)  # one direction of each road
+            if not pick.any():
+                continue
+            u, v = net.u[pick], net.v[pick]
+            lines = shapely.linestrings(np.stack([np.column_stack([net.x[u], net.y[u]]),
+                                                  np.column_stack([net.x[v], net.y[v]])], axis=1))
+            merged = shapely.line_merge(shapely.union_all(lines))
+            rows.append({"highway": cls, "geometry": merged.simplify(tolerance_m)})
+        if rows:
+            break
+    if not rows:
+        return empty
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=region.crs)
+    return out.explode(index_parts=False).reset_index(drop=True)
+
+
+def _wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = gdf.to_crs(WGS84)
+    out["geometry"] = shapely.set_precision(out.geometry.values, 1e-6)
+    return out
+
+
+def display_layers(assessment, *, tolerance_m: float = 25.0) -> dict[str, gpd.GeoDataFrame]:
+    """Everything :func:`build_map` draws, simplified and in WGS84 (language-independent).
+
+    Compute it once per assessment and pass it to :func:`build_map` for each language
+    or focus: the simplification and reprojection are the slow part of drawing a map.
+
+    Returns
+    -------
+    dict of str to GeoDataFrame
+        The :func:`reference_layers` plus ``township_status`` (see :func:`township_status`),
+        ``r2`` and ``r3`` (the rules' village units), ``facilities``, ``covered`` and
+        ``uncovered`` (R3 reach), ``candidates`` (R4) and ``groups`` (R7); absent
+        rules give empty or missing entries.
+    """
+    region, res = assessment.region, assessment.results
+    out = reference_layers(region, tolerance_m=tolerance_m)
+    towns = township_status(assessment)
+    out["township_status"] = _wgs84(towns.assign(geometry=towns.geometry.simplify(tolerance_m)))
+    for key, rid in (("r2", "R2"), ("r3", "R3")):
+        if rid in res and len(res[rid].units):
+            out[key] = _wgs84(res[rid].units)
+    out["facilities"] = _wgs84(region.facilities)
+    if "R3" in res:
+        for key in ("covered", "uncovered"):
+            layer = res["R3"].layers.get(f"R3_{key}")
+            if layer is not None and len(layer) and not layer.geometry.is_empty.all():
+                geoms = shapely.simplify(layer.geometry.values, tolerance_m, preserve_topology=False)
+                out[key] = _wgs84(layer.assign(geometry=geoms))
+    if "R4" in res and len(res["R4"].layers.get("R4_candidates", [])):
+        out["candidates"] = _wgs84(res["R4"].layers["R4_candidates"])
+    if "R7" in res and len(res["R7"].layers.get("R7_groups", [])):
+        g = res["R7"].layers["R7_groups"]
+        g = g[~g.geometry.is_empty]
+        if len(g):
+            out["groups"] = _wgs84(g.assign(geometry=g.geometry.simplify(tolerance_m)))
+    return out
+
+
+# --------------------------------------------------------------------------- the map
+
+
+@dataclass(frozen=True)
+class Focus:
+    """What the map zooms to: a district name, a township id, or everything (both None)."""
+
+    district: str | None = None
+    township_id: str | None = None
+
+
+#: basemaps planners may choose: key -> (tile URL template or None, attribution, coordinates)
+BASEMAPS: dict[str, tuple[str | None, str, str]] = {
+    "none": (None, "", "wgs84"),
+    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors", "wgs84"),
+    "tianditu": ("https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+                 "&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
+                 "&TILECOL={x}&tk={key}", "© 天地图 Tianditu", "cgcs2000"),
+    "amap": ("https://webrd0{s}.is.autonavi.com/appmaptile?style=8&x={x}&y={y}&z={z}", "© 高德 Amap", "gcj02"),
+    "tencent": ("https://rt{s}.map.gtimg.com/tile?z={z}&x={x}&y={y}", "© 腾讯 Tencent", "gcj02"),
+}
+
+
+def basemap(key: str, lang: str = "zh", token: str = "") -> tuple[folium.TileLayer | None, str | None]:
+    """A tile layer for a basemap choice, or None with the reason.
+
+    GCJ-02 tiles (Amap, Tencent) are refused: their streets sit hundreds of metres from
+    the tool's WGS84 layers. Tianditu (CGCS2000, centimetres from WGS84) needs ``token``.
+
+    Returns
+    -------
+    (folium.TileLayer or None, str or None)
+        The layer, and a message for the planner when the choice is refused or online.
+    """
+    url, attribution, system = BASEMAPS.get(key, BASEMAPS["none"])
+    if url is None:
+        return None, None
+    if system == "gcj02":
+        return None, t("basemap.gcj_refused", lang, name=t(f"basemap.{key}", lang))
+    if "{key}" in url:
+        if not token:
+            return None, t("basemap.tianditu_key", lang)
+        url = url.replace("{key}", token)
+    layer = folium.TileLayer(url, attr=attribution, name=t(f"basemap.{key}", lang),
+                             subdomains="01234567" if key == "tianditu" else "abc",
+                             overlay=False, control=True)
+    return layer, t("basemap.online", lang)
+
+
+def new_map(bounds: list[list[float]], *, tiles: folium.TileLayer | None = None) -> folium.Map:
+    """An empty map fitted to ``bounds`` (``[[south, west], [north, east]]``, degrees)
+    that loads Leaflet from the app (see :func:`use_local_assets`)."""
+    m = folium.Map(location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
+                   tiles=None, zoom_start=10, control_scale=False, prefer_canvas=False)
+    _MetricScale().add_to(m)
+    m.get_root().header.add_child(folium.Element(
+        "<style>.leaflet-container{background:#f4f1ea}"
+        ".town-label{text-align:center;white-space:nowrap;color:#263238;font:bold 12px sans-serif;"
+        "text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;pointer-events:none}"
+        ".town-label-icon{background:transparent;border:none}</style>"))
+    if tiles is not None:
+        tiles.add_to(m)
+    m.fit_bounds(bounds)
+    use_local_assets(m)
+    return m
+
+
+def use_local_assets(m: folium.Map) -> folium.Map:
+    """Point the map at Leaflet served by the app instead of folium's CDN addresses.
+
+    Raises
+    ------
+    ValueError
+        When an element of the map still asks for a script or style sheet from outside
+        (an element whose library the project does not ship).
+    """
+    m.default_js = _assets.js_links()
+    m.default_css = _assets.css_links()
+    for element in _walk(m):
+        if element is m:
+            continue
+        for _, url in list(getattr(element, "default_js", [])) + list(getattr(element, "default_css", [])):
+            if not url.startswith(_assets.STATIC_URL):
+                raise ValueError(f"{type(element).__name__} loads {url}: not served offline")
+    return m
+
+
+def _walk(element):
+    yield element
+    for child in getattr(element, "_children", {}).values():
+        yield from _walk(child)
+
+
+def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
+              tiles: folium.TileLayer | None = None,
+              display: dict[str, gpd.GeoDataFrame] | None = None) -> folium.Map:
+    """The assessment map.
+
+    Parameters
+    ----------
+    assessment : Assessment
+    lang : {"zh", "en"}
+        Language of layer names, legend and popups.
+    focus : Focus, optional
+        Zoom to a district or a township (everything stays drawn).
+    tiles : folium.TileLayer, optional
+        A basemap (see :func:`basemap`); without one the reference layer is the base.
+    display : dict, optional
+        :func:`display_layers` of the assessment (pass a cached one; computed otherwise).
+
+    Returns
+    -------
+    folium.Map
+        Layers (each in the layer control): reference (boundary, township names, main
+        roads), townships by overall status, village committees by R2 distance, all
+        villages by R3 minutes (hidden at first), facilities by kind, the R3 reach and
+        gap, R4 candidates and R7 groups (when present). Village markers carry the CSS
+        class ``village-marker``.
+    """
+    region, res = assessment.region, assessment.results
+    d = display if display is not None else display_layers(assessment)
+    m = new_map(_bounds(d["townships"], focus, region), tiles=tiles)
+    _add_reference(m, d, lang)
+    _add_townships(m, d["township_status"], res.get("R1"), lang)
+    if "R3" in res:
+        _add_reach(m, d, res["R3"], lang)
+    if "r2" in d:
+        _add_r2_villages(m, d["r2"], res["R2"], d.get("r3"), region, lang)
+    if "r3" in d:
+        _add_r3_villages(m, d["r3"], res["R3"], lang)
+    _add_facilities(m, d["facilities"], lang)
+    if "candidates" in d:
+        _add_candidates(m, d["candidates"], res["R4"], lang)
+    if "groups" in d:
+        _add_groups(m, d["groups"], lang)
+    limit = res["R2"].figures.get("max_distance_m", 1500) if "R2" in res else 1500
+    measure = res["R2"].figures.get("measure", "road") if "R2" in res else "road"
+    _Legend(_legend_html(lang, limit, measure, region)).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return use_local_assets(m)
+
+
+def _bounds(towns_wgs84: gpd.GeoDataFrame, focus: Focus | None, region) -> list[list[float]]:
+    frame = towns_wgs84
+    if focus is not None and focus.township_id:
+        frame = towns_wgs84[towns_wgs84["township_id"] == focus.township_id]
+    elif focus is not None and focus.district and "district" in region.townships:
+        ids = region.townships.loc[region.townships["district"] == focus.district, "township_id"]
+        frame = towns_wgs84[towns_wgs84["township_id"].isin(ids)]
+    if not len(frame):
+        frame = towns_wgs84
+    x0, y0, x1, y1 = frame.total_bounds
+    return [[float(y0), float(x0)], [float(y1), float(x1)]]
+
+
+def _geojson(gdf: gpd.GeoDataFrame, columns: list[str], raw: tuple[str, ...] = ("popup",)) -> dict:
+    """Compact GeoJSON of ``columns`` (WGS84 input): no bounding boxes, text HTML-escaped
+    (popups and tooltips insert it as HTML) except the ``raw`` columns."""
+    props = pd.DataFrame({c: [html.escape(v) if isinstance(v, str) and c not in raw else
+                              (None if v is None or (isinstance(v, float) and np.isnan(v)) else v)
+                              for v in gdf[c].astype(object)] for c in columns})
+    geoms = shapely.to_geojson(gdf.geometry.values)
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": p, "geometry": json.loads(g) if g else None}
+        for p, g in zip(props.to_dict("records"), geoms)]}
+
+
+def _add_reference(m: folium.Map, ref: dict[str, gpd.GeoDataFrame], lang: str) -> None:
+    if len(ref["roads"]):
+        folium.GeoJson(_geojson(ref["roads"], ["highway"]), name=t("layer.roads", lang),
+                       style_function=lambda f: {"color": "#b0a48a", "weight": 2.5 if f["properties"]["highway"]
+                                                 in ("motorway", "trunk") else 1.5, "opacity": 0.9},
+                       interactive=False).add_to(m)
+    folium.GeoJson(_geojson(ref["boundary"], ["name"]), name=t("layer.boundary", lang),
+                   style_function=lambda f: {"color": "#424242", "weight": 3, "fill": False},
+                   interactive=False).add_to(m)
+    labels = folium.FeatureGroup(name=t("layer.township_names", lang))
+    for name, point in zip(ref["labels"]["name"], ref["labels"].geometry):
+        folium.Marker([point.y, point.x], interactive=False, icon=folium.DivIcon(
+            html=f"<div class='town-label'>{html.escape(str(name))}</div>",
+            icon_size=(120, 16), icon_anchor=(60, 8), class_name="town-label-icon")).add_to(labels)
+    labels.add_to(m)
+
+
+def _popup_table(rows: list[tuple[str, object]]) -> str:
+    cells = "".join(f"<tr><th style='text-align:left;padding-right:8px;white-space:nowrap'>"
+                    f"{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    return f"<table class='popup-table' style='font-size:12px'>{cells}</table>"
+
+
+def _fmt_m(value, lang: str) -> str:
+    return t("pop.none", lang) if value is None or not np.isfinite(value) else \
+        t("pop.metres", lang, m=f"{value:,.0f}")
+
+
+def _fmt_min(value, lang: str) -> str:
+    return t("pop.none", lang) if value is None or not np.isfinite(value) else \
+        t("pop.min", lang, m=f"{value:.1f}")
+
+
+def _add_townships(m: folium.Map, towns: gpd.GeoDataFrame, r1, lang: str) -> None:
+    towns = towns.copy()
+    clause = r1.clause if r1 is not None else ""
+    towns["popup"] = [
+        f"<b>{html.escape(str(r.name))}</b> ({kind_name(r.kind, lang)})" + _popup_table([
+            (t("pop.population", lang), f"{(r.population or 0):,.0f}"),
+            (t("pop.r1", lang), status_word(r.r1, lang)),
+            (t("pop.r2", lang), f"{r.r2_gaps} / {r.r2_units}"),
+            (t("pop.r3", lang), t("pop.none", lang) if pd.isna(r.r3_share) else f"{r.r3_share:.0%}"),
+            (t("pop.r6", lang), status_word(r.r6, lang)),
+            (t("pop.status", lang), status_word(r.overall, lang)),
+            (t("pop.clause", lang), clause)])
+        for r in towns.itertuples()]
+    towns["status_word"] = [status_word(s, lang) for s in towns["overall"]]
+    folium.GeoJson(
+        _geojson(towns, ["township_id", "name", "overall", "status_word", "popup"]),
+        name=t("layer.townships", lang),
+        style_function=lambda f: {"color": STATUS_COLOURS.get(f["properties"]["overall"], "#777"),
+                                  "weight": 1.5, "fillColor": STATUS_COLOURS.get(f["properties"]["overall"], "#777"),
+                                  "fillOpacity": 0.12},
+        highlight_function=lambda f: {"weight": 3, "fillOpacity": 0.25},
+        tooltip=folium.GeoJsonTooltip(fields=["name", "status_word"], labels=False),
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+    ).add_to(m)
+
+
+def _distance_colour(d: float, limit: float) -> str:
+    if d is None or not np.isfinite(d):
+        return "#616161"
+    if d <= limit * 2 / 3:
+        return "#1b5e20"
+    if d <= limit:
+        return "#66bb6a"
+    if d <= limit * 5 / 3:
+        return "#ffa726"
+    return "#d32f2f"
+
+
+def _add_r2_villages(m: folium.Map, v: gpd.GeoDataFrame, r2, r3: gpd.GeoDataFrame | None,
+                     region, lang: str) -> None:
+    limit = float(r2.figures.get("max_distance_m", 1500))
+    minutes = r3.set_index("unit_id")["minutes_to_care"] if r3 is not None else {}
+    town_names = region.townships.set_index("township_id")["name"]
+    v = v.copy()
+    v["colour"] = ["#8e24aa" if c == "served" else _distance_colour(d, limit)
+                   for c, d in zip(v["coverage"], v["clinic_distance_m"])]
+    fields = {
+        "name": t("pop.village", lang),
+        "township": t("pop.township", lang),
+        "residents": t("pop.population", lang),
+        "clinic": t("pop.nearest_clinic", lang),
+        "road": t("pop.road_m", lang),
+        "straight": t("pop.straight_m", lang),
+        "minutes": t("pop.minutes", lang),
+        "status_word": t("pop.status", lang),
+        "reason": t("pop.reason", lang),
+        "action": t("pop.action", lang),
+        "clause": t("pop.clause", lang),
+    }
+    v["township"] = v["township_id"].map(town_names).fillna("")
+    v["residents"] = [f"{p:,.0f}" for p in v["population"]]
+    v["clinic"] = v["nearest_clinic"].fillna(t("pop.none", lang))
+    v["road"] = [_fmt_m(d, lang) for d in v["clinic_road_m"]]
+    v["straight"] = [_fmt_m(d, lang) for d in v["clinic_straight_m"]]
+    v["minutes"] = [_fmt_min(_get(minutes, i), lang) for i in v["unit_id"]]
+    v["status_word"] = [f"{status_word(s_, lang)} · {pair_word(COVERAGE, c, lang)}"
+                        for s_, c in zip(v["status"], v["coverage"])]
+    v["action"] = v["action"].replace("", t("pop.none", lang))
+    v["clause"] = r2.clause
+    folium.GeoJson(
+        _geojson(v, ["unit_id", "colour"] + list(fields)),
+        name=t("layer.villages_r2", lang),
+        marker=folium.CircleMarker(radius=6, weight=1, color="#ffffff", fill=True, fill_opacity=0.95,
+                                   class_name="village-marker"),
+        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#ffffff"},
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        popup=folium.GeoJsonPopup(fields=list(fields), aliases=list(fields.values()),
+                                  class_name="village-popup", max_width=360),
+    ).add_to(m)
+
+
+def _get(series, key):
+    try:
+        value = series.get(key)
+    except AttributeError:
+        return None
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _minutes_colour(minutes: float, limit: float) -> str:
+    if minutes is None or not np.isfinite(minutes):
+        return "#616161"
+    if minutes <= limit * 2 / 3:
+        return "#0d47a1"
+    if minutes <= limit:
+        return "#64b5f6"
+    return "#d32f2f"
+
+
+def _add_r3_villages(m: folium.Map, v: gpd.GeoDataFrame, r3, lang: str) -> None:
+    limit = float(r3.figures.get("max_minutes", 15))
+    v = v.copy()
+    v["colour"] = [_minutes_colour(x, limit) for x in v["minutes_to_care"].astype(float)]
+    fields = {"name": t("pop.village", lang), "kind_name": t("pop.kind", lang),
+              "residents": t("pop.population", lang), "minutes": t("pop.minutes", lang),
+              "status_word": t("pop.status", lang), "clause": t("pop.clause", lang)}
+    v["kind_name"] = [kind_name(k, lang) for k in v["kind"]]
+    v["residents"] = [f"{p:,.0f}" for p in v["population"]]
+    v["minutes"] = [_fmt_min(x, lang) for x in v["minutes_to_care"].astype(float)]
+    v["status_word"] = [status_word(s_, lang) for s_ in v["status"]]
+    v["clause"] = r3.clause
+    folium.GeoJson(
+        _geojson(v, ["colour"] + list(fields)),
+        name=t("layer.villages_r3", lang), show=False,
+        marker=folium.CircleMarker(radius=4, weight=1, color="#ffffff", fill=True, fill_opacity=0.9),
+        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#ffffff"},
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        popup=folium.GeoJsonPopup(fields=list(fields), aliases=list(fields.values())),
+    ).add_to(m)
+
+
+def _icon_html(kind: str) -> str:
+    symbol, colour, size = FACILITY_ICONS.get(kind, ("?", "#555", 16))
+    css = _ICON_CSS.format(font=max(9, size // 2 + 1), size=size, colour=colour,
+                           border=1 if size < 16 else 2)
+    return f"<div style='{css}'>{symbol}</div>"
+
+
+def _add_facilities(m: folium.Map, fac: gpd.GeoDataFrame, lang: str) -> None:
+    if not len(fac):
+        return
+    group = folium.FeatureGroup(name=t("layer.facilities", lang))
+    fields = {"name": t("pop.facility", lang), "kind_name": t("pop.kind", lang),
+              "level_text": t("pop.level", lang)}
+    for kind in FACILITY_ICONS:
+        part = fac[fac["kind"] == kind]
+        if not len(part):
+            continue
+        size = FACILITY_ICONS[kind][2]
+        level = part["level"] if "level" in part else pd.Series(None, index=part.index)
+        part = part.assign(kind_name=kind_name(kind, lang),
+                           level_text=level.astype(object).where(level.notna(), t("pop.none", lang)))
+        folium.GeoJson(
+            _geojson(part, list(fields)),
+            marker=folium.Marker(icon=folium.DivIcon(html=_icon_html(kind), icon_size=(size, size),
+                                                     icon_anchor=(size // 2, size // 2),
+                                                     class_name=f"facility-icon facility-{kind}")),
+            tooltip=folium.GeoJsonTooltip(fields=["name", "kind_name"], labels=False),
+            popup=folium.GeoJsonPopup(fields=list(fields), aliases=list(fields.values())),
+        ).add_to(group)
+    group.add_to(m)
+
+
+def _add_reach(m: folium.Map, d: dict, r3, lang: str) -> None:
+    mode = pair_word(MODES, r3.figures.get("mode", "walk"), lang)
+    minutes = float(r3.figures.get("max_minutes", 15))
+    for key, colour, show in (("covered", "#1e88e5", True), ("uncovered", "#e53935", False)):
+        if key not in d:
+            continue
+        name = t(f"layer.{key}", lang, minutes=minutes, mode=mode)
+        folium.GeoJson(_geojson(d[key], ["status"]), name=name, show=show, interactive=False,
+                       style_function=lambda f, c=colour: {"color": c, "weight": 0.5,
+                                                           "fillColor": c, "fillOpacity": 0.15}
+                       ).add_to(m)
+
+
+def _add_candidates(m: folium.Map, c: gpd.GeoDataFrame, r4, lang: str) -> None:
+    group = folium.FeatureGroup(name=t("layer.r4", lang))
+    for r in c.itertuples():
+        popup = f"<b>{html.escape(str(r.name))}</b>" + _popup_table([
+            (t("pop.rank", lang), r.rank), (t("pop.newly_within", lang), f"{r.newly_within:,.0f}"),
+            (t("pop.reason", lang), r.reason), (t("pop.clause", lang), r4.clause)])
+        folium.Marker([r.geometry.y, r.geometry.x], popup=folium.Popup(popup, max_width=320),
+                      tooltip=str(r.name),
+                      icon=folium.DivIcon(html=f"<div style='font:28px sans-serif;color:#ff6f00;"
+                                               f"text-shadow:0 0 3px #fff'>★</div>",
+                                          icon_size=(28, 28), icon_anchor=(14, 18))).add_to(group)
+    group.add_to(m)
+
+
+_GROUP_COLOURS = ("#5e35b1", "#00897b", "#f4511e", "#3949ab", "#7cb342", "#c0ca33", "#8d6e63")
+
+
+def _add_groups(m: folium.Map, groups: gpd.GeoDataFrame, lang: str) -> None:
+    g = groups.copy()
+    g["colour"] = [_GROUP_COLOURS[i % len(_GROUP_COLOURS)] for i in range(len(g))]
+    g["popup"] = [f"<b>{html.escape(str(r.group_id))}</b>" + _popup_table([
+        (t("pop.lead", lang), r.lead or t("pop.none", lang)), (t("pop.members", lang), r.members),
+        (t("pop.status", lang), status_word(r.status, lang)), (t("pop.reason", lang), r.reason)])
+        for r in g.itertuples()]
+    folium.GeoJson(_geojson(g, ["group_id", "colour", "popup"]), name=t("layer.groups", lang),
+                   show=False,
+                   style_function=lambda f: {"color": f["properties"]["colour"], "weight": 3,
+                                             "dashArray": "6 4", "fill": False},
+                   popup=folium.GeoJsonPopup(fields=["popup"], labels=False)).add_to(m)
+
+
+class _MetricScale(MacroElement):
+    """A scale bar in metres and kilometres only."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+
+class _Legend(MacroElement):
+    """A fixed legend box drawn over the map (plain HTML, no extra library)."""
+
+    _template = Template("""
+        {% macro html(this, kwargs) %}
+        <div class="map-legend" style="position:absolute;z-index:1000;bottom:24px;left:10px;
+             background:rgba(255,255,255,.93);padding:8px 10px;border-radius:6px;
+             box-shadow:0 1px 4px rgba(0,0,0,.35);font:12px sans-serif;max-width:260px">
+        {{ this.body }}
+        </div>
+        {% endmacro %}
+    """)
+
+    def __init__(self, body: str):
+        super().__init__()
+        self._name = "Legend"
+        self.body = body
+
+
+def _swatch(colour: str, label: str, round_: bool = True) -> str:
+    shape = "50%" if round_ else "2px"
+    return (f"<div><span style='display:inline-block;width:11px;height:11px;margin-right:6px;"
+            f"border-radius:{shape};background:{colour};border:1px solid #fff;"
+            f"box-shadow:0 0 1px #000'></span>{html.escape(label)}</div>")
+
+
+def _legend_html(lang: str, limit: float, measure: str, region) -> str:
+    a, b, c = f"{limit * 2 / 3:,.0f}", f"{limit:,.0f}", f"{limit * 5 / 3:,.0f}"
+    parts = [f"<b>{t('legend.villages', lang, measure=t('measure.' + measure, lang))}</b>",
+             _swatch("#1b5e20", t("legend.within", lang, d=a)),
+             _swatch("#66bb6a", t("legend.between", lang, a=a, b=b)),
+             _swatch("#ffa726", t("legend.between", lang, a=b, b=c)),
+             _swatch("#d32f2f", t("legend.beyond", lang, d=c)),
+             _swatch("#8e24aa", t("legend.served", lang)),
+             _swatch("#616161", t("legend.unreachable", lang)),
+             f"<b>{t('legend.townships', lang)}</b>"]
+    parts += [_swatch(STATUS_COLOURS[s], status_word(s, lang), round_=False)
+              for s in ("pass", "warn", "fail", "not_applicable")]
+    kinds = [k for k in FACILITY_ICONS if (region.facilities["kind"] == k).any()]
+    if kinds:
+        parts.append(f"<b>{t('legend.facilities', lang)}</b>")
+        parts += [f"<div style='display:flex;align-items:center;gap:6px;margin:1px 0'>"
+                  f"{_icon_html(k)}{html.escape(kind_name(k, lang))}</div>"
+                  for k in kinds]
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+def preview_map(layers: dict[str, gpd.GeoDataFrame], lang: str = "zh") -> folium.Map:
+    """Uploaded layers before any assessment: polygons as outlines, points as dots.
+
+    Parameters
+    ----------
+    layers : dict of str to GeoDataFrame
+        ``townships``, ``villages``, ``facilities`` as :func:`planning.io.read_layer`
+        returns them (any may be missing), any CRS.
+    """
+    present = {k: g.to_crs(WGS84) for k, g in layers.items() if g is not None and len(g)}
+    if not present:
+        return new_map([[39.0, 117.0], [40.0, 118.0]])
+    x0, y0, x1, y1 = np.array([g.total_bounds for g in present.values()]).T
+    m = new_map([[float(y0.min()), float(x0.min())], [float(y1.max()), float(x1.max())]])
+    styles = {"townships": "#455a64", "villages": "#2e7d32", "facilities": "#c62828"}
+    for name, g in present.items():
+        g = g[["name", "geometry"]].copy()
+        g["name"] = g["name"].astype(str)
+        colour = styles.get(name, "#1565c0")
+        kwargs = {}
+        if g.geom_type.isin(["Point", "MultiPoint"]).all():
+            kwargs["marker"] = folium.CircleMarker(radius=3, weight=0, fill=True, fill_color=colour,
+                                                   fill_opacity=0.9)
+        folium.GeoJson(_geojson(g, ["name"]), name=t(f"up.{name}", lang),
+                       style_function=lambda f, c=colour: {"color": c, "weight": 1.5, "fillColor": c,
+                                                           "fillOpacity": 0.05},
+                       tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return use_local_assets(m)
+
+
+def road_offset_check(points_wgs84: gpd.GeoDataFrame, roads, crs, *,
+                      min_offset_m: float = 60.0) -> dict:
+    """Do the points look like GCJ-02 coordinates read as WGS84?
+
+    Facilities sit on or beside roads. GCJ-02 shifts everything by a few hundred metres
+    in one direction, so GCJ-02 points read as WGS84 sit consistently off the roads,
+    and converting them GCJ-02 → WGS84 brings them back.
+
+    Parameters
+    ----------
+    points_wgs84 : GeoDataFrame
+        The points as loaded (EPSG:4326).
+    roads : RoadNetwork
+        Any mode's network, in the metric ``crs``.
+    crs : pyproj.CRS
+        The metric CRS of ``roads``.
+    min_offset_m : float
+        The median distance to a road, metres, above which points count as off the roads.
+
+    Returns
+    -------
+    dict
+        ``median_m`` (median distance to the nearest road as loaded, metres),
+        ``median_converted_m`` (after GCJ-02 → WGS84), ``offset_m`` (median shift of
+        the conversion) and ``suspect`` (True when the points are off the roads and the
+        conversion at least halves the median distance).
+    """
+    if len(points_wgs84) < 3 or roads.n_edges == 0:
+        return {"median_m": None, "median_converted_m": None, "offset_m": None, "suspect": False}
+    lines = shapely.linestrings(np.stack([np.column_stack([roads.x[roads.u], roads.y[roads.u]]),
+                                          np.column_stack([roads.x[roads.v], roads.y[roads.v]])], axis=1))
+    tree = shapely.STRtree(lines)
+    lon, lat = points_wgs84.geometry.x.to_numpy(), points_wgs84.geometry.y.to_numpy()
+    clon, clat = gcj02_to_wgs84(lon, lat)
+
+    def distances(x, y):
+        pts = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=WGS84).to_crs(crs).values
+        _, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+        return dist
+
+    as_is, converted = distances(lon, lat), distances(clon, clat)
+    shift = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=WGS84).to_crs(crs).distance(
+        gpd.GeoSeries(gpd.points_from_xy(clon, clat), crs=WGS84).to_crs(crs))
+    med, med_c = float(np.median(as_is)), float(np.median(converted))
+    return {"median_m": med, "median_converted_m": med_c, "offset_m": float(shift.median()),
+            "suspect": bool(med > min_offset_m and med_c < 0.5 * med)}
