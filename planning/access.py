@@ -22,7 +22,7 @@ import pandas as pd
 from planning.engine import TravelEngine
 
 
-def _key(frame: gpd.GeoDataFrame) -> str:
+def points_key(frame: gpd.GeoDataFrame) -> str:
     """A content key for a set of points: their ids and coordinates."""
     h = hashlib.sha1()
     h.update("\x1f".join(frame["facility_id"].astype(str)).encode() if "facility_id" in frame
@@ -76,7 +76,7 @@ class Access:
             Indexed like ``region.villages``: ``cost`` (metres or seconds, ``inf`` when
             unreachable) and ``facility_id`` (None when unreachable).
         """
-        key = (mode, weight, _key(facilities))
+        key = (mode, weight, points_key(facilities))
         if key not in self._nearest:
             villages = self.region.villages
             out = pd.DataFrame({"cost": np.full(len(villages), np.inf),

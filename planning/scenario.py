@@ -48,7 +48,7 @@ import pyogrio
 import pyproj
 import shapely
 
-from planning.access import Access, _key
+from planning.access import Access, points_key
 from planning.assess import Assessment, assess as _assess
 from planning.crs import WGS84
 from planning.errors import InputError
@@ -567,7 +567,7 @@ class _ScenarioAccess(Access):
 
     # -- nearest, incrementally
     def nearest(self, mode: str, facilities: gpd.GeoDataFrame, weight: str) -> pd.DataFrame:
-        key = (mode, weight, _key(facilities))
+        key = (mode, weight, points_key(facilities))
         if key in self._nearest or len(facilities) == 0 or len(self.region.villages) == 0 \
                 or facilities["facility_id"].duplicated().any():
             return super().nearest(mode, facilities, weight)
