@@ -5,6 +5,7 @@ Commands
 summary      the loaded region: layer counts, population, network size per mode
 check        run the rules R1-R7, print a table, write gap layers and a summary JSON
 suggest      suggest new clinic sites (maximal covering, set covering, p-median)
+report       the planning report (汇报材料) for a district or township, Word or PDF
 export       run the rules and export every layer to GPKG/GeoJSON/SHP/KML/XLSX
 bench        the travel-time engine against the osmnx/networkx way (JSON lines)
 fetch-roads  download an OSM road network for a boundary (needs internet)
@@ -132,6 +133,18 @@ def cmd_suggest(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from planning.report import build_report
+
+    region = _load_region(args)
+    _progress("rules and maps")
+    path = build_report(region, district=args.district, township=args.township,
+                        scenario=args.scenario, lang=args.lang, rulebook=args.rulebook,
+                        out=Path(args.out))
+    print(f"report -> {path}")
+    return 0
+
+
 def cmd_bench(args) -> int:
     from benchmarks import bench_engine
 
@@ -215,6 +228,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="the sites (.gpkg, .xlsx, .geojson …)")
     p.add_argument("--summary", help="write the JSON summary here")
     p.set_defaults(func=cmd_suggest)
+
+    p = sub.add_parser("report", help="the planning report (汇报材料) as Word or PDF")
+    region_args(p)
+    p.add_argument("--district", help="only this district (name)")
+    p.add_argument("--township", help="only this township (name or 9-digit code)")
+    p.add_argument("--scenario", help="a scenario file (.gpkg) saved by the app")
+    p.add_argument("--rulebook", help="a TOML rulebook (default: Tianjin)")
+    p.add_argument("--lang", default="zh", choices=["zh", "en"])
+    p.add_argument("--out", required=True, help="report.docx (Word) or report.pdf")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("bench", help="benchmark the travel-time engine")
     p.add_argument("--scale", default="demo", choices=["demo", "city"])

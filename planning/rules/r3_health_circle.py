@@ -48,8 +48,9 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         "minutes_to_care": np.where(np.isfinite(minutes), np.round(minutes, 2), np.nan),
         "nearest_facility_id": near["facility_id"].values,
         "status": np.where(ok, PASS, FAIL),
-        "reason": [f"{m:.1f}分钟可达最近机构" if np.isfinite(m) else "道路网上无法到达任何基层医疗卫生机构"
-                   for m in minutes],
+        "reason": [(f"最近机构{m:.1f}分钟可达" if ok_i else f"最近机构需{m:.1f}分钟，超过{limit_min:g}分钟")
+                   if np.isfinite(m) else "道路网上无法到达任何基层医疗卫生机构"
+                   for m, ok_i in zip(minutes, ok)],
         "action": np.where(ok, "", "在覆盖缺口处增设村卫生室或社区卫生服务站"),
     }, geometry=villages.geometry.values, crs=villages.crs, index=villages.index)
 

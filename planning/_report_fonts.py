@@ -1,0 +1,99 @@
+"""The Chinese (CJK) font the report's maps and PDF are drawn with.
+
+Found through matplotlib's font manager (which also reads TrueType/OpenType
+collections, ``.ttc``, and knows each face's index in them). A font installed after
+matplotlib built its cache is found by a rescan of the system font folders. Without
+any CJK font the report stops with an :class:`~planning.errors.InputError` saying
+what to install, rather than drawing empty boxes (tofu).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from planning.errors import InputError
+
+#: preferred families, best first (Simplified Chinese faces of common fonts)
+FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Noto Sans SC",
+            "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei",
+            "PingFang SC", "Noto Serif CJK SC", "Source Han Serif SC", "SimSun",
+            "Noto Sans CJK JP", "Noto Sans CJK TC")
+#: fallbacks: any family whose name contains one of these
+_HINTS = ("CJK", "Han Sans", "WenQuanYi", "Hei", "Song", "Kai", "Ming")
+
+INSTALL_HINT = ("no Chinese (CJK) font found for the report: install one, e.g. on Debian/Ubuntu "
+                "`apt-get install fonts-noto-cjk` (or copy a TrueType/OpenType font such as "
+                "SimHei or Noto Sans CJK SC into ~/.fonts), then run again")
+
+
+@dataclass(frozen=True)
+class CJKFont:
+    """A CJK font face: ``family`` name, ``path`` of the file and the face ``index`` in a
+    collection (0 for a single font); ``bold_path``/``bold_index`` when a bold face of
+    the same family exists, else the regular face."""
+
+    family: str
+    path: str
+    index: int
+    bold_path: str
+    bold_index: int
+
+
+def _entries():
+    from matplotlib import font_manager as fm
+
+    return fm.fontManager.ttflist
+
+
+def _pick(entries) -> CJKFont | None:
+    by_family: dict[str, list] = {}
+    for e in entries:
+        by_family.setdefault(e.name, []).append(e)
+    names = [f for f in FAMILIES if f in by_family]
+    names += sorted(f for f in by_family if f not in names and any(h in f for h in _HINTS)
+                    and "Mono" not in f)
+    for family in names:
+        faces = by_family[family]
+        regular = min(faces, key=lambda e: (e.style != "normal", abs(_weight(e.weight) - 400)))
+        bolds = [e for e in faces if e.style == "normal" and _weight(e.weight) >= 600]
+        bold = min(bolds, key=lambda e: abs(_weight(e.weight) - 700)) if bolds else regular
+        return CJKFont(family, regular.fname, int(getattr(regular, "index", 0) or 0),
+                       bold.fname, int(getattr(bold, "index", 0) or 0))
+    return None
+
+
+def _weight(w) -> int:
+    named = {"light": 300, "normal": 400, "regular": 400, "medium": 500, "semibold": 600,
+             "demibold": 600, "bold": 700, "heavy": 800, "black": 900}
+    return int(w) if isinstance(w, (int, float)) else named.get(str(w).lower(), 400)
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> CJKFont:
+    """The CJK font to draw Chinese text with.
+
+    Returns
+    -------
+    CJKFont
+
+    Raises
+    ------
+    InputError
+        When no CJK font is installed (the message says what to install).
+    """
+    from matplotlib import font_manager as fm
+
+    found = _pick(_entries())
+    if found is None:  # installed after matplotlib built its cache: add the new files
+        known = {e.fname for e in _entries()}
+        for path in fm.findSystemFonts():
+            if path not in known:
+                try:
+                    fm.fontManager.addfont(path)
+                except Exception:  # noqa: BLE001 - an unreadable font file is skipped
+                    continue
+        found = _pick(_entries())
+    if found is None:
+        raise InputError.at(INSTALL_HINT)
+    return found

@@ -1,0 +1,249 @@
+"""The planning report (汇报材料): Word and PDF on the demo, numbers as ``check`` prints
+them, one map per map section, embedded CJK font, filters, scenarios, errors.
+
+One assessment of the demo is shared by the module; maps render at a low resolution.
+"""
+
+from __future__ import annotations
+
+import re
+
+import docx
+import eviltransform
+import pytest
+from pypdf import PdfReader
+
+from planning import _report_fonts
+from planning.assess import assess
+from planning.errors import InputError
+from planning.io import load_demo
+from planning.report import build_report, report_bytes, report_filename
+from planning.scenario import Scenario
+
+pytestmark = pytest.mark.slow
+DPI = 60
+MAP_RULES = ("R1", "R2", "R3", "R4")
+
+
+@pytest.fixture(scope="module")
+def region():
+    return load_demo()
+
+
+@pytest.fixture(scope="module")
+def assessment(region):
+    return assess(region)
+
+
+@pytest.fixture(scope="module")
+def summary(assessment):
+    return {r["id"]: r for r in assessment.summary()["rules"]}
+
+
+@pytest.fixture(scope="module")
+def word(region, assessment, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "r.docx"
+    build_report(region, district="宝坻区", out=out, assessment=assessment, dpi=DPI)
+    return docx.Document(str(out))
+
+
+@pytest.fixture(scope="module")
+def pdf(region, assessment, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "r.pdf"
+    build_report(region, district="宝坻区", out=out, assessment=assessment, dpi=DPI)
+    return PdfReader(str(out))
+
+
+def docx_text(document) -> str:
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.extend(c.text for c in row.cells)
+    return "\n".join(parts)
+
+
+def pdf_text(reader) -> str:
+    # the PDF breaks lines itself: join them so sentences can be searched whole. pypdf
+    # reads fpdf2's embedded encoding CMap as one byte per code and yields a NUL before
+    # each character (poppler's pdftotext reads the same file cleanly): drop the NULs
+    text = "".join(page.extract_text() for page in reader.pages)
+    return text.replace("\x00", "").replace("\n", "")
+
+
+def scorecard(document) -> dict[str, list[str]]:
+    """Rows of the scorecard table (the one headed 规则 | 内容 …), by rule id."""
+    for table in document.tables:
+        head = [c.text for c in table.rows[0].cells]
+        if head[:2] in (["规则", "内容"], ["rule", "requirement"]):
+            return {row.cells[0].text: [c.text for c in row.cells] for row in table.rows[1:]}
+    raise AssertionError("no scorecard table")
+
+
+# ---------------------------------------------------------------------------- Word
+def test_word_scorecard_has_the_numbers_check_prints(word, summary):
+    rows = scorecard(word)
+    assert list(rows) == list(summary)
+    for rid, s in summary.items():
+        units, passed, failed, warned, na, gap = rows[rid][3:9]
+        assert (units, passed, failed, warned, na) == tuple(
+            f"{s[k]:,}" for k in ("units", "passed", "failed", "warned", "not_applicable"))
+        assert gap == f"{s['population_in_gap']:,}"  # as check prints it: 44,524
+
+
+def test_word_sentences_state_failed_and_residents_with_clause(word, summary):
+    text = docx_text(word)
+    for rid, s in summary.items():
+        sentence = next(p.text for p in word.paragraphs if p.text.startswith(f"{rid} {s['title']}："))
+        assert f"{s['failed']:,}" in sentence
+        assert f"未达标单元涉及常住人口{s['population_in_gap']:,}人" in sentence
+        assert s["clause"] in sentence
+        assert ("政策要求" if s["basis"] == "requirement" else "参考基准") in sentence
+    assert "宝坻区基层医疗卫生服务网络评估报告" in text
+
+
+def test_word_has_one_map_per_map_section(word):
+    assert len(word.inline_shapes) == len(MAP_RULES)
+    captions = [p.text for p in word.paragraphs if p.style.name == "Caption" and p.text.startswith("图")]
+    assert len(captions) == len(MAP_RULES)
+    for rid, caption in zip(MAP_RULES, captions):
+        assert f"（{rid}" in caption
+
+
+def test_word_says_demo_data_are_synthetic_with_provenance_counts(word, region):
+    text = docx_text(word)
+    assert "演示数据" in text and "合成（synthetic）" in text
+    table = next(t for t in word.tables if t.rows[0].cells[0].text == "图层")
+    rows = {r.cells[0].text: [c.text for c in r.cells] for r in table.rows[1:]}
+    villages = region.villages["source"]
+    assert rows["村（居）委会"][2:5] == [f"{len(villages):,}", "0", f"{(villages == 'synthetic').sum():,}"]
+    towns = region.townships["source"]
+    assert rows["乡镇（街道）"][3] == str(towns.str.startswith("real").sum())
+
+
+def test_word_gap_sections_per_township_and_appendix(word, assessment, region):
+    headings = [p.text for p in word.paragraphs if p.style.name == "Heading 2"]
+    r2 = assessment.results["R2"].units
+    fail_towns = set(r2.loc[r2["status"] == "fail", "township_id"])
+    names = region.townships.set_index("township_id")["name"]
+    for tid in fail_towns:  # every township with an R2 gap has its own section
+        assert any(h.startswith(f"{names[tid]}（") for h in headings)
+    appendix = next(t for t in word.tables if t.rows[0].cells[0].text == "参数")
+    keys = [r.cells[0].text for r in appendix.rows[1:]]
+    assert "R2.max_distance_m" in keys and len(keys) == len(assessment.rulebook.keys())
+    row = appendix.rows[1 + keys.index("R2.max_distance_m")].cells
+    assert row[1].text == "1500" and row[4].text == assessment.rulebook.key("R2", "max_distance_m").clause
+
+
+# ---------------------------------------------------------------------------- PDF
+def test_pdf_has_the_numbers_and_chinese_text(pdf, summary):
+    text = pdf_text(pdf)
+    assert "宝坻区基层医疗卫生服务网络评估报告" in text
+    for rid, s in summary.items():
+        assert f"未达标单元涉及常住人口{s['population_in_gap']:,}人" in text, rid
+
+
+def test_pdf_has_one_image_per_map_section(pdf):
+    assert sum(len(page.images) for page in pdf.pages) == len(MAP_RULES)
+
+
+def test_pdf_embeds_a_cjk_font(pdf):
+    want = _report_fonts.cjk_font().family.replace(" ", "")
+    embedded = set()
+    for page in pdf.pages:
+        fonts = page.get("/Resources", {}).get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            for desc in font.get("/DescendantFonts", []):
+                fd = desc.get_object()["/FontDescriptor"].get_object()
+                if any(k in fd for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                    embedded.add(str(font["/BaseFont"]).split("+")[-1])
+    assert any(name.startswith(want) for name in embedded), embedded
+
+
+# ---------------------------------------------------------------------------- filters
+def test_township_filter_counts_only_its_units(region, assessment, tmp_path):
+    out = build_report(region, township="大白庄镇", out=tmp_path / "t.docx",
+                       assessment=assessment, dpi=DPI)
+    document = docx.Document(str(out))
+    tid = region.townships.loc[region.townships["name"] == "大白庄镇", "township_id"].iloc[0]
+    v = region.villages
+    committees = v[(v["township_id"] == tid) & (v["kind"] == "village_committee")]
+    r2 = assessment.results["R2"].units
+    failed = r2[(r2["township_id"] == tid) & (r2["status"] == "fail")]
+    rows = scorecard(document)
+    assert rows["R1"][3] == "1"
+    assert rows["R2"][3] == f"{len(committees):,}"
+    assert rows["R2"][5] == f"{len(failed):,}"
+    assert rows["R2"][8] == f"{int(failed['population'].sum()):,}"
+    gap_headings = [p.text for p in document.paragraphs if p.style.name == "Heading 2"
+                    and re.search(r"（\d+项缺口）$", p.text)]
+    assert [h.split("（")[0] for h in gap_headings] == ["大白庄镇"]
+    assert document.paragraphs[0].text == "宝坻区大白庄镇基层医疗卫生服务网络评估报告"
+
+
+@pytest.mark.parametrize("kwargs, valid", [({"township": "火星镇"}, "大白庄镇"),
+                                           ({"district": "河西区"}, "宝坻区")])
+def test_unknown_name_lists_the_valid_ones(region, assessment, tmp_path, kwargs, valid):
+    with pytest.raises(InputError, match=valid) as info:
+        build_report(region, out=tmp_path / "x.docx", assessment=assessment, **kwargs)
+    assert next(iter(kwargs.values())) in str(info.value)
+    assert not (tmp_path / "x.docx").exists()
+
+
+def test_unknown_format_is_an_input_error(region, assessment, tmp_path):
+    with pytest.raises(InputError, match=r"\.docx.*\.pdf"):
+        build_report(region, out=tmp_path / "x.txt", assessment=assessment)
+
+
+# ---------------------------------------------------------------------------- scenario
+def test_scenario_report_has_before_after_and_sites_in_both_systems(region, assessment, summary,
+                                                                    tmp_path):
+    r2 = assessment.results["R2"].units
+    gap = r2[r2["status"] == "fail"].sort_values("population").iloc[-1]
+    sc = Scenario(region, name="补点方案", rulebook=assessment.rulebook, base_assessment=assessment)
+    sc.add_facility("village_clinic", x=gap.geometry.x, y=gap.geometry.y, name="测试新村卫生室")
+    path = sc.save(tmp_path / "scenario.gpkg")
+    out = build_report(region, scenario=path, lang="en", out=tmp_path / "s.docx",
+                       assessment=assessment, dpi=DPI)
+    document = docx.Document(str(out))
+    assert len(document.inline_shapes) == len(MAP_RULES) + 1  # + before/after map
+
+    sites = next(t for t in document.tables if t.rows[0].cells[0].text == "name")
+    assert [c.text for c in sites.rows[0].cells][3:] == ["lon WGS84", "lat WGS84", "lon GCJ-02",
+                                                         "lat GCJ-02"]
+    (row,) = [[c.text for c in r.cells] for r in sites.rows[1:]]
+    assert row[0] == "测试新村卫生室"
+    lon, lat = region.to_wgs84("villages").set_index("village_id").loc[gap["unit_id"], "geometry"].coords[0]
+    assert float(row[3]) == pytest.approx(lon, abs=2e-6)
+    assert float(row[4]) == pytest.approx(lat, abs=2e-6)
+    glat, glon = eviltransform.wgs2gcj(float(row[4]), float(row[3]))  # an independent GCJ-02
+    assert float(row[5]) == pytest.approx(glon, abs=2e-6)
+    assert float(row[6]) == pytest.approx(glat, abs=2e-6)
+
+    before_after = next(t for t in document.tables
+                        if len(t.columns) > 1 and t.rows[0].cells[1].text == "failing units")
+    r2_row = next([c.text for c in r.cells] for r in before_after.rows[1:] if r.cells[0].text == "R2")
+    before, after = (int(x.replace(",", "")) for x in r2_row[1].split(" → "))
+    assert before == summary["R2"]["failed"]
+    assert after <= before - 1  # a clinic on the village seat itself closes that gap
+    assert "Findings" in docx_text(document)
+
+
+# ---------------------------------------------------------------------------- bytes, fonts
+def test_report_bytes_for_a_download_button(region, assessment):
+    data = report_bytes(region, "pdf", township="朝霞街道", assessment=assessment, dpi=DPI)
+    assert data[:5] == b"%PDF-"
+    assert report_filename(region, township="朝霞街道", fmt="pdf").startswith("朝霞街道_评估报告_")
+
+
+def test_no_cjk_font_is_a_clear_error(monkeypatch):
+    from matplotlib import font_manager
+
+    monkeypatch.setattr(_report_fonts, "_entries", lambda: [])
+    monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: [])
+    _report_fonts.cjk_font.cache_clear()
+    try:
+        with pytest.raises(InputError, match="fonts-noto-cjk"):
+            _report_fonts.cjk_font()
+    finally:
+        _report_fonts.cjk_font.cache_clear()
