@@ -404,9 +404,15 @@ def _prepare(frame: pd.DataFrame, name: str, crs: str, lang: str) -> gpd.GeoData
             data[col] = data[col].map(lambda v: codes.get(v, v) if isinstance(v, str) else v)
     if not has_geometry:
         return gpd.GeoDataFrame(data, geometry=[None] * len(data), crs=_EPSG[crs])
-    geoms = frame.geometry.to_crs(4326).values
+    geoms = np.asarray(frame.geometry.to_crs(4326).values)
     if crs in ("gcj02", "bd09"):
-        geoms = geometry_from_wgs84(np.asarray(geoms), crs)
+        geoms = geometry_from_wgs84(geoms, crs)
+    # reprojection can pinch near-touching rings into self-intersections, which KML and
+    # some GIS refuse: repair them (a no-op for valid geometries)
+    bad = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+    if bad.any():
+        geoms = geoms.copy()
+        geoms[bad] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
     out = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(np.asarray(geoms), crs=4326).values,
                            crs=4326)
     return out.to_crs(4490) if crs == "cgcs2000" else out

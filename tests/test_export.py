@@ -363,3 +363,17 @@ def test_plain_table_without_geometry(tmp_path):
                                   read_geometry=False)
     assert back.to_dict("records") == [{"district_id": "120115", "name": "宝坻区",
                                         "status": "fail"}]
+
+
+def test_invalid_polygons_are_repaired_so_kml_accepts_them(tmp_path):
+    # a bow-tie (self-intersecting) polygon, as reprojection can leave behind
+    x0, y0 = 500_000, 4_400_000
+    bowtie = shapely.Polygon([(x0, y0), (x0 + 1000, y0 + 1000), (x0 + 1000, y0), (x0, y0 + 1000)])
+    assert not bowtie.is_valid
+    layer = gpd.GeoDataFrame({"status": ["fail"]}, geometry=[bowtie], crs=32650)
+    path = ex.export_layers({"R3_uncovered": layer}, tmp_path / "gaps.kml")
+    back = pyogrio.read_dataframe(path)
+    assert len(back) == 1 and back.geometry.iloc[0].is_valid
+    # both triangles survive the repair: half the square's area each way of the cross
+    area = gpd.GeoSeries(back.geometry, crs=4326).to_crs(32650).area.iloc[0]
+    assert area == pytest.approx(500_000, rel=1e-3)
