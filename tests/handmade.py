@@ -66,7 +66,9 @@ def facilities(rows: list[dict]) -> gpd.GeoDataFrame:
     """rows: facility_id, name, kind, x, y (offsets), and any optional attributes."""
     for r in rows:
         r["geometry"] = shapely.Point(X0 + r.pop("x"), Y0 + r.pop("y", 0.0))
-    return _complete(gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS), "facilities")
+    frame = (gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS) if rows
+             else gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=CRS)))
+    return _complete(frame, "facilities")
 
 
 def region(towns, vills, facs, districts=None, networks=None) -> Region:

@@ -313,3 +313,25 @@ def test_rulebook_errors_name_the_key(tmp_path):
     rb = load_rulebook(good)
     assert rb["R2"]["max_distance_m"] == 1400.0 and rb["R3"]["max_minutes"] == 15.0
     assert [k.name for k in rb.changed()] == ["max_distance_m"]
+
+
+def test_districts_inferred_from_townships_without_a_districts_layer():
+    from planning.rules.base import district_table
+
+    towns = hm.townships([
+        {"township_id": "T1", "name": "甲镇", "kind": "township", "district": "农区",
+         "geometry": hm.box(-2000, -2000, 3000, 2000)},
+        {"township_id": "T2", "name": "乙街道", "kind": "street", "district": "城区",
+         "geometry": hm.box(3000, -2000, 8000, 2000)},
+        {"township_id": "T3", "name": "丙街道", "kind": "street", "district": "农区",
+         "geometry": hm.box(-7000, -2000, -2000, 2000)},
+    ])
+    vills = hm.villages([
+        {"village_id": "120115101201", "name": "一村", "township_id": "T1", "population": 700, "x": 0},
+        {"village_id": "120115101001", "name": "二社区", "township_id": "T2", "population": 5000, "x": 5000},
+        {"village_id": "120115102001", "name": "三社区", "township_id": "T3", "population": 300, "x": -5000},
+    ])
+    d = district_table(hm.region(towns, vills, hm.facilities([]))).set_index("district_id")
+    assert d.loc["农区", "agricultural"] and not d.loc["城区", "agricultural"]
+    assert d.loc["农区", "population"] == 1000 and d.loc["城区", "population"] == 5000
+    assert d.loc["农区", "area_km2"] == pytest.approx(40.0)  # two 5 km x 4 km townships

@@ -157,34 +157,26 @@ def district_table(region) -> gpd.GeoDataFrame:
     ``population`` and ``area_km2`` (metric CRS).
 
     Without a districts layer, districts are the townships dissolved by their
-    ``district`` column; a district then counts as agricultural (有农业的区) when it has
-    at least one town (乡镇), and its population is the sum of its townships'.
+    ``district`` column. Values a layer leaves open come from the townships inside each
+    district: a district is agricultural (有农业的区) when it holds at least one town
+    (乡镇), and its population is the sum of its townships'.
     """
     towns = region.townships
-    pops = township_population(region)
     if region.districts is not None and len(region.districts):
         d = region.districts.copy()
-        if "agricultural" not in d or d["agricultural"].isna().any():
-            inferred = d.geometry.apply(
-                lambda g: bool((towns[towns.intersects(g.buffer(-1))]["kind"] == "township").any()))
-            d["agricultural"] = d.get("agricultural", inferred).fillna(inferred).astype(bool)
-        if "population" not in d or d["population"].isna().any():
-            inside = within_polygons(gpd.GeoDataFrame(geometry=towns.representative_point(),
-                                                      crs=towns.crs), d, "district_id")
-            by = pops.groupby(inside.values).sum()
-            d["population"] = d.get("population", pd.Series(index=d.index, dtype=float)) \
-                .fillna(d["district_id"].map(by))
     else:
-        t = towns.assign(_pop=towns["township_id"].map(pops).values,
-                         _district=towns["district"].fillna("").astype(str)
-                         if "district" in towns else "")
-        d = t.dissolve(by="_district", aggfunc={"_pop": "sum"}).reset_index()
-        d["district_id"] = d["_district"]
-        d["name"] = d["_district"].replace("", "（未注明区）")
-        d["population"] = d["_pop"]
-        d["agricultural"] = [bool((t.loc[t["_district"] == k, "kind"] == "township").any())
-                             for k in d["_district"]]
-        d = d.drop(columns=["_district", "_pop"])
+        key = towns["district"].fillna("（未注明区）") if "district" in towns else "（未注明区）"
+        d = towns.assign(district_id=key).dissolve(by="district_id").reset_index()
+        d = d[["district_id", "geometry"]].assign(name=d["district_id"], agricultural=None,
+                                                  population=np.nan)
+    seats = gpd.GeoDataFrame(geometry=towns.representative_point(), crs=towns.crs)
+    in_district = within_polygons(seats, d, "district_id").to_numpy()
+    has_town = (towns["kind"] == "township").groupby(in_district).any()
+    pops = towns["township_id"].map(township_population(region)).groupby(in_district).sum()
+    agri = d["agricultural"].astype(object)
+    d["agricultural"] = agri.where(agri.notna(), d["district_id"].map(has_town)) \
+        .fillna(False).astype(bool)
+    d["population"] = d["population"].where(d["population"].notna(),
+                                            d["district_id"].map(pops)).fillna(0)
     d["area_km2"] = d.geometry.area / 1e6
-    d["population"] = d["population"].fillna(0)
     return d
