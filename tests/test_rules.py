@@ -335,3 +335,13 @@ def test_districts_inferred_from_townships_without_a_districts_layer():
     assert d.loc["农区", "agricultural"] and not d.loc["城区", "agricultural"]
     assert d.loc["农区", "population"] == 1000 and d.loc["城区", "population"] == 5000
     assert d.loc["农区", "area_km2"] == pytest.approx(40.0)  # two 5 km x 4 km townships
+
+
+def test_a_region_without_any_facility_is_all_gaps_not_a_crash():
+    towns = two_towns()
+    vills = hm.villages([{"village_id": "120115101201", "name": "村", "township_id": "120115101",
+                          "population": 650, "x": 0}])
+    s = {r["id"]: r for r in assess(hm.region(towns, vills, hm.facilities([]))).summary()["rules"]}
+    assert (s["R1"]["failed"], s["R2"]["failed"], s["R3"]["failed"]) == (2, 1, 1)
+    assert s["R2"]["population_in_gap"] == 650 and s["R3"]["population_in_gap"] == 650
+    assert s["R7"]["units"] == 0
