@@ -37,10 +37,12 @@ GeoPackage), rows numbered from 1 after the header, and ``source`` (default ``"i
 from __future__ import annotations
 
 import codecs
+import csv
+import difflib
 import math
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from io import StringIO
 from pathlib import Path
@@ -51,7 +53,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from planning import settings
+from planning import settings, uploads
 from planning.crs import (WGS84, check_input_crs, geometry_to_wgs84, lonlat_to_wgs84, metric_crs,
                           out_of_china)
 from planning.errors import InputError, Problem
@@ -87,6 +89,14 @@ _SCIENTIFIC = re.compile(r"^[+-]?\d(\.\d+)?e[+-]?\d+$", re.IGNORECASE)
 _DECIMAL_ID = re.compile(r"^(\d+)\.0+$")
 _DMS = re.compile(r"^(\d+(?:\.\d+)?)[°度](?:(\d+(?:\.\d+)?)['′分])?(?:(\d+(?:\.\d+)?)(?:\"|″|''|′′|秒))?"
                   r"([nsewNSEW东西南北]?)$")
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old .xls (and encrypted .xlsx)
+#: rows looked at for the header (a title or group headings may stand above it)
+_HEADER_SCAN = 10
+#: Excel files up to this size are read in full (merged cells filled); larger ones streamed
+_EXCEL_FULL_BYTES = 10 * 2**20
+#: a unit in brackets at the end of a normalised header ("人口(人)", "经度(°)")
+_UNIT = re.compile(r"[(\[【〔][^()\[\]【】〔〕]*[)\]】〕]$")
 
 
 # --------------------------------------------------------------------------- public API
@@ -136,7 +146,28 @@ def read_layer(path: str | Path, layer: str, *, input_crs: str = "wgs84", sheet:
     except ValueError as exc:
         raise InputError.at(str(exc), file=Path(path).name, layer=layer) from None
     raw = _read_raw(Path(path), layer, sheet, gpkg_layer)
-    return _Validator(raw, layer, crs, column_map).run()
+    try:
+        validator = _Validator(raw, layer, crs, column_map)
+    except InputError as first:  # no such columns: another sheet of the workbook may have them
+        validator = _other_sheet(raw, layer, crs, column_map, first)
+    return validator.run()
+
+
+def _other_sheet(raw: _Raw, layer: str, crs: str, column_map: dict | None,
+                 first: InputError) -> "_Validator":
+    for alt in raw.alternatives:
+        try:
+            validator = _Validator(alt, layer, crs, column_map)
+        except InputError:
+            continue
+        validator.note("info", f"the first sheet {raw.sheet!r} does not hold the {layer} columns; "
+                       f"the sheet {alt.sheet!r} was read (choose the sheet to be sure)")
+        return validator
+    if raw.alternatives:
+        others = ", ".join(repr(a.sheet) for a in raw.alternatives)
+        raise InputError([*first.problems, Problem(
+            "error", f"the other sheets ({others}) do not have them either", raw.file, layer)])
+    raise first
 
 
 def load_region(path: str | Path, *, input_crs: str = "wgs84", roads: str | Path | None = None,
@@ -265,6 +296,8 @@ class _Raw:
     geometry: np.ndarray | None = None  # shapely geometries (vector files)
     crs: object = None  # pyproj CRS of ``geometry``
     problems: list[Problem] = field(default_factory=list)
+    sheet: str | None = None  # Excel sheet read
+    alternatives: list["_Raw"] = field(default_factory=list)  # other sheets to try
 
 
 def _read_raw(path: Path, layer: str, sheet: str | None, gpkg_layer: str | None) -> _Raw:
@@ -275,11 +308,13 @@ def _read_raw(path: Path, layer: str, sheet: str | None, gpkg_layer: str | None)
         hint = " (save it as .xlsx)" if suffix == ".xls" else ""
         raise InputError.at(f"cannot read {suffix or 'this'} files{hint}; use one of "
                             f"{', '.join(_VECTOR + _TABLE)}", file=path.name, layer=layer)
+    _sniff(path, suffix, layer)
     try:
         if suffix in (".csv", ".txt"):
-            return _Raw(path.name, path.name, _read_csv(path))
+            table, problems = _read_csv(path, layer)
+            return _Raw(path.name, path.name, table, problems=problems)
         if suffix in (".xlsx", ".xlsm"):
-            return _Raw(path.name, path.name, _read_excel(path, sheet, layer))
+            return _read_excel(path, sheet, layer)
         return _read_vector(path, layer, gpkg_layer)
     except InputError:
         raise
@@ -289,44 +324,218 @@ def _read_raw(path: Path, layer: str, sheet: str | None, gpkg_layer: str | None)
                             layer=layer) from None
 
 
-def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK and GB2312)."""
+def _sniff(path: Path, suffix: str, layer: str) -> None:
+    """Refuse an empty file, or one whose first bytes say it is not what its name says."""
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError.at("the file is empty (0 bytes): export it again", file=path.name,
+                            layer=layer)
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+
+    def refuse(what: str) -> None:
+        raise InputError.at(f"cannot read the file: it is named {suffix} but {what}", file=path.name, layer=layer)
+
+    if suffix in (".csv", ".txt"):
+        if head.startswith(_ZIP_MAGIC):
+            refuse("is an Excel workbook or a zip, not text: name it .xlsx (or .zip)")
+        if head.startswith(_OLE_MAGIC):
+            refuse("is an old Excel .xls workbook: save it as .xlsx or CSV")
+    elif suffix in (".xlsx", ".xlsm", ".zip"):
+        if head.startswith(_OLE_MAGIC):
+            refuse("is an old Excel .xls workbook (or is password-protected): save it as .xlsx "
+                   "without a password")
+        if not head.startswith(_ZIP_MAGIC):
+            refuse("is not a zip-based file (a CSV or an old .xls renamed?); save it again in "
+                   "that format")
+        uploads.check_zip(path)  # an .xlsx is a zip too: no bombs, no escaping members
+    elif suffix == ".gpkg" and not head.startswith(b"SQLite format 3\0"):
+        refuse("is not a GeoPackage (an SQLite database); save it again as GeoPackage")
+    elif suffix in (".geojson", ".json"):
+        text = head.lstrip(codecs.BOM_UTF8).lstrip()
+        if not text.startswith(b"{"):
+            refuse("is not GeoJSON (it should start with '{'); save it again as GeoJSON")
+
+
+def _decode(data: bytes) -> tuple[str, Problem | None]:
+    """Text from bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030.
+
+    GB18030 is a superset of GBK and GB2312. A file mixing lines of UTF-8 and GBK (two
+    exports pasted together) is decoded line by line, with a warning naming the GBK
+    lines; bytes that are neither become U+FFFD, with a warning.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), None
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
-        return data.decode("gb18030")
+        pass
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    lines, gbk, utf8, bad = [], [], 0, []
+    for i, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            lines.append(line.decode("utf-8"))
+            utf8 += not line.isascii()
+        except UnicodeDecodeError:
+            try:
+                lines.append(line.decode("gb18030"))
+                gbk.append(i)
+            except UnicodeDecodeError:
+                lines.append(line.decode("gb18030", errors="replace"))
+                bad.append(i)
+    text = "\n".join(lines)
+    if bad:
+        return text, Problem("warning", f"line(s) {_some(bad)} of the file are neither UTF-8 nor "
+                             "GBK; unreadable characters are shown as �: save the file as UTF-8")
+    if utf8 and gbk:
+        return text, Problem("warning", f"the file mixes text encodings: line(s) {_some(gbk)} are "
+                             "GBK, the others UTF-8; each line was read in its own encoding — "
+                             "check the names on those lines, and save the file as UTF-8")
+    return text, None
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    text = _decode(path.read_bytes())
-    first = text.split("\n", 1)[0]
-    sep = max((",", "\t", ";", "|"), key=first.count)
-    return pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                       na_filter=False, skip_blank_lines=False)
+def _some(numbers: list[int], limit: int = 10) -> str:
+    shown = ", ".join(str(n) for n in numbers[:limit])
+    return shown + (f" … ({len(numbers)} in all)" if len(numbers) > limit else "")
 
 
-def _read_excel(path: Path, sheet: str | None, layer: str) -> pd.DataFrame:
+def _read_csv(path: Path, layer: str) -> tuple[pd.DataFrame, list[Problem]]:
+    text, note = _decode(path.read_bytes())
+    problems = [] if note is None else [replace(note, file=path.name, layer=layer)]
+    first = [ln for ln in text.splitlines()[:_HEADER_SCAN] if ln.strip()]
+    sep = max((",", "\t", ";", "|"), key=lambda s: max((ln.count(s) for ln in first), default=0))
+    try:
+        rows = [[c.strip() for c in row] for row in csv.reader(StringIO(text, newline=""),
+                                                               delimiter=sep)]
+    except csv.Error as exc:
+        raise InputError.at(f"the text cannot be split into columns ({exc}): check the quotes "
+                            "(\") in the file", file=path.name, layer=layer) from None
+    table, found = _table_from_rows(rows, layer, path.name, ragged="set aside")
+    return table, problems + found
+
+
+def _read_excel(path: Path, sheet: str | None, layer: str) -> _Raw:
+    """The named sheet, or the first sheet with the layer's columns (others as alternatives)."""
     import openpyxl
 
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    small = path.stat().st_size <= _EXCEL_FULL_BYTES  # merged cells need the full reader
+    book = openpyxl.load_workbook(path, read_only=not small, data_only=True)
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise InputError.at(f"no sheet {sheet!r}; the sheets are {', '.join(book.sheetnames)}",
                                 file=path.name, layer=layer)
-        ws = book[sheet] if sheet is not None else book.worksheets[0]
-        rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        sheets = [book[sheet]] if sheet is not None else list(book.worksheets)
+        raws = []
+        for ws in sheets:
+            if not hasattr(ws, "iter_rows"):  # a chart sheet
+                continue
+            rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            merged = [] if not small else [
+                (r.min_row, r.max_row, r.min_col, r.max_col, str(r)) for r in ws.merged_cells.ranges]
+            for r0, r1, c0, c1, _ in merged:  # every cell of a merged range gets its value
+                value = rows[r0 - 1][c0 - 1] if r0 <= len(rows) and c0 <= len(rows[r0 - 1]) else ""
+                for r in range(r0 - 1, min(r1, len(rows))):
+                    rows[r] += [""] * (c1 - len(rows[r]))
+                    for c in range(c0 - 1, c1):
+                        rows[r][c] = value
+            table, problems = _table_from_rows(rows, layer, path.name, merged=merged)
+            label = path.name if len(book.sheetnames) == 1 else f"{path.name}#{ws.title}"
+            raws.append(_Raw(path.name, label, table, problems=problems, sheet=ws.title))
     finally:
         book.close()
-    while rows and not any(rows[0]):  # blank lines above the header
-        rows.pop(0)
+    if not raws:
+        raise InputError.at("the workbook has no worksheet", file=path.name, layer=layer)
+    raws[0].alternatives = raws[1:]
+    return raws[0]
+
+
+def _table_from_rows(rows: list[list[str]], layer: str, file: str, *, ragged: str = "keep",
+                     merged: list | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """A text table from rows of cells: find the header, name every column once.
+
+    The header is the row, among the first :data:`_HEADER_SCAN` non-blank ones, that
+    names the most of the layer's columns (a title or a merged group heading above it
+    is skipped, with a note). Rows longer than the header: with ``ragged="set aside"``
+    (CSV) a row whose extra cells are not empty is emptied and reported (an unquoted
+    comma in a name); with ``"keep"`` (Excel) extra columns are kept as "column N".
+    Data rows are numbered from 1 after the header.
+    """
+    problems: list[Problem] = []
+    start = 0
+    while start < len(rows) and not any(rows[start]):
+        start += 1
+    rows = rows[start:]
     if not rows:
-        return pd.DataFrame()
-    width = max(len(r) for r in rows)
-    rows = [r + [""] * (width - len(r)) for r in rows]
-    header = rows[0]
-    keep = [i for i, h in enumerate(header) if h or any(r[i] for r in rows[1:])]
-    names = [header[i] or f"column {i + 1}" for i in keep]
-    return pd.DataFrame([[r[i] for i in keep] for r in rows[1:]], columns=names, dtype=str)
+        return pd.DataFrame(), problems
+    known = _known_keys(layer)
+    scores = [sum(_header_key(c) in known for c in row) if any(row) else -1
+              for row in rows[:_HEADER_SCAN]]
+    h = max(range(len(scores)), key=lambda i: (scores[i], -i))
+    if scores[h] <= 0:
+        h = 0
+    if h:
+        problems.append(Problem("info", f"the header was found on line {start + h + 1}; the "
+                                f"line(s) above it (a title?) were skipped, and rows are counted "
+                                "from the header", file, layer))
+    header, data = rows[h], rows[h + 1:]
+    width = len(header)
+    if ragged == "set aside":
+        for i, row in enumerate(data):
+            if len(row) > width and any(row[width:]):
+                problems.append(Problem(
+                    "error", f"row set aside: it has {len(row)} cells but the header has {width} "
+                    "(a comma or tab inside a name without quotes?); quote that name", file, layer,
+                    i + 1))
+                data[i] = [""] * width
+    else:
+        width = max([width] + [len(r) for r in data])
+    data = [(r + [""] * (width - len(r)))[:width] for r in data]
+    header = header + [""] * (width - len(header))
+    keep = [i for i, name in enumerate(header) if name or any(r[i] for r in data)]
+    names, seen = [], {}
+    for i in keep:
+        name = header[i] or f"column {i + 1}"
+        key = normalize_text(name)
+        if key in seen:
+            new = f"{name} ({seen[key] + 1})"
+            problems.append(Problem("warning", f"two columns are headed {name!r}; the first is "
+                                    f"used, the later one is kept as {new!r}", file, layer,
+                                    column=name))
+            seen[key] += 1
+            name = new
+        else:
+            seen[key] = 1
+        names.append(name)
+    top = start + h + 1  # 1-based sheet line of the header
+    for r0, r1, c0, c1, ref in merged or ():
+        if r1 > top and r1 > r0:  # merged down across data rows
+            problems.append(Problem("info", f"merged cells {ref} were filled with their value",
+                                    file, layer, max(r0 - top, 1), header[c0 - 1] or None
+                                    if c0 - 1 < len(header) else None))
+    return pd.DataFrame([[r[i] for i in keep] for r in data], columns=names, dtype=str), problems
+
+
+def _did_you_mean(col: Column, headers: list[str], used: set[str]) -> str:
+    """`` Did you mean 'longtitude'?`` when a free header is close to a column's names."""
+    free = {normalize_text(h): h for h in headers if h not in used}
+    for want in (col.name, *col.aliases):
+        close = difflib.get_close_matches(normalize_text(want), list(free), n=1, cutoff=0.85)
+        if close:
+            return f" Is {free[close[0]]!r} meant to be {col.name!r}? (misspelt?)"
+    return ""
+
+
+def _known_keys(layer: str) -> set[str]:
+    """Normalised names and aliases of a layer's columns (with the WKT column)."""
+    return {_header_key(n) for c in (*LAYERS[layer], _WKT) for n in (c.name, *c.aliases)}
+
+
+def _header_key(header: object) -> str:
+    """A header as compared with the schema: normalised, a trailing unit in brackets
+    dropped (``"常住人口（人）"`` -> ``"常住人口"``, ``"经度(°)"`` -> ``"经度"``)."""
+    key = normalize_text(header)
+    return _UNIT.sub("", key) or key
 
 
 def _cell_text(value: object) -> str:
@@ -505,23 +714,24 @@ class _Validator:
                                     self.raw.file, self.layer, column=theirs)
             found[canonical] = match[0]
         used = set(found.values())
-        for col in known.values():
-            if col.name in found:
-                continue
-            for want in (col.name, *col.aliases):
-                match = [h for h in headers if h not in used and normalize_text(h) == normalize_text(want)]
-                if match:
-                    found[col.name] = match[0]
-                    used.add(match[0])
-                    break
+        for key in (normalize_text, _header_key):  # exact first, then without a unit
+            for col in known.values():
+                if col.name in found:
+                    continue
+                for want in (col.name, *col.aliases):
+                    match = [h for h in headers if h not in used and key(h) == normalize_text(want)]
+                    if match:
+                        found[col.name] = match[0]
+                        used.add(match[0])
+                        break
         for col in self.columns:
             if col.required and col.name not in found:
                 tried = ", ".join((col.name, *col.aliases))
                 raise InputError.at(
                     f"no column for {col.name!r} (tried: {tried}); the file's columns are "
-                    f"{', '.join(headers) or '(none)'}. Rename a column or pass "
-                    f"column_map={{'your header': {col.name!r}}}", self.raw.file, self.layer,
-                    column=col.name)
+                    f"{', '.join(headers) or '(none)'}.{_did_you_mean(col, headers, used)} Rename "
+                    f"a column or pass column_map={{'your header': {col.name!r}}}",
+                    self.raw.file, self.layer, column=col.name)
         return found
 
     # ---- geometry
@@ -540,8 +750,11 @@ class _Validator:
                 if GEOMETRY_TYPES[self.layer] == "Point" else "a WKT column (geometry, wkt, 几何)"
             tried = "; ".join(", ".join((c.name, *c.aliases)) for c in
                               ([col for col in self.columns if col.name in ("lon", "lat")] + [_WKT]))
-            raise InputError.at(f"no geometry: a {self.layer} table needs {want} (tried: {tried}); "
-                                "or give a GIS file (GeoPackage, Shapefile, GeoJSON)",
+            used = set(self.header.values())
+            hint = "".join(_did_you_mean(c, list(self.table.columns), used) for c in self.columns
+                           if c.name in ("lon", "lat") and c.name not in self.header)
+            raise InputError.at(f"no geometry: a {self.layer} table needs {want} (tried: {tried})."
+                                f"{hint} Or give a GIS file (GeoPackage, Shapefile, GeoJSON)",
                                 self.raw.file, self.layer, column="geometry")
         return self._check_shapes(geoms)
 
@@ -570,12 +783,14 @@ class _Validator:
         cells = self.cells("wkt")
         geoms = np.empty(len(cells), dtype=object)
         for i, text in enumerate(cells):
-            g = shapely.from_wkt(text, on_invalid="ignore") if text else None
+            g, why = _parse_wkt(text)
             if g is None or g.is_empty:
-                reason = "no geometry" if not text else f"unreadable WKT {text[:40]!r}"
+                reason = "no geometry" if not text else f"unreadable WKT {text[:40]!r} ({why})"
                 self.set_aside(i, f"{reason}; give the outline as WKT, e.g. 'POLYGON ((…))'", "wkt")
-            else:
-                geoms[i] = g
+                continue
+            if why:
+                self.note("info", f"{why}; it was closed — check the outline", i, "wkt")
+            geoms[i] = g
         ok = np.array([g is not None for g in geoms], dtype=bool)
         geoms[ok] = geometry_to_wgs84(geoms[ok], self.input_crs)
         return geoms
@@ -649,8 +864,12 @@ class _Validator:
                           "the outline", i, "geometry")
             minx, miny, maxx, maxy = g.bounds
             if not (-180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90):
+                metres = max(abs(minx), abs(maxx), abs(miny), abs(maxy)) > 1000
                 self.set_aside(i, f"coordinates out of range ({minx:.6g}, {miny:.6g}): not "
-                               "longitude/latitude degrees", "geometry")
+                               "longitude/latitude degrees" + (
+                                   " but projected metres, while the file says (or, for GeoJSON, "
+                                   "must be) longitude/latitude: export it again with its true "
+                                   "coordinate system" if metres else ""), "geometry")
                 continue
             geoms[i] = g
         if to_points:
@@ -843,6 +1062,23 @@ def _degrees(text: str) -> float | None:
         return None
     deg = float(m.group(1)) + float(m.group(2) or 0) / 60 + float(m.group(3) or 0) / 3600
     return -deg if m.group(4).lower() in ("s", "w", "西", "南") else deg
+
+
+def _parse_wkt(text: str):
+    """(geometry, None), (repaired geometry, what was wrong), or (None, why unreadable)."""
+    if not text:
+        return None, "empty"
+    try:
+        return shapely.from_wkt(text), None
+    except shapely.errors.ShapelyError as exc:
+        why = str(exc).split("\n")[0][:120]
+    try:  # an unclosed ring (a half-drawn outline): GEOS can close it
+        g = shapely.from_wkt(text, on_invalid="fix")
+    except shapely.errors.ShapelyError:
+        return None, why
+    if g is None or g.is_empty or g.geom_type not in _POLYGONAL:
+        return None, why
+    return g, "the outline was not closed (its last point is not its first)"
 
 
 def _village_kind_from_name(name: str) -> VillageKind | None:

@@ -1,0 +1,207 @@
+"""Safety checks for files a planner uploads: sizes, zip archives, extraction.
+
+The app calls these before any loader sees a file. Each refusal is an
+:class:`~planning.errors.InputError` that names the file (and the zip member) and says
+what is wrong, in words a planner understands. Nothing here reads a file in full
+before its size is known: :func:`check_size` works on the size the browser announced,
+:func:`check_zip` only reads the zip's central directory, and :func:`safe_extract`
+stops writing as soon as a member grows past what the directory declared.
+
+Limits (see ``docs/limits.md``):
+
+- a layer file at most :data:`MAX_LAYER_BYTES`, a road file at most :data:`MAX_ROADS_BYTES`;
+- a zip: at most :data:`MAX_ZIP_MEMBERS` members, :data:`MAX_ZIP_BYTES` once expanded,
+  no member compressed more than :data:`MAX_ZIP_RATIO` times (a zip bomb), no member
+  with an absolute path, a drive letter or ``..``, no symbolic links, no encrypted member.
+"""
+
+from __future__ import annotations
+
+import stat
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from planning.errors import InputError
+
+__all__ = ["MAX_LAYER_BYTES", "MAX_ROADS_BYTES", "MAX_ZIP_MEMBERS", "MAX_ZIP_BYTES",
+           "MAX_ZIP_RATIO", "check_size", "check_zip", "safe_extract"]
+
+#: largest layer file accepted (CSV, Excel, GeoJSON, GeoPackage, zipped Shapefile), bytes
+MAX_LAYER_BYTES = 50 * 2**20
+#: largest road file accepted (.osm, .osm.bz2, .osm.pbf), bytes
+MAX_ROADS_BYTES = 200 * 2**20
+#: most members a zip may hold
+MAX_ZIP_MEMBERS = 200
+#: most bytes a zip may expand to (sum of its members' declared sizes)
+MAX_ZIP_BYTES = 500 * 2**20
+#: highest compression ratio of one member (GIS files rarely exceed 20)
+MAX_ZIP_RATIO = 100
+#: members smaller than this are not held to the ratio (tiny files compress oddly)
+_RATIO_FLOOR = 64 * 2**10
+_CHUNK = 2**20
+
+
+def check_size(nbytes: int, limit: int, name: str) -> None:
+    """Refuse a file larger than ``limit`` bytes, before reading it.
+
+    Parameters
+    ----------
+    nbytes : int
+        The file's size in bytes (as announced by the upload, or ``Path.stat().st_size``).
+    limit : int
+        The largest size accepted, bytes.
+    name : str
+        The file's name, for the message.
+
+    Raises
+    ------
+    InputError
+        When ``nbytes`` exceeds ``limit`` (or is negative).
+    """
+    if nbytes < 0:
+        raise InputError.at("the file's size is unknown", file=name)
+    if nbytes > limit:
+        raise InputError.at(f"the file is {_mb(nbytes)} (at most {_mb(limit)} accepted): cut it "
+                            "to your region, or split it", file=name)
+
+
+def check_zip(path: Path, limit_bytes: int = MAX_ZIP_BYTES) -> None:
+    """Refuse a zip that is unsafe or too big to expand, reading only its directory.
+
+    Refused: not a zip; more than :data:`MAX_ZIP_MEMBERS` members; a member whose path
+    is absolute, has a drive letter or ``..`` (it would land outside the folder); a
+    symbolic link; an encrypted member; a member compressed more than
+    :data:`MAX_ZIP_RATIO` times; members adding up to more than ``limit_bytes``.
+
+    Parameters
+    ----------
+    path : Path
+        The zip file.
+    limit_bytes : int
+        The most bytes the members may add up to once expanded.
+
+    Raises
+    ------
+    InputError
+        Naming the member and what is wrong.
+    """
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise InputError.at(f"not a valid zip file ({exc}); zip the files again",
+                            file=path.name) from None
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise InputError.at(f"the zip holds {len(infos)} files (at most {MAX_ZIP_MEMBERS}); zip "
+                            "only the files of one layer", file=path.name)
+    total = 0
+    for info in infos:
+        _check_member(info, path.name)
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > _RATIO_FLOOR and ratio > MAX_ZIP_RATIO:
+            raise InputError.at(f"the member {info.filename!r} expands {ratio:.0f} times (a zip "
+                                f"bomb?); at most {MAX_ZIP_RATIO} times is accepted",
+                                file=path.name)
+    if total > limit_bytes:
+        raise InputError.at(f"the zip expands to {_mb(total)} (at most {_mb(limit_bytes)})",
+                            file=path.name)
+
+
+def safe_extract(zip_path: Path, dest: Path, limit_bytes: int = MAX_ZIP_BYTES) -> list[Path]:
+    """Extract a zip into ``dest`` after :func:`check_zip`, never writing outside it.
+
+    Every member is written by this function (not ``ZipFile.extractall``): its path must
+    resolve inside ``dest``, and writing stops with an error when a member yields more
+    bytes than its header declared (a forged directory) or the total exceeds
+    ``limit_bytes``. On any refusal the files written so far are removed.
+
+    Parameters
+    ----------
+    zip_path : Path
+        The zip file.
+    dest : Path
+        The folder to extract into (created if missing).
+    limit_bytes : int
+        The most bytes the members may add up to once expanded.
+
+    Returns
+    -------
+    list of Path
+        The files written, in the zip's order (folders are created, not listed).
+
+    Raises
+    ------
+    InputError
+        As :func:`check_zip`, or when a member is larger than declared or unreadable.
+    """
+    zip_path, dest = Path(zip_path), Path(dest)
+    check_zip(zip_path, limit_bytes)
+    dest.mkdir(parents=True, exist_ok=True)
+    root = dest.resolve()
+    written: list[Path] = []
+    total = 0
+    try:
+        with zipfile.ZipFile(zip_path) as zf:
+            for info in zf.infolist():
+                target = (root / _member_path(info.filename)).resolve()
+                if target != root and root not in target.parents:
+                    raise InputError.at(f"the member {info.filename!r} points outside the zip's "
+                                        "folder", file=zip_path.name)
+                if info.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                size = 0
+                with zf.open(info) as src, open(target, "xb") as out:
+                    written.append(target)
+                    while chunk := src.read(_CHUNK):
+                        size += len(chunk)
+                        total += len(chunk)
+                        if size > info.file_size or total > limit_bytes:
+                            raise InputError.at(
+                                f"the member {info.filename!r} expands beyond what the zip "
+                                "declares (a forged or damaged zip)", file=zip_path.name)
+                        out.write(chunk)
+    except InputError:
+        _remove(written)
+        raise
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as exc:
+        _remove(written)
+        raise InputError.at(f"cannot extract the zip ({type(exc).__name__}: {exc}); zip the "
+                            "files again", file=zip_path.name) from None
+    return written
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_member(info: zipfile.ZipInfo, file: str) -> None:
+    name = info.filename.replace("\\", "/")
+    parts = name.split("/")
+    if name.startswith("/") or ".." in parts or ":" in parts[0] or "\0" in name:
+        raise InputError.at(f"the member {info.filename!r} points outside the zip's folder",
+                            file=file)
+    mode = info.external_attr >> 16
+    if stat.S_ISLNK(mode):  # the Unix mode in the high bits (0 when made on Windows)
+        raise InputError.at(f"the member {info.filename!r} is a symbolic link; zip the files "
+                            "themselves", file=file)
+    if info.flag_bits & 0x1:
+        raise InputError.at(f"the member {info.filename!r} is encrypted; zip it without a "
+                            "password", file=file)
+
+
+def _member_path(name: str) -> PurePosixPath:
+    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
+    return PurePosixPath(*parts) if parts else PurePosixPath(".")
+
+
+def _remove(files: list[Path]) -> None:
+    for f in files:
+        f.unlink(missing_ok=True)
+
+
+def _mb(nbytes: int) -> str:
+    return f"{nbytes / 2**20:.1f} MB" if nbytes < 10 * 2**20 else f"{nbytes / 2**20:.0f} MB"
+
