@@ -16,8 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+import re
 import threading
-import zipfile
+import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import pandas as pd
@@ -30,13 +32,13 @@ from planning.errors import InputError
 from planning.i18n import (BASIS, COVERAGE, LANG_LABELS, LANGS, MODES, STATUS_BACKGROUNDS, column,
                            kind_name, pair_word, rule_title, status_word, t)
 from planning.rulebook import load_rulebook
+from planning.uploads import check_zip
 
-VIEWS = ("scorecard", "map", "tables", "rulebook", "downloads")
+VIEWS = ("scorecard", "map", "scenario", "tables", "rulebook", "downloads")
 UPLOAD_LAYERS = ("townships", "villages", "facilities")
 LAYER_SUFFIXES = (".gpkg", ".zip", ".geojson", ".json", ".csv", ".xlsx")
 ROAD_SUFFIXES = (".osm.pbf", ".osm.bz2", ".osm", ".pbf")
 MAX_LAYER_MB, MAX_ROADS_MB = 50, 200  # per file; server.maxUploadSize is the overall cap
-MAX_ZIP_MEMBERS, MAX_ZIP_BYTES, MAX_ZIP_RATIO = 200, 500 * 2**20, 100
 #: Streamlit markdown colours of the status badges
 STATUS_BADGE = {"pass": "green", "fail": "red", "warn": "orange", "not_applicable": "gray"}
 
@@ -331,9 +333,7 @@ def _applicability(assessment, focus: maps.Focus, lang: str) -> None:
 # --------------------------------------------------------------------------- map
 
 
-def _map_view(assessment, display, focus: maps.Focus, opts: dict) -> None:
-    from streamlit_folium import st_folium
-
+def _map_view(assessment, display, focus: maps.Focus, opts: dict, data_key: str) -> None:
     lang = opts["lang"]
     missing = _assets.missing()
     if missing:
@@ -342,8 +342,559 @@ def _map_view(assessment, display, focus: maps.Focus, opts: dict) -> None:
     tiles, message = maps.basemap(opts["basemap"], lang, opts["token"])
     if message:
         (st.warning if tiles is None else st.caption)(message)
-    fmap = maps.build_map(assessment, lang, focus=focus, tiles=tiles, display=display)
-    st_folium(fmap, key="map", height=680, use_container_width=True, returned_objects=[])
+    _st_map(lambda: maps.build_map(assessment, lang, focus=focus, tiles=tiles, display=display),
+            ("map", data_key, lang, focus, opts["basemap"], opts["token"]), key="map")
+
+
+# --------------------------------------------------------------------------- map payloads
+
+#: map payloads kept per session (each is the map's script, about 2 MB for the demo)
+MAP_CACHE_ENTRIES = 6
+_MAP_DEFAULTS = {"last_clicked": None, "last_object_clicked": None,
+                 "last_object_clicked_tooltip": None}
+
+
+def _map_payload(fmap) -> dict:
+    """What streamlit-folium sends to the browser for ``fmap`` (its ``st_folium`` steps,
+    done once so the result can be kept: rendering the demo map takes about 2 s)."""
+    import streamlit_folium as sf
+
+    fmap.get_root().render()
+    fmap.render()
+    html, header = sf._get_html(fmap), sf._get_header(fmap)
+    script = sf._get_map_string(fmap)
+    css, js = [], []
+    for element in maps._walk(fmap):
+        css += [href for _, href in getattr(element, "default_css", [])]
+        js += [src for _, src in getattr(element, "default_js", [])]
+    return {"script": script, "header": header, "html": html, "id": sf.get_full_id(fmap),
+            "css_links": list(dict.fromkeys(css)), "js_links": list(dict.fromkeys(js))}
+
+
+def _st_map(build, cache_key: tuple, key: str, height: int = 680,
+            returned_objects: tuple[str, ...] = ()) -> dict | None:
+    """Draw the folium map ``build()`` returns, keeping its rendered payload in the session
+    under ``cache_key`` (switching views, languages or focus back costs nothing).
+
+    Uses streamlit-folium's own steps (pinned version); falls back to ``st_folium``
+    should they change.
+    """
+    import streamlit_folium as sf
+
+    cache = st.session_state.setdefault("_map_payloads", {})
+    try:
+        if cache_key not in cache:
+            cache[cache_key] = _map_payload(build())
+            while len(cache) > MAP_CACHE_ENTRIES:
+                cache.pop(next(iter(cache)))
+        payload = cache[cache_key]
+        component = sf._component_func
+        hash_key = sf.generate_js_hash(payload["script"], key, False)
+    except AttributeError:  # another streamlit-folium: its public function
+        return sf.st_folium(build(), key=key, height=height, use_container_width=True,
+                            returned_objects=list(returned_objects))
+
+    def on_change():
+        st.session_state[key] = st.session_state.get(hash_key, {})
+
+    defaults = {k: v for k, v in _MAP_DEFAULTS.items() if k in returned_objects}
+    return component(**payload, key=hash_key, height=height, width=None,
+                     returned_objects=list(returned_objects), default=defaults, zoom=None,
+                     center=None, feature_group=None, return_on_hover=False, layer_control=None,
+                     pixelated=False, on_change=on_change, wrap_longitude=False)
+
+
+# --------------------------------------------------------------------------- scenarios
+
+#: what a click on the scenario map does
+CLICK_ACTIONS = ("add", "move", "select")
+#: kinds a planner may add in a scenario (village clinic first: the default)
+ADD_KINDS = ("village_clinic", "village_service_point", "community_health_station",
+             "township_health_centre", "community_health_centre")
+#: a clicked map object this close to a facility picks it, degrees (about 5 m)
+PICK_DEG = 5e-5
+#: a click in "select" mode picks the nearest facility within this distance, metres
+SELECT_RADIUS_M = 300.0
+SCENARIO_RESULTS_KEPT = 8
+
+
+def _scenario_store(ctx: dict, assessment, lang: str) -> dict:
+    """The session's scenarios for the current data and rulebook (created on first use).
+
+    A rulebook change keeps every scenario's edits and re-checks them with the new
+    rulebook; other data drop them.
+    """
+    from planning.scenario import Scenario
+
+    store = st.session_state.get("scenarios")
+    if store is None or store["data"] != ctx["data"]:
+        store = {"data": ctx["data"], "values": ctx["values"], "items": {}, "active": None,
+                 "n": 0, "saved": {}}
+        st.session_state["scenarios"] = store
+    if store["values"] != ctx["values"]:
+        items = {}
+        for name, old in store["items"].items():
+            sc = Scenario(ctx["region"], name, assessment.rulebook, ctx["access"], assessment)
+            sc.edits, sc.cursor, sc.created = list(old.edits), old.cursor, old.created
+            items[name] = sc
+        store["items"], store["values"] = items, ctx["values"]
+    if not store["items"]:
+        _new_scenario(store, ctx, assessment, lang)
+    if store["active"] not in store["items"]:
+        store["active"] = next(iter(store["items"]))
+    return store
+
+
+def _new_scenario(store: dict, ctx: dict, assessment, lang: str, name: str | None = None):
+    from planning.scenario import Scenario
+
+    if name is None:
+        store["n"] += 1
+        name = t("sc.new_name", lang, n=store["n"])
+        while name in store["items"]:
+            store["n"] += 1
+            name = t("sc.new_name", lang, n=store["n"])
+    sc = Scenario(ctx["region"], name, assessment.rulebook, ctx["access"], assessment)
+    store["items"][name] = sc
+    store["active"] = name
+    return sc
+
+
+def _state_key(sc, ctx: dict) -> str:
+    """Content key of a scenario's state: the data, the rulebook and the active edits."""
+    text = repr((ctx["data"], ctx["values"], tuple(sc.active)))
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _scenario_result(sc, ctx: dict, base_display: dict) -> dict:
+    """The scenario's assessment, comparison with its base and display layers (session)."""
+    from planning.scenario import compare
+
+    key = _state_key(sc, ctx)
+    cache = st.session_state.setdefault("_sc_results", {})
+    if key not in cache:
+        t0 = time.perf_counter()
+        with ctx["lock"]:
+            after = sc.assess()
+            comparison = compare(sc.base_assessment(), after)
+        seconds = time.perf_counter() - t0
+        display = maps.display_layers(after, reference=base_display)
+        cache[key] = {"key": key, "assessment": after, "comparison": comparison,
+                      "display": display, "seconds": seconds}
+        while len(cache) > SCENARIO_RESULTS_KEPT:
+            cache.pop(next(iter(cache)))
+    return cache[key]
+
+
+def _flash(kind: str, text: str) -> None:
+    st.session_state.setdefault("_sc_flash", []).append((kind, text))
+
+
+def _facility_name(region, fid) -> str:
+    fac = region.facilities
+    hit = fac.loc[fac["facility_id"].astype(str) == str(fid), "name"]
+    return str(hit.iloc[0]) if len(hit) else str(fid)
+
+
+def _nearest_facility(region, lon: float, lat: float, within_m: float) -> str | None:
+    import pyproj
+    import shapely
+
+    from planning.crs import WGS84
+
+    fac = region.facilities
+    if not len(fac):
+        return None
+    x, y = pyproj.Transformer.from_crs(WGS84, region.crs, always_xy=True).transform(lon, lat)
+    d = shapely.distance(fac.geometry.values, shapely.Point(x, y))
+    i = int(d.argmin())
+    return str(fac["facility_id"].iloc[i]) if d[i] <= within_m else None
+
+
+def _handle_map_click(sc, lang: str) -> None:
+    """Apply what the last click on the scenario map asks for (once per click).
+
+    A click on the map, a village or a township adds a facility (or moves the selected
+    one) where it fell; a click on a facility's icon selects it.
+    """
+    value = st.session_state.get("scmap") or {}
+    click, obj = value.get("last_clicked"), value.get("last_object_clicked")
+    seen = st.session_state.get("_sc_seen", (None, None))
+    st.session_state["_sc_seen"] = (click, obj)
+    new_click = click is not None and click != seen[0]
+    new_obj = obj is not None and obj != seen[1]
+    region = sc.apply()
+    if new_obj and not new_click:
+        fid = _nearest_facility(region, float(obj["lng"]), float(obj["lat"]), PICK_DEG * 1e5)
+        if fid:
+            st.session_state["sc_selected"] = fid
+            _flash("info", t("sc.picked", lang, name=_facility_name(region, fid)))
+            return
+        click, new_click = obj, True  # a village or township: where it was clicked
+    try:
+        if new_click:
+            action = st.session_state.get("sc_action", "add")
+            lon, lat = float(click["lng"]), float(click["lat"])
+            if action == "add":
+                fid = sc.add_facility(st.session_state.get("sc_kind", "village_clinic"), lon=lon, lat=lat)
+                _flash("success", t("sc.added", lang, name=_facility_name(sc.apply(), fid)))
+            elif action == "move":
+                fid = st.session_state.get("sc_selected")
+                if not fid:
+                    _flash("warning", t("sc.need_selection", lang))
+                else:
+                    sc.move_facility(fid, lon=lon, lat=lat)
+                    _flash("success", t("sc.moved", lang, name=_facility_name(region, fid)))
+            else:
+                fid = _nearest_facility(region, lon, lat, SELECT_RADIUS_M)
+                if fid:
+                    st.session_state["sc_selected"] = fid
+                    _flash("info", t("sc.picked", lang, name=_facility_name(region, fid)))
+    except InputError as exc:
+        _flash("error", f"{t('err.input', lang)} {exc}")
+
+
+def _close_selected(sc, lang: str) -> None:
+    fid = st.session_state.get("sc_selected")
+    if not fid:
+        _flash("warning", t("sc.need_selection", lang))
+        return
+    name = _facility_name(sc.apply(), fid)
+    try:
+        warnings = sc.close_facility(fid)
+    except InputError as exc:
+        _flash("error", f"{t('err.input', lang)} {exc}")
+        return
+    st.session_state["sc_selected"] = ""
+    _flash("success", t("sc.closed", lang, name=name))
+    for w in warnings:
+        _flash("warning", w)
+
+
+def _add_at_village(sc, lang: str) -> None:
+    vid = st.session_state.get(f"sc_village@{lang}")
+    vil = sc.apply().villages
+    row = vil[vil["village_id"].astype(str) == str(vid)]
+    if not len(row):
+        return
+    g = row.geometry.iloc[0]
+    try:
+        fid = sc.add_facility(st.session_state.get("sc_kind", "village_clinic"), x=g.x, y=g.y)
+    except InputError as exc:
+        _flash("error", f"{t('err.input', lang)} {exc}")
+        return
+    _flash("success", t("sc.added", lang, name=_facility_name(sc.apply(), fid)))
+
+
+def _keyed_select(label: str, options: list, key: str, lang: str, format_func, **kwargs):
+    """A selectbox whose value (``st.session_state[key]``) the app may also set (a map
+    click picks a facility): the widget is keyed per language like :func:`choice`."""
+    wkey = f"{key}@{lang}"
+    current = st.session_state.get(key)
+    st.session_state[wkey] = current if current in options else options[0]
+
+    def sync():
+        st.session_state[key] = st.session_state[wkey]
+
+    value = st.selectbox(label, options, key=wkey, format_func=format_func, on_change=sync, **kwargs)
+    st.session_state[key] = value
+    return value
+
+
+def _scenario_view(assessment, display, focus: maps.Focus, opts: dict, ctx: dict) -> None:
+    lang = opts["lang"]
+    store = _scenario_store(ctx, assessment, lang)
+    sc = store["items"][store["active"]]
+    _handle_map_click(sc, lang)
+    st.caption(t("sc.intro", lang))
+
+    top = st.columns([3, 1], vertical_alignment="bottom")
+    names = list(store["items"])
+    st.session_state["sc_active"] = store["active"]
+    with top[0]:
+        active = _keyed_select(t("sc.active", lang), names, "sc_active", lang, str)
+    if active != store["active"]:
+        store["active"] = active
+        sc = store["items"][active]
+    if top[1].button(t("sc.new", lang), key="sc_new"):
+        sc = _new_scenario(store, ctx, assessment, lang)
+        st.rerun()
+
+    res = _scenario_result(sc, ctx, display)
+    after, comp = res["assessment"], res["comparison"]
+    region = after.region
+    left, right = st.columns([5, 2])
+    with right:
+        for kind, text in st.session_state.pop("_sc_flash", []):
+            getattr(st, kind)(text)
+        for w in sc.warnings():
+            st.warning(w)
+        choice(st.radio, t("sc.click", lang), CLICK_ACTIONS, "sc_action", lang,
+               format_func=lambda a: t(f"sc.click.{a}", lang))
+        choice(st.selectbox, t("sc.kind", lang), ADD_KINDS, "sc_kind", lang,
+               format_func=lambda k: kind_name(k, lang))
+        fac = region.facilities
+        labels = {str(f): f"{n}（{kind_name(k, lang)}）"
+                  for f, n, k in zip(fac["facility_id"], fac["name"], fac["kind"])}
+        _keyed_select(t("sc.selected", lang), [""] + list(labels), "sc_selected", lang,
+                      lambda f: labels.get(f, t("sc.none", lang)))
+        st.button(t("sc.close", lang), key="sc_close", on_click=_close_selected, args=(sc, lang),
+                  disabled=not st.session_state.get("sc_selected"))
+        r2 = after.results.get("R2")
+        if r2 is not None and len(r2.units):
+            u = r2.units.assign(_fail=r2.units["status"].ne("fail"))
+            u = u.sort_values(["_fail", "name"])
+            vlabels = {str(v): f"{n} · {status_word(s_, lang)}"
+                       for v, n, s_ in zip(u["unit_id"], u["name"], u["status"])}
+            _keyed_select(t("sc.at_village", lang), list(vlabels), "sc_village", lang, vlabels.get)
+            st.button(t("sc.add_here", lang), key="sc_add_village", on_click=_add_at_village,
+                      args=(sc, lang))
+        b1, b2 = st.columns(2)
+        b1.button(t("sc.undo", lang), key="sc_undo", on_click=sc.undo, disabled=not sc.can_undo,
+                  width="stretch")
+        b2.button(t("sc.redo", lang), key="sc_redo", on_click=sc.redo, disabled=not sc.can_redo,
+                  width="stretch")
+        if sc.active:
+            st.markdown(f"**{t('sc.edits', lang, n=len(sc.active))}**")
+            st.markdown("\n".join(f"{i}. {e.describe()}" for i, e in enumerate(sc.active, 1)))
+        else:
+            st.caption(t("sc.no_edits", lang))
+
+    suggestion = _suggest_panel_state(sc, ctx)
+    with left:
+        missing = _assets.missing()
+        if missing:
+            st.error(t("map.assets_missing", lang, files=", ".join(missing)))
+        else:
+            tiles, message = maps.basemap(opts["basemap"], lang, opts["token"])
+            if message:
+                (st.warning if tiles is None else st.caption)(message)
+            selected = st.session_state.get("sc_selected") or None
+            sites = suggestion.sites if suggestion is not None else None
+            base_region = ctx["region"]
+            _st_map(lambda: maps.build_map(
+                        after, lang, focus=focus, tiles=tiles, display=res["display"], compact=True,
+                        scenario=maps.scenario_layers(comp, base_region, region, suggested=sites,
+                                                      selected=selected)),
+                    ("scenario", res["key"], lang, focus, opts["basemap"], opts["token"], selected,
+                     id(suggestion)),
+                    key="scmap", height=620, returned_objects=("last_clicked", "last_object_clicked"))
+
+    _deltas(comp, lang, res["seconds"])
+    with st.expander(t("sc.suggest", lang), expanded=suggestion is not None):
+        _suggest_panel(sc, ctx, lang, suggestion)
+    with st.expander(t("sc.files", lang)):
+        _files_panel(store, sc, ctx, assessment, display, lang)
+    with st.expander(t("sc.export", lang)):
+        _export_panel(sc, comp, lang)
+
+
+def _deltas(comp, lang: str, seconds: float) -> None:
+    st.subheader(t("sc.deltas", lang))
+    rules = comp.rules
+    if not len(rules):
+        return
+    cols = st.columns(4)
+    for col, rid in zip(cols, ("R2", "R3", "R1", "R6")):
+        row = rules[rules["rule"] == rid]
+        if len(row):
+            r = row.iloc[0]
+            col.metric(t("sc.metric", lang, rule=rid), int(r["failed_after"]),
+                       delta=int(r["failed_after"] - r["failed_before"]), delta_color="inverse")
+    table = pd.DataFrame({
+        t("sc.col.rule", lang): rules["rule"],
+        t("sc.col.failed_before", lang): rules["failed_before"].astype(int),
+        t("sc.col.failed_after", lang): rules["failed_after"].astype(int),
+        t("sc.col.change", lang): [f"{int(a - b):+d}" if a != b else "0"
+                                   for a, b in zip(rules["failed_after"], rules["failed_before"])],
+        t("sc.col.newly_covered", lang): [f"{v:,.0f}" for v in rules["residents_newly_covered"]],
+        t("sc.col.newly_uncovered", lang): [f"{v:,.0f}" for v in rules["residents_newly_uncovered"]],
+        t("sc.col.gap_before", lang): [f"{v:,.0f}" for v in rules["population_in_gap_before"]],
+        t("sc.col.gap_after", lang): [f"{v:,.0f}" for v in rules["population_in_gap_after"]],
+    }).set_index(t("sc.col.rule", lang))
+    st.table(table)
+    st.caption(t("sc.seconds", lang, s=seconds))
+    if len(comp.changed):
+        with st.expander(f"{t('sc.changed_units', lang)} ({len(comp.changed)})"):
+            ch = pd.DataFrame(comp.changed.drop(columns="geometry", errors="ignore"))
+            for c in ("status_before", "status_after"):
+                ch[c] = [status_word(s_, lang) for s_ in ch[c]]
+            st.dataframe(ch.rename(columns={c: column(c, lang) for c in ch.columns}),
+                         hide_index=True, width="stretch")
+
+
+def _suggest_key(sc, ctx: dict) -> tuple:
+    s = st.session_state
+    return (_state_key(sc, ctx), s.get("sg_rule", "R2"), int(s.get("sg_k", 5)),
+            s.get("sg_objective", "residents"), bool(s.get("sg_exact", False)))
+
+
+def _suggest_panel_state(sc, ctx: dict):
+    """The suggestion computed for the scenario's current state and options, if any."""
+    kept = st.session_state.get("_sc_suggestion")
+    return kept["suggestion"] if kept and kept["key"] == _suggest_key(sc, ctx) else None
+
+
+def _run_suggest(sc, ctx: dict, lang: str) -> None:
+    from planning.optimize import suggest
+
+    key = _suggest_key(sc, ctx)
+    _, rule, k, objective, exact = key
+    try:
+        with ctx["lock"]:
+            s = suggest(sc.apply(), rule, k, objective=objective, rulebook=sc.rulebook,
+                        method="exact" if exact else "greedy", access=sc.access)
+    except InputError as exc:
+        _flash("error", f"{t('err.input', lang)} {exc}")
+        return
+    st.session_state["_sc_suggestion"] = {"key": key, "suggestion": s}
+
+
+def _add_suggested(sc, suggestion, lang: str) -> None:
+    kind = "village_clinic" if suggestion.rule == "R2" else st.session_state.get("sc_kind", "village_clinic")
+    for edit in suggestion.edits(kind):
+        sc.push(edit)
+    st.session_state.pop("_sc_suggestion", None)
+    _flash("success", t("sc.added", lang, name=f"{len(suggestion.sites)} ×"))
+
+
+def _suggest_panel(sc, ctx: dict, lang: str, suggestion) -> None:
+    c = st.columns([2, 2, 2, 2])
+    with c[0]:
+        choice(st.radio, t("sc.suggest_rule", lang), ("R2", "R3"), "sg_rule", lang,
+               format_func=lambda r: t(f"sc.suggest_rule.{r}", lang))
+    c[1].slider(t("sc.suggest_k", lang), 1, 20, key="sg_k", value=st.session_state.get("sg_k", 5))
+    with c[2]:
+        choice(st.radio, t("sc.suggest_objective", lang), ("residents", "villages"), "sg_objective",
+               lang, format_func=lambda o: t(f"sc.objective.{o}", lang))
+    c[3].checkbox(t("sc.suggest_exact", lang), key="sg_exact")
+    c[3].button(t("sc.suggest_run", lang), key="sg_run", type="primary", on_click=_run_suggest,
+                args=(sc, ctx, lang))
+    if suggestion is None:
+        return
+    s = suggestion
+    if not len(s.sites):
+        st.info(t("sc.suggest_none", lang))
+        return
+    unit = column("population", lang) if s.objective == "residents" else t("unit.village", lang)
+    st.markdown(t("sc.suggest_summary", lang, k=s.k, n=f"{s.sites['newly_covered'].sum():,.0f} {unit}",
+                  solver=s.solver, s=s.seconds))
+    if s.optimality_gap is not None:
+        st.caption(t("sc.suggest_gap", lang, gap=s.optimality_gap))
+    sites = pd.DataFrame(s.sites.drop(columns="geometry"))
+    sites = sites[[c_ for c_ in ("rank", "name", "newly_covered", "cumulative_covered",
+                                  "villages_newly_covered", "lon", "lat") if c_ in sites]]
+    a, b = st.columns([3, 2])
+    a.dataframe(_tidy_numbers(sites).rename(columns={c_: column(c_, lang) for c_ in sites.columns}),
+                hide_index=True, width="stretch")
+    curve = s.curve.rename(columns={"k": t("sc.curve_k", lang), "share": t("sc.curve_share", lang)})
+    b.caption(t("sc.suggest_curve", lang))
+    b.line_chart(curve, x=t("sc.curve_k", lang), y=t("sc.curve_share", lang), height=220)
+    st.button(t("sc.suggest_add", lang), key="sg_add", on_click=_add_suggested, args=(sc, s, lang))
+
+
+def _safe_stem(name: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\s.]+', "_", name).strip("_") or "scenario"
+
+
+def _files_panel(store: dict, sc, ctx: dict, assessment, display, lang: str) -> None:
+    from planning.scenario import Scenario
+
+    c1, c2 = st.columns(2)
+    name = c1.text_input(t("sc.name", lang), value=sc.name, key=f"sc_name_{store['active']}")
+    if c1.button(t("sc.save", lang), key="sc_save", type="primary"):
+        name = name.strip() or sc.name
+        if name != sc.name and name not in store["items"]:
+            store["items"] = {(name if k == sc.name else k): v for k, v in store["items"].items()}
+            sc.name = store["active"] = name
+        folder = _session_dir() / "scenarios"
+        folder.mkdir(exist_ok=True)
+        path = sc.save(folder / f"{_safe_stem(sc.name)}.gpkg")
+        store["saved"][sc.name] = path
+        st.success(t("sc.saved", lang, name=sc.name))
+    path = store["saved"].get(sc.name)
+    if path is not None and Path(path).exists():
+        c1.download_button(t("sc.download", lang), data=Path(path).read_bytes(),
+                           file_name=Path(path).name, mime="application/geopackage+sqlite3",
+                           key="sc_download", on_click="ignore")
+    file = c2.file_uploader(t("sc.load", lang), type=["gpkg"], key="sc_upload")
+    if file is not None:
+        digest = hashlib.sha1(file.getvalue()).hexdigest()
+        if st.session_state.get("_sc_upload_digest") != digest:
+            st.session_state["_sc_upload_digest"] = digest
+            target = _save_upload(file, "scenario_upload", (".gpkg",), MAX_LAYER_MB, lang)
+            if target is not None:
+                try:
+                    loaded = Scenario.load(target, ctx["region"], assessment.rulebook, ctx["access"],
+                                           assessment)
+                except InputError as exc:
+                    st.error(f"{t('err.input', lang)} {exc}")
+                else:
+                    name = loaded.name
+                    while name in store["items"]:
+                        name += "′"
+                    loaded.name = name
+                    store["items"][name] = loaded
+                    store["active"] = name
+                    _flash("success", t("sc.loaded", lang, name=name, n=len(loaded.active)))
+                    st.rerun()
+    _compare_panel(store, ctx, assessment, display, lang)
+
+
+def _compare_panel(store: dict, ctx: dict, assessment, display, lang: str) -> None:
+    names = list(store["items"])
+    st.markdown(f"**{t('sc.compare', lang)}**")
+    c1, c2 = st.columns(2)
+    with c1:
+        a = choice(st.selectbox, t("sc.compare_a", lang), names, "sc_cmp_a", lang)
+    if st.session_state.get("sc_cmp_b") not in names:
+        st.session_state["sc_cmp_b"] = names[-1]
+    with c2:
+        b = choice(st.selectbox, t("sc.compare_b", lang), names, "sc_cmp_b", lang)
+    base_name = t("sc.base", lang)
+    columns = {}
+    figures = {base_name: assessment}
+    for n in (a, b):
+        figures[n] = _scenario_result(store["items"][n], ctx, display)["assessment"]
+    for n, ass in figures.items():
+        columns[t("sc.failed_of", lang, name=n)] = {r: res.count("fail") for r, res in ass.results.items()}
+    for n, ass in figures.items():
+        columns[t("sc.gap_of", lang, name=n)] = {r: f"{res.summary()['population_in_gap']:,}"
+                                                 for r, res in ass.results.items()}
+    table = pd.DataFrame(columns)
+    table.index.name = t("sc.col.rule", lang)
+    st.table(table)
+
+
+def _export_panel(sc, comp, lang: str) -> None:
+    from planning.crs import WGS84, wgs84_to_gcj02
+    from planning.export import FORMATS, export_bytes, export_filename
+
+    stem = _safe_stem(sc.name)
+    sites = sc.proposed_sites()
+    if len(sites):
+        wgs = sites.drop(columns=["lon", "lat"], errors="ignore").to_crs(WGS84)
+        glon, glat = wgs84_to_gcj02(wgs.geometry.x.to_numpy(), wgs.geometry.y.to_numpy())
+        wgs[t("col.gcj02_lon", lang)] = [round(float(v), 7) for v in glon]
+        wgs[t("col.gcj02_lat", lang)] = [round(float(v), 7) for v in glat]
+        st.download_button(t("sc.export_sites", lang),
+                           data=lambda: export_bytes({"sites": wgs}, "xlsx", crs="wgs84", lang=lang,
+                                                     stem=f"{stem}_sites")[0],
+                           file_name=export_filename(f"{stem}_sites", "xlsx"), mime=FORMATS["xlsx"].mime,
+                           key="sc_dl_sites", on_click="ignore")
+    else:
+        st.caption(t("sc.no_sites", lang))
+    layers = {k: v for k, v in comp.layers.items() if len(v)}
+    if not layers:
+        return
+    st.caption(f"{t('sc.export_layers', lang)}: {', '.join(layers)}")
+    cols = st.columns(len(FORMATS))
+    for col, (key, fmt) in zip(cols, FORMATS.items()):
+        col.download_button(t("dl.button", lang, label=fmt.label_en if lang == "en" else fmt.label_zh),
+                            data=lambda k=key: export_bytes(layers, k, crs="wgs84", lang=lang,
+                                                            stem=f"{stem}_changes")[0],
+                            file_name=export_filename(f"{stem}_changes", key, n_layers=len(layers)),
+                            mime=fmt.mime, key=f"sc_dl_{key}", on_click="ignore")
 
 
 # --------------------------------------------------------------------------- tables
@@ -523,37 +1074,6 @@ def _session_dir() -> Path:
     if "upload_dir" not in st.session_state:
         st.session_state["upload_dir"] = tempfile.mkdtemp(prefix="planning-upload-")
     return Path(st.session_state["upload_dir"])
-
-
-def check_zip(path: Path, limit_bytes: int = MAX_ZIP_BYTES) -> None:
-    """Refuse a zip with members outside its folder, too many members, or a bomb's ratio.
-
-    Raises
-    ------
-    InputError
-        Naming the member and what is wrong.
-    """
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except zipfile.BadZipFile as exc:
-        raise InputError.at(f"not a valid zip file ({exc})", file=path.name) from None
-    if len(infos) > MAX_ZIP_MEMBERS:
-        raise InputError.at(f"the zip holds {len(infos)} files (at most {MAX_ZIP_MEMBERS})",
-                            file=path.name)
-    total = 0
-    for info in infos:
-        name = info.filename.replace("\\", "/")
-        if name.startswith("/") or ".." in name.split("/") or ":" in name.split("/")[0]:
-            raise InputError.at(f"the member {info.filename!r} points outside the zip's folder",
-                                file=path.name)
-        total += info.file_size
-        if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
-            raise InputError.at(f"the member {info.filename!r} expands {info.file_size / info.compress_size:.0f}"
-                                f" times (a zip bomb?); at most {MAX_ZIP_RATIO}", file=path.name)
-    if total > limit_bytes:
-        raise InputError.at(f"the zip expands to {total / 2**20:.0f} MB (at most "
-                            f"{limit_bytes / 2**20:.0f} MB)", file=path.name)
 
 
 def _save_upload(file, stem: str, suffixes: tuple[str, ...], limit_mb: int, lang: str) -> Path | None:
@@ -752,32 +1272,44 @@ def main() -> None:
             if "upload_region" not in st.session_state:
                 st.info(t("up.waiting", lang))
                 return
-            st.caption(t("up.using", lang, name=st.session_state["upload_region"]["region"].name))
+            up = st.session_state["upload_region"]
+            st.caption(t("up.using", lang, name=up["region"].name))
             with st.spinner(t("map.loading", lang)):
                 assessment, display = _session_result(values)
+            ctx = {"data": f"upload:{id(up['region'])}", "region": up["region"],
+                   "access": up["access"], "lock": nullcontext()}
             stem = "planning"
         else:
             with st.spinner("正在检查示例数据（首次约需一两分钟）……" if lang == "zh"
                             else "Checking the demo (the first time takes a minute or two) …"):
                 assessment, display = _demo_result(values)
+            base = _demo_base()
+            ctx = {"data": "demo", "region": base["region"], "access": base["access"],
+                   "lock": base["lock"]}
             stem = "baodi"
     except InputError as exc:
         st.error(f"{t('err.input', lang)} {exc}")
         return
+    ctx["values"] = values
     st.session_state["_rulebook"] = assessment.rulebook
     focus = _focus_widgets(assessment, lang)
     view = choice(st.radio, t("side.view", lang), VIEWS, "view", lang, horizontal=True,
                   format_func=lambda v: t(f"view.{v}", lang), label_visibility="collapsed")
-    if view == "scorecard":
-        _scorecard(assessment, focus, lang)
-    elif view == "map":
-        _map_view(assessment, display, focus, opts)
-    elif view == "tables":
-        _tables(assessment, focus, lang)
-    elif view == "rulebook":
-        _rulebook_view(assessment, lang)
-    else:
-        _downloads(assessment, lang, stem)
+    try:
+        if view == "scorecard":
+            _scorecard(assessment, focus, lang)
+        elif view == "map":
+            _map_view(assessment, display, focus, opts, f"{ctx['data']}|{values}")
+        elif view == "scenario":
+            _scenario_view(assessment, display, focus, opts, ctx)
+        elif view == "tables":
+            _tables(assessment, focus, lang)
+        elif view == "rulebook":
+            _rulebook_view(assessment, lang)
+        else:
+            _downloads(assessment, lang, stem)
+    except InputError as exc:
+        st.error(f"{t('err.input', lang)} {exc}")
 
 
 main()

@@ -229,11 +229,24 @@ def _wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def display_layers(assessment, *, tolerance_m: float = 25.0) -> dict[str, gpd.GeoDataFrame]:
+def display_layers(assessment, *, tolerance_m: float = 25.0, reach_tolerance_m: float = 60.0,
+                   reference: dict[str, gpd.GeoDataFrame] | None = None) -> dict[str, gpd.GeoDataFrame]:
     """Everything :func:`build_map` draws, simplified and in WGS84 (language-independent).
 
     Compute it once per assessment and pass it to :func:`build_map` for each language
     or focus: the simplification and reprojection are the slow part of drawing a map.
+
+    Parameters
+    ----------
+    assessment : Assessment
+    tolerance_m : float
+        Simplification of outlines and roads, metres (display only).
+    reach_tolerance_m : float
+        Simplification of the R3 reach and gap polygons, metres (they are the largest
+        part of the map; a reach drawn to 60 m is still exact to a village).
+    reference : dict, optional
+        The :func:`reference_layers` of the same region (a scenario's base): reused
+        instead of recomputed (townships and roads never change in a scenario).
 
     Returns
     -------
@@ -244,7 +257,9 @@ def display_layers(assessment, *, tolerance_m: float = 25.0) -> dict[str, gpd.Ge
         rules give empty or missing entries.
     """
     region, res = assessment.region, assessment.results
-    out = reference_layers(region, tolerance_m=tolerance_m)
+    keys = ("boundary", "townships", "labels", "roads")
+    out = {k: reference[k] for k in keys} if reference is not None else \
+        reference_layers(region, tolerance_m=tolerance_m)
     towns = township_status(assessment)
     out["township_status"] = _wgs84(towns.assign(geometry=towns.geometry.simplify(tolerance_m)))
     for key, rid in (("r2", "R2"), ("r3", "R3")):
@@ -255,7 +270,8 @@ def display_layers(assessment, *, tolerance_m: float = 25.0) -> dict[str, gpd.Ge
         for key in ("covered", "uncovered"):
             layer = res["R3"].layers.get(f"R3_{key}")
             if layer is not None and len(layer) and not layer.geometry.is_empty.all():
-                geoms = shapely.simplify(layer.geometry.values, tolerance_m, preserve_topology=False)
+                geoms = shapely.simplify(layer.geometry.values, reach_tolerance_m,
+                                         preserve_topology=False)
                 out[key] = _wgs84(layer.assign(geometry=geoms))
     if "R4" in res and len(res["R4"].layers.get("R4_candidates", [])):
         out["candidates"] = _wgs84(res["R4"].layers["R4_candidates"])
@@ -362,7 +378,9 @@ def _walk(element):
 
 def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
               tiles: folium.TileLayer | None = None,
-              display: dict[str, gpd.GeoDataFrame] | None = None) -> folium.Map:
+              display: dict[str, gpd.GeoDataFrame] | None = None,
+              scenario: dict[str, gpd.GeoDataFrame] | None = None,
+              compact: bool = False) -> folium.Map:
     """The assessment map.
 
     Parameters
@@ -376,6 +394,12 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
         A basemap (see :func:`basemap`); without one the reference layer is the base.
     display : dict, optional
         :func:`display_layers` of the assessment (pass a cached one; computed otherwise).
+    scenario : dict, optional
+        :func:`scenario_layers` of a scenario drawn over the map: newly covered and
+        newly uncovered villages ringed, proposed sites, closed facilities, suggested
+        sites and the selected facility.
+    compact : bool
+        Layer control and legend folded (for a narrower map).
 
     Returns
     -------
@@ -402,10 +426,15 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
         _add_candidates(m, d["candidates"], res["R4"], lang)
     if "groups" in d:
         _add_groups(m, d["groups"], lang)
+    if scenario:
+        _add_scenario(m, scenario, lang)
     limit = res["R2"].figures.get("max_distance_m", 1500) if "R2" in res else 1500
     measure = res["R2"].figures.get("measure", "road") if "R2" in res else "road"
-    _Legend(_legend_html(lang, limit, measure, region)).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    legend = _legend_html(lang, limit, measure, region)
+    if scenario:
+        legend += _scenario_legend(lang)
+    _Legend(legend, open_=not compact, title=t("legend.title", lang)).add_to(m)
+    folium.LayerControl(collapsed=compact).add_to(m)
     return use_local_assets(m)
 
 
@@ -682,15 +711,18 @@ class _Legend(MacroElement):
         <div class="map-legend" style="position:absolute;z-index:1000;bottom:24px;left:10px;
              background:rgba(255,255,255,.93);padding:8px 10px;border-radius:6px;
              box-shadow:0 1px 4px rgba(0,0,0,.35);font:12px sans-serif;max-width:260px">
+        <details {{ "open" if this.open_ else "" }}><summary style="cursor:pointer;font-weight:bold">
+        {{ this.title }}</summary>
         {{ this.body }}
+        </details>
         </div>
         {% endmacro %}
     """)
 
-    def __init__(self, body: str):
+    def __init__(self, body: str, open_: bool = True, title: str = ""):
         super().__init__()
         self._name = "Legend"
-        self.body = body
+        self.body, self.open_, self.title = body, open_, html.escape(title)
 
 
 def _swatch(colour: str, label: str, round_: bool = True) -> str:
@@ -719,6 +751,128 @@ def _legend_html(lang: str, limit: float, measure: str, region) -> str:
                   f"{_icon_html(k)}{html.escape(kind_name(k, lang))}</div>"
                   for k in kinds]
     return "".join(parts)
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def scenario_layers(comparison, base_region, region, *, suggested: gpd.GeoDataFrame | None = None,
+                    selected: str | None = None) -> dict[str, gpd.GeoDataFrame]:
+    """What a scenario changes, as WGS84 layers for :func:`build_map` (``scenario=``).
+
+    Parameters
+    ----------
+    comparison : planning.scenario.Comparison
+        The scenario against its base.
+    base_region, region : Region
+        The base and the scenario's region (metric CRS).
+    suggested : GeoDataFrame, optional
+        Suggested sites (:attr:`planning.optimize.Suggestion.sites`: ``rank``, ``name``,
+        ``newly_covered``), region CRS.
+    selected : str, optional
+        The facility id the planner picked (ringed on the map).
+
+    Returns
+    -------
+    dict of str to GeoDataFrame
+        ``newly_covered`` / ``newly_uncovered`` (one row per village: ``name``,
+        ``population``, ``rules`` such as ``"R2/R3"``), ``proposed`` (facilities added
+        or moved: ``facility_id``, ``name``, ``kind``), ``closed`` (base facilities the
+        scenario closed, where they were), ``suggested`` and ``selected``; empty
+        layers are left out.
+    """
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for key in ("newly_covered", "newly_uncovered"):
+        layer = comparison.layers.get(key)
+        if layer is None or not len(layer):
+            continue
+        rules = layer.groupby("village_id")["rule"].agg(lambda r: "/".join(sorted(set(map(str, r)))))
+        first = layer.drop_duplicates("village_id").set_index("village_id")
+        out[key] = _wgs84(gpd.GeoDataFrame(
+            {"village_id": first.index.astype(str), "name": first["name"].astype(str).values,
+             "population": first["population"].fillna(0).astype(float).values,
+             "rules": rules.reindex(first.index).values},
+            geometry=first.geometry.values, crs=layer.crs))
+    base_fac = base_region.facilities.set_index("facility_id")
+    fac = region.facilities
+    base_xy = base_fac.geometry.reindex(fac["facility_id"])
+    moved = ~base_xy.isna().to_numpy()
+    moved[moved] = ~shapely.equals(base_xy.values[moved], fac.geometry.values[moved])
+    changed = fac[base_xy.isna().to_numpy() | moved]
+    if len(changed):
+        out["proposed"] = _wgs84(changed[["facility_id", "name", "kind", "geometry"]])
+    closed = base_fac.loc[~base_fac.index.isin(fac["facility_id"])]
+    if len(closed):
+        out["closed"] = _wgs84(closed.reset_index()[["facility_id", "name", "kind", "geometry"]])
+    if suggested is not None and len(suggested):
+        out["suggested"] = _wgs84(suggested[["rank", "name", "newly_covered", "geometry"]])
+    if selected is not None:
+        pick = fac[fac["facility_id"].astype(str) == str(selected)]
+        if len(pick):
+            out["selected"] = _wgs84(pick[["facility_id", "name", "geometry"]])
+    return out
+
+
+def _add_scenario(m: folium.Map, layers: dict[str, gpd.GeoDataFrame], lang: str) -> None:
+    rings = (("newly_covered", "#00c853", "layer.sc_newly_covered"),
+             ("newly_uncovered", "#d50000", "layer.sc_newly_uncovered"))
+    for key, colour, label in rings:
+        if key not in layers:
+            continue
+        g = layers[key].copy()
+        g["residents"] = [f"{p:,.0f}" for p in g["population"]]
+        fields = {"name": t("pop.village", lang), "residents": t("pop.population", lang),
+                  "rules": t("pop.rule", lang)}
+        folium.GeoJson(
+            _geojson(g, list(fields)), name=t(label, lang),
+            marker=folium.CircleMarker(radius=11, weight=3, color=colour, fill=False,
+                                       class_name=key.replace("_", "-")),
+            style_function=lambda f, c=colour: {"color": c, "weight": 3, "fill": False},
+            tooltip=folium.GeoJsonTooltip(fields=list(fields), aliases=list(fields.values())),
+        ).add_to(m)
+    group = folium.FeatureGroup(name=t("layer.sc_sites", lang))
+    for r in layers.get("proposed", gpd.GeoDataFrame()).itertuples():
+        folium.Marker([r.geometry.y, r.geometry.x],
+                      tooltip=html.escape(f"{r.name}（{kind_name(r.kind, lang)}）"),
+                      icon=folium.DivIcon(html=_ring_html(_icon_html(r.kind), "#ffab00"),
+                                          icon_size=(30, 30), icon_anchor=(15, 15),
+                                          class_name="proposed-site")).add_to(group)
+    for r in layers.get("closed", gpd.GeoDataFrame()).itertuples():
+        folium.Marker([r.geometry.y, r.geometry.x],
+                      tooltip=html.escape(t("pop.closed", lang, name=r.name)),
+                      icon=folium.DivIcon(html="<div style='font:bold 20px sans-serif;color:#424242;"
+                                               "text-shadow:0 0 3px #fff'>✕</div>",
+                                          icon_size=(20, 20), icon_anchor=(7, 12),
+                                          class_name="closed-site")).add_to(group)
+    for r in layers.get("suggested", gpd.GeoDataFrame()).itertuples():
+        folium.Marker([r.geometry.y, r.geometry.x],
+                      tooltip=html.escape(t("pop.suggested", lang, rank=r.rank, name=r.name,
+                                            n=f"{r.newly_covered:,.0f}")),
+                      icon=folium.DivIcon(html=f"<div style='{_ICON_CSS.format(font=11, size=20, colour='#ff6f00', border=2)}'>"
+                                               f"{int(r.rank)}</div>",
+                                          icon_size=(20, 20), icon_anchor=(10, 10),
+                                          class_name="suggested-site")).add_to(group)
+    for r in layers.get("selected", gpd.GeoDataFrame()).itertuples():
+        folium.CircleMarker([r.geometry.y, r.geometry.x], radius=17, weight=3, color="#2962ff",
+                            dash_array="5 4", fill=False, interactive=False,
+                            class_name="selected-facility").add_to(group)
+    group.add_to(m)
+
+
+def _ring_html(inner: str, colour: str) -> str:
+    return (f"<div style='display:flex;align-items:center;justify-content:center;width:30px;"
+            f"height:30px;border-radius:50%;border:3px solid {colour};box-sizing:border-box;"
+            f"background:rgba(255,255,255,.7)'>{inner}</div>")
+
+
+def _scenario_legend(lang: str) -> str:
+    ring = ("<div><span style='display:inline-block;width:11px;height:11px;margin-right:6px;"
+            "border-radius:50%;border:3px solid {c};box-sizing:border-box'></span>{label}</div>")
+    return (f"<b>{html.escape(t('legend.scenario', lang))}</b>"
+            + ring.format(c="#00c853", label=html.escape(t("layer.sc_newly_covered", lang)))
+            + ring.format(c="#d50000", label=html.escape(t("layer.sc_newly_uncovered", lang)))
+            + ring.format(c="#ffab00", label=html.escape(t("legend.sc_proposed", lang)))
+            + _swatch("#ff6f00", t("legend.sc_suggested", lang)))
 
 
 # --------------------------------------------------------------------------- uploads

@@ -521,7 +521,8 @@ def _rule_kinds(rule_id: str, rulebook: Rulebook) -> frozenset[str] | None:
         "R3": set(rulebook["R3"]["facility_kinds"]),
         "R4": {K.DISTRICT_HOSPITAL, K.TCM_HOSPITAL, K.GENERAL_HOSPITAL, K.TOWNSHIP_HEALTH_CENTRE},
         "R6": {K.COMMUNITY_HEALTH_STATION},
-    }.get(rule_id)
+        "R7": {K.TOWNSHIP_HEALTH_CENTRE, K.COMMUNITY_HEALTH_CENTRE} | set(rulebook["R7"]["lead_kinds"]),
+    }.get(rule_id)  # R5 sums staff over every facility
     return None if kinds is None else frozenset(getattr(k, "value", k) for k in kinds)
 
 

@@ -187,3 +187,79 @@ def test_map_loads_leaflet_only_from_the_app():
     html = fmap.get_root().render()
     assert "/app/static/vendor/leaflet/leaflet.js" in html
     assert "cdn." not in html and "https://" not in html.split("<body>")[0]
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def deltas(at: AppTest) -> dict:
+    """The scenario view's per-rule table as {rule: {header: text}}."""
+    frame = next(tb.value for tb in at.table if "方案未达标" in tb.value.columns)
+    return {rule: {k: str(v) for k, v in row.items()} for rule, row in frame.iterrows()}
+
+
+def add_at_far_village(at: AppTest) -> AppTest:
+    at.selectbox(key="sc_village@zh").set_value("120115100203").run()  # 远村, 3 km from C1
+    return at.button(key="sc_add_village").click().run()
+
+
+def test_scenario_clinic_at_uncovered_village_drops_r2_failed():
+    at = app_with(handmade_region(), view="scenario")
+    assert not at.exception
+    assert deltas(at)["R2"]["现状未达标"] == "1" and deltas(at)["R2"]["方案未达标"] == "1"
+    at = add_at_far_village(at)
+    assert not at.exception
+    r2 = deltas(at)["R2"]
+    assert (r2["现状未达标"], r2["方案未达标"], r2["变化"]) == ("1", "0", "-1")
+    assert r2["新增覆盖人口"] == "300"  # 远村's residents
+    assert any("远村卫生室" in s.value for s in at.success)  # auto-named after the village
+    assert any("新增村卫生室：远村卫生室" in m.value for m in at.markdown)  # the edit list
+
+
+def test_scenario_undo_redo():
+    at = add_at_far_village(app_with(handmade_region(), view="scenario"))
+    at.button(key="sc_undo").click().run()
+    assert not at.exception
+    assert deltas(at)["R2"]["方案未达标"] == "1"
+    assert at.button(key="sc_undo").disabled and not at.button(key="sc_redo").disabled
+    at.button(key="sc_redo").click().run()
+    assert deltas(at)["R2"]["方案未达标"] == "0"
+
+
+def test_closing_a_township_health_centre_warns_with_the_policy():
+    at = app_with(handmade_region(), view="scenario")
+    at.selectbox(key="sc_selected@zh").set_value("T1").run()
+    at.button(key="sc_close").click().run()
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert any("甲镇卫生院" in w and "001 §二(一)1" in w for w in warnings)
+    assert deltas(at)["R1"]["方案未达标"] == "1"  # the township lost its health centre
+    assert deltas(at)["R1"]["现状未达标"] == "0"
+
+
+def test_scenario_save_and_reload(tmp_path):
+    at = add_at_far_village(app_with(handmade_region(), view="scenario"))
+    at.text_input(key="sc_name_方案1").set_value("远村方案").run()
+    at.button(key="sc_save").click().run()
+    assert not at.exception
+    path = Path(at.session_state["scenarios"]["saved"]["远村方案"])
+    data = path.read_bytes()
+    assert data[:16] == b"SQLite format 3\x00"
+
+    fresh = app_with(handmade_region(), view="scenario")  # another session, same data
+    assert deltas(fresh)["R2"]["方案未达标"] == "1"
+    fresh.file_uploader(key="sc_upload").set_value(("远村方案.gpkg", data, "application/octet-stream")).run()
+    assert not fresh.exception
+    assert fresh.session_state["scenarios"]["active"] == "远村方案"
+    assert deltas(fresh)["R2"]["方案未达标"] == "0"
+    assert any("已载入方案：远村方案（1 项改动）" in s.value for s in fresh.success)
+
+
+def test_suggested_site_added_to_the_scenario_covers_the_gap():
+    at = app_with(handmade_region(), view="scenario", sg_k=1)
+    at.button(key="sg_run").click().run()
+    assert not at.exception
+    assert any("1 个新址新增覆盖 300" in m.value for m in at.markdown)  # 远村's 300 residents
+    at.button(key="sg_add").click().run()
+    assert not at.exception
+    assert deltas(at)["R2"]["方案未达标"] == "0"
