@@ -32,7 +32,8 @@ from planning.errors import InputError
 from planning.i18n import (BASIS, COVERAGE, LANG_LABELS, LANGS, MODES, STATUS_BACKGROUNDS, column,
                            kind_name, pair_word, rule_title, status_word, t)
 from planning.rulebook import load_rulebook
-from planning.uploads import check_zip
+from planning.checks import road_offset
+from planning.uploads import check_size, check_zip
 
 VIEWS = ("scorecard", "map", "scenario", "tables", "rulebook", "downloads")
 UPLOAD_LAYERS = ("townships", "villages", "facilities")
@@ -1083,7 +1084,9 @@ def _save_upload(file, stem: str, suffixes: tuple[str, ...], limit_mb: int, lang
     if suffix is None:
         st.error(f"{t('up.error', lang)} {file.name}: {', '.join(suffixes)}")
         return None
-    if file.size > limit_mb * 2**20:
+    try:
+        check_size(file.size, limit_mb * 2**20, file.name)
+    except InputError:
         st.error(t("up.too_big", lang, name=file.name, mb=file.size / 2**20, limit=limit_mb))
         return None
     if suffix == ".pbf":
@@ -1250,7 +1253,7 @@ def _offset_check(fac, roads: Path) -> dict:
         metric = metric_crs(centre.x, centre.y)
         try:
             net = load_network(roads, "drive", metric)
-            cache[digest] = maps.road_offset_check(fac, net, metric)
+            cache[digest] = road_offset(fac, net)
         except Exception as exc:  # the check is advice; a bad road file is reported later
             cache[digest] = {"suspect": False, "error": str(exc)}
     return cache[digest]

@@ -34,7 +34,6 @@ import json
 import resource
 import sys
 import time
-from pathlib import Path
 
 import networkx as nx
 import numpy as np

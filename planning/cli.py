@@ -30,9 +30,13 @@ EXIT_INPUT = 2
 def _load_region(args) -> object:
     from planning import io
 
-    if getattr(args, "region", None):
-        return io.load_region(args.region, input_crs=args.input_crs)
-    return io.load_demo()
+    if not getattr(args, "region", None):
+        return io.load_demo()
+    region = io.load_region(args.region, input_crs=args.input_crs)
+    for problem in region.problems:  # rows set aside and warnings; info notes stay quiet
+        if problem.level != "info":
+            print(f"{problem.level}: {problem}", file=sys.stderr)
+    return region
 
 
 def _progress(message: str) -> None:

@@ -58,6 +58,7 @@ from planning.crs import (WGS84, check_input_crs, geometry_to_wgs84, lonlat_to_w
                           out_of_china)
 from planning.errors import InputError, Problem
 from planning.region import Region
+from planning.registers import has_link_columns, place_unlocated
 from planning.schema import (GEOMETRY_TYPES, ID_COLUMN, LAYERS, POPULATION_TYPE_ALIASES,
                              REQUIRED_LAYERS, SERVICE_MODE_ALIASES, TOWNSHIP_KIND_ALIASES,
                              VILLAGE_KIND_ALIASES, Column, VillageKind, accepted_facility_kinds,
@@ -265,6 +266,8 @@ def region_from_layers(layers: dict[str, gpd.GeoDataFrame], *, name: str,
     crs = metric_crs(centre.x, centre.y)
     metric = {n: g.to_crs(crs) for n, g in layers.items() if g is not None}
     metric["villages"] = _link_villages(metric["villages"], metric["townships"], problems)
+    metric["facilities"] = _place_register_rows(metric["facilities"], metric["villages"],
+                                                metric["townships"], problems)
     _check_facilities(metric["facilities"], metric["townships"], problems)
     return Region(name=name, crs=crs, townships=metric["townships"],
                   villages=metric["villages"], facilities=metric["facilities"],
@@ -641,6 +644,7 @@ class _Validator:
         self.rows = np.arange(1, len(self.table) + 1)  # 1-based data rows
         self.problems: list[Problem] = list(raw.problems)
         self.aside: dict[int, str] = {}  # row position -> reason (set aside)
+        self.unlocated: set[int] = set()  # facility rows to place at a seat (registers)
         self.columns = LAYERS[layer]
         self.header = self._resolve_headers(column_map or {})
 
@@ -745,6 +749,9 @@ class _Validator:
             geoms = self._from_lonlat()
         elif "wkt" in self.header:
             geoms = self._from_wkt()
+        elif self._register():
+            self.unlocated = set(range(len(self.table)))
+            geoms = np.empty(len(self.table), dtype=object)
         else:
             want = "longitude/latitude columns (经度/纬度, lon/lat) or a WKT column" \
                 if GEOMETRY_TYPES[self.layer] == "Point" else "a WKT column (geometry, wkt, 几何)"
@@ -795,12 +802,19 @@ class _Validator:
         geoms[ok] = geometry_to_wgs84(geoms[ok], self.input_crs)
         return geoms
 
+    def _register(self) -> bool:
+        """Facility rows may lack coordinates when the file says where they belong."""
+        return self.layer == "facilities" and has_link_columns(self.table.columns)
+
     def _from_lonlat(self) -> np.ndarray:
         lons, lats = self.cells("lon"), self.cells("lat")
         geoms = np.empty(len(lons), dtype=object)
         xs, ys = np.full(len(lons), np.nan), np.full(len(lons), np.nan)
         for i, (tlon, tlat) in enumerate(zip(lons, lats)):
             lon, lat = _degrees(tlon), _degrees(tlat)
+            if not tlon and not tlat and self._register():
+                self.unlocated.add(i)  # placed at its village or township seat later
+                continue
             if lon is None or lat is None:
                 bad, text = ("lon", tlon) if lon is None else ("lat", tlat)
                 what = "is empty" if not text else f"{text!r} is not a number"
@@ -836,7 +850,7 @@ class _Validator:
         polygonal = GEOMETRY_TYPES[self.layer] == "Polygon"
         to_points = 0
         for i, g in enumerate(geoms):
-            if i in self.aside:
+            if i in self.aside or i in self.unlocated:
                 geoms[i] = None
                 continue
             if g is None or g.is_empty:
@@ -1208,3 +1222,15 @@ def _check_facilities(facilities: gpd.GeoDataFrame, towns: gpd.GeoDataFrame,
                 "warning", f"{name} lies outside the region's townships; kept (hospitals beyond "
                 "the border still serve it) — check its coordinates if it should be inside",
                 file, "facilities", row, "geometry"))
+
+
+def _place_register_rows(facilities: gpd.GeoDataFrame, villages: gpd.GeoDataFrame,
+                         towns: gpd.GeoDataFrame, problems: list[Problem]) -> gpd.GeoDataFrame:
+    """Facilities read without coordinates, placed at their village or township seat."""
+    todo = facilities.geometry.isna().to_numpy()
+    if not todo.any():
+        return facilities
+    placed, found = place_unlocated(facilities[todo], villages, towns)
+    problems += found
+    both = pd.concat([facilities[~todo], placed], ignore_index=True)
+    return gpd.GeoDataFrame(both, geometry="geometry", crs=facilities.crs)

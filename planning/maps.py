@@ -14,8 +14,8 @@ DataFrames; nothing here knows about Streamlit.
   and what it misses, R4 candidates, R7 groups; popups with the numbers; a legend and a
   layer control.
 - :func:`preview_map`: uploaded points and polygons before an assessment runs.
-- :func:`road_offset_check`: whether uploaded facilities sit a consistent distance off
-  the roads that GCJ-02 → WGS84 conversion removes (Amap/Tencent coordinates).
+
+The GCJ-02 offset check for uploads lives in :mod:`planning.checks`.
 
 Every map loads Leaflet from the app itself (:mod:`planning._assets`), never a CDN, and
 has no tiles unless :func:`basemap` gives some. Display geometries are in WGS84
@@ -36,7 +36,7 @@ import shapely
 from branca.element import MacroElement, Template
 
 from planning import _assets
-from planning.crs import WGS84, gcj02_to_wgs84
+from planning.crs import WGS84
 from planning.i18n import (COVERAGE, MODES, STATUS_COLOURS, kind_name, pair_word, status_word, t)
 
 #: severity order used to combine statuses (worst first)
@@ -670,8 +670,8 @@ def _add_candidates(m: folium.Map, c: gpd.GeoDataFrame, r4, lang: str) -> None:
             (t("pop.reason", lang), r.reason), (t("pop.clause", lang), r4.clause)])
         folium.Marker([r.geometry.y, r.geometry.x], popup=folium.Popup(popup, max_width=320),
                       tooltip=str(r.name),
-                      icon=folium.DivIcon(html=f"<div style='font:28px sans-serif;color:#ff6f00;"
-                                               f"text-shadow:0 0 3px #fff'>★</div>",
+                      icon=folium.DivIcon(html="<div style='font:28px sans-serif;color:#ff6f00;"
+                                               "text-shadow:0 0 3px #fff'>★</div>",
                                           icon_size=(28, 28), icon_anchor=(14, 18))).add_to(group)
     group.add_to(m)
 
@@ -907,51 +907,3 @@ def preview_map(layers: dict[str, gpd.GeoDataFrame], lang: str = "zh") -> folium
                        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return use_local_assets(m)
-
-
-def road_offset_check(points_wgs84: gpd.GeoDataFrame, roads, crs, *,
-                      min_offset_m: float = 60.0) -> dict:
-    """Do the points look like GCJ-02 coordinates read as WGS84?
-
-    Facilities sit on or beside roads. GCJ-02 shifts everything by a few hundred metres
-    in one direction, so GCJ-02 points read as WGS84 sit consistently off the roads,
-    and converting them GCJ-02 → WGS84 brings them back.
-
-    Parameters
-    ----------
-    points_wgs84 : GeoDataFrame
-        The points as loaded (EPSG:4326).
-    roads : RoadNetwork
-        Any mode's network, in the metric ``crs``.
-    crs : pyproj.CRS
-        The metric CRS of ``roads``.
-    min_offset_m : float
-        The median distance to a road, metres, above which points count as off the roads.
-
-    Returns
-    -------
-    dict
-        ``median_m`` (median distance to the nearest road as loaded, metres),
-        ``median_converted_m`` (after GCJ-02 → WGS84), ``offset_m`` (median shift of
-        the conversion) and ``suspect`` (True when the points are off the roads and the
-        conversion at least halves the median distance).
-    """
-    if len(points_wgs84) < 3 or roads.n_edges == 0:
-        return {"median_m": None, "median_converted_m": None, "offset_m": None, "suspect": False}
-    lines = shapely.linestrings(np.stack([np.column_stack([roads.x[roads.u], roads.y[roads.u]]),
-                                          np.column_stack([roads.x[roads.v], roads.y[roads.v]])], axis=1))
-    tree = shapely.STRtree(lines)
-    lon, lat = points_wgs84.geometry.x.to_numpy(), points_wgs84.geometry.y.to_numpy()
-    clon, clat = gcj02_to_wgs84(lon, lat)
-
-    def distances(x, y):
-        pts = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=WGS84).to_crs(crs).values
-        _, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
-        return dist
-
-    as_is, converted = distances(lon, lat), distances(clon, clat)
-    shift = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=WGS84).to_crs(crs).distance(
-        gpd.GeoSeries(gpd.points_from_xy(clon, clat), crs=WGS84).to_crs(crs))
-    med, med_c = float(np.median(as_is)), float(np.median(converted))
-    return {"median_m": med, "median_converted_m": med_c, "offset_m": float(shift.median()),
-            "suspect": bool(med > min_offset_m and med_c < 0.5 * med)}

@@ -29,8 +29,6 @@ and returns the located rows as read plus the placed ones.
 
 from __future__ import annotations
 
-import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -55,8 +53,6 @@ TOWNSHIP_NAME_HEADERS = ("township", "所属乡镇", "所属街道", "所属乡�
 _VILLAGE_SUFFIXES = ("社区居民委员会", "社区居委会", "村民委员会", "居民委员会", "村委会", "居委会",
                      "社区", "村")
 _TOWNSHIP_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
-#: a row's coordinates placeholder in :func:`read_register` (outside China: no datum shift)
-_PLACEHOLDER = ("1", "1")
 
 
 def has_link_columns(headers) -> bool:
@@ -216,32 +212,15 @@ def read_register(path: str | Path, villages: gpd.GeoDataFrame, townships: gpd.G
     from planning.io import read_layer  # the reader lives upstream; imported when used
 
     path = Path(path)
-    table = _read_table(path, sheet)
-    lon, lat = (_header(table, (c.name, *c.aliases), column_map) for c in
-                (next(c for c in LAYERS["facilities"] if c.name == n) for n in ("lon", "lat")))
-    table = table.copy()
-    if lon is None or lat is None:
-        lon, lat = "lon", "lat"
-        table[lon], table[lat] = "", ""
-    blank = [not any(str(v).strip() for v in r) for r in table.itertuples(index=False)]
-    empty = (table[lon].str.strip() == "") & (table[lat].str.strip() == "") & ~np.array(blank)
-    table.loc[empty, lon], table.loc[empty, lat] = _PLACEHOLDER
-    unlocated_rows = {i + 1 for i in np.flatnonzero(empty.to_numpy())}
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / (path.stem + ".csv")
-        table.to_csv(copy, index=False, encoding="utf-8")
-        gdf, problems = read_layer(copy, "facilities", input_crs=input_crs,
-                                   column_map=column_map)
-    problems = [replace(p, file=path.name) if p.file == copy.name else p for p in problems]
-    gdf["origin"] = gdf["origin"].str.replace(copy.name, path.name, n=1, regex=False)
-    rows = gdf["origin"].map(lambda o: _where(o, 0, None)[1])
-    unlocated = rows.isin(unlocated_rows).to_numpy()
+    gdf, problems = read_layer(path, "facilities", input_crs=input_crs, sheet=sheet,
+                               column_map=column_map)
+    unlocated = gdf.geometry.isna().to_numpy()  # rows the reader left for us to place
     located = gdf[~unlocated].to_crs(villages.crs)
     if not unlocated.any():
         return located, problems
     placed, found = place_unlocated(gdf[unlocated], villages, townships, file=path.name)
-    both = pd.concat([located, placed], ignore_index=True)
-    out = gpd.GeoDataFrame(both, geometry="geometry", crs=villages.crs)
+    out = gpd.GeoDataFrame(pd.concat([located, placed], ignore_index=True),
+                           geometry="geometry", crs=villages.crs)
     if len(out) == 0:
         raise InputError([Problem("error", "no usable rows: no row has coordinates or a village "
                                   "or township that could be found", path.name, "facilities")]
@@ -390,52 +369,3 @@ def _where(origin: object, pos: int, file: str | None) -> tuple[str | None, int]
         if row.isdigit():
             return file or label.split("#", 1)[0], int(row)
     return file, pos + 1
-
-
-def _read_table(path: Path, sheet: str | None) -> pd.DataFrame:
-    """A CSV (UTF-8, BOM or GBK) or Excel sheet as text cells with its own headers."""
-    from io import StringIO
-
-    suffix = path.suffix.lower()
-    if not path.exists():
-        raise InputError.at(f"file {path} does not exist", file=path.name, layer="facilities")
-    try:
-        if suffix in (".csv", ".txt"):
-            data = path.read_bytes()
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = data.decode("gb18030")
-            first = text.split("\n", 1)[0]
-            sep = max((",", "\t", ";", "|"), key=first.count)
-            return pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                               na_filter=False, skip_blank_lines=False)
-        if suffix in (".xlsx", ".xlsm"):
-            import openpyxl
-
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            try:
-                ws = book[sheet] if sheet else book.worksheets[0]
-                rows = [[_cell(v) for v in r] for r in ws.iter_rows(values_only=True)]
-            finally:
-                book.close()
-            while rows and not any(rows[0]):
-                rows.pop(0)
-            width = max((len(r) for r in rows), default=0)
-            rows = [r + [""] * (width - len(r)) for r in rows]
-            header = [h or f"column {i + 1}" for i, h in enumerate(rows[0])] if rows else []
-            return pd.DataFrame(rows[1:], columns=header, dtype=str)
-    except (KeyError, ValueError, OSError, UnicodeDecodeError) as exc:
-        raise InputError.at(f"cannot read the file ({type(exc).__name__}: {exc})",
-                            file=path.name, layer="facilities") from None
-    raise InputError.at(f"a register must be a CSV or .xlsx file, not {suffix or 'this'}",
-                        file=path.name, layer="facilities")
-
-
-def _cell(value: object) -> str:
-    """An Excel cell as text: whole numbers without ``.0`` (codes stay codes)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()

@@ -177,8 +177,6 @@ def test_check_on_the_folder_writes_the_geopackage_and_summary(folder, roads, tm
     assert {"120115101202", "120115102202"} <= failed
 
 
-@pytest.mark.xfail(strict=True, reason="planning.io does not yet place facility rows without "
-                   "coordinates (planning.registers.place_unlocated); remove this mark once it does")
 def test_check_places_the_register_rows_itself(folder, roads, tmp_path):
     summary = tmp_path / "summary.json"
     assert cli.main(["check", "--region", str(folder), "--input-crs", "gcj02",

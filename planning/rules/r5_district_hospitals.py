@@ -15,7 +15,6 @@ model has no separate physician column); say so when reporting.
 from __future__ import annotations
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from planning.rulebook import Rulebook

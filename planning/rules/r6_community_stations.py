@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 
-import geopandas as gpd
 
 from planning.rulebook import Rulebook
 from planning.rules.base import FAIL, PASS, RuleResult, facilities_of, new_result, units_frame, within_polygons
