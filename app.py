@@ -1047,7 +1047,33 @@ def _rulebook_toml(rulebook) -> str:
 # --------------------------------------------------------------------------- downloads
 
 
-def _downloads(assessment, lang: str, stem: str) -> None:
+def _active_scenario():
+    """The session's active scenario when it has edits, else None."""
+    store = st.session_state.get("scenarios") or {}
+    sc = (store.get("items") or {}).get(store.get("active"))
+    return sc if sc is not None and sc.active else None
+
+
+def _report_downloads(assessment, focus: maps.Focus, lang: str) -> None:
+    """The planning report (汇报材料) for the current selection and scenario."""
+    from planning.report import report_bytes, report_filename
+
+    st.subheader(t("dl.report", lang))
+    scenario = _active_scenario()
+    st.caption(t("dl.report_scope", lang, scope=focus.township_id or focus.district or t("dl.all", lang),
+                 scenario=scenario.name if scenario else "—"))
+    kwargs = dict(district=focus.district, township=focus.township_id, lang=lang)
+    cols = st.columns(2)
+    for col, fmt in zip(cols, ("docx", "pdf")):
+        col.download_button(
+            t(f"dl.report_{fmt}", lang),
+            data=lambda f=fmt: report_bytes(assessment.region, f, scenario=scenario,
+                                            assessment=None if scenario else assessment, **kwargs),
+            file_name=report_filename(assessment.region, fmt=fmt, **kwargs),
+            key=f"dl_report_{fmt}", on_click="ignore")
+
+
+def _downloads(assessment, lang: str, stem: str, focus: maps.Focus | None = None) -> None:
     from planning.crs import INPUT_CRS
     from planning.export import FORMATS, export_bytes, export_filename
 
@@ -1066,6 +1092,7 @@ def _downloads(assessment, lang: str, stem: str) -> None:
     summary = json.dumps(assessment.summary(), ensure_ascii=False, indent=2, default=str)
     cols[-1].download_button(t("dl.summary", lang), data=summary, file_name=f"{stem}_summary.json",
                              mime="application/json", key="dl_summary", on_click="ignore")
+    _report_downloads(assessment, focus or maps.Focus(), lang)
 
 
 # --------------------------------------------------------------------------- uploads
@@ -1310,7 +1337,7 @@ def main() -> None:
         elif view == "rulebook":
             _rulebook_view(assessment, lang)
         else:
-            _downloads(assessment, lang, stem)
+            _downloads(assessment, lang, stem, focus)
     except InputError as exc:
         st.error(f"{t('err.input', lang)} {exc}")
 

@@ -263,3 +263,15 @@ def test_suggested_site_added_to_the_scenario_covers_the_gap():
     at.button(key="sg_add").click().run()
     assert not at.exception
     assert deltas(at)["R2"]["方案未达标"] == "0"
+
+
+def test_downloads_offer_the_planning_report_for_the_selection():
+    at = app_with(handmade_region())
+    at.radio(key="view@zh").set_value("downloads").run()
+    assert not at.exception
+    assert t("dl.report", "zh") in [h.value for h in at.subheader]
+    # the button builds the same report the CLI builds, for the sidebar's selection
+    from planning.report import report_bytes
+
+    data = report_bytes(handmade_region(), "docx", lang="zh")
+    assert data[:2] == b"PK"  # a Word (zip) document
