@@ -155,6 +155,7 @@ class Scenario:
         self.cursor = 0
         self.created = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
         self._results: dict[tuple[str, str], object] = {}
+        self._base_seeded: set[str] = set()  # rules whose base result seeds _results
         self._applied: tuple[int, tuple, object] | None = None
 
     # ------------------------------------------------------------------ editing
@@ -264,9 +265,12 @@ class Scenario:
             timings.update(extra.timings)
             have = {r: have[r] for r in RULES if r in have}
             self._base_assessment = Assessment(self.base, self.rulebook, have, timings)
-        for rid in want:
-            key = (rid, _signature(rid, self.base, self.rulebook))
-            self._results.setdefault(key, have[rid])
+        if not set(want) <= self._base_seeded:  # the base's results seed the reuse cache once
+            villages_hash = _frame_hash(self.base.villages)
+            for rid in want:
+                key = (rid, _signature(rid, self.base, self.rulebook, villages_hash))
+                self._results.setdefault(key, have[rid])
+            self._base_seeded |= set(want)
         return Assessment(self.base, self.rulebook, {r: have[r] for r in want}, timings)
 
     def assess(self, rules: list[str] | None = None) -> Assessment:
@@ -281,8 +285,9 @@ class Scenario:
         region = self.apply()
         access = self._scenario_access.bind(region)
         results, timings = {}, {}
+        villages_hash = _frame_hash(region.villages)
         for rid in rules or list(RULES):
-            sig = _signature(rid, region, self.rulebook)
+            sig = _signature(rid, region, self.rulebook, villages_hash)
             t0 = time.perf_counter()
             if (rid, sig) not in self._results:
                 self._results[(rid, sig)] = _assess(region, self.rulebook, access, rules=[rid]).results[rid]
@@ -534,12 +539,12 @@ def _frame_hash(frame: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def _signature(rule_id: str, region, rulebook: Rulebook) -> str:
+def _signature(rule_id: str, region, rulebook: Rulebook, villages_hash: str | None = None) -> str:
     """What a rule's result depends on that a scenario can change: the villages table and
-    the facilities of the kinds it reads."""
+    the facilities of the kinds it reads (pass ``villages_hash`` to hash the villages once)."""
     kinds = _rule_kinds(rule_id, rulebook)
     fac = region.facilities if kinds is None else region.facilities[region.facilities["kind"].isin(kinds)]
-    return _frame_hash(region.villages) + _frame_hash(fac)
+    return (villages_hash or _frame_hash(region.villages)) + _frame_hash(fac)
 
 
 class _ScenarioAccess(Access):

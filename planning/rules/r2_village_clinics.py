@@ -109,27 +109,32 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     adjacent = _adjacency(villages.geometry)
 
     use_road = p["measure"] == "road"
-    std_rows = {fid: row for fid, (_, row) in zip(standard["facility_id"], standard.iterrows())}
-    sub_rows = {fid: row for fid, (_, row) in zip(substandard["facility_id"], substandard.iterrows())}
+    # plain lookups for the loop below (pandas row access costs more than the rule)
+    std_name = dict(zip(standard["facility_id"], standard["name"]))
+    std_home = {fid: (None if pd.isna(h) else h)
+                for fid, h in zip(standard["facility_id"], home.reindex(standard.index))}
+    sub_name = dict(zip(substandard["facility_id"], substandard["name"]))
+    r_costs, r_facs = road["cost"].to_numpy(), road["facility_id"].to_numpy(object)
+    s_costs, s_facs = straight["cost"].to_numpy(), straight["facility_id"].to_numpy(object)
+    sub_costs, sub_facs = sub_road["cost"].to_numpy(), sub_road["facility_id"].to_numpy(object)
     rows = []
-    for idx, v in committees.iterrows():
-        r_cost, r_fac = road.at[idx, "cost"], road.at[idx, "facility_id"]
-        s_cost, s_fac = straight.at[idx, "cost"], straight.at[idx, "facility_id"]
-        dist, fac = (r_cost, r_fac) if use_road else (s_cost, s_fac)
-        fac_row = std_rows.get(fac) if isinstance(fac, str) else None
-        fac_home = home.get(fac_row.name) if fac_row is not None else None
-        fac_home = None if pd.isna(fac_home) else fac_home
-        mode = v.get("service_mode")
-        mode = mode if isinstance(mode, str) and mode else None
+    for k, v in enumerate(committees[["village_id", "name", "township_id", "population",
+                                      "service_mode", "geometry"]].to_dict("records")):
+        r_cost, s_cost = r_costs[k], s_costs[k]
+        dist, fac = (r_cost, r_facs[k]) if use_road else (s_cost, s_facs[k])
+        fac = fac if isinstance(fac, str) else None
+        fac_name = std_name.get(fac)
+        fac_home = std_home.get(fac)
+        mode = v["service_mode"] if isinstance(v["service_mode"], str) and v["service_mode"] else None
         pop = float(v["population"]) if pd.notna(v["population"]) else 0.0
         action = ""
         if np.isfinite(dist) and within(dist):
             if fac_home == v["village_id"]:
-                coverage, status, reason = "own", PASS, f"本村卫生室（{fac_row['name']}）{dist:,.0f}米"
+                coverage, status, reason = "own", PASS, f"本村卫生室（{fac_name}）{dist:,.0f}米"
             else:
                 other = name_of.get(fac_home, "未知村") if fac_home else "未注明归属的卫生室"
                 coverage, status = "shared", PASS
-                reason = f"与{other}共用{fac_row['name']}，{dist:,.0f}米"
+                reason = f"与{other}共用{fac_name}，{dist:,.0f}米"
                 notes = []
                 if fac_home is not None:
                     i, j = pos[v["village_id"]], pos[fac_home]
@@ -150,24 +155,21 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
             coverage, status = "gap", FAIL
             reason = (f"{limit:,.0f}米内无标准化村卫生室（最近{dist:,.0f}米）" if np.isfinite(dist)
                       else "道路网上无法到达任何标准化村卫生室")
-            sub_d = sub_road.at[idx, "cost"]
-            if np.isfinite(sub_d) and within(sub_d):
-                sub = sub_rows[sub_road.at[idx, "facility_id"]]
-                action = f"将{sub['name']}提升为标准化村卫生室"
+            if np.isfinite(sub_costs[k]) and within(sub_costs[k]):
+                action = f"将{sub_name[sub_facs[k]]}提升为标准化村卫生室"
             elif pop < p["touring_population_threshold"]:
                 action = "人口较少：安排乡镇卫生院巡诊、派驻或邻村延伸服务（001 §二(一)3）"
             else:
                 action = "新建标准化村卫生室，或与相邻村共建（001 §二(一)3）"
         rows.append({"unit_id": v["village_id"], "name": v["name"], "township_id": v["township_id"],
                      "population": pop, "service_mode": mode,
-                     "nearest_clinic_id": fac if isinstance(fac, str) else None,
-                     "nearest_clinic": fac_row["name"] if fac_row is not None else None,
+                     "nearest_clinic_id": fac, "nearest_clinic": fac_name,
                      "clinic_distance_m": float(dist) if np.isfinite(dist) else np.nan,
                      "clinic_road_m": float(r_cost) if np.isfinite(r_cost) else np.nan,
                      "clinic_straight_m": float(s_cost) if np.isfinite(s_cost) else np.nan,
                      "reachable": bool(np.isfinite(r_cost)),
                      "coverage": coverage, "status": status, "reason": reason, "action": action,
-                     "geometry": v.geometry})
+                     "geometry": v["geometry"]})
     units = units_frame(rows, villages.crs)
     clinics = _clinic_table(clinics_all, standard, home, units, name_of, limit, within)
     figures = {"coverage": units["coverage"].value_counts().to_dict() if len(units) else {},
