@@ -19,41 +19,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+if __package__ in (None, ""):  # run as a script: python benchmarks/load_sessions.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.app_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop, wait_healthy
+
 SCORECARD = '[data-testid="stTable"] table'
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, seconds: float) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError("streamlit did not answer in time")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -122,23 +98,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--sessions must be 1-50 and --rounds 1-5")
     if not Path(CHROMIUM).exists():
         parser.error(f"{CHROMIUM} is missing (apt-get install chromium)")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    app = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py",
-                            "--server.address", "127.0.0.1", "--server.port", str(port),
-                            "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    app = start_app(port)
     try:
-        _wait_healthy(url, app, 90)
+        wait_healthy(url, app, 90)
         asyncio.run(asyncio.wait_for(_run(url, args.sessions, args.rounds, args.timeout),
                                      args.timeout + 30))
     finally:
-        app.terminate()
-        try:
-            app.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            app.kill()
+        stop(app)
     return 0
 
 

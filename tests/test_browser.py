@@ -13,22 +13,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
+from benchmarks.app_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop, wait_healthy
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SLOW_MS = 900_000  # the first demo run prepares the networks and runs every rule
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -41,26 +38,6 @@ def _require(condition: bool, reason: str) -> None:
         pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 90) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError("streamlit did not answer in time")
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """The app on a free port, and the ``check`` summary of the demo computed alongside."""
@@ -70,27 +47,18 @@ def served(tmp_path_factory):
 
     assert not _assets.missing(), "Leaflet is not installed: run `npm ci && python -m planning._assets`"
     assert (ROOT / "geodata" / "baodi" / "region.gpkg").exists(), "the demo data are missing"
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     summary = tmp_path_factory.mktemp("check") / "summary.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     check = subprocess.Popen([sys.executable, "-m", "planning", "check", "--summary", str(summary)],
                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    app = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py",
-                            "--server.address", "127.0.0.1", "--server.port", str(port),
-                            "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    app = start_app(port, stderr=subprocess.PIPE)
     try:
-        _wait_healthy(url, app)
+        wait_healthy(url, app)
         yield {"url": url, "check": check, "summary": summary}
     finally:
-        for proc in (app, check):
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        stop(app, check)
 
 
 def _scorecard(page) -> dict[str, list[str]]:
