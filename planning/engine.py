@@ -66,6 +66,10 @@ MIN_EDGE_S = 1e-4
 #: memory for one chunk of bounded Dijkstra results, bytes (below glibc's 32 MB mmap
 #: threshold, so chunks reuse freed memory instead of page-faulting fresh pages)
 CHUNK_BYTES = 16 * 2**20
+#: side of a facility tile for bounded searches, in search radii. Measured on the city
+#: network (444,827 nodes, 3,729 facilities, 1.5 km walk): 2 radii 0.80-1.03 s, 4: 0.45-0.57 s,
+#: 6: 0.44-0.47 s, 12: 0.42 s — fewer tiles save their set-up, larger subgraphs cost little
+TILE_RADII = 6.0
 
 
 @dataclass(frozen=True)
@@ -307,7 +311,7 @@ class TravelEngine:
         if len(which) == 0:
             return
         radius = limit * self._reach[weight]
-        tile = max(2.0 * radius, 1.0)
+        tile = max(TILE_RADII * radius, 1.0)
         cell = (np.floor(centers[which] / tile).astype(np.int64) if np.isfinite(radius)
                 else None)
         if cell is None or not self._tiles_pay(cell, tile, radius):

@@ -467,3 +467,27 @@ def test_edits_equal_full_recomputation(scene, edits, weight, keep_catchments):
         want[ids] = np.where(full <= cut, full, 0.0)
         np.testing.assert_allclose(got, want, atol=1e-6)
         assert (acc.catchment(cut).getnnz(axis=1)[ids] == (full <= cut).sum(axis=1)).all()
+
+
+@PROP
+@given(scenes(), st.sampled_from(["length", "time"]), st.sampled_from([0.3, 1.0, 6.0]))
+def test_tiled_catchments_match_networkx(scene, weight, tile_radii):
+    """The tiled bounded search (each tile of facilities searches only the subgraph it
+    can reach) gives exactly the reference catchments, whatever the tile size."""
+    from unittest import mock
+
+    import planning.engine as engine_module
+
+    net, origins, facilities = scene
+    eng = TravelEngine.from_network(net, snap_limit_m=250)
+    ref = reference_costs(eng, origins, facilities, weight)
+    finite = ref[np.isfinite(ref)]
+    cutoff = float(np.median(finite)) + 0.5 if len(finite) else 100.0
+    assume(not np.any(np.abs(finite - cutoff) < 1e-6))
+    with mock.patch.object(TravelEngine, "_tiles_pay", lambda self, *args: True), \
+            mock.patch.object(engine_module, "TILE_RADII", tile_radii):
+        m = eng.catchment_matrix(facilities, origins, cutoff, weight)
+    dense = np.full(ref.shape, np.inf)
+    coo = m.tocoo()
+    dense[coo.row, coo.col] = coo.data
+    np.testing.assert_allclose(np.where(ref <= cutoff, ref, np.inf), dense, rtol=1e-9, atol=1e-6)
