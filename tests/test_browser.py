@@ -78,10 +78,13 @@ def _click_view(page, label: str) -> None:
 
 
 def _shot(page, name: str) -> None:
+    """A screenshot under test-artifacts/; also into docs/screenshots/ (the README's) when
+    UPDATE_SCREENSHOTS=1, so an ordinary test run leaves the repository as it was."""
     ARTIFACTS.mkdir(exist_ok=True)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
-    shutil.copyfile(ARTIFACTS / f"{name}.png", SCREENSHOTS / f"{name}.png")
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ARTIFACTS / f"{name}.png", SCREENSHOTS / f"{name}.png")
 
 
 def _wait_idle(page) -> None:
