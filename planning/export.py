@@ -53,11 +53,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +68,7 @@ import shapely
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from planning._atomic import atomic_path
 from planning.crs import INPUT_CRS, check_input_crs, geometry_from_wgs84
 from planning.errors import InputError
 from planning.rules.base import STATUS_ZH
@@ -217,7 +216,7 @@ def export_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLik
         raise InputError.at("nothing to export: no layers given", file=path.name)
     out = _final_path(path, key, len(layers))
     prepared = {name: _prepare(frame, str(name), crs, lang) for name, frame in layers.items()}
-    with _atomic(out) as tmp:
+    with atomic_path(out) as tmp:
         _WRITERS[key](prepared, tmp, crs, lang)
     return out
 
@@ -285,7 +284,7 @@ def export_table_csv(frame: pd.DataFrame, path: str | os.PathLike, *, crs: str =
         if _is_text(table[col]):
             table[col] = table[col].map(_neutralise)
     table.columns = [_neutralise(c) for c in table.columns]
-    with _atomic(path) as tmp:
+    with atomic_path(path) as tmp:
         table.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n",
                      float_format="%.15g")
     return path
@@ -516,36 +515,6 @@ def _safe_name(name: str) -> str:
 
 
 # --------------------------------------------------------------------------- writers
-
-@contextmanager
-def _atomic(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success fsync it and rename it onto
-    ``path``. On any error the temporary file is removed and ``path`` is untouched."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent))
-    try:
-        tmp = folder / path.name
-        yield tmp
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # not possible on Windows; the rename is still atomic
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
 
 def _write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str, lang: str) -> None:
     note = _crs_note(crs, lang)

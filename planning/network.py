@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import re
 import tempfile
 import warnings
@@ -48,6 +47,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from planning import settings
+from planning._atomic import atomic_path
 from planning.errors import InputError
 
 if TYPE_CHECKING:
@@ -249,12 +249,10 @@ def fetch_osm(boundary_wgs84: shapely.Polygon | shapely.MultiPolygon, out_path: 
     try:
         # all_oneway keeps each way's node order and its oneway tag as written in OSM,
         # which save_graph_xml needs to write the ways back faithfully
-        with _osmnx_settings(all_oneway=True):
+        with _osmnx_settings(all_oneway=True), atomic_path(out_path) as part:
             G = ox.graph_from_polygon(polygon, network_type="all", simplify=False,
                                       retain_all=True)
             _ways_as_tagged(G)
-            out_path.parent.mkdir(parents=True, exist_ok=True)
-            part = out_path.with_name(out_path.name + ".part")
             ox.save_graph_xml(G, filepath=part)
     except InsufficientResponseError as err:
         raise InputError.at(f"OpenStreetMap returned no roads for this boundary ({err}); "
@@ -264,7 +262,6 @@ def fetch_osm(boundary_wgs84: shapely.Polygon | shapely.MultiPolygon, out_path: 
         raise InputError.at(f"could not download roads from OpenStreetMap ({err}); without "
                             "internet, load an .osm or .osm.pbf file instead",
                             file=str(out_path)) from None
-    os.replace(part, out_path)
     return out_path
 
 
@@ -574,20 +571,14 @@ _ARRAYS = ("node_osmid", "x", "y", "u", "v", "length_m", "time_s", "highway")
 
 def _write_cache(net: RoadNetwork, file: Path) -> None:
     """Save the arrays as .npz (no pickles), atomically; a cache that fails only warns."""
-    tmp = None
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=file.stem, suffix=".tmp")
-        with os.fdopen(fd, "wb") as out:
+        with atomic_path(file) as tmp, open(tmp, "wb") as out:
             np.savez(out, allow_pickle=False, mode=np.array(net.mode),
                      crs=np.array(net.crs.to_wkt()), source=np.array(net.source),
                      info=np.array(json.dumps(net.info)),
                      **{name: getattr(net, name) for name in _ARRAYS})
-        os.replace(tmp, file)
     except OSError as err:
         warnings.warn(f"road network not cached in {file.parent}: {err}", stacklevel=3)
-        if tmp is not None and os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def _read_cache(file: Path) -> RoadNetwork | None:

@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
-import os
 import tempfile
-import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -35,6 +33,7 @@ from PIL import Image
 
 from planning import _report_maps as maps
 from planning import settings
+from planning._atomic import atomic_path
 from planning._report_blocks import Document, Figure, Heading, Para, Table
 from planning.assess import Assessment, assess
 from planning.crs import wgs84_to_gcj02
@@ -119,20 +118,15 @@ def build_report(region, *, district: str | None = None, township: str | None = 
                             f"got {out.name!r}", file=out.name)
     doc = compose(region, district=district, township=township, scenario=scenario, lang=lang,
                   rulebook=rulebook, assessment=assessment, dpi=dpi)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp{fmt}")  # created with the usual mode
-    try:
+    with atomic_path(out) as tmp:
         if fmt == ".docx":
             from planning._report_docx import write_docx
 
-            write_docx(doc, Path(tmp))
+            write_docx(doc, tmp)
         else:
             from planning._report_pdf import write_pdf
 
-            write_pdf(doc, Path(tmp))
-        os.replace(tmp, out)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+            write_pdf(doc, tmp)
     return out
 
 

@@ -36,7 +36,6 @@ import hashlib
 import json
 import os
 import time
-import uuid
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -48,6 +47,7 @@ import pyogrio
 import pyproj
 import shapely
 
+from planning._atomic import atomic_path
 from planning.access import Access, points_key
 from planning.assess import Assessment, assess as _assess
 from planning.crs import WGS84
@@ -332,16 +332,8 @@ class Scenario:
                                        _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
                                        str(self.rulebook.path), str(self.cursor),
                                        crs.to_string(), str(FORMAT_VERSION)]})
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp.gpkg")
-        try:
+        with atomic_path(path) as tmp:
             _write_layers(tmp, edits, meta)
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
-        _fsync_dir(path.parent)
         return path
 
     @classmethod
@@ -779,16 +771,3 @@ def _write_layers(path: Path, edits: gpd.GeoDataFrame, meta: pd.DataFrame) -> No
     """Write the two layers of a scenario file (the test seam for an aborted save)."""
     pyogrio.write_dataframe(edits, path, layer=EDITS_LAYER, driver="GPKG")
     pyogrio.write_dataframe(meta, path, layer=META_LAYER, driver="GPKG", append=True)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - e.g. Windows
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
