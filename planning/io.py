@@ -57,7 +57,7 @@ from planning import settings, uploads
 from planning.crs import (WGS84, check_input_crs, geometry_to_wgs84, lonlat_to_wgs84, metric_crs,
                           out_of_china)
 from planning.errors import InputError, Problem
-from planning.region import Region
+from planning.region import Region, within_polygons
 from planning.registers import has_link_columns, place_unlocated
 from planning.schema import (GEOMETRY_TYPES, ID_COLUMN, LAYERS, POPULATION_TYPE_ALIASES,
                              REQUIRED_LAYERS, SERVICE_MODE_ALIASES, TOWNSHIP_KIND_ALIASES,
@@ -1151,13 +1151,6 @@ def _where(origin: str) -> tuple[str, int | None]:
     return label.split("#", 1)[0], int(row) if row.isdigit() else None
 
 
-def _containing(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, column: str) -> pd.Series:
-    """For each point, ``column`` of the first polygon that holds it (NaN when none)."""
-    joined = gpd.sjoin(points[["geometry"]], polygons[[column, "geometry"]], how="left",
-                       predicate="intersects")
-    return joined[~joined.index.duplicated(keep="first")][column].reindex(points.index)
-
-
 def _name_key(name: object) -> str:
     text = normalize_text(name or "")
     for suffix in ("街道办事处", "街道", "镇", "乡"):
@@ -1173,7 +1166,7 @@ def _link_villages(villages: gpd.GeoDataFrame, towns: gpd.GeoDataFrame,
     ids = set(towns["township_id"])
     keys = pd.Series(towns["township_id"].values, index=[_name_key(n) for n in towns["name"]])
     by_name = keys[~keys.index.duplicated(keep=False)].to_dict()
-    inside = _containing(villages, towns, "township_id")
+    inside = within_polygons(villages, towns, "township_id")
     result, joined = [], 0
     for i, (tid, tname, origin) in enumerate(zip(villages["township_id"], villages["township"],
                                                  villages["origin"])):
@@ -1214,7 +1207,7 @@ def _link_villages(villages: gpd.GeoDataFrame, towns: gpd.GeoDataFrame,
 def _check_facilities(facilities: gpd.GeoDataFrame, towns: gpd.GeoDataFrame,
                       problems: list[Problem]) -> None:
     """Warn about facilities outside every township (they are kept)."""
-    inside = _containing(facilities, towns, "township_id")
+    inside = within_polygons(facilities, towns, "township_id")
     for origin, name, here in zip(facilities["origin"], facilities["name"], inside):
         if pd.isna(here):
             file, row = _where(origin)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import pandas as pd
 import pyproj
 
 from planning.crs import WGS84
@@ -147,3 +148,17 @@ class Region:
                        dict(self.sources), self.roads_path)
         other._networks = dict(self._networks)
         return other
+
+
+def within_polygons(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame,
+                    poly_id: str) -> pd.Series:
+    """For each point, the ``poly_id`` of the polygon holding it (NaN when none).
+
+    Points on a shared border go to one of the polygons (the first found).
+    """
+    if len(points) == 0 or len(polygons) == 0:
+        return pd.Series(index=points.index, dtype=object)
+    joined = gpd.sjoin(points[["geometry"]], polygons[[poly_id, "geometry"]],
+                       how="left", predicate="intersects")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    return joined[poly_id].reindex(points.index)

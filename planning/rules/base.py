@@ -9,6 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planning.region import within_polygons  # noqa: F401  (rules import it from here)
 from planning.rulebook import Rulebook
 
 PASS, FAIL, WARN, NA = "pass", "fail", "warn", "not_applicable"
@@ -124,20 +125,6 @@ def facilities_of(region, kinds) -> gpd.GeoDataFrame:
     values = {getattr(k, "value", k) for k in kinds}
     fac = region.facilities
     return fac[fac["kind"].isin(values)]
-
-
-def within_polygons(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame,
-                    poly_id: str) -> pd.Series:
-    """For each point, the ``poly_id`` of the polygon holding it (NaN when none).
-
-    Points on a shared border go to one of the polygons (the first found).
-    """
-    if len(points) == 0 or len(polygons) == 0:
-        return pd.Series(index=points.index, dtype=object)
-    joined = gpd.sjoin(points[["geometry"]], polygons[[poly_id, "geometry"]],
-                       how="left", predicate="intersects")
-    joined = joined[~joined.index.duplicated(keep="first")]
-    return joined[poly_id].reindex(points.index)
 
 
 def township_population(region) -> pd.Series:
