@@ -1,7 +1,9 @@
-"""Array helpers of the travel-time engine: sparse graphs, virtual nodes, cost gathering.
+"""Array helpers of the travel-time engine: sparse graphs, road chains, virtual nodes,
+cost gathering.
 
 Private to :mod:`planning.engine`. Everything here works on plain numpy/scipy arrays;
-costs are in the unit of the weight in use (metres or seconds).
+costs are in the unit of the weight in use (metres or seconds), coordinates in the
+network's metric CRS (metres).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 INF = np.inf
 
@@ -125,23 +129,23 @@ class Segments:
 
 @dataclass
 class Ends:
-    """Where snapped points join the graph: per point, cost to/from the segment ends.
+    """Where snapped points join a graph: per point, its link and the cost to/from the
+    link's end nodes.
 
-    For origins (leaving): ``cost_a``/``cost_b`` = access leg + along-edge cost from the
-    point to node ``a``/``b``. For facilities (arriving): the cost from node ``a``/``b`` to
-    the point plus the access leg. inf when the direction is not allowed or the point is
-    off-network.
+    A link is a road segment (the full graph) or a chain of segments (the junction
+    graph). For origins (leaving): ``cost_a``/``cost_b`` = access leg + cost along the
+    link from the point to node ``a``/``b``. For facilities (arriving): the cost from
+    node ``a``/``b`` to the point plus the access leg. inf when the direction is not
+    allowed or the point is off-network.
     """
 
-    seg: np.ndarray     # segment index, -1 when off-network
-    t: np.ndarray       # fraction along the segment from a to b
+    seg: np.ndarray     # link index, -1 when off-network
+    t: np.ndarray       # position on the link from a: fraction (segment) or x (chain)
     leg: np.ndarray     # access leg cost
-    a: np.ndarray
+    a: np.ndarray       # the link's end nodes, in the graph's own numbering
     b: np.ndarray
     cost_a: np.ndarray
     cost_b: np.ndarray
-    fwd: np.ndarray     # the segment's a->b weight (inf: one-way b->a)
-    bwd: np.ndarray     # the segment's b->a weight
 
     @property
     def on(self) -> np.ndarray:
@@ -168,7 +172,7 @@ class Ends:
         self.cost_a[i] = self.cost_b[i] = INF
 
 
-_ENDS_FIELDS = ("seg", "t", "leg", "a", "b", "cost_a", "cost_b", "fwd", "bwd")
+_ENDS_FIELDS = ("seg", "t", "leg", "a", "b", "cost_a", "cost_b")
 
 
 def ends(segs: Segments, seg: np.ndarray, t: np.ndarray, leg: np.ndarray, weight: str,
@@ -184,8 +188,7 @@ def ends(segs: Segments, seg: np.ndarray, t: np.ndarray, leg: np.ndarray, weight
     ca = np.where(on, ca + leg, INF)
     cb = np.where(on, cb + leg, INF)
     return Ends(seg=np.where(on, seg, -1), t=t, leg=leg, a=_pick(segs.a, s, 0),
-                b=_pick(segs.b, s, 0),
-                cost_a=ca, cost_b=cb, fwd=fwd, bwd=bwd)
+                b=_pick(segs.b, s, 0), cost_a=ca, cost_b=cb)
 
 
 def _pick(values: np.ndarray, idx: np.ndarray, fill):
@@ -206,13 +209,13 @@ def virtual_edges(f: Ends, ids: np.ndarray | None = None):
     return src[ok], dst[ok], w[ok]
 
 
-def same_segment_pairs(o: Ends, f: Ends):
-    """(origin index, facility index, direct cost) for points sharing a segment."""
-    fi = np.flatnonzero(f.on)
-    oi = np.flatnonzero(o.on)
+def shared_links(o: Ends, f: Ends) -> tuple[np.ndarray, np.ndarray]:
+    """(origin index, facility index) for every origin and facility on the same link."""
+    fi = np.flatnonzero(f.seg >= 0)
+    oi = np.flatnonzero(o.seg >= 0)
     if len(fi) == 0 or len(oi) == 0:
         e = np.zeros(0, dtype=np.int64)
-        return e, e, np.zeros(0)
+        return e, e
     fi = fi[np.argsort(f.seg[fi], kind="stable")]
     fseg = f.seg[fi]
     lo = np.searchsorted(fseg, o.seg[oi], "left")
@@ -220,12 +223,190 @@ def same_segment_pairs(o: Ends, f: Ends):
     cnt = hi - lo
     oo = np.repeat(oi, cnt)
     pos = np.repeat(lo, cnt) + (np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt))
-    ff = fi[pos]
-    return oo, ff, direct_cost(o, oo, f, ff)
+    return oo, fi[pos]
 
 
-def direct_cost(o: Ends, oo: np.ndarray, f: Ends, ff: np.ndarray) -> np.ndarray:
-    """Cost straight along a shared segment, origin ``oo`` to facility ``ff`` (same length)."""
-    to, tf = o.t[oo], f.t[ff]
-    along = np.where(tf >= to, part(tf - to, o.fwd[oo]), part(to - tf, o.bwd[oo]))
-    return o.leg[oo] + along + f.leg[ff]
+@dataclass
+class Graph:
+    """One directed graph the engine searches: CSR matrices per weight name, forward and
+    reversed (parallel edges at their minimum), and node coordinates in metres with a
+    KD-tree for the spatial bound of bounded searches."""
+
+    fwd: dict[str, sp.csr_matrix]
+    rev: dict[str, sp.csr_matrix]
+    xy: np.ndarray
+    kd: cKDTree
+
+    @classmethod
+    def build(cls, u: np.ndarray, v: np.ndarray, weights: dict[str, np.ndarray],
+              xy: np.ndarray) -> "Graph":
+        """Edges ``u -> v`` with one weight array per name (inf: no such edge)."""
+        n = len(xy)
+        fwd = {}
+        for name, w in weights.items():
+            ok = np.isfinite(w)
+            fwd[name] = min_csr(u[ok], v[ok], w[ok], n)
+        return cls(fwd=fwd, rev={k: g.T.tocsr() for k, g in fwd.items()}, xy=xy,
+                   kd=cKDTree(xy))
+
+    @property
+    def n(self) -> int:
+        return len(self.xy)
+
+
+@dataclass
+class Chains:
+    """Road segments merged into chains between junctions: the engine's search graph.
+
+    A *junction* is a node that does not join exactly two segments (an intersection, a
+    dead end), plus one node of every ring of degree-two nodes. A chain runs from
+    junction ``a`` to junction ``b`` through degree-two nodes only, so a shortest path
+    that enters a chain's interior from outside runs through the whole chain: searching
+    the graph of junctions, with one edge per chain and direction, is exact. A point on
+    a chain sits at position ``x`` from ``a`` (``x = k + τ`` on its ``k``-th segment at
+    fraction ``τ``; ``length`` at ``b``).
+
+    Per-segment arrays are indexed by segment (:class:`Segments`); per-chain arrays by
+    chain; ``toward_a``/``toward_b`` and their prefix sums list the segments in chain
+    order (chain ``c`` holds rows ``first[c]:first[c + 1]``).
+    """
+
+    junction: np.ndarray    # (n_nodes,) junction number of each node, -1 inside a chain
+    nodes: np.ndarray       # (n_junctions,) node of each junction
+    seg_chain: np.ndarray   # (n_segments,) chain of each segment
+    seg_k: np.ndarray       # its place along the chain, 0 at end a
+    seg_flip: np.ndarray    # True when the segment's own a -> b runs toward the chain's a
+    a: np.ndarray           # (n_chains,) junction at x = 0
+    b: np.ndarray           # junction at x = length
+    first: np.ndarray       # (n_chains + 1,) first row of each chain in chain order
+    toward_a: dict[str, np.ndarray]     # per row: weight travelling toward a (inf: forbidden)
+    toward_b: dict[str, np.ndarray]
+    _prefix: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]]
+
+    @classmethod
+    def build(cls, segs: Segments, n: int) -> "Chains":
+        """Chains of ``segs`` on a network of ``n`` nodes (list ranking, vectorised)."""
+        sa, sb = segs.a.astype(np.int64), segs.b.astype(np.int64)
+        n_seg = len(sa)
+        junc = (np.bincount(sa, minlength=n) + np.bincount(sb, minlength=n)) != 2
+        if n_seg:     # a ring of degree-two nodes has no junction: its first node becomes one
+            ring = sp.coo_matrix((np.ones(n_seg), (sa, sb)), shape=(n, n))
+            _, label = connected_components(ring, directed=False)
+            has = np.bincount(label, weights=junc, minlength=label.max() + 1) > 0
+            lone = np.flatnonzero(~has[label])
+            _, firsts = np.unique(label[lone], return_index=True)
+            junc[lone[firsts]] = True
+        # half-edges: 2s runs a -> b along segment s, 2s + 1 runs b -> a
+        tail = np.column_stack([sa, sb]).ravel()
+        head = np.column_stack([sb, sa]).ravel()
+        half = np.arange(2 * n_seg)
+        by_tail = np.argsort(tail, kind="stable")
+        start = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(tail, minlength=n), out=start[1:])
+        # next half-edge through a degree-two node; a half-edge into a junction ends its run
+        nxt = half.copy()
+        inner = np.flatnonzero(~junc[head])
+        out1, out2 = by_tail[start[head[inner]]], by_tail[start[head[inner]] + 1]
+        nxt[inner] = np.where(out1 == inner ^ 1, out2, out1)
+        steps = np.zeros(2 * n_seg, dtype=np.int64)
+        steps[inner] = 1
+        while True:         # pointer jumping: nxt -> last half-edge, steps -> how far
+            jump = nxt[nxt]
+            if np.array_equal(jump, nxt):
+                break
+            steps += steps[nxt]
+            nxt = jump
+        # each chain is run both ways; keep the run that ends at the larger half-edge
+        end0, end1 = nxt[0::2], nxt[1::2]
+        flip = end1 > end0
+        canon = 2 * np.arange(n_seg) + flip
+        key = np.maximum(end0, end1)
+        order = np.lexsort((-steps[canon], key))
+        new = np.ones(n_seg, dtype=bool)
+        new[1:] = key[order][1:] != key[order][:-1]
+        chain_of_row = np.cumsum(new) - 1
+        first = np.append(np.flatnonzero(new), n_seg).astype(np.int64)
+        seg_chain = np.empty(n_seg, dtype=np.int64)
+        seg_chain[order] = chain_of_row
+        seg_k = np.empty(n_seg, dtype=np.int64)
+        seg_k[order] = np.arange(n_seg) - first[chain_of_row]
+        nodes = np.flatnonzero(junc)
+        junction = np.full(n, -1, dtype=np.int64)
+        junction[nodes] = np.arange(len(nodes))
+        a = junction[tail[canon[order[first[:-1]]]]]
+        b = junction[head[canon[order[first[1:] - 1]]]]
+        f = flip[order]
+        toward_a, toward_b, prefix = {}, {}, {}
+        for name in segs.fwd:
+            fw, bw = segs.fwd[name][order], segs.bwd[name][order]
+            toward_b[name] = np.where(f, bw, fw)
+            toward_a[name] = np.where(f, fw, bw)
+            for to_b, w in ((True, toward_b[name]), (False, toward_a[name])):
+                ok = np.isfinite(w)
+                prefix[(name, to_b)] = (np.concatenate([[0.0], np.cumsum(np.where(ok, w, 0.0))]),
+                                        np.concatenate([[0], np.cumsum(~ok)]))
+        return cls(junction=junction, nodes=nodes, seg_chain=seg_chain, seg_k=seg_k,
+                   seg_flip=flip, a=a, b=b, first=first, toward_a=toward_a,
+                   toward_b=toward_b, _prefix=prefix)
+
+    @property
+    def length(self) -> np.ndarray:
+        """Segments per chain (the position of end ``b``)."""
+        return np.diff(self.first)
+
+    def graph(self, xy: np.ndarray) -> Graph:
+        """The junction graph: one edge per chain and allowed direction, whole-chain
+        weights. ``xy`` are the network's node coordinates (metres)."""
+        c = np.arange(len(self.a))
+        zero, end = np.zeros(len(c)), self.length.astype(np.float64)
+        weights = {name: np.concatenate([self.along(c, zero, end, name, True),
+                                         self.along(c, zero, end, name, False)])
+                   for name in self.toward_b}
+        return Graph.build(np.concatenate([self.a, self.b]), np.concatenate([self.b, self.a]),
+                           weights, xy[self.nodes])
+
+    def along(self, chain: np.ndarray, lo: np.ndarray, hi: np.ndarray, weight: str,
+              to_b: bool) -> np.ndarray:
+        """Cost of travelling the stretch ``lo <= x <= hi`` of each chain, toward ``b``
+        (``to_b``) or toward ``a``; inf when a segment on it forbids that direction."""
+        w = (self.toward_b if to_b else self.toward_a)[weight]
+        cum, bad = self._prefix[(weight, to_b)]
+        start, last = self.first[chain], self.first[chain + 1] - 1
+        g_lo = np.minimum(start + np.floor(lo).astype(np.int64), last)
+        g_hi = np.minimum(start + np.floor(hi).astype(np.int64), last)
+        f_lo, f_hi = lo - (g_lo - start), hi - (g_hi - start)
+        mid = np.minimum(g_lo + 1, g_hi)        # segments strictly between: mid .. g_hi - 1
+        between = np.where(bad[g_hi] > bad[mid], INF, cum[g_hi] - cum[mid])
+        return np.where(g_lo == g_hi, part(f_hi - f_lo, w[g_lo]),
+                        part(1.0 - f_lo, w[g_lo]) + between + part(f_hi, w[g_hi]))
+
+    def ends(self, seg: np.ndarray, t: np.ndarray, leg: np.ndarray, weight: str,
+             arriving: bool) -> Ends:
+        """Join costs (see :class:`Ends`) of points snapped to segment ``seg`` at fraction
+        ``t``, on the junction graph (links are chains, ``Ends.t`` is x)."""
+        k = len(seg)
+        i = np.flatnonzero(seg >= 0)
+        out = Ends(seg=np.full(k, -1, dtype=np.int64), t=np.zeros(k), leg=leg,
+                   a=np.zeros(k, dtype=np.int64), b=np.zeros(k, dtype=np.int64),
+                   cost_a=np.full(k, INF), cost_b=np.full(k, INF))
+        if len(i) == 0:
+            return out
+        s = seg[i]
+        c = self.seg_chain[s]
+        x = self.seg_k[s] + np.where(self.seg_flip[s], 1.0 - t[i], t[i])
+        zero, end = np.zeros(len(i)), self.length[c].astype(np.float64)
+        # arriving: a -> point goes toward b; leaving: point -> a goes toward a
+        out.cost_a[i] = self.along(c, zero, x, weight, arriving) + leg[i]
+        out.cost_b[i] = self.along(c, x, end, weight, not arriving) + leg[i]
+        out.seg[i], out.t[i], out.a[i], out.b[i] = c, x, self.a[c], self.b[c]
+        return out
+
+    def shared(self, o: Ends, f: Ends, weight: str):
+        """(origin index, facility index, cost) for origins and facilities on the same
+        chain, going straight along it (access legs included)."""
+        oo, ff = shared_links(o, f)
+        c, xo, xf = o.seg[oo], o.t[oo], f.t[ff]
+        lo, hi = np.minimum(xo, xf), np.maximum(xo, xf)
+        along = np.where(xf >= xo, self.along(c, lo, hi, weight, True),
+                         self.along(c, lo, hi, weight, False))
+        return oo, ff, o.leg[oo] + along + f.leg[ff]

@@ -38,6 +38,16 @@ Walking networks already hold both directions of every way.
 
 Costs are ``numpy.inf`` when unreachable; facility indices are ``-1`` then. Tables built
 downstream should turn these into an explicit "unreachable" status.
+
+Search graph
+------------
+Networks are loaded unsimplified (OSM ways keep a node every few dozen metres; on the
+demo and city networks 95 % of the nodes join exactly two segments). Nearest-facility
+passes, catchments and edits search the graph of *junctions* instead: each chain of
+segments between junctions becomes one edge per allowed direction, and a point is
+placed on its chain at an exact position, so costs are the same as on the full graph
+(see :class:`planning._engine_graph.Chains`). Isochrones, which draw every reached road
+piece, search the full graph.
 """
 
 from __future__ import annotations
@@ -49,12 +59,11 @@ import numpy as np
 import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from planning import settings
 from planning._engine_graph import (
-    INF, Ends, Segments, _pick, augment, ends, min_by_pair, min_csr, row_entries,
-    same_segment_pairs, virtual_edges,
+    INF, Chains, Ends, Graph, Segments, _pick, augment, ends, min_by_pair, row_entries,
+    virtual_edges,
 )
 from planning.errors import InputError
 from planning.network import RoadNetwork
@@ -67,9 +76,15 @@ MIN_EDGE_S = 1e-4
 #: threshold, so chunks reuse freed memory instead of page-faulting fresh pages)
 CHUNK_BYTES = 16 * 2**20
 #: side of a facility tile for bounded searches, in search radii. Measured on the city
-#: network (444,827 nodes, 3,729 facilities, 1.5 km walk): 2 radii 0.80-1.03 s, 4: 0.45-0.57 s,
-#: 6: 0.44-0.47 s, 12: 0.42 s — fewer tiles save their set-up, larger subgraphs cost little
-TILE_RADII = 6.0
+#: junction graph (23,395 junctions, 3,729 facilities; 1.5 km walk / 15 min walk):
+#: 4 radii 0.22 / 0.29 s, 6: 0.14 / 0.18 s, 12: 0.085 / 0.091 s, 24: 0.13 / 0.10 s
+TILE_RADII = 12.0
+#: cost model of bounded searches (measured, 2 cores): a search costs ~6 ns per node of the
+#: graph it is given and per source (its dense row: set-up and reading the answers);
+#: a tile's subgraph costs ~0.5 ms to cut plus ~100 ns per node
+SEARCH_NS_PER_NODE = 6.0
+TILE_SETUP_NS = 5e5
+TILE_CUT_NS_PER_NODE = 100.0
 
 
 @dataclass(frozen=True)
@@ -127,14 +142,17 @@ class TravelEngine:
             "length": np.maximum(np.asarray(net.length_m, dtype=np.float64), settings.MIN_EDGE_M),
             "time": np.maximum(np.asarray(net.time_s, dtype=np.float64), MIN_EDGE_S),
         }
-        self._fwd = {w: min_csr(u, v, weights[w], n) for w in WEIGHTS}
-        self._rev = {w: g.T.tocsr() for w, g in self._fwd.items()}
         self._segs = Segments.build(u, v, n, weights)
         self._xy = np.column_stack([np.asarray(net.x, float), np.asarray(net.y, float)])
         seg_coords = np.stack([self._xy[self._segs.a], self._xy[self._segs.b]], axis=1)
         self._seg_coords = seg_coords
         self._tree = shapely.STRtree(shapely.linestrings(seg_coords))
-        self._kd = cKDTree(self._xy)
+        # two graphs: every node (isochrones, node tables) and junctions only (nearest,
+        # catchments, edits): OSM ways carry a node every few dozen metres, and searching
+        # chains between junctions visits ~20x fewer nodes, exactly
+        self._full = Graph.build(u, v, weights, self._xy)
+        self._chains = Chains.build(self._segs, n)
+        self._core = self._chains.graph(self._xy)
         # metres covered per unit of cost at most: a cost c never reaches farther than
         # c * reach (straight line), which bounds every bounded search spatially
         walk_ms = self.walk_speed_kmh / 3.6
@@ -209,10 +227,21 @@ class TravelEngine:
                        segment=seg, source_xy=pts)
 
     def _ends(self, xy: Points, weight: Weight, arriving: bool) -> Ends:
+        """Join costs on the junction graph (links are chains)."""
         sn = self.snap(xy)
-        leg = sn.access_m if weight == "length" else sn.access_m / (self.walk_speed_kmh / 3.6)
-        return ends(self._segs, sn.segment, sn.fraction, np.where(sn.off_network, INF, leg),
+        return self._chains.ends(sn.segment, sn.fraction, self._leg(sn, weight),
+                                 _check_weight(weight), arriving)
+
+    def _seg_ends(self, xy: Points, weight: Weight, arriving: bool) -> Ends:
+        """Join costs on the full graph (links are segments)."""
+        sn = self.snap(xy)
+        return ends(self._segs, sn.segment, sn.fraction, self._leg(sn, weight),
                     _check_weight(weight), arriving)
+
+    def _leg(self, sn: Snapped, weight: Weight) -> np.ndarray:
+        """Access leg cost: metres, or seconds at walking speed; inf when off-network."""
+        leg = sn.access_m if weight == "length" else sn.access_m / (self.walk_speed_kmh / 3.6)
+        return np.where(sn.off_network, INF, leg)
 
     # ------------------------------------------------------------------ nearest
     def node_nearest(self, facilities_xy: Points, weight: Weight = "length"
@@ -229,14 +258,17 @@ class TravelEngine:
         facility : numpy.ndarray of int64, shape (n_nodes,)
             Index into ``facilities_xy`` (-1: unreachable).
         """
-        return self._node_nearest(self._ends(facilities_xy, weight, arriving=True), weight)
+        return self._node_nearest(self._full, self._seg_ends(facilities_xy, weight, True),
+                                  weight)
 
-    def _node_nearest(self, f: Ends, weight: Weight) -> tuple[np.ndarray, np.ndarray]:
-        n = self.n_nodes
+    def _node_nearest(self, graph: Graph, f: Ends, weight: Weight
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """Per node of ``graph``: cost to the nearest of ``f`` (joined to that graph)."""
+        n = graph.n
         src_f = np.flatnonzero(f.on)
         if len(src_f) == 0:
             return np.full(n, INF), np.full(n, -1, dtype=np.int64)
-        g = augment(self._rev[weight], *virtual_edges(f), len(f))
+        g = augment(graph.rev[weight], *virtual_edges(f), len(f))
         dist, _, source = dijkstra(g, indices=n + src_f, min_only=True,
                                    return_predecessors=True)
         fac = np.where(source[:n] >= 0, source[:n] - n, -1).astype(np.int64)
@@ -263,8 +295,8 @@ class TravelEngine:
         """
         o = self._ends(origins_xy, weight, arriving=False)
         f = self._ends(facilities_xy, weight, arriving=True)
-        node_cost, node_fac = self._node_nearest(f, weight)
-        return _origins_from_nodes(o, f, node_cost, node_fac)
+        node_cost, node_fac = self._node_nearest(self._core, f, weight)
+        return _origins_from_nodes(o, f, node_cost, node_fac, self._chains.shared(o, f, weight))
 
     # ------------------------------------------------------------------ catchments
     def catchment_matrix(self, facilities_xy: Points, origins_xy: Points, cutoff: float,
@@ -295,18 +327,20 @@ class TravelEngine:
         rows, cols, vals = self._catchment_entries(f, o, float(cutoff), weight, sf.source_xy)
         return sp.csr_matrix((vals, (rows, cols)), shape=(len(f), len(o)))
 
-    def _bounded(self, f: Ends, limit: float, weight: Weight, centers: np.ndarray):
-        """Bounded Dijkstra from each on-network facility, in memory-bounded chunks.
+    def _bounded(self, graph: Graph, f: Ends, limit: float, weight: Weight,
+                 centers: np.ndarray):
+        """Bounded Dijkstra on ``graph`` from each on-network facility (``f`` joined to
+        that graph), in memory-bounded chunks.
 
         Yields ``(facility indices, costs, nodes)``: ``costs[i, j]`` is the cost from
-        network node ``nodes[j]`` to facility ``indices[i]`` (inf beyond ``limit``).
+        node ``nodes[j]`` of ``graph`` to facility ``indices[i]`` (inf beyond ``limit``).
         With a finite limit, facilities are grouped in square tiles and each tile searches
         only the subgraph of nodes that can lie within ``limit`` of its facilities (every
         node on a path of cost ≤ limit lies within ``limit * reach`` metres of the
         facility's point ``centers``), so a search costs its own reach, not the network's
         size. Exact.
         """
-        n = self.n_nodes
+        n = graph.n
         which = np.flatnonzero(f.on)
         if len(which) == 0:
             return
@@ -314,8 +348,8 @@ class TravelEngine:
         tile = max(TILE_RADII * radius, 1.0)
         cell = (np.floor(centers[which] / tile).astype(np.int64) if np.isfinite(radius)
                 else None)
-        if cell is None or not self._tiles_pay(cell, tile, radius):
-            g = augment(self._rev[weight], *virtual_edges(f), len(f))
+        if cell is None or not self._tiles_pay(graph, cell, tile, radius):
+            g = augment(graph.rev[weight], *virtual_edges(f), len(f))
             chunk = max(1, CHUNK_BYTES // (8 * g.shape[0]))
             nodes = np.arange(n)
             for start in range(0, len(which), chunk):
@@ -326,11 +360,11 @@ class TravelEngine:
         which, cell = which[order], cell[order]
         cut = np.flatnonzero(np.any(cell[1:] != cell[:-1], axis=1)) + 1
         pos = np.full(n, -1, dtype=np.int64)
-        rev = self._rev[weight]
+        rev = graph.rev[weight]
         for group in np.split(np.arange(len(which)), cut):
             idx = which[group]
             mid = (cell[group[0]] + 0.5) * tile
-            nodes = np.sort(np.asarray(self._kd.query_ball_point(
+            nodes = np.sort(np.asarray(graph.kd.query_ball_point(
                 mid, tile * np.sqrt(0.5) + radius + 1e-6), dtype=np.int64))
             m = len(nodes)
             pos[nodes] = np.arange(m)
@@ -353,22 +387,24 @@ class TravelEngine:
                 d = dijkstra(g, indices=m + local, limit=limit)
                 yield idx[local], d[:, :m], nodes
 
-    def _tiles_pay(self, cell: np.ndarray, tile: float, radius: float) -> bool:
-        """Do tiled subgraph searches beat whole-graph ones? A search's set-up costs about
-        one unit per node searched (~1 ns); cutting a tile's subgraph about 100 units per
-        node plus a fixed ~400,000 (the calls' own overhead, ~0.3 ms)."""
-        n = self.n_nodes
-        span = np.ptp(self._xy, axis=0) if n else np.zeros(2)
+    def _tiles_pay(self, graph: Graph, cell: np.ndarray, tile: float, radius: float) -> bool:
+        """Do tiled subgraph searches beat whole-graph ones? Compares, per tile, the
+        sources' searches on the whole graph with cutting the tile's subgraph and
+        searching it (``SEARCH_NS_PER_NODE``, ``TILE_SETUP_NS``, ``TILE_CUT_NS_PER_NODE``);
+        the subgraph's size is estimated from the nodes' spread."""
+        n = graph.n
+        span = np.ptp(graph.xy, axis=0) if n else np.zeros(2)
         area = max(float(span[0] * span[1]), 1.0)
         sub = min(n, n * (tile + 2 * radius) ** 2 / area)
         per_tile = len(cell) / max(1, len(np.unique(cell, axis=0)))
-        return per_tile * n > 4e5 + per_tile * sub + 100.0 * sub
+        whole = per_tile * n * SEARCH_NS_PER_NODE
+        return whole > TILE_SETUP_NS + sub * (TILE_CUT_NS_PER_NODE + per_tile * SEARCH_NS_PER_NODE)
 
     def _catchment_entries(self, f: Ends, o: Ends, cutoff: float, weight: Weight,
                            centers: np.ndarray):
         rows, cols, vals = [], [], []
-        pos = np.full(self.n_nodes, -1, dtype=np.int64)
-        for idx, d, nodes in self._bounded(f, cutoff, weight, centers):
+        pos = np.full(self._core.n, -1, dtype=np.int64)
+        for idx, d, nodes in self._bounded(self._core, f, cutoff, weight, centers):
             pos[nodes] = np.arange(len(nodes))
             pa, pb = pos[o.a], pos[o.b]
             oi = np.flatnonzero(o.on & ((pa >= 0) | (pb >= 0)))
@@ -382,7 +418,7 @@ class TravelEngine:
             rows.append(idx[r])
             cols.append(oi[j])
             vals.append(c[r, j])
-        oo, ff, dc = same_segment_pairs(o, f)
+        oo, ff, dc = self._chains.shared(o, f, weight)
         rows.append(ff)
         cols.append(oo)
         vals.append(dc)
@@ -406,10 +442,10 @@ class TravelEngine:
         in the network CRS.
         """
         sn = self.snap(facilities_xy)
-        f = self._ends(sn, weight, arriving=True)
+        f = self._seg_ends(sn, weight, arriving=True)
         out = [shapely.Polygon() for _ in range(len(f))]
         h = np.full(self.n_nodes, INF)
-        for idx, d, nodes in self._bounded(f, float(cutoff), weight, sn.source_xy):
+        for idx, d, nodes in self._bounded(self._full, f, float(cutoff), weight, sn.source_xy):
             for i, row in zip(idx, d):
                 h[nodes] = row
                 lines = self._pieces(h, float(cutoff), weight, f.take([i]), sn.source_xy[[i]])
@@ -425,9 +461,9 @@ class TravelEngine:
         -------
         shapely.Polygon or MultiPolygon in the network CRS (empty when nothing is reached).
         """
-        f = self._ends(facilities_xy, weight, arriving=True)
         sn = self.snap(facilities_xy)
-        node_cost, _ = self._node_nearest(f, weight)
+        f = self._seg_ends(sn, weight, arriving=True)
+        node_cost, _ = self._node_nearest(self._full, f, weight)
         return _buffer(self._pieces(node_cost, float(cutoff), weight, f, sn.source_xy), buffer_m)
 
     def _pieces(self, h: np.ndarray, cutoff: float, weight: Weight, f: Ends,
@@ -462,9 +498,10 @@ class TravelEngine:
             t = f.t[on]
             qa, qb = self._xy[f.a[on]], self._xy[f.b[on]]
             at = qa + t[:, None] * (qb - qa)
+            fwd, bwd = sg.fwd[weight][f.seg[on]], sg.bwd[weight][f.seg[on]]
             with np.errstate(divide="ignore", invalid="ignore"):
-                back = np.clip(t - np.nan_to_num(rem / f.fwd[on]), 0.0, 1.0)
-                ahead = np.clip(t + np.nan_to_num(rem / f.bwd[on]), 0.0, 1.0)
+                back = np.clip(t - np.nan_to_num(rem / fwd), 0.0, 1.0)
+                ahead = np.clip(t + np.nan_to_num(rem / bwd), 0.0, 1.0)
             pieces.append(np.stack([at, qa + back[:, None] * (qb - qa)], axis=1))
             pieces.append(np.stack([at, qa + ahead[:, None] * (qb - qa)], axis=1))
             pieces.append(np.stack([f_xy[on], at], axis=1))
@@ -511,7 +548,7 @@ class Accessibility:
         self._fxy = sf.source_xy.copy()
         self._f = engine._ends(sf, weight, arriving=True)
         self._open = np.ones(len(self._f), dtype=bool)
-        self._node_cost, self._node_fac = engine._node_nearest(self._f, weight)
+        self._node_cost, self._node_fac = engine._node_nearest(engine._core, self._f, weight)
         self._catch: dict[float, dict[int, tuple[np.ndarray, np.ndarray]]] = {
             c: {} for c in self.cutoffs}
         if self.cutoffs:
@@ -595,7 +632,8 @@ class Accessibility:
 
     def _refresh(self) -> None:
         self.nearest_cost, self.nearest_id = _origins_from_nodes(
-            self._o, self._f, self._node_cost, self._node_fac)
+            self._o, self._f, self._node_cost, self._node_fac,
+            self.engine._chains.shared(self._o, self._f, self.weight))
 
     def _reach(self, fid: int) -> None:
         """Fold a newly opened facility into the node table and the catchments."""
@@ -604,7 +642,7 @@ class Accessibility:
             self._catch[cut][fid] = (np.zeros(0, np.int64), np.zeros(0))
         if not f1.on[0]:
             return
-        n, rev = eng.n_nodes, eng._rev[self.weight]
+        n, rev = eng._core.n, eng._core.rev[self.weight]
         g = augment(rev, *virtual_edges(f1), 1)
         node_cost = self._node_cost
         entry = min(node_cost[f1.a[0]] + 0.0, node_cost[f1.b[0]] + 0.0)
@@ -629,7 +667,7 @@ class Accessibility:
         if self.cutoffs:
             o = self._o
             c = np.minimum(o.cost_a + d[o.a], o.cost_b + d[o.b])
-            oo, ff, dc = same_segment_pairs(o, f1)
+            oo, ff, dc = eng._chains.shared(o, f1, self.weight)
             np.minimum.at(c, oo, dc)
             for cut in self.cutoffs:
                 j = np.flatnonzero((c <= cut) & np.isfinite(c))
@@ -644,11 +682,11 @@ class Accessibility:
         hit = np.flatnonzero(self._node_fac == fid)
         if len(hit) == 0:
             return
-        eng, n = self.engine, self.engine.n_nodes
+        eng, n = self.engine, self.engine._core.n
         node_cost, node_fac = self._node_cost, self._node_fac
         pos = np.full(n, -1, dtype=np.int64)
         pos[hit] = np.arange(len(hit))
-        y, x, w = row_entries(eng._fwd[self.weight], hit)     # edges y -> x, y re-solved
+        y, x, w = row_entries(eng._core.fwd[self.weight], hit)     # edges y -> x, y re-solved
         inside = pos[x] >= 0
         out = ~inside & np.isfinite(node_cost[x])
         # seeds: (label facility, node, cost) from solved neighbours and facility entries
@@ -679,13 +717,15 @@ class Accessibility:
 
 
 # ---------------------------------------------------------------------- helpers
-def _origins_from_nodes(o: Ends, f: Ends, node_cost: np.ndarray, node_fac: np.ndarray):
-    """Origins' nearest cost/facility from the node table plus same-edge shortcuts."""
+def _origins_from_nodes(o: Ends, f: Ends, node_cost: np.ndarray, node_fac: np.ndarray,
+                        shared: tuple[np.ndarray, np.ndarray, np.ndarray]):
+    """Origins' nearest cost/facility from the node table plus the ``shared`` links'
+    straight costs ((origin, facility, cost) triples)."""
     ca = o.cost_a + node_cost[o.a]
     cb = o.cost_b + node_cost[o.b]
     cost = np.minimum(ca, cb)
     fac = np.where(ca <= cb, node_fac[o.a], node_fac[o.b])
-    oo, ff, dc = same_segment_pairs(o, f)
+    oo, ff, dc = shared
     if len(oo):
         order = np.lexsort((dc, oo))
         oo, ff, dc = oo[order], ff[order], dc[order]

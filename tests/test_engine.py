@@ -103,6 +103,25 @@ def test_one_way_through_nodes_uses_the_reversed_search():
     assert cost[0] == pytest.approx(10 + 1000 + 10)
 
 
+def test_one_way_piece_inside_a_chain_blocks_only_its_direction():
+    # a road 0-1-2-3-4 drawn in pieces, only the piece 2 -> 3 one-way, and a road
+    # 4-5-0 (north) back: every node joins two pieces, one ring, one chain
+    xy = [(0, 0), (1000, 0), (2000, 0), (3000, 0), (4000, 0), (2000, 3000)]
+    edges = (two_way(0, 1, 1000) + two_way(1, 2, 1000) + [(2, 3, 1000)]
+             + two_way(3, 4, 1000) + two_way(0, 5, 4000) + two_way(5, 4, 4000))
+    eng = TravelEngine.from_network(make_net(xy, edges, "drive", 36))
+    assert eng._core.n == 1 and len(eng._chains.a) == 1      # one junction kept
+    east, west = [[500, -10]], [[3500, -10]]
+    cost, _ = eng.nearest(east, west)                        # with the one-way piece
+    assert cost[0] == pytest.approx(10 + 3000 + 10)
+    cost, _ = eng.nearest(west, east)                        # against it: round the ring
+    assert cost[0] == pytest.approx(10 + 500 + 8000 + 500 + 10)
+    # both points inside the chain, between them the one-way piece: straight or round
+    m = eng.catchment_matrix([[3500, -10], [1500, -10]], [[1500, 10], [3500, 10]], 1e6)
+    assert m[0, 0] == pytest.approx(20 + 2000)
+    assert m[1, 1] == pytest.approx(20 + 500 + 8000 + 1500)
+
+
 def test_parallel_edges_keep_the_minimum():
     xy = [(0, 0), (1000, 0)]
     edges = [(0, 1, 1500), (0, 1, 1000), (1, 0, 1200), (1, 0, 1000), (1, 0, 5000)]
@@ -330,13 +349,24 @@ def scenes(draw, directed=None):
                                     st.floats(1.0, 1.6), st.integers(10, 60)),
                           min_size=1, max_size=12))
     drive = directed if directed is not None else draw(st.booleans())
+    # roads drawn as several pieces, as OSM ways are (chains of degree-two nodes); a
+    # piece may be one-way on its own, so a chain can forbid a direction in its middle
+    kinds = draw(st.lists(st.lists(st.sampled_from(["two", "two", "fwd"]), min_size=1,
+                                   max_size=4), min_size=len(pairs), max_size=len(pairs)))
+    xy = [tuple(map(float, p)) for p in xy]
     edges = []
-    for a, b, kind, stretch, kmh in pairs:
+    for (a, b, kind, stretch, kmh), piece_kinds in zip(pairs, kinds):
         length = math.dist(xy[a], xy[b]) * stretch
         t = length / (kmh / 3.6)
-        edges.append((a, b, length, t))
-        if kind == "two" or not drive:
-            edges.append((b, a, length, t))
+        m = len(piece_kinds) if a != b else 1
+        inner = list(range(len(xy), len(xy) + m - 1))
+        xy += [(xy[a][0] + (xy[b][0] - xy[a][0]) * (i + 1) / m,
+                xy[a][1] + (xy[b][1] - xy[a][1]) * (i + 1) / m) for i in range(m - 1)]
+        path = [a, *inner, b]
+        for p, q, k in zip(path[:-1], path[1:], piece_kinds if m > 1 else [kind]):
+            edges.append((p, q, length / m, t / m))
+            if k == "two" or not drive:
+                edges.append((q, p, length / m, t / m))
     pt = st.tuples(st.integers(-300, 1300), st.integers(-300, 1300))
     origins = draw(st.lists(pt, min_size=1, max_size=6))
     facilities = draw(st.lists(pt, min_size=0, max_size=5))
@@ -460,7 +490,8 @@ def test_edits_equal_full_recomputation(scene, edits, weight, keep_catchments):
                 assert acc.nearest_id[i] == -1
         np.testing.assert_array_equal(acc.covered(cut), best <= cut)
         # the node table behind it is exact too (it serves the next edit)
-        np.testing.assert_allclose(acc._node_cost, eng.node_nearest(fxy, weight)[0],
+        np.testing.assert_allclose(acc._node_cost,
+                                   eng.node_nearest(fxy, weight)[0][eng._chains.nodes],
                                    rtol=1e-9, atol=1e-6)
         got = acc.catchment(cut).toarray()
         want = np.zeros((acc.n_facilities, len(origins)))
