@@ -8,7 +8,7 @@ network's metric CRS (metres).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import scipy.sparse as sp
@@ -281,7 +281,17 @@ class Chains:
     first: np.ndarray       # (n_chains + 1,) first row of each chain in chain order
     toward_a: dict[str, np.ndarray]     # per row: weight travelling toward a (inf: forbidden)
     toward_b: dict[str, np.ndarray]
-    _prefix: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]]
+
+    def __post_init__(self) -> None:
+        # per weight and direction: prefix sums of the allowed weights and prefix counts
+        # of the forbidden segments, in chain order (row r: rows before r)
+        self._prefix = {}
+        for to_b, table in ((True, self.toward_b), (False, self.toward_a)):
+            for name, w in table.items():
+                ok = np.isfinite(w)
+                self._prefix[(name, to_b)] = (
+                    np.concatenate([[0.0], np.cumsum(np.where(ok, w, 0.0))]),
+                    np.concatenate([[0], np.cumsum(~ok)]))
 
     @classmethod
     def build(cls, segs: Segments, n: int) -> "Chains":
@@ -336,18 +346,14 @@ class Chains:
         a = junction[tail[canon[order[first[:-1]]]]]
         b = junction[head[canon[order[first[1:] - 1]]]]
         f = flip[order]
-        toward_a, toward_b, prefix = {}, {}, {}
+        toward_a, toward_b = {}, {}
         for name in segs.fwd:
             fw, bw = segs.fwd[name][order], segs.bwd[name][order]
             toward_b[name] = np.where(f, bw, fw)
             toward_a[name] = np.where(f, fw, bw)
-            for to_b, w in ((True, toward_b[name]), (False, toward_a[name])):
-                ok = np.isfinite(w)
-                prefix[(name, to_b)] = (np.concatenate([[0.0], np.cumsum(np.where(ok, w, 0.0))]),
-                                        np.concatenate([[0], np.cumsum(~ok)]))
         return cls(junction=junction, nodes=nodes, seg_chain=seg_chain, seg_k=seg_k,
                    seg_flip=flip, a=a, b=b, first=first, toward_a=toward_a,
-                   toward_b=toward_b, _prefix=prefix)
+                   toward_b=toward_b)
 
     @property
     def length(self) -> np.ndarray:
@@ -410,3 +416,29 @@ class Chains:
         along = np.where(xf >= xo, self.along(c, lo, hi, weight, True),
                          self.along(c, lo, hi, weight, False))
         return oo, ff, o.leg[oo] + along + f.leg[ff]
+
+
+def to_arrays(obj: Segments | Chains, prefix: str) -> dict[str, np.ndarray]:
+    """The dataclass's arrays as flat ``{"<prefix>.<field>[.<weight>]": array}`` (for .npz)."""
+    out = {}
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        items = value.items() if isinstance(value, dict) else [(None, value)]
+        for key, arr in items:
+            out[".".join(p for p in (prefix, f.name, key) if p)] = arr
+    return out
+
+
+def from_arrays(cls: type, arrays, prefix: str):
+    """The dataclass ``cls`` back from :func:`to_arrays` (KeyError when one is missing)."""
+    values = {}
+    for f in fields(cls):
+        head = f"{prefix}.{f.name}"
+        if head in arrays:
+            values[f.name] = arrays[head]
+        else:
+            values[f.name] = {k[len(head) + 1:]: arrays[k] for k in arrays
+                              if k.startswith(head + ".")}
+            if not values[f.name]:
+                raise KeyError(head)
+    return cls(**values)

@@ -52,7 +52,13 @@ piece, search the full graph.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
+import warnings
+import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -61,9 +67,10 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 
 from planning import settings
+from planning._atomic import atomic_path
 from planning._engine_graph import (
-    INF, Chains, Ends, Graph, Segments, _pick, augment, ends, min_by_pair, row_entries,
-    virtual_edges,
+    INF, Chains, Ends, Graph, Segments, _pick, augment, ends, from_arrays, min_by_pair,
+    row_entries, to_arrays, virtual_edges,
 )
 from planning.errors import InputError
 from planning.network import RoadNetwork
@@ -85,6 +92,8 @@ TILE_RADII = 12.0
 SEARCH_NS_PER_NODE = 6.0
 TILE_SETUP_NS = 5e5
 TILE_CUT_NS_PER_NODE = 100.0
+#: format of the engine's cache files (raise it when Segments or Chains change)
+CACHE_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -125,12 +134,14 @@ Points = "np.ndarray | Snapped | geopandas.GeoSeries | geopandas.GeoDataFrame"
 class TravelEngine:
     """Shortest-path costs on one travel mode's road network.
 
-    Build with :meth:`from_network`. Holds the network's edges as CSR matrices (forward
-    and reversed, parallel edges reduced to their minimum weight) for metres and seconds,
-    and an STRtree of its segments for snapping.
+    Build with :meth:`from_network`. Holds the network's segments with an STRtree for
+    snapping, and two graphs as CSR matrices (forward and reversed, parallel edges
+    reduced to their minimum weight) for metres and seconds: the junction graph (see
+    *Search graph* above) and, built on first use, the graph of every node.
     """
 
-    def __init__(self, net: RoadNetwork, snap_limit_m: float, walk_speed_kmh: float):
+    def __init__(self, net: RoadNetwork, snap_limit_m: float, walk_speed_kmh: float,
+                 cache_file: Path | None = None):
         self.net = net
         self.snap_limit_m = float(snap_limit_m)
         self.walk_speed_kmh = float(walk_speed_kmh)
@@ -142,16 +153,21 @@ class TravelEngine:
             "length": np.maximum(np.asarray(net.length_m, dtype=np.float64), settings.MIN_EDGE_M),
             "time": np.maximum(np.asarray(net.time_s, dtype=np.float64), MIN_EDGE_S),
         }
-        self._segs = Segments.build(u, v, n, weights)
+        prepared = _read_prepared(cache_file, u, v, weights) if cache_file else None
+        if prepared is None:
+            segs = Segments.build(u, v, n, weights)
+            prepared = segs, Chains.build(segs, n)
+            if cache_file:
+                _write_prepared(cache_file, u, v, weights, *prepared)
+        self._segs, self._chains = prepared
         self._xy = np.column_stack([np.asarray(net.x, float), np.asarray(net.y, float)])
         seg_coords = np.stack([self._xy[self._segs.a], self._xy[self._segs.b]], axis=1)
         self._seg_coords = seg_coords
         self._tree = shapely.STRtree(shapely.linestrings(seg_coords))
-        # two graphs: every node (isochrones, node tables) and junctions only (nearest,
-        # catchments, edits): OSM ways carry a node every few dozen metres, and searching
-        # chains between junctions visits ~20x fewer nodes, exactly
-        self._full = Graph.build(u, v, weights, self._xy)
-        self._chains = Chains.build(self._segs, n)
+        # two graphs: junctions only (nearest, catchments, edits) and every node
+        # (isochrones, node tables; built on first use): OSM ways carry a node every few
+        # dozen metres, and searching chains between junctions visits ~20x fewer nodes
+        self._edges = (u, v, weights)
         self._core = self._chains.graph(self._xy)
         # metres covered per unit of cost at most: a cost c never reaches farther than
         # c * reach (straight line), which bounds every bounded search spatially
@@ -162,9 +178,15 @@ class TravelEngine:
         top = float(np.nanmax(speed)) if len(speed) else 0.0
         self._reach = {"length": 1.0, "time": max(top, walk_ms)}
 
+    @functools.cached_property
+    def _full(self) -> Graph:
+        """The graph of every node (isochrones, node tables), built on first use."""
+        return Graph.build(*self._edges, self._xy)
+
     @classmethod
     def from_network(cls, net: RoadNetwork, *, snap_limit_m: float | None = None,
-                     walk_speed_kmh: float | None = None) -> "TravelEngine":
+                     walk_speed_kmh: float | None = None, cache: bool = True
+                     ) -> "TravelEngine":
         """Prepare the engine for one network (one mode).
 
         Parameters
@@ -177,13 +199,18 @@ class TravelEngine:
         walk_speed_kmh : float, optional
             Speed of access legs for ``weight="time"``, km/h (default
             ``settings.WALK_SPEED_KMH``).
+        cache : bool, optional
+            Keep the prepared segments and chains on disk beside the network's own cache
+            file (``net.info["cache_file"]``, as ``….engine.npz``) and reuse them when they
+            were made from the same edges (default True).
         """
         _check_network(net)
         limit = settings.SNAP_LIMIT_M if snap_limit_m is None else snap_limit_m
         speed = settings.WALK_SPEED_KMH if walk_speed_kmh is None else walk_speed_kmh
         if not limit >= 0 or not speed > 0:
             raise ValueError("snap_limit_m must be >= 0 and walk_speed_kmh > 0")
-        return cls(net, limit, speed)
+        file = net.info.get("cache_file") if cache else None
+        return cls(net, limit, speed, Path(file).with_suffix(".engine.npz") if file else None)
 
     # ------------------------------------------------------------------ snapping
     def snap(self, xy: Points) -> Snapped:
@@ -753,6 +780,39 @@ def _buffer(lines: np.ndarray, buffer_m: float):
     merged = shapely.line_merge(shapely.multilinestrings(shapely.linestrings(lines)))
     parts = shapely.simplify(shapely.get_parts(merged), buffer_m / 10.0)
     return shapely.union_all(shapely.buffer(parts, buffer_m, quad_segs=4))
+
+
+def _fingerprint(u: np.ndarray, v: np.ndarray, weights: dict[str, np.ndarray]) -> str:
+    """Digest of the edges and of the cache format: a cache made from anything else is
+    not used."""
+    h = hashlib.blake2b(json.dumps([CACHE_VERSION, sorted(weights)]).encode(), digest_size=16)
+    for arr in (u, v, *(weights[k] for k in sorted(weights))):
+        h.update(np.ascontiguousarray(arr).data)
+    return h.hexdigest()
+
+
+def _read_prepared(file: Path, u: np.ndarray, v: np.ndarray, weights: dict[str, np.ndarray]
+                   ) -> tuple[Segments, Chains] | None:
+    """Cached segments and chains for these edges, or None (absent, stale, unreadable)."""
+    try:
+        with np.load(file, allow_pickle=False) as z:
+            if str(z["fingerprint"]) != _fingerprint(u, v, weights):
+                return None
+            arrays = {k: z[k] for k in z.files}
+        return from_arrays(Segments, arrays, "segs"), from_arrays(Chains, arrays, "chains")
+    except (OSError, KeyError, ValueError, EOFError, TypeError, zipfile.BadZipFile):
+        return None
+
+
+def _write_prepared(file: Path, u: np.ndarray, v: np.ndarray, weights: dict[str, np.ndarray],
+                    segs: Segments, chains: Chains) -> None:
+    """Save segments and chains as .npz (no pickles), atomically; failing only warns."""
+    try:
+        with atomic_path(file) as tmp, open(tmp, "wb") as out:
+            np.savez(out, allow_pickle=False, fingerprint=np.array(_fingerprint(u, v, weights)),
+                     **to_arrays(segs, "segs"), **to_arrays(chains, "chains"))
+    except OSError as err:
+        warnings.warn(f"engine arrays not cached in {file.parent}: {err}", stacklevel=4)
 
 
 def _check_weight(weight: str) -> Weight:

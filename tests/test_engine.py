@@ -288,6 +288,34 @@ def test_added_facility_improves_far_beyond_its_own_neighbourhood():
     assert acc.nearest_cost.tolist() == pytest.approx([9000, 10100])
 
 
+# ---------------------------------------------------------------------- disk cache
+def test_prepared_arrays_are_cached_beside_the_network_and_checked(tmp_path):
+    xy = [(0, 0), (1000, 0), (2000, 0), (3000, 0), (2000, 1000)]
+    edges = two_way(0, 1, 1000) + two_way(1, 2, 1000) + two_way(2, 3, 1000) + two_way(2, 4, 1000)
+    net = make_net(xy, edges)
+    net.info["cache_file"] = str(tmp_path / "roads_walk_abc.npz")
+    fresh = TravelEngine.from_network(net)
+    cached_file = tmp_path / "roads_walk_abc.engine.npz"
+    assert cached_file.is_file()
+    mtime = cached_file.stat().st_mtime_ns
+    again = TravelEngine.from_network(net)               # served by the cache
+    assert cached_file.stat().st_mtime_ns == mtime
+    for name in ("a", "b", "first", "seg_chain", "seg_k", "nodes"):
+        np.testing.assert_array_equal(getattr(again._chains, name), getattr(fresh._chains, name))
+    pts, fac = [[500, 10], [2500, -10], [2000, 900]], [[1500, 5]]
+    assert again.nearest(pts, fac)[0] == pytest.approx([1015, 1015, 1405])
+    # other edges under the same cache name (say, a road lengthened): not served stale
+    longer = make_net(xy, two_way(0, 1, 1000) + two_way(1, 2, 1400) + two_way(2, 3, 1000)
+                      + two_way(2, 4, 1000))
+    longer.info["cache_file"] = net.info["cache_file"]
+    assert TravelEngine.from_network(longer).nearest([[500, 10]], [[1500, 5]])[0] == \
+        pytest.approx([10 + 500 + 700 + 5])
+    # a damaged cache file is rebuilt, not trusted
+    cached_file.write_bytes(b"not an npz")
+    assert TravelEngine.from_network(net).nearest(pts, fac)[0] == pytest.approx([1015, 1015, 1405])
+    assert cached_file.read_bytes()[:2] == b"PK"
+
+
 # ---------------------------------------------------------------------- reference
 def reference_costs(eng: TravelEngine, origins, facilities, weight):
     """Cost matrix (facility, origin) by splitting edges in a networkx graph."""
