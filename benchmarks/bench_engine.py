@@ -69,7 +69,7 @@ def run(scale: str = "demo", *, out=sys.stdout) -> list[dict]:
             "villages": len(villages), "facilities": len(facilities)}
 
     # ---- (2) the engine, first: its peak memory is measured before any baseline exists
-    eng_cold, _ = _best(lambda: TravelEngine.from_network(net, cache=False))
+    eng_cold = _best(lambda: TravelEngine.from_network(net, cache=False))[0]  # not kept
     eng_prep, eng = _best(lambda: TravelEngine.from_network(net))      # cached on disk
     sv, sf = eng.snap(villages), eng.snap(facilities)
     t_cm, cm = _best(lambda: eng.catchment_matrix(sf, sv, CUT_M, "length"))
