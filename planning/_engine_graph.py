@@ -407,9 +407,10 @@ class Chains:
         out.seg[i], out.t[i], out.a[i], out.b[i] = c, x, self.a[c], self.b[c]
         return out
 
-    def shared(self, o: Ends, f: Ends, weight: str):
+    def shared(self, o: Ends, f: Ends, weight: str
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(origin index, facility index, cost) for origins and facilities on the same
-        chain, going straight along it (access legs included)."""
+        chain, going straight along it (access legs included; metres or seconds)."""
         oo, ff = shared_links(o, f)
         c, xo, xf = o.seg[oo], o.t[oo], f.t[ff]
         lo, hi = np.minimum(xo, xf), np.maximum(xo, xf)
@@ -429,7 +430,7 @@ def to_arrays(obj: Segments | Chains, prefix: str) -> dict[str, np.ndarray]:
     return out
 
 
-def from_arrays(cls: type, arrays, prefix: str):
+def from_arrays(cls: type, arrays: dict[str, np.ndarray], prefix: str):
     """The dataclass ``cls`` back from :func:`to_arrays` (KeyError when one is missing)."""
     values = {}
     for f in fields(cls):
