@@ -250,8 +250,7 @@ class MCLP(_Model):
             from spopt.locate import MCLP as SpMCLP
             model = SpMCLP.from_cost_matrix(self._dense(), self.weights, self.radius, p)
             model.solve(solver, results=False)
-            sel = [j for j, v in enumerate(model.fac_vars) if v.value() and v.value() > 0.5]
-            return np.array(sel, dtype=np.int64), f"spopt MCLP + {sname}"
+            return _chosen(model.fac_vars), f"spopt MCLP + {sname}"
         prob = pulp.LpProblem(self.name, pulp.LpMaximize)
         y = [pulp.LpVariable(f"y{j}", cat="Binary") for j in range(m)]
         x = [pulp.LpVariable(f"x{i}", 0, 1) for i in range(n)]
@@ -261,8 +260,7 @@ class MCLP(_Model):
             prob += x[i] <= pulp.lpSum(y[j] for j in csr.indices[csr.indptr[i]:csr.indptr[i + 1]])
         prob += pulp.lpSum(y) == p
         _solve(prob, solver)
-        sel = [j for j in range(m) if (y[j].value() or 0) > 0.5]
-        return np.array(sel, dtype=np.int64), f"pulp sparse MCLP + {sname}"
+        return _chosen(y), f"pulp sparse MCLP + {sname}"
 
     def _dense(self) -> np.ndarray:
         d = np.full(self.pairs.shape, np.inf)
@@ -301,8 +299,7 @@ class LSCP(MCLP):
             from spopt.locate import LSCP as SpLSCP
             model = SpLSCP.from_cost_matrix(self._dense(), self.radius)
             model.solve(solver, results=False)
-            sel = [j for j, v in enumerate(model.fac_vars) if v.value() and v.value() > 0.5]
-            return np.array(sel, dtype=np.int64), f"spopt LSCP + {sname}"
+            return _chosen(model.fac_vars), f"spopt LSCP + {sname}"
         prob = pulp.LpProblem(self.name, pulp.LpMinimize)
         y = [pulp.LpVariable(f"y{j}", cat="Binary") for j in range(m)]
         x = [pulp.LpVariable(f"x{i}", 0, 1) for i in range(n)]
@@ -312,8 +309,7 @@ class LSCP(MCLP):
             prob += x[i] <= pulp.lpSum(y[j] for j in csr.indices[csr.indptr[i]:csr.indptr[i + 1]])
         prob += pulp.lpSum(float(self.weights[i]) * x[i] for i in range(n)) >= self.target - 1e-6
         _solve(prob, solver)
-        sel = [j for j in range(m) if (y[j].value() or 0) > 0.5]
-        return np.array(sel, dtype=np.int64), f"pulp sparse partial-LSCP + {sname}"
+        return _chosen(y), f"pulp sparse partial-LSCP + {sname}"
 
 
 class PMedian(_Model):
@@ -360,8 +356,7 @@ class PMedian(_Model):
             model = SpPMedian.from_cost_matrix(d, self.weights[rows], p + 1,
                                                predefined_facilities_arr=pre)
             model.solve(solver, results=False)
-            sel = [j for j, v in enumerate(model.fac_vars[:m]) if v.value() and v.value() > 0.5]
-            return np.array(sel, dtype=np.int64), f"spopt PMedian + {sname}"
+            return _chosen(model.fac_vars[:m]), f"spopt PMedian + {sname}"
         prob = pulp.LpProblem(self.name, pulp.LpMaximize)
         y = [pulp.LpVariable(f"y{j}", cat="Binary") for j in range(m)]
         z = {}
@@ -378,8 +373,13 @@ class PMedian(_Model):
             prob += pulp.lpSum(vs) <= 1
         prob += pulp.lpSum(y) == p
         _solve(prob, solver)
-        sel = [j for j in range(m) if (y[j].value() or 0) > 0.5]
-        return np.array(sel, dtype=np.int64), f"pulp sparse p-median + {sname}"
+        return _chosen(y), f"pulp sparse p-median + {sname}"
+
+
+def _chosen(variables) -> np.ndarray:
+    """Indices of the binary site variables a solved model set to 1 (unsolved: none)."""
+    return np.array([j for j, v in enumerate(variables) if (v.value() or 0) > 0.5],
+                    dtype=np.int64)
 
 
 def _solve(prob: pulp.LpProblem, solver) -> None:
