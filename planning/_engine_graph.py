@@ -24,12 +24,7 @@ def min_csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_matri
     Self-loops are dropped (they never shorten a path). Weights must be > 0.
     """
     keep = u != v
-    u, v, w = u[keep], v[keep], w[keep]
-    order = np.lexsort((w, v, u))
-    u, v, w = u[order], v[order], w[order]
-    first = np.ones(len(u), dtype=bool)
-    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-    u, v, w = u[first], v[first], w[first]
+    u, v, w = min_by_pair(u[keep], v[keep], w[keep])     # sorted by (u, v)
     indptr = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(np.bincount(u, minlength=n), out=indptr[1:])
     g = sp.csr_matrix((w.astype(np.float64), v.astype(np.int32), indptr), shape=(n, n))
@@ -211,8 +206,8 @@ def virtual_edges(f: Ends, ids: np.ndarray | None = None):
 
 def shared_links(o: Ends, f: Ends) -> tuple[np.ndarray, np.ndarray]:
     """(origin index, facility index) for every origin and facility on the same link."""
-    fi = np.flatnonzero(f.seg >= 0)
-    oi = np.flatnonzero(o.seg >= 0)
+    fi = np.flatnonzero(f.on)
+    oi = np.flatnonzero(o.on)
     if len(fi) == 0 or len(oi) == 0:
         e = np.zeros(0, dtype=np.int64)
         return e, e

@@ -153,12 +153,13 @@ class TravelEngine:
             "length": np.maximum(np.asarray(net.length_m, dtype=np.float64), settings.MIN_EDGE_M),
             "time": np.maximum(np.asarray(net.time_s, dtype=np.float64), MIN_EDGE_S),
         }
-        prepared = _read_prepared(cache_file, u, v, weights) if cache_file else None
+        digest = _fingerprint(u, v, weights) if cache_file else ""
+        prepared = _read_prepared(cache_file, digest) if cache_file else None
         if prepared is None:
             segs = Segments.build(u, v, n, weights)
             prepared = segs, Chains.build(segs, n)
             if cache_file:
-                _write_prepared(cache_file, u, v, weights, *prepared)
+                _write_prepared(cache_file, digest, *prepared)
         self._segs, self._chains = prepared
         self._xy = np.column_stack([np.asarray(net.x, float), np.asarray(net.y, float)])
         seg_coords = np.stack([self._xy[self._segs.a], self._xy[self._segs.b]], axis=1)
@@ -791,12 +792,12 @@ def _fingerprint(u: np.ndarray, v: np.ndarray, weights: dict[str, np.ndarray]) -
     return h.hexdigest()
 
 
-def _read_prepared(file: Path, u: np.ndarray, v: np.ndarray, weights: dict[str, np.ndarray]
-                   ) -> tuple[Segments, Chains] | None:
-    """Cached segments and chains for these edges, or None (absent, stale, unreadable)."""
+def _read_prepared(file: Path, digest: str) -> tuple[Segments, Chains] | None:
+    """Cached segments and chains made from the edges with this :func:`_fingerprint`, or
+    None (absent, stale, unreadable)."""
     try:
         with np.load(file, allow_pickle=False) as z:
-            if str(z["fingerprint"]) != _fingerprint(u, v, weights):
+            if str(z["fingerprint"]) != digest:
                 return None
             arrays = {k: z[k] for k in z.files}
         return from_arrays(Segments, arrays, "segs"), from_arrays(Chains, arrays, "chains")
@@ -804,12 +805,12 @@ def _read_prepared(file: Path, u: np.ndarray, v: np.ndarray, weights: dict[str, 
         return None
 
 
-def _write_prepared(file: Path, u: np.ndarray, v: np.ndarray, weights: dict[str, np.ndarray],
-                    segs: Segments, chains: Chains) -> None:
-    """Save segments and chains as .npz (no pickles), atomically; failing only warns."""
+def _write_prepared(file: Path, digest: str, segs: Segments, chains: Chains) -> None:
+    """Save segments and chains with the edges' digest as .npz (no pickles), atomically;
+    failing only warns."""
     try:
         with atomic_path(file) as tmp, open(tmp, "wb") as out:
-            np.savez(out, allow_pickle=False, fingerprint=np.array(_fingerprint(u, v, weights)),
+            np.savez(out, allow_pickle=False, fingerprint=np.array(digest),
                      **to_arrays(segs, "segs"), **to_arrays(chains, "chains"))
     except OSError as err:
         warnings.warn(f"engine arrays not cached in {file.parent}: {err}", stacklevel=4)
