@@ -676,11 +676,13 @@ class Accessibility:
         entry = min(node_cost[f1.a[0]] + 0.0, node_cost[f1.b[0]] + 0.0)
         finite = node_cost[np.isfinite(node_cost)]
         top = finite.max() if len(finite) else 0.0
+        # the entry nodes are always inside the first search: it grows from there (a
+        # facility no road leads into — one-way pieces leading away on both sides of it
+        # along its chain — joins no node at all)
         joins = np.array([f1.cost_a[0], f1.cost_b[0]])
-        # the entry nodes are always inside the first search: it grows from there
         limit = max(self.cutoffs[-1] if self.cutoffs else 0.0, 2.0 * entry,
                     float(np.median(rev.data)) if rev.nnz else 1.0,
-                    joins[np.isfinite(joins)].max())
+                    float(np.max(joins[np.isfinite(joins)], initial=0.0)))
         while True:
             d = dijkstra(g, indices=n, limit=limit)[:n]
             better = np.flatnonzero(d < node_cost)

@@ -122,6 +122,23 @@ def test_one_way_piece_inside_a_chain_blocks_only_its_direction():
     assert m[1, 1] == pytest.approx(20 + 500 + 8000 + 1500)
 
 
+def test_facility_no_road_leads_into():
+    # dead ends 0 and 2 (junctions), node 1 between them; both one-way pieces lead away
+    # from node 1, so no car reaches a clinic there except from the very same place
+    xy = [(0, 0), (1000, 0), (2000, 0)]
+    eng = TravelEngine.from_network(make_net(xy, [(1, 0, 1000), (1, 2, 1000)], "drive", 36))
+    villages = [[500, 10], [1000, 10]]
+    cost, fac = eng.nearest(villages, [[1000, -10]])
+    assert cost[0] == np.inf and fac[0] == -1
+    assert cost[1] == pytest.approx(20) and fac[1] == 0
+    acc = eng.accessibility(villages, weight="length", cutoffs=(100.0,))
+    fid = acc.add([1000, -10])
+    np.testing.assert_allclose(acc.nearest_cost, cost)
+    assert acc.catchment(100.0).toarray().tolist() == [[0.0, pytest.approx(20)]]
+    acc.close(fid)
+    assert np.isinf(acc.nearest_cost).all()
+
+
 def test_parallel_edges_keep_the_minimum():
     xy = [(0, 0), (1000, 0)]
     edges = [(0, 1, 1500), (0, 1, 1000), (1, 0, 1200), (1, 0, 1000), (1, 0, 5000)]
