@@ -41,7 +41,8 @@ LAYER_SUFFIXES = (".gpkg", ".zip", ".geojson", ".json", ".csv", ".xlsx")
 ROAD_SUFFIXES = (".osm.pbf", ".osm.bz2", ".osm", ".pbf")
 MAX_LAYER_MB, MAX_ROADS_MB = 50, 200  # per file; server.maxUploadSize is the overall cap
 #: Streamlit markdown colours of the status badges
-STATUS_BADGE = {"pass": "green", "fail": "red", "warn": "orange", "not_applicable": "gray"}
+STATUS_BADGE = {"pass": "green", "fail": "red", "warn": "orange", "unknown": "violet",
+                "not_applicable": "gray"}
 
 st.set_page_config(page_title="基层医疗卫生服务网络规划 · Primary-care planner", page_icon="🏥",
                    layout="wide")
@@ -190,6 +191,8 @@ def _overall(row: dict) -> str:
         return "fail"
     if row["warned"]:
         return "warn"
+    if row.get("unknown"):
+        return "unknown"
     return "pass" if row["passed"] else "not_applicable"
 
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 #: status -> (text colour, light cell background), as the app's scorecard colours them
 STATUS_COLOURS = {"pass": ("#2e7d32", "#e8f5e9"), "fail": ("#c62828", "#ffebee"),
-                  "warn": ("#ef8f00", "#fff3e0"), "not_applicable": ("#757575", "#f5f5f5")}
+                  "warn": ("#ef8f00", "#fff3e0"), "unknown": ("#6a1b9a", "#f3e5f5"),
+                  "not_applicable": ("#757575", "#f5f5f5")}
 
 
 @dataclass

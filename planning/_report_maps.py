@@ -29,7 +29,7 @@ WIDTH_CM, DPI = 17.0, 150
 
 _WORDS = {
     "pass": ("达标", "Pass"), "fail": ("未达标", "Fail"), "warn": ("需关注", "Attention"),
-    "not_applicable": ("不适用", "Not applicable"),
+    "unknown": ("无法检查", "Cannot be checked"), "not_applicable": ("不适用", "Not applicable"),
     "centre": ("乡镇卫生院/社区卫生服务中心", "Township / community health centre"),
     "village_gap": ("缺口村（{limit}米内无标准化村卫生室）", "Village without a clinic within {limit} m"),
     "village_warn": ("需关注（巡诊服务、跨乡镇共用等）", "Attention (touring service, shared across townships …)"),

@@ -23,13 +23,14 @@ STATUS = {
     "pass": ("达标", "Pass"),
     "fail": ("未达标", "Fail"),
     "warn": ("需关注", "Attention"),
+    "unknown": ("无法检查", "Cannot be checked"),
     "not_applicable": ("不适用", "N/A"),
 }
 STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "warn": "#ef8f00",
-                  "not_applicable": "#9e9e9e"}
+                  "unknown": "#6a1b9a", "not_applicable": "#9e9e9e"}
 #: light backgrounds for table cells
 STATUS_BACKGROUNDS = {"pass": "#e8f5e9", "fail": "#ffebee", "warn": "#fff3e0",
-                      "not_applicable": "#f5f5f5"}
+                      "unknown": "#f3e5f5", "not_applicable": "#f5f5f5"}
 
 _KIND_EN = {
     "district_hospital": "District hospital", "tcm_hospital": "TCM hospital",

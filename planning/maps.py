@@ -40,7 +40,7 @@ from planning.crs import WGS84
 from planning.i18n import (COVERAGE, MODES, STATUS_COLOURS, kind_name, pair_word, status_word, t)
 
 #: severity order used to combine statuses (worst first)
-_SEVERITY = {"fail": 3, "warn": 2, "pass": 1, "not_applicable": 0}
+_SEVERITY = {"fail": 4, "warn": 3, "unknown": 2, "pass": 1, "not_applicable": 0}
 #: OSM highway classes drawn as main roads in the reference layer
 MAIN_ROADS = ("motorway", "trunk", "primary", "secondary")
 #: facility kind -> (symbol, colour, size in px) of its map icon

@@ -13,8 +13,11 @@ from planning.region import within_polygons  # noqa: F401  (rules import it from
 from planning.rulebook import Rulebook
 
 PASS, FAIL, WARN, NA = "pass", "fail", "warn", "not_applicable"
-STATUSES = (PASS, FAIL, WARN, NA)
-STATUS_ZH = {PASS: "达标", FAIL: "未达标", WARN: "需关注", NA: "不适用"}
+#: the data a rule needs are missing (a column, a population, staff counts): the unit is
+#: neither passed nor failed on the strength of unknown numbers
+UNKNOWN = "unknown"
+STATUSES = (PASS, FAIL, WARN, UNKNOWN, NA)
+STATUS_ZH = {PASS: "达标", FAIL: "未达标", WARN: "需关注", UNKNOWN: "无法检查", NA: "不适用"}
 
 
 @dataclass
@@ -32,6 +35,7 @@ class RuleResult:
         One row per unit the rule judges (township, village committee, district …), in
         the region's metric CRS, with at least ``unit_id``, ``name``, ``status`` (one of
         :data:`STATUSES`), ``reason`` and ``population`` (residents concerned).
+        ``unknown`` (无法检查) means the data the rule needs are missing for that unit.
     unit_kind : str
         What a unit is (``"township"``, ``"village"``, ``"district"``, ``"committee"``,
         ``"centre"``).
@@ -72,6 +76,7 @@ class RuleResult:
             "passed": self.count(PASS),
             "failed": self.count(FAIL),
             "warned": self.count(WARN),
+            "unknown": self.count(UNKNOWN),
             "not_applicable": self.count(NA),
             "population": int(pop.sum()),
             "population_in_gap": int(pop[in_gap].sum()) if len(pop) else 0,
