@@ -85,7 +85,8 @@ class Region:
 
         Loaded on first use, every mode at once, with :func:`planning.network.load_networks`
         (one parse of the OSM file; the prepared arrays are cached on disk) in the
-        region's metric CRS, then kept on the region.
+        region's metric CRS, then kept on the region. A file clipped by a box adds one
+        warning to :attr:`problems` (:func:`planning.network.clipped_problem`).
 
         Raises
         ------
@@ -98,10 +99,14 @@ class Region:
                     "this region has no road network: put roads.osm, roads.osm.bz2 or "
                     "roads.osm.pbf beside the region's files, or pass roads=<path> to load_region",
                     layer="roads")
-            from planning.network import load_networks
+            from planning.network import clipped_problem, load_networks
 
             # one parse of the OSM file prepares every mode (each cached on disk)
-            self._networks.update(load_networks(self.roads_path, self.crs))
+            nets = load_networks(self.roads_path, self.crs)
+            self._networks.update(nets)
+            problem = next(filter(None, map(clipped_problem, nets.values())), None)
+            if problem is not None and problem not in self.problems:
+                self.problems.append(problem)  # an extract clipped by a box: said once
         return self._networks[mode]
 
     def summary(self) -> dict:
