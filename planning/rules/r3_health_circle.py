@@ -47,6 +47,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         "population": pop,
         "minutes_to_care": np.where(np.isfinite(minutes), np.round(minutes, 2), np.nan),
         "nearest_facility_id": near["facility_id"].values,
+        **access.snap_table(p["mode"]).to_dict("series"),
         "status": np.where(ok, PASS, FAIL),
         "reason": [(f"最近机构{m:.1f}分钟可达" if ok_i else f"最近机构需{m:.1f}分钟，超过{limit_min:g}分钟")
                    if np.isfinite(m) else "道路网上无法到达任何基层医疗卫生机构"
@@ -75,7 +76,8 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
                "residents_within": int(covered_pop), "residents": int(total),
                "mode": p["mode"], "max_minutes": limit_min,
                "covered_km2": round(covered.area / 1e6, 2),
-               "uncovered_km2": round(uncovered.area / 1e6, 2)}
+               "uncovered_km2": round(uncovered.area / 1e6, 2),
+               "snapping": access.snap_report(p["mode"], facilities)}
     return new_result("R3", rulebook, units, "village", layers=layers, figures=figures)
 
 
