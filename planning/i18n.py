@@ -135,6 +135,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "say.R4.fail": ("{n} 个涉农区有 {pop} 名居民驾车超过 {minutes} 分钟才能到达区级医院，建议设区域医疗次中心",
                     "{n} agricultural districts have {pop} residents more than {minutes} min by car "
                     "from a district hospital: consider a regional sub-centre"),
+    "say.R3.unknown": ("常住人口未知，无法计算 {minutes} 分钟内可达的居民比例（{u} 个村居无法检查）；"
+                       "{far} 个村居{mode}超过 {minutes} 分钟",
+                       "Residents unknown: the share within {minutes} min cannot be judged ({u} "
+                       "villages cannot be checked); {far} villages are more than {minutes} min "
+                       "away ({mode})"),
+    "say.R4.unknown": ("{u} 个区常住人口未知，无法判断是否需要设置区域医疗次中心",
+                       "{u} districts: residents unknown, so the need for a regional sub-centre "
+                       "cannot be judged"),
+    "say.unknown": ("另有 {n} 个无法检查（缺少人口等数据）", "{n} more cannot be checked (data missing)"),
+    "score.unknown": ("无法检查", "Cannot be checked"),
+    "people.unknown": ("未知", "unknown"),
+    "score.population_partial": ("（{n} 个村无人口数据）", " ({n} villages without population)"),
+    "up.problems_grouped": ("问题汇总（按文件、列和类型）", "Problems by file, column and kind"),
+    "up.problems_all": ("下载全部问题（CSV）", "Download every problem (CSV)"),
     "say.R4.ok": ("没有需要设置区域医疗次中心的区（{na} 个区不适用）",
                   "No district needs a regional sub-centre ({na} not applicable)"),
     "say.R5.fail": ("{n} 个区缺少三级能力区级医院、二甲中医医院或相关人员配置",
@@ -395,6 +409,15 @@ def status_word(status: str, lang: str = "zh") -> str:
     """达标 / 未达标 / 需关注 / 不适用, or Pass / Fail / Attention / N/A."""
     pair = STATUS.get(str(status))
     return str(status) if pair is None else pair[1] if lang == "en" else pair[0]
+
+
+def people(n, lang: str = "zh") -> str:
+    """Residents as a whole number with thousands commas, or 未知 / unknown (None, NaN)."""
+    try:
+        value = float(n)
+    except (TypeError, ValueError):
+        value = float("nan")
+    return t("people.unknown", lang) if value != value else f"{int(round(value)):,}"
 
 
 def kind_name(kind: str, lang: str = "zh") -> str:

@@ -116,7 +116,8 @@ class Region:
         -------
         dict
             ``name``, ``crs`` (e.g. ``"EPSG:32650"``), ``layers`` (rows per layer),
-            ``population`` (sum of village populations, residents), ``village_kinds``,
+            ``population`` (sum of the known village populations, residents; None when
+            no village has one), ``population_unknown`` (villages without), ``village_kinds``,
             ``township_kinds``, ``facilities`` (count per kind), ``problems`` (count per
             level) and ``networks`` (nodes/edges per mode, only those already loaded).
         """
@@ -131,7 +132,8 @@ class Region:
             "name": self.name,
             "crs": self.crs.to_string(),
             "layers": layers,
-            "population": int(self.villages["population"].fillna(0).sum()),
+            "population": known_sum(self.villages["population"])[0],
+            "population_unknown": int(self.villages["population"].isna().sum()),
             "village_kinds": counts(self.villages, "kind"),
             "township_kinds": counts(self.townships, "kind"),
             "facilities": counts(self.facilities, "kind"),
@@ -153,6 +155,16 @@ class Region:
                        dict(self.sources), self.roads_path)
         other._networks = dict(self._networks)
         return other
+
+
+def known_sum(values: pd.Series) -> tuple[int | None, int]:
+    """(sum of the known values, rounded; None when there are values but none is known,
+    and how many are unknown). An empty series sums to 0."""
+    values = pd.to_numeric(values, errors="coerce")
+    n_unknown = int(values.isna().sum())
+    if len(values) and n_unknown == len(values):
+        return None, n_unknown
+    return int(round(float(values.sum()))), n_unknown
 
 
 def within_polygons(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame,

@@ -84,9 +84,10 @@ def test_word_scorecard_has_the_numbers_check_prints(word, summary):
     rows = scorecard(word)
     assert list(rows) == list(summary)
     for rid, s in summary.items():
-        units, passed, failed, warned, na, gap = rows[rid][3:9]
-        assert (units, passed, failed, warned, na) == tuple(
-            f"{s[k]:,}" for k in ("units", "passed", "failed", "warned", "not_applicable"))
+        units, passed, failed, warned, unknown, na, gap = rows[rid][3:10]
+        assert (units, passed, failed, warned, unknown, na) == tuple(
+            f"{s[k]:,}" for k in ("units", "passed", "failed", "warned", "unknown",
+                                  "not_applicable"))
         assert gap == f"{s['population_in_gap']:,}"  # as check prints it: 44,524
 
 
@@ -174,7 +175,7 @@ def test_township_filter_counts_only_its_units(region, assessment, tmp_path):
     assert rows["R1"][3] == "1"
     assert rows["R2"][3] == f"{len(committees):,}"
     assert rows["R2"][5] == f"{len(failed):,}"
-    assert rows["R2"][8] == f"{int(failed['population'].sum()):,}"
+    assert rows["R2"][9] == f"{int(failed['population'].sum()):,}"
     gap_headings = [p.text for p in document.paragraphs if p.style.name == "Heading 2"
                     and re.search(r"（\d+项缺口）$", p.text)]
     assert [h.split("（")[0] for h in gap_headings] == ["大白庄镇"]

@@ -128,7 +128,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         fac_name = std_name.get(fac)
         fac_home = std_home.get(fac)
         mode = v["service_mode"] if isinstance(v["service_mode"], str) and v["service_mode"] else None
-        pop = float(v["population"]) if pd.notna(v["population"]) else 0.0
+        pop = float(v["population"]) if pd.notna(v["population"]) else np.nan
         action = ""
         if np.isfinite(dist) and within(dist):
             if fac_home == v["village_id"]:
@@ -159,8 +159,11 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
                       else "道路网上无法到达任何标准化村卫生室")
             if np.isfinite(sub_costs[k]) and within(sub_costs[k]):
                 action = f"将{sub_name[sub_facs[k]]}提升为标准化村卫生室"
-            elif pop < p["touring_population_threshold"]:
+            elif pop < p["touring_population_threshold"]:   # False when unknown
                 action = "人口较少：安排乡镇卫生院巡诊、派驻或邻村延伸服务（001 §二(一)3）"
+            elif np.isnan(pop):
+                action = ("新建标准化村卫生室，或与相邻村共建；人口较少的村也可巡诊、派驻或邻村延伸"
+                          "——先核实常住人口（001 §二(一)3）")
             else:
                 action = "新建标准化村卫生室，或与相邻村共建（001 §二(一)3）"
         rows.append({"unit_id": v["village_id"], "name": v["name"], "township_id": v["township_id"],
