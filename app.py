@@ -198,7 +198,7 @@ def _overall(row: dict) -> str:
 
 def _sentence(result, row: dict, lang: str) -> str:
     """The plain-language sentence of one rule's result."""
-    rid, n, pop = row["id"], row["failed"], people(row["population_in_gap"], lang)
+    rid, n, pop = row["id"], row["failed"], people(row["population_in_gap"], lang, unit=True)
     fig, rb = result.figures, None
     if rid == "R3" and fig.get("share_within") is None and row.get("unknown"):
         text = t("say.R3.unknown", lang, minutes=f"{fig.get('max_minutes', 15):.0f}",
@@ -248,7 +248,7 @@ def _scorecard(assessment, focus: maps.Focus, lang: str) -> None:
     st.caption(t("score.region", lang, townships=s["layers"].get("townships", 0),
                  villages=s["layers"].get("villages", 0),
                  facilities=s["layers"].get("facilities", 0),
-                 population=people(s["population"], lang))
+                 population=people(s["population"], lang, unit=True))
                + (t("score.population_partial", lang, n=s["population_unknown"])
                   if s.get("population_unknown") and s["population"] is not None else ""))
     changed = assessment.rulebook.changed()
