@@ -198,13 +198,10 @@ class TravelEngine:
         self._xy = np.column_stack([np.asarray(net.x, float), np.asarray(net.y, float)])
         seg_coords = np.stack([self._xy[self._segs.a], self._xy[self._segs.b]], axis=1)
         self._seg_coords = seg_coords
-        lines = shapely.linestrings(seg_coords)
-        self._tree = shapely.STRtree(lines)
+        self._tree = shapely.STRtree(shapely.linestrings(seg_coords))
         # the parts of the network points may snap to (see the snapping convention)
         self._main_seg = main_segments(u, v, n, self._segs.a, self._segs.b, min_part_nodes)
         self._main_ids = np.flatnonzero(self._main_seg)
-        self._main_tree = (self._tree if len(self._main_ids) == len(lines)
-                           else shapely.STRtree(lines[self._main_ids]))
         # two graphs: junctions only (nearest, catchments, edits) and every node
         # (isochrones, node tables; built on first use): OSM ways carry a node every few
         # dozen metres, and searching chains between junctions visits ~20x fewer nodes
@@ -218,6 +215,14 @@ class TravelEngine:
             speed = geometric / weights["time"]
         top = float(np.nanmax(speed)) if len(speed) else 0.0
         self._reach = {"length": 1.0, "time": max(top, walk_ms)}
+
+    @functools.cached_property
+    def _main_tree(self) -> shapely.STRtree:
+        """STRtree of the segments in parts that matter, built when a point first has its
+        nearest road in a small part (most networks' points never need it)."""
+        if len(self._main_ids) == len(self._main_seg):
+            return self._tree
+        return shapely.STRtree(shapely.linestrings(self._seg_coords[self._main_ids]))
 
     @functools.cached_property
     def _full(self) -> Graph:
