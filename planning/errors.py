@@ -82,15 +82,19 @@ class InputError(Exception):
 #: written on request: ``check --problems``, the app's download)
 FIRST_ROWS = 10
 
-#: what varies between problems of one kind: quoted values and numbers
-_VARIABLE = re.compile(r"(?<!\w)'[^']*'(?!\w)|\"[^\"]*\"|(?<![A-Za-z_])-?\d+(?:[.,:]\d+)*")
+#: what varies between problems of one kind: quoted values, numbers and Chinese words
+#: (names of villages and facilities)
+_VARIABLE = re.compile(r"(?<!\w)'[^']*'(?!\w)|\"[^\"]*\"|(?<![A-Za-z_])-?\d+(?:[.,:]\d+)*"
+                       r"|[\u3400-\u9fff\uf900-\ufaff]+")
 
 
 def problem_kind(message: str) -> str:
-    """The kind of a problem: its message with quoted values and numbers replaced by …
+    """The kind of a problem: its message with quoted values, numbers and Chinese words
+    (names) replaced by …
 
     ``"longitude 39.73 and latitude 117.33 look swapped"`` and the same sentence with
-    other numbers are one kind.
+    other numbers are one kind; so are ``"一村卫生室 lies outside …"`` and
+    ``"二村卫生室 lies outside …"``.
     """
     return _VARIABLE.sub("…", message)
 
