@@ -30,7 +30,7 @@ from planning.access import Access
 from planning.assess import assess
 from planning.errors import InputError
 from planning.i18n import (BASIS, COVERAGE, LANG_LABELS, LANGS, MODES, STATUS_BACKGROUNDS, column,
-                           kind_name, pair_word, rule_title, status_word, t)
+                           kind_name, pair_word, people, rule_title, status_word, t)
 from planning.rulebook import load_rulebook
 from planning.checks import road_offset
 from planning.uploads import check_size, check_zip
@@ -198,9 +198,16 @@ def _overall(row: dict) -> str:
 
 def _sentence(result, row: dict, lang: str) -> str:
     """The plain-language sentence of one rule's result."""
-    rid, n, pop = row["id"], row["failed"], f"{row['population_in_gap']:,}"
+    rid, n, pop = row["id"], row["failed"], people(row["population_in_gap"], lang, unit=True)
     fig, rb = result.figures, None
-    if rid == "R3":
+    if rid == "R3" and fig.get("share_within") is None and row.get("unknown"):
+        text = t("say.R3.unknown", lang, minutes=f"{fig.get('max_minutes', 15):.0f}",
+                 mode=pair_word(MODES, fig.get("mode", "walk"), lang), u=row["unknown"],
+                 far=int((result.units["minutes_to_care"].isna()
+                          | (result.units["minutes_to_care"] > fig.get("max_minutes", 15))).sum()))
+    elif rid == "R4" and row.get("unknown") and not n:
+        text = t("say.R4.unknown", lang, u=row["unknown"])
+    elif rid == "R3":
         share = fig.get("share_within")
         text = t("say.R3", lang, share="—" if share is None else f"{share:.1%}",
                  minutes=f"{fig.get('max_minutes', 15):.0f}",
@@ -217,6 +224,9 @@ def _sentence(result, row: dict, lang: str) -> str:
     if row["warned"] and rid != "R3":
         text += "；" if lang == "zh" else "; "
         text += t("say.warn", lang, n=row["warned"])
+    if row.get("unknown") and rid not in ("R3", "R4"):
+        text += "；" if lang == "zh" else "; "
+        text += t("say.unknown", lang, n=row["unknown"])
     return text
 
 
@@ -237,7 +247,10 @@ def _scorecard(assessment, focus: maps.Focus, lang: str) -> None:
     st.subheader(t("score.header", lang, region=region.name))
     st.caption(t("score.region", lang, townships=s["layers"].get("townships", 0),
                  villages=s["layers"].get("villages", 0),
-                 facilities=s["layers"].get("facilities", 0), population=f"{s['population']:,}"))
+                 facilities=s["layers"].get("facilities", 0),
+                 population=people(s["population"], lang, unit=True))
+               + (t("score.population_partial", lang, n=s["population_unknown"])
+                  if s.get("population_unknown") and s["population"] is not None else ""))
     changed = assessment.rulebook.changed()
     if changed:
         st.info(t("score.changed", lang, keys=", ".join(f"{k.rule}.{k.name} = {k.value}"
@@ -254,8 +267,9 @@ def _scorecard(assessment, focus: maps.Focus, lang: str) -> None:
             t("score.passed", lang): row["passed"],
             t("score.failed", lang): row["failed"],
             t("score.warned", lang): row["warned"],
+            t("score.unknown", lang): row["unknown"],
             t("score.na", lang): row["not_applicable"],
-            t("score.gap_people", lang): f"{row['population_in_gap']:,}",
+            t("score.gap_people", lang): people(row["population_in_gap"], lang),
             t("score.basis", lang): pair_word(BASIS, row["basis"], lang),
             t("score.clause", lang): row["clause"],
         })
@@ -267,7 +281,7 @@ def _scorecard(assessment, focus: maps.Focus, lang: str) -> None:
     st.subheader(t("score.by_district", lang))
     long = maps.district_breakdown(assessment)
     if len(long):
-        long["cell"] = [f"{f}/{u}" + (f" ({p:,})" if p else "")
+        long["cell"] = [f"{f}/{u}" + (f" ({people(p, lang)})" if p != 0 else "")
                         for f, u, p in zip(long["failed"], long["units"], long["population_in_gap"])]
         wide = long.pivot(index="district", columns="rule", values="cell").fillna("—")
         wide.index.name = t("col.district", lang)
@@ -284,7 +298,7 @@ def _scorecard(assessment, focus: maps.Focus, lang: str) -> None:
             "population": column("population", lang)}
     view = pd.DataFrame({
         cols["name"]: towns["name"], cols["district"]: towns["district"],
-        cols["population"]: towns["population"].fillna(0).astype(int),
+        cols["population"]: [people(p, lang) for p in towns["population"]],
         "R1": [status_word(x, lang) for x in towns["r1"]],
         "R2": [f"{g}/{u}" for g, u in zip(towns["r2_gaps"], towns["r2_units"])],
         "R3": ["—" if pd.isna(x) else f"{x:.0%}" for x in towns["r3_share"]],
@@ -711,10 +725,10 @@ def _deltas(comp, lang: str, seconds: float) -> None:
         t("sc.col.failed_after", lang): rules["failed_after"].astype(int),
         t("sc.col.change", lang): [f"{int(a - b):+d}" if a != b else "0"
                                    for a, b in zip(rules["failed_after"], rules["failed_before"])],
-        t("sc.col.newly_covered", lang): [f"{v:,.0f}" for v in rules["residents_newly_covered"]],
-        t("sc.col.newly_uncovered", lang): [f"{v:,.0f}" for v in rules["residents_newly_uncovered"]],
-        t("sc.col.gap_before", lang): [f"{v:,.0f}" for v in rules["population_in_gap_before"]],
-        t("sc.col.gap_after", lang): [f"{v:,.0f}" for v in rules["population_in_gap_after"]],
+        t("sc.col.newly_covered", lang): [people(v, lang) for v in rules["residents_newly_covered"]],
+        t("sc.col.newly_uncovered", lang): [people(v, lang) for v in rules["residents_newly_uncovered"]],
+        t("sc.col.gap_before", lang): [people(v, lang) for v in rules["population_in_gap_before"]],
+        t("sc.col.gap_after", lang): [people(v, lang) for v in rules["population_in_gap_after"]],
     }).set_index(t("sc.col.rule", lang))
     st.table(table)
     st.caption(t("sc.seconds", lang, s=seconds))
@@ -863,7 +877,7 @@ def _compare_panel(store: dict, ctx: dict, assessment, display, lang: str) -> No
     for n, ass in figures.items():
         columns[t("sc.failed_of", lang, name=n)] = {r: res.count("fail") for r, res in ass.results.items()}
     for n, ass in figures.items():
-        columns[t("sc.gap_of", lang, name=n)] = {r: f"{res.summary()['population_in_gap']:,}"
+        columns[t("sc.gap_of", lang, name=n)] = {r: people(res.summary()["population_in_gap"], lang)
                                                  for r, res in ass.results.items()}
     table = pd.DataFrame(columns)
     table.index.name = t("sc.col.rule", lang)
@@ -1249,16 +1263,7 @@ def _preview(loaded: dict, problems: list, roads: Path | None, crs: str, lang: s
     if not _assets.missing():
         st_folium(maps.preview_map(loaded, lang), key="preview", height=420,
                   use_container_width=True, returned_objects=[])
-    aside = [p for p in problems if p.level == "error"]
-    if aside:
-        st.markdown(f"**{t('up.set_aside', lang)}** ({len(aside)})")
-        st.dataframe(pd.DataFrame([p.to_dict() for p in aside]), hide_index=True,
-                     width="stretch")
-    others = [p for p in problems if p.level != "error"]
-    if others:
-        with st.expander(f"{t('up.problems', lang)} ({len(others)})"):
-            st.dataframe(pd.DataFrame([p.to_dict() for p in others]), hide_index=True,
-                         width="stretch")
+    _problems_grouped(problems, lang)
     fac = loaded.get("facilities")
     if fac is not None and len(fac):
         counts = fac["kind"].map(lambda k: kind_name(k, lang)).value_counts()
@@ -1270,6 +1275,34 @@ def _preview(loaded: dict, problems: list, roads: Path | None, crs: str, lang: s
                 if st.button(t("up.gcj_convert", lang), key="up_gcj"):
                     st.session_state["fac_gcj"] = True
                     st.rerun()
+
+
+def _problems_grouped(problems: list, lang: str) -> None:
+    """Problems grouped by file, layer, column and kind (count, an example, first rows);
+    rows set aside shown open, the rest in an expander; every problem as a CSV download."""
+    if not problems:
+        return
+    from planning.errors import FIRST_ROWS, group_problems, write_problems
+
+    def table(groups):
+        return pd.DataFrame([{**g.to_dict(), "first_rows": ", ".join(map(str, g.rows[:FIRST_ROWS]))
+                              + (" …" if len(g.rows) > FIRST_ROWS else "")} for g in groups]
+                            ).drop(columns=["kind"])
+
+    groups = group_problems(problems)
+    aside = [g for g in groups if g.level == "error"]
+    if aside:
+        st.markdown(f"**{t('up.set_aside', lang)}** ({sum(g.count for g in aside)})")
+        st.dataframe(table(aside), hide_index=True, width="stretch")
+    others = [g for g in groups if g.level != "error"]
+    if others:
+        with st.expander(f"{t('up.problems', lang)} ({sum(g.count for g in others)})"):
+            st.caption(t("up.problems_grouped", lang))
+            st.dataframe(table(others), hide_index=True, width="stretch")
+    out = _session_dir() / "problems.csv"
+    write_problems(problems, out)
+    st.download_button(t("up.problems_all", lang), out.read_bytes(), file_name="problems.csv",
+                       mime="text/csv", key="up_problems_csv")
 
 
 def _offset_check(fac, roads: Path) -> dict:

@@ -1,16 +1,30 @@
 """The Chinese (CJK) font the report's maps and PDF are drawn with.
 
-Found through matplotlib's font manager (which also reads TrueType/OpenType
-collections, ``.ttc``, and knows each face's index in them). A font installed after
-matplotlib built its cache is found by a rescan of the system font folders. Without
-any CJK font the report stops with an :class:`~planning.errors.InputError` saying
-what to install, rather than drawing empty boxes (tofu).
+The regular face comes first from the PyPI package ``noto-cjk-sans-otc`` (pinned in
+requirements.txt): Google's Noto Sans CJK collection, ``NotoSansCJK-Regular.ttc``, under
+the SIL Open Font License 1.1 (OFL allows embedding in documents) — byte for byte the
+file Debian's ``fonts-noto-cjk`` installs. It is taken by its path inside the package
+(:data:`REGISTRY_FONT`) before any system font folder is searched, so a machine set up
+from the package registries alone draws the report with the same font as any other.
+(``mplfonts`` was considered and not used: beside Noto it ships SimHei, which is not
+free to redistribute, and weighs 85 MB.) A bold face of the same family installed on
+the system (Debian's ``NotoSansCJK-Bold.ttc``) is used for headings when matplotlib
+knows it; else headings use the regular face.
+
+Without the package, fonts are found through matplotlib's font manager (which reads
+TrueType/OpenType collections, ``.ttc``, and knows each face's index in them); a font
+installed after matplotlib built its cache is found by a rescan of the system font
+folders. Without any CJK font the report stops with an
+:class:`~planning.errors.InputError` saying what to install, rather than drawing empty
+boxes (tofu).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 
 from planning.errors import InputError
 
@@ -22,9 +36,27 @@ FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Not
 #: fallbacks: any family whose name contains one of these
 _HINTS = ("CJK", "Han Sans", "WenQuanYi", "Hei", "Song", "Kai", "Ming")
 
-INSTALL_HINT = ("no Chinese (CJK) font found for the report: install one, e.g. on Debian/Ubuntu "
-                "`apt-get install fonts-noto-cjk` (or copy a TrueType/OpenType font such as "
-                "SimHei or Noto Sans CJK SC into ~/.fonts), then run again")
+INSTALL_HINT = ("no Chinese (CJK) font found for the report: run `make test` or "
+                "`pip install -r requirements.txt` (it installs the font package "
+                "noto-cjk-sans-otc), or install a system font, e.g. on Debian/Ubuntu "
+                "`apt-get install fonts-noto-cjk`, then run again")
+
+#: the one file taken from the font package (Noto Sans CJK Regular collection, OFL-1.1)
+REGISTRY_FILE = "NotoSansCJK-Regular.ttc"
+
+
+def registry_font() -> Path | None:
+    """Path of the Noto Sans CJK collection from the ``noto-cjk-sans-otc`` package.
+
+    Returns None when the package is not installed. Only this one file is taken from
+    the package, by its name: nothing else a font package ships is ever picked up.
+    """
+    try:
+        import noto_cjk_sans_otc
+    except ImportError:
+        return None
+    path = Path(str(noto_cjk_sans_otc.FONT_PATH))
+    return path if path.name == REGISTRY_FILE and path.is_file() else None
 
 
 @dataclass(frozen=True)
@@ -49,6 +81,8 @@ def _entries():
 def _pick(entries) -> CJKFont | None:
     by_family: dict[str, list] = {}
     for e in entries:
+        if not os.path.exists(e.fname):  # a font removed since matplotlib cached it
+            continue
         by_family.setdefault(e.name, []).append(e)
     names = [f for f in FAMILIES if f in by_family]
     names += sorted(f for f in by_family if f not in names and any(h in f for h in _HINTS)
@@ -84,6 +118,17 @@ def cjk_font() -> CJKFont:
     """
     from matplotlib import font_manager as fm
 
+    path = registry_font()
+    if path is not None:
+        known = {e.fname for e in _entries()}
+        if str(path) not in known:
+            fm.fontManager.addfont(str(path))  # every face of the collection, by index
+        own = _pick([e for e in _entries() if e.fname == str(path)])
+        if own is not None:
+            bold = _pick([e for e in _entries() if e.name == own.family])
+            if bold is not None and bold.bold_path != bold.path:  # a system bold face
+                return replace(own, bold_path=bold.bold_path, bold_index=bold.bold_index)
+            return own
     found = _pick(_entries())
     if found is None:  # installed after matplotlib built its cache: add the new files
         known = {e.fname for e in _entries()}

@@ -8,6 +8,7 @@ degree of true north in a region this size). Maps come back as PNG bytes.
 from __future__ import annotations
 
 import io
+import logging
 import math
 import textwrap
 from typing import Callable
@@ -67,6 +68,26 @@ def _render(draw: Callable[[Figure], None], height_cm: float, dpi: int) -> bytes
     font = cjk_font()
     rc = {"font.family": "sans-serif", "font.sans-serif": [font.family, "DejaVu Sans"],
           "axes.unicode_minus": False}
+    quiet = _NoBoldNotice() if font.bold_path == font.path else None  # regular face only
+    fm_log = logging.getLogger("matplotlib.font_manager")
+    if quiet:
+        fm_log.addFilter(quiet)
+    try:
+        return _draw(draw, height_cm, dpi, rc)
+    finally:
+        if quiet:
+            fm_log.removeFilter(quiet)
+
+
+class _NoBoldNotice(logging.Filter):
+    """Drop matplotlib's "Failed to find font weight bold" notice: with only the regular
+    face of the CJK font (the PyPI package ships no bold), bold text is drawn regular."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Failed to find font weight" not in record.getMessage()
+
+
+def _draw(draw: Callable[[Figure], None], height_cm: float, dpi: int, rc: dict) -> bytes:
     with rc_context(rc):
         fig = Figure(figsize=(WIDTH_CM / 2.54, height_cm / 2.54), dpi=dpi)
         FigureCanvasAgg(fig)

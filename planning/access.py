@@ -21,6 +21,12 @@ import pandas as pd
 
 from planning.engine import TravelEngine
 
+#: how each village joined a mode's network (column ``road_snap`` of the R2/R3 layers):
+#: its nearest road; a farther road of the main network past a nearer small piece of
+#: network (``moved``); only a small piece within reach (``fragment``); no road within
+#: the snap limit (``off_network``, unreachable by road)
+SNAP_CODES = ("nearest", "moved", "fragment", "off_network")
+
 
 def points_key(frame: gpd.GeoDataFrame) -> str:
     """A content key for a set of points: their ids and coordinates."""
@@ -120,3 +126,39 @@ class Access:
             return None
         return self.engine(mode).isochrone_union(facilities.geometry, cutoff, weight,
                                                  buffer_m=buffer_m)
+
+    def snap_table(self, mode: str) -> pd.DataFrame:
+        """How each village joined ``mode``'s network.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed like ``region.villages``: ``access_m`` (straight access leg to the
+            road, metres; NaN off-network) and ``road_snap`` (one of :data:`SNAP_CODES`).
+        """
+        sn = self.snapped_villages(mode)
+        code = np.select([sn.off_network, sn.moved, sn.on_fragment],
+                         ["off_network", "moved", "fragment"], "nearest")
+        return pd.DataFrame({"access_m": np.where(sn.off_network, np.nan, np.round(sn.access_m, 1)),
+                             "road_snap": code}, index=self.region.villages.index)
+
+    def snap_report(self, mode: str, facilities: gpd.GeoDataFrame | None = None) -> dict:
+        """Counts of how villages (and ``facilities``) joined ``mode``'s network.
+
+        Returns
+        -------
+        dict
+            :meth:`planning.engine.TravelEngine.snap_report` of the villages, with
+            ``moved_village_ids`` (every village that moved), and for ``facilities``
+            ``facilities_moved`` and ``moved_facility_ids``.
+        """
+        engine = self.engine(mode)
+        sn = self.snapped_villages(mode)
+        out = engine.snap_report(sn)
+        out["moved_village_ids"] = self.region.villages["village_id"].to_numpy()[sn.moved].tolist()
+        if facilities is not None:
+            sf = engine.snap(facilities.geometry) if len(facilities) else None
+            ids = facilities["facility_id"].to_numpy()[sf.moved].tolist() if sf is not None else []
+            out["facilities_moved"] = len(ids)
+            out["moved_facility_ids"] = ids
+        return out

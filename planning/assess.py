@@ -15,6 +15,7 @@ from typing import Callable
 import geopandas as gpd
 
 from planning.access import Access
+from planning.errors import group_problems
 from planning.rulebook import Rulebook, load_rulebook
 from planning.rules import RULES, RuleResult
 
@@ -39,11 +40,17 @@ class Assessment:
     timings: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict:
-        """The summary JSON: region, rulebook and one row per rule (see ``check``)."""
+        """The summary JSON: region, rulebook, one row per rule (see ``check``) and the
+        input problems grouped by file, layer, column and kind, each with its count and
+        first rows (:func:`planning.errors.group_problems`)."""
+        problems = getattr(self.region, "problems", [])
         return {
             "region": self.region.name,
             "rulebook": self.rulebook.path,
             "rules": [r.summary() for r in self.results.values()],
+            "problems": [g.to_dict() for g in group_problems(problems)],
+            "problem_counts": {lvl: sum(p.level == lvl for p in problems)
+                               for lvl in ("error", "warning", "info")},
         }
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:

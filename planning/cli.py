@@ -33,10 +33,17 @@ def _load_region(args) -> object:
     if not getattr(args, "region", None):
         return io.load_demo()
     region = io.load_region(args.region, input_crs=args.input_crs)
-    for problem in region.problems:  # rows set aside and warnings; info notes stay quiet
-        if problem.level != "info":
-            print(f"{problem.level}: {problem}", file=sys.stderr)
+    _print_problems(region.problems)
     return region
+
+
+def _print_problems(problems: list) -> None:
+    """Rows set aside and warnings, grouped: at most 10 lines per input file (info notes
+    stay quiet; ``check --problems FILE.csv`` writes every one)."""
+    from planning.errors import problem_lines
+
+    for line in problem_lines(problems):
+        print(line, file=sys.stderr)
 
 
 def _progress(message: str) -> None:
@@ -63,15 +70,20 @@ def cmd_summary(args) -> int:
 
 
 def _status_table(summary: dict, lang: str) -> str:
-    head = (("规则", "单元", "达标", "未达标", "需关注", "不适用", "缺口人口", "依据", "条款")
+    head = (("规则", "单元", "达标", "未达标", "需关注", "无法检查", "不适用", "缺口人口", "依据", "条款")
             if lang == "zh" else
-            ("rule", "units", "pass", "fail", "warn", "n/a", "residents in gap", "basis", "clause"))
+            ("rule", "units", "pass", "fail", "warn", "unknown", "n/a", "residents in gap",
+             "basis", "clause"))
     lines = ["  ".join(f"{h:>8}" for h in head)]
     for r in summary["rules"]:
         basis = {"requirement": "要求", "reference": "参考"}.get(r["basis"], r["basis"]) \
             if lang == "zh" else r["basis"]
-        cells = (r["id"], r["units"], r["passed"], r["failed"], r["warned"], r["not_applicable"],
-                 f"{r['population_in_gap']:,}", basis, r["clause"])
+        gap = r["population_in_gap"]
+        gap = ("未知" if lang == "zh" else "unknown") if gap is None else f"{gap:,}"
+        if r.get("population_in_gap_unknown") and r["population_in_gap"] is not None:
+            gap = f"≥{gap}"                        # some failing units have no figure
+        cells = (r["id"], r["units"], r["passed"], r["failed"], r["warned"], r.get("unknown", 0),
+                 r["not_applicable"], gap, basis, r["clause"])
         lines.append("  ".join(f"{c!s:>8}" for c in cells))
         lines.append(f"{'':>8}  {r['title'] if lang == 'zh' else r['title_en']}")
     return "\n".join(lines)
@@ -83,8 +95,10 @@ def cmd_check(args) -> int:
 
     rulebook = load_rulebook(args.rulebook)
     region = _load_region(args)
+    seen = len(region.problems)
     t0 = time.perf_counter()
     result = assess(region, rulebook, progress=lambda r: _progress(f"rule {r}"))
+    _print_problems(region.problems[seen:])  # found on the way (a clipped road file …)
     summary = result.summary()
     summary["seconds"] = round(time.perf_counter() - t0, 2)
     summary["timings"] = {k: round(v, 3) for k, v in result.timings.items()}
@@ -97,6 +111,11 @@ def cmd_check(args) -> int:
     if args.summary:
         _write_json(Path(args.summary), summary)
         print(f"summary -> {args.summary}")
+    if args.problems:
+        from planning.errors import write_problems
+
+        write_problems(region.problems, Path(args.problems))
+        print(f"problems ({len(region.problems):,}) -> {args.problems}")
     return 0
 
 
@@ -195,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rulebook", help="a TOML rulebook (default: Tianjin)")
     p.add_argument("--out", help="write the gap layers to this file (.gpkg, .zip, .kml, .xlsx …)")
     p.add_argument("--summary", help="write the summary JSON here")
+    p.add_argument("--problems", help="write every input problem to this CSV (the terminal "
+                   "shows them grouped, at most 10 lines per file)")
     p.add_argument("--lang", default="zh", choices=["zh", "en"])
     p.set_defaults(func=cmd_check)
 

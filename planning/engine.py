@@ -13,7 +13,26 @@ All coordinates are in the network's metric CRS (``net.crs``), metres.
 Snapping convention (the same everywhere)
 -----------------------------------------
 A point (village, facility, candidate site) snaps to the nearest *edge* of the mode's
-network (exact nearest segment, :class:`shapely.STRtree`), at the closest point on it.
+network that lies in a **part that matters** (exact nearest segment,
+:class:`shapely.STRtree`), at the closest point on it. Real OSM data is full of small
+pieces that join nothing (indoor footways, steps into squares mapped as areas, a
+one-way stub leaving the extract, village lanes mapped in isolation); a point snapped
+to one reaches nothing. The parts are the **strongly connected components** of the
+whole network, computed once when the engine is prepared (before any tile or search
+cuts it): on a walking network, which holds both directions of every way, these are
+its connected parts; where one-way roads are obeyed (cars, e-bikes on trunk roads) a
+strongly connected part is one where a resident can both arrive and leave. By default
+(``min_part_nodes=None``, ``settings.SNAP_MIN_PART_NODES``) the part that matters is the
+largest one only (of equal ones, the one holding the lowest node index); with ``min_part_nodes=k`` every part of at least ``k`` nodes (and the
+largest) counts (``k=1``: every part, however small). A segment counts when both its
+ends lie in the same such part, so a one-way link between two parts never does. This is osmnx's
+``truncate.largest_component(G, strongly=...)`` without dropping anything: the small
+parts stay in the network (drawn, searched from points that sit on them), and a point
+with no road of a part that matters within the snap limit snaps to the nearest small
+part (``Snapped.on_fragment``). A point whose nearest road lies in a small part but
+that snapped to a farther road of a part that matters is counted as **moved**
+(``Snapped.moved``; ``Snapped.nearest_road_m`` keeps the distance to the nearer road).
+
 A trip from an origin to a facility is:
 
 1. the straight **access leg** from the origin to its snapped point — metres for
@@ -64,7 +83,7 @@ from typing import Literal
 import numpy as np
 import scipy.sparse as sp
 import shapely
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 
 from planning import settings
 from planning._atomic import atomic_path
@@ -114,6 +133,17 @@ class Snapped:
         Snapped point in the network CRS, metres (NaN when off-network).
     segment : numpy.ndarray of int64, shape (k,)
         The engine's undirected segment index (internal; -1 when off-network).
+    source_xy : numpy.ndarray of float64, shape (k, 2)
+        The points as given, metres.
+    moved : numpy.ndarray of bool, shape (k,)
+        True when the nearest road lies in a small part of the network and the point
+        snapped to a farther road of a part that matters (see the snapping convention).
+    on_fragment : numpy.ndarray of bool, shape (k,)
+        True when no road of a part that matters lies within the snap limit and the
+        point snapped to a small part (it reaches only what lies on that part).
+    nearest_road_m : numpy.ndarray of float64, shape (k,)
+        Distance to the nearest road of any part, metres (``inf`` beyond the snap
+        limit); equals ``access_m`` unless ``moved``.
     """
 
     edge: np.ndarray
@@ -123,6 +153,9 @@ class Snapped:
     xy: np.ndarray
     segment: np.ndarray
     source_xy: np.ndarray
+    moved: np.ndarray
+    on_fragment: np.ndarray
+    nearest_road_m: np.ndarray
 
     def __len__(self) -> int:
         return len(self.edge)
@@ -141,10 +174,11 @@ class TravelEngine:
     """
 
     def __init__(self, net: RoadNetwork, snap_limit_m: float, walk_speed_kmh: float,
-                 cache_file: Path | None = None):
+                 cache_file: Path | None = None, min_part_nodes: int | None = None):
         self.net = net
         self.snap_limit_m = float(snap_limit_m)
         self.walk_speed_kmh = float(walk_speed_kmh)
+        self.min_part_nodes = min_part_nodes
         n = net.n_nodes
         self.n_nodes = n
         u = np.asarray(net.u, dtype=np.int64)
@@ -165,6 +199,9 @@ class TravelEngine:
         seg_coords = np.stack([self._xy[self._segs.a], self._xy[self._segs.b]], axis=1)
         self._seg_coords = seg_coords
         self._tree = shapely.STRtree(shapely.linestrings(seg_coords))
+        # the parts of the network points may snap to (see the snapping convention)
+        self._main_seg = main_segments(u, v, n, self._segs.a, self._segs.b, min_part_nodes)
+        self._main_ids = np.flatnonzero(self._main_seg)
         # two graphs: junctions only (nearest, catchments, edits) and every node
         # (isochrones, node tables; built on first use): OSM ways carry a node every few
         # dozen metres, and searching chains between junctions visits ~20x fewer nodes
@@ -180,14 +217,22 @@ class TravelEngine:
         self._reach = {"length": 1.0, "time": max(top, walk_ms)}
 
     @functools.cached_property
+    def _main_tree(self) -> shapely.STRtree:
+        """STRtree of the segments in parts that matter, built when a point first has its
+        nearest road in a small part (most networks' points never need it)."""
+        if len(self._main_ids) == len(self._main_seg):
+            return self._tree
+        return shapely.STRtree(shapely.linestrings(self._seg_coords[self._main_ids]))
+
+    @functools.cached_property
     def _full(self) -> Graph:
         """The graph of every node (isochrones, node tables), built on first use."""
         return Graph.build(*self._edges, self._xy)
 
     @classmethod
     def from_network(cls, net: RoadNetwork, *, snap_limit_m: float | None = None,
-                     walk_speed_kmh: float | None = None, cache: bool = True
-                     ) -> "TravelEngine":
+                     walk_speed_kmh: float | None = None, cache: bool = True,
+                     min_part_nodes: int | None | str = "settings") -> "TravelEngine":
         """Prepare the engine for one network (one mode).
 
         Parameters
@@ -204,14 +249,24 @@ class TravelEngine:
             Keep the prepared segments and chains on disk beside the network's own cache
             file (``net.info["cache_file"]``, as ``….engine.npz``) and reuse them when they
             were made from the same edges (default True).
+        min_part_nodes : int or None, optional
+            Which parts of the network points snap to: None, only the largest strongly
+            connected part; ``k``, every part of at least ``k`` nodes and the largest
+            (``1``: every part, however small). Default
+            ``settings.SNAP_MIN_PART_NODES``.
         """
         _check_network(net)
+        if isinstance(min_part_nodes, str):
+            min_part_nodes = settings.SNAP_MIN_PART_NODES
+        if min_part_nodes is not None and not int(min_part_nodes) >= 1:
+            raise ValueError("min_part_nodes must be None or a whole number >= 1")
         limit = settings.SNAP_LIMIT_M if snap_limit_m is None else snap_limit_m
         speed = settings.WALK_SPEED_KMH if walk_speed_kmh is None else walk_speed_kmh
         if not limit >= 0 or not speed > 0:
             raise ValueError("snap_limit_m must be >= 0 and walk_speed_kmh > 0")
         file = net.info.get("cache_file") if cache else None
-        return cls(net, limit, speed, Path(file).with_suffix(".engine.npz") if file else None)
+        return cls(net, limit, speed, Path(file).with_suffix(".engine.npz") if file else None,
+                   None if min_part_nodes is None else int(min_part_nodes))
 
     # ------------------------------------------------------------------ snapping
     def snap(self, xy: Points) -> Snapped:
@@ -231,10 +286,22 @@ class TravelEngine:
         pts = _as_xy(xy, self.net)
         k = len(pts)
         seg = np.full(k, -1, dtype=np.int64)
+        nearest_road = np.full(k, np.inf)
+        moved = np.zeros(k, dtype=bool)
         if k and len(self._seg_coords):
-            found, which = self._tree.query_nearest(
-                shapely.points(pts), max_distance=self.snap_limit_m, all_matches=False)
+            points = shapely.points(pts)
+            (found, which), dist = self._tree.query_nearest(
+                points, max_distance=self.snap_limit_m, all_matches=False,
+                return_distance=True)
             seg[found] = which
+            nearest_road[found] = dist
+            small = found[~self._main_seg[which]]          # nearest road in a small part
+            if len(small):
+                (at, main), d_main = self._main_tree.query_nearest(
+                    points[small], max_distance=self.snap_limit_m, all_matches=False,
+                    return_distance=True)
+                seg[small[at]] = self._main_ids[main]
+                moved[small[at]] = d_main > nearest_road[small[at]] + 1e-9
         on = seg >= 0
         s = np.where(on, seg, 0)
         t = np.zeros(k)
@@ -251,8 +318,28 @@ class TravelEngine:
             snapped[on] = p0 + tt[:, None] * d
             leg[on] = np.hypot(*(pts[on] - snapped[on]).T)
         edge = np.where(on, _pick(self._segs.rep, s, -1), -1)
+        fragment = np.zeros(k, dtype=bool)
+        fragment[on] = ~self._main_seg[seg[on]]
         return Snapped(edge=edge, fraction=t, access_m=leg, off_network=~on, xy=snapped,
-                       segment=seg, source_xy=pts)
+                       segment=seg, source_xy=pts, moved=moved, on_fragment=fragment,
+                       nearest_road_m=nearest_road)
+
+    def snap_report(self, sn: Snapped) -> dict[str, int | float | None]:
+        """Counts of how points snapped: for the summary and the layers' notes.
+
+        Returns
+        -------
+        dict
+            ``points``, ``off_network`` (beyond the snap limit), ``moved`` (past a nearer
+            road of a small part to a part that matters), ``on_fragment`` (only a small
+            part within the limit), ``moved_extra_m_max`` (largest extra access leg of a
+            moved point, metres; None when none moved) and ``min_part_nodes``.
+        """
+        extra = sn.access_m[sn.moved] - sn.nearest_road_m[sn.moved]
+        return {"points": len(sn), "off_network": int(sn.off_network.sum()),
+                "moved": int(sn.moved.sum()), "on_fragment": int(sn.on_fragment.sum()),
+                "moved_extra_m_max": round(float(extra.max()), 1) if len(extra) else None,
+                "min_part_nodes": self.min_part_nodes}
 
     def _ends(self, xy: Points, weight: Weight, arriving: bool) -> Ends:
         """Join costs on the junction graph (links are chains)."""
@@ -863,3 +950,39 @@ def _check_network(net: RoadNetwork) -> None:
                                 "rebuild the network", file=where)
     if not (np.isfinite(net.x).all() and np.isfinite(net.y).all()):
         raise InputError.at("node coordinates must be finite: rebuild the network", file=where)
+
+
+def main_segments(u: np.ndarray, v: np.ndarray, n: int, seg_a: np.ndarray, seg_b: np.ndarray,
+                  min_part_nodes: int | None) -> np.ndarray:
+    """Which undirected segments lie in a part of the network that points may snap to.
+
+    Parameters
+    ----------
+    u, v : numpy.ndarray of int
+        The network's directed edges (node indices 0..n-1).
+    n : int
+        Number of nodes.
+    seg_a, seg_b : numpy.ndarray of int
+        Ends of each undirected segment.
+    min_part_nodes : int or None
+        None: the largest strongly connected part only (of parts of equal size, the one
+        holding the lowest node index); ``k``: every part of at least ``k`` nodes, and
+        the largest.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (len(seg_a),)
+        True for a segment whose two ends lie in the same part that counts.
+    """
+    if n == 0 or len(seg_a) == 0:
+        return np.zeros(len(seg_a), dtype=bool)
+    graph = sp.csr_array((np.ones(len(u)), (u, v)), shape=(n, n))
+    _, label = connected_components(graph, directed=True, connection="strong")
+    size = np.bincount(label)
+    first = np.full(len(size), n)
+    np.minimum.at(first, label, np.arange(n))
+    keep = np.zeros(len(size), dtype=bool)
+    keep[np.lexsort((first, -size))[0]] = True
+    if min_part_nodes is not None:
+        keep |= size >= min_part_nodes
+    return (label[seg_a] == label[seg_b]) & keep[label[seg_a]]

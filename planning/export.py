@@ -152,12 +152,15 @@ HEADERS_ZH: dict[str, str] = {
     "public_health_staff": "公共卫生人员数", "members": "成员数", "member_names": "成员",
     "stations_needed": "应设社区卫生服务站数", "max_minutes": "最长时间(分钟)",
     "source": "来源", "lon": "经度", "lat": "纬度",
+    "access_m": "到道路距离(米)", "road_snap": "接入道路",
 }
 #: Chinese values of the columns whose values are codes
 VALUES_ZH: dict[str, dict[str, str]] = {
     "status": dict(STATUS_ZH),
     "coverage": {"own": "本村卫生室", "shared": "共用卫生室", "served": "巡诊等方式服务",
                  "gap": "缺口"},
+    "road_snap": {"nearest": "最近道路", "moved": "越过孤立路段接入主路网",
+                  "fragment": "仅连接孤立路段", "off_network": "远离道路（无法经道路到达）"},
     "kind": {k.value: v for m in (FACILITY_KIND_ZH, VILLAGE_KIND_ZH, TOWNSHIP_KIND_ZH)
              for k, v in m.items()},
 }
@@ -173,7 +176,7 @@ SHAPEFILE_NAMES: dict[str, str] = {
     "residents_within": "res_within", "service_mode": "serv_mode",
     "standardized": "standard", "agricultural": "agricult",
     "public_health_staff": "pub_health", "stations_needed": "stat_need",
-    "member_names": "mem_names",
+    "member_names": "mem_names", "road_snap": "road_snap",
 }
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

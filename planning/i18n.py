@@ -94,8 +94,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     # scorecard
     "score.header": ("{region}：逐条检查结果", "{region}: rule by rule"),
     "score.region": ("{townships} 个乡镇/街道，{villages} 个村居，{facilities} 个医疗卫生机构，"
-                     "常住人口 {population} 人", "{townships} townships/streets, {villages} "
-                     "villages, {facilities} facilities, {population} residents"),
+                     "常住人口 {population}", "{townships} townships/streets, {villages} "
+                     "villages, {facilities} facilities, {population}"),
     "score.rule": ("规则", "Rule"),
     "score.title": ("内容", "What"),
     "score.status": ("结论", "Result"),
@@ -121,20 +121,36 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.township": ("乡镇/街道", "Township / street"),
     "col.overall": ("综合", "Overall"),
     # plain-language sentences: fail / all-pass variants
-    "say.R1.fail": ("{n} 个乡镇/街道（{pop} 人）没有乡镇卫生院或社区卫生服务中心",
-                    "{n} townships/streets ({pop} residents) have no health centre"),
+    "say.R1.fail": ("{n} 个乡镇/街道（{pop}）没有乡镇卫生院或社区卫生服务中心",
+                    "{n} townships/streets ({pop}) have no health centre"),
     "say.R1.ok": ("全部 {units} 个乡镇/街道都有卫生院或社区卫生服务中心",
                   "All {units} townships/streets have a health centre"),
-    "say.R2.fail": ("{n} 个行政村（{pop} 人）{km} 公里内没有标准化村卫生室",
-                    "{n} villages ({pop} residents) have no standardized clinic within {km} km"),
+    "say.R2.fail": ("{n} 个行政村（{pop}）{km} 公里内没有标准化村卫生室",
+                    "{n} villages ({pop}) have no standardized clinic within {km} km"),
     "say.R2.ok": ("全部 {units} 个行政村 {km} 公里内都有标准化村卫生室",
                   "All {units} villages have a standardized clinic within {km} km"),
-    "say.R3": ("{share} 的居民{mode} {minutes} 分钟内可达基层医疗卫生机构；{n} 个村居（{pop} 人）不能",
+    "say.R3": ("{share} 的居民{mode} {minutes} 分钟内可达基层医疗卫生机构；{n} 个村居（{pop}）不能",
                "{share} of residents reach primary care within {minutes} min ({mode}); "
-               "{n} villages ({pop} residents) do not"),
-    "say.R4.fail": ("{n} 个涉农区有 {pop} 名居民驾车超过 {minutes} 分钟才能到达区级医院，建议设区域医疗次中心",
-                    "{n} agricultural districts have {pop} residents more than {minutes} min by car "
+               "{n} villages ({pop}) do not"),
+    "say.R4.fail": ("{n} 个涉农区有居民（{pop}）驾车超过 {minutes} 分钟才能到达区级医院，建议设区域医疗次中心",
+                    "{n} agricultural districts have residents ({pop}) more than {minutes} min by car "
                     "from a district hospital: consider a regional sub-centre"),
+    "say.R3.unknown": ("常住人口未知，无法计算 {minutes} 分钟内可达的居民比例（{u} 个村居无法检查）；"
+                       "{far} 个村居{mode}超过 {minutes} 分钟",
+                       "Residents unknown: the share within {minutes} min cannot be judged ({u} "
+                       "villages cannot be checked); {far} villages are more than {minutes} min "
+                       "away ({mode})"),
+    "say.R4.unknown": ("{u} 个区常住人口未知，无法判断是否需要设置区域医疗次中心",
+                       "{u} districts: residents unknown, so the need for a regional sub-centre "
+                       "cannot be judged"),
+    "say.unknown": ("另有 {n} 个无法检查（缺少人口等数据）", "{n} more cannot be checked (data missing)"),
+    "score.unknown": ("无法检查", "Cannot be checked"),
+    "people.unknown": ("未知", "unknown"),
+    "people.n": ("{n} 人", "{n} residents"),
+    "people.n_unknown": ("人数未知", "residents unknown"),
+    "score.population_partial": ("（{n} 个村无人口数据）", " ({n} villages without population)"),
+    "up.problems_grouped": ("问题汇总（按文件、列和类型）", "Problems by file, column and kind"),
+    "up.problems_all": ("下载全部问题（CSV）", "Download every problem (CSV)"),
     "say.R4.ok": ("没有需要设置区域医疗次中心的区（{na} 个区不适用）",
                   "No district needs a regional sub-centre ({na} not applicable)"),
     "say.R5.fail": ("{n} 个区缺少三级能力区级医院、二甲中医医院或相关人员配置",
@@ -143,8 +159,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "say.R5.ok": ("没有区缺少三级能力区级医院或二甲中医医院（{na} 个区不适用）",
                   "No district lacks a tertiary-capable district hospital or a level-2A TCM hospital "
                   "({na} N/A)"),
-    "say.R6.fail": ("{n} 个居委会（{pop} 人）所在乡镇/街道社区卫生服务站不足（每 {per} 个居委会 1 所）",
-                    "{n} residents' committees ({pop} residents) are in townships with too few "
+    "say.R6.fail": ("{n} 个居委会（{pop}）所在乡镇/街道社区卫生服务站不足（每 {per} 个居委会 1 所）",
+                    "{n} residents' committees ({pop}) are in townships with too few "
                     "community stations (one per {per} committees)"),
     "say.R6.ok": ("全部 {units} 个居委会所在乡镇/街道社区卫生服务站数量达标",
                   "All {units} residents' committees have enough community stations"),
@@ -395,6 +411,19 @@ def status_word(status: str, lang: str = "zh") -> str:
     """达标 / 未达标 / 需关注 / 不适用, or Pass / Fail / Attention / N/A."""
     pair = STATUS.get(str(status))
     return str(status) if pair is None else pair[1] if lang == "en" else pair[0]
+
+
+def people(n, lang: str = "zh", unit: bool = False) -> str:
+    """Residents as a whole number with thousands commas, or 未知 / unknown (None, NaN);
+    with ``unit``: "44,524 人" / "44,524 residents", or 人数未知 / "residents unknown"."""
+    try:
+        value = float(n)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if value != value:
+        return t("people.n_unknown" if unit else "people.unknown", lang)
+    text = f"{int(round(value)):,}"
+    return t("people.n", lang, n=text) if unit else text
 
 
 def kind_name(kind: str, lang: str = "zh") -> str:

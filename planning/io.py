@@ -20,8 +20,9 @@ Nothing is silently dropped. A row that cannot be used at all is set aside with 
 ``error`` :class:`~planning.errors.Problem`; anything kept but doubtful is a
 ``warning``; changes made for the user are ``info``. Decisions worth knowing:
 
-- missing village population: kept as 0 with a warning (rules need a number);
-  negative population: row set aside;
+- missing village population: kept as unknown (NaN, never 0) with a warning per row, or
+  one warning when the file has no population column; rules then say "cannot be
+  judged" for figures that need residents; negative population: row set aside;
 - longitude/latitude obviously swapped (latitude > 60 and longitude < 60, and the
   swapped pair lies in China): swapped back, with a warning per row;
 - ``0, 0`` coordinates are treated as missing (a common placeholder): row set aside;
@@ -988,10 +989,15 @@ class _Validator:
             kinds.append(None if kind is None else kind.value)
         out["kind"] = kinds
         pops = []
+        if "population" not in self.header:
+            self.note("warning", "the file has no population column (常住人口): residents are "
+                      "unknown, so population figures (R3's shares, R4's need, residents in "
+                      "gaps) cannot be judged; add the column to check them")
         for i, p in enumerate(out["population"]):
-            if p is None and i not in self.aside:
-                self.note("warning", "population missing; counted as 0 residents", i, "population")
-            pops.append(0.0 if p is None else p)
+            if p is None and i not in self.aside and "population" in self.header:
+                self.note("warning", "population missing: residents unknown (not counted as "
+                          "0); fill it in to count this village", i, "population")
+            pops.append(np.nan if p is None else p)
         out["population"] = pops
         out["service_mode"] = self._enum(out["service_mode"], SERVICE_MODE_ALIASES, "service_mode")
         types = []

@@ -37,7 +37,9 @@ from branca.element import MacroElement, Template
 
 from planning import _assets
 from planning.crs import WGS84
-from planning.i18n import (COVERAGE, MODES, STATUS_COLOURS, kind_name, pair_word, status_word, t)
+from planning.region import known_sum
+from planning.i18n import (COVERAGE, MODES, STATUS_COLOURS, kind_name, pair_word, people,
+                           status_word, t)
 
 #: severity order used to combine statuses (worst first)
 _SEVERITY = {"fail": 4, "warn": 3, "unknown": 2, "pass": 1, "not_applicable": 0}
@@ -117,7 +119,8 @@ def district_breakdown(assessment) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Long form: ``district``, ``rule``, ``units``, ``failed``, ``warned``,
-        ``population_in_gap`` (residents).
+        ``population_in_gap`` (residents of the failing units with figures; None when
+        none has one).
     """
     region = assessment.region
     towns = region.townships.set_index("township_id")
@@ -138,13 +141,13 @@ def district_breakdown(assessment) -> pd.DataFrame:
             where = pd.Series(region.name, index=u.index)
         frame = pd.DataFrame({"district": where.fillna(region.name).astype(str).values,
                               "status": u["status"].values,
-                              "population": u["population"].fillna(0).astype(float).values})
+                              "population": u["population"].astype(float).values})
         for district, part in frame.groupby("district"):
             fail = part["status"] == "fail"
             rows.append({"district": district, "rule": rid, "units": len(part),
                          "failed": int(fail.sum()),
                          "warned": int((part["status"] == "warn").sum()),
-                         "population_in_gap": int(part.loc[fail, "population"].sum())})
+                         "population_in_gap": known_sum(part.loc[fail, "population"])[0]})
     return pd.DataFrame(rows, columns=["district", "rule", "units", "failed", "warned",
                                        "population_in_gap"])
 
@@ -501,7 +504,7 @@ def _add_townships(m: folium.Map, towns: gpd.GeoDataFrame, r1, lang: str) -> Non
     clause = r1.clause if r1 is not None else ""
     towns["popup"] = [
         f"<b>{html.escape(str(r.name))}</b> ({kind_name(r.kind, lang)})" + _popup_table([
-            (t("pop.population", lang), f"{(r.population or 0):,.0f}"),
+            (t("pop.population", lang), people(r.population, lang)),
             (t("pop.r1", lang), status_word(r.r1, lang)),
             (t("pop.r2", lang), f"{r.r2_gaps} / {r.r2_units}"),
             (t("pop.r3", lang), t("pop.none", lang) if pd.isna(r.r3_share) else f"{r.r3_share:.0%}"),
@@ -556,7 +559,7 @@ def _add_r2_villages(m: folium.Map, v: gpd.GeoDataFrame, r2, r3: gpd.GeoDataFram
         "clause": t("pop.clause", lang),
     }
     v["township"] = v["township_id"].map(town_names).fillna("")
-    v["residents"] = [f"{p:,.0f}" for p in v["population"]]
+    v["residents"] = [people(p, lang) for p in v["population"]]
     v["clinic"] = v["nearest_clinic"].fillna(t("pop.none", lang))
     v["road"] = [_fmt_m(d, lang) for d in v["clinic_road_m"]]
     v["straight"] = [_fmt_m(d, lang) for d in v["clinic_straight_m"]]
@@ -603,7 +606,7 @@ def _add_r3_villages(m: folium.Map, v: gpd.GeoDataFrame, r3, lang: str) -> None:
               "residents": t("pop.population", lang), "minutes": t("pop.minutes", lang),
               "status_word": t("pop.status", lang), "clause": t("pop.clause", lang)}
     v["kind_name"] = [kind_name(k, lang) for k in v["kind"]]
-    v["residents"] = [f"{p:,.0f}" for p in v["population"]]
+    v["residents"] = [people(p, lang) for p in v["population"]]
     v["minutes"] = [_fmt_min(x, lang) for x in v["minutes_to_care"].astype(float)]
     v["status_word"] = [status_word(s_, lang) for s_ in v["status"]]
     v["clause"] = r3.clause
@@ -820,7 +823,7 @@ def _add_scenario(m: folium.Map, layers: dict[str, gpd.GeoDataFrame], lang: str)
         if key not in layers:
             continue
         g = layers[key].copy()
-        g["residents"] = [f"{p:,.0f}" for p in g["population"]]
+        g["residents"] = [people(p, lang) for p in g["population"]]
         fields = {"name": t("pop.village", lang), "residents": t("pop.population", lang),
                   "rules": t("pop.rule", lang)}
         folium.GeoJson(

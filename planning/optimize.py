@@ -486,14 +486,20 @@ def build_instance(region, rule: str = "R2", *, objective: str = "residents",
         raise InputError.at("site suggestion measures along roads; set R2.measure = 'road'")
     radius = limit if radius is None else max(float(radius), limit)
     existing = access.nearest(mode, fac, weight)["cost"].reindex(demand.index).to_numpy()
-    pop = demand["population"].fillna(0).astype(float).to_numpy()
-    demand["weight"] = pop if objective == "residents" else 1.0
+    pop = demand["population"].astype(float).to_numpy()
+    if objective == "residents" and len(pop) and np.isnan(pop).all():
+        raise InputError.at("no village has a population, so sites cannot be chosen by the "
+                            "residents they cover: add the population column, or suggest by "
+                            "villages (--objective villages)", layer="villages",
+                            column="population")
+    # residents nobody counted weigh nothing (the summary says how many lack figures)
+    demand["weight"] = np.nan_to_num(pop, nan=0.0) if objective == "residents" else 1.0
     demand["existing_cost"] = existing
     demand["covered"] = (existing <= limit) if inclusive else (existing < limit)
     demand["covered"] |= served.to_numpy()
     eligible = np.ones(len(demand), dtype=bool)
-    if skip_small:
-        eligible &= pop >= rulebook["R2"]["touring_population_threshold"]
+    if skip_small:  # a village of unknown size is not left out as small
+        eligible &= ~(pop < rulebook["R2"]["touring_population_threshold"])
     demand["eligible"] = eligible
     cands = _candidates(region, candidates, demand, access.engine(mode), grid_m)
     engine = access.engine(mode)

@@ -85,7 +85,8 @@ class Region:
 
         Loaded on first use, every mode at once, with :func:`planning.network.load_networks`
         (one parse of the OSM file; the prepared arrays are cached on disk) in the
-        region's metric CRS, then kept on the region.
+        region's metric CRS, then kept on the region. A file clipped by a box adds one
+        warning to :attr:`problems` (:func:`planning.network.clipped_problem`).
 
         Raises
         ------
@@ -98,10 +99,14 @@ class Region:
                     "this region has no road network: put roads.osm, roads.osm.bz2 or "
                     "roads.osm.pbf beside the region's files, or pass roads=<path> to load_region",
                     layer="roads")
-            from planning.network import load_networks
+            from planning.network import clipped_problem, load_networks
 
             # one parse of the OSM file prepares every mode (each cached on disk)
-            self._networks.update(load_networks(self.roads_path, self.crs))
+            nets = load_networks(self.roads_path, self.crs)
+            self._networks.update(nets)
+            problem = next(filter(None, map(clipped_problem, nets.values())), None)
+            if problem is not None and problem not in self.problems:
+                self.problems.append(problem)  # an extract clipped by a box: said once
         return self._networks[mode]
 
     def summary(self) -> dict:
@@ -111,7 +116,8 @@ class Region:
         -------
         dict
             ``name``, ``crs`` (e.g. ``"EPSG:32650"``), ``layers`` (rows per layer),
-            ``population`` (sum of village populations, residents), ``village_kinds``,
+            ``population`` (sum of the known village populations, residents; None when
+            no village has one), ``population_unknown`` (villages without), ``village_kinds``,
             ``township_kinds``, ``facilities`` (count per kind), ``problems`` (count per
             level) and ``networks`` (nodes/edges per mode, only those already loaded).
         """
@@ -126,7 +132,8 @@ class Region:
             "name": self.name,
             "crs": self.crs.to_string(),
             "layers": layers,
-            "population": int(self.villages["population"].fillna(0).sum()),
+            "population": known_sum(self.villages["population"])[0],
+            "population_unknown": int(self.villages["population"].isna().sum()),
             "village_kinds": counts(self.villages, "kind"),
             "township_kinds": counts(self.townships, "kind"),
             "facilities": counts(self.facilities, "kind"),
@@ -148,6 +155,16 @@ class Region:
                        dict(self.sources), self.roads_path)
         other._networks = dict(self._networks)
         return other
+
+
+def known_sum(values: pd.Series) -> tuple[int | None, int]:
+    """(sum of the known values, rounded; None when there are values but none is known,
+    and how many are unknown). An empty series sums to 0."""
+    values = pd.to_numeric(values, errors="coerce")
+    n_unknown = int(values.isna().sum())
+    if len(values) and n_unknown == len(values):
+        return None, n_unknown
+    return int(round(float(values.sum()))), n_unknown
 
 
 def within_polygons(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame,

@@ -40,7 +40,7 @@ from planning.crs import wgs84_to_gcj02
 from planning.errors import InputError
 from planning.rulebook import Rulebook, load_rulebook
 from planning.rules import FAIL, NA, PASS, WARN, RuleResult
-from planning.rules.base import facilities_of, within_polygons
+from planning.rules.base import UNKNOWN, facilities_of, known_sum, within_polygons
 from planning.schema import FACILITY_KIND_ZH, TOWNSHIP_KIND_ZH, VILLAGE_KIND_ZH, FacilityKind
 
 FORMATS = (".docx", ".pdf")
@@ -279,8 +279,11 @@ def _scenario_parts(region, scenario, assessment: Assessment, sel: Selection) ->
             "after": scen}
 
 
-def _n(x) -> str:
-    """Residents and counts as ``check`` prints them: a whole number with thousands commas."""
+def _n(x, unknown: str = "—") -> str:
+    """Residents and counts as ``check`` prints them: a whole number with thousands commas
+    (``unknown`` for None or NaN: residents nobody counted are not 0)."""
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return unknown
     return f"{int(round(float(x))):,}"
 
 
@@ -302,6 +305,10 @@ class _Composer:
         self.fig_no = self.tab_no = 0
 
     # --- helpers
+    def _n(self, x) -> str:
+        """A count or residents as ``check`` prints them; 未知 / unknown when unknown."""
+        return _n(x, self.tr("未知", "unknown"))
+
     def tr(self, zh: str, en: str) -> str:
         return zh if self.lang == "zh" else en
 
@@ -371,8 +378,8 @@ class _Composer:
             file = self.region.sources.get(layer, "")
             file = Path(file.split("#")[0]).name + (f"#{file.split('#')[1]}" if "#" in file else "")
             zh, en = _LAYER[layer]
-            rows.append([self.tr(zh, en), file, _n(len(g)), _n(real), _n(synthetic), _n(assumed),
-                         _n(len(g) - real - synthetic - assumed)])
+            rows.append([self.tr(zh, en), file, self._n(len(g)), self._n(real), self._n(synthetic), self._n(assumed),
+                         self._n(len(g) - real - synthetic - assumed)])
         return rows
 
     def _is_demo(self) -> bool:
@@ -396,16 +403,16 @@ class _Composer:
                 "Baodi district and serve only to demonstrate the tool."), "notice"))
         elif synthetic:
             d.add(Para(self.tr(
-                f"注意：输入数据中有{_n(synthetic)}条合成（synthetic）记录，相关结论仅供参考，"
+                f"注意：输入数据中有{self._n(synthetic)}条合成（synthetic）记录，相关结论仅供参考，"
                 "正式上报前请用实际数据替换。",
-                f"Note: {_n(synthetic)} input rows are synthetic; treat the findings that depend on "
+                f"Note: {self._n(synthetic)} input rows are synthetic; treat the findings that depend on "
                 "them as illustrative and replace them with real data before submitting."), "notice"))
         d.add(self.table(self.tr("数据来源与出处（按记录统计）", "Data sources and provenance (rows)"),
                          self.tr("图层|文件|记录数|真实|合成|假设|未注明", "layer|file|rows|real|synthetic|assumed|unstated").split("|"),
                          rows, [2.2, 4.2, 1.3, 1.2, 1.2, 1.2, 1.2], align=list("LLRRRRR")))
         if assumed:
-            d.add(Para(self.tr(f"“假设”指位置或数值为推定（共{_n(assumed)}条），见数据说明。",
-                               f"'Assumed' rows ({_n(assumed)}) carry an inferred position or value; "
+            d.add(Para(self.tr(f"“假设”指位置或数值为推定（共{self._n(assumed)}条），见数据说明。",
+                               f"'Assumed' rows ({self._n(assumed)}) carry an inferred position or value; "
                                "see the data notes."), "note"))
         roads = self.region.roads_path.name if self.region.roads_path else self.tr("无", "none")
         d.add(Para(self.tr(f"道路网：{roads}（OpenStreetMap 格式）。距离和时间沿道路网计算。",
@@ -430,19 +437,19 @@ class _Composer:
         vil = vil[vil["township_id"].astype(str).isin(self.sel.township_ids)] if not self.sel.whole else vil
         fac = _in_selection(self.region.facilities, self.sel)
         sep = self.tr("、", ", ")
-        tk = sep.join(f"{self.kind(k)}{_n(n)}{self.tr('个', '')}" if self.lang == "zh" else f"{_n(n)} {self.kind(k)}s"
+        tk = sep.join(f"{self.kind(k)}{self._n(n)}{self.tr('个', '')}" if self.lang == "zh" else f"{self._n(n)} {self.kind(k)}s"
                       for k, n in towns["kind"].value_counts().items())
-        vk = sep.join(f"{self.kind(k)}{_n(n)}{self.tr('个', '')}" if self.lang == "zh" else f"{_n(n)} {self.kind(k)}s"
+        vk = sep.join(f"{self.kind(k)}{self._n(n)}{self.tr('个', '')}" if self.lang == "zh" else f"{self._n(n)} {self.kind(k)}s"
                       for k, n in vil["kind"].value_counts().items())
-        fk = sep.join(f"{self.kind(k)}{_n(n)}所" if self.lang == "zh" else f"{_n(n)} {self.kind(k)}"
+        fk = sep.join(f"{self.kind(k)}{self._n(n)}所" if self.lang == "zh" else f"{self._n(n)} {self.kind(k)}"
                       for k, n in fac["kind"].value_counts().items())
-        pop = vil["population"].fillna(0).sum()
+        pop = known_sum(vil["population"])[0]
         self.doc.add(Para(self.tr(
-            f"评估范围：{self.sel.label}，乡镇级单元{_n(len(towns))}个（{tk}），"
-            f"村级单元{_n(len(vil))}个（{vk}），常住人口{_n(pop)}人；医疗卫生机构{_n(len(fac))}所（{fk}）。",
-            f"Scope: {self.sel.label}: {_n(len(towns))} township-level units ({tk}), "
-            f"{_n(len(vil))} village-level units ({vk}), {_n(pop)} residents; "
-            f"{_n(len(fac))} health facilities ({fk})."), "body"))
+            f"评估范围：{self.sel.label}，乡镇级单元{self._n(len(towns))}个（{tk}），"
+            f"村级单元{self._n(len(vil))}个（{vk}），常住人口{self._n(pop)}人；医疗卫生机构{self._n(len(fac))}所（{fk}）。",
+            f"Scope: {self.sel.label}: {self._n(len(towns))} township-level units ({tk}), "
+            f"{self._n(len(vil))} village-level units ({vk}), {self._n(pop)} residents; "
+            f"{self._n(len(fac))} health facilities ({fk})."), "body"))
 
     # --- 2 scorecard
     def _overall(self, s: dict) -> str:
@@ -450,6 +457,8 @@ class _Composer:
             return FAIL
         if s["warned"]:
             return WARN
+        if s.get("unknown"):
+            return UNKNOWN
         return PASS if s["passed"] else NA
 
     def scorecard(self):
@@ -462,14 +471,16 @@ class _Composer:
         rows, status = [], []
         for rid, s in self.summ.items():
             rows.append([rid, s["title"] if self.lang == "zh" else s["title_en"], self.basis(s["basis"]),
-                         _n(s["units"]), _n(s["passed"]), _n(s["failed"]), _n(s["warned"]),
-                         _n(s["not_applicable"]), _n(s["population_in_gap"])])
+                         self._n(s["units"]), self._n(s["passed"]), self._n(s["failed"]), self._n(s["warned"]),
+                         self._n(s.get("unknown", 0)), self._n(s["not_applicable"]),
+                         self._n(s["population_in_gap"])])
             status.append(self._overall(s))
         d.add(self.table(self.tr("逐条评分（与 check 命令输出一致）", "Scorecard (as printed by `check`)"),
-                         self.tr("规则|内容|依据|单元|达标|未达标|需关注|不适用|缺口人口",
-                                 "rule|requirement|basis|units|pass|fail|attention|n/a|residents in gap").split("|"),
-                         rows, [0.9, 5.0, 2.2, 1.0, 1.0, 1.2, 1.2, 1.1, 1.6], status=status, status_col=0,
-                         align=list("CLLRRRRRR")))
+                         self.tr("规则|内容|依据|单元|达标|未达标|需关注|无法检查|不适用|缺口人口",
+                                 "rule|requirement|basis|units|pass|fail|attention|cannot check|n/a|"
+                                 "residents in gap").split("|"),
+                         rows, [0.9, 4.4, 2.0, 1.0, 1.0, 1.2, 1.2, 1.2, 1.1, 1.6], status=status,
+                         status_col=0, align=list("CLLRRRRRRR")))
         for rid in self.summ:
             d.add(Para(self.headline(rid), "bullet"))
 
@@ -479,21 +490,25 @@ class _Composer:
         zh_noun, mw, en_noun = _UNITS.get(rid, ("单元", "个", "units"))
         basis = self.basis(s["basis"])
         if self.lang == "zh":
-            text = (f"{rid} {s['title']}：{_n(s['units'])}{mw}{zh_noun}中，{_n(s['passed'])}{mw}达标，"
-                    f"{_n(s['failed'])}{mw}未达标")
+            text = (f"{rid} {s['title']}：{self._n(s['units'])}{mw}{zh_noun}中，{self._n(s['passed'])}{mw}达标，"
+                    f"{self._n(s['failed'])}{mw}未达标")
             if s["warned"]:
-                text += f"，{_n(s['warned'])}{mw}需关注"
+                text += f"，{self._n(s['warned'])}{mw}需关注"
+            if s.get("unknown"):
+                text += f"，{self._n(s['unknown'])}{mw}无法检查（缺少人口等数据）"
             if s["not_applicable"]:
-                text += f"，{_n(s['not_applicable'])}{mw}不适用"
-            text += f"；未达标单元涉及常住人口{_n(s['population_in_gap'])}人。"
+                text += f"，{self._n(s['not_applicable'])}{mw}不适用"
+            text += f"；未达标单元涉及常住人口{self._n(s['population_in_gap'])}人。"
             return text + f"（{basis}：{s['clause']}）"
-        text = (f"{rid} {s['title_en']}: of {_n(s['units'])} {en_noun}, {_n(s['passed'])} pass, "
-                f"{_n(s['failed'])} fail")
+        text = (f"{rid} {s['title_en']}: of {self._n(s['units'])} {en_noun}, {self._n(s['passed'])} pass, "
+                f"{self._n(s['failed'])} fail")
         if s["warned"]:
-            text += f", {_n(s['warned'])} need attention"
+            text += f", {self._n(s['warned'])} need attention"
+        if s.get("unknown"):
+            text += f", {self._n(s['unknown'])} cannot be checked (data missing)"
         if s["not_applicable"]:
-            text += f", {_n(s['not_applicable'])} not applicable"
-        text += f"; {_n(s['population_in_gap'])} residents live in failing units."
+            text += f", {self._n(s['not_applicable'])} not applicable"
+        text += f"; {self._n(s['population_in_gap'])} residents live in failing units."
         return text + f" ({basis}: {s['clause']})"
 
     # --- 3 per rule
@@ -532,24 +547,24 @@ class _Composer:
             measure = self.tr("道路距离" if p["measure"] == "road" else "直线距离",
                               "road distance" if p["measure"] == "road" else "straight distance")
             out.append(self.tr(
-                f"按{measure}{p['max_distance_m']:,.0f}米计：本村有卫生室{_n(cov.get('own', 0))}个，"
-                f"与邻村共用{_n(cov.get('shared', 0))}个，由巡诊、派驻或邻村延伸服务{_n(cov.get('served', 0))}个，"
-                f"缺口{_n(cov.get('gap', 0))}个。",
-                f"By {measure} within {p['max_distance_m']:,.0f} m: {_n(cov.get('own', 0))} villages have "
-                f"their own clinic, {_n(cov.get('shared', 0))} share a neighbour's, "
-                f"{_n(cov.get('served', 0))} are served by touring, dispatched staff or neighbour "
-                f"extension, {_n(cov.get('gap', 0))} are gaps."))
+                f"按{measure}{p['max_distance_m']:,.0f}米计：本村有卫生室{self._n(cov.get('own', 0))}个，"
+                f"与邻村共用{self._n(cov.get('shared', 0))}个，由巡诊、派驻或邻村延伸服务{self._n(cov.get('served', 0))}个，"
+                f"缺口{self._n(cov.get('gap', 0))}个。",
+                f"By {measure} within {p['max_distance_m']:,.0f} m: {self._n(cov.get('own', 0))} villages have "
+                f"their own clinic, {self._n(cov.get('shared', 0))} share a neighbour's, "
+                f"{self._n(cov.get('served', 0))} are served by touring, dispatched staff or neighbour "
+                f"extension, {self._n(cov.get('gap', 0))} are gaps."))
         elif rid == "R3":
             p = self.rb["R3"]
-            pop = u["population"].fillna(0).astype(float)
-            within = float(pop[u["status"] == PASS].sum())
-            total = float(pop.sum())
+            pop = u["population"].astype(float)          # NaN: unknown, not counted
+            within = known_sum(pop[u["status"] == PASS])[0]
+            total = known_sum(pop)[0]
             share = within / total if total else None
             mode = self.tr(*_MODE.get(p["mode"], (p["mode"], p["mode"])))
             out.append(self.tr(
                 f"{mode}{p['max_minutes']:g}分钟内可到达基层医疗卫生机构的常住人口占{_share(share)}"
-                f"（{_n(within)}/{_n(total)}人）。",
-                f"{_share(share)} of residents ({_n(within)} of {_n(total)}) reach a primary-care "
+                f"（{self._n(within)}/{self._n(total)}人）。",
+                f"{_share(share)} of residents ({self._n(within)} of {self._n(total)}) reach a primary-care "
                 f"facility within {p['max_minutes']:g} minutes ({mode})."))
         elif rid in ("R4", "R5"):
             for row in u.itertuples():
@@ -643,10 +658,10 @@ class _Composer:
             d.add(Para(self.tr("方案调整：", "Edits: ") + self.tr("；", "; ").join(sc["edits"]), "body"))
         rows = []
         for r in cmp.rules.itertuples():
-            rows.append([r.rule, f"{_n(r.failed_before)} → {_n(r.failed_after)}",
-                         f"{_n(r.population_in_gap_before)} → {_n(r.population_in_gap_after)}",
-                         _n(r.units_newly_covered), _n(r.residents_newly_covered),
-                         _n(r.units_newly_uncovered), _n(r.residents_newly_uncovered)])
+            rows.append([r.rule, f"{self._n(r.failed_before)} → {self._n(r.failed_after)}",
+                         f"{self._n(r.population_in_gap_before)} → {self._n(r.population_in_gap_after)}",
+                         self._n(r.units_newly_covered), self._n(r.residents_newly_covered),
+                         self._n(r.units_newly_uncovered), self._n(r.residents_newly_uncovered)])
         d.add(self.table(self.tr("方案前后对比（现状 → 方案）", "Before and after (current → scenario)"),
                          self.tr("规则|未达标单元|缺口人口|新达标单元|新覆盖人口|新增缺口单元|新增缺口人口",
                                  "rule|failing units|residents in gap|newly covered units|residents newly "
@@ -657,12 +672,12 @@ class _Composer:
             if len(row):
                 r = row.iloc[0]
                 d.add(Para(self.tr(
-                    f"{rid}：未达标单元由{_n(r.failed_before)}个变为{_n(r.failed_after)}个，缺口人口由"
-                    f"{_n(r.population_in_gap_before)}人变为{_n(r.population_in_gap_after)}人，"
-                    f"新覆盖{_n(r.residents_newly_covered)}人。",
-                    f"{rid}: failing units {_n(r.failed_before)} → {_n(r.failed_after)}, residents in gap "
-                    f"{_n(r.population_in_gap_before)} → {_n(r.population_in_gap_after)}, "
-                    f"{_n(r.residents_newly_covered)} residents newly covered."), "bullet"))
+                    f"{rid}：未达标单元由{self._n(r.failed_before)}个变为{self._n(r.failed_after)}个，缺口人口由"
+                    f"{self._n(r.population_in_gap_before)}人变为{self._n(r.population_in_gap_after)}人，"
+                    f"新覆盖{self._n(r.residents_newly_covered)}人。",
+                    f"{rid}: failing units {self._n(r.failed_before)} → {self._n(r.failed_after)}, residents in gap "
+                    f"{self._n(r.population_in_gap_before)} → {self._n(r.population_in_gap_after)}, "
+                    f"{self._n(r.residents_newly_covered)} residents newly covered."), "bullet"))
         for w in cmp.warnings:
             d.add(Para(self.tr("提示：", "Warning: ") + w, "notice"))
         sites = sc["sites"]
@@ -718,7 +733,7 @@ class _Composer:
             parts.append(pd.DataFrame({
                 "rule": rid, "township_id": np.asarray(town, dtype=object) if town is not None else None,
                 "name": fails["name"].astype(str).values,
-                "population": fails["population"].fillna(0).astype(float).values,
+                "population": fails["population"].astype(float).values,
                 "reason": fails["reason"].fillna("").astype(str).values,
                 "action": fails["action"].fillna("").astype(str).values if "action" in fails else ""}))
         if not parts:
@@ -732,7 +747,7 @@ class _Composer:
             names = sep.join(g["name"].astype(str))
             rows.append({"township_id": tid,
                          "name": self.tr(f"{len(g)}个居委会", f"{len(g)} residents' committees"),
-                         "population": g["population"].fillna(0).sum(),
+                         "population": g["population"].sum(min_count=1),
                          "reason": g["reason"].iloc[0] + self.tr(f"（{names}）", f" ({names})"),
                          "action": g["action"].iloc[0]})
         return pd.DataFrame(rows)
@@ -746,7 +761,7 @@ class _Composer:
         for rid in ("R4", "R5"):
             u = self.res[rid].units
             for row in u[u["status"] == FAIL].itertuples():
-                district_rows.append([rid, str(row.name), _n(row.population), row.reason, row.action or ""])
+                district_rows.append([rid, str(row.name), self._n(row.population), row.reason, row.action or ""])
         if district_rows:
             d.add(Heading(self.tr("区级", "District level"), 2))
             d.add(self.table(self.tr("区级缺口", "District-level gaps"), self._gap_header(),
@@ -768,7 +783,7 @@ class _Composer:
             rows = rows.sort_values(["rule", "population"], ascending=[True, False])
             d.add(Heading(self.tr(f"{t.name}（{len(rows)}项缺口）", f"{t.name} ({len(rows)} gaps)"), 2))
             d.add(self.table(self.tr(f"{t.name}缺口清单", f"Gaps in {t.name}"), self._gap_header(),
-                             [[r.rule, r.name, _n(r.population), r.reason, r.action] for r in rows.itertuples()],
+                             [[r.rule, r.name, self._n(r.population), r.reason, r.action] for r in rows.itertuples()],
                              [0.9, 2.4, 1.6, 5.5, 4.6], align=list("CLRLL")))
         if clean:
             d.add(Para(self.tr(f"没有未达标单元的乡镇（街道）：{'、'.join(clean)}。",

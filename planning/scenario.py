@@ -52,6 +52,7 @@ from planning.access import Access, points_key
 from planning.assess import Assessment, assess as _assess
 from planning.crs import WGS84
 from planning.errors import InputError
+from planning.region import known_sum
 from planning.rulebook import Rulebook, load_rulebook
 from planning.rules import FAIL, RULES
 from planning.schema import (CLINIC_KINDS, FACILITY_KIND_ZH, LAYERS, SERVICE_MODE_ALIASES,
@@ -707,7 +708,8 @@ def compare(base: Assessment, scenario: Assessment) -> Comparison:
     """Per rule, the units and residents newly covered or uncovered, and delta layers.
 
     "Covered" means not failed (pass, warn or not applicable); units are matched by
-    ``unit_id``. Population figures are the scenario's (after population edits).
+    ``unit_id``. Population figures are the scenario's (after population edits), summed
+    over the units that have one (None when none of them has).
     """
     rows, changed, layers = [], [], {"newly_covered": [], "newly_uncovered": [], "still_uncovered": []}
     crs = None
@@ -720,14 +722,14 @@ def compare(base: Assessment, scenario: Assessment) -> Comparison:
         crs = crs or after.units.crs
         fail_b = b["status"].reindex(a.index).eq(FAIL)
         fail_a = a["status"].eq(FAIL)
-        pop = a["population"].fillna(0).astype(float)
+        pop = a["population"].astype(float)           # NaN: unknown, never counted as 0
         newly_cov, newly_unc, still = fail_b & ~fail_a, ~fail_b & fail_a, fail_b & fail_a
         rows.append({"rule": rid, "unit_kind": after.unit_kind,
                      "failed_before": before.count(FAIL), "failed_after": after.count(FAIL),
                      "units_newly_covered": int(newly_cov.sum()),
                      "units_newly_uncovered": int(newly_unc.sum()),
-                     "residents_newly_covered": float(pop[newly_cov].sum()),
-                     "residents_newly_uncovered": float(pop[newly_unc].sum()),
+                     "residents_newly_covered": known_sum(pop[newly_cov])[0],
+                     "residents_newly_uncovered": known_sum(pop[newly_unc])[0],
                      "population_in_gap_before": before.summary()["population_in_gap"],
                      "population_in_gap_after": after.summary()["population_in_gap"]})
         status_b = b["status"].reindex(a.index)

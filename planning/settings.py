@@ -90,6 +90,13 @@ ACCESS_KEYS_BY_MODE: dict[str, tuple[str, ...]] = {
 #: a point farther than this from any usable edge is "off-network", metres
 SNAP_LIMIT_M = 1000.0
 
+#: which parts of a mode's network villages and facilities snap to (planning.engine):
+#: None, only the largest strongly connected part (osmnx's ``largest_component``, but
+#: nothing is dropped); k, every part of at least k nodes and the largest; 1, every part
+#: however small. A point with no such road within SNAP_LIMIT_M snaps to the nearest
+#: small part.
+SNAP_MIN_PART_NODES: int | None = None
+
 #: smallest edge length kept, metres (zero-length OSM edges are clamped to this so sparse
 #: matrices keep them as edges)
 MIN_EDGE_M = 0.01

@@ -125,8 +125,8 @@ def test_good_csv_is_previewed_with_rows_set_aside():
     at.file_uploader(key="up_villages").set_value(("villages.csv", csv.encode("utf-8"), "text/csv")).run()
     assert not at.exception and not at.error
     assert any("读入 1 行" in s.value for s in at.success)
-    aside = at.dataframe[0].value
-    assert list(aside["row"]) == [2]
+    aside = at.dataframe[0].value          # grouped by file, column and kind
+    assert list(aside["first_rows"]) == ["2"] and list(aside["count"]) == [1]
 
 
 def test_unsafe_zip_is_refused():

@@ -217,3 +217,70 @@ def test_cli_exit_code_and_no_traceback(tmp_path):
     assert run.returncode == 2
     assert "Traceback" not in run.stderr
     assert "villages.csv" in run.stderr and "Is 'longtitude' meant to be 'lon'?" in run.stderr
+
+
+# --------------------------------------------------------------------------- many rows, grouped
+
+
+@pytest.mark.parametrize("case_id", ["lonlat_swapped_all", "population_column_missing",
+                                     "missing_population"])
+def test_cli_groups_problems_and_writes_them_all(case_id, tmp_path):
+    """`check` prints at most 10 problem lines per input file; --problems writes every
+    one (atomically, as CSV); the summary JSON holds them grouped with their counts."""
+    import csv
+
+    case = next(c for c in CASES if c["id"] == case_id)
+    folder = region_folder(case, tmp_path)
+    out_csv, out_json = tmp_path / "problems.csv", tmp_path / "summary.json"
+    run = subprocess.run([sys.executable, "-m", "planning", "check", "--region", str(folder),
+                          "--problems", str(out_csv), "--summary", str(out_json)],
+                         cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    lines = [ln for ln in run.stderr.splitlines() if ln.startswith(("error:", "warning:", "…"))]
+    per_file: dict[str, int] = {}
+    for ln in lines:
+        name = ln.split("file ", 1)[1].split(",")[0] if "file " in ln else "?"
+        per_file[name] = per_file.get(name, 0) + 1
+    assert lines and max(per_file.values()) <= 10, run.stderr
+    with open(out_csv, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    summary = json.loads(out_json.read_text(encoding="utf-8"))
+    village_rows = [r for r in rows if r["file"] == "villages.csv" and r["level"] == "warning"]
+    groups = [g for g in summary["problems"] if g["file"] == "villages.csv"
+              and g["level"] == "warning"]
+    assert sum(g["count"] for g in groups) == len(village_rows)       # nothing dropped
+    assert sum(g["count"] for g in summary["problems"]) == len(rows)
+    if case_id == "lonlat_swapped_all":
+        assert len(village_rows) == 40 and len(groups) == 1
+        assert groups[0]["count"] == 40 and groups[0]["first_rows"] == list(range(1, 11))
+        assert sum("look swapped" in ln for ln in lines) == 1          # one line, not 40
+        assert "40 rows" in next(ln for ln in lines if "look swapped" in ln)
+    else:
+        assert any("population" in g["example"] for g in groups)
+
+
+def test_missing_population_column_is_never_rosy(tmp_path):
+    """The corpus's villages without a population column: no population-based verdict
+    passes, R3 and R4 cannot be judged, the summary carries nulls with reasons."""
+    from planning.assess import assess
+
+    case = next(c for c in CASES if c["id"] == "population_column_missing")
+    region = load_region(region_folder(case, tmp_path))
+    summary = assess(region).summary()
+    rules = {r["id"]: r for r in summary["rules"]}
+    assert region.summary()["population"] is None
+    assert region.summary()["population_unknown"] == 40
+    for rid in ("R3", "R4"):
+        assert rules[rid]["unknown"] > 0 and rules[rid]["passed"] == 0, rules[rid]
+        assert rules[rid]["population_in_gap"] is None and rules[rid]["population_reason"]
+    assert rules["R3"]["unknown"] == 40 and rules["R3"]["failed"] == 0
+    assert rules["R3"]["figures"]["share_within"] is None
+    assert rules["R3"]["figures"]["share_reason"].startswith("常住人口未知")
+    assert rules["R2"]["population_in_gap"] is None                     # R2 fails some, residents unknown
+    assert rules["R5"]["figures"]["residents"] is None
+    assert rules["R5"]["figures"]["gps_per_10000"] is None
+    r2 = assess(region).results["R2"].units
+    assert not r2["action"].str.startswith("人口较少").any()            # no touring on unknown size
+    assert r2["action"].str.contains("先核实常住人口").any()
+    groups = [g for g in summary["problems"] if "no population column" in g["example"]]
+    assert len(groups) == 1 and groups[0]["count"] == 1

@@ -272,3 +272,52 @@ def test_demo_in_chromium(served, tmp_path):
                and urlparse(u).hostname not in (host, "localhost")]
     assert requests and not outside, f"requests left the machine: {outside[:5]}"
     print(f"map drawn in {draw_s:.1f} s (again: {redraw_s:.1f} s); {len(requests)} requests, all to {host}")
+
+
+def test_missing_population_in_chromium(served, tmp_path):
+    """A planner uploads a villages file without a population column (the broken-input
+    corpus's case): the scorecard says R3 and R4 cannot be checked, residents in gaps are
+    unknown, nothing population-based passes, and the one warning is shown once."""
+    from playwright.sync_api import sync_playwright
+
+    broken = ROOT / "tests" / "broken"
+    files = {"乡镇/街道": broken / "base" / "townships.csv",
+             "村居": broken / "files" / "villages_no_pop_column.csv",
+             "医疗卫生机构": broken / "base" / "facilities.csv",
+             "道路网（可选）": broken / "base" / "roads.osm"}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
+            page.goto(served["url"], wait_until="domcontentloaded")
+            _scorecard(page)
+            _wait_idle(page)
+            page.locator('[data-testid="stSidebar"] label').filter(has_text="上传自己的数据").first.click()
+            for label, path in files.items():
+                box = page.locator('[data-testid="stFileUploader"]').filter(has_text=label).first
+                box.wait_for(timeout=60_000)
+                box.locator('input[type="file"]').set_input_files(str(path))
+                _wait_idle(page)
+            # the problems, grouped: one warning (the missing column), every one downloadable
+            page.get_by_text("提示 (1)").first.wait_for(timeout=60_000)
+            with page.expect_download(timeout=60_000) as download:
+                page.get_by_role("button", name="下载全部问题（CSV）").click()
+            listed = download.value.path().read_text(encoding="utf-8-sig")
+            assert listed.count("\n") == 2 and "no population column" in listed, listed
+            _wait_idle(page)
+            page.get_by_role("button", name="用这些数据检查").click()
+            page.get_by_text("正在使用上传的数据").first.wait_for(timeout=SLOW_MS)
+            _wait_idle(page)
+            score = _scorecard(page)
+            head = score["_header"]
+            status, gap = head.index("结论"), head.index("缺口人口")
+            unknown = head.index("无法检查")
+            for rid in ("R3", "R4"):
+                assert score[rid][status] == "无法检查", score[rid]
+                assert int(score[rid][unknown]) > 0, score[rid]
+            assert score["R3"][gap] == "未知" and score["R2"][gap] == "未知"
+            assert page.get_by_text("常住人口未知，无法计算").count() >= 1   # R3's sentence
+            assert page.locator('[data-testid="stException"]').count() == 0
+            _shot(page, "scorecard_no_population")
+        finally:
+            browser.close()

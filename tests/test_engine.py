@@ -18,6 +18,8 @@ from planning.engine import TravelEngine
 from planning.errors import InputError
 from planning.network import RoadNetwork
 
+import reference
+
 CRS = pyproj.CRS(32650)
 WALK_MS = settings.WALK_SPEED_KMH / 3.6
 
@@ -424,23 +426,31 @@ PROP = hsettings(max_examples=60, deadline=None,
 
 
 @PROP
-@given(scenes(), st.sampled_from(["length", "time"]))
-def test_snapping_is_exact_nearest_edge(scene, weight):
+@given(scenes(), st.sampled_from([None, None, 1, 3]))
+def test_snapping_is_exact_nearest_edge_of_the_parts_that_count(scene, min_part):
+    """The nearest segment of the largest strongly connected part (or of parts of at
+    least ``min_part`` nodes), else of any part, within the limit: as the reference finds
+    it with networkx components and shapely distances."""
     net, origins, _ = scene
-    eng = TravelEngine.from_network(net, snap_limit_m=250)
+    eng = TravelEngine.from_network(net, snap_limit_m=250, min_part_nodes=min_part)
     s = eng.snap(origins)
-    lines = shapely.linestrings(np.stack([np.column_stack([net.x[net.u], net.y[net.u]]),
-                                          np.column_stack([net.x[net.v], net.y[net.v]])], 1))
-    lines = lines[net.u != net.v]
-    for i, p in enumerate(shapely.points(origins)):
-        best = shapely.distance(p, lines).min() if len(lines) else np.inf
-        assert s.off_network[i] == (best > 250)
-        if not s.off_network[i]:
-            assert s.access_m[i] == pytest.approx(best, abs=1e-6)
-            e = s.edge[i]
-            seg = shapely.LineString([(net.x[net.u[e]], net.y[net.u[e]]),
-                                      (net.x[net.v[e]], net.y[net.v[e]])])
-            assert shapely.distance(shapely.Point(s.xy[i]), seg) < 1e-6
+    u, v = np.asarray(net.u), np.asarray(net.v)
+    pairs = np.column_stack([np.minimum(u, v), np.maximum(u, v)])[u != v]
+    seg_ab = np.unique(pairs, axis=0) if len(pairs) else pairs.reshape(0, 2)
+    ok = reference.snap_segments(net, seg_ab, min_part)
+    seg, _, leg, off, moved = reference.snap_reference(net, seg_ab, origins, 250, min_part)
+    np.testing.assert_array_equal(s.off_network, off)
+    np.testing.assert_allclose(s.access_m[~off], leg[~off], rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(s.on_fragment, ~off & ~np.append(ok, True)[seg])
+    with np.errstate(invalid="ignore"):                 # inf - inf off the network
+        clear = ~off & (np.abs(s.access_m - s.nearest_road_m) > 1e-6)  # not a rounding tie
+    np.testing.assert_array_equal(s.moved[clear | ~s.moved], moved[clear | ~s.moved])
+    for i in np.flatnonzero(~off):
+        e = s.edge[i]
+        line = shapely.LineString([(net.x[net.u[e]], net.y[net.u[e]]),
+                                   (net.x[net.v[e]], net.y[net.v[e]])])
+        assert shapely.distance(shapely.Point(s.xy[i]), line) < 1e-6
+        assert shapely.distance(shapely.Point(origins[i]), line) == pytest.approx(leg[i], abs=1e-6)
 
 
 @PROP
@@ -567,3 +577,63 @@ def test_tiled_catchments_match_networkx(scene, weight, tile_radii):
     coo = m.tocoo()
     dense[coo.row, coo.col] = coo.data
     np.testing.assert_allclose(np.where(ref <= cutoff, ref, np.inf), dense, rtol=1e-9, atol=1e-6)
+
+
+# ---------------------------------------------------------------------- parts that matter
+def island_scene():
+    """A main road (4 segments, y=0) with a clinic on it, and a 3-segment footway island
+    (y=80, not joined to anything); the village at y=60 is 20 m from the island and 60 m
+    from the main road."""
+    xy = [(0, 0), (250, 0), (500, 0), (750, 0), (1000, 0),          # main road, nodes 0-4
+          (400, 80), (450, 80), (500, 80), (550, 80)]               # island, nodes 5-8
+    edges = []
+    for a, b in [(0, 1), (1, 2), (2, 3), (3, 4), (5, 6), (6, 7), (7, 8)]:
+        edges += two_way(a, b, math.dist(xy[a], xy[b]))
+    return make_net(xy, edges), np.array([[500.0, 60.0]]), np.array([[900.0, 0.0]])
+
+
+def test_village_snaps_past_an_island_to_the_main_network():
+    net, village, clinic = island_scene()
+    eng = TravelEngine.from_network(net)
+    s = eng.snap(village)
+    assert s.access_m[0] == pytest.approx(60.0) and s.xy[0] == pytest.approx([500, 0])
+    assert s.moved[0] and not s.on_fragment[0] and s.nearest_road_m[0] == pytest.approx(20.0)
+    cost, fac = eng.nearest(village, clinic)
+    assert (cost[0], fac[0]) == (pytest.approx(60 + 400), 0)
+    assert eng.snap_report(s) == {"points": 1, "off_network": 0, "moved": 1, "on_fragment": 0,
+                                  "moved_extra_m_max": 40.0, "min_part_nodes": None}
+
+
+@pytest.mark.parametrize("setting", [1, 4])
+def test_village_snaps_to_the_island_when_the_setting_says_so(setting, monkeypatch):
+    net, village, clinic = island_scene()
+    monkeypatch.setattr(settings, "SNAP_MIN_PART_NODES", setting)  # parts of >= 4 nodes count
+    eng = TravelEngine.from_network(net)
+    s = eng.snap(village)
+    assert s.access_m[0] == pytest.approx(20.0) and s.xy[0] == pytest.approx([500, 80])
+    assert not s.moved[0] and not s.on_fragment[0]
+    cost, fac = eng.nearest(village, clinic)           # the island reaches no clinic
+    assert np.isinf(cost[0]) and fac[0] == -1
+    # a part smaller than the setting does not count
+    s5 = TravelEngine.from_network(net, min_part_nodes=5).snap(village)
+    assert s5.moved[0] and s5.access_m[0] == pytest.approx(60.0)
+
+
+def test_point_near_only_a_fragment_snaps_to_it_and_off_network_stays_off():
+    net, _, _ = island_scene()
+    eng = TravelEngine.from_network(net, snap_limit_m=50)
+    s = eng.snap([[500, 100], [500, 500]])       # 20 m from the island, 100 m from the road
+    assert s.on_fragment.tolist() == [True, False] and s.off_network.tolist() == [False, True]
+    assert s.access_m[0] == pytest.approx(20.0) and not s.moved.any()
+
+
+def test_one_way_stub_is_not_a_part_that_matters():
+    """Driving: a one-way stub leaving the main loop (into it, never out) is a strongly
+    connected part of its own; a village beside it snaps to the loop."""
+    xy = [(0, 0), (1000, 0), (1000, 1000), (0, 1000), (500, 1100), (500, 1400)]
+    edges = (two_way(0, 1, 1000) + two_way(1, 2, 1000) + two_way(2, 3, 1000)
+             + two_way(3, 0, 1000) + [(4, 5, 300, 30)])     # one-way stub, not joined back
+    edges += [(3, 4, math.dist(xy[3], xy[4]), 40)]         # the loop leads into the stub
+    eng = TravelEngine.from_network(make_net(xy, edges, "drive", 30))
+    s = eng.snap([[510, 1250]])                             # 10 m from the stub
+    assert s.moved[0] and s.xy[0] == pytest.approx([510, 1000])

@@ -228,12 +228,12 @@ def test_projected_metres_and_out_of_range(bad_villages):
     assert "0, 0" in only(bad_villages[1], "error", 10).message
 
 
-def test_population_negative_set_aside_missing_zero(bad_villages):
+def test_population_negative_set_aside_missing_unknown(bad_villages):
     gdf, problems = bad_villages
     p = only(problems, "error", 6)
     assert p.column == "population" and "negative population -5" in p.message
-    assert "counted as 0" in only(problems, "warning", 7).message
-    assert gdf.loc[gdf["origin"].str.endswith(":7"), "population"].item() == 0
+    assert "residents unknown (not counted as 0)" in only(problems, "warning", 7).message
+    assert np.isnan(gdf.loc[gdf["origin"].str.endswith(":7"), "population"].item())
 
 
 def test_ids_scientific_notation_warned_decimal_fixed(bad_villages):
@@ -472,7 +472,7 @@ def test_network_lazy_and_cached(folder_region, monkeypatch):
     calls = []
 
     class Net:
-        n_nodes, n_edges = 2, 1
+        n_nodes, n_edges, info = 2, 1, {}
 
     def fake_load(path, crs):
         calls.append((Path(path).name, crs.to_epsg()))

@@ -20,6 +20,7 @@ import shapely
 
 from planning import network, settings
 from planning.errors import InputError
+from planning.region import Region
 from planning.network import (fetch_osm, load_network, load_networks, network_summary,
                               parse_maxspeed, to_networkx)
 
@@ -287,12 +288,96 @@ def test_no_roads(tmp_path):
     assert load_network(motorway_only, "drive", UTM50, cache_dir=tmp_path).n_edges == 1
 
 
-def test_clipped_extract(tmp_path):
+def test_clipped_grid_splits_ways_at_the_missing_node(tmp_path):
+    """grid.osm without node 6: the ways through it lose one segment each side of it."""
     clipped = tmp_path / "clipped.osm"
     clipped.write_text("\n".join(line for line in GRID.read_text().splitlines()
                                  if '<node id="6"' not in line))
-    with pytest.raises(InputError, match="complete_ways"):
-        load_network(clipped, "walk", UTM50, cache_dir=tmp_path)
+    full = load_network(GRID, "walk", UTM50, cache_dir=tmp_path)
+    net = load_network(clipped, "walk", UTM50, cache_dir=tmp_path)
+    assert 6 not in net.node_osmid
+    lost = {(a, b) for a, b in edges(full) if 6 in (a, b)}
+    assert lost and edges(net) == edges(full) - lost       # nothing joined across the gap
+    assert net.info["clipped"]["ways"] >= 1 and net.info["clipped"]["missing_nodes"] == 1
+
+
+# the clipped sample: a box of the demo network cut without and with complete ways
+CLIPPED = ("clipped.osm", "clipped.osm.bz2", "clipped.osm.pbf")
+
+
+def _missing_in(path: Path) -> tuple[int, int]:
+    """(highway ways referring to absent nodes, distinct absent nodes), read by osmium."""
+    present = {n.id for n in osmium.FileProcessor(str(path), osmium.osm.NODE)}
+    ways, missing = 0, set()
+    for w in osmium.FileProcessor(str(path), osmium.osm.WAY):
+        refs = {n.ref for n in w.nodes} - present
+        if refs and "highway" in w.tags:
+            ways += 1
+            missing |= refs
+    return ways, len(missing)
+
+
+@pytest.mark.parametrize("name", CLIPPED)
+def test_clipped_extract_loads_with_one_warning(name, tmp_path):
+    nets = load_networks(FIXTURES / name, UTM50, cache_dir=tmp_path)
+    ways, missing = _missing_in(FIXTURES / "clipped.osm")
+    assert ways > 10 and missing > 100
+    problems = {network.clipped_problem(n) for n in nets.values()}
+    assert len(problems) == 1                                  # the same one for every mode
+    problem = problems.pop()
+    assert problem.level == "warning" and problem.file.endswith(name)
+    assert f"{ways:,} roads run beyond the edge" in problem.message
+    assert f"{missing:,} of their nodes are missing" in problem.message
+    # the three formats give the same network, and a cache hit keeps the warning
+    ref = load_network(FIXTURES / "clipped.osm", "drive", UTM50, cache_dir=tmp_path)
+    assert edges(nets["drive"]) == edges(ref)
+    again = load_network(FIXTURES / name, "drive", UTM50, cache_dir=tmp_path)
+    assert again.info["from_cache"] and network.clipped_problem(again) == problem
+    assert network.clipped_problem(load_network(GRID, "walk", UTM50, cache_dir=tmp_path)) is None
+
+
+@pytest.mark.parametrize("mode", ["walk", "drive"])
+def test_clipped_distances_equal_complete_ways_inside_the_box(mode, tmp_path):
+    """Shortest paths between nodes of the clipped sample: equal to those on the same
+    ways cut complete when the complete path stays inside the box, never shorter else."""
+    clipped = load_network(FIXTURES / "clipped.osm", mode, UTM50, cache_dir=tmp_path)
+    complete = load_network(FIXTURES / "complete.osm.bz2", mode, UTM50, cache_dir=tmp_path)
+    assert network.clipped_problem(complete) is None
+    Gc = nx.relabel_nodes(to_networkx(clipped), dict(enumerate(clipped.node_osmid.tolist())))
+    Gf = nx.relabel_nodes(to_networkx(complete), dict(enumerate(complete.node_osmid.tolist())))
+    in_box = set(Gc)
+    rng = np.random.default_rng(14)
+    sources = rng.choice(sorted(in_box), 25, replace=False).tolist()
+    same = longer = 0
+    for s in sources:
+        dist_f, path_f = nx.single_source_dijkstra(Gf, s, weight="length")
+        dist_c = nx.single_source_dijkstra_path_length(Gc, s, weight="length")
+        for t in in_box:
+            if t not in dist_f:
+                assert t not in dist_c
+                continue
+            if set(path_f[t]) <= in_box:
+                assert dist_c[t] == pytest.approx(dist_f[t], abs=1e-6)
+                same += 1
+            else:
+                assert dist_c.get(t, np.inf) >= dist_f[t] - 1e-6
+                longer += dist_c.get(t, np.inf) > dist_f[t] + 1e-6
+    assert same > 1000 and longer > 50   # both cases occur
+
+
+def test_region_says_a_clipped_extract_once(tmp_path, monkeypatch):
+    import handmade
+
+    monkeypatch.setattr(settings, "CACHE_DIR", tmp_path)
+    town = handmade.townships([{"township_id": "120115100", "name": "甲镇", "kind": "township",
+                                "geometry": handmade.box(0, 0, 100, 100)}])
+    village = handmade.villages([{"village_id": "120115100201", "name": "一村", "x": 10,
+                                  "township_id": "120115100", "population": 100}])
+    r = Region("clipped", handmade.CRS, town, village, handmade.facilities([]),
+               roads_path=FIXTURES / "clipped.osm.pbf")
+    r.network("walk"), r.network("drive")
+    roads = [p for p in r.problems if p.layer == "roads"]
+    assert len(roads) == 1 and "run beyond the edge" in roads[0].message
 
 
 def test_other_files_and_arguments(tmp_path):

@@ -84,9 +84,10 @@ def test_word_scorecard_has_the_numbers_check_prints(word, summary):
     rows = scorecard(word)
     assert list(rows) == list(summary)
     for rid, s in summary.items():
-        units, passed, failed, warned, na, gap = rows[rid][3:9]
-        assert (units, passed, failed, warned, na) == tuple(
-            f"{s[k]:,}" for k in ("units", "passed", "failed", "warned", "not_applicable"))
+        units, passed, failed, warned, unknown, na, gap = rows[rid][3:10]
+        assert (units, passed, failed, warned, unknown, na) == tuple(
+            f"{s[k]:,}" for k in ("units", "passed", "failed", "warned", "unknown",
+                                  "not_applicable"))
         assert gap == f"{s['population_in_gap']:,}"  # as check prints it: 44,524
 
 
@@ -174,7 +175,7 @@ def test_township_filter_counts_only_its_units(region, assessment, tmp_path):
     assert rows["R1"][3] == "1"
     assert rows["R2"][3] == f"{len(committees):,}"
     assert rows["R2"][5] == f"{len(failed):,}"
-    assert rows["R2"][8] == f"{int(failed['population'].sum()):,}"
+    assert rows["R2"][9] == f"{int(failed['population'].sum()):,}"
     gap_headings = [p.text for p in document.paragraphs if p.style.name == "Heading 2"
                     and re.search(r"（\d+项缺口）$", p.text)]
     assert [h.split("（")[0] for h in gap_headings] == ["大白庄镇"]
@@ -239,6 +240,7 @@ def test_report_bytes_for_a_download_button(region, assessment):
 def test_no_cjk_font_is_a_clear_error(monkeypatch):
     from matplotlib import font_manager
 
+    monkeypatch.setattr(_report_fonts, "registry_font", lambda: None)
     monkeypatch.setattr(_report_fonts, "_entries", lambda: [])
     monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: [])
     _report_fonts.cjk_font.cache_clear()
@@ -247,3 +249,71 @@ def test_no_cjk_font_is_a_clear_error(monkeypatch):
             _report_fonts.cjk_font()
     finally:
         _report_fonts.cjk_font.cache_clear()
+
+
+def test_registry_font_comes_first():
+    """The regular face is the OFL Noto collection from the PyPI package, by its path."""
+    font = _report_fonts.cjk_font()
+    assert font.path == str(_report_fonts.registry_font())
+    assert (font.family, font.index) == ("Noto Sans CJK SC", 2)  # the SC face of the .ttc
+
+
+_BARE = r"""
+import sys
+from matplotlib import font_manager as fm
+from pypdf import PdfReader
+from planning import _report_fonts
+from planning.io import load_demo
+from planning.report import build_report
+system_cjk = [e.fname for e in fm.fontManager.ttflist if "CJK" in e.name]
+build_report(load_demo(), township="朝霞街道", out=sys.argv[1], dpi=40)
+import io
+from fontTools.cffLib import CFFFontSet
+from fontTools.ttLib import TTFont
+names = set()  # the PDF's name of each font, and the name inside its embedded program
+for page in PdfReader(sys.argv[1]).pages:
+    for ref in page.get("/Resources", {}).get("/Font", {}).values():
+        names.add(str(ref.get_object()["/BaseFont"]).split("+")[-1])
+        for desc in ref.get_object().get("/DescendantFonts", []):
+            fd = desc.get_object()["/FontDescriptor"].get_object()
+            for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+                if key in fd:
+                    data = fd[key].get_object().get_data()
+                    if data[:4] in (b"OTTO", b"\x00\x01\x00\x00", b"true"):
+                        names.add(TTFont(io.BytesIO(data))["name"].getDebugName(6))
+                    else:  # a bare CFF font program (OpenType/CFF subset)
+                        cff = CFFFontSet()
+                        cff.decompile(io.BytesIO(data), None)
+                        names.update(cff.fontNames)
+print(len(system_cjk), _report_fonts.cjk_font().path, sorted(names), sep="|")
+"""
+
+
+def test_report_on_a_machine_without_system_fonts(tmp_path):
+    """The system font folders hidden (a private mount namespace with an empty folder
+    bound over them) and a fresh matplotlib cache: the PDF embeds the registry font."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare to hide the system fonts")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    hide = " && ".join(f"mount --bind {empty} {d}" for d in
+                       ("/usr/share/fonts", "/usr/local/share/fonts") if os.path.isdir(d))
+    out = tmp_path / "bare.pdf"
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path / "mpl"), "HOME": str(tmp_path)}
+    cmd = f'{hide} && exec "$0" -c "$1" "$2"'
+    run = subprocess.run(["unshare", "-m", "sh", "-c", cmd, sys.executable, _BARE, str(out)],
+                         capture_output=True, text=True, env=env, timeout=600)
+    if run.returncode != 0 and "unshare" in run.stderr and "Operation not permitted" in run.stderr:
+        pytest.skip("mount namespaces are not permitted here")
+    assert run.returncode == 0, run.stderr[-3000:]
+    system_cjk, path, names = run.stdout.strip().splitlines()[-1].split("|")
+    assert system_cjk == "0"                                  # the system fonts were hidden
+    assert path == str(_report_fonts.registry_font())
+    # the SC face of the collection; its glyph program (shared by the collection's faces)
+    # is named after the JP face inside the .ttc
+    assert names == "['NotoSansCJKSC', 'NotoSansCJKjp-Regular']", names

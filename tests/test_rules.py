@@ -345,3 +345,39 @@ def test_a_region_without_any_facility_is_all_gaps_not_a_crash():
     assert (s["R1"]["failed"], s["R2"]["failed"], s["R3"]["failed"]) == (2, 1, 1)
     assert s["R2"]["population_in_gap"] == 650 and s["R3"]["population_in_gap"] == 650
     assert s["R7"]["units"] == 0
+
+
+# ------------------------------------------------------------------ unknown residents
+def test_partly_missing_population_counts_only_villages_with_figures():
+    """Town A: a clinic at x = 0, villages at 500 m (800 residents), 600 m (unknown) and
+    3,000 m (unknown, 36 min on foot); street B: one village at 10 km, unknown. R3 counts
+    the 800 only and says three villages lack figures; A's share is 100 % of the known,
+    B cannot be judged; R2's unknown-size gap is not sent to touring."""
+    vills = hm.villages([
+        {"village_id": "120115101201", "name": "一村", "township_id": "120115101", "population": 800, "x": 500},
+        {"village_id": "120115101202", "name": "二村", "township_id": "120115101", "population": None, "x": 600},
+        {"village_id": "120115101203", "name": "三村", "township_id": "120115101", "population": None, "x": 3000},
+        {"village_id": "120115001201", "name": "四村", "township_id": "120115001", "population": None, "x": 10000},
+    ])
+    vills["population"] = vills["population"].astype(float)
+    facs = hm.facilities([{"facility_id": "C1", "name": "卫生室", "kind": "village_clinic", "x": 0}])
+    region = hm.region(two_towns(), vills, facs)
+    r3 = run("R3", region)
+    s = r3.summary()
+    assert (s["passed"], s["failed"], s["unknown"]) == (1, 0, 3)
+    assert s["population"] == 800 and s["population_unknown"] == 3
+    assert s["population_in_gap"] is None and s["population_in_gap_unknown"] == 3
+    assert s["population_reason"] == "3个村无人口数据，人口数字只计有数据的1个村"
+    assert r3.figures["share_within"] == 1.0 and r3.figures["residents"] == 800
+    assert r3.figures["villages_without_population"] == 3
+    towns = r3.layers["R3_townships"].set_index("township_id")
+    assert towns.loc["120115101", "status"] == PASS and towns.loc["120115101", "population"] == 800
+    assert towns.loc["120115001", "status"] == "unknown"
+    u3 = r3.units.set_index("unit_id")
+    assert "超过15分钟" in u3.loc["120115101203", "reason"] and "常住人口未知" in u3.loc["120115101203", "reason"]
+    r2 = run("R2", region).units.set_index("unit_id")
+    assert r2.loc["120115101203", "status"] == FAIL
+    assert not r2.loc["120115101203", "action"].startswith("人口较少")
+    assert np.isnan(r2.loc["120115101203", "population"])
+    assert run("R2", region).summary()["population_in_gap"] is None
+    assert region.summary()["population"] == 800 and region.summary()["population_unknown"] == 3

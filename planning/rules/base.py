@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planning.region import within_polygons  # noqa: F401  (rules import it from here)
+from planning.region import known_sum, within_polygons  # noqa: F401  (rules import them here)
 from planning.rulebook import Rulebook
 
 PASS, FAIL, WARN, NA = "pass", "fail", "warn", "not_applicable"
@@ -62,9 +62,27 @@ class RuleResult:
         return int((self.units["status"] == status).sum()) if len(self.units) else 0
 
     def summary(self) -> dict:
-        """Counts and residents: the row of the summary JSON for this rule."""
-        pop = self.units["population"].fillna(0) if len(self.units) else pd.Series(dtype=float)
+        """Counts and residents: the row of the summary JSON for this rule.
+
+        Residents are unknown, not zero, where a unit's ``population`` is missing:
+        ``population`` and ``population_in_gap`` count only the units with figures and
+        are ``None`` when none of the units concerned has one (``population_in_gap`` also
+        when units that cannot be judged leave no known residents in gaps);
+        ``population_unknown`` counts units without figures, ``population_in_gap_unknown``
+        failing units without figures plus units that cannot be judged, and
+        ``population_reason`` says why a figure is missing or partial (else None).
+        """
+        pop = self.units["population"] if len(self.units) else pd.Series(dtype=float)
+        pop = pd.to_numeric(pop, errors="coerce")
         in_gap = self.units["status"] == FAIL if len(self.units) else pd.Series(dtype=bool)
+        total, n_unknown = known_sum(pop)
+        gap, gap_unknown = known_sum(pop[in_gap])
+        # units that cannot be judged may hold a gap too: with no known residents in
+        # failing units, the residents in gaps are unknown, not zero
+        undecided = int((self.units["status"] == UNKNOWN).sum()) if len(self.units) else 0
+        gap_unknown += undecided
+        if gap_unknown and not gap:
+            gap = None
         return {
             "id": self.rule_id,
             "title": self.title_zh,
@@ -78,8 +96,11 @@ class RuleResult:
             "warned": self.count(WARN),
             "unknown": self.count(UNKNOWN),
             "not_applicable": self.count(NA),
-            "population": int(pop.sum()),
-            "population_in_gap": int(pop[in_gap].sum()) if len(pop) else 0,
+            "population": total,
+            "population_in_gap": gap,
+            "population_unknown": n_unknown,
+            "population_in_gap_unknown": gap_unknown,
+            "population_reason": population_reason(n_unknown, len(pop), self.unit_kind),
             "figures": self.figures,
             "notes": self.notes,
         }
@@ -132,12 +153,28 @@ def facilities_of(region, kinds) -> gpd.GeoDataFrame:
     return fac[fac["kind"].isin(values)]
 
 
+def population_reason(n_unknown: int, n: int, unit_kind: str = "village") -> str | None:
+    """Why a residents' figure is missing or partial (Chinese, for the summary), or None."""
+    if not n_unknown:
+        return None
+    unit = {"village": "个村", "township": "个乡镇", "district": "个区"}.get(unit_kind, "个单元")
+    if n_unknown == n:
+        return f"常住人口未知（{n}{unit}均无人口数据）：涉及人口的数字无法计算"
+    return f"{n_unknown}{unit}无人口数据，人口数字只计有数据的{n - n_unknown}{unit}"
+
+
 def township_population(region) -> pd.Series:
-    """Residents per township: the township's own figure, else the sum of its villages'."""
+    """Residents per township: the township's own figure, else the sum of its villages'
+    known figures; NaN when neither is known (never 0 for unknown)."""
     own = region.townships.set_index("township_id")["population"]
-    from_villages = region.villages.groupby("township_id")["population"].sum()
-    pop = own.where(own.notna() & (own > 0), from_villages.reindex(own.index))
-    return pop.fillna(0)
+    from_villages = region.villages.groupby("township_id")["population"].sum(min_count=1)
+    return own.where(own.notna() & (own > 0), from_villages.reindex(own.index))
+
+
+def village_population_known(region) -> tuple[int, int]:
+    """(villages with a population figure, villages without)."""
+    pop = region.villages["population"]
+    return int(pop.notna().sum()), int(pop.isna().sum())
 
 
 def fmt_people(n: float) -> str:
@@ -146,7 +183,8 @@ def fmt_people(n: float) -> str:
 
 def district_table(region) -> gpd.GeoDataFrame:
     """The region's districts with ``district_id``, ``name``, ``agricultural``,
-    ``population`` and ``area_km2`` (metric CRS).
+    ``population`` and ``area_km2`` (metric CRS). ``population`` is NaN when neither the
+    layer nor any township inside says it.
 
     Without a districts layer, districts are the townships dissolved by their
     ``district`` column. Values a layer leaves open come from the townships inside each
@@ -164,11 +202,12 @@ def district_table(region) -> gpd.GeoDataFrame:
     seats = gpd.GeoDataFrame(geometry=towns.representative_point(), crs=towns.crs)
     in_district = within_polygons(seats, d, "district_id").to_numpy()
     has_town = (towns["kind"] == "township").groupby(in_district).any()
-    pops = towns["township_id"].map(township_population(region)).groupby(in_district).sum()
+    pops = towns["township_id"].map(township_population(region)) \
+        .groupby(in_district).sum(min_count=1)                 # NaN: no township's is known
     agri = d["agricultural"].astype(object)
     d["agricultural"] = agri.where(agri.notna(), d["district_id"].map(has_town)) \
         .fillna(False).astype(bool)
     d["population"] = d["population"].where(d["population"].notna(),
-                                            d["district_id"].map(pops)).fillna(0)
+                                            d["district_id"].map(pops))
     d["area_km2"] = d.geometry.area / 1e6
     return d

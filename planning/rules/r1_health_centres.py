@@ -10,6 +10,7 @@ township health centre) is covered, but flagged for attention.
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 
 from planning.rulebook import Rulebook
 from planning.rules.base import (FAIL, NA, PASS, WARN, RuleResult, facilities_of, fmt_people,
@@ -47,11 +48,16 @@ def check(region, rulebook: Rulebook, access=None) -> RuleResult:
     centres = facilities_of(region, _CENTRES).copy()
     centres["township_id_in"] = within_polygons(centres, towns, "township_id")
     pops = township_population(region)
+    # villages without a figure, per township (matter only where the township has none)
+    own = towns.set_index("township_id")["population"]
+    unknown = region.villages["population"].isna().groupby(region.villages["township_id"]).sum()
+    unknown = unknown.reindex(own.index).fillna(0).where(~(own.notna() & (own > 0)), 0)
 
     rows = []
     for t in towns.itertuples():
         inside = centres[centres["township_id_in"] == t.township_id]
-        pop = float(pops.get(t.township_id, 0))
+        pop = float(pops.get(t.township_id, np.nan))
+        n_unknown = int(unknown.get(t.township_id, 0))
         expected = _EXPECTED.get(t.kind)
         n = len(inside)
         names = "、".join(inside["name"].astype(str))
@@ -68,6 +74,13 @@ def check(region, rulebook: Rulebook, access=None) -> RuleResult:
             status = WARN
             reason = f"常住人口{fmt_people(pop)}人，超过{fmt_people(threshold)}人，仅有1所中心"
             action = "根据需要增设1所中心（001 §二(一)1）"
+        elif n < 2 and (np.isnan(pop) or n_unknown):
+            # the centre is there; whether residents call for another cannot be told
+            status, action = PASS, ""
+            reason = (f"有{names}；常住人口未知，无法判断是否超过{fmt_people(threshold)}人需增设中心"
+                      if np.isnan(pop) else
+                      f"有{names}；{n_unknown}个村无人口数据，已知常住人口{fmt_people(pop)}人，"
+                      f"无法判断是否超过{fmt_people(threshold)}人需增设中心")
         else:
             status, reason, action = PASS, f"有{names}", ""
         rows.append({"unit_id": t.township_id, "name": t.name, "kind": t.kind,

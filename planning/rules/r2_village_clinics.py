@@ -103,6 +103,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     road = access.nearest(WALK, standard, "length").loc[committees.index]
     straight = _nearest_straight(committees, standard)
     sub_road = access.nearest(WALK, substandard, "length").loc[committees.index]
+    snap = access.snap_table(WALK).loc[committees.index]
 
     # adjacency between all villages (committees share with any neighbour)
     pos = {vid: i for i, vid in enumerate(villages["village_id"])}
@@ -117,6 +118,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     r_costs, r_facs = road["cost"].to_numpy(), road["facility_id"].to_numpy(object)
     s_costs, s_facs = straight["cost"].to_numpy(), straight["facility_id"].to_numpy(object)
     sub_costs, sub_facs = sub_road["cost"].to_numpy(), sub_road["facility_id"].to_numpy(object)
+    snap_m, snap_code = snap["access_m"].to_numpy(), snap["road_snap"].to_numpy(object)
     rows = []
     for k, v in enumerate(committees[["village_id", "name", "township_id", "population",
                                       "service_mode", "geometry"]].to_dict("records")):
@@ -126,7 +128,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         fac_name = std_name.get(fac)
         fac_home = std_home.get(fac)
         mode = v["service_mode"] if isinstance(v["service_mode"], str) and v["service_mode"] else None
-        pop = float(v["population"]) if pd.notna(v["population"]) else 0.0
+        pop = float(v["population"]) if pd.notna(v["population"]) else np.nan
         action = ""
         if np.isfinite(dist) and within(dist):
             if fac_home == v["village_id"]:
@@ -157,8 +159,11 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
                       else "道路网上无法到达任何标准化村卫生室")
             if np.isfinite(sub_costs[k]) and within(sub_costs[k]):
                 action = f"将{sub_name[sub_facs[k]]}提升为标准化村卫生室"
-            elif pop < p["touring_population_threshold"]:
+            elif pop < p["touring_population_threshold"]:   # False when unknown
                 action = "人口较少：安排乡镇卫生院巡诊、派驻或邻村延伸服务（001 §二(一)3）"
+            elif np.isnan(pop):
+                action = ("新建标准化村卫生室，或与相邻村共建；人口较少的村也可巡诊、派驻或邻村延伸"
+                          "——先核实常住人口（001 §二(一)3）")
             else:
                 action = "新建标准化村卫生室，或与相邻村共建（001 §二(一)3）"
         rows.append({"unit_id": v["village_id"], "name": v["name"], "township_id": v["township_id"],
@@ -168,12 +173,14 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
                      "clinic_road_m": float(r_cost) if np.isfinite(r_cost) else np.nan,
                      "clinic_straight_m": float(s_cost) if np.isfinite(s_cost) else np.nan,
                      "reachable": bool(np.isfinite(r_cost)),
+                     "access_m": snap_m[k], "road_snap": snap_code[k],
                      "coverage": coverage, "status": status, "reason": reason, "action": action,
                      "geometry": v["geometry"]})
     units = units_frame(rows, villages.crs)
     clinics = _clinic_table(clinics_all, standard, home, units, name_of, limit, within)
     figures = {"coverage": units["coverage"].value_counts().to_dict() if len(units) else {},
-               "max_distance_m": limit, "measure": p["measure"]}
+               "max_distance_m": limit, "measure": p["measure"],
+               "snapping": access.snap_report(WALK, clinics_all)}
     return new_result("R2", rulebook, units, "village",
                       layers={"R2_villages": units.rename(columns={"unit_id": "village_id"}),
                               "R2_clinics": clinics}, figures=figures)

@@ -19,7 +19,8 @@ import pandas as pd
 import shapely
 
 from planning.rulebook import Rulebook
-from planning.rules.base import FAIL, PASS, RuleResult, facilities_of, new_result
+from planning.rules.base import (FAIL, NA, PASS, UNKNOWN, RuleResult, facilities_of,
+                                 new_result, population_reason)
 
 
 def check(region, rulebook: Rulebook, access) -> RuleResult:
@@ -40,23 +41,30 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     near = access.nearest(p["mode"], facilities, "time")
     minutes = near["cost"].to_numpy() / 60.0
     ok = np.isfinite(minutes) & (minutes <= limit_min)
-    pop = villages["population"].fillna(0).astype(float)
+    pop = villages["population"].astype(float)           # NaN: residents unknown
+    known = pop.notna().to_numpy()
+    # R3 judges the share of residents: a village without a figure cannot be judged
+    # (its minutes, reason and action still say whether it lies outside the circle)
+    status = np.where(~known, UNKNOWN, np.where(ok, PASS, FAIL))
     units = gpd.GeoDataFrame({
         "unit_id": villages["village_id"], "name": villages["name"],
         "township_id": villages["township_id"], "kind": villages["kind"],
         "population": pop,
         "minutes_to_care": np.where(np.isfinite(minutes), np.round(minutes, 2), np.nan),
         "nearest_facility_id": near["facility_id"].values,
-        "status": np.where(ok, PASS, FAIL),
-        "reason": [(f"最近机构{m:.1f}分钟可达" if ok_i else f"最近机构需{m:.1f}分钟，超过{limit_min:g}分钟")
-                   if np.isfinite(m) else "道路网上无法到达任何基层医疗卫生机构"
-                   for m, ok_i in zip(minutes, ok)],
-        "action": np.where(ok, "", "在覆盖缺口处增设村卫生室或社区卫生服务站"),
+        **access.snap_table(p["mode"]).to_dict("series"),
+        "status": status,
+        "reason": [((f"最近机构{m:.1f}分钟可达" if ok_i else f"最近机构需{m:.1f}分钟，超过{limit_min:g}分钟")
+                    if np.isfinite(m) else "道路网上无法到达任何基层医疗卫生机构")
+                   + ("" if k_i else "；常住人口未知，不计入覆盖比例")
+                   for m, ok_i, k_i in zip(minutes, ok, known)],
+        "action": np.where(ok, "", np.where(known, "在覆盖缺口处增设村卫生室或社区卫生服务站",
+                                            "核实常住人口；在覆盖缺口处增设村卫生室或社区卫生服务站")),
     }, geometry=villages.geometry.values, crs=villages.crs, index=villages.index)
 
     towns = _township_shares(region, units, p["township_target_share"])
-    total = float(pop.sum())
-    covered_pop = float(pop[ok].sum())
+    total = float(pop[known].sum())                       # villages with figures only
+    covered_pop = float(pop[ok & known].sum())
     covered = access.coverage_union(p["mode"], facilities, limit_min * 60.0, "time",
                                     p["isochrone_buffer_m"])
     region_area = shapely.union_all(region.townships.geometry.values)
@@ -71,23 +79,37 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         "R3_uncovered": gpd.GeoDataFrame({"status": [FAIL], "minutes": [limit_min],
                                           "mode": [p["mode"]]}, geometry=[uncovered], crs=crs),
     }
+    n_unknown = int((~known).sum())
     figures = {"share_within": round(covered_pop / total, 4) if total else None,
-               "residents_within": int(covered_pop), "residents": int(total),
+               "residents_within": int(covered_pop) if known.any() else None,
+               "residents": int(total) if known.any() else None,
+               "villages_without_population": n_unknown,
+               "share_reason": population_reason(n_unknown, len(known)),
                "mode": p["mode"], "max_minutes": limit_min,
                "covered_km2": round(covered.area / 1e6, 2),
-               "uncovered_km2": round(uncovered.area / 1e6, 2)}
+               "uncovered_km2": round(uncovered.area / 1e6, 2),
+               "snapping": access.snap_report(p["mode"], facilities)}
     return new_result("R3", rulebook, units, "village", layers=layers, figures=figures)
 
 
 def _township_shares(region, units: gpd.GeoDataFrame, target: float) -> gpd.GeoDataFrame:
-    """Share of residents within the limit per township (from the villages' own times)."""
-    within = units["population"].where(units["status"] == PASS, 0.0)
-    g = pd.DataFrame({"township_id": units["township_id"], "pop": units["population"],
-                      "within": within}).groupby("township_id").sum()
+    """Share of residents within the limit per township (from the villages' own times),
+    over the villages with a population figure. A township none of whose villages has a
+    figure cannot be judged (``unknown``); one without villages is not applicable."""
+    pop = units["population"]
+    within = pop.where(units["status"] == PASS, 0.0)
+    g = pd.DataFrame({"township_id": units["township_id"], "pop": pop, "within": within,
+                      "unknown": pop.isna(), "villages": 1}).groupby("township_id").agg(
+        pop=("pop", lambda x: x.sum(min_count=1)), within=("within", "sum"),
+        unknown=("unknown", "sum"), villages=("villages", "sum"))
     towns = region.townships[["township_id", "name", "geometry"]].copy()
-    towns["population"] = towns["township_id"].map(g["pop"]).fillna(0)
-    towns["residents_within"] = towns["township_id"].map(g["within"]).fillna(0)
+    tid = towns["township_id"]
+    towns["population"] = tid.map(g["pop"])
+    towns["residents_within"] = tid.map(g["within"]).where(towns["population"].notna())
+    towns["villages_without_population"] = tid.map(g["unknown"]).fillna(0).astype(int)
     share = towns["residents_within"] / towns["population"].replace(0, np.nan)
     towns["share_within"] = share.round(4)
-    towns["status"] = np.where(share.isna() | (share >= target), PASS, FAIL)
+    has_villages = tid.map(g["villages"]).fillna(0) > 0
+    towns["status"] = np.select([~has_villages, towns["population"].isna(), share.isna(),
+                                 share >= target], [NA, UNKNOWN, PASS, PASS], FAIL)
     return towns

@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from planning.rulebook import Rulebook
-from planning.rules.base import (FAIL, NA, PASS, RuleResult, district_table, facilities_of,
-                                 fmt_people, level_rank, new_result, within_polygons)
+from planning.rules.base import (FAIL, NA, PASS, UNKNOWN, RuleResult, district_table,
+                                 facilities_of, fmt_people, known_sum, level_rank, new_result,
+                                 population_reason, within_polygons)
 from planning.schema import FacilityKind
 
 DRIVE = "drive"
@@ -38,13 +39,21 @@ def hospitals(region) -> gpd.GeoDataFrame:
     return fac[~general | level_ok]
 
 
-def _qualifies(d, p) -> tuple[bool, str]:
-    big_pop = d.population >= p["district_population_threshold"]
+def _qualifies(d, p) -> tuple[bool | None, str]:
+    """Whether the district qualifies (None: its population is unknown and decides it)."""
     big_area = d.area_km2 >= p["district_area_km2_threshold"]
-    size = (big_pop or big_area) if p["qualify_if"] == "either" else (big_pop and big_area)
-    facts = f"常住人口{fmt_people(d.population)}人，面积{d.area_km2:,.0f}平方公里"
+    known = not pd.isna(d.population)
+    big_pop = d.population >= p["district_population_threshold"] if known else None
+    if p["qualify_if"] == "either":
+        size = True if big_area or big_pop else (None if big_pop is None else False)
+    else:
+        size = False if not big_area or big_pop is False else big_pop
+    people = f"常住人口{fmt_people(d.population)}人" if known else "常住人口未知"
+    facts = f"{people}，面积{d.area_km2:,.0f}平方公里"
     if not d.agricultural:
         return False, f"非涉农区（{facts}）"
+    if size is None:
+        return None, f"涉农区，{facts}，无法判断是否达到次中心条件"
     if not size:
         return False, f"人口、面积未达到次中心条件（{facts}）"
     return True, f"涉农区，{facts}"
@@ -70,7 +79,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     drive_min = near["cost"].to_numpy() / 60.0
     hard = ~(np.isfinite(drive_min) & (drive_min * 60.0 <= limit_s))
     v_district = within_polygons(villages, districts, "district_id")
-    pop = villages["population"].fillna(0).astype(float)
+    pop = villages["population"].astype(float)             # NaN: residents unknown
     centres = facilities_of(region, (FacilityKind.TOWNSHIP_HEALTH_CENTRE,)).copy()
     centres["district_in"] = within_polygons(centres, districts, "district_id")
 
@@ -79,9 +88,19 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         ok, why = _qualifies(d, p)
         in_d = (v_district == d.district_id).to_numpy()
         hard_d = in_d & hard
-        hard_pop = float(pop[hard_d].sum())
-        if not ok:
+        hard_known = hard_d & pop.notna().to_numpy()
+        hard_pop = float(pop[hard_known].sum())
+        hard_unknown = int((hard_d & ~hard_known).sum())
+        if ok is False:
             status, reason, action = NA, why, ""
+        elif ok is None or (hard_pop == 0 and hard_unknown):
+            # the need rests on residents nobody counted: neither passed nor failed
+            status = UNKNOWN
+            reason = (f"{why}；{int(hard_d.sum())}个村驾车超过{p['hard_to_reach_minutes']:.0f}分钟"
+                      "才能到达区级医院或二级以上综合医院" if hard_d.any() else why)
+            if hard_unknown:
+                reason += f"，其中{hard_unknown}个村常住人口未知"
+            action = "补充村常住人口后重新评估是否需要建设区域医疗次中心"
         elif hard_pop == 0:
             status = PASS
             reason = f"{why}；全部居民{p['hard_to_reach_minutes']:.0f}分钟车程内可达区级医院或二级以上综合医院"
@@ -90,18 +109,22 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
             status = FAIL
             reason = (f"{why}；{fmt_people(hard_pop)}名居民驾车超过{p['hard_to_reach_minutes']:.0f}分钟"
                       "才能到达区级医院或二级以上综合医院")
-            picks = _rank_candidates(access, villages[hard_d], pop[hard_d].to_numpy(),
-                                     drive_min[hard_d], centres[centres["district_in"] == d.district_id],
-                                     p, limit_s)
+            if hard_unknown:
+                reason += f"（另有{hard_unknown}个村常住人口未知，未计入）"
+            picks = _rank_candidates(access, villages[hard_known], pop[hard_known].to_numpy(),
+                                     drive_min[hard_known],
+                                     centres[centres["district_in"] == d.district_id], p, limit_s)
             for rank, c in enumerate(picks, start=1):
                 cand_rows.append({**c, "rank": rank, "district_id": d.district_id,
                                   "district": d.name, "status": FAIL})
             names = "、".join(c["name"] for c in picks)
             action = (f"建设区域医疗次中心：{names}（001 §二(一)2）" if picks
                       else "区内没有可选的乡镇卫生院，需另行选址")
-        rows.append({"unit_id": d.district_id, "name": d.name, "population": hard_pop,
+        hard_people = hard_pop if not hard_unknown or hard_pop else np.nan
+        rows.append({"unit_id": d.district_id, "name": d.name, "population": hard_people,
                      "district_population": float(d.population), "area_km2": round(d.area_km2, 1),
-                     "qualifies": ok, "hard_to_reach_residents": hard_pop,
+                     "qualifies": ok, "hard_to_reach_residents": hard_people,
+                     "hard_to_reach_villages_without_population": hard_unknown,
                      "status": status, "reason": reason, "action": action,
                      "geometry": d.geometry})
     units = gpd.GeoDataFrame(rows, geometry="geometry", crs=districts.crs)
@@ -117,7 +140,11 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     return new_result("R4", rulebook, units, "district",
                       layers={"R4_districts": units.rename(columns={"unit_id": "district_id"}),
                               "R4_candidates": cands, "R4_villages": vlayer},
-                      notes=notes, figures={"hard_to_reach_residents": int(pop[hard].sum())})
+                      notes=notes, figures={
+                          "hard_to_reach_residents": known_sum(pop[hard])[0],
+                          "hard_to_reach_villages_without_population": int(pop[hard].isna().sum()),
+                          "residents_reason": population_reason(int(pop[hard].isna().sum()),
+                                                                int(hard.sum()))})
 
 
 def _rank_candidates(access, hard_villages, hard_pop, current_min, centres, p, limit_s) -> list[dict]:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from planning.rulebook import Rulebook
 from planning.rules.base import (FAIL, NA, PASS, WARN, RuleResult, district_table, facilities_of,
-                                 level_rank, new_result, within_polygons)
+                                 level_rank, new_result, population_reason, within_polygons)
 from planning.schema import FacilityKind
 
 
@@ -129,18 +129,23 @@ def city_ratios(region, params: dict) -> dict:
     """City-wide staffing references: GPs per 10,000 and nurses per 1,000 residents.
 
     Counts come from every facility in the region with the column filled; residents are
-    the villages' total. A figure is None when no facility carries the column.
+    the villages' total. A figure is None when no facility carries the column, and a
+    ratio is None when any village lacks its population (fewer residents counted would
+    make the ratio look better than it is); ``residents_reason`` then says so.
     """
     fac = region.facilities
-    residents = float(region.villages["population"].fillna(0).sum())
+    pop = region.villages["population"]
+    n_unknown = int(pop.isna().sum())
+    residents = float(pop.sum()) if not n_unknown else None
     gps, nurses = _sum(fac, "gps"), _sum(fac, "nurses")
     vdocs, qualified = _sum(fac, "village_doctors"), _sum(fac, "qualified_village_doctors")
 
     def ratio(count, per):
-        return None if count is None or residents <= 0 else round(count / residents * per, 3)
+        return None if count is None or not residents else round(count / residents * per, 3)
 
     return {
-        "residents": int(residents),
+        "residents": None if residents is None else int(residents),
+        "residents_reason": population_reason(n_unknown, len(pop)),
         "gps_counted": gps, "gps_per_10000": ratio(gps, 1e4),
         "gps_target_per_10000": params["gps_per_10000"],
         "nurses_counted": nurses, "nurses_per_1000": ratio(nurses, 1e3),

@@ -50,7 +50,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     members = facilities_of(region, _MEMBERS).copy()
     members["township_in"] = within_polygons(members, region.townships, "township_id")
     pops = township_population(region)
-    members["population"] = members["township_in"].map(pops).fillna(0).astype(float)
+    members["population"] = members["township_in"].map(pops).astype(float)  # NaN: unknown
     crs = fac.crs
     if not _has_group(fac).any():
         units = gpd.GeoDataFrame({"unit_id": members["facility_id"], "name": members["name"],
