@@ -967,6 +967,12 @@ def _clear_rulebook_widgets() -> None:
 
 def _rulebook_changed(dotted: str, wkey: str, lang: str) -> None:
     value = st.session_state[wkey]
+    if isinstance(value, str) and _is_number_list(load_rulebook().key(*dotted.split(".", 1)).default):
+        try:  # a list of numbers typed as "1, 0.68, 0.22"
+            value = [float(v) for v in re.split(r"[,，;；\s]+", value.strip()) if v]
+        except ValueError:
+            st.session_state["rb_error"] = f"{t('err.rulebook', lang)} {dotted}: {value!r}"
+            return
     values = dict(st.session_state.get("rb_values", {}))
     values[dotted] = value
     try:
@@ -1020,6 +1026,9 @@ def _rulebook_view(assessment, lang: str) -> None:
                 st.number_input(label, value=key.value, min_value=0 if is_int else 0.0,
                                 step=1 if is_int else _step(key.default), key=wkey,
                                 help=help_text, **cb)
+            elif _is_number_list(key.default):
+                st.text_input(label, value=", ".join(f"{v:g}" for v in key.value), key=wkey,
+                              help=help_text, **cb)
             elif isinstance(key.default, list):
                 st.multiselect(label, [k.value for k in FacilityKind], default=key.value, key=wkey,
                                format_func=lambda k: kind_name(k, lang), help=help_text, **cb)
@@ -1032,6 +1041,10 @@ def _rulebook_view(assessment, lang: str) -> None:
             st.caption(f"{key.clause} · {marker}")
     st.download_button(t("rb.download", lang), data=lambda: _rulebook_toml(current),
                        file_name="rulebook.toml", mime="application/toml", key="rb_download")
+
+
+def _is_number_list(default) -> bool:
+    return isinstance(default, list) and bool(default) and not isinstance(default[0], str)
 
 
 def _step(default: float) -> float:
