@@ -59,6 +59,7 @@ class Access:
         #: (mode, weight, cutoff) -> {(facility_id, x, y): (village indices, costs)}
         self._rows: dict[tuple, dict[tuple, tuple[np.ndarray, np.ndarray]]] = {}
         self._border: dict[tuple, np.ndarray] = {}
+        self._static: dict = {}
 
     def engine(self, mode: str) -> TravelEngine:
         """The prepared engine for ``mode`` (``"walk"``, ``"ebike"``, ``"drive"``)."""
@@ -162,6 +163,15 @@ class Access:
         return sp.csr_matrix((np.concatenate([v for _, v in rows]),
                               np.concatenate([c for c, _ in rows]), indptr),
                              shape=(len(rows), n))
+
+    def static(self, key, compute):
+        """A fact about the region that scenarios never change — townships, districts,
+        villages' places and townships (scenarios edit facilities and villages'
+        populations and service modes only) — computed once by ``compute()`` and kept
+        under ``key`` (shared with the scenarios built on this Access)."""
+        if key not in self._static:
+            self._static[key] = compute()
+        return self._static[key]
 
     def border_cost(self, mode: str, weight: str) -> np.ndarray:
         """Per village, the cost to leave the region: to the nearest road node of ``mode``

@@ -3,11 +3,12 @@
 Commands
 --------
 summary      the loaded region: layer counts, population, network size per mode
-check        run the rules R1-R7, print a table, write gap layers and a summary JSON
+check        run the rules R1-R8, print a table, write gap layers and a summary JSON
 suggest      suggest new clinic sites (maximal covering, set covering, p-median)
 report       the planning report (汇报材料) for a district or township, Word or PDF
 export       run the rules and export every layer to GPKG/GeoJSON/SHP/KML/XLSX
-bench        the travel-time engine against the osmnx/networkx way (JSON lines)
+bench        benchmarks (JSON lines): the travel-time engine against the osmnx/networkx
+             way (--task engine), R8 on a region and through scenario edits (--task r8)
 fetch-roads  download an OSM road network for a boundary (needs internet)
 
 Bad input ends with a message naming the file and what to do, and exit code 2 — never
@@ -149,10 +150,14 @@ def cmd_report(args) -> int:
     return 0
 
 
-def cmd_bench(args) -> int:
-    from benchmarks import bench_engine
+#: benchmark tasks of ``bench --task``: name -> module in ``benchmarks`` with ``run(scale)``
+BENCH_TASKS = {"engine": "bench_engine", "r8": "bench_r8"}
 
-    bench_engine.run(args.scale)
+
+def cmd_bench(args) -> int:
+    import importlib
+
+    importlib.import_module(f"benchmarks.{BENCH_TASKS[args.task]}").run(args.scale)
     return 0
 
 
@@ -190,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_summary)
 
-    p = sub.add_parser("check", help="run the coverage rules R1-R7")
+    p = sub.add_parser("check", help="run the coverage rules R1-R8")
     region_args(p)
     p.add_argument("--rulebook", help="a TOML rulebook (default: Tianjin)")
     p.add_argument("--out", help="write the gap layers to this file (.gpkg, .zip, .kml, .xlsx …)")
@@ -233,8 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="report.docx (Word) or report.pdf")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("bench", help="benchmark the travel-time engine")
+    p = sub.add_parser("bench", help="benchmarks: the travel-time engine, R8 …")
     p.add_argument("--scale", default="demo", choices=["demo", "city"])
+    p.add_argument("--task", default="engine", choices=list(BENCH_TASKS),
+                   help="what to measure (default: the engine)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("fetch-roads", help="download OSM roads for a boundary (internet)")

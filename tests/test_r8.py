@@ -302,3 +302,65 @@ def test_demo_catchment_cutoff_is_inclusive_in_both(demo):
         cost_source="origin", cost_dest="dest", cost_cost="cost", loc_index="geoid",
         loc_value="pop", weight_fn=weights.step_fn({edge: 1.0}))
     assert kept.sum() == sub.nnz
+
+
+# ------------------------------------------------------------------ scenarios
+def test_scenario_staff_edits_update_r8_by_hand_and_search_only_new_facilities(tmp_path, monkeypatch):
+    from planning.assess import assess
+    from planning.engine import TravelEngine
+    from planning.scenario import Scenario
+
+    region = two_and_two()
+    rb = RB.with_values(NO_DECAY)
+    sc = Scenario(region, rulebook=rb)
+    sc.base_assessment(["R8"])
+    searched = []
+    real = TravelEngine.catchment_matrix
+
+    def counting(self, facilities_xy, origins_xy, cutoff, weight="length"):
+        searched.append(len(facilities_xy))
+        return real(self, facilities_xy, origins_xy, cutoff, weight)
+
+    monkeypatch.setattr(TravelEngine, "catchment_matrix", counting)
+    # two more GPs at C2 (3 in all): V2 = 2/4000 + 3/3000 per resident -> 15 per 10,000
+    sc.add_staff("C2", gps=2)
+    v = by_id(sc.assess(["R8"]).results["R8"])
+    assert v.at["120115001001", "gps_per_10000"] == pytest.approx(15.0)
+    assert searched == []                        # a staff edit searches nothing
+    # a station with 4 GPs at V1 (x = 0): it reaches V1 (0 min) and not V2 (10 min):
+    # V1 = 2/4000 + 4/1000 per resident -> 45 per 10,000
+    fid = sc.add_facility("community_health_station", x=hm.X0, y=hm.Y0, staff={"gps": 4})
+    after = sc.assess(["R8"])
+    v = by_id(after.results["R8"])
+    assert v.at["120115101201", "gps_per_10000"] == pytest.approx(45.0)
+    assert searched == [1]                       # only the new station (a GP kind) is searched
+    fresh = assess(sc.apply(), rb, Access(sc.apply()), rules=["R8"]).results["R8"].units
+    np.testing.assert_allclose(after.results["R8"].units["gps_per_10000"], fresh["gps_per_10000"], rtol=1e-12)
+    assert [e.describe() for e in sc.active] == ["机构 C2 增加全科医生2名",
+                                                 "新增社区卫生服务站：一村社区卫生服务站（全科医生4名）"]
+    sc.add_staff(fid, gps=-1)
+    assert by_id(sc.assess(["R8"]).results["R8"]).at["120115101201", "gps_per_10000"] == pytest.approx(35.0)
+    # saved and loaded, the staff edits come back
+    path = sc.save(tmp_path / "s.gpkg")
+    again = Scenario.load(path, region, rulebook=rb)
+    assert [e.value for e in again.active] == [{"gps": 2}, {"gps": 4}, {"gps": -1}]
+    assert by_id(again.assess(["R8"]).results["R8"]).at["120115101201", "gps_per_10000"] == pytest.approx(35.0)
+
+
+def test_scenario_staff_edits_refuse_what_cannot_be_added():
+    from planning.scenario import Scenario
+
+    sc = Scenario(two_and_two(gps=(2, None)), rulebook=RB.with_values(NO_DECAY))
+    with pytest.raises(InputError, match="unknown staff column 'doctors2'"):
+        sc.add_staff("C1", doctors2=1)
+    with pytest.raises(InputError, match="gps of facility 'C2'.*unknown"):
+        sc.add_staff("C2", gps=1)
+    with pytest.raises(InputError, match="cannot take away 3"):
+        sc.add_staff("C1", gps=-3)
+    with pytest.raises(InputError, match="whole number"):
+        sc.add_staff("C1", gps=1.5)
+    with pytest.raises(InputError, match="no open facility"):
+        sc.add_staff("X9", gps=1)
+    with pytest.raises(InputError, match="whole number >= 0"):
+        sc.add_facility("community_health_station", x=hm.X0, y=hm.Y0, staff={"gps": -2})
+    assert sc.active == []

@@ -25,7 +25,6 @@ flagged (``near_border``): staff just across it are not in the data.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -36,7 +35,7 @@ import scipy.sparse as sp
 from planning import fca
 from planning.rulebook import Rulebook
 from planning.rules.base import (NA, PASS, UNKNOWN, WARN, RuleResult, district_table,
-                                 facilities_of, new_result, units_frame, within_polygons)
+                                 facilities_of, new_result, within_polygons)
 
 PER_GP, PER_NURSE, PER_VD = 1e4, 1e3, 1e3
 _MODE_ZH = {"walk": "步行", "ebike": "电动自行车", "drive": "驾车"}
@@ -135,16 +134,9 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     in_reach = np.asarray(pattern.sum(axis=0)).ravel().astype(int)
     nearest = gp.nearest_minutes()
 
-    mode_zh = _MODE_ZH.get(gp.mode, gp.mode)
-    missing_names = _names_by_village(gp, gps_unknown)
-    status, reason, action = [], [], []
-    for i in range(len(vil)):
-        s, r, a = _village_verdict(pop_known[i], a_gp[i], bool(upper[i]), in_reach[i],
-                                   missing_names.get(i, ""), target, mode_zh, gp.minutes)
-        status.append(s)
-        reason.append(r + ("；服务范围越过区域边界，边界外的医生不在数据中" if border[i] else ""))
-        action.append(a)
-    status = np.array(status, dtype=object)
+    status, reason, action = _village_verdicts(pop_known, a_gp, upper, in_reach,
+                                               _names_by_village(gp, gps_unknown), border,
+                                               target, _MODE_ZH.get(gp.mode, gp.mode), gp.minutes)
     below = status == WARN
     gap = np.where(below, (target - np.nan_to_num(a_gp)) * demand / PER_GP, 0.0)
     units = gpd.GeoDataFrame({  # full precision: the tables round for display
@@ -161,9 +153,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         "status": status, "reason": reason, "action": action,
     }, geometry=vil.geometry.values, crs=vil.crs, index=vil.index)
 
-    values = {"gps": a_gp, "nurses": a_nurse, "vdocs": a_vd}
-    towns = _townships(region, units, values, gp, gps, gps_unknown, target)
-    districts = _districts(region, units, values, gp, gps, gps_unknown, target)
+    towns, districts = _units_tables(region, access, units, gp, gps, gps_unknown, target)
     facilities = _facilities(gp, f_gp, f_nurse, gps_unknown, target)
     clinics = _clinics(vd, f_vd, vdocs_unknown)
 
@@ -189,138 +179,182 @@ def _names_by_village(gp: Reach, unknown: np.ndarray) -> dict[int, str]:
     return {i: "、".join(v[:3]) + (f"等{len(v)}所" if len(v) > 3 else "") for i, v in out.items()}
 
 
-def _village_verdict(pop_known: bool, value: float, upper: bool, n_reach: int, missing: str,
-                     target: float, mode_zh: str, minutes: float) -> tuple[str, str, str]:
+def _village_verdicts(pop_known: np.ndarray, value: np.ndarray, upper: np.ndarray,
+                      n_reach: np.ndarray, missing: dict[int, str], border: np.ndarray,
+                      target: float, mode_zh: str, minutes: float
+                      ) -> tuple[np.ndarray, list[str], list[str]]:
+    """Status, reason and action of every village (see the module docstring)."""
     within = f"{mode_zh}{minutes:g}分钟内"
-    if not pop_known:
-        return UNKNOWN, "常住人口未知，无法判断", "补充本村常住人口"
-    if missing:
-        return UNKNOWN, f"可达机构{missing}缺少全科医生人数，无法判断", "在机构表中补充全科医生人数（gps）"
-    if n_reach == 0:
-        return WARN, f"{within}没有可达的基层医疗卫生机构（全科医生）", \
-            "在可达范围内新设配备全科医生的基层医疗卫生机构"
-    text = f"{within}可达全科医生每万人{value:.2f}名"
-    if value >= target:
-        if upper:
-            return UNKNOWN, text + "（服务范围内有村人口未知，此为上限），无法判断是否达到参考值", \
-                "补充服务范围内各村的常住人口"
-        return PASS, text + f"，达到参考值{target:g}名", ""
-    bound = "至多" if upper else ""
-    return WARN, f"{within}可达全科医生每万人{bound}{value:.2f}名，低于参考值{target:g}名", \
-        "在可达范围内增配全科医生或新设基层医疗卫生机构"
+    n = len(value)
+    status = np.where(value >= target, np.where(upper, UNKNOWN, PASS), WARN).astype(object)
+    reason = [f"{within}可达全科医生每万人{'至多' if u else ''}{v:.2f}名" for v, u in zip(value, upper)]
+    action = [""] * n
+    for i in range(n):
+        if status[i] == PASS:
+            reason[i] += f"，达到参考值{target:g}名"
+        elif status[i] == WARN:
+            reason[i] += f"，低于参考值{target:g}名"
+            action[i] = "在可达范围内增配全科医生或新设基层医疗卫生机构"
+        else:
+            reason[i] = reason[i].replace("至多", "") + "（服务范围内有村人口未知，此为上限），无法判断是否达到参考值"
+            action[i] = "补充服务范围内各村的常住人口"
+    for i in np.flatnonzero(n_reach == 0):
+        reason[i] = f"{within}没有可达的基层医疗卫生机构（全科医生）"
+        action[i] = "在可达范围内新设配备全科医生的基层医疗卫生机构"
+    for i, names in missing.items():
+        status[i] = UNKNOWN
+        reason[i] = f"可达机构{names}缺少全科医生人数，无法判断"
+        action[i] = "在机构表中补充全科医生人数（gps）"
+    for i in np.flatnonzero(~pop_known):
+        status[i] = UNKNOWN
+        reason[i] = "常住人口未知，无法判断"
+        action[i] = "补充本村常住人口"
+    for i in np.flatnonzero(border):
+        reason[i] += "；服务范围越过区域边界，边界外的医生不在数据中"
+    return status, reason, action
 
 
 # ---------------------------------------------------------------------- aggregates
-def _aggregate(units: gpd.GeoDataFrame, keys: np.ndarray, values: dict, target: float
-               ) -> pd.DataFrame:
-    """Per key (township or district): population-weighted means of the village figures,
-    residents below the reference, the GP gap and the status."""
+@dataclass
+class Places:
+    """Where villages and facilities lie, which scenarios never change.
+
+    Attributes
+    ----------
+    town_ids : numpy.ndarray of object
+        The townships' ids, in the order of ``region.townships``.
+    village_town : numpy.ndarray of int64
+        Per village, the index of its township (-1: none).
+    town_district : numpy.ndarray of int64
+        Per township, the index of its district in ``districts`` (-1: none).
+    districts : GeoDataFrame
+        :func:`~planning.rules.base.district_table` of the region.
+    facility_town : dict
+        ``(facility_id, x, y)`` -> index of the township holding the point (-1: none).
+    """
+
+    town_ids: np.ndarray
+    village_town: np.ndarray
+    town_district: np.ndarray
+    districts: gpd.GeoDataFrame
+    facility_town: dict
+
+    @classmethod
+    def of(cls, region) -> "Places":
+        towns = region.townships
+        ids = pd.Index(towns["township_id"].astype(str))
+        village_town = ids.get_indexer(region.villages["township_id"].astype(str))
+        d = district_table(region)
+        seats = gpd.GeoDataFrame(geometry=towns.representative_point(), crs=towns.crs)
+        of_town = within_polygons(seats, d, "district_id")
+        town_district = pd.Index(d["district_id"]).get_indexer(of_town)
+        return cls(ids.to_numpy(object), village_town.astype(np.int64),
+                   town_district.astype(np.int64), d, {})
+
+    def towns_of(self, region, fac: gpd.GeoDataFrame) -> np.ndarray:
+        """Index of the township holding each facility (-1: outside every township)."""
+        keys = list(zip(fac["facility_id"].astype(str), fac.geometry.x.astype(float),
+                        fac.geometry.y.astype(float)))
+        missing = [i for i, k in enumerate(keys) if k not in self.facility_town]
+        if missing:
+            where = within_polygons(fac.iloc[missing], region.townships, "township_id")
+            found = pd.Index(self.town_ids).get_indexer(where.astype(object).where(where.notna(), None))
+            for i, t in zip(missing, found):
+                self.facility_town[keys[i]] = int(t)
+        return np.array([self.facility_town[k] for k in keys], dtype=np.int64)
+
+
+def _aggregate(codes: np.ndarray, n: int, units: gpd.GeoDataFrame, values: dict) -> dict:
+    """Per group 0..n-1 (each village's township or district index, -1: none): residents,
+    population-weighted means of the village figures (over villages with known residents
+    and figure), residents below the reference, and counts of unknown and border villages."""
+    ok = codes >= 0
+    c = codes[ok]
+
+    def total(w) -> np.ndarray:
+        return np.bincount(c, np.asarray(w, dtype=float)[ok], minlength=n)
+
     pop = units["population"].to_numpy(float)
-    known = np.isfinite(pop) & np.isfinite(values["gps"])
-    w = np.where(known, pop, 0.0)
-    frame = pd.DataFrame({"key": keys, "w": w, "pop": np.nan_to_num(pop),
-                          "gps": np.where(known, values["gps"] * w, 0.0),
-                          "unknown": ~known,
-                          "upper": units["upper_bound"].to_numpy() & known,
-                          "below": units["residents_below"].to_numpy(float),
-                          "border": units["near_border"].to_numpy()})
-    for name in ("nurses", "vdocs"):
-        ok = np.isfinite(pop) & np.isfinite(values[name])
-        frame[f"{name}_w"] = np.where(ok, pop, 0.0)
-        frame[name] = np.where(ok, values[name] * frame[f"{name}_w"], 0.0)
-    g = frame.groupby("key").sum()
-    out = pd.DataFrame(index=g.index)
-    out["population"] = g["pop"]
-    out["gps_per_10000"] = g["gps"] / g["w"].replace(0, np.nan)
-    out["nurses_per_1000"] = g["nurses"] / g["nurses_w"].replace(0, np.nan)
-    out["village_doctors_per_1000"] = g["vdocs"] / g["vdocs_w"].replace(0, np.nan)
-    out["residents_below"] = g["below"]
-    out["villages_unknown"] = g["unknown"].astype(int)
-    out["villages_near_border"] = g["border"].astype(int)
-    mean = out["gps_per_10000"]
-    short = (target - mean).clip(lower=0) * out["population"] / PER_GP
-    out["gps_gap"] = short.where(mean < target, 0.0).fillna(0.0)
-    status = np.where(out["villages_unknown"] > 0, UNKNOWN,
-                      np.where(out["population"] <= 0, NA,
-                               np.where(mean >= target,
-                                        np.where(g["upper"] > 0, UNKNOWN, PASS), WARN)))
-    out["status"] = status
+    out = {"population": total(np.nan_to_num(pop))}
+    for name, v in values.items():
+        known = np.isfinite(pop) & np.isfinite(v)
+        w = np.where(known, pop, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[name] = total(np.where(known, v * w, 0.0)) / total(w)
+    known = np.isfinite(pop) & np.isfinite(values["gps_per_10000"])
+    out["residents_below"] = total(units["residents_below"].to_numpy(float))
+    out["villages_unknown"] = total(~known).astype(int)
+    out["villages_near_border"] = total(units["near_border"].to_numpy()).astype(int)
+    out["upper"] = total(units["upper_bound"].to_numpy() & known) > 0
     return out
 
 
-def _plain(gp: Reach, gps: np.ndarray, unknown: np.ndarray, polygons: gpd.GeoDataFrame,
-           poly_id: str) -> pd.Series:
-    """GPs of the facilities inside each polygon (NaN when one of them lacks the count)."""
-    where = within_polygons(gp.facilities, polygons, poly_id).to_numpy()
-    frame = pd.DataFrame({"key": where, "gps": gps, "unknown": unknown}).dropna(subset=["key"])
-    g = frame.groupby("key").agg(gps=("gps", "sum"), unknown=("unknown", "any"))
-    ids = polygons[poly_id]
-    staff = g["gps"].where(~g["unknown"]).reindex(ids).to_numpy(float, copy=True)
-    staff[~ids.isin(g.index).to_numpy()] = 0.0        # no facility inside: none counted
-    return pd.Series(staff, index=ids.to_numpy())
-
-
-def _finish(table: pd.DataFrame, staff: pd.Series, target: float, place: str) -> pd.DataFrame:
-    """Plain ratio, GPs needed, reason and action of aggregated rows."""
-    table["gps_counted"] = staff.to_numpy()
-    table["gps_per_10000_plain"] = staff.to_numpy() / table["population"].replace(0, np.nan) * PER_GP
-    table["gps_needed"] = [int(math.ceil(g - 1e-9)) if g > 0 else 0 for g in table["gps_gap"]]
+def _table(agg: dict, staff: np.ndarray, target: float, place: str) -> dict:
+    """Status, plain ratio, GPs needed, reason and action of aggregated rows."""
+    pop, mean = agg["population"], agg["gps_per_10000"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        plain = staff / np.where(pop > 0, pop, np.nan) * PER_GP
+        gap = np.where(mean < target, (target - mean) * pop / PER_GP, 0.0)
+    gap = np.nan_to_num(gap)
+    status = np.where(agg["villages_unknown"] > 0, UNKNOWN,
+                      np.where(pop <= 0, NA, np.where(mean >= target,
+                                                      np.where(agg["upper"], UNKNOWN, PASS), WARN)))
+    needed = np.ceil(gap - 1e-9).clip(min=0).astype(int)
     reasons, actions = [], []
-    for r in table.itertuples():
-        mean = r.gps_per_10000
-        if r.status == NA:
+    for st, m, below, n_unknown, k in zip(status, mean, agg["residents_below"],
+                                         agg["villages_unknown"], needed):
+        if st == NA:
             reasons.append("没有常住人口")
             actions.append("")
-        elif r.villages_unknown:
-            reasons.append(f"{r.villages_unknown}个村无法判断（人口或可达机构的全科医生人数未知）")
+        elif n_unknown:
+            reasons.append(f"{n_unknown}个村无法判断（人口或可达机构的全科医生人数未知）")
             actions.append("补充缺失的人口或全科医生人数")
-        elif r.status == WARN:
-            reasons.append(f"可达全科医生每万人{mean:.2f}名（人口加权），低于参考值{target:g}名；"
-                           f"{int(r.residents_below):,}人所在村低于参考值")
-            actions.append(f"再有{r.gps_needed}名全科医生可达本{place}居民，可使本{place}达到每万人{target:g}名")
-        elif r.status == UNKNOWN:
-            reasons.append(f"可达全科医生每万人{mean:.2f}名，但服务范围内有村人口未知，此为上限")
+        elif st == WARN:
+            reasons.append(f"可达全科医生每万人{m:.2f}名（人口加权），低于参考值{target:g}名；"
+                           f"{int(below):,}人所在村低于参考值")
+            actions.append(f"再有{k}名全科医生可达本{place}居民，可使本{place}达到每万人{target:g}名")
+        elif st == UNKNOWN:
+            reasons.append(f"可达全科医生每万人{m:.2f}名，但服务范围内有村人口未知，此为上限")
             actions.append("补充常住人口")
         else:
-            reasons.append(f"可达全科医生每万人{mean:.2f}名（人口加权），达到参考值{target:g}名")
+            reasons.append(f"可达全科医生每万人{m:.2f}名（人口加权），达到参考值{target:g}名")
             actions.append("")
-    table["reason"], table["action"] = reasons, actions
-    return table
+    cols = {k: v for k, v in agg.items() if k != "upper"}
+    return {**cols, "gps_counted": staff, "gps_per_10000_plain": plain, "gps_gap": gap,
+            "gps_needed": needed, "status": status, "reason": reasons, "action": actions}
 
 
-def _townships(region, units, values, gp: Reach, gps, gps_unknown, target) -> gpd.GeoDataFrame:
-    towns = region.townships
-    agg = _aggregate(units, units["township_id"].astype(object).to_numpy(), values, target)
-    out = towns[["township_id", "name", "geometry"]].copy()
-    agg = agg.reindex(out["township_id"])
-    for col in agg.columns:
-        out[col] = agg[col].to_numpy()
-    out["population"] = out["population"].fillna(0.0)
-    out["status"] = out["status"].fillna(NA)
-    for col in ("residents_below", "gps_gap", "villages_unknown", "villages_near_border"):
-        out[col] = out[col].fillna(0)
-    staff = _plain(gp, gps, gps_unknown, towns, "township_id")
-    return gpd.GeoDataFrame(_finish(out, staff, target, "乡镇（街道）"), geometry="geometry",
-                            crs=towns.crs)
+def _staff_in(codes: np.ndarray, n: int, gps: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+    """GPs of the facilities in each group (NaN when one of them lacks the count)."""
+    ok = codes >= 0
+    staff = np.bincount(codes[ok], gps[ok], minlength=n)
+    missing = np.bincount(codes[ok], unknown[ok].astype(float), minlength=n) > 0
+    return np.where(missing, np.nan, staff)
 
 
-def _districts(region, units, values, gp: Reach, gps, gps_unknown, target) -> gpd.GeoDataFrame:
-    d = district_table(region)
-    towns = region.townships
-    seats = gpd.GeoDataFrame(geometry=towns.representative_point(), crs=towns.crs)
-    of_town = pd.Series(within_polygons(seats, d, "district_id").to_numpy(),
-                        index=towns["township_id"].to_numpy())
-    keys = units["township_id"].map(of_town).astype(object).to_numpy()
-    agg = _aggregate(units, keys, values, target).reindex(d["district_id"])
-    out = d[["district_id", "name", "geometry"]].copy()
-    for col in agg.columns:
-        out[col] = agg[col].to_numpy()
-    out["population"] = out["population"].fillna(0.0)
-    out["status"] = out["status"].fillna(NA)
-    for col in ("residents_below", "gps_gap", "villages_unknown", "villages_near_border"):
-        out[col] = out[col].fillna(0)
-    staff = _plain(gp, gps, gps_unknown, d, "district_id")
-    return gpd.GeoDataFrame(_finish(out, staff, target, "区"), geometry="geometry", crs=d.crs)
+def _units_tables(region, access, units: gpd.GeoDataFrame, gp: Reach, gps: np.ndarray,
+                  gps_unknown: np.ndarray, target: float
+                  ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The R8_townships and R8_districts layers."""
+    places = access.static("R8 places", lambda: Places.of(region))
+    values = {k: units[k].to_numpy(float)
+              for k in ("gps_per_10000", "nurses_per_1000", "village_doctors_per_1000")}
+    towns, d = region.townships, places.districts
+    n_t, n_d = len(towns), len(d)
+    fac_town = places.towns_of(region, gp.facilities)
+    fac_district = np.where(fac_town >= 0, places.town_district[np.maximum(fac_town, 0)], -1)
+    vil_town = places.village_town
+    vil_district = np.where(vil_town >= 0, places.town_district[np.maximum(vil_town, 0)], -1)
+    t = _table(_aggregate(vil_town, n_t, units, values),
+               _staff_in(fac_town, n_t, gps, gps_unknown), target, "乡镇（街道）")
+    k = _table(_aggregate(vil_district, n_d, units, values),
+               _staff_in(fac_district, n_d, gps, gps_unknown), target, "区")
+    town_layer = gpd.GeoDataFrame({"township_id": places.town_ids, "name": towns["name"].to_numpy(), **t},
+                                  geometry=towns.geometry.values, crs=towns.crs)
+    district_layer = gpd.GeoDataFrame({"district_id": d["district_id"].to_numpy(),
+                                       "name": d["name"].to_numpy(), **k},
+                                      geometry=d.geometry.values, crs=d.crs)
+    return town_layer, district_layer
 
 
 # ---------------------------------------------------------------------- supply side
