@@ -364,3 +364,70 @@ def test_scenario_staff_edits_refuse_what_cannot_be_added():
     with pytest.raises(InputError, match="whole number >= 0"):
         sc.add_facility("community_health_station", x=hm.X0, y=hm.Y0, staff={"gps": -2})
     assert sc.active == []
+
+
+# ------------------------------------------------------------------ where more GPs help most
+def test_suggest_staff_by_hand_greedy_equals_exact():
+    from planning.staffing import build_staff_instance, suggest_staff
+
+    # reference 9 per 10,000: V1 has 5.0 (short 4), V2 8.333 (short 0.667).  One GP at C1
+    # adds 2.5 to both (lifts V2: 3,000), at C2 3.333 to V2 (lifts V2), a new site at V1
+    # 10 to V1 (lifts 1,000).  Two GPs at C1 add 5 to both: everyone (4,000).
+    region = two_and_two()
+    rb = RB.with_values({**NO_DECAY, "R8.gps_per_10000": 9.0})
+    inst = build_staff_instance(region, rulebook=rb)
+    assert list(inst.sites["id"]) == ["C1", "C2", "village:120115101201", "village:120115001001"]
+    gain = inst.gain.toarray()
+    assert gain[:, 0] == pytest.approx([2.5, 2.5]) and gain[:, 1] == pytest.approx([0, 1e4 / 3000])
+    assert gain[:, 2] == pytest.approx([10.0, 0.0])
+    one = suggest_staff(region, 1, rulebook=rb, instance=inst)
+    assert list(one.sites["id"]) == ["C1"] and one.sites["newly_covered"].iloc[0] == 3000
+    two = suggest_staff(region, 2, rulebook=rb, instance=inst, method="exact")
+    assert two.optimality_gap == 0.0
+    assert list(two.curve["covered"]) == [0.0, 3000.0, 4000.0]
+    assert list(two.curve["share"]) == [0.0, 0.75, 1.0]
+    assert two.sites["gps"].sum() == 2
+    edits = suggest_staff(region, 2, rulebook=rb, instance=inst).edits()
+    assert [(e.op, e.facility_id, e.value) for e in edits] == [("staff", "C1", {"gps": 2})]
+    with pytest.raises(InputError, match="at least 1"):
+        suggest_staff(region, 0, rulebook=rb, instance=inst)
+
+
+@pytest.mark.slow
+def test_demo_suggested_staff_applied_as_a_scenario_reaches_the_curve(demo):
+    from planning.scenario import Scenario
+    from planning.staffing import suggest_staff
+
+    region, access = demo
+    s = suggest_staff(region, 12, access=access)
+    assert s.sites["gps"].sum() == 12 and s.sites["existing"].any() and (~s.sites["existing"]).any()
+    covered = s.curve["covered"].to_numpy()
+    assert (np.diff(covered) >= 0).all() and covered[-1] > covered[0]
+    sc = Scenario(region, access=access)
+    for e in s.edits():
+        sc.push(e)
+    after = sc.assess(["R8"]).results["R8"].figures
+    assert after["residents_at_or_above_reference"] == pytest.approx(covered[-1])
+
+
+@pytest.mark.slow
+def test_suggest_command_for_r8_writes_sites_and_the_curve(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    import pyogrio
+
+    from planning import cli, settings
+
+    out, js = tmp_path / "staff.gpkg", tmp_path / "staff.json"
+    run = subprocess.run([sys.executable, "-m", "planning", "suggest", "--rule", "R8", "--staff", "4",
+                          "--where", "existing", "--out", str(out), "--summary", str(js)],
+                         capture_output=True, text=True, cwd=settings.ROOT, timeout=600)
+    assert run.returncode == 0, run.stderr
+    data = json.loads(js.read_text(encoding="utf-8"))
+    assert sum(s["gps"] for s in data["sites"]) == 4 and all(s["existing"] for s in data["sites"])
+    assert [c["k"] for c in data["curve"]] == [0, 1, 2, 3, 4]
+    assert {n for n, _ in pyogrio.list_layers(out)} == {"suggested_staff", "coverage_curve"}
+    assert "residents at or above the reference" in run.stdout
+    assert cli.build_parser().parse_args(["bench", "--task", "r8"]).task == "r8"
