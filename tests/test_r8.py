@@ -431,3 +431,47 @@ def test_suggest_command_for_r8_writes_sites_and_the_curve(tmp_path):
     assert {n for n, _ in pyogrio.list_layers(out)} == {"suggested_staff", "coverage_curve"}
     assert "residents at or above the reference" in run.stdout
     assert cli.build_parser().parse_args(["bench", "--task", "r8"]).task == "r8"
+
+
+# ------------------------------------------------------------------ exports
+@pytest.mark.parametrize("fmt", ["gpkg", "geojson", "shp", "kml", "xlsx"])
+def test_r8_layers_export_in_every_format(tmp_path, fmt):
+    import openpyxl
+    import pyogrio
+
+    from planning.export import FORMATS, export_layers, shapefile_field_names
+
+    res = run(two_and_two(gps=(2, None)))
+    layers = {k: res.layers[k] for k in ("R8_villages", "R8_townships")}
+    path = export_layers(layers, tmp_path / f"r8{FORMATS[fmt].multi_suffix}", lang="zh")
+    if fmt == "xlsx":
+        book = openpyxl.load_workbook(path)
+        assert book.sheetnames[:2] == ["R8_villages", "R8_townships"]
+        header = [c.value for c in book["R8_villages"][1]]
+        assert "可达全科医生(每万人)" in header and "状态" in header
+        rows = list(book["R8_villages"].iter_rows(min_row=2, values_only=True))
+        status = {r[header.index("村代码")]: r[header.index("状态")] for r in rows}
+        assert status == {"120115101201": "需关注", "120115001001": "无法检查"}
+        return
+    if fmt == "geojson":
+        import zipfile
+
+        names = set(zipfile.ZipFile(path).namelist())
+        assert {"R8_villages.geojson", "R8_townships.geojson"} <= names
+        back = gpd_read(f"/vsizip/{path}/R8_villages.geojson")
+    elif fmt == "shp":
+        fields = shapefile_field_names(list(layers["R8_townships"].columns))
+        assert len(set(fields.values())) == len(fields)
+        assert fields["gps_per_10000"] == "gp_10k" and fields["gps_per_10000_plain"] == "gp_10k_pln"
+        back = gpd_read(f"/vsizip/{path}/R8_villages.shp")
+    else:
+        assert {"R8_villages", "R8_townships"} <= {n for n, _ in pyogrio.list_layers(path)}
+        back = gpd_read(path, layer="R8_villages")
+    assert len(back) == 2 and back.crs.to_epsg() == 4326
+    assert set(back["status"]) == {"需关注", "无法检查"}
+
+
+def gpd_read(path, **kw):
+    import geopandas as gpd
+
+    return gpd.read_file(path, **kw)
