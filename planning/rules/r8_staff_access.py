@@ -158,6 +158,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     clinics = _clinics(vd, f_vd, vdocs_unknown)
 
     figures = _figures(p, units, gp, vd, f_gp, gps, gps_unknown, demand, pop_known, target)
+    figures["target_clause"] = rulebook.key("R8", "gps_per_10000").clause
     notes = _notes(p, figures, gp, gps_unknown)
     layers = {"R8_villages": units.rename(columns={"unit_id": "village_id"}),
               "R8_townships": towns, "R8_districts": districts,
