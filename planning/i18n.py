@@ -32,6 +32,21 @@ STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "warn": "#ef8f00",
 STATUS_BACKGROUNDS = {"pass": "#e8f5e9", "fail": "#ffebee", "warn": "#fff3e0",
                       "unknown": "#f3e5f5", "not_applicable": "#f5f5f5"}
 
+#: GPs within reach as a share of the reference -> colour (R8): a diverging scale whose
+#: break is the reference itself (map, report)
+R8_BINS: tuple[tuple[float, str], ...] = ((0.5, "#b2182b"), (0.75, "#ef8a62"), (1.0, "#fddbc7"),
+                                         (1.5, "#67a9cf"), (float("inf"), "#2166ac"))
+
+
+def r8_colour(value: float | None, target: float) -> str:
+    """The colour of a GPs-per-10,000 figure against the reference (R8); the 'cannot be
+    checked' colour when the figure is unknown."""
+    if value is None or value != value or target <= 0:  # None or NaN
+        return STATUS_COLOURS["unknown"]
+    share = value / target
+    return next(c for top, c in R8_BINS if share < top)
+
+
 _KIND_EN = {
     "district_hospital": "District hospital", "tcm_hospital": "TCM hospital",
     "general_hospital": "General hospital", "township_health_centre": "Township health centre",

@@ -37,7 +37,8 @@ from branca.element import MacroElement, Template
 
 from planning import _assets
 from planning.crs import WGS84
-from planning.i18n import (COVERAGE, MODES, STATUS_COLOURS, kind_name, pair_word, status_word, t)
+from planning.i18n import (COVERAGE, MODES, R8_BINS, STATUS_COLOURS, kind_name, pair_word, r8_colour,
+                           status_word, t)
 
 #: severity order used to combine statuses (worst first)
 _SEVERITY = {"fail": 4, "warn": 3, "unknown": 2, "pass": 1, "not_applicable": 0}
@@ -710,21 +711,6 @@ def _add_groups(m: folium.Map, groups: gpd.GeoDataFrame, lang: str) -> None:
                    style_function=lambda f: {"color": f["properties"]["colour"], "weight": 3,
                                              "dashArray": "6 4", "fill": False},
                    popup=folium.GeoJsonPopup(fields=["popup"], labels=False)).add_to(m)
-
-
-#: GPs within reach as a share of the reference -> colour (R8; a diverging scale whose
-#: break is the reference itself)
-R8_BINS: tuple[tuple[float, str], ...] = ((0.5, "#b2182b"), (0.75, "#ef8a62"), (1.0, "#fddbc7"),
-                                         (1.5, "#67a9cf"), (np.inf, "#2166ac"))
-
-
-def r8_colour(value: float, target: float) -> str:
-    """The colour of a GPs-per-10,000 figure against the reference (R8); the 'cannot be
-    checked' colour when unknown."""
-    if value is None or not np.isfinite(value) or target <= 0:
-        return STATUS_COLOURS["unknown"]
-    share = value / target
-    return next(c for top, c in R8_BINS if share < top)
 
 
 def _add_r8(m: folium.Map, d: dict, r8, lang: str) -> None:

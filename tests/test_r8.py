@@ -475,3 +475,21 @@ def gpd_read(path, **kw):
     import geopandas as gpd
 
     return gpd.read_file(path, **kw)
+
+
+@pytest.mark.slow
+def test_report_explains_r8_in_one_sentence_with_the_clause_in_both_languages(demo, tmp_path):
+    import docx
+
+    from planning.report import build_report
+
+    region, access = demo
+    for lang, words in (("zh", ("计算方法：", "（004 §三(二)）", "各乡镇（街道）可达全科医生（每万人）")),
+                        ("en", ("How it is counted:", "(004 §三(二))", "GPs per 10,000 within reach, by township"))):
+        out = build_report(region, township="大口屯镇", out=tmp_path / f"r8_{lang}.docx", lang=lang, dpi=40)
+        doc = docx.Document(str(out))
+        text = "\n".join(p.text for p in doc.paragraphs)
+        for w in words:
+            assert w in text, (lang, w)
+        table = next(t for t in doc.tables if t.rows[0].cells[0].text in ("乡镇（街道）", "township"))
+        assert [r.cells[0].text for r in table.rows[1:]] == ["大口屯镇"]
