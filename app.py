@@ -294,6 +294,9 @@ def _scorecard(assessment, focus: maps.Focus, lang: str) -> None:
     if len(long):
         long["cell"] = [f"{f}/{u}" + (f" ({p:,})" if p else "")
                         for f, u, p in zip(long["failed"], long["units"], long["population_in_gap"])]
+        r8 = long["rule"] == "R8"  # R8 never fails: its villages below the reference
+        long.loc[r8, "cell"] = [f"{w}/{u} {status_word('warn', lang)}"
+                                for w, u in zip(long.loc[r8, "warned"], long.loc[r8, "units"])]
         wide = long.pivot(index="district", columns="rule", values="cell").fillna("—")
         wide.index.name = t("col.district", lang)
         st.table(wide)
@@ -648,9 +651,8 @@ def _add_staff_selected(sc, lang: str) -> None:
 
 def _staff_controls(sc, lang: str) -> None:
     """R8: add GPs to the selected facility; GPs a newly added facility opens with."""
-    c1, c2 = st.columns(2, vertical_alignment="bottom")
-    c1.number_input(t("sc.staff_n", lang), min_value=1, max_value=200, value=2, step=1, key="sc_staff_n")
-    c2.button(t("sc.add_staff", lang), key="sc_add_staff", on_click=_add_staff_selected,
+    st.number_input(t("sc.staff_n", lang), min_value=1, max_value=200, value=2, step=1, key="sc_staff_n")
+    st.button(t("sc.add_staff", lang), key="sc_add_staff", on_click=_add_staff_selected,
               args=(sc, lang), disabled=not st.session_state.get("sc_selected"))
     st.number_input(t("sc.new_gps", lang), min_value=0, max_value=200, value=0, step=1, key="sc_new_gps")
 
