@@ -56,8 +56,9 @@ class Access:
         self._engines: dict[str, TravelEngine] = {}
         self._villages: dict[str, object] = {}
         self._nearest: dict[tuple, pd.DataFrame] = {}
-        #: (mode, weight, cutoff) -> {(facility_id, x, y): (village indices, costs)}
-        self._rows: dict[tuple, dict[tuple, tuple[np.ndarray, np.ndarray]]] = {}
+        #: (mode, weight, cutoff) -> {(facility_id, x, y): (village indices, costs)}, and
+        #: (mode, weight, cutoff, points key) -> the last matrix assembled from them
+        self._rows: dict[tuple, object] = {}
         self._border: dict[tuple, np.ndarray] = {}
         self._static: dict = {}
 
@@ -147,6 +148,9 @@ class Access:
         n = len(self.region.villages)
         if len(facilities) == 0 or n == 0:
             return sp.csr_matrix((len(facilities), n))
+        whole = (mode, weight, float(cutoff), points_key(facilities))
+        if whole in self._rows:                  # the same set asked again (a staff edit)
+            return self._rows[whole]
         store = self._rows.setdefault((mode, weight, float(cutoff)), {})
         items = list(zip(facilities["facility_id"].astype(str),
                          facilities.geometry.x.astype(float), facilities.geometry.y.astype(float)))
@@ -160,9 +164,12 @@ class Access:
         rows = [store[item] for item in items]
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum([len(c) for c, _ in rows], out=indptr[1:])
-        return sp.csr_matrix((np.concatenate([v for _, v in rows]),
-                              np.concatenate([c for c, _ in rows]), indptr),
-                             shape=(len(rows), n))
+        out = sp.csr_matrix((np.concatenate([v for _, v in rows]),
+                             np.concatenate([c for c, _ in rows]), indptr), shape=(len(rows), n))
+        for key in [k for k in self._rows if len(k) == 4 and k[:3] == whole[:3]]:
+            del self._rows[key]                  # keep the last set per catchment only
+        self._rows[whole] = out
+        return out
 
     def static(self, key, compute):
         """A fact about the region that scenarios never change — townships, districts,

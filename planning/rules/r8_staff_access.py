@@ -363,44 +363,35 @@ def _facilities(gp: Reach, f_gp: fca.FCA, f_nurse: fca.FCA, unknown: np.ndarray,
                 target: float) -> gpd.GeoDataFrame:
     """Each GP facility's weighted residents served beside its staff."""
     f = gp.facilities
-    cols = [c for c in ("facility_id", "name", "kind", "township_id", "gps", "nurses") if c in f]
-    out = f[cols + ["geometry"]].copy()
-    out["served_population"] = f_gp.served
-    out["villages_reached"] = np.diff(gp.costs.indptr)
     ratio = np.where(unknown | ~f_gp.reaches_anyone, np.nan, f_gp.ratio * PER_GP)
-    out["gps_per_10000_served"] = ratio
-    out["nurses_per_1000_served"] = np.where(f_nurse.reaches_anyone, f_nurse.ratio * PER_NURSE, np.nan)
-    status, reason = [], []
-    for u, reaches, r in zip(unknown, f_gp.reaches_anyone, ratio):
-        if u:
-            status.append(UNKNOWN)
-            reason.append("缺少全科医生人数")
-        elif not reaches:
-            status.append(NA)
-            reason.append(f"{gp.minutes:g}分钟服务范围内没有常住人口")
-        elif r >= target:
-            status.append(PASS)
-            reason.append(f"服务范围内每万人{r:.2f}名全科医生")
-        else:
-            status.append(WARN)
-            reason.append(f"服务范围内每万人仅{r:.2f}名全科医生，低于参考值{target:g}名（负荷过重）")
-    out["status"], out["reason"] = status, reason
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=f.crs)
+    status = np.where(unknown, UNKNOWN, np.where(~f_gp.reaches_anyone, NA,
+                                                 np.where(ratio >= target, PASS, WARN)))
+    reason = [("缺少全科医生人数" if s == UNKNOWN else
+               f"{gp.minutes:g}分钟服务范围内没有常住人口" if s == NA else
+               f"服务范围内每万人{r:.2f}名全科医生" if s == PASS else
+               f"服务范围内每万人仅{r:.2f}名全科医生，低于参考值{target:g}名（负荷过重）")
+              for s, r in zip(status, ratio)]
+    cols = {c: f[c].to_numpy() for c in ("facility_id", "name", "kind", "township_id", "gps", "nurses")
+            if c in f}
+    return gpd.GeoDataFrame({
+        **cols, "served_population": f_gp.served, "villages_reached": np.diff(gp.costs.indptr),
+        "gps_per_10000_served": ratio,
+        "nurses_per_1000_served": np.where(f_nurse.reaches_anyone, f_nurse.ratio * PER_NURSE, np.nan),
+        "status": status, "reason": reason}, geometry=f.geometry.values, crs=f.crs)
 
 
 def _clinics(vd: Reach, f_vd: fca.FCA, unknown: np.ndarray) -> gpd.GeoDataFrame:
     """Each village clinic's weighted residents served beside its village doctors (no target)."""
     f = vd.facilities
-    cols = [c for c in ("facility_id", "name", "kind", "township_id", "village_id",
-                        "village_doctors") if c in f]
-    out = f[cols + ["geometry"]].copy()
-    out["served_population"] = f_vd.served
-    out["villages_reached"] = np.diff(vd.costs.indptr)
-    out["village_doctors_per_1000_served"] = np.where(unknown | ~f_vd.reaches_anyone, np.nan,
-                                                      f_vd.ratio * PER_VD)
-    out["status"] = np.where(unknown, UNKNOWN, NA)
-    out["reason"] = np.where(unknown, "缺少乡村医生人数", "政策没有乡村医生的人口配比目标，只显示不判定")
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=f.crs)
+    cols = {c: f[c].to_numpy() for c in ("facility_id", "name", "kind", "township_id", "village_id",
+                                         "village_doctors") if c in f}
+    return gpd.GeoDataFrame({
+        **cols, "served_population": f_vd.served, "villages_reached": np.diff(vd.costs.indptr),
+        "village_doctors_per_1000_served": np.where(unknown | ~f_vd.reaches_anyone, np.nan,
+                                                    f_vd.ratio * PER_VD),
+        "status": np.where(unknown, UNKNOWN, NA),
+        "reason": np.where(unknown, "缺少乡村医生人数", "政策没有乡村医生的人口配比目标，只显示不判定")},
+        geometry=f.geometry.values, crs=f.crs)
 
 
 # ---------------------------------------------------------------------- summary
