@@ -146,11 +146,12 @@ def e2sfca(weights: sp.csr_matrix, supply: np.ndarray, demand: np.ndarray) -> FC
     return FCA(access=w.T @ ratio, ratio=ratio, served=served)
 
 
-def reach_any(catchment: sp.csr_matrix, facilities: np.ndarray) -> np.ndarray:
-    """Per village: is any of the flagged ``facilities`` (bool, per row) within reach?
+def pattern(catchment: sp.csr_matrix) -> sp.csr_matrix:
+    """1 for every pair within the catchment (zero costs are explicit entries), as floats."""
+    return sp.csr_matrix((np.ones(catchment.nnz), catchment.indices, catchment.indptr),
+                         shape=catchment.shape)
 
-    Membership is the sparsity pattern (zero costs are explicit entries).
-    """
-    pattern = sp.csr_matrix((np.ones(catchment.nnz), catchment.indices, catchment.indptr),
-                            shape=catchment.shape)
-    return (pattern.T @ np.asarray(facilities, dtype=float)) > 0
+
+def reach_any(catchment: sp.csr_matrix, facilities: np.ndarray) -> np.ndarray:
+    """Per village: is any of the flagged ``facilities`` (bool, per row) within reach?"""
+    return (pattern(catchment).T @ np.asarray(facilities, dtype=float)) > 0

@@ -31,6 +31,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import shapely
 
 from planning import fca
 from planning.rulebook import Rulebook
@@ -123,8 +124,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
 
     # what cannot be judged: a facility in reach without a count; residents in reach unknown
     no_count = fca.reach_any(gp.costs, gps_unknown)
-    pattern = sp.csr_matrix((np.ones(gp.costs.nnz), gp.costs.indices, gp.costs.indptr),
-                            shape=gp.costs.shape)
+    pattern = fca.pattern(gp.costs)
     short_denominator = (pattern @ (~pop_known).astype(float)) > 0
     upper = fca.reach_any(gp.costs, short_denominator) & ~no_count
     a_gp = np.where(no_count, np.nan, f_gp.access * PER_GP)
@@ -230,6 +230,8 @@ class Places:
         Per township, the index of its district in ``districts`` (-1: none).
     districts : GeoDataFrame
         :func:`~planning.rules.base.district_table` of the region.
+    towns_tree : shapely.STRtree
+        The township polygons, for placing facilities.
     facility_town : dict
         ``(facility_id, x, y)`` -> index of the township holding the point (-1: none).
     """
@@ -238,6 +240,7 @@ class Places:
     village_town: np.ndarray
     town_district: np.ndarray
     districts: gpd.GeoDataFrame
+    towns_tree: shapely.STRtree
     facility_town: dict
 
     @classmethod
@@ -250,16 +253,21 @@ class Places:
         of_town = within_polygons(seats, d, "district_id")
         town_district = pd.Index(d["district_id"]).get_indexer(of_town)
         return cls(ids.to_numpy(object), village_town.astype(np.int64),
-                   town_district.astype(np.int64), d, {})
+                   town_district.astype(np.int64), d, shapely.STRtree(towns.geometry.values), {})
 
-    def towns_of(self, region, fac: gpd.GeoDataFrame) -> np.ndarray:
-        """Index of the township holding each facility (-1: outside every township)."""
-        keys = list(zip(fac["facility_id"].astype(str), fac.geometry.x.astype(float),
-                        fac.geometry.y.astype(float)))
+    def towns_of(self, fac: gpd.GeoDataFrame) -> np.ndarray:
+        """Index of the township holding each facility (-1: outside every township; on a
+        shared border, the first found)."""
+        ids = fac["facility_id"].astype(str).tolist()
+        xs, ys = fac.geometry.x.to_numpy(float), fac.geometry.y.to_numpy(float)
+        keys = list(zip(ids, xs.tolist(), ys.tolist()))
         missing = [i for i, k in enumerate(keys) if k not in self.facility_town]
         if missing:
-            where = within_polygons(fac.iloc[missing], region.townships, "township_id")
-            found = pd.Index(self.town_ids).get_indexer(where.astype(object).where(where.notna(), None))
+            pts = shapely.points(xs[missing], ys[missing])
+            found = np.full(len(missing), -1, dtype=np.int64)
+            which, town = self.towns_tree.query(pts, predicate="intersects")
+            first = np.unique(which, return_index=True)[1]
+            found[which[first]] = town[first]
             for i, t in zip(missing, found):
                 self.facility_town[keys[i]] = int(t)
         return np.array([self.facility_town[k] for k in keys], dtype=np.int64)
@@ -342,7 +350,7 @@ def _units_tables(region, access, units: gpd.GeoDataFrame, gp: Reach, gps: np.nd
               for k in ("gps_per_10000", "nurses_per_1000", "village_doctors_per_1000")}
     towns, d = region.townships, places.districts
     n_t, n_d = len(towns), len(d)
-    fac_town = places.towns_of(region, gp.facilities)
+    fac_town = places.towns_of(gp.facilities)
     fac_district = np.where(fac_town >= 0, places.town_district[np.maximum(fac_town, 0)], -1)
     vil_town = places.village_town
     vil_district = np.where(vil_town >= 0, places.town_district[np.maximum(vil_town, 0)], -1)
