@@ -200,6 +200,8 @@ def _sentence(result, row: dict, lang: str) -> str:
     """The plain-language sentence of one rule's result."""
     rid, n, pop = row["id"], row["failed"], people(row["population_in_gap"], lang, unit=True)
     fig, rb = result.figures, None
+    if rid == "R8":
+        return _sentence_r8(fig, row, lang)
     if rid == "R3" and fig.get("share_within") is None and row.get("unknown"):
         text = t("say.R3.unknown", lang, minutes=f"{fig.get('max_minutes', 15):.0f}",
                  mode=pair_word(MODES, fig.get("mode", "walk"), lang), u=row["unknown"],
@@ -228,6 +230,27 @@ def _sentence(result, row: dict, lang: str) -> str:
         text += "；" if lang == "zh" else "; "
         text += t("say.unknown", lang, n=row["unknown"])
     return text
+
+
+def _sentence_r8(fig: dict, row: dict, lang: str) -> str:
+    """R8's sentence: residents at or above the GP reference within reach, and below it."""
+    share = fig.get("share_at_or_above_reference")
+    text = t("say.R8", lang, share="—" if share is None else f"{share:.1%}",
+             mode=pair_word(MODES, fig.get("mode", "ebike"), lang),
+             minutes=f"{fig.get('minutes', 30):g}", target=f"{fig.get('target_gps_per_10000', 4):g}",
+             n=row["warned"], pop=f"{fig.get('residents_below_reference', 0):,}")
+    if row.get("unknown"):
+        text += ("；" if lang == "zh" else "; ") + t("say.unknown", lang, n=row["unknown"])
+    return text
+
+
+def _explain_r8(result, lang: str) -> str:
+    """One plain sentence on how R8 counts, with the clause of its target."""
+    fig = result.figures
+    return t("explain.R8", lang, minutes=f"{fig.get('minutes', 30):g}",
+             mode=pair_word(MODES, fig.get("mode", "ebike"), lang),
+             target=f"{fig.get('target_gps_per_10000', 4):g}",
+             clause=fig.get("target_clause", result.clause))
 
 
 def _style_status(frame: pd.DataFrame, columns: list[str], lang: str):
@@ -275,6 +298,8 @@ def _scorecard(assessment, focus: maps.Focus, lang: str) -> None:
         })
         st.markdown(f":{STATUS_BADGE[status]}-background[**{row['id']} {status_word(status, lang)}**]"
                     f" {_sentence(result, row, lang)}")
+        if row["id"] == "R8":
+            st.caption(_explain_r8(result, lang))
     table = pd.DataFrame(rows).set_index(t("score.rule", lang))
     st.table(_style_status(table, [t("score.status", lang)], lang))
 
@@ -283,6 +308,9 @@ def _scorecard(assessment, focus: maps.Focus, lang: str) -> None:
     if len(long):
         long["cell"] = [f"{f}/{u}" + (f" ({people(p, lang)})" if p != 0 else "")
                         for f, u, p in zip(long["failed"], long["units"], long["population_in_gap"])]
+        r8 = long["rule"] == "R8"  # R8 never fails: its villages below the reference
+        long.loc[r8, "cell"] = [f"{w}/{u} {status_word('warn', lang)}"
+                                for w, u in zip(long.loc[r8, "warned"], long.loc[r8, "units"])]
         wide = long.pivot(index="district", columns="rule", values="cell").fillna("—")
         wide.index.name = t("col.district", lang)
         st.table(wide)
@@ -305,6 +333,8 @@ def _scorecard(assessment, focus: maps.Focus, lang: str) -> None:
         "R6": [status_word(x, lang) for x in towns["r6"]],
         t("col.overall", lang): [status_word(x, lang) for x in towns["overall"]],
     })
+    if "r8_gps" in towns:  # beside the overall status: R8's target is a city-wide reference
+        view[t("col.r8", lang)] = ["—" if pd.isna(x) else f"{x:.2f}" for x in towns["r8_gps"]]
     st.dataframe(_style_status(view, ["R1", "R6", t("col.overall", lang)], lang),
                  hide_index=True, width="stretch")
 
@@ -340,6 +370,13 @@ def _applicability(assessment, focus: maps.Focus, lang: str) -> None:
             pick = u[u["name"] == focus.district] if focus.district else u
             lines[rid] = "；".join(f"{status_word(s, lang)}：{r}" for s, r in
                                   zip(pick["status"], pick["reason"])) or t("say.none", lang)
+    if "R8" in res:
+        from planning.rules.base import facilities_of
+
+        gp_fac = facilities_of(region, assessment.rulebook["R8"]["gp_kinds"])
+        missing = int(gp_fac["gps"].isna().sum()) if "gps" in gp_fac else len(gp_fac)
+        lines["R8"] = (t("applies.R8.missing", lang, n=len(villages), m=missing) if missing else
+                       t("applies.R8", lang, n=len(villages), k=len(gp_fac)))
     has_groups = "group_id" in region.facilities and region.facilities["group_id"].notna().any()
     lines["R7"] = t("applies.R7.data" if has_groups else "applies.R7.nodata", lang)
     st.subheader(t("score.applies", lang, district=name))
@@ -554,7 +591,8 @@ def _handle_map_click(sc, lang: str) -> None:
             action = st.session_state.get("sc_action", "add")
             lon, lat = float(click["lng"]), float(click["lat"])
             if action == "add":
-                fid = sc.add_facility(st.session_state.get("sc_kind", "village_clinic"), lon=lon, lat=lat)
+                fid = sc.add_facility(st.session_state.get("sc_kind", "village_clinic"), lon=lon, lat=lat,
+                                      staff=_new_staff())
                 _flash("success", t("sc.added", lang, name=_facility_name(sc.apply(), fid)))
             elif action == "move":
                 fid = st.session_state.get("sc_selected")
@@ -597,11 +635,54 @@ def _add_at_village(sc, lang: str) -> None:
         return
     g = row.geometry.iloc[0]
     try:
-        fid = sc.add_facility(st.session_state.get("sc_kind", "village_clinic"), x=g.x, y=g.y)
+        fid = sc.add_facility(st.session_state.get("sc_kind", "village_clinic"), x=g.x, y=g.y,
+                              staff=_new_staff())
     except InputError as exc:
         _flash("error", f"{t('err.input', lang)} {exc}")
         return
     _flash("success", t("sc.added", lang, name=_facility_name(sc.apply(), fid)))
+
+
+def _new_staff() -> dict | None:
+    """GPs a facility added in the scenario opens with (R8), None when none are set."""
+    n = int(st.session_state.get("sc_new_gps", 0) or 0)
+    return {"gps": n} if n > 0 else None
+
+
+def _add_staff_selected(sc, lang: str) -> None:
+    fid = st.session_state.get("sc_selected")
+    if not fid:
+        _flash("warning", t("sc.need_selection", lang))
+        return
+    n = int(st.session_state.get("sc_staff_n", 1) or 1)
+    try:
+        sc.add_staff(fid, gps=n)
+    except InputError as exc:
+        _flash("error", f"{t('err.input', lang)} {exc}")
+        return
+    _flash("success", t("sc.staff_added", lang, n=n, name=_facility_name(sc.apply(), fid)))
+
+
+def _staff_controls(sc, lang: str) -> None:
+    """R8: add GPs to the selected facility; GPs a newly added facility opens with."""
+    st.number_input(t("sc.staff_n", lang), min_value=1, max_value=200, value=2, step=1, key="sc_staff_n")
+    st.button(t("sc.add_staff", lang), key="sc_add_staff", on_click=_add_staff_selected,
+              args=(sc, lang), disabled=not st.session_state.get("sc_selected"))
+    st.number_input(t("sc.new_gps", lang), min_value=0, max_value=200, value=0, step=1, key="sc_new_gps")
+
+
+def _r8_delta(base, after, lang: str) -> None:
+    """R8 never fails: its change is the residents below the GP reference within reach."""
+    if "R8" not in after.results or "R8" not in base.results:
+        return
+    b = base.results["R8"].figures
+    a = after.results["R8"].figures
+    c1, c2 = st.columns(2)
+    c1.metric(t("sc.r8_below", lang), f"{a['residents_below_reference']:,}",
+              delta=f"{a['residents_below_reference'] - b['residents_below_reference']:+,}",
+              delta_color="inverse")
+    c2.metric(t("sc.r8_mean", lang), f"{a['gps_per_10000_within_reach'] or 0:.2f}",
+              delta=f"{(a['gps_per_10000_within_reach'] or 0) - (b['gps_per_10000_within_reach'] or 0):+.2f}")
 
 
 def _keyed_select(label: str, options: list, key: str, lang: str, format_func, **kwargs):
@@ -658,6 +739,7 @@ def _scenario_view(assessment, display, focus: maps.Focus, opts: dict, ctx: dict
                       lambda f: labels.get(f, t("sc.none", lang)))
         st.button(t("sc.close", lang), key="sc_close", on_click=_close_selected, args=(sc, lang),
                   disabled=not st.session_state.get("sc_selected"))
+        _staff_controls(sc, lang)
         r2 = after.results.get("R2")
         if r2 is not None and len(r2.units):
             u = r2.units.assign(_fail=r2.units["status"].ne("fail"))
@@ -699,6 +781,7 @@ def _scenario_view(assessment, display, focus: maps.Focus, opts: dict, ctx: dict
                     key="scmap", height=620, returned_objects=("last_clicked", "last_object_clicked"))
 
     _deltas(comp, lang, res["seconds"])
+    _r8_delta(sc.base_assessment(), after, lang)
     with st.expander(t("sc.suggest", lang), expanded=suggestion is not None):
         _suggest_panel(sc, ctx, lang, suggestion)
     with st.expander(t("sc.files", lang)):
@@ -981,6 +1064,12 @@ def _clear_rulebook_widgets() -> None:
 
 def _rulebook_changed(dotted: str, wkey: str, lang: str) -> None:
     value = st.session_state[wkey]
+    if isinstance(value, str) and _is_number_list(load_rulebook().key(*dotted.split(".", 1)).default):
+        try:  # a list of numbers typed as "1, 0.68, 0.22"
+            value = [float(v) for v in re.split(r"[,，;；\s]+", value.strip()) if v]
+        except ValueError:
+            st.session_state["rb_error"] = f"{t('err.rulebook', lang)} {dotted}: {value!r}"
+            return
     values = dict(st.session_state.get("rb_values", {}))
     values[dotted] = value
     try:
@@ -1034,6 +1123,9 @@ def _rulebook_view(assessment, lang: str) -> None:
                 st.number_input(label, value=key.value, min_value=0 if is_int else 0.0,
                                 step=1 if is_int else _step(key.default), key=wkey,
                                 help=help_text, **cb)
+            elif _is_number_list(key.default):
+                st.text_input(label, value=", ".join(f"{v:g}" for v in key.value), key=wkey,
+                              help=help_text, **cb)
             elif isinstance(key.default, list):
                 st.multiselect(label, [k.value for k in FacilityKind], default=key.value, key=wkey,
                                format_func=lambda k: kind_name(k, lang), help=help_text, **cb)
@@ -1046,6 +1138,10 @@ def _rulebook_view(assessment, lang: str) -> None:
             st.caption(f"{key.clause} · {marker}")
     st.download_button(t("rb.download", lang), data=lambda: _rulebook_toml(current),
                        file_name="rulebook.toml", mime="application/toml", key="rb_download")
+
+
+def _is_number_list(default) -> bool:
+    return isinstance(default, list) and bool(default) and not isinstance(default[0], str)
 
 
 def _step(default: float) -> float:

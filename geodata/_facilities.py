@@ -19,7 +19,9 @@ Per district (every rule below is deterministic given the random generator):
 - health centres belong to group 1 or 2 by their bearing from the district seat (2 in
   the south-east quadrant), the northernmost joins group 2 (far from its group, R7), and
   one town centre and one community centre have no group (R7 gaps); one town centre
-  has no public-health staff (R5).
+  has no public-health staff (R5). Registered general practitioners (``gps``) are 60 % of
+  a township centre's doctors and 50 % of a community centre's (no random draw, so the
+  positions above do not depend on them); R8 judges GPs within reach.
 """
 
 from __future__ import annotations
@@ -103,7 +105,7 @@ def district_facilities(dist: dict, towns: list[dict], villages: dict,
                 name=f"{short}卫生院" if t["id"] not in central else f"{short}中心卫生院",
                 kind=FacilityKind.TOWNSHIP_HEALTH_CENTRE.value, xy=xy, township_id=t["id"],
                 central=t["id"] in central, beds=int(20 + pop // 1500 + rng.integers(0, 20)),
-                doctors=doctors, gps=max(1, doctors // 3), nurses=nurses,
+                doctors=doctors, gps=max(1, int(round(0.6 * doctors))), nurses=nurses,
                 public_health_staff=max(1, int(round(prof * rng.uniform(0.12, 0.35)))),
                 professional_staff=prof))
         elif t["kind"] == TownshipKind.STREET.value and t["id"] != gap_street:
@@ -116,7 +118,7 @@ def district_facilities(dist: dict, towns: list[dict], villages: dict,
             centres.append(dict(
                 name=f"{t['name']}社区卫生服务中心",
                 kind=FacilityKind.COMMUNITY_HEALTH_CENTRE.value, xy=xy, township_id=t["id"],
-                beds=int(rng.integers(0, 30)), doctors=doctors, gps=max(2, doctors // 3),
+                beds=int(rng.integers(0, 30)), doctors=doctors, gps=max(2, int(round(0.5 * doctors))),
                 nurses=nurses, public_health_staff=max(1, int(round(prof * rng.uniform(0.12, 0.3)))),
                 professional_staff=prof))
     # medical-community groups, with the deliberate R7 gaps

@@ -24,6 +24,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from planning._report_blocks import STATUS_COLOURS
 from planning._report_fonts import cjk_font
+from planning.i18n import R8_BINS, r8_colour
 
 #: map width in centimetres and default resolution
 WIDTH_CM, DPI = 17.0, 150
@@ -52,6 +53,9 @@ _WORDS = {
     "newly_uncovered": ("新出现缺口的村", "Newly in gap"),
     "site": ("方案新增/移动机构", "Proposed site"),
     "outside": ("选定范围以外", "Outside the selection"),
+    "r8_none": ("无法检查", "Cannot be checked"),
+    "r8_centre": ("基层医疗卫生机构（有全科医生）", "Primary-care facility (GPs)"),
+    "r8_village": ("低于参考值的村（圆点大小表示人口）", "Village below the reference (dot size = residents)"),
     "north": ("北", "N"), "km": ("公里", "km"), "m": ("米", "m"),
     "walk": ("步行", "walking"), "ebike": ("电动自行车", "e-bike"), "drive": ("驾车", "driving"),
 }
@@ -303,6 +307,33 @@ def map_r4(towns, selected, villages, hospitals, candidates, minutes: float, lan
                       _dot(_w("easy", lang), "#b0bec5", 3),
                       _dot(_w("hospital", lang), "#6a1b9a", 7, "s", "white"),
                       _dot(_w("candidate", lang), "#c62828", 11, "*", "white")])
+    return _render(draw, _height(selected), dpi)
+
+
+def map_r8(towns, selected, r8_towns, villages, facilities, target: float, lang: str,
+           dpi: int = DPI) -> bytes:
+    """Townships coloured by GPs per 10,000 within reach (R8) against the reference,
+    villages below it sized by residents, and the facilities with GPs."""
+    def draw(fig):
+        ax = _axes(fig)
+        sel = selected[["township_id", "geometry"]].merge(
+            r8_towns[["township_id", "gps_per_10000"]], on="township_id", how="left")
+        sel.plot(ax=ax, color=[r8_colour(v, target) for v in sel["gps_per_10000"].astype(float)],
+                 edgecolor="none", zorder=1)
+        _frame(ax, towns, selected, lang)
+        low = villages[villages["status"] == "warn"]
+        ax.scatter(low.geometry.x, low.geometry.y, s=_sizes(low["population"], 2, 18), c="#424242",
+                   edgecolors="white", linewidths=0.2, zorder=4)
+        if len(facilities):
+            ax.scatter(facilities.geometry.x, facilities.geometry.y, s=22, marker="P", c="#1b5e20",
+                       edgecolors="white", linewidths=0.5, zorder=5)
+        edges = [0.0] + [top * target for top, _ in R8_BINS[:-1]]
+        handles = [_patch(f"≥ {lo:.1f}" if not np.isfinite(top) else f"{lo:.1f}–{top * target:.1f}",
+                          colour, "none") for (top, colour), lo in zip(R8_BINS, edges)]
+        handles.append(_patch(_w("r8_none", lang), r8_colour(None, target), "none"))
+        handles += [_dot(_w("r8_village", lang), "#424242", 4, edge="white"),
+                    _dot(_w("r8_centre", lang), "#1b5e20", 7, "P", "white")]
+        _legend(fig, handles)
     return _render(draw, _height(selected), dpi)
 
 

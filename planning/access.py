@@ -3,7 +3,9 @@
 One :class:`Access` per region prepares a :class:`~planning.engine.TravelEngine` per
 travel mode on first use, snaps the region's villages once per mode, and memoises the
 nearest-facility answers by (mode, weight, facility set), so rules that ask the same
-question (R2's clinics, R3's primary-care facilities …) share one Dijkstra.
+question (R2's clinics, R3's primary-care facilities …) share one Dijkstra. Catchments
+(:meth:`Access.catchment`) are kept per facility, so a facility set that differs from a
+known one by a few facilities (a scenario edit) costs only their searches.
 
 Costs follow the engine's snapping convention: metres for ``weight="length"``, seconds
 for ``"time"`` (access legs at walking speed); ``numpy.inf`` means unreachable
@@ -18,6 +20,8 @@ import time
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+import shapely
 
 from planning.engine import TravelEngine
 
@@ -58,6 +62,11 @@ class Access:
         self._engines: dict[str, TravelEngine] = {}
         self._villages: dict[str, object] = {}
         self._nearest: dict[tuple, pd.DataFrame] = {}
+        #: (mode, weight, cutoff) -> {(facility_id, x, y): (village indices, costs)}, and
+        #: (mode, weight, cutoff, points key) -> the last matrix assembled from them
+        self._rows: dict[tuple, object] = {}
+        self._border: dict[tuple, np.ndarray] = {}
+        self._static: dict = {}
 
     def engine(self, mode: str) -> TravelEngine:
         """The prepared engine for ``mode`` (``"walk"``, ``"ebike"``, ``"drive"``)."""
@@ -118,6 +127,94 @@ class Access:
                                                cutoff, weight).tocoo()
         out[m.col, m.row] = m.data
         return out
+
+    def catchment(self, mode: str, facilities: gpd.GeoDataFrame, weight: str,
+                  cutoff: float) -> sp.csr_matrix:
+        """Per facility, the villages it reaches within ``cutoff`` (inclusive), sparse.
+
+        Bounded searches of the engine (:meth:`TravelEngine.catchment_matrix`), never a
+        dense matrix. Rows are kept per facility (its ``facility_id`` and position), so
+        asking again for a set that differs by a few facilities searches only those.
+
+        Parameters
+        ----------
+        mode : {"walk", "ebike", "drive"}
+        facilities : GeoDataFrame
+            Points in the region CRS with ``facility_id``.
+        weight : {"length", "time"}
+        cutoff : float
+            Metres or seconds.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix, shape (len(facilities), len(region.villages))
+            Entries are exactly the pairs with cost ≤ cutoff, valued by the cost (metres
+            or seconds); zero costs are explicit entries.
+        """
+        n = len(self.region.villages)
+        if len(facilities) == 0 or n == 0:
+            return sp.csr_matrix((len(facilities), n))
+        whole = (mode, weight, float(cutoff), points_key(facilities))
+        if whole in self._rows:                  # the same set asked again (a staff edit)
+            return self._rows[whole]
+        store = self._rows.setdefault((mode, weight, float(cutoff)), {})
+        items = list(zip(facilities["facility_id"].astype(str),
+                         facilities.geometry.x.astype(float), facilities.geometry.y.astype(float)))
+        missing = [i for i, item in enumerate(items) if item not in store]
+        if missing:
+            m = self.engine(mode).catchment_matrix(facilities.geometry.iloc[missing],
+                                                   self.snapped_villages(mode), cutoff, weight)
+            for r, i in enumerate(missing):
+                lo, hi = m.indptr[r], m.indptr[r + 1]
+                store[items[i]] = (m.indices[lo:hi].copy(), m.data[lo:hi].copy())
+        rows = [store[item] for item in items]
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(c) for c, _ in rows], out=indptr[1:])
+        out = sp.csr_matrix((np.concatenate([v for _, v in rows]),
+                             np.concatenate([c for c, _ in rows]), indptr), shape=(len(rows), n))
+        for key in [k for k in self._rows if len(k) == 4 and k[:3] == whole[:3]]:
+            del self._rows[key]                  # keep the last set per catchment only
+        self._rows[whole] = out
+        return out
+
+    def static(self, key, compute):
+        """A fact about the region that scenarios never change — townships, districts,
+        villages' places and townships (scenarios edit facilities and villages'
+        populations and service modes only) — computed once by ``compute()`` and kept
+        under ``key`` (shared with the scenarios built on this Access)."""
+        if key not in self._static:
+            self._static[key] = compute()
+        return self._static[key]
+
+    def border_cost(self, mode: str, weight: str) -> np.ndarray:
+        """Per village, the cost to leave the region: to the nearest road node of ``mode``
+        just across the region's outline (the outer end of a road segment crossing it).
+
+        A village whose cost is within a catchment may reach facilities outside the
+        region, which the data do not hold. Outline: the districts' union when the
+        region has districts, else the townships' (gaps under 1 m closed).
+
+        Returns
+        -------
+        numpy.ndarray of float64, shape (n_villages,)
+            Metres or seconds; ``inf`` when no road crosses the outline within reach
+            (for instance a network clipped at the border).
+        """
+        key = (mode, weight)
+        if key not in self._border:
+            cost = np.full(len(self.region.villages), np.inf)
+            net = self.engine(mode).net
+            polys = self.region.districts if self.region.districts is not None \
+                and len(self.region.districts) else self.region.townships
+            outline = shapely.union_all(shapely.buffer(polys.geometry.values, 1.0)).buffer(-1.0)
+            inside = shapely.intersects_xy(outline, np.asarray(net.x, float), np.asarray(net.y, float))
+            u, v = np.asarray(net.u), np.asarray(net.v)
+            across = np.unique(np.concatenate([v[inside[u] & ~inside[v]], u[~inside[u] & inside[v]]]))
+            if len(across) and len(cost):
+                xy = np.column_stack([np.asarray(net.x, float)[across], np.asarray(net.y, float)[across]])
+                cost, _ = self.engine(mode).nearest(self.snapped_villages(mode), xy, weight)
+            self._border[key] = cost
+        return self._border[key]
 
     def coverage_union(self, mode: str, facilities: gpd.GeoDataFrame, cutoff: float,
                        weight: str, buffer_m: float):

@@ -3,11 +3,13 @@
 Commands
 --------
 summary      the loaded region: layer counts, population, network size per mode
-check        run the rules R1-R7, print a table, write gap layers and a summary JSON
-suggest      suggest new clinic sites (maximal covering, set covering, p-median)
+check        run the rules R1-R8, print a table, write gap layers and a summary JSON
+suggest      suggest new clinic sites (maximal covering, set covering, p-median), or
+             where N more GPs lift the most residents to R8's reference (--rule R8 --staff N)
 report       the planning report (汇报材料) for a district or township, Word or PDF
 export       run the rules and export every layer to GPKG/GeoJSON/SHP/KML/XLSX
-bench        the travel-time engine against the osmnx/networkx way (JSON lines)
+bench        benchmarks (JSON lines): the travel-time engine against the osmnx/networkx
+             way (--task engine), R8 on a region and through scenario edits (--task r8)
 fetch-roads  download an OSM road network for a boundary (needs internet)
 
 Bad input ends with a message naming the file and what to do, and exit code 2 — never
@@ -137,6 +139,8 @@ def cmd_suggest(args) -> int:
     from planning.optimize import suggest
     from planning.rulebook import load_rulebook
 
+    if args.rule == "R8":
+        return _suggest_staff(args)
     region = _load_region(args)
     _progress(f"suggesting sites for {args.rule}")
     result = suggest(region, rule=args.rule, k=args.k, target=args.target,
@@ -156,6 +160,39 @@ def cmd_suggest(args) -> int:
     return 0
 
 
+def _suggest_staff(args) -> int:
+    """``suggest --rule R8 --staff N``: where N more GPs lift the most residents."""
+    from planning.export import export_layers
+    from planning.rulebook import load_rulebook
+    from planning.staffing import suggest_staff
+
+    if args.staff is None:
+        raise InputError.at("--rule R8 needs --staff N: the number of GPs to place")
+    region = _load_region(args)
+    _progress(f"placing {args.staff} GPs for R8")
+    result = suggest_staff(region, args.staff, where=args.where,
+                           method="exact" if args.method == "exact" else "greedy",
+                           rulebook=load_rulebook(args.rulebook))
+    summary = result.to_json()
+    for site in summary["sites"]:
+        where = "existing" if site["existing"] else "new site"
+        print(f"  {site['id']:>22}  {site['name']:<12} +{site['gps']} GPs ({where})  "
+              f"{site['lon']:.6f} {site['lat']:.6f}  +{site['newly_covered']:,.0f}  "
+              f"= {site['cumulative_covered']:,.0f}")
+    last = result.curve.iloc[-1]
+    print(f"residents at or above the reference: {result.covered_before:,.0f} -> "
+          f"{last['covered']:,.0f} of {result.total:,.0f} ({last['share']:.1%}) with "
+          f"{args.staff} more GPs; {summary['solver']}, {summary['seconds']} s"
+          + (f", gap {summary['optimality_gap']}" if summary["optimality_gap"] is not None else ""))
+    path = export_layers({"suggested_staff": result.sites, "coverage_curve": result.curve},
+                         Path(args.out))
+    print(f"sites -> {path}")
+    if args.summary:
+        _write_json(Path(args.summary), summary)
+        print(f"summary -> {args.summary}")
+    return 0
+
+
 def cmd_report(args) -> int:
     from planning.report import build_report
 
@@ -168,10 +205,14 @@ def cmd_report(args) -> int:
     return 0
 
 
-def cmd_bench(args) -> int:
-    from benchmarks import bench_engine
+#: benchmark tasks of ``bench --task``: name -> module in ``benchmarks`` with ``run(scale)``
+BENCH_TASKS = {"engine": "bench_engine", "r8": "bench_r8"}
 
-    bench_engine.run(args.scale)
+
+def cmd_bench(args) -> int:
+    import importlib
+
+    importlib.import_module(f"benchmarks.{BENCH_TASKS[args.task]}").run(args.scale)
     return 0
 
 
@@ -209,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_summary)
 
-    p = sub.add_parser("check", help="run the coverage rules R1-R7")
+    p = sub.add_parser("check", help="run the coverage rules R1-R8")
     region_args(p)
     p.add_argument("--rulebook", help="a TOML rulebook (default: Tianjin)")
     p.add_argument("--out", help="write the gap layers to this file (.gpkg, .zip, .kml, .xlsx …)")
@@ -228,9 +269,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", default="zh", choices=["zh", "en"])
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("suggest", help="suggest new clinic sites (R2 or R3)")
+    p = sub.add_parser("suggest", help="suggest new clinic sites (R2 or R3), or where more "
+                       "GPs lift the most residents (R8)")
     region_args(p)
-    p.add_argument("--rule", default="R2", choices=["R2", "R3"])
+    p.add_argument("--rule", default="R2", choices=["R2", "R3", "R8"])
+    p.add_argument("--staff", type=int, help="R8: the number of GPs to place")
+    p.add_argument("--where", default="both", choices=["existing", "new", "both"],
+                   help="R8: at existing health centres, new sites at villages, or both")
     p.add_argument("--k", type=int, default=5, help="number of new sites")
     p.add_argument("--target", type=float, help="coverage share to reach with the fewest sites, "
                    "e.g. 0.95 (then --k is ignored)")
@@ -254,8 +299,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="report.docx (Word) or report.pdf")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("bench", help="benchmark the travel-time engine")
+    p = sub.add_parser("bench", help="benchmarks: the travel-time engine, R8 …")
     p.add_argument("--scale", default="demo", choices=["demo", "city"])
+    p.add_argument("--task", default="engine", choices=list(BENCH_TASKS),
+                   help="what to measure (default: the engine)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("fetch-roads", help="download OSM roads for a boundary (internet)")

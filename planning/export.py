@@ -153,6 +153,18 @@ HEADERS_ZH: dict[str, str] = {
     "stations_needed": "应设社区卫生服务站数", "max_minutes": "最长时间(分钟)",
     "source": "来源", "lon": "经度", "lat": "纬度",
     "access_m": "到道路距离(米)", "road_snap": "接入道路",
+    # R8: staff within reach
+    "gps_per_10000": "可达全科医生(每万人)", "gps_per_10000_plain": "辖区全科医生(每万人)",
+    "gps_per_10000_served": "服务人口每万人全科医生", "nurses_per_1000": "可达护士(每千人)",
+    "nurses_per_1000_served": "服务人口每千人护士", "village_doctors": "乡村医生数",
+    "village_doctors_per_1000": "可达乡村医生(每千人)",
+    "village_doctors_per_1000_served": "服务人口每千人乡村医生",
+    "residents_below": "低于参考值人口", "villages_unknown": "无法判断村数",
+    "villages_near_border": "靠近边界村数", "gp_facilities": "可达基层机构数",
+    "minutes_to_gp": "到最近全科医生(分钟)", "near_border": "靠近区域边界",
+    "upper_bound": "为上限值", "served_population": "服务人口(距离加权)",
+    "villages_reached": "可达村数", "gps_counted": "辖区全科医生数",
+    "gps_needed": "需增全科医生数", "gps_gap": "全科医生缺口",
 }
 #: Chinese values of the columns whose values are codes
 VALUES_ZH: dict[str, dict[str, str]] = {
@@ -177,6 +189,15 @@ SHAPEFILE_NAMES: dict[str, str] = {
     "standardized": "standard", "agricultural": "agricult",
     "public_health_staff": "pub_health", "stations_needed": "stat_need",
     "member_names": "mem_names", "road_snap": "road_snap",
+    "gps_per_10000": "gp_10k", "gps_per_10000_plain": "gp_10k_pln",
+    "gps_per_10000_served": "gp_10k_srv", "nurses_per_1000": "nrs_1k",
+    "nurses_per_1000_served": "nrs_1k_srv", "village_doctors": "vil_docs",
+    "village_doctors_per_1000": "vd_1k", "village_doctors_per_1000_served": "vd_1k_srv",
+    "residents_below": "res_below", "villages_unknown": "vil_unknwn",
+    "villages_near_border": "vil_border", "gp_facilities": "gp_facs",
+    "minutes_to_gp": "min_to_gp", "near_border": "near_bordr", "upper_bound": "upper_bnd",
+    "served_population": "served_pop", "villages_reached": "vil_reach",
+    "gps_counted": "gps_count",
 }
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

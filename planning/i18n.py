@@ -32,6 +32,21 @@ STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "warn": "#ef8f00",
 STATUS_BACKGROUNDS = {"pass": "#e8f5e9", "fail": "#ffebee", "warn": "#fff3e0",
                       "unknown": "#f3e5f5", "not_applicable": "#f5f5f5"}
 
+#: GPs within reach as a share of the reference -> colour (R8): a diverging scale whose
+#: break is the reference itself (map, report)
+R8_BINS: tuple[tuple[float, str], ...] = ((0.5, "#b2182b"), (0.75, "#ef8a62"), (1.0, "#fddbc7"),
+                                         (1.5, "#67a9cf"), (float("inf"), "#2166ac"))
+
+
+def r8_colour(value: float | None, target: float) -> str:
+    """The colour of a GPs-per-10,000 figure against the reference (R8); the 'cannot be
+    checked' colour when the figure is unknown."""
+    if value is None or value != value or target <= 0:  # None or NaN
+        return STATUS_COLOURS["unknown"]
+    share = value / target
+    return next(c for top, c in R8_BINS if share < top)
+
+
 _KIND_EN = {
     "district_hospital": "District hospital", "tcm_hospital": "TCM hospital",
     "general_hospital": "General hospital", "township_health_centre": "Township health centre",
@@ -120,6 +135,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.district": ("区", "District"),
     "col.township": ("乡镇/街道", "Township / street"),
     "col.overall": ("综合", "Overall"),
+    "col.r8": ("R8 可达全科医生（每万人）", "R8 GPs per 10,000 within reach"),
     # plain-language sentences: fail / all-pass variants
     "say.R1.fail": ("{n} 个乡镇/街道（{pop}）没有乡镇卫生院或社区卫生服务中心",
                     "{n} townships/streets ({pop}) have no health centre"),
@@ -168,7 +184,22 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "{n} health centres are not in a medical community led by a level-2+ hospital"),
     "say.R7.ok": ("全部 {units} 个卫生院/社区卫生服务中心都在医共体内",
                   "All {units} health centres belong to a medical community"),
+    "say.R8": ("{share} 的居民{mode} {minutes} 分钟内可达的全科医生达到每万人 {target} 名；"
+               "{n} 个村居（{pop} 人）低于这一全市参考值",
+               "{share} of residents reach at least {target} GPs per 10,000 within {minutes} min "
+               "({mode}); {n} villages ({pop} residents) are below this city-wide reference"),
+    "explain.R8": ("怎么算：每个基层机构的全科医生数，除以其{minutes}分钟{mode}范围内按远近加权的居民数；"
+                   "一个村可达的各机构比值按同样权重相加，就是“可达范围内每万人拥有的全科医生数”"
+                   "（E2SFCA），全区按人口加权的平均值等于全科医生总数÷常住人口。参考值每万人 {target} 名"
+                   "是全市目标（{clause}），低于它为“需关注”，不判定未达标。",
+                   "How it is counted: each primary-care facility's GPs are divided by the residents "
+                   "within {minutes} min ({mode}) of it, nearer ones weighing more; a village adds up "
+                   "the shares of the facilities it reaches, weighted the same way — 'GPs per 10,000 "
+                   "residents within reach' (E2SFCA), whose population-weighted mean is the plain "
+                   "GPs ÷ residents. The reference of {target} per 10,000 is the city-wide target "
+                   "({clause}): below it is 'attention', never a failure."),
     "say.warn": ("另有 {n} 个需关注", "{n} more need attention"),
+    "say.unknown": ("{n} 个无法检查", "{n} cannot be checked"),
     "say.none": ("没有可检查的单元", "Nothing to check"),
     # applicability
     "applies.R1": ("适用：{towns} 个乡镇、{streets} 个街道", "Applies: {towns} towns, {streets} streets"),
@@ -177,6 +208,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "applies.R3": ("适用：全部 {n} 个村居", "Applies: all {n} villages"),
     "applies.R6": ("适用：{n} 个居委会", "Applies: {n} residents' committees"),
     "applies.R6.none": ("不适用：没有居委会", "Does not apply: no residents' committees"),
+    "applies.R8": ("适用：全部 {n} 个村居；{k} 所基层机构有全科医生人数",
+                   "Applies: all {n} villages; {k} primary-care facilities have a GP count"),
+    "applies.R8.missing": ("适用：全部 {n} 个村居；{m} 所基层机构缺少全科医生人数，依赖它们的村无法检查",
+                           "Applies: all {n} villages; {m} primary-care facilities lack a GP count, "
+                           "so the villages that depend on them cannot be checked"),
     "applies.R7.data": ("适用：数据含医共体分组（group_id）", "Applies: the data have medical-group ids"),
     "applies.R7.nodata": ("无法检查：数据没有医共体分组（group_id）",
                           "Cannot check: the data have no medical-group ids (group_id)"),
@@ -199,6 +235,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "layer.r4": ("区域医疗次中心候选", "Sub-centre candidates (R4)"),
     "layer.groups": ("医共体", "Medical communities (R7)"),
     "layer.points": ("上传的点", "Uploaded points"),
+    "layer.r8_towns": ("R8 乡镇/街道：可达全科医生（每万人）", "R8 townships: GPs per 10,000 within reach"),
+    "layer.r8_villages": ("R8 村居：可达全科医生（每万人）", "R8 villages: GPs per 10,000 within reach"),
+    "legend.r8": ("可达全科医生（每万人，参考值 {target}）", "GPs per 10,000 within reach (reference {target})"),
     "legend.title": ("图例", "Legend"),
     "legend.villages": ("行政村到标准化村卫生室（{measure}）", "Village to a standardized clinic ({measure})"),
     "legend.within": ("≤ {d} 米", "≤ {d} m"),
@@ -230,6 +269,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pop.r2": ("R2 行政村缺口", "R2 villages in gap"),
     "pop.r3": ("R3 15分钟覆盖", "R3 15-min share"),
     "pop.r6": ("R6 社区卫生服务站", "R6 community stations"),
+    "pop.r8": ("R8 可达全科医生（每万人）", "R8 GPs per 10,000 within reach"),
+    "pop.r8_within": ("{mode}{minutes}分钟内可达全科医生（每万人）", "GPs per 10,000 within {minutes} min ({mode})"),
+    "pop.r8_plain": ("辖区内全科医生（每万人）", "GPs per 10,000 inside (plain ratio)"),
+    "pop.r8_below": ("低于参考值的人口", "Residents below the reference"),
+    "pop.r8_needed": ("达到参考值需再可达的全科医生", "More GPs within reach to reach the reference"),
+    "pop.r8_nurses": ("可达基层护士（每千人）", "Primary-care nurses per 1,000 within reach"),
+    "pop.r8_vdocs": ("可达乡村医生（每千人）", "Village doctors per 1,000 within reach"),
+    "pop.r8_border": ("服务范围越过区域边界", "reach crosses the region's border"),
     "pop.rank": ("排名", "Rank"),
     "pop.newly_within": ("新增覆盖难及居民", "Hard-to-reach residents brought within reach"),
     "pop.members": ("成员", "Members"),
@@ -330,6 +377,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sc.selected": ("所选机构（也可在地图上点击机构图标）", "Selected facility (or click its icon on the map)"),
     "sc.none": ("（未选择）", "(none)"),
     "sc.close": ("关闭所选机构", "Close the selected facility"),
+    "sc.staff_n": ("全科医生（名）", "GPs"),
+    "sc.add_staff": ("给所选机构增加全科医生", "Add GPs to the selected facility"),
+    "sc.staff_added": ("已给{name}增加全科医生 {n} 名", "Added {n} GPs to {name}"),
+    "sc.new_gps": ("新增机构配备的全科医生（名，R8）", "GPs a new facility opens with (R8)"),
+    "sc.r8_below": ("R8 低于全科医生参考值的人口", "R8 residents below the GP reference"),
+    "sc.r8_mean": ("R8 可达全科医生（每万人，人口加权）", "R8 GPs per 10,000 within reach (mean)"),
     "sc.at_village": ("或在某村新增（未达标的村在前）", "Or add at a village (failing villages first)"),
     "sc.add_here": ("在该村新增", "Add there"),
     "sc.undo": ("↶ 撤销", "↶ Undo"),

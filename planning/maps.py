@@ -11,8 +11,8 @@ DataFrames; nothing here knows about Streamlit.
   simplified for display (a few hundred line parts, not tens of thousands of segments).
 - :func:`build_map`: the assessment map — townships coloured by compliance, villages by
   distance to a clinic and by minutes to care, facilities by kind, the 15-minute reach
-  and what it misses, R4 candidates, R7 groups; popups with the numbers; a legend and a
-  layer control.
+  and what it misses, R4 candidates, R7 groups, GPs within reach (R8) by township and
+  village; popups with the numbers; a legend and a layer control.
 - :func:`preview_map`: uploaded points and polygons before an assessment runs.
 
 The GCJ-02 offset check for uploads lives in :mod:`planning.checks`.
@@ -38,7 +38,8 @@ from branca.element import MacroElement, Template
 from planning import _assets
 from planning.crs import WGS84
 from planning.region import known_sum
-from planning.i18n import (COVERAGE, MODES, STATUS_COLOURS, kind_name, pair_word, people,
+from planning.i18n import (COVERAGE, MODES, R8_BINS, STATUS_COLOURS, kind_name, pair_word, people,
+                           r8_colour,
                            status_word, t)
 
 #: severity order used to combine statuses (worst first)
@@ -77,8 +78,11 @@ def township_status(assessment) -> gpd.GeoDataFrame:
         Townships (region's metric CRS) with ``r1`` (R1 status), ``r2_gaps`` and
         ``r2_units`` (village committees failing / judged), ``r2`` (fail when any gap,
         warn when any needs attention), ``r3_share`` (share of residents within the
-        R3 limit, 0-1), ``r3``, ``r6`` (the township's R6 status) and ``overall``
-        (the worst of them; ``not_applicable`` when no rule applies).
+        R3 limit, 0-1), ``r3``, ``r6`` (the township's R6 status), ``overall``
+        (the worst of them; ``not_applicable`` when no rule applies), and ``r8_gps``
+        (GPs per 10,000 within reach, R8; NaN when it cannot be judged) with ``r8``, its
+        status — shown beside, not part of ``overall``: R8's target is a city-wide
+        reference.
     """
     region, res = assessment.region, assessment.results
     towns = region.townships[["township_id", "name", "kind", "district", "population",
@@ -106,6 +110,11 @@ def township_status(assessment) -> gpd.GeoDataFrame:
         towns["r6"] = tid.map(res["R6"].units.groupby("township_id")["status"].agg(_worst)) \
             .fillna("not_applicable")
     towns["overall"] = [_worst(row) for row in towns[["r1", "r2", "r3", "r6"]].itertuples(index=False)]
+    towns["r8_gps"], towns["r8"] = np.nan, "not_applicable"
+    if "R8" in res and "R8_townships" in res["R8"].layers:
+        r8 = res["R8"].layers["R8_townships"].set_index("township_id")
+        towns["r8_gps"] = tid.map(r8["gps_per_10000"]).astype(float)
+        towns["r8"] = tid.map(r8["status"]).fillna("not_applicable")
     return towns
 
 
@@ -256,8 +265,8 @@ def display_layers(assessment, *, tolerance_m: float = 25.0, reach_tolerance_m: 
     dict of str to GeoDataFrame
         The :func:`reference_layers` plus ``township_status`` (see :func:`township_status`),
         ``r2`` and ``r3`` (the rules' village units), ``facilities``, ``covered`` and
-        ``uncovered`` (R3 reach), ``candidates`` (R4) and ``groups`` (R7); absent
-        rules give empty or missing entries.
+        ``uncovered`` (R3 reach), ``candidates`` (R4), ``groups`` (R7), ``r8_towns`` and
+        ``r8_villages`` (R8); absent rules give empty or missing entries.
     """
     region, res = assessment.region, assessment.results
     keys = ("boundary", "townships", "labels", "roads")
@@ -283,6 +292,10 @@ def display_layers(assessment, *, tolerance_m: float = 25.0, reach_tolerance_m: 
         g = g[~g.geometry.is_empty]
         if len(g):
             out["groups"] = _wgs84(g.assign(geometry=g.geometry.simplify(tolerance_m)))
+    if "R8" in res and len(res["R8"].units):
+        t8 = res["R8"].layers["R8_townships"]
+        out["r8_towns"] = _wgs84(t8.assign(geometry=t8.geometry.simplify(tolerance_m)))
+        out["r8_villages"] = _wgs84(res["R8"].units)
     return out
 
 
@@ -410,8 +423,9 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
         Layers (each in the layer control): reference (boundary, township names, main
         roads), townships by overall status, village committees by R2 distance, all
         villages by R3 minutes (hidden at first), facilities by kind, the R3 reach and
-        gap, R4 candidates and R7 groups (when present). Village markers carry the CSS
-        class ``village-marker``.
+        gap, R4 candidates, R7 groups, and R8's GPs within reach by township (a
+        choropleth) and by village (both hidden at first; when present). Village markers
+        carry the CSS class ``village-marker``.
     """
     region, res = assessment.region, assessment.results
     d = display if display is not None else display_layers(assessment)
@@ -429,11 +443,15 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
         _add_candidates(m, d["candidates"], res["R4"], lang)
     if "groups" in d:
         _add_groups(m, d["groups"], lang)
+    if "r8_towns" in d:
+        _add_r8(m, d, res["R8"], lang)
     if scenario:
         _add_scenario(m, scenario, lang)
     limit = res["R2"].figures.get("max_distance_m", 1500) if "R2" in res else 1500
     measure = res["R2"].figures.get("measure", "road") if "R2" in res else "road"
     legend = _legend_html(lang, limit, measure, region)
+    if "r8_towns" in d:
+        legend += _r8_legend(lang, res["R8"].figures.get("target_gps_per_10000", 4.0))
     if scenario:
         legend += _scenario_legend(lang)
     _Legend(legend, open_=not compact, title=t("legend.title", lang)).add_to(m)
@@ -509,6 +527,8 @@ def _add_townships(m: folium.Map, towns: gpd.GeoDataFrame, r1, lang: str) -> Non
             (t("pop.r2", lang), f"{r.r2_gaps} / {r.r2_units}"),
             (t("pop.r3", lang), t("pop.none", lang) if pd.isna(r.r3_share) else f"{r.r3_share:.0%}"),
             (t("pop.r6", lang), status_word(r.r6, lang)),
+            (t("pop.r8", lang), t("pop.none", lang) if pd.isna(r.r8_gps) else
+             f"{r.r8_gps:.2f} · {status_word(r.r8, lang)}"),
             (t("pop.status", lang), status_word(r.overall, lang)),
             (t("pop.clause", lang), clause)])
         for r in towns.itertuples()]
@@ -694,6 +714,73 @@ def _add_groups(m: folium.Map, groups: gpd.GeoDataFrame, lang: str) -> None:
                    style_function=lambda f: {"color": f["properties"]["colour"], "weight": 3,
                                              "dashArray": "6 4", "fill": False},
                    popup=folium.GeoJsonPopup(fields=["popup"], labels=False)).add_to(m)
+
+
+def _add_r8(m: folium.Map, d: dict, r8, lang: str) -> None:
+    target = float(r8.figures.get("target_gps_per_10000", 4.0))
+    mode = pair_word(MODES, r8.figures.get("mode", "ebike"), lang)
+    minutes = float(r8.figures.get("minutes", 30))
+    towns = d["r8_towns"].copy()
+    towns["colour"] = [r8_colour(v, target) for v in towns["gps_per_10000"].astype(float)]
+    towns["popup"] = [
+        f"<b>{html.escape(str(r.name))}</b>" + _popup_table([
+            (t("pop.population", lang), f"{(r.population or 0):,.0f}"),
+            (t("pop.r8_within", lang, minutes=f"{minutes:g}", mode=mode),
+             _fmt_rate(r.gps_per_10000, lang)),
+            (t("pop.r8_plain", lang), _fmt_rate(r.gps_per_10000_plain, lang)),
+            (t("pop.r8_below", lang), f"{r.residents_below:,.0f}"),
+            (t("pop.r8_needed", lang), f"{r.gps_needed:,}"),
+            (t("pop.status", lang), status_word(r.status, lang)),
+            (t("pop.clause", lang), r8.clause)])
+        for r in towns.itertuples()]
+    towns["label"] = [f"{n} · {_fmt_rate(v, lang)}" for n, v in zip(towns["name"], towns["gps_per_10000"])]
+    folium.GeoJson(
+        _geojson(towns, ["township_id", "colour", "label", "popup"]),
+        name=t("layer.r8_towns", lang), show=False,
+        style_function=lambda f: {"color": "#616161", "weight": 1, "fillColor": f["properties"]["colour"],
+                                  "fillOpacity": 0.65},
+        highlight_function=lambda f: {"weight": 3},
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+    ).add_to(m)
+    v = d["r8_villages"].copy()
+    v["colour"] = [r8_colour(x, target) for x in v["gps_per_10000"].astype(float)]
+    fields = {"name": t("pop.village", lang), "residents": t("pop.population", lang),
+              "gps": t("pop.r8_within", lang, minutes=f"{minutes:g}", mode=mode),
+              "nurses": t("pop.r8_nurses", lang), "vdocs": t("pop.r8_vdocs", lang),
+              "status_word": t("pop.status", lang), "reason": t("pop.reason", lang),
+              "clause": t("pop.clause", lang)}
+    v["residents"] = [f"{p:,.0f}" if np.isfinite(p) else t("pop.none", lang)
+                      for p in v["population"].astype(float)]
+    v["gps"] = [_fmt_rate(x, lang) for x in v["gps_per_10000"].astype(float)]
+    v["nurses"] = [_fmt_rate(x, lang) for x in v["nurses_per_1000"].astype(float)]
+    v["vdocs"] = [_fmt_rate(x, lang) for x in v["village_doctors_per_1000"].astype(float)]
+    v["status_word"] = [status_word(s_, lang) + (" · " + t("pop.r8_border", lang) if b else "")
+                        for s_, b in zip(v["status"], v["near_border"])]
+    v["clause"] = r8.clause
+    folium.GeoJson(
+        _geojson(v, ["colour"] + list(fields)),
+        name=t("layer.r8_villages", lang), show=False,
+        marker=folium.CircleMarker(radius=4, weight=1, color="#ffffff", fill=True, fill_opacity=0.95,
+                                   class_name="r8-village"),
+        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#ffffff"},
+        tooltip=folium.GeoJsonTooltip(fields=["name", "gps"], labels=False),
+        popup=folium.GeoJsonPopup(fields=list(fields), aliases=list(fields.values()), max_width=360),
+    ).add_to(m)
+
+
+def _fmt_rate(value, lang: str) -> str:
+    return t("pop.none", lang) if value is None or not np.isfinite(value) else f"{value:.2f}"
+
+
+def _r8_legend(lang: str, target: float) -> str:
+    edges = [0.0] + [top * target for top, _ in R8_BINS[:-1]]
+    parts = [f"<b>{html.escape(t('legend.r8', lang, target=f'{target:g}'))}</b>"]
+    for (top, colour), lo in zip(R8_BINS, edges):
+        label = (f"≥ {lo:.1f}" if not np.isfinite(top) else f"{lo:.1f}–{top * target:.1f}")
+        parts.append(_swatch(colour, label, round_=False))
+    parts.append(_swatch(STATUS_COLOURS["unknown"], status_word("unknown", lang), round_=False))
+    return "".join(parts)
 
 
 class _MetricScale(MacroElement):

@@ -2,7 +2,8 @@
 
 What a district planner hands upward: the data and where they came from, the scorecard
 as sentences with numbers and the clause each rule enforces, static maps (R1 townships,
-R2 villages without a clinic, R3 15-minute coverage, R4 sub-centre candidates), the
+R2 villages without a clinic, R3 15-minute coverage, R4 sub-centre candidates, R8 GPs
+within reach by township), the
 gaps with suggested actions township by township, a scenario's before/after with its
 proposed sites (WGS84 and GCJ-02), and the rulebook values used. Chinese by default,
 English with ``lang="en"``; Word (``.docx``, editable) or PDF (fonts embedded).
@@ -39,26 +40,27 @@ from planning.assess import Assessment, assess
 from planning.crs import wgs84_to_gcj02
 from planning.errors import InputError
 from planning.rulebook import Rulebook, load_rulebook
-from planning.rules import FAIL, NA, PASS, WARN, RuleResult
-from planning.rules.base import UNKNOWN, facilities_of, known_sum, within_polygons
+from planning.rules import FAIL, NA, PASS, UNKNOWN, WARN, RuleResult
+from planning.rules.base import facilities_of, known_sum, within_polygons
 from planning.schema import FACILITY_KIND_ZH, TOWNSHIP_KIND_ZH, VILLAGE_KIND_ZH, FacilityKind
 
 FORMATS = (".docx", ".pdf")
 LANGS = ("zh", "en")
 #: the rules with a map section, in order
-MAP_RULES = ("R1", "R2", "R3", "R4")
+MAP_RULES = ("R1", "R2", "R3", "R4", "R8")
 
 _BASIS = {"requirement": ("政策要求", "requirement"), "reference": ("参考基准", "reference standard"),
           "assumed": ("默认假设", "assumption")}
 _STATUS = {PASS: ("达标", "pass"), FAIL: ("未达标", "fail"), WARN: ("需关注", "attention"),
-           NA: ("不适用", "n/a")}
+           NA: ("不适用", "n/a"), UNKNOWN: ("无法检查", "cannot be checked")}
 #: what each rule judges: (zh noun, zh measure word, en noun)
 _UNITS = {"R1": ("乡镇（街道）", "个", "townships and streets"),
           "R2": ("行政村（村委会）", "个", "village committees"),
           "R3": ("村（居）委会", "个", "villages and residents' committees"),
           "R4": ("区", "个", "districts"), "R5": ("区", "个", "districts"),
           "R6": ("居委会", "个", "residents' committees"),
-          "R7": ("乡镇卫生院和社区卫生服务中心", "所", "township and community health centres")}
+          "R7": ("乡镇卫生院和社区卫生服务中心", "所", "township and community health centres"),
+          "R8": ("村（居）委会", "个", "villages and residents' committees")}
 _KIND_EN = {"district_hospital": "district hospital", "tcm_hospital": "TCM hospital",
             "general_hospital": "general hospital", "township_health_centre": "township health centre",
             "community_health_centre": "community health centre",
@@ -487,6 +489,8 @@ class _Composer:
     def headline(self, rid: str) -> str:
         """One sentence per rule: counts, residents in gap, basis and clause."""
         s = self.summ[rid]
+        if rid == "R8":
+            return self._headline_r8(s)
         zh_noun, mw, en_noun = _UNITS.get(rid, ("单元", "个", "units"))
         basis = self.basis(s["basis"])
         if self.lang == "zh":
@@ -511,6 +515,83 @@ class _Composer:
         text += f"; {self._n(s['population_in_gap'])} residents live in failing units."
         return text + f" ({basis}: {s['clause']})"
 
+    def _headline_r8(self, s: dict) -> str:
+        """R8 never fails: the villages and residents below the GP reference within reach."""
+        r = self.res["R8"]
+        u = r.units
+        below = float(u["residents_below"].sum())
+        basis = self.basis(s["basis"])
+        target = r.figures.get("target_gps_per_10000", 4.0)
+        text = self.tr(
+            f"R8 {s['title']}：{_n(s['units'])}个村（居）委会中，{_n(s['passed'])}个可达全科医生达到每万人"
+            f"{target:g}名，{_n(s['warned'])}个低于这一参考值（涉及常住人口{_n(below)}人）",
+            f"R8 {s['title_en']}: of {_n(s['units'])} villages, {_n(s['passed'])} reach at least "
+            f"{target:g} GPs per 10,000 residents, {_n(s['warned'])} are below this reference "
+            f"({_n(below)} residents)")
+        if s.get("unknown"):
+            text += self.tr(f"，{_n(s['unknown'])}个无法检查", f", {_n(s['unknown'])} cannot be checked")
+        return text + self.tr(f"。（{basis}：{s['clause']}）", f". ({basis}: {s['clause']})")
+
+    def _details_r8(self) -> list[str]:
+        """How R8 counts (one sentence), the region's figures and the township table."""
+        r = self.res["R8"]
+        f = r.figures
+        mode = self.tr(*_MODE.get(f.get("mode"), (f.get("mode"), f.get("mode"))))
+        target, minutes = f.get("target_gps_per_10000", 4.0), f.get("minutes", 30.0)
+        clause = f.get("target_clause", r.clause)
+        out = [self.tr(
+            f"计算方法：每个基层医疗卫生机构的全科医生数，除以其{mode}{minutes:g}分钟范围内按远近加权的常住人口；"
+            f"一个村可达的各机构比值按同样权重相加，就是“可达范围内每万人拥有的全科医生数”（两步移动搜索法 E2SFCA）；"
+            f"按人口加权的平均值等于全科医生总数÷常住人口。参考值每万人{target:g}名是全市目标（{clause}），"
+            "低于参考值为“需关注”，不判定未达标。",
+            f"How it is counted: each primary-care facility's GPs are divided by the residents within "
+            f"{minutes:g} minutes ({mode}) of it, nearer residents weighing more; a village adds up the "
+            "shares of the facilities it reaches, weighted the same way: 'GPs per 10,000 residents "
+            "within reach' (the enhanced two-step floating catchment area, E2SFCA), whose "
+            "population-weighted mean equals GPs ÷ residents. The reference of "
+            f"{target:g} per 10,000 is the city-wide target ({clause}): below it is 'attention', "
+            "never a failure.")]
+        towns = r.layers["R8_townships"]
+        if not self.sel.whole:
+            towns = towns[towns["township_id"].astype(str).isin(self.sel.township_ids)]
+        pop = towns["population"].to_numpy(float)
+        mean = towns["gps_per_10000"].to_numpy(float)
+        ok = np.isfinite(mean) & (pop > 0)
+        within = float((pop[ok] * mean[ok]).sum() / pop[ok].sum()) if ok.any() else float("nan")
+        staff = towns["gps_counted"].to_numpy(float)
+        plain = float(np.nansum(staff) / pop.sum() * 1e4) if pop.sum() > 0 else float("nan")
+        out.append(self.tr(
+            f"{self.sel.label}：可达全科医生人口加权平均每万人{within:.2f}名，辖区内全科医生每万人{plain:.2f}名；"
+            f"需关注乡镇（街道）{int((towns['status'] == WARN).sum())}个，达到参考值共需再可达全科医生"
+            f"{int(towns['gps_needed'].sum())}名（按乡镇分别计算）。",
+            f"{self.sel.label}: {within:.2f} GPs per 10,000 within reach (population-weighted), "
+            f"{plain:.2f} per 10,000 inside; {int((towns['status'] == WARN).sum())} townships need "
+            f"attention, and {int(towns['gps_needed'].sum())} more GPs within reach would bring each "
+            "to the reference (counted township by township)."))
+        if f.get("villages_near_border"):
+            out.append(self.tr(f"{_n(f['villages_near_border'])}个村的服务范围越过区域边界，边界外的医生不在数据中。",
+                               f"{_n(f['villages_near_border'])} villages reach across the region's border, "
+                               "where doctors are not in the data."))
+        return out
+
+    def r8_table(self) -> Table:
+        """Townships: GPs per 10,000 within reach beside the plain ratio, and the gap."""
+        towns = self.res["R8"].layers["R8_townships"]
+        if not self.sel.whole:
+            towns = towns[towns["township_id"].astype(str).isin(self.sel.township_ids)]
+        towns = towns.sort_values("gps_per_10000", na_position="first")
+
+        def rate(x):
+            return "—" if not np.isfinite(x) else f"{x:.2f}"
+        rows = [[str(t.name), _n(t.population), rate(t.gps_per_10000), rate(t.gps_per_10000_plain),
+                 _n(t.residents_below), _n(t.gps_needed), self.status(t.status)]
+                for t in towns.itertuples()]
+        return self.table(self.tr("各乡镇（街道）可达全科医生（每万人）", "GPs per 10,000 within reach, by township"),
+                          self.tr("乡镇（街道）|常住人口|可达（每万人）|辖区内（每万人）|低于参考值人口|需再可达全科医生|状态",
+                                  "township|residents|within reach|inside|residents below|more GPs needed|status").split("|"),
+                          rows, [3.0, 1.8, 1.9, 1.9, 2.1, 2.1, 1.6], status=list(towns["status"]),
+                          status_col=6, align=list("LRRRRRC"))
+
     # --- 3 per rule
     def rule_sections(self):
         d = self.doc
@@ -524,6 +605,8 @@ class _Composer:
                 d.add(Para(self.tr("说明：", "Note: ") + note, "note"))
             if rid in MAP_RULES:
                 d.add(self.map_for(rid))
+            if rid == "R8":
+                d.add(self.r8_table())
 
     def _names(self, units: pd.DataFrame, status: str, limit: int = 12) -> str:
         part = units[units["status"] == status]
@@ -578,6 +661,8 @@ class _Composer:
                                        f"Sub-centre candidate {c.rank}: {c.name} — {c.reason}."))
             if rid == "R5":
                 out += self._city_ratios(self.res["R5"].figures)
+        elif rid == "R8":
+            out += self._details_r8()
         elif rid in ("R6", "R7") and (u["status"] == FAIL).any():
             out.append(self.tr(f"未达标：{self._names(u, FAIL)}。", f"Failing: {self._names(u, FAIL)}."))
         return out
@@ -633,6 +718,16 @@ class _Composer:
             mode = self.tr(*_MODE.get(p["mode"], (p["mode"], p["mode"])))
             cap = self.tr(f"{p['max_minutes']:g}分钟健康服务圈覆盖情况（R3，{mode}）",
                           f"{p['max_minutes']:g}-minute health service circle (R3, {mode})")
+        elif rid == "R8":
+            r8 = self.res["R8"]
+            t8 = r8.layers["R8_townships"]
+            fac = _in_selection(facilities_of(self.region, self.rb["R8"]["gp_kinds"]), self.sel)
+            target = r8.figures.get("target_gps_per_10000", 4.0)
+            png = maps.map_r8(towns, sel, t8, u, fac, target, self.lang, self.dpi)
+            mode = self.tr(*_MODE.get(r8.figures.get("mode"), ("", "")))
+            cap = self.tr(f"{mode}{r8.figures.get('minutes', 30):g}分钟内可达的全科医生（R8，每万人；参考值{target:g}）",
+                          f"GPs per 10,000 within {r8.figures.get('minutes', 30):g} min ({mode}) (R8; "
+                          f"reference {target:g})")
         else:
             from planning.rules.r4_sub_centres import hospitals
 
@@ -678,6 +773,10 @@ class _Composer:
                     f"{rid}: failing units {self._n(r.failed_before)} → {self._n(r.failed_after)}, residents in gap "
                     f"{self._n(r.population_in_gap_before)} → {self._n(r.population_in_gap_after)}, "
                     f"{self._n(r.residents_newly_covered)} residents newly covered."), "bullet"))
+        if "R8" in sc["after"].results and "R8" in self.res:
+            b, a = (float(x.units["residents_below"].sum()) for x in (self.res["R8"], sc["after"].results["R8"]))
+            d.add(Para(self.tr(f"R8：低于全科医生参考值的人口由{self._n(b)}人变为{self._n(a)}人。",
+                               f"R8: residents below the GP reference {self._n(b)} → {self._n(a)}."), "bullet"))
         for w in cmp.warnings:
             d.add(Para(self.tr("提示：", "Warning: ") + w, "notice"))
         sites = sc["sites"]

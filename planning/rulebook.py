@@ -1,7 +1,7 @@
 """The rulebook: every threshold and option the rules use, with its policy clause.
 
 A rulebook is a TOML file (see ``planning/rulebooks/tianjin.toml``, the default). Each
-rule ``R1`` … ``R7`` is a table with its title, clause and basis, and one sub-table per
+rule ``R1`` … ``R8`` is a table with its title, clause and basis, and one sub-table per
 key holding ``value``, ``clause``, ``basis`` (requirement / reference / assumed) and a
 one-line explanation in Chinese (``zh``) and English (``en``).
 
@@ -22,7 +22,7 @@ from planning.errors import InputError
 from planning.schema import FacilityKind
 
 DEFAULT_PATH = Path(__file__).parent / "rulebooks" / "tianjin.toml"
-RULE_IDS = ("R1", "R2", "R3", "R4", "R5", "R6", "R7")
+RULE_IDS = ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8")
 BASES = ("requirement", "reference", "assumed")
 BASIS_ZH = {"requirement": "政策要求", "reference": "参考基准", "assumed": "默认假设"}
 
@@ -31,9 +31,13 @@ CHOICES = {
     ("R2", "measure"): ("road", "straight"),
     ("R3", "mode"): ("walk", "ebike", "drive"),
     ("R4", "qualify_if"): ("either", "both"),
+    ("R8", "gp_mode"): ("walk", "ebike", "drive"),
+    ("R8", "village_doctor_mode"): ("walk", "ebike", "drive"),
+    ("R8", "decay"): ("bands", "gaussian", "none"),
 }
 #: keys holding lists of facility kinds
-_KIND_LISTS = {("R3", "facility_kinds"), ("R7", "lead_kinds")}
+_KIND_LISTS = {("R3", "facility_kinds"), ("R7", "lead_kinds"), ("R8", "gp_kinds"),
+               ("R8", "village_doctor_kinds")}
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,12 @@ def _check_value(rule: str, name: str, value: Any, default: Any, path: str) -> A
             raise InputError.at(f"key {where} must be one of {', '.join(choices)}, got {value!r}",
                                 file=path)
         return value
+    if isinstance(default, list) and default and all(isinstance(v, (int, float)) for v in default):
+        if not isinstance(value, list) or not value or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in value):
+            raise InputError.at(f"key {where} must be a list of numbers >= 0, got {value!r}",
+                                file=path)
+        return [float(v) for v in value]
     if isinstance(default, list):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise InputError.at(f"key {where} must be a list of text values, got {value!r}",

@@ -1,8 +1,9 @@
 """Scenarios: a base region plus an ordered list of edits, re-assessed at once.
 
-A :class:`Scenario` holds the base :class:`~planning.region.Region` and edits — add,
-move or close a facility, set a village's service mode (touring, dispatched staff,
-neighbour extension) or its population — with an undo/redo cursor. :meth:`Scenario.apply`
+A :class:`Scenario` holds the base :class:`~planning.region.Region` and edits — add
+(optionally with staff), move or close a facility, add staff to a facility (GPs, nurses,
+village doctors: R8), set a village's service mode (touring, dispatched staff, neighbour
+extension) or its population — with an undo/redo cursor. :meth:`Scenario.apply`
 returns a copy of the region with the active edits applied; :meth:`Scenario.assess`
 re-runs the rules reusing the base's prepared engines (road networks never change in a
 scenario, only facilities and village attributes do):
@@ -12,6 +13,8 @@ scenario, only facilities and village attributes do):
 * nearest-facility costs are kept exact through edits by the engine's incremental
   :class:`~planning.engine.Accessibility` (one per facility set, synced by add / move /
   close), and memoised by facility set (undo is a cache hit);
+* catchments (R8) are kept per facility by :meth:`Access.catchment`, so an added or moved
+  facility costs one bounded search and a staff edit none;
 * the display coverage polygon of R3 is updated by set algebra on single-facility
   isochrones (union of the added ones; the removed one's isochrone cut out and its
   neighbours' added back), exact up to floating-point noise.
@@ -59,8 +62,11 @@ from planning.schema import (CLINIC_KINDS, FACILITY_KIND_ZH, LAYERS, SERVICE_MOD
                              FacilityKind, facility_name_for_village, normalize_text,
                              parse_facility_kind)
 
-Op = Literal["add", "move", "close", "service_mode", "population"]
-OPS = ("add", "move", "close", "service_mode", "population")
+Op = Literal["add", "move", "close", "staff", "service_mode", "population"]
+OPS = ("add", "move", "close", "staff", "service_mode", "population")
+#: staff columns a scenario may add to (``staff`` edits, ``add`` with staff)
+STAFF_COLUMNS = ("gps", "nurses", "village_doctors")
+STAFF_ZH = {"gps": "全科医生", "nurses": "护士", "village_doctors": "乡村医生"}
 #: kinds whose closing warns: existing primary-care institutions (001 §二(一)1)
 PRIMARY_CARE_KINDS = frozenset({FacilityKind.TOWNSHIP_HEALTH_CENTRE.value,
                                 FacilityKind.COMMUNITY_HEALTH_CENTRE.value,
@@ -81,9 +87,9 @@ class Edit:
 
     Attributes
     ----------
-    op : {"add", "move", "close", "service_mode", "population"}
+    op : {"add", "move", "close", "staff", "service_mode", "population"}
     facility_id : str, optional
-        The facility added (its new id), moved or closed.
+        The facility added (its new id), moved, closed or given staff.
     village_id : str, optional
         The village whose ``service_mode`` or ``population`` is set.
     kind : str, optional
@@ -92,8 +98,10 @@ class Edit:
         Name of an added facility.
     x, y : float, optional
         Position of an added or moved facility, region CRS, metres.
-    value : str, int or None
-        The service mode value (None clears it) or the population (residents).
+    value : str, int, dict or None
+        The service mode value (None clears it), the population (residents), or staff
+        ``{"gps": 2, "nurses": 1}``: added to a facility (``staff``) or an added
+        facility's own (``add``; None: no staff figures).
     """
 
     op: Op
@@ -108,7 +116,10 @@ class Edit:
     def describe(self) -> str:
         """A one-line description in Chinese (for an undo list)."""
         if self.op == "add":
-            return f"新增{FACILITY_KIND_ZH[FacilityKind(self.kind)]}：{self.name}"
+            text = f"新增{FACILITY_KIND_ZH[FacilityKind(self.kind)]}：{self.name}"
+            return text + (f"（{_staff_text(self.value)}）" if self.value else "")
+        if self.op == "staff":
+            return f"机构 {self.facility_id} 增加{_staff_text(self.value)}"
         if self.op == "move":
             return f"移动机构 {self.facility_id}"
         if self.op == "close":
@@ -181,14 +192,29 @@ class Scenario:
 
     def add_facility(self, kind: str = "village_clinic", x: float | None = None,
                      y: float | None = None, *, lon: float | None = None,
-                     lat: float | None = None, name: str | None = None) -> str:
+                     lat: float | None = None, name: str | None = None,
+                     staff: dict[str, int] | None = None) -> str:
         """Add a facility at (x, y) metres in the region CRS, or at WGS84 (lon, lat).
 
-        Without ``name`` it is named after the nearest village ("XX村卫生室").
-        Returns the new facility's id (``"new-1"`` …).
+        Without ``name`` it is named after the nearest village ("XX村卫生室"). ``staff``
+        opens it with staff, e.g. ``{"gps": 3, "nurses": 2}`` (columns of
+        :data:`STAFF_COLUMNS`; others stay unknown). Returns the new facility's id
+        (``"new-1"`` …).
         """
         x, y = self._xy(x, y, lon, lat)
-        return self.push(Edit("add", kind=kind, name=name, x=x, y=y)).facility_id
+        return self.push(Edit("add", kind=kind, name=name, x=x, y=y, value=staff)).facility_id
+
+    def add_staff(self, facility_id: str, **staff: int) -> None:
+        """Add staff to a facility, e.g. ``add_staff("F0008", gps=2)`` (negative numbers
+        move staff away; the result must stay >= 0).
+
+        Raises
+        ------
+        InputError
+            Unknown facility or column, a number that is not whole, a facility whose
+            count is unknown (set it in the facility file first), or a result below 0.
+        """
+        self.push(Edit("staff", facility_id=str(facility_id), value=dict(staff)))
 
     def move_facility(self, facility_id: str, x: float | None = None, y: float | None = None,
                       *, lon: float | None = None, lat: float | None = None) -> None:
@@ -402,7 +428,16 @@ def apply_edits(base, edits: list[Edit]):
             row.update(facility_id=e.facility_id, name=e.name, kind=e.kind, standardized=True,
                        lon=lon, lat=lat, source="scenario", origin=f"scenario:{e.facility_id}",
                        geometry=shapely.Point(e.x, e.y))
+            row.update({c: float(n) for c, n in (e.value or {}).items()})
             added.append(row)
+        elif e.op == "staff":
+            for col, n in e.value.items():
+                for r in added:
+                    if r["facility_id"] == e.facility_id:
+                        r[col] = (r[col] or 0.0) + n
+                hit = fac["facility_id"] == e.facility_id
+                if hit.any():
+                    fac.loc[hit, col] = fac.loc[hit, col].astype(float) + n
         elif e.op in ("move", "close"):
             in_added = [r for r in added if r["facility_id"] == e.facility_id]
             if e.op == "move":
@@ -454,8 +489,25 @@ def _validated(e: Edit, region, previous: list[Edit]) -> Edit:
         elif fid in set(fac["facility_id"].astype(str)):
             raise InputError.at(f"facility id {fid!r} already exists", column="facility_id")
         name = e.name or auto_name(region, e.x, e.y, kind.value)
+        staff = _staff_value(e.value, allow_negative=False) if e.value else None
         return replace(e, kind=kind.value, facility_id=str(fid), name=name,
-                       x=float(e.x), y=float(e.y))
+                       x=float(e.x), y=float(e.y), value=staff)
+    if e.op == "staff":
+        if e.facility_id not in set(fac["facility_id"].astype(str)):
+            raise InputError.at(f"no open facility with id {e.facility_id!r} in this scenario",
+                                column="facility_id")
+        staff = _staff_value(e.value, allow_negative=True)
+        row = fac[fac["facility_id"].astype(str) == e.facility_id].iloc[0]
+        for col, n in staff.items():
+            have = pd.to_numeric(pd.Series([row.get(col)]), errors="coerce").iloc[0]
+            if not np.isfinite(have):
+                raise InputError.at(f"the {col} of facility {e.facility_id!r} ({row['name']}) are "
+                                    "unknown; give its count in the facility file first",
+                                    column=col)
+            if have + n < 0:
+                raise InputError.at(f"facility {e.facility_id!r} has {have:g} {col}; cannot take "
+                                    f"away {-n}", column=col)
+        return replace(e, value=staff)
     if e.op in ("move", "close"):
         if e.facility_id not in set(fac["facility_id"].astype(str)):
             raise InputError.at(f"no open facility with id {e.facility_id!r} in this scenario",
@@ -482,6 +534,35 @@ def _validated(e: Edit, region, previous: list[Edit]) -> Edit:
         raise InputError.at(f"population must be a whole number >= 0, got {e.value!r}",
                             column="population")
     return replace(e, value=int(pop))
+
+
+def _staff_value(value, allow_negative: bool) -> dict[str, int]:
+    """``{"gps": 2, …}`` checked: known columns, whole numbers (zeros dropped)."""
+    if not isinstance(value, dict) or not value:
+        raise InputError.at(f"staff must be given as {{column: number}} with columns "
+                            f"{', '.join(STAFF_COLUMNS)}, got {value!r}", column="staff")
+    out = {}
+    for col, n in value.items():
+        if col not in STAFF_COLUMNS:
+            raise InputError.at(f"unknown staff column {col!r}; use {', '.join(STAFF_COLUMNS)}",
+                                column=str(col))
+        try:
+            f = float(n)
+        except (TypeError, ValueError):
+            f = float("nan")
+        if isinstance(n, bool) or not np.isfinite(f) or f != int(f) or (f < 0 and not allow_negative):
+            raise InputError.at(f"{col} must be a whole number{'' if allow_negative else ' >= 0'}, "
+                                f"got {n!r}", column=col)
+        if int(f):
+            out[col] = int(f)
+    if not out and allow_negative:
+        raise InputError.at("a staff edit must change at least one count", column="staff")
+    return out
+
+
+def _staff_text(staff: dict | None) -> str:
+    return "、".join(f"{STAFF_ZH.get(c, c)}{n:+d}名" if n < 0 else f"{STAFF_ZH.get(c, c)}{n}名"
+                    for c, n in (staff or {}).items())
 
 
 def auto_name(region, x: float, y: float, kind: str = "village_clinic") -> str:
@@ -520,13 +601,16 @@ def _rule_kinds(rule_id: str, rulebook: Rulebook) -> frozenset[str] | None:
         "R4": {K.DISTRICT_HOSPITAL, K.TCM_HOSPITAL, K.GENERAL_HOSPITAL, K.TOWNSHIP_HEALTH_CENTRE},
         "R6": {K.COMMUNITY_HEALTH_STATION},
         "R7": {K.TOWNSHIP_HEALTH_CENTRE, K.COMMUNITY_HEALTH_CENTRE} | set(rulebook["R7"]["lead_kinds"]),
+        "R8": set(rulebook["R8"]["gp_kinds"]) | set(rulebook["R8"]["village_doctor_kinds"]),
     }.get(rule_id)  # R5 sums staff over every facility
     return None if kinds is None else frozenset(getattr(k, "value", k) for k in kinds)
 
 
 def _frame_hash(frame: pd.DataFrame) -> str:
     h = hashlib.sha1()
-    plain = pd.DataFrame(frame.drop(columns="geometry")).astype(str)
+    plain = pd.DataFrame(frame.drop(columns="geometry"))
+    # pandas hashes numbers and text as they are (object cells it cannot hash are hashed
+    # as their text): half the time of converting every column to text first
     h.update(pd.util.hash_pandas_object(plain, index=True).to_numpy().tobytes())
     h.update(b"".join(shapely.to_wkb(frame.geometry.values)))
     return h.hexdigest()
@@ -548,6 +632,8 @@ class _ScenarioAccess(Access):
     def __init__(self, base: Access):
         super().__init__(base.region)
         self._engines, self._villages, self._nearest = base._engines, base._villages, base._nearest
+        # catchments kept per facility, and what scenarios never change
+        self._rows, self._border, self._static = base._rows, base._border, base._static
         self.timings = base.timings
         self._base = base
         self._slots: dict[tuple, list[_Slot]] = {}

@@ -291,10 +291,11 @@ def test_assessment_runs_every_rule_and_summarises():
     facs = hm.facilities([{"facility_id": "A", "name": "卫生院", "kind": "township_health_centre", "x": 0}])
     a = assess(hm.region(towns, vills, facs))
     s = a.summary()
-    assert [r["id"] for r in s["rules"]] == ["R1", "R2", "R3", "R4", "R5", "R6", "R7"]
+    assert [r["id"] for r in s["rules"]] == ["R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8"]
     r2 = s["rules"][1]
     assert (r2["units"], r2["failed"], r2["population_in_gap"]) == (1, 1, 700)
-    assert {"R1_townships", "R2_villages", "R3_covered", "R4_districts", "R7_centres"} <= set(a.layers())
+    assert {"R1_townships", "R2_villages", "R3_covered", "R4_districts", "R7_centres",
+            "R8_villages", "R8_townships"} <= set(a.layers())
 
 
 def test_rulebook_errors_name_the_key(tmp_path):

@@ -1,4 +1,4 @@
-"""The coverage rules R1-R7, each a module with one ``check(region, rulebook, access)``.
+"""The coverage rules R1-R8, each a module with one ``check(region, rulebook, access)``.
 
 Every rule returns a :class:`~planning.rules.base.RuleResult`: a per-unit status table
 (pass / fail / warn / unknown / not_applicable, 达标 / 未达标 / 需关注 / 无法检查 / 不适用) with reasons and the
@@ -7,7 +7,7 @@ residents concerned, export layers, a summary, and the clause it enforces.
 
 from planning.rules import (r1_health_centres, r2_village_clinics, r3_health_circle,
                             r4_sub_centres, r5_district_hospitals, r6_community_stations,
-                            r7_medical_communities)
+                            r7_medical_communities, r8_staff_access)
 from planning.rules.base import (FAIL, NA, PASS, STATUS_ZH, STATUSES, UNKNOWN, WARN,
                                  RuleResult)
 
@@ -20,6 +20,7 @@ RULES = {
     "R5": r5_district_hospitals.check,
     "R6": r6_community_stations.check,
     "R7": r7_medical_communities.check,
+    "R8": r8_staff_access.check,
 }
 
 __all__ = ["RULES", "RuleResult", "PASS", "FAIL", "WARN", "NA", "UNKNOWN", "STATUSES", "STATUS_ZH"]

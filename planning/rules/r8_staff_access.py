@@ -1,0 +1,461 @@
+"""R8: enough doctors within reach — staff access (E2SFCA) against the city's targets.
+
+Policy: 004 §三(二) — "全市每万名常住人口拥有4名全科医生" (4 GPs per 10,000 residents by
+2025, city-wide); 000 §三(十五) — "每千人口护士数达到4.3人以上" (4.3 nurses per 1,000 by
+end 2025, counting all nurses, mostly in hospitals). R5 reports both as one city-wide
+ratio; R8 asks where the staff sit and who can reach them.
+
+The measure is the enhanced two-step floating catchment area (E2SFCA, see
+:mod:`planning.fca`): each facility's GPs divided by the distance-weighted residents
+within its catchment (``R8.gp_mode``, ``R8.gp_minutes``, inclusive), summed with the same
+weights over the facilities each village reaches — "GPs per 10,000 residents within
+reach". Its population-weighted mean over the region equals the plain ratio (GPs ÷
+residents), which every township and district table shows beside it.
+
+Statuses (villages, townships, districts): **pass** at or above ``R8.gps_per_10000``,
+**warn** (需关注) below — the target is a city-wide reference, never a unit's failure;
+**unknown** (无法检查) when the village's residents are unknown, when a facility within
+reach has no GP count (the figure is then not given: never a silent zero), or when the
+figure passes only because some residents in reach are uncounted (it is then an upper
+bound). Nurses at the same facilities (per 1,000; 000 §三(十五) counts all nurses) and
+village doctors (per 1,000, ``R8.village_doctor_*`` catchment; the policy sets no target)
+are shown without a status. Villages whose catchment crosses the region's outline are
+flagged (``near_border``): staff just across it are not in the data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+
+from planning import fca
+from planning.rulebook import Rulebook
+from planning.rules.base import (NA, PASS, UNKNOWN, WARN, RuleResult, district_table,
+                                 facilities_of, new_result, within_polygons)
+
+PER_GP, PER_NURSE, PER_VD = 1e4, 1e3, 1e3
+_MODE_ZH = {"walk": "步行", "ebike": "电动自行车", "drive": "驾车"}
+
+
+@dataclass
+class Reach:
+    """One catchment: its facilities, their costs to the villages and decay weights.
+
+    Attributes
+    ----------
+    facilities : GeoDataFrame
+        The facilities of the catchment's kinds (region CRS).
+    costs : scipy.sparse.csr_matrix, shape (n_facilities, n_villages)
+        Seconds, exactly the pairs within the catchment (inclusive, zeros explicit).
+    weights : scipy.sparse.csr_matrix
+        Decay weights of the same pairs.
+    mode : str
+    minutes : float
+    """
+
+    facilities: gpd.GeoDataFrame
+    costs: sp.csr_matrix
+    weights: sp.csr_matrix
+    mode: str
+    minutes: float
+
+    def staff(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """Staff per facility (unknown as 0) and which facilities lack the number."""
+        f = self.facilities
+        values = pd.to_numeric(f[column], errors="coerce").to_numpy(float) if column in f \
+            else np.full(len(f), np.nan)
+        unknown = ~np.isfinite(values)
+        return np.where(unknown, 0.0, values), unknown
+
+    def nearest_minutes(self) -> np.ndarray:
+        """Per village, minutes to the nearest facility within the catchment (NaN: none)."""
+        out = np.full(self.costs.shape[1], np.inf)
+        c = self.costs.tocoo()
+        np.minimum.at(out, c.col, c.data)
+        return np.where(np.isfinite(out), out / 60.0, np.nan)
+
+
+def reach(region, access, rulebook: Rulebook, which: str = "gp") -> Reach:
+    """The GP (``which="gp"``) or village-doctor (``"village_doctor"``) catchment of R8."""
+    p = rulebook["R8"]
+    kinds, mode, minutes = p[f"{which}_kinds"], p[f"{which}_mode"], p[f"{which}_minutes"]
+    fac = facilities_of(region, kinds)
+    cutoff = float(minutes) * 60.0
+    costs = access.catchment(mode, fac, "time", cutoff)
+    weights = fca.weighted(costs, cutoff, p["decay"], p["band_weights"], p["gaussian_sigma_share"])
+    return Reach(fac, costs, weights, mode, float(minutes))
+
+
+def check(region, rulebook: Rulebook, access) -> RuleResult:
+    """GPs, nurses and village doctors per resident within reach, per village, township
+    and district, with the plain ratios beside them.
+
+    Returns
+    -------
+    RuleResult
+        Units: every village (``gps_per_10000`` within reach, NaN when it cannot be
+        judged; ``nurses_per_1000``, ``village_doctors_per_1000``; ``near_border``;
+        ``residents_below``, ``gps_gap`` (GPs per 10,000 short × residents / 10,000);
+        status pass / warn / unknown). Layers ``R8_villages``, ``R8_townships``,
+        ``R8_districts`` (E2SFCA means beside plain ratios, residents below the
+        reference, ``gps_needed``), ``R8_facilities`` (each GP facility's served
+        residents beside its staff: overloaded centres) and ``R8_clinics`` (the same for
+        village doctors).
+    """
+    p = rulebook["R8"]
+    target = float(p["gps_per_10000"])
+    vil = region.villages
+    pop = pd.to_numeric(vil["population"], errors="coerce").to_numpy(float)
+    pop_known = np.isfinite(pop)
+    demand = np.where(pop_known, pop, 0.0)
+
+    gp = reach(region, access, rulebook, "gp")
+    vd = reach(region, access, rulebook, "village_doctor")
+    gps, gps_unknown = gp.staff("gps")
+    nurses, nurses_unknown = gp.staff("nurses")
+    vdocs, vdocs_unknown = vd.staff("village_doctors")
+    f_gp, f_nurse, f_vd = (fca.e2sfca(gp.weights, gps, demand), fca.e2sfca(gp.weights, nurses, demand),
+                           fca.e2sfca(vd.weights, vdocs, demand))
+
+    # what cannot be judged: a facility in reach without a count; residents in reach unknown
+    no_count = fca.reach_any(gp.costs, gps_unknown)
+    pattern = fca.pattern(gp.costs)
+    short_denominator = (pattern @ (~pop_known).astype(float)) > 0
+    upper = fca.reach_any(gp.costs, short_denominator) & ~no_count
+    a_gp = np.where(no_count, np.nan, f_gp.access * PER_GP)
+    a_nurse = np.where(fca.reach_any(gp.costs, nurses_unknown), np.nan, f_nurse.access * PER_NURSE)
+    a_vd = np.where(fca.reach_any(vd.costs, vdocs_unknown), np.nan, f_vd.access * PER_VD)
+    border = access.border_cost(gp.mode, "time") <= gp.minutes * 60.0
+    in_reach = np.asarray(pattern.sum(axis=0)).ravel().astype(int)
+    nearest = gp.nearest_minutes()
+
+    status, reason, action = _village_verdicts(pop_known, a_gp, upper, in_reach,
+                                               _names_by_village(gp, gps_unknown), border,
+                                               target, _MODE_ZH.get(gp.mode, gp.mode), gp.minutes)
+    below = status == WARN
+    gap = np.where(below, (target - np.nan_to_num(a_gp)) * demand / PER_GP, 0.0)
+    units = gpd.GeoDataFrame({  # full precision: the tables round for display
+        "unit_id": vil["village_id"].values, "name": vil["name"].values,
+        "township_id": vil["township_id"].values, "kind": vil["kind"].values,
+        "population": pop,
+        "gps_per_10000": a_gp, "upper_bound": upper,
+        "nurses_per_1000": a_nurse, "village_doctors_per_1000": a_vd,
+        "gp_facilities": in_reach,
+        "minutes_to_gp": np.round(nearest, 2),
+        "near_border": border,
+        "residents_below": np.where(below, demand, 0.0),
+        "gps_gap": gap,
+        "status": status, "reason": reason, "action": action,
+    }, geometry=vil.geometry.values, crs=vil.crs, index=vil.index)
+
+    towns, districts = _units_tables(region, access, units, gp, gps, gps_unknown, target)
+    facilities = _facilities(gp, f_gp, f_nurse, gps_unknown, target)
+    clinics = _clinics(vd, f_vd, vdocs_unknown)
+
+    figures = _figures(p, units, gp, vd, f_gp, gps, gps_unknown, demand, pop_known, target)
+    figures["target_clause"] = rulebook.key("R8", "gps_per_10000").clause
+    notes = _notes(p, figures, gp, gps_unknown)
+    layers = {"R8_villages": units.rename(columns={"unit_id": "village_id"}),
+              "R8_townships": towns, "R8_districts": districts,
+              "R8_facilities": facilities, "R8_clinics": clinics}
+    return new_result("R8", rulebook, units, "village", layers=layers, notes=notes,
+                      figures=figures)
+
+
+# ---------------------------------------------------------------------- villages
+def _names_by_village(gp: Reach, unknown: np.ndarray) -> dict[int, str]:
+    """Village index -> the names of facilities in reach that lack a GP count."""
+    if not unknown.any():
+        return {}
+    out: dict[int, list[str]] = {}
+    names = gp.facilities["name"].astype(str).to_numpy()
+    for j in np.flatnonzero(unknown):
+        for i in gp.costs.indices[gp.costs.indptr[j]:gp.costs.indptr[j + 1]]:
+            out.setdefault(int(i), []).append(names[j])
+    return {i: "、".join(v[:3]) + (f"等{len(v)}所" if len(v) > 3 else "") for i, v in out.items()}
+
+
+def _village_verdicts(pop_known: np.ndarray, value: np.ndarray, upper: np.ndarray,
+                      n_reach: np.ndarray, missing: dict[int, str], border: np.ndarray,
+                      target: float, mode_zh: str, minutes: float
+                      ) -> tuple[np.ndarray, list[str], list[str]]:
+    """Status, reason and action of every village (see the module docstring)."""
+    within = f"{mode_zh}{minutes:g}分钟内"
+    n = len(value)
+    status = np.where(value >= target, np.where(upper, UNKNOWN, PASS), WARN).astype(object)
+    reason = [f"{within}可达全科医生每万人{'至多' if u else ''}{v:.2f}名" for v, u in zip(value, upper)]
+    action = [""] * n
+    for i in range(n):
+        if status[i] == PASS:
+            reason[i] += f"，达到参考值{target:g}名"
+        elif status[i] == WARN:
+            reason[i] += f"，低于参考值{target:g}名"
+            action[i] = "在可达范围内增配全科医生或新设基层医疗卫生机构"
+        else:
+            reason[i] = reason[i].replace("至多", "") + "（服务范围内有村人口未知，此为上限），无法判断是否达到参考值"
+            action[i] = "补充服务范围内各村的常住人口"
+    for i in np.flatnonzero(n_reach == 0):
+        reason[i] = f"{within}没有可达的基层医疗卫生机构（全科医生）"
+        action[i] = "在可达范围内新设配备全科医生的基层医疗卫生机构"
+    for i, names in missing.items():
+        status[i] = UNKNOWN
+        reason[i] = f"可达机构{names}缺少全科医生人数，无法判断"
+        action[i] = "在机构表中补充全科医生人数（gps）"
+    for i in np.flatnonzero(~pop_known):
+        status[i] = UNKNOWN
+        reason[i] = "常住人口未知，无法判断"
+        action[i] = "补充本村常住人口"
+    for i in np.flatnonzero(border):
+        reason[i] += "；服务范围越过区域边界，边界外的医生不在数据中"
+    return status, reason, action
+
+
+# ---------------------------------------------------------------------- aggregates
+@dataclass
+class Places:
+    """Where villages and facilities lie, which scenarios never change.
+
+    Attributes
+    ----------
+    town_ids : numpy.ndarray of object
+        The townships' ids, in the order of ``region.townships``.
+    village_town : numpy.ndarray of int64
+        Per village, the index of its township (-1: none).
+    town_district : numpy.ndarray of int64
+        Per township, the index of its district in ``districts`` (-1: none).
+    districts : GeoDataFrame
+        :func:`~planning.rules.base.district_table` of the region.
+    towns_tree : shapely.STRtree
+        The township polygons, for placing facilities.
+    facility_town : dict
+        ``(facility_id, x, y)`` -> index of the township holding the point (-1: none).
+    """
+
+    town_ids: np.ndarray
+    village_town: np.ndarray
+    town_district: np.ndarray
+    districts: gpd.GeoDataFrame
+    towns_tree: shapely.STRtree
+    facility_town: dict
+
+    @classmethod
+    def of(cls, region) -> "Places":
+        towns = region.townships
+        ids = pd.Index(towns["township_id"].astype(str))
+        village_town = ids.get_indexer(region.villages["township_id"].astype(str))
+        d = district_table(region)
+        seats = gpd.GeoDataFrame(geometry=towns.representative_point(), crs=towns.crs)
+        of_town = within_polygons(seats, d, "district_id")
+        town_district = pd.Index(d["district_id"]).get_indexer(of_town)
+        return cls(ids.to_numpy(object), village_town.astype(np.int64),
+                   town_district.astype(np.int64), d, shapely.STRtree(towns.geometry.values), {})
+
+    def towns_of(self, fac: gpd.GeoDataFrame) -> np.ndarray:
+        """Index of the township holding each facility (-1: outside every township; on a
+        shared border, the first found)."""
+        ids = fac["facility_id"].astype(str).tolist()
+        xs, ys = fac.geometry.x.to_numpy(float), fac.geometry.y.to_numpy(float)
+        keys = list(zip(ids, xs.tolist(), ys.tolist()))
+        missing = [i for i, k in enumerate(keys) if k not in self.facility_town]
+        if missing:
+            pts = shapely.points(xs[missing], ys[missing])
+            found = np.full(len(missing), -1, dtype=np.int64)
+            which, town = self.towns_tree.query(pts, predicate="intersects")
+            first = np.unique(which, return_index=True)[1]
+            found[which[first]] = town[first]
+            for i, t in zip(missing, found):
+                self.facility_town[keys[i]] = int(t)
+        return np.array([self.facility_town[k] for k in keys], dtype=np.int64)
+
+
+def _aggregate(codes: np.ndarray, n: int, units: gpd.GeoDataFrame, values: dict) -> dict:
+    """Per group 0..n-1 (each village's township or district index, -1: none): residents,
+    population-weighted means of the village figures (over villages with known residents
+    and figure), residents below the reference, and counts of unknown and border villages."""
+    ok = codes >= 0
+    c = codes[ok]
+
+    def total(w) -> np.ndarray:
+        return np.bincount(c, np.asarray(w, dtype=float)[ok], minlength=n)
+
+    pop = units["population"].to_numpy(float)
+    out = {"population": total(np.nan_to_num(pop))}
+    for name, v in values.items():
+        known = np.isfinite(pop) & np.isfinite(v)
+        w = np.where(known, pop, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[name] = total(np.where(known, v * w, 0.0)) / total(w)
+    known = np.isfinite(pop) & np.isfinite(values["gps_per_10000"])
+    out["residents_below"] = total(units["residents_below"].to_numpy(float))
+    out["villages_unknown"] = total(~known).astype(int)
+    out["villages_near_border"] = total(units["near_border"].to_numpy()).astype(int)
+    out["upper"] = total(units["upper_bound"].to_numpy() & known) > 0
+    return out
+
+
+def _table(agg: dict, staff: np.ndarray, target: float, place: str) -> dict:
+    """Status, plain ratio, GPs needed, reason and action of aggregated rows."""
+    pop, mean = agg["population"], agg["gps_per_10000"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        plain = staff / np.where(pop > 0, pop, np.nan) * PER_GP
+        gap = np.where(mean < target, (target - mean) * pop / PER_GP, 0.0)
+    gap = np.nan_to_num(gap)
+    status = np.where(agg["villages_unknown"] > 0, UNKNOWN,
+                      np.where(pop <= 0, NA, np.where(mean >= target,
+                                                      np.where(agg["upper"], UNKNOWN, PASS), WARN)))
+    needed = np.ceil(gap - 1e-9).clip(min=0).astype(int)
+    reasons, actions = [], []
+    for st, m, below, n_unknown, k in zip(status, mean, agg["residents_below"],
+                                         agg["villages_unknown"], needed):
+        if st == NA:
+            reasons.append("没有常住人口")
+            actions.append("")
+        elif n_unknown:
+            reasons.append(f"{n_unknown}个村无法判断（人口或可达机构的全科医生人数未知）")
+            actions.append("补充缺失的人口或全科医生人数")
+        elif st == WARN:
+            reasons.append(f"可达全科医生每万人{m:.2f}名（人口加权），低于参考值{target:g}名；"
+                           f"{int(below):,}人所在村低于参考值")
+            actions.append(f"再有{k}名全科医生可达本{place}居民，可使本{place}达到每万人{target:g}名")
+        elif st == UNKNOWN:
+            reasons.append(f"可达全科医生每万人{m:.2f}名，但服务范围内有村人口未知，此为上限")
+            actions.append("补充常住人口")
+        else:
+            reasons.append(f"可达全科医生每万人{m:.2f}名（人口加权），达到参考值{target:g}名")
+            actions.append("")
+    cols = {k: v for k, v in agg.items() if k != "upper"}
+    return {**cols, "gps_counted": staff, "gps_per_10000_plain": plain, "gps_gap": gap,
+            "gps_needed": needed, "status": status, "reason": reasons, "action": actions}
+
+
+def _staff_in(codes: np.ndarray, n: int, gps: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+    """GPs of the facilities in each group (NaN when one of them lacks the count)."""
+    ok = codes >= 0
+    staff = np.bincount(codes[ok], gps[ok], minlength=n)
+    missing = np.bincount(codes[ok], unknown[ok].astype(float), minlength=n) > 0
+    return np.where(missing, np.nan, staff)
+
+
+def _units_tables(region, access, units: gpd.GeoDataFrame, gp: Reach, gps: np.ndarray,
+                  gps_unknown: np.ndarray, target: float
+                  ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The R8_townships and R8_districts layers."""
+    places = access.static("R8 places", lambda: Places.of(region))
+    values = {k: units[k].to_numpy(float)
+              for k in ("gps_per_10000", "nurses_per_1000", "village_doctors_per_1000")}
+    towns, d = region.townships, places.districts
+    n_t, n_d = len(towns), len(d)
+    fac_town = places.towns_of(gp.facilities)
+    fac_district = np.where(fac_town >= 0, places.town_district[np.maximum(fac_town, 0)], -1)
+    vil_town = places.village_town
+    vil_district = np.where(vil_town >= 0, places.town_district[np.maximum(vil_town, 0)], -1)
+    t = _table(_aggregate(vil_town, n_t, units, values),
+               _staff_in(fac_town, n_t, gps, gps_unknown), target, "乡镇（街道）")
+    k = _table(_aggregate(vil_district, n_d, units, values),
+               _staff_in(fac_district, n_d, gps, gps_unknown), target, "区")
+    town_layer = gpd.GeoDataFrame({"township_id": places.town_ids, "name": towns["name"].to_numpy(), **t},
+                                  geometry=towns.geometry.values, crs=towns.crs)
+    district_layer = gpd.GeoDataFrame({"district_id": d["district_id"].to_numpy(),
+                                       "name": d["name"].to_numpy(), **k},
+                                      geometry=d.geometry.values, crs=d.crs)
+    return town_layer, district_layer
+
+
+# ---------------------------------------------------------------------- supply side
+def _facilities(gp: Reach, f_gp: fca.FCA, f_nurse: fca.FCA, unknown: np.ndarray,
+                target: float) -> gpd.GeoDataFrame:
+    """Each GP facility's weighted residents served beside its staff."""
+    f = gp.facilities
+    ratio = np.where(unknown | ~f_gp.reaches_anyone, np.nan, f_gp.ratio * PER_GP)
+    status = np.where(unknown, UNKNOWN, np.where(~f_gp.reaches_anyone, NA,
+                                                 np.where(ratio >= target, PASS, WARN)))
+    reason = [("缺少全科医生人数" if s == UNKNOWN else
+               f"{gp.minutes:g}分钟服务范围内没有常住人口" if s == NA else
+               f"服务范围内每万人{r:.2f}名全科医生" if s == PASS else
+               f"服务范围内每万人仅{r:.2f}名全科医生，低于参考值{target:g}名（负荷过重）")
+              for s, r in zip(status, ratio)]
+    cols = {c: f[c].to_numpy() for c in ("facility_id", "name", "kind", "township_id", "gps", "nurses")
+            if c in f}
+    return gpd.GeoDataFrame({
+        **cols, "served_population": f_gp.served, "villages_reached": np.diff(gp.costs.indptr),
+        "gps_per_10000_served": ratio,
+        "nurses_per_1000_served": np.where(f_nurse.reaches_anyone, f_nurse.ratio * PER_NURSE, np.nan),
+        "status": status, "reason": reason}, geometry=f.geometry.values, crs=f.crs)
+
+
+def _clinics(vd: Reach, f_vd: fca.FCA, unknown: np.ndarray) -> gpd.GeoDataFrame:
+    """Each village clinic's weighted residents served beside its village doctors (no target)."""
+    f = vd.facilities
+    cols = {c: f[c].to_numpy() for c in ("facility_id", "name", "kind", "township_id", "village_id",
+                                         "village_doctors") if c in f}
+    return gpd.GeoDataFrame({
+        **cols, "served_population": f_vd.served, "villages_reached": np.diff(vd.costs.indptr),
+        "village_doctors_per_1000_served": np.where(unknown | ~f_vd.reaches_anyone, np.nan,
+                                                    f_vd.ratio * PER_VD),
+        "status": np.where(unknown, UNKNOWN, NA),
+        "reason": np.where(unknown, "缺少乡村医生人数", "政策没有乡村医生的人口配比目标，只显示不判定")},
+        geometry=f.geometry.values, crs=f.crs)
+
+
+# ---------------------------------------------------------------------- summary
+def _figures(p: dict, units, gp: Reach, vd: Reach, f_gp: fca.FCA, gps: np.ndarray,
+             gps_unknown: np.ndarray, demand: np.ndarray, pop_known: np.ndarray,
+             target: float) -> dict:
+    residents = float(demand.sum())
+    a = units["gps_per_10000"].to_numpy(float)
+    judged = pop_known & np.isfinite(a)
+    pa = float((demand[judged] * a[judged]).sum())
+    wsum = float(demand[judged].sum())
+    counted = float(gps[~gps_unknown].sum())
+    reaching = float(gps[f_gp.reaches_anyone & ~gps_unknown].sum())
+    below = float(units["residents_below"].sum())
+    at_or_above = float(demand[(units["status"] == PASS).to_numpy()].sum())
+    return {
+        "target_gps_per_10000": target, "target_nurses_per_1000": p["nurses_per_1000"],
+        "mode": gp.mode, "minutes": gp.minutes, "decay": p["decay"],
+        "village_doctor_mode": vd.mode, "village_doctor_minutes": vd.minutes,
+        "residents": int(residents),
+        "gps_counted": counted,
+        "gp_facilities": int(len(gp.facilities)),
+        "gp_facilities_without_count": int(gps_unknown.sum()),
+        "gps_per_10000_plain": round(counted / residents * PER_GP, 4) if residents else None,
+        "gps_per_10000_within_reach": round(pa / wsum, 4) if wsum else None,
+        "gps_reaching_anyone": reaching,
+        # Σ residents × GPs per resident within reach: equals gps_reaching_anyone when
+        # every village is judged (supply is conserved)
+        "gps_within_reach_total": round(pa / PER_GP, 6),
+        "residents_below_reference": int(below),
+        "residents_at_or_above_reference": int(at_or_above),
+        "share_at_or_above_reference": round(at_or_above / residents, 4) if residents else None,
+        "villages_unknown": int((units["status"] == UNKNOWN).sum()),
+        "villages_near_border": int(units["near_border"].sum()),
+    }
+
+
+def _notes(p: dict, figures: dict, gp: Reach, gps_unknown: np.ndarray) -> list[str]:
+    mode_zh = _MODE_ZH.get(gp.mode, gp.mode)
+    decay = {"bands": f"分时段权重{'/'.join(f'{w:g}' for w in p['band_weights'])}",
+             "gaussian": f"高斯衰减（σ为服务范围的{p['gaussian_sigma_share']:g}）",
+             "none": "不衰减"}.get(p["decay"], p["decay"])
+    notes = [
+        f"按增强两步移动搜索法（E2SFCA）计算：每个机构的全科医生数除以其{mode_zh}{gp.minutes:g}分钟服务范围内"
+        f"按距离加权（{decay}）的常住人口，再把各村可达机构的比值按同样权重相加，即“可达范围内每万名居民"
+        f"拥有的全科医生数”；出行时间恰好等于上限的计入服务范围；全区按人口加权的平均值等于全科医生数÷常住人口",
+        f"每万人{p['gps_per_10000']:g}名全科医生是全市目标（004 §三(二)），此处逐村参照：低于参考值为“需关注”，"
+        "不判定未达标",
+        f"护士每千人{p['nurses_per_1000']:g}名的目标统计全部护士（多数在医院，000 §三(十五)）：此处只显示基层机构"
+        "护士的可达数，不据此判定；政策没有乡村医生的人口配比目标，只显示可达数",
+    ]
+    if figures["villages_near_border"]:
+        notes.append(f"{figures['villages_near_border']}个村的服务范围越过区域边界，边界外的医生不在数据中，"
+                     "这些村的可达数可能偏低（near_border）")
+    if gps_unknown.any():
+        names = "、".join(gp.facilities.loc[gps_unknown, "name"].astype(str).head(10))
+        notes.append(f"{int(gps_unknown.sum())}所机构缺少全科医生人数（{names}），"
+                     "依赖它们的村无法判断")
+    return notes
