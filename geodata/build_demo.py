@@ -168,22 +168,26 @@ _WAY_OFFSET = 10**7
 
 
 def _build_province(out_dir: Path | str | None, seed: int, *, copies: int = PROVINCE_COPIES,
-                    step: float = PROVINCE_STEP_M) -> tuple[Path, dict]:
+                    step: float = PROVINCE_STEP_M, base: str = "city") -> tuple[Path, dict]:
     """A synthetic province: ``copies`` copies of the city, shifted east by
     :data:`PROVINCE_SHIFT_LON` each, with new codes (``12…`` becomes ``90…``, ``91…`` …),
     names (甲/乙/丙… before each district name) and ids; roads as one OSM XML file.
 
     Each copy keeps the city's 16 districts, so copies × 16 counties, and the city's
     road network built with ``step`` metres between nodes. Copies do not touch: travel
-    across a county border happens inside each copy, as in the city.
+    across a county border happens inside each copy, as in the city. ``base="demo"``
+    copies the demo district instead (a small province for tests).
     """
+    import bz2
     import re
     import tempfile
 
     out = Path(out_dir) if out_dir is not None else ROOT / "geodata" / "province"
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        city, _ = _build("city", tmp, seed, step=step)
+        city, _ = _build(base, tmp, seed, step=step)
+        roads = next(city / f for f in ("roads.osm", "roads.osm.bz2") if (city / f).exists())
+        opener = bz2.open if roads.suffix == ".bz2" else open
         layers = {n: gpd.read_file(city / "region.gpkg", layer=n)
                   for n in ("districts", "townships", "villages", "facilities")}
         frames: dict[str, list] = {n: [] for n in layers}
@@ -204,7 +208,7 @@ def _build_province(out_dir: Path | str | None, seed: int, *, copies: int = PROV
             for part in ("nodes", "ways"):
                 for k in range(copies):
                     dlon = k * PROVINCE_SHIFT_LON
-                    with open(city / "roads.osm", encoding="utf-8") as src:
+                    with opener(roads, "rt", encoding="utf-8") as src:
                         for line in src:
                             if part == "nodes" and line.startswith(" <node "):
                                 m = node.search(line)
@@ -240,7 +244,7 @@ def _shifted_copy(gdf: gpd.GeoDataFrame, k: int) -> gpd.GeoDataFrame:
             out[col] = out[col].map(recode)
     mark = "甲乙丙丁戊己庚辛壬癸"[k]
     for col in ("name", "district", "township"):
-        if col in out and out[col].dtype == object:
+        if col in out:
             out[col] = out[col].map(lambda v: f"{mark}{v}" if isinstance(v, str) else v)
     if "facility_id" in out:
         out["facility_id"] = out["facility_id"].map(lambda v: f"P{k}{v}")

@@ -123,3 +123,187 @@ def test_partitioned_run_equals_one_process(tmp_path):
     assert summary["total"]["rules"][1]["passed"] == one.summary()["rules"][1]["passed"]
     for county in ("A", "B"):
         assert (tmp_path / "out" / "counties" / f"{county}.gpkg").exists()
+
+
+# ---------------------------------------------------------------- the city on a LocalCluster
+
+
+@pytest.mark.slow
+def test_city_split_by_district_gives_the_single_process_answers(tmp_path):
+    """The 16 districts of the city as county tasks on two worker processes: every
+    village's R2 distance and R3 minutes and every township's status equal the
+    single-process check, villages served across a district border included."""
+    import geopandas as gpd
+    from distributed import Client
+
+    from benchmarks.bench_partitioned import region_path
+    from planning.distributed import local_cluster, run
+    from planning.io import load_region
+    from planning.rules.base import STATUS_ZH
+
+    path, by = region_path("city")
+    region = load_region(path)
+    one = assess(region)
+    with local_cluster(2) as cluster, Client(cluster) as client:
+        summary = run(path, tmp_path, client=client, by=by, progress=lambda line: None)
+    assert summary["counties_checked"] == 16 and summary["failed"] == []
+
+    def layer(name):
+        return gpd.read_file(tmp_path / "merged.gpkg", layer=name)
+
+    def same(rule, got, key, cols):
+        want = one.results[rule].units.set_index("unit_id")
+        got = got.set_index(key)
+        assert sorted(got.index) == sorted(want.index)
+        for col in cols:
+            a = want.loc[got.index, col]
+            if col == "status":
+                a = a.map(STATUS_ZH)
+                assert (got[col] == a).all(), col
+            elif a.dtype == object:
+                assert (got[col].fillna("-") == a.fillna("-")).all(), col
+            else:
+                np.testing.assert_allclose(got[col].to_numpy(float), a.to_numpy(float),
+                                           rtol=1e-9, atol=1e-6, err_msg=col)
+
+    r2 = layer("R2_villages")
+    same("R2", r2, "village_id", ["clinic_road_m", "nearest_clinic_id", "status"])
+    same("R3", layer("R3_villages"), "village_id", ["minutes_to_care", "nearest_facility_id",
+                                                    "status"])
+    same("R1", layer("R1_townships"), "township_id", ["status"])
+    same("R6", layer("R6_committees"), "village_id", ["status"])
+    same("R7", layer("R7_centres"), "facility_id", ["drive_minutes_to_lead", "status"])
+    towns = layer("R3_townships").set_index("township_id")
+    want = one.layers()["R3_townships"].set_index("township_id")
+    assert (towns.loc[want.index, "status"] == want["status"].map(STATUS_ZH)).all()
+    for a, b in zip(one.summary()["rules"], summary["total"]["rules"]):
+        for k in ("units", "passed", "failed", "warned", "not_applicable", "population_in_gap"):
+            assert a[k] == b[k], (a["id"], k)
+    # villages whose nearest clinic within 1.5 km lies in another district
+    district_of = dict(zip(region.townships["township_id"], region.townships["district"]))
+    clinic_town = within_polygons_ids(region)
+    across = [v for v in r2.itertuples() if isinstance(v.nearest_clinic_id, str)
+              and v.clinic_road_m <= 1500
+              and district_of.get(clinic_town.get(v.nearest_clinic_id))
+              != district_of.get(v.township_id)]
+    assert len(across) > 0
+    print(f"{len(across)} villages served by a clinic in the neighbouring district")
+
+
+def within_polygons_ids(region) -> dict:
+    from planning.region import within_polygons
+
+    return dict(zip(region.facilities["facility_id"],
+                    within_polygons(region.facilities, region.townships, "township_id")))
+
+
+# ---------------------------------------------------------------- faults
+
+
+def _demo_counties(folder):
+    """The demo cut into three counties (by township code), one GeoPackage each, with
+    the demo's road file beside them; the third county's villages as a CSV missing its
+    name column."""
+    import shutil
+
+    import geopandas as gpd
+
+    from planning import settings
+
+    gpkg = settings.DEMO_DIR / "region.gpkg"
+    towns = gpd.read_file(gpkg, layer="townships")
+    vills = gpd.read_file(gpkg, layer="villages")
+    facs = gpd.read_file(gpkg, layer="facilities")
+    ids = sorted(towns["township_id"])
+    parts = np.array_split(np.array(ids), 3)
+    folder.mkdir()
+    for k, part in enumerate(parts, start=1):
+        t = towns[towns["township_id"].isin(part)]
+        v = vills[vills["township_id"].isin(part)]
+        inside = gpd.sjoin(facs, t[["geometry"]], predicate="within").index.unique()
+        f = facs.loc[inside]
+        if k == 3:
+            sub = folder / "county3"
+            sub.mkdir()
+            t.to_file(sub / "townships.gpkg", driver="GPKG")
+            f.to_file(sub / "facilities.gpkg", driver="GPKG")
+            v.drop(columns=["geometry", "name"]).to_csv(sub / "villages.csv", index=False)
+        else:
+            for name, gdf in (("townships", t), ("villages", v), ("facilities", f)):
+                gdf.to_file(folder / f"county{k}.gpkg", layer=name, driver="GPKG")
+    shutil.copy(settings.DEMO_DIR / "roads.osm.bz2", folder / "roads.osm.bz2")
+
+
+@pytest.mark.slow
+def test_broken_county_and_lost_worker(tmp_path):
+    """One county's villages file is broken and a worker is killed while it checks a
+    county: the run ends with the other counties each written once (Dask re-ran the
+    lost task) and names the broken file; a second run skips every unchanged county."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from distributed import Client
+
+    from planning.distributed import local_cluster, run
+
+    _demo_counties(tmp_path / "in")
+    out = tmp_path / "out"
+    found: dict = {}
+    with local_cluster(2) as cluster, Client(cluster) as client:
+        pids = client.run(os.getpid)
+        worker = threading.Thread(target=lambda: found.update(
+            summary=run(tmp_path / "in", out, client=client, progress=lambda line: None)))
+        worker.start()
+        killed = None
+        deadline = time.time() + 300
+        while killed is None and worker.is_alive() and time.time() < deadline:
+            for address, keys in client.processing().items():
+                if any(str(k).startswith("county-") for k in keys) and address in pids:
+                    os.kill(pids[address], signal.SIGKILL)
+                    killed = address
+                    break
+            time.sleep(0.02)
+        worker.join(600)
+        assert killed is not None, "no county task was seen running"
+        summary = found["summary"]
+        assert summary["counties_checked"] == 2
+        [bad] = summary["failed"]
+        assert bad["county"] == "county3"
+        assert "villages.csv" in bad["error"][0]["file"] and bad["error"][0]["column"]
+        assert sorted(p.name for p in (out / "checkpoints").iterdir()) == \
+            ["county1.json", "county2.json"]
+        assert sorted(p.name for p in (out / "counties").iterdir()) == \
+            ["county1.gpkg", "county2.gpkg"]
+        import geopandas as gpd
+
+        r2 = gpd.read_file(out / "merged.gpkg", layer="R2_villages")
+        assert not r2["village_id"].duplicated().any()
+        assert len(r2) == sum(v["rules"][1]["units"] for v in summary["counties"].values())
+        # resume: nothing changed, nothing re-run
+        again = run(tmp_path / "in", out, client=client, progress=lambda line: None)
+        assert again["skipped_unchanged"] == 2
+        assert again["total"]["rules"] == summary["total"]["rules"]
+
+
+@pytest.mark.slow
+def test_province_generator_small(tmp_path):
+    """Two copies of the demo district side by side: new codes, names and ids, and a road
+    file whose walking network is exactly twice the demo's (copies do not touch)."""
+    from geodata.build_demo import _build_province
+    from planning.io import load_demo, load_region
+
+    out, stats = _build_province(tmp_path / "p", 20240115, copies=2, step=100.0, base="demo")
+    region = load_region(out / "region.gpkg")
+    demo = load_demo()
+    assert sorted(region.districts["district_id"]) == ["900115", "910115"]
+    assert sorted(region.districts["name"]) == ["乙宝坻区", "甲宝坻区"]
+    assert len(region.villages) == 2 * len(demo.villages)
+    assert not region.villages["village_id"].duplicated().any()
+    assert not region.facilities["facility_id"].duplicated().any()
+    assert region.villages["village_id"].str[:2].isin(["90", "91"]).all()
+    assert split(region) and len(split(region)) == 2
+    walk = region.network("walk")
+    assert walk.n_nodes == 2 * demo.network("walk").n_nodes
+    assert stats["nodes"] % 2 == 0
