@@ -605,27 +605,32 @@ class CutAccess(Access):
 
     def costs(self, mode: str, origins: gpd.GeoDataFrame, destinations: gpd.GeoDataFrame,
               weight: str, cutoff: float = np.inf) -> np.ndarray:
-        out = np.full((len(origins), len(destinations)), np.inf)
+        """Costs of the origins this county owns (other rows: inf, never kept)."""
         if len(origins) == 0 or len(destinations) == 0:
-            return out
+            return np.full((len(origins), len(destinations)), np.inf)
         engine = self.engine(mode)
         cut = self._cuts[mode]
-        oxy, dxy = _xy(origins), _xy(destinations)
-        oid, did = _row_ids(origins), _row_ids(destinations)
+        oxy = _xy(origins)
+        oid, all_did = _row_ids(origins), _row_ids(destinations)
+        # each destination once (R7 asks for every member's lead: the same few hospitals)
+        did, first, back = np.unique(all_did, return_index=True, return_inverse=True)
+        dxy = _xy(destinations)[first]
+        out = np.full((len(origins), len(did)), np.inf)
         owned_set = self.owned_f if "facility_id" in origins else self.owned_v
+        # only the rows this county answers for are computed (the others are not kept)
         owned = np.flatnonzero(np.isin(oid, list(owned_set)))
 
         def fill(rows, eng, c):
             use = self._usable(c, dxy, eng.snap_limit_m)
             out[rows] = np.inf
-            if use.any():
+            if use.any() and len(rows):
                 m = eng.catchment_matrix(dxy[use], oxy[rows], cutoff, weight).tocoo()
                 sub = np.full((len(rows), int(use.sum())), np.inf)
                 sub[m.col, m.row] = m.data
                 out[np.ix_(rows, np.flatnonzero(use))] = sub
             return use
 
-        use = fill(np.arange(len(origins)), engine, cut)
+        use = fill(owned, engine, cut)
         todo, radius = self._costs_todo(mode, weight, cut, engine, owned, out, oxy, dxy, use,
                                         cutoff, None)
         rounds = 0
@@ -644,7 +649,7 @@ class CutAccess(Access):
             rec["o"] += [oid[r]] * len(did)
             rec["d"] += did.tolist()
             rec["c"] += out[r].tolist()
-        return out
+        return out[:, back.ravel()]
 
     def _costs_todo(self, mode, weight, cut, eng, rows, out, oxy, dxy, use, cutoff, radius):
         """Origins (of ``rows``) with a cost entry not exact on ``cut``, and the radius of
