@@ -81,7 +81,7 @@ def county_task(spec: dict, store_folder: str, checkpoint: str) -> dict:
     """
     from planning.assess import assess
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     try:
         access = CutAccess(spec["region"], TileStore(store_folder),
                            shapely.from_wkb(spec["area_wkb"]), spec["buffers"],
@@ -91,13 +91,25 @@ def county_task(spec: dict, store_folder: str, checkpoint: str) -> dict:
         return {"county": spec["county"], "error": [p.to_dict() for p in err.problems]}
     out = {"county": spec["county"], "hash": spec["hash"], "answers": access.answers,
            "stats": {"seconds": round(time.perf_counter() - t0, 3),
-                     "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                                          / 1024.0, 1),
+                     "cpu_seconds": round(time.process_time() - cpu0, 3),
+                     "peak_rss_mb": peak_rss_mb(),
                      "worker_pid": os.getpid(), "modes": access.stats,
                      "timings": {k: round(v, 3) for k, v in result.timings.items()},
                      "villages": len(spec["villages"])}}
     _write_json(Path(checkpoint), out)
     return out
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process image, MB (``VmHWM``; a spawned worker's
+    ``ru_maxrss`` would include its parent's)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024.0, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
 
 
 def read_county(folder: str, input_crs: str = "wgs84") -> dict:

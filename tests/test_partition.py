@@ -308,3 +308,20 @@ def test_province_generator_small(tmp_path):
     walk = region.network("walk")
     assert walk.n_nodes == 2 * demo.network("walk").n_nodes
     assert stats["nodes"] % 2 == 0
+
+
+def test_cli_partitioned_arguments(capsys):
+    from planning.cli import build_parser, main
+
+    assert main(["check", "--workers", "2"]) == 2
+    assert "--regions" in capsys.readouterr().err
+    assert main(["check", "--regions", "somewhere"]) == 2
+    assert "--out DIR" in capsys.readouterr().err
+    args = build_parser().parse_args(["check", "--regions", "r", "--scheduler",
+                                      "tcp://10.0.0.1:8786", "--out", "o"])
+    assert args.scheduler == "tcp://10.0.0.1:8786" and args.by == "district"
+    with pytest.raises(SystemExit):  # one of --scheduler / --workers
+        build_parser().parse_args(["check", "--regions", "r", "--scheduler", "x",
+                                   "--workers", "2"])
+    with pytest.raises(SystemExit):  # the engine benchmark has no province scale
+        main(["bench", "--task", "engine", "--scale", "province"])
