@@ -199,7 +199,10 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
         speeds = {m: store.speed(m) for m in store.index["modes"]}
         buffers = buffers_m(rulebook, speeds, settings.SNAP_LIMIT_M)
         version = code_version()
+        steps = {"inputs_and_tiles": time.perf_counter() - t_start}
+        t0 = time.perf_counter()
         specs, facilities_seen = [], {}
+        results, futures = {}, {}
         for c in counties:
             sub = sub_region(region, own_rows, c, area[c.county_id], buffers)
             facilities_seen[c.county_id] = set(sub.facilities["facility_id"].astype(str))
@@ -213,8 +216,7 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
                     "rulebook": rulebook}
             spec["hash"] = _spec_hash(spec, version, store)
             specs.append(spec)
-        results, futures = {}, {}
-        for spec in specs:
+            # submitted at once: the workers start while the driver prepares the rest
             ckpt = _checkpoint(out, spec["county"])
             done = _read_json(ckpt)
             if done and done.get("hash") == spec["hash"]:
@@ -224,6 +226,8 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
                                 key=f"county-{_safe(spec['county'])}-{spec['hash'][:10]}",
                                 retries=RETRIES, pure=False, priority=len(spec["villages"]))
             futures[fut] = spec["county"]
+        steps["specs"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
         skipped = len(results)
         total = len(specs)
         say(f"{total} counties: {skipped} unchanged since the last run, {len(futures)} to check")
@@ -244,6 +248,7 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
                 continue
             results[county] = res
             say(_bar(n, total) + f" {county} ({res['stats']['seconds']:.1f} s)")
+        steps["tasks_after_specs"] = time.perf_counter() - t0
         # the whole region, less the counties that failed, replayed on the tasks' answers
         gone = {f["county"] for f in failed if "county" in f}
         whole = _without(region, own_rows, gone)
@@ -254,9 +259,12 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
         assessment = assess(whole, rulebook, access)
         merge_s = time.perf_counter() - t0
         _drop_failed(assessment, _owner_maps(region, own_rows), gone)
+        t0 = time.perf_counter()
         summary = _write_outputs(out, whole, own_rows, counties, assessment, results, failed,
-                                 lang)
+                                 lang, client)
+        steps.update(merge=merge_s, write=time.perf_counter() - t0)
         summary.update({
+            "driver_seconds": {k: round(v, 2) for k, v in steps.items()},
             "seconds": round(time.perf_counter() - t_start, 2),
             "prepare_seconds": round(prepare_s, 2), "merge_seconds": round(merge_s, 2),
             "skipped_unchanged": skipped, "buffers_m": {m: round(b, 1) for m, b in buffers.items()},
@@ -388,11 +396,13 @@ def county_of_rows(layer: gpd.GeoDataFrame, maps: dict[str, dict]) -> pd.Series 
 
 
 def _write_outputs(out: Path, region, own, counties, assessment, results, failed,
-                   lang: str) -> dict:
+                   lang: str, client) -> dict:
+    """Merged and per-county GeoPackages (written by the workers, in parallel) and the
+    summary per county."""
     from planning.export import export_layers
 
     layers = assessment.layers()
-    export_layers(layers, out / "merged.gpkg", lang=lang)
+    writes = [client.submit(export_layers, layers, out / "merged.gpkg", lang=lang, pure=False)]
     maps = _owner_maps(region, own)
     area = areas(region, [c for c in counties if c.county_id in results])
     per_county: dict[str, dict] = {}
@@ -416,7 +426,8 @@ def _write_outputs(out: Path, region, own, counties, assessment, results, failed
                 sliced[name] = gdf[gdf["group_id"].isin(groups_of.get(cid, set()))]
             else:  # display polygons: the county's part
                 sliced[name] = gdf.assign(geometry=gdf.geometry.intersection(area[cid]))
-        export_layers(sliced, out / "counties" / f"{_safe(cid)}.gpkg", lang=lang)
+        writes.append(client.submit(export_layers, sliced, out / "counties" / f"{_safe(cid)}.gpkg",
+                                    lang=lang, pure=False))
         rules = []
         for r in assessment.results.values():
             owner = county_of_rows(r.units.rename(columns={"unit_id": _unit_col(r)}), maps)
@@ -426,6 +437,7 @@ def _write_outputs(out: Path, region, own, counties, assessment, results, failed
             s.pop("notes", None)
             rules.append(s)
         per_county[cid] = {"rules": rules, "task": results[cid].get("stats", {})}
+    client.gather(writes)
     return {"region": region.name, "rulebook": assessment.rulebook.path,
             "total": assessment.summary(), "counties": per_county,
             "failed": failed, "counties_checked": len(results), "counties_failed": len(failed)}
