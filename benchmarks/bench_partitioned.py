@@ -103,7 +103,7 @@ def run(scale: str = "city", workers: list[int] = (1, 2), *, out=sys.stdout) -> 
               "speedup_over_1_worker": round(base / wall, 2),
               "single_over_partitioned": round(single_s / wall, 3),
               "task_seconds_total": round(task_s, 1), "task_cpu_seconds_total": round(cpu_s, 1),
-              "merge_seconds": s["merge_seconds"],
+              "merge_seconds": s["merge_seconds"], "driver_seconds": s.get("driver_seconds"),
               "peak_rss_mb_per_worker": sorted(per_worker.values(), reverse=True),
               "overhead": overhead, "same_totals_as_single": same})
         if n == min(workers):
