@@ -397,12 +397,12 @@ def county_of_rows(layer: gpd.GeoDataFrame, maps: dict[str, dict]) -> pd.Series 
 
 def _write_outputs(out: Path, region, own, counties, assessment, results, failed,
                    lang: str, client) -> dict:
-    """Merged and per-county GeoPackages (written by the workers, in parallel) and the
+    """Merged GeoPackage (here) and per-county ones (by the workers, in parallel), and the
     summary per county."""
     from planning.export import export_layers
 
     layers = assessment.layers()
-    writes = [client.submit(export_layers, layers, out / "merged.gpkg", lang=lang, pure=False)]
+    writes = []
     maps = _owner_maps(region, own)
     area = areas(region, [c for c in counties if c.county_id in results])
     per_county: dict[str, dict] = {}
@@ -437,6 +437,7 @@ def _write_outputs(out: Path, region, own, counties, assessment, results, failed
             s.pop("notes", None)
             rules.append(s)
         per_county[cid] = {"rules": rules, "task": results[cid].get("stats", {})}
+    export_layers(layers, out / "merged.gpkg", lang=lang)  # here, while the workers write
     client.gather(writes)
     return {"region": region.name, "rulebook": assessment.rulebook.path,
             "total": assessment.summary(), "counties": per_county,
