@@ -57,6 +57,9 @@ from planning.engine import TravelEngine
 from planning.network import RoadNetwork
 from planning.region import Region, within_polygons
 
+#: facility kinds few enough that every county task holds all of them (R4's hospitals
+#: and R7's leads may lie far beyond any buffer); others only within the widest buffer
+EVERYWHERE_KINDS = ("district_hospital", "tcm_hospital", "general_hospital")
 #: side of a road tile, metres (a county task reads the tiles its buffered area touches)
 TILE_M = 10_000.0
 #: bump when the tile files change meaning
@@ -195,7 +198,8 @@ def sub_region(region: Region, own: Owners, county: County, area: shapely.Geomet
     Its own townships and districts; its own villages and those within the widest
     walking-speed buffer (R2 names the village a shared clinic belongs to, and which
     villages are neighbours); its own facilities, every facility within the widest
-    buffer of any mode, and (``leads``) the leads of its centres' medical communities.
+    buffer of any mode, every hospital (:data:`EVERYWHERE_KINDS`) and (``leads``) the
+    leads of its centres' medical communities.
     Row order is the region's (rules that pick "the first" pick the same one).
     """
     cid = county.county_id
@@ -206,6 +210,7 @@ def sub_region(region: Region, own: Owners, county: County, area: shapely.Geomet
     f = region.facilities
     keep_v = (own.villages == cid).to_numpy() | shapely.contains_xy(near, v.geometry.x, v.geometry.y)
     keep_f = (own.facilities == cid).to_numpy() | shapely.contains_xy(far, f.geometry.x, f.geometry.y)
+    keep_f |= f["kind"].isin(EVERYWHERE_KINDS).to_numpy()
     if leads and "group_id" in f:
         groups = set(f.loc[(own.facilities == cid).to_numpy(), "group_id"].dropna().astype(str))
         keep_f |= f["group_id"].astype(str).isin(groups).to_numpy()
@@ -493,6 +498,8 @@ class CutAccess(Access):
         self.answers: dict[str, dict] = {}
         self.stats: dict[str, dict] = {}
         self._cuts: dict[str, Cut] = {}
+        #: where the county's facilities are complete (:func:`sub_region`'s widest buffer)
+        self.facility_area = area.buffer(max(buffers.values()))
 
     # -- the base cut of each mode
     def engine(self, mode: str) -> TravelEngine:
@@ -519,19 +526,27 @@ class CutAccess(Access):
         return _margin(cut.area, xy) >= snap
 
     def _exact(self, mode: str, weight: str, cut: Cut, engine: TravelEngine, xy: np.ndarray,
-               cost: np.ndarray, cutoff: float = np.inf) -> np.ndarray:
-        """Which of these origins' costs are exact on the cut (module docstring)."""
+               cost: np.ndarray, cutoff: float = np.inf, everywhere: bool = False) -> np.ndarray:
+        """Which of these origins' costs are exact on the cut (module docstring).
+
+        Two conditions: the cut holds every road of the best path (the cut's area holds
+        the disc of radius ``cost × v + s`` round the origin), and the county's
+        facilities hold every facility that might be nearer (those within the widest
+        buffer, :attr:`facility_area`, hold that disc less the snap) — or the facilities
+        asked about are of kinds the task holds ``everywhere``.
+        """
         snap = engine.snap_limit_m
         reach = self._reach(mode, weight)
-        if self.store.covers_all(mode, cut.area, snap):
-            return np.ones(len(cost), dtype=bool)
-        margin = _margin(cut.area, xy)
+        whole = self.store.covers_all(mode, cut.area, snap)
+        margin = np.full(len(cost), np.inf) if whole else _margin(cut.area, xy)
+        fmargin = np.full(len(cost), np.inf) if everywhere else _margin(self.facility_area, xy)
         finite = np.isfinite(cost) & (cost <= cutoff)
-        ok = finite & (cost * reach + snap <= margin)
+        ok = finite & (cost * reach + snap <= margin) & (cost * reach <= fmargin)
         # nothing within a finite cutoff
         if np.isfinite(cutoff):
-            ok |= ~finite & (cutoff * reach + snap <= margin)
-        # nothing at all: off the network, or the origin's whole part lies in the cut
+            ok |= ~finite & (cutoff * reach + snap <= margin) & (cutoff * reach <= fmargin)
+        # nothing at all: off the network, or the origin's whole part lies in the cut (and
+        # every facility that could snap to it among the county's)
         sn = engine.snap(xy)
         off = sn.off_network & (snap <= margin)
         part_in = np.zeros(len(cost), dtype=bool)
@@ -540,7 +555,8 @@ class CutAccess(Access):
             label = cut.weak[cut.net.u[sn.edge[on]]]
             box = self.store.parts(mode)["box"][label]
             boxes = shapely.buffer(shapely.box(box[:, 0], box[:, 1], box[:, 2], box[:, 3]), snap)
-            part_in[on] = shapely.contains(cut.area, boxes)
+            part_in[on] = (everywhere or shapely.contains(self.facility_area, boxes)) & (
+                whole or shapely.contains(cut.area, boxes))
         return ok | (~finite & (off | part_in))
 
     def _radius(self, mode, weight, xy, cost, area) -> np.ndarray:
@@ -577,13 +593,15 @@ class CutAccess(Access):
             c, i = engine.nearest(self.snapped_villages(mode), fxy[use], weight)
             cost, fac = c, _pick_ids(fids[use], i)
         owned = np.flatnonzero(villages["village_id"].astype(str).isin(self.owned_v).to_numpy())
-        todo = owned[~self._exact(mode, weight, cut, engine, vxy[owned], cost[owned])]
+        every = bool(facilities["kind"].isin(EVERYWHERE_KINDS).all())
+        todo = owned[~self._exact(mode, weight, cut, engine, vxy[owned], cost[owned],
+                                  everywhere=every)]
         radius = self._radius(mode, weight, vxy[todo], cost[todo], cut.area)
         rounds = 0
         while len(todo) and len(fxy):
             rounds += 1
             if rounds > MAX_ROUNDS:
-                raise RuntimeError(f"{len(todo)} answers not exact after {MAX_ROUNDS} rounds")
+                raise RuntimeError(_not_exact(len(todo), self.region.name))
             self.stats[mode]["widened"] += len(todo)
             wcut, weng = self._wider(mode, vxy[todo], radius)
             use = self._usable(wcut, fxy, weng.snap_limit_m)
@@ -593,7 +611,7 @@ class CutAccess(Access):
                 c, i = weng.nearest(vxy[todo], fxy[use], weight)
             cost[todo] = c
             fac[todo] = _pick_ids(fids[use], i)
-            ok = self._exact(mode, weight, wcut, weng, vxy[todo], c)
+            ok = self._exact(mode, weight, wcut, weng, vxy[todo], c, everywhere=every)
             radius = np.where(np.isfinite(c), c * self._reach(mode, weight)
                               + weng.snap_limit_m + 1.0, 2.0 * radius)[~ok]
             todo = todo[~ok]
@@ -631,18 +649,19 @@ class CutAccess(Access):
             return use
 
         use = fill(owned, engine, cut)
+        every = True  # each entry is one given destination: no other facility matters
         todo, radius = self._costs_todo(mode, weight, cut, engine, owned, out, oxy, dxy, use,
-                                        cutoff, None)
+                                        cutoff, None, every)
         rounds = 0
         while len(todo):
             rounds += 1
             if rounds > MAX_ROUNDS:
-                raise RuntimeError(f"{len(todo)} costs not exact after {MAX_ROUNDS} rounds")
+                raise RuntimeError(_not_exact(len(todo), self.region.name))
             self.stats[mode]["widened"] += len(todo)
             wcut, weng = self._wider(mode, oxy[todo], radius)
             use = fill(todo, weng, wcut)
             todo, radius = self._costs_todo(mode, weight, wcut, weng, todo, out, oxy, dxy, use,
-                                            cutoff, radius)
+                                            cutoff, radius, every)
         key = f"costs|{mode}|{weight}|{cutoff}"
         rec = self.answers.setdefault(key, {"o": [], "d": [], "c": []})
         for r in owned:
@@ -651,7 +670,8 @@ class CutAccess(Access):
             rec["c"] += out[r].tolist()
         return out[:, back.ravel()]
 
-    def _costs_todo(self, mode, weight, cut, eng, rows, out, oxy, dxy, use, cutoff, radius):
+    def _costs_todo(self, mode, weight, cut, eng, rows, out, oxy, dxy, use, cutoff, radius,
+                    every):
         """Origins (of ``rows``) with a cost entry not exact on ``cut``, and the radius of
         their next cut."""
         if len(rows) == 0:
@@ -664,7 +684,7 @@ class CutAccess(Access):
         for j in range(out.shape[1]):
             c = out[rows, j]
             if use[j]:
-                good = self._exact(mode, weight, cut, eng, oxy[rows], c, cutoff)
+                good = self._exact(mode, weight, cut, eng, oxy[rows], c, cutoff, every)
             else:
                 good = np.zeros(len(rows), dtype=bool)
             ok &= good
@@ -761,6 +781,12 @@ class ReplayAccess(Access):
             if key in answers:
                 polys.append(shapely.from_wkb(answers[key]["wkb"]))
         return shapely.union_all(polys) if polys else shapely.Polygon()
+
+
+def _not_exact(n: int, county: str) -> str:
+    return (f"county {county}: {n} travel costs could not be made exact after {MAX_ROUNDS} "
+            "wider passes — their nearest facility may lie beyond the county's widest buffer, "
+            "whose facilities the task holds; no answer is given rather than a wrong one")
 
 
 def _pick_ids(ids: np.ndarray, index: np.ndarray) -> np.ndarray:
