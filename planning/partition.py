@@ -23,8 +23,10 @@ Searches without a limit (R2's nearest clinic beyond 1.5 km, R3's minutes beyond
 R4's minutes beyond 30, R7's drive to the lead) are **checked**, answer by answer
 (:class:`CutAccess`): a cost ``c`` found on a network cut to an area ``A`` is exact when
 the origin lies at least ``c × v + s`` inside ``A`` (the best path and the facility's
-own snap then lie in ``A``, and a cut only removes paths); "unreachable" is exact when
-the origin's connected part of the *whole* network lies inside ``A``. The few answers
+own snap then lie in ``A``, and a cut only removes paths) and every facility within
+``c × v`` is among the task's (within its widest buffer; hospitals are everywhere);
+"unreachable" is exact when the origin's connected part of the *whole* network lies
+inside ``A``. The few answers
 that are not are recomputed on a wider cut around their origins (a second pass: discs
 of radius ``c × v + s``, or twice the margin when nothing was reached), until they are.
 
