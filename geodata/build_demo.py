@@ -7,7 +7,7 @@ roads and facilities. See ``geodata/README.md``.
 
 Usage (from the repository root)::
 
-    .venv/bin/python geodata/build_demo.py [--scale demo|city] [--out DIR] [--seed N]
+    .venv/bin/python geodata/build_demo.py [--scale demo|city|province] [--out DIR] [--seed N]
 """
 
 from __future__ import annotations
@@ -85,10 +85,13 @@ def build_region(scale: str = "demo", out_dir: Path | str | None = None,
     return _build(scale, out_dir, seed)[0]
 
 
-def _build(scale: str, out_dir: Path | str | None, seed: int) -> tuple[Path, dict]:
+def _build(scale: str, out_dir: Path | str | None, seed: int,
+           step: float | None = None) -> tuple[Path, dict]:
     """:func:`build_region`, also returning the road network's counts."""
+    if scale == "province":
+        return _build_province(out_dir, seed, step=step or PROVINCE_STEP_M)
     if scale not in ("demo", "city"):
-        raise ValueError(f"scale must be 'demo' or 'city', not {scale!r}")
+        raise ValueError(f"scale must be 'demo', 'city' or 'province', not {scale!r}")
     out = Path(out_dir) if out_dir is not None else ROOT / "geodata" / (
         "baodi" if scale == "demo" else "tianjin")
     out.mkdir(parents=True, exist_ok=True)
@@ -141,7 +144,7 @@ def _build(scale: str, out_dir: Path | str | None, seed: int) -> tuple[Path, dic
                               public_health_staff=8, professional_staff=400, source="synthetic"))
     villages_xy = np.array([v["xy"] for v in village_rows])
     motorways = _motorways(scale, seats_all, outer, rng)
-    step = 100.0 if scale == "demo" else 75.0
+    step = step or (100.0 if scale == "demo" else 75.0)
     ways = design_roads(region, outer, seats_all, villages_xy, cores, rng, step=step,
                         motorways=motorways, trunk_names=TRUNKS,
                         n_islands=2 if scale == "demo" else 6)
@@ -151,6 +154,101 @@ def _build(scale: str, out_dir: Path | str | None, seed: int) -> tuple[Path, dic
     stats = write_osm(roads_path, ways, crs, compress=scale == "demo")
     _write_gpkg(out / "region.gpkg", crs, district_rows, town_rows, village_rows, facility_rows)
     return out, stats
+
+
+#: province scale: copies of the city laid side by side (west to east), and their road
+#: node spacing (denser than the city's 75 m, so the walking network passes 2 M nodes)
+PROVINCE_COPIES = 3
+PROVINCE_STEP_M = 40.0
+#: longitude shift between copies, degrees (the city is 1.47 degrees wide with its ring)
+PROVINCE_SHIFT_LON = 1.6
+#: id offsets per copy (OSM node and way ids stay unique)
+_NODE_OFFSET = 10**8
+_WAY_OFFSET = 10**7
+
+
+def _build_province(out_dir: Path | str | None, seed: int, *, copies: int = PROVINCE_COPIES,
+                    step: float = PROVINCE_STEP_M, base: str = "city") -> tuple[Path, dict]:
+    """A synthetic province: ``copies`` copies of the city, shifted east by
+    :data:`PROVINCE_SHIFT_LON` each, with new codes (``12…`` becomes ``90…``, ``91…`` …),
+    names (甲/乙/丙… before each district name) and ids; roads as one OSM XML file.
+
+    Each copy keeps the city's 16 districts, so copies × 16 counties, and the city's
+    road network built with ``step`` metres between nodes. Copies do not touch: travel
+    across a county border happens inside each copy, as in the city. ``base="demo"``
+    copies the demo district instead (a small province for tests).
+    """
+    import bz2
+    import re
+    import tempfile
+
+    out = Path(out_dir) if out_dir is not None else ROOT / "geodata" / "province"
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        city, _ = _build(base, tmp, seed, step=step)
+        roads = next(city / f for f in ("roads.osm", "roads.osm.bz2") if (city / f).exists())
+        opener = bz2.open if roads.suffix == ".bz2" else open
+        layers = {n: gpd.read_file(city / "region.gpkg", layer=n)
+                  for n in ("districts", "townships", "villages", "facilities")}
+        frames: dict[str, list] = {n: [] for n in layers}
+        for k in range(copies):
+            for name, gdf in layers.items():
+                frames[name].append(_shifted_copy(gdf, k))
+        (out / "region.gpkg").unlink(missing_ok=True)
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2024-01-01T00:00:00Z"})
+        for name, parts in frames.items():
+            gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=WGS84).to_file(
+                out / "region.gpkg", layer=name, driver="GPKG")
+        node = re.compile(r'<node id="(\d+)"(.*?)lat="([-\d.]+)" lon="([-\d.]+)"')
+        nodes = ways = 0
+        (out / "roads.osm.bz2").unlink(missing_ok=True)
+        with open(out / "roads.osm", "w", encoding="utf-8") as dst:
+            dst.write('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" '
+                      'generator="geodata/build_demo.py --scale province (synthetic)">\n')
+            for part in ("nodes", "ways"):
+                for k in range(copies):
+                    dlon = k * PROVINCE_SHIFT_LON
+                    with opener(roads, "rt", encoding="utf-8") as src:
+                        for line in src:
+                            if part == "nodes" and line.startswith(" <node "):
+                                m = node.search(line)
+                                dst.write(f' <node id="{int(m[1]) + k * _NODE_OFFSET}"{m[2]}'
+                                          f'lat="{m[3]}" lon="{float(m[4]) + dlon:.7f}"/>\n')
+                                nodes += 1
+                            elif part == "ways" and not line.startswith((" <node ", " <bounds",
+                                                                         "<?xml", "<osm", "</osm")):
+                                if line.startswith(" <way "):
+                                    wid = int(re.search(r'id="(\d+)"', line)[1])
+                                    line = line.replace(f'id="{wid}"',
+                                                        f'id="{wid + k * _WAY_OFFSET}"', 1)
+                                    ways += 1
+                                elif line.startswith("  <nd "):
+                                    ref = int(re.search(r'ref="(\d+)"', line)[1])
+                                    line = f'  <nd ref="{ref + k * _NODE_OFFSET}"/>\n'
+                                dst.write(line)
+            dst.write("</osm>\n")
+    return out, {"nodes": nodes, "ways": ways, "copies": copies, "step_m": step}
+
+
+def _shifted_copy(gdf: gpd.GeoDataFrame, k: int) -> gpd.GeoDataFrame:
+    """Copy ``k`` of a city layer: shifted east, codes ``12…`` -> ``9k…``, names and ids marked."""
+    out = gdf.copy()
+    out["geometry"] = out.geometry.translate(xoff=k * PROVINCE_SHIFT_LON)
+    for col in ("lon",):
+        if col in out:
+            out[col] = out[col] + k * PROVINCE_SHIFT_LON
+    recode = lambda v: v if not isinstance(v, str) else (  # noqa: E731
+        f"9{k}{v[2:]}" if v[:2] == "12" else v)
+    for col in ("district_id", "township_id", "village_id", "group_id"):
+        if col in out:
+            out[col] = out[col].map(recode)
+    mark = "甲乙丙丁戊己庚辛壬癸"[k]
+    for col in ("name", "district", "township"):
+        if col in out:
+            out[col] = out[col].map(lambda v: f"{mark}{v}" if isinstance(v, str) else v)
+    if "facility_id" in out:
+        out["facility_id"] = out["facility_id"].map(lambda v: f"P{k}{v}")
+    return out
 
 
 def _district_totals(codes: tuple[str, ...], areas_km2: np.ndarray) -> np.ndarray:
@@ -348,7 +446,7 @@ def _write_gpkg(path: Path, crs, districts, towns, villages, facilities) -> None
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--scale", choices=("demo", "city"), default="demo")
+    p.add_argument("--scale", choices=("demo", "city", "province"), default="demo")
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     a = p.parse_args(argv)

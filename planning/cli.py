@@ -3,13 +3,15 @@
 Commands
 --------
 summary      the loaded region: layer counts, population, network size per mode
-check        run the rules R1-R8, print a table, write gap layers and a summary JSON
+check        run the rules R1-R8, print a table, write gap layers and a summary JSON;
+             with --regions, county by county on Dask (planning.distributed)
 suggest      suggest new clinic sites (maximal covering, set covering, p-median), or
              where N more GPs lift the most residents to R8's reference (--rule R8 --staff N)
 report       the planning report (汇报材料) for a district or township, Word or PDF
 export       run the rules and export every layer to GPKG/GeoJSON/SHP/KML/XLSX
-bench        benchmarks (JSON lines): the travel-time engine against the osmnx/networkx
-             way (--task engine), R8 on a region and through scenario edits (--task r8)
+bench        benchmarks (JSON lines): --task engine (the travel-time engine against the
+             osmnx/networkx way), r8 (R8 on a region and through scenario edits) or
+             partitioned (Dask county tasks against one process)
 fetch-roads  download an OSM road network for a boundary (needs internet)
 
 Bad input ends with a message naming the file and what to do, and exit code 2 — never
@@ -96,6 +98,10 @@ def cmd_check(args) -> int:
     from planning.rulebook import load_rulebook
 
     rulebook = load_rulebook(args.rulebook)
+    if args.regions:
+        return _check_regions(args, rulebook)
+    if args.scheduler or args.workers:
+        raise InputError.at("--scheduler and --workers go with --regions (a partitioned run)")
     region = _load_region(args)
     seen = len(region.problems)
     t0 = time.perf_counter()
@@ -119,6 +125,32 @@ def cmd_check(args) -> int:
         write_problems(region.problems, Path(args.problems))
         print(f"problems ({len(region.problems):,}) -> {args.problems}")
     return 0
+
+
+def _check_regions(args, rulebook) -> int:
+    """``check --regions PATH --out DIR``: county by county on Dask."""
+    from planning.distributed import run
+
+    if not args.out:
+        raise InputError.at("--regions needs --out DIR: the folder for the merged layers, one "
+                            "GeoPackage per county and summary.json")
+    if args.region:
+        raise InputError.at("give either --region (one process) or --regions (partitioned)")
+    summary = run(args.regions, args.out, rulebook=rulebook, scheduler=args.scheduler,
+                  workers=args.workers or 2, by=args.by, roads=args.roads,
+                  input_crs=args.input_crs, lang=args.lang)
+    print(_status_table(summary["total"], args.lang))
+    print(f"{summary['counties_checked']} counties checked, {summary['counties_failed']} failed, "
+          f"{summary['skipped_unchanged']} unchanged since the last run; "
+          f"{summary['seconds']} s")
+    for f in summary["failed"]:
+        for p in f["error"]:
+            print(f"error: county {f['county']}: " + ", ".join(
+                f"{k} {p[k]}" for k in ("file", "layer", "row", "column") if p.get(k))
+                + f": {p['message']}", file=sys.stderr)
+    print(f"merged layers -> {Path(args.out) / 'merged.gpkg'}; one GeoPackage per county in "
+          f"{Path(args.out) / 'counties'}; summary -> {Path(args.out) / 'summary.json'}")
+    return EXIT_INPUT if summary["failed"] else 0
 
 
 def cmd_export(args) -> int:
@@ -205,15 +237,23 @@ def cmd_report(args) -> int:
     return 0
 
 
-#: benchmark tasks of ``bench --task``: name -> module in ``benchmarks`` with ``run(scale)``
-BENCH_TASKS = {"engine": "bench_engine", "r8": "bench_r8"}
-
-
 def cmd_bench(args) -> int:
     import importlib
 
-    importlib.import_module(f"benchmarks.{BENCH_TASKS[args.task]}").run(args.scale)
+    module, _ = BENCH_TASKS[args.task]
+    bench = importlib.import_module(module)
+    options = ({"workers": [int(w) for w in args.workers.split(",")]}
+               if args.task == "partitioned" else {})
+    bench.run(args.scale, **options)
     return 0
+
+
+#: ``bench --task NAME`` -> (module with ``run``, the scales it accepts)
+BENCH_TASKS = {
+    "engine": ("benchmarks.bench_engine", ("demo", "city")),
+    "r8": ("benchmarks.bench_r8", ("demo", "city")),
+    "partitioned": ("benchmarks.bench_partitioned", ("demo", "city", "province")),
+}
 
 
 def cmd_fetch_roads(args) -> int:
@@ -258,6 +298,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--problems", help="write every input problem to this CSV (the terminal "
                    "shows them grouped, at most 10 lines per file)")
     p.add_argument("--lang", default="zh", choices=["zh", "en"])
+    p.add_argument("--regions", help="partitioned run on Dask: a folder of regions (one per "
+                   "county, with one road file beside them) or one region split by --by; "
+                   "--out is then a folder")
+    p.add_argument("--by", default="district",
+                   help="townships' column to split one region by (default district)")
+    p.add_argument("--roads", help="the road file of a folder of regions (default: beside them)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", help="address of a Dask scheduler, e.g. tcp://host:8786 "
+                       "(default: a local cluster)")
+    where.add_argument("--workers", type=int, help="worker processes of the local cluster "
+                       "(default 2)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("export", help="export every rule layer")
@@ -299,10 +350,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="report.docx (Word) or report.pdf")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("bench", help="benchmarks: the travel-time engine, R8 …")
-    p.add_argument("--scale", default="demo", choices=["demo", "city"])
-    p.add_argument("--task", default="engine", choices=list(BENCH_TASKS),
-                   help="what to measure (default: the engine)")
+    p = sub.add_parser("bench", help="benchmarks: the engine, R8, partitioned runs on Dask")
+    p.add_argument("--task", default="engine", choices=list(BENCH_TASKS))
+    p.add_argument("--scale", default="demo", choices=["demo", "city", "province"])
+    p.add_argument("--workers", default="1,2", help="partitioned: worker counts to time, "
+                   "e.g. 1,2")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("fetch-roads", help="download OSM roads for a boundary (internet)")
@@ -313,7 +365,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "bench" and args.scale not in BENCH_TASKS[args.task][1]:
+        parser.error(f"bench --task {args.task} takes --scale "
+                     f"{'|'.join(BENCH_TASKS[args.task][1])}")
     try:
         return args.func(args)
     except InputError as exc:

@@ -174,7 +174,8 @@ class TravelEngine:
     """
 
     def __init__(self, net: RoadNetwork, snap_limit_m: float, walk_speed_kmh: float,
-                 cache_file: Path | None = None, min_part_nodes: int | None = None):
+                 cache_file: Path | None = None, min_part_nodes: int | None = None,
+                 parts: tuple[np.ndarray, np.ndarray] | None = None):
         self.net = net
         self.snap_limit_m = float(snap_limit_m)
         self.walk_speed_kmh = float(walk_speed_kmh)
@@ -200,7 +201,8 @@ class TravelEngine:
         self._seg_coords = seg_coords
         self._tree = shapely.STRtree(shapely.linestrings(seg_coords))
         # the parts of the network points may snap to (see the snapping convention)
-        self._main_seg = main_segments(u, v, n, self._segs.a, self._segs.b, min_part_nodes)
+        label, keep = parts if parts is not None else main_parts(u, v, n, min_part_nodes)
+        self._main_seg = main_segments(self._segs.a, self._segs.b, label, keep)
         self._main_ids = np.flatnonzero(self._main_seg)
         # two graphs: junctions only (nearest, catchments, edits) and every node
         # (isochrones, node tables; built on first use): OSM ways carry a node every few
@@ -232,7 +234,8 @@ class TravelEngine:
     @classmethod
     def from_network(cls, net: RoadNetwork, *, snap_limit_m: float | None = None,
                      walk_speed_kmh: float | None = None, cache: bool = True,
-                     min_part_nodes: int | None | str = "settings") -> "TravelEngine":
+                     min_part_nodes: int | None | str = "settings",
+                     parts: tuple[np.ndarray, np.ndarray] | None = None) -> "TravelEngine":
         """Prepare the engine for one network (one mode).
 
         Parameters
@@ -254,6 +257,10 @@ class TravelEngine:
             connected part; ``k``, every part of at least ``k`` nodes and the largest
             (``1``: every part, however small). Default
             ``settings.SNAP_MIN_PART_NODES``.
+        parts : (numpy.ndarray, numpy.ndarray), optional
+            For a network that is a cut of a larger one: the part of each node and whether
+            each part counts, computed on the whole network (:func:`main_parts`), so that
+            points snap as they would on the whole network. Overrides ``min_part_nodes``.
         """
         _check_network(net)
         if isinstance(min_part_nodes, str):
@@ -266,7 +273,7 @@ class TravelEngine:
             raise ValueError("snap_limit_m must be >= 0 and walk_speed_kmh > 0")
         file = net.info.get("cache_file") if cache else None
         return cls(net, limit, speed, Path(file).with_suffix(".engine.npz") if file else None,
-                   None if min_part_nodes is None else int(min_part_nodes))
+                   None if min_part_nodes is None else int(min_part_nodes), parts)
 
     # ------------------------------------------------------------------ snapping
     def snap(self, xy: Points) -> Snapped:
@@ -952,9 +959,9 @@ def _check_network(net: RoadNetwork) -> None:
         raise InputError.at("node coordinates must be finite: rebuild the network", file=where)
 
 
-def main_segments(u: np.ndarray, v: np.ndarray, n: int, seg_a: np.ndarray, seg_b: np.ndarray,
-                  min_part_nodes: int | None) -> np.ndarray:
-    """Which undirected segments lie in a part of the network that points may snap to.
+def main_parts(u: np.ndarray, v: np.ndarray, n: int, min_part_nodes: int | None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The strongly connected parts of a network and which of them points may snap to.
 
     Parameters
     ----------
@@ -962,8 +969,6 @@ def main_segments(u: np.ndarray, v: np.ndarray, n: int, seg_a: np.ndarray, seg_b
         The network's directed edges (node indices 0..n-1).
     n : int
         Number of nodes.
-    seg_a, seg_b : numpy.ndarray of int
-        Ends of each undirected segment.
     min_part_nodes : int or None
         None: the largest strongly connected part only (of parts of equal size, the one
         holding the lowest node index); ``k``: every part of at least ``k`` nodes, and
@@ -971,11 +976,13 @@ def main_segments(u: np.ndarray, v: np.ndarray, n: int, seg_a: np.ndarray, seg_b
 
     Returns
     -------
-    numpy.ndarray of bool, shape (len(seg_a),)
-        True for a segment whose two ends lie in the same part that counts.
+    label : numpy.ndarray of int, shape (n,)
+        The part of each node.
+    keep : numpy.ndarray of bool, shape (number of parts,)
+        True for a part that counts.
     """
-    if n == 0 or len(seg_a) == 0:
-        return np.zeros(len(seg_a), dtype=bool)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
     graph = sp.csr_array((np.ones(len(u)), (u, v)), shape=(n, n))
     _, label = connected_components(graph, directed=True, connection="strong")
     size = np.bincount(label)
@@ -985,4 +992,26 @@ def main_segments(u: np.ndarray, v: np.ndarray, n: int, seg_a: np.ndarray, seg_b
     keep[np.lexsort((first, -size))[0]] = True
     if min_part_nodes is not None:
         keep |= size >= min_part_nodes
+    return label, keep
+
+
+def main_segments(seg_a: np.ndarray, seg_b: np.ndarray, label: np.ndarray,
+                  keep: np.ndarray) -> np.ndarray:
+    """Which undirected segments lie in a part of the network that points may snap to.
+
+    Parameters
+    ----------
+    seg_a, seg_b : numpy.ndarray of int
+        Ends of each undirected segment (node indices).
+    label, keep : numpy.ndarray
+        Part of each node and whether each part counts (:func:`main_parts`, computed on
+        the whole network even when the engine holds a cut of it).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (len(seg_a),)
+        True for a segment whose two ends lie in the same part that counts.
+    """
+    if len(seg_a) == 0:
+        return np.zeros(0, dtype=bool)
     return (label[seg_a] == label[seg_b]) & keep[label[seg_a]]

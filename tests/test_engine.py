@@ -14,7 +14,7 @@ import shapely
 from hypothesis import HealthCheck, assume, given, settings as hsettings, strategies as st
 
 from planning import settings
-from planning.engine import TravelEngine
+from planning.engine import TravelEngine, main_parts
 from planning.errors import InputError
 from planning.network import RoadNetwork
 
@@ -637,3 +637,22 @@ def test_one_way_stub_is_not_a_part_that_matters():
     eng = TravelEngine.from_network(make_net(xy, edges, "drive", 30))
     s = eng.snap([[510, 1250]])                             # 10 m from the stub
     assert s.moved[0] and s.xy[0] == pytest.approx([510, 1000])
+
+
+def test_an_engine_on_a_cut_snaps_as_on_the_whole_network():
+    """A cut holding the island and only one segment of the main road: on its own the
+    island is its largest part; with the whole network's parts (as partitioned runs pass
+    them) the village still snaps to the main road, 60 m away."""
+    net, village, _ = island_scene()
+    label, keep = main_parts(net.u.astype(np.int64), net.v.astype(np.int64), net.n_nodes, None)
+    keep_nodes = [1, 2, 5, 6, 7, 8]                      # main-road nodes 1-2 and the island
+    xy = [(float(net.x[i]), float(net.y[i])) for i in keep_nodes]
+    edges = []
+    for a, b in [(0, 1), (2, 3), (3, 4), (4, 5)]:
+        edges += two_way(a, b, math.dist(xy[a], xy[b]))
+    cut = make_net(xy, edges)
+    alone = TravelEngine.from_network(cut, cache=False).snap(village)
+    assert alone.access_m[0] == pytest.approx(20.0)                 # the island, wrongly
+    whole = TravelEngine.from_network(cut, cache=False,
+                                      parts=(label[keep_nodes], keep)).snap(village)
+    assert whole.access_m[0] == pytest.approx(60.0) and whole.xy[0] == pytest.approx([500, 0])

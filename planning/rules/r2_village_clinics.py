@@ -200,6 +200,9 @@ def _nearest_straight(villages: gpd.GeoDataFrame, clinics: gpd.GeoDataFrame) -> 
 
 
 def _clinic_table(clinics_all, standard, home, units, name_of, limit, within) -> gpd.GeoDataFrame:
+    if "nearest_clinic_id" not in units:  # a region without village committees
+        units = units.assign(nearest_clinic_id=pd.Series(dtype=object),
+                             clinic_distance_m=pd.Series(dtype=float))
     served = units[units["nearest_clinic_id"].notna()]
     if len(served):
         served = served[[within(d) for d in served["clinic_distance_m"].fillna(np.inf)]]

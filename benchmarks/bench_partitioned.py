@@ -1,0 +1,148 @@
+"""Benchmark: county tasks on Dask against the single-process check, on one machine.
+
+::
+
+    python -m planning bench --task partitioned --scale city --workers 1,2
+    python -m planning bench --task partitioned --scale province --workers 1,2
+
+``demo`` (宝坻区, split by township), ``city`` (Tianjin's 16 districts, built into
+``cache/city``) or ``province`` (three copies of the city with denser roads, 48
+counties, built into ``cache/province``). Prints one JSON line per measurement:
+
+- ``single``: ``check`` in this process on the whole region (networks from the disk
+  cache, as a second run has them): seconds and peak memory;
+- ``prepare``: the road tiles (built once per road file, then read from the cache);
+- ``partitioned`` per worker count: wall seconds (a ``LocalCluster`` of that many
+  processes, fresh output folder, tiles cached), counties per minute, the ratio to one
+  worker and to the single process, the peak memory of each worker process, the
+  buffers' overhead per mode (nodes searched by the tasks, widening included, ÷ nodes
+  the counties own), answers widened, and whether the totals equal the single run's;
+- ``national_estimate``: from the measured task seconds per village, the time of a
+  national run (~490,000 villages, ~2,800 counties) on N workers.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from planning import settings
+
+#: villages and counties of a national run (国家统计局 2023: ~490,000 village-level units)
+NATIONAL_VILLAGES = 490_000
+NATIONAL_COUNTIES = 2_800
+
+
+def run(scale: str = "city", workers: list[int] = (1, 2), *, out=sys.stdout) -> list[dict]:
+    """Time the partitioned check against one process; print and return JSON rows."""
+    from distributed import Client
+
+    from planning.assess import assess
+    from planning.distributed import local_cluster, run as run_partitioned
+    from planning.partition import TileStore
+
+    rows: list[dict] = []
+
+    def emit(row: dict) -> None:
+        row = {"task": "partitioned", "scale": scale, **row}
+        rows.append(row)
+        print(json.dumps(row, ensure_ascii=False), file=out, flush=True)
+
+    path, by = region_path(scale)
+    region = _load(path)
+    for mode in settings.MODES:
+        region.network(mode)
+    t0 = time.perf_counter()
+    single = assess(region)
+    single_s = time.perf_counter() - t0
+    emit({"step": "single", "seconds": round(single_s, 2), "villages": len(region.villages),
+          "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+          "walk_nodes": int(region.network("walk").n_nodes),
+          "note": "networks from the disk cache; rules R1-R7"})
+    t0 = time.perf_counter()
+    TileStore.for_region(region)
+    emit({"step": "prepare", "seconds": round(time.perf_counter() - t0, 2),
+          "note": "road tiles (0 when cached)"})
+    want = {r["id"]: r for r in single.summary()["rules"]}
+    base = None
+    for n in workers:
+        with tempfile.TemporaryDirectory() as tmp, local_cluster(n) as cluster, \
+                Client(cluster) as client:
+            t0 = time.perf_counter()
+            s = run_partitioned(path, tmp, client=client, by=by, progress=lambda line: None)
+            wall = time.perf_counter() - t0
+        tasks = [c["task"] for c in s["counties"].values()]
+        per_worker: dict[int, float] = {}
+        for t in tasks:
+            per_worker[t["worker_pid"]] = max(per_worker.get(t["worker_pid"], 0.0),
+                                              t["peak_rss_mb"])
+        overhead = {}
+        for mode in settings.MODES:
+            got = [t["modes"][mode] for t in tasks if mode in t["modes"]]
+            if got:
+                overhead[mode] = {
+                    "nodes_processed_over_owned": round(sum(g["nodes"] for g in got)
+                                                        / max(1, sum(g["owned_nodes"]
+                                                                     for g in got)), 2),
+                    "answers_widened": sum(g["widened"] for g in got)}
+        same = all(
+            {k: r[k] for k in ("units", "passed", "failed", "warned", "not_applicable",
+                               "population_in_gap")}
+            == {k: want[r["id"]][k] for k in ("units", "passed", "failed", "warned",
+                                               "not_applicable", "population_in_gap")}
+            for r in s["total"]["rules"])
+        task_s = sum(t["seconds"] for t in tasks)
+        cpu_s = sum(t.get("cpu_seconds", 0.0) for t in tasks)
+        base = base or wall
+        emit({"step": "partitioned", "workers": n, "counties": len(tasks),
+              "seconds": round(wall, 2), "counties_per_minute": round(60 * len(tasks) / wall, 1),
+              "speedup_over_1_worker": round(base / wall, 2),
+              "single_over_partitioned": round(single_s / wall, 3),
+              "task_seconds_total": round(task_s, 1), "task_cpu_seconds_total": round(cpu_s, 1),
+              "merge_seconds": s["merge_seconds"], "driver_seconds": s.get("driver_seconds"),
+              "peak_rss_mb_per_worker": sorted(per_worker.values(), reverse=True),
+              "overhead": overhead, "same_totals_as_single": same})
+        if n == min(workers):
+            per_village = (cpu_s or task_s) / max(1, len(region.villages))
+            emit({"step": "national_estimate", "villages": NATIONAL_VILLAGES,
+                  "counties": NATIONAL_COUNTIES,
+                  "task_cpu_seconds_per_village": round(per_village, 5),
+                  "hours_on": {str(w): round(per_village * NATIONAL_VILLAGES / w / 3600, 2)
+                               for w in (16, 64, 256)},
+                  "note": "task CPU seconds measured here scaled by villages, one worker per "
+                          "core; the merge runs once in the driver, not counted"})
+    return rows
+
+
+def region_path(scale: str) -> tuple[Path, str]:
+    """The region of a scale (built into the cache when missing) and the column to split by."""
+    if scale == "demo":
+        return settings.DEMO_DIR / "region.gpkg", "township_id"
+    if scale not in ("city", "province"):
+        raise ValueError(f"scale must be demo, city or province, not {scale!r}")
+    folder = settings.CACHE_DIR / scale
+    if not (folder / "region.gpkg").exists():
+        from geodata.build_demo import build_region
+
+        build_region(scale, folder)
+    return folder / "region.gpkg", "district"
+
+
+def _load(path: Path):
+    from planning.io import load_region
+
+    return load_region(path)
+
+
+if __name__ == "__main__":
+    import argparse
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--scale", default="city", choices=["demo", "city", "province"])
+    p.add_argument("--workers", default="1,2")
+    a = p.parse_args()
+    run(a.scale, [int(w) for w in a.workers.split(",")])

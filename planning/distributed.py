@@ -1,0 +1,531 @@
+"""Partitioned checks on Dask distributed: one task per county, the same answers as one process.
+
+>>> from planning.distributed import run
+>>> summary = run("cache/city/region.gpkg", "out/city", workers=2)   # split by district
+
+The driver (this process) reads the region — one region with a ``district`` column to
+split by, or a folder of regions, one per county, read by the workers — cuts the road
+network into tiles (:class:`planning.partition.TileStore`, once, cached), and submits
+one task per county to a Dask cluster: a :class:`distributed.LocalCluster` on this
+machine by default, or the scheduler at ``scheduler`` (``tcp://host:8786``), whose
+workers must see the same files (shared storage; ``docs/cluster.md``).
+
+A county task runs the rules on its :func:`planning.partition.sub_region` with a
+:class:`planning.partition.CutAccess`, which checks every travel-cost answer for the
+county's own villages and facilities against the reach of its cut and widens where
+needed. The task writes its answers to ``OUT/checkpoints/<county>.json`` (atomically,
+with a content hash of its inputs, the rulebook and the code) and returns them. The
+driver then runs the rules once over the whole region on those answers
+(:class:`planning.partition.ReplayAccess`) and writes
+
+- ``OUT/merged.gpkg``: every layer of every rule for the whole region;
+- ``OUT/counties/<county>.gpkg``: each county's rows of those layers;
+- ``OUT/summary.json``: the summary per rule for the whole region and per county, the
+  counties that failed (file, row, column), and per task its time, memory and buffers.
+
+Faults: a county whose files are broken is reported and the others finish; a worker
+lost mid-run has its county re-run by Dask (``retries``); a re-run skips counties
+whose checkpoint carries the same content hash (resume).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import resource
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from planning import settings
+from planning._atomic import atomic_path
+from planning.errors import InputError
+from planning.region import Region
+from planning.partition import (County, CutAccess, ReplayAccess, TileStore, areas, buffers_m,
+                                owners, split, sub_region)
+
+#: retries of a county task whose worker died (Dask re-runs it elsewhere)
+RETRIES = 1
+
+
+# ------------------------------------------------------------------ the county task
+
+
+def county_task(spec: dict, store_folder: str, checkpoint: str) -> dict:
+    """Check one county (runs on a worker).
+
+    Parameters
+    ----------
+    spec : dict
+        ``county``, ``region`` (its sub-region), ``area_wkb``, ``buffers`` (metres per
+        mode), ``villages`` and ``facilities`` (ids it owns), ``rulebook``, ``hash``.
+    store_folder : str
+        The tile store's folder (shared storage).
+    checkpoint : str
+        Where to write the answers (JSON, atomically).
+
+    Returns
+    -------
+    dict
+        ``county``, ``hash``, ``answers`` and ``stats`` (seconds, peak memory of the
+        worker process in MB, nodes searched and owned per mode, answers widened), or
+        ``county`` and ``error`` (the problem, with file, row and column) for bad input.
+    """
+    from planning.assess import assess
+
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    try:
+        access = CutAccess(spec["region"], TileStore(store_folder),
+                           shapely.from_wkb(spec["area_wkb"]), spec["buffers"],
+                           set(spec["villages"]), set(spec["facilities"]))
+        result = assess(spec["region"], spec["rulebook"], access)
+    except InputError as err:
+        return {"county": spec["county"], "error": [p.to_dict() for p in err.problems]}
+    out = {"county": spec["county"], "hash": spec["hash"], "answers": access.answers,
+           "stats": {"seconds": round(time.perf_counter() - t0, 3),
+                     "cpu_seconds": round(time.process_time() - cpu0, 3),
+                     "peak_rss_mb": peak_rss_mb(),
+                     "worker_pid": os.getpid(), "modes": access.stats,
+                     "timings": {k: round(v, 3) for k, v in result.timings.items()},
+                     "villages": len(spec["villages"])}}
+    _write_json(Path(checkpoint), out)
+    return out
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process image, MB (``VmHWM``; a spawned worker's
+    ``ru_maxrss`` would include its parent's)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024.0, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
+
+
+def read_county(folder: str, input_crs: str = "wgs84") -> dict:
+    """Read one county's layer files (runs on a worker): layers in WGS84, or the error."""
+    from planning import io
+
+    try:
+        layers, problems = {}, []
+        for layer, (file, gpkg_layer) in io._layer_sources(Path(folder)).items():
+            gdf, found = io.read_layer(file, layer, input_crs=input_crs, gpkg_layer=gpkg_layer)
+            layers[layer] = gdf
+            problems += found
+    except InputError as err:
+        return {"folder": folder, "error": [p.to_dict() for p in err.problems]}
+    return {"folder": folder, "layers": layers, "problems": [p.to_dict() for p in problems]}
+
+
+# ------------------------------------------------------------------ the driver
+
+
+def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
+        workers: int = 2, by: str = "district", roads: str | Path | None = None,
+        input_crs: str = "wgs84", client=None, lang: str = "zh",
+        progress: Callable[[str], None] | None = None) -> dict:
+    """Check a region county by county on Dask and write per-county and merged results.
+
+    Parameters
+    ----------
+    path : str, Path or Region
+        One region (a GeoPackage or a folder of layer files, or a loaded
+        :class:`~planning.region.Region`) whose townships carry the column ``by``; or a
+        folder of regions, one sub-folder or ``.gpkg`` per county, with the road file
+        (``roads.osm.pbf``, ``.osm.bz2``, ``.osm``) beside them.
+    out : str or Path
+        Output folder (``merged.gpkg``, ``counties/``, ``checkpoints/``, ``summary.json``).
+    rulebook : Rulebook, optional
+        Default: Tianjin.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``); default: a
+        ``LocalCluster`` of ``workers`` processes on 127.0.0.1, closed at the end.
+    workers : int
+        Worker processes of the local cluster (one thread each).
+    by : str
+        Townships' column to split one region by (default ``district``).
+    roads : str or Path, optional
+        The road file of a folder of regions (default: the first of
+        :data:`planning.io.ROAD_FILES` in ``path``).
+    client : distributed.Client, optional
+        Use this client (tests); ``scheduler`` and ``workers`` are then ignored.
+    progress : callable, optional
+        Called with one line per event (cluster, each county done, merge).
+
+    Returns
+    -------
+    dict
+        The summary written to ``OUT/summary.json``.
+    """
+    from distributed import Client, LocalCluster, as_completed
+
+    from planning.assess import assess
+    from planning.rulebook import load_rulebook
+
+    say = progress or (lambda line: print(line, file=sys.stderr, flush=True))
+    t_start = time.perf_counter()
+    rulebook = rulebook or load_rulebook()
+    out = Path(out)
+    cluster = own = None
+    if client is None:
+        if scheduler:
+            client = own = Client(scheduler)
+        else:
+            cluster = local_cluster(workers)
+            client = own = Client(cluster)
+    try:
+        link = client.dashboard_link if (scheduler or _has_bokeh()) else None
+        say(f"Dask: {client.scheduler.address}, {len(client.scheduler_info()['workers'])} workers"
+            + (f"; dashboard {link}" if link else "; dashboard: install bokeh to see it"))
+        if isinstance(path, Region):
+            region, counties, failed = path, split(path, by), []
+        else:
+            region, counties, failed = _inputs(Path(path), by, roads, input_crs, client, say)
+        t0 = time.perf_counter()
+        store = TileStore.for_region(region)
+        prepare_s = time.perf_counter() - t0
+        area = areas(region, counties)
+        own_rows = owners(region, counties, area)
+        speeds = {m: store.speed(m) for m in store.index["modes"]}
+        buffers = buffers_m(rulebook, speeds, settings.SNAP_LIMIT_M)
+        version = code_version()
+        steps = {"inputs_and_tiles": time.perf_counter() - t_start}
+        t0 = time.perf_counter()
+        specs, facilities_seen = [], {}
+        results, futures = {}, {}
+        for c in counties:
+            sub = sub_region(region, own_rows, c, area[c.county_id], buffers)
+            facilities_seen[c.county_id] = set(sub.facilities["facility_id"].astype(str))
+            spec = {"county": c.county_id, "region": sub,
+                    "area_wkb": shapely.to_wkb(area[c.county_id]), "buffers": buffers,
+                    "villages": sorted(region.villages.loc[(own_rows.villages == c.county_id)
+                                                           .to_numpy(), "village_id"].astype(str)),
+                    "facilities": sorted(region.facilities.loc[
+                        (own_rows.facilities == c.county_id).to_numpy(), "facility_id"]
+                        .astype(str)),
+                    "rulebook": rulebook}
+            spec["hash"] = _spec_hash(spec, version, store)
+            specs.append(spec)
+            # submitted at once: the workers start while the driver prepares the rest
+            ckpt = _checkpoint(out, spec["county"])
+            done = _read_json(ckpt)
+            if done and done.get("hash") == spec["hash"]:
+                results[spec["county"]] = done
+                continue
+            fut = client.submit(county_task, spec, str(store.folder), str(ckpt),
+                                key=f"county-{_safe(spec['county'])}-{spec['hash'][:10]}",
+                                retries=RETRIES, pure=False, priority=len(spec["villages"]))
+            futures[fut] = spec["county"]
+        steps["specs"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        skipped = len(results)
+        total = len(specs)
+        say(f"{total} counties: {skipped} unchanged since the last run, {len(futures)} to check")
+        n = skipped
+        for fut in as_completed(list(futures)):
+            county = futures[fut]
+            n += 1
+            try:
+                res = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a task that failed after its retries
+                failed.append({"county": county, "error": [{"level": "error", "message":
+                               f"{type(exc).__name__}: {exc}"}]})
+                say(_bar(n, total) + f" {county}: FAILED ({type(exc).__name__}: {exc})")
+                continue
+            if "error" in res:
+                failed.append(res)
+                say(_bar(n, total) + f" {county}: input error — " + _problem_text(res["error"]))
+                continue
+            results[county] = res
+            say(_bar(n, total) + f" {county} ({res['stats']['seconds']:.1f} s)")
+        steps["tasks_after_specs"] = time.perf_counter() - t0
+        # the whole region, less the counties that failed, replayed on the tasks' answers
+        gone = {f["county"] for f in failed if "county" in f}
+        whole = _without(region, own_rows, gone)
+        say(f"merging {len(results)} counties")
+        access = ReplayAccess(whole, {c: r["answers"] for c, r in results.items()},
+                              {c: facilities_seen[c] for c in results})
+        t0 = time.perf_counter()
+        assessment = assess(whole, rulebook, access)
+        merge_s = time.perf_counter() - t0
+        _drop_failed(assessment, _owner_maps(region, own_rows), gone)
+        t0 = time.perf_counter()
+        summary = _write_outputs(out, whole, own_rows, counties, assessment, results, failed,
+                                 lang, client)
+        steps.update(merge=merge_s, write=time.perf_counter() - t0)
+        summary.update({
+            "driver_seconds": {k: round(v, 2) for k, v in steps.items()},
+            "seconds": round(time.perf_counter() - t_start, 2),
+            "prepare_seconds": round(prepare_s, 2), "merge_seconds": round(merge_s, 2),
+            "skipped_unchanged": skipped, "buffers_m": {m: round(b, 1) for m, b in buffers.items()},
+            "tiles": str(store.folder)})
+        _write_json(out / "summary.json", summary)
+        return summary
+    finally:
+        if own is not None:
+            own.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def local_cluster(workers: int, processes: bool = True):
+    """A Dask cluster on this machine: ``workers`` worker processes of one thread each,
+    scheduler, workers and HTTP/dashboard server on 127.0.0.1 only (random free ports)."""
+    from distributed import LocalCluster
+
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
+                        protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0")
+
+
+def _inputs(path: Path, by: str, roads, input_crs: str, client, say):
+    """The whole region, its counties and the counties whose files failed."""
+    from planning import io
+
+    folders = _county_folders(path)
+    if not folders:
+        region = io.load_region(path, input_crs=input_crs, roads=roads)
+        return region, split(region, by), []
+    road = Path(roads) if roads else next((path / f for f in io.ROAD_FILES
+                                           if (path / f).exists()), None)
+    if road is None:
+        raise InputError.at("a folder of regions needs one road file for all of them beside "
+                            f"the regions ({', '.join(io.ROAD_FILES)}) or --roads",
+                            file=path.name, layer="roads")
+    say(f"reading {len(folders)} regions")
+    read = client.gather(client.map(read_county, [str(f) for f in folders],
+                                     input_crs=input_crs, pure=False))
+    layers: dict[str, list] = {}
+    counties, failed, problems = [], [], []
+    for f, r in zip(folders, read):
+        name = f.stem
+        if "error" in r:
+            failed.append({"county": name, "error": r["error"]})
+            say(f"  {name}: input error — {_problem_text(r['error'])}")
+            continue
+        for layer, gdf in r["layers"].items():
+            layers.setdefault(layer, []).append(gdf)
+        counties.append(County(name, tuple(r["layers"]["townships"]["township_id"].astype(str))))
+        from planning.errors import Problem
+
+        problems += [Problem(**p) for p in r["problems"]]
+    if not counties:
+        raise InputError.at("no county could be read; see the errors above", file=path.name)
+    merged = {k: gpd.GeoDataFrame(pd.concat(v, ignore_index=True), crs=v[0].crs)
+              for k, v in layers.items()}
+    region = io.region_from_layers(merged, name=path.name, problems=problems,
+                                   sources={c.county_id: c.county_id for c in counties},
+                                   roads=road)
+    return region, counties, failed
+
+
+def _county_folders(path: Path) -> list[Path]:
+    """The regions of a folder of regions (sub-folders or GeoPackages), or [] for one region."""
+    if not path.is_dir():
+        return []
+    from planning import io
+
+    own_files = [f for f in path.iterdir() if f.is_file() and any(
+        f.stem.lower() in stems for stems in io.LAYER_FILE_NAMES.values())]
+    if own_files:
+        return []
+    return sorted(f for f in path.iterdir()
+                  if (f.is_dir() and not f.name.startswith(".")) or f.suffix.lower() == ".gpkg")
+
+
+def _without(region, own, gone: set):
+    """The region less the townships, villages and districts of the counties in ``gone``.
+
+    Their facilities stay: the neighbours' tasks counted them (their own rows are
+    dropped from the outputs by :func:`_drop_failed`).
+    """
+    if not gone:
+        return region
+    keep = lambda s: ~s.isin(gone).to_numpy()  # noqa: E731
+    out = region.copy()
+    out.townships = region.townships[keep(own.townships)]
+    out.villages = region.villages[keep(own.villages)]
+    if region.districts is not None:
+        out.districts = region.districts[keep(own.districts)]
+    return out
+
+
+def _drop_failed(assessment, maps: dict, gone: set) -> None:
+    """Remove the rows owned by failed counties from every rule's units and layers."""
+    if not gone:
+        return
+    for result in assessment.results.values():
+        owner = county_of_rows(result.units.rename(columns={"unit_id": _unit_col(result)}), maps)
+        if owner is not None:
+            result.units = result.units[~owner.isin(gone).to_numpy()]
+        for name, layer in list(result.layers.items()):
+            owner = county_of_rows(layer, maps)
+            if owner is not None:
+                result.layers[name] = layer[~owner.isin(gone).to_numpy()]
+
+
+# ------------------------------------------------------------------ outputs
+
+
+def _owner_maps(region, own) -> dict[str, dict]:
+    m = {"village_id": dict(zip(region.villages["village_id"].astype(str), own.villages)),
+         "facility_id": dict(zip(region.facilities["facility_id"].astype(str), own.facilities)),
+         "township_id": dict(zip(region.townships["township_id"].astype(str), own.townships))}
+    if region.districts is not None:
+        m["district_id"] = dict(zip(region.districts["district_id"].astype(str), own.districts))
+    else:
+        m["district_id"] = {c: c for c in set(own.townships.dropna())}
+    return m
+
+
+def county_of_rows(layer: gpd.GeoDataFrame, maps: dict[str, dict]) -> pd.Series | None:
+    """The county of each row of a result layer (by its most specific id), or None."""
+    for col in ("facility_id", "village_id", "township_id", "district_id"):
+        if col in layer:
+            return layer[col].astype(str).map(maps[col])
+    return None
+
+
+def _write_outputs(out: Path, region, own, counties, assessment, results, failed,
+                   lang: str, client) -> dict:
+    """Merged GeoPackage (here) and per-county ones (by the workers, in parallel), and the
+    summary per county."""
+    from planning.export import export_layers
+
+    layers = assessment.layers()
+    writes = []
+    maps = _owner_maps(region, own)
+    area = areas(region, [c for c in counties if c.county_id in results])
+    per_county: dict[str, dict] = {}
+    groups_of: dict[str, set] = {}
+    centres = layers.get("R7_centres")
+    if centres is not None and "group_id" in centres:
+        owner = county_of_rows(centres, maps)
+        for g, c in zip(centres["group_id"], owner):
+            if isinstance(g, str):
+                groups_of.setdefault(c, set()).add(g)
+    for c in counties:
+        cid = c.county_id
+        if cid not in results:
+            continue
+        sliced = {}
+        for name, gdf in layers.items():
+            owner = county_of_rows(gdf, maps)
+            if owner is not None:
+                sliced[name] = gdf[(owner == cid).to_numpy()]
+            elif "group_id" in gdf:
+                sliced[name] = gdf[gdf["group_id"].isin(groups_of.get(cid, set()))]
+            else:  # display polygons: the county's part
+                sliced[name] = gdf.assign(geometry=gdf.geometry.intersection(area[cid]))
+        writes.append(client.submit(export_layers, sliced, out / "counties" / f"{_safe(cid)}.gpkg",
+                                    lang=lang, pure=False))
+        rules = []
+        for r in assessment.results.values():
+            owner = county_of_rows(r.units.rename(columns={"unit_id": _unit_col(r)}), maps)
+            units = r.units[(owner == cid).to_numpy()] if owner is not None else r.units
+            s = replace(r, units=units).summary()
+            s.pop("figures", None)
+            s.pop("notes", None)
+            rules.append(s)
+        per_county[cid] = {"rules": rules, "task": results[cid].get("stats", {})}
+    export_layers(layers, out / "merged.gpkg", lang=lang)  # here, while the workers write
+    client.gather(writes)
+    return {"region": region.name, "rulebook": assessment.rulebook.path,
+            "total": assessment.summary(), "counties": per_county,
+            "failed": failed, "counties_checked": len(results), "counties_failed": len(failed)}
+
+
+def _unit_col(result) -> str:
+    return {"village": "village_id", "committee": "village_id", "township": "township_id",
+            "district": "district_id", "centre": "facility_id"}.get(result.unit_kind, "unit_id")
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def code_version() -> str:
+    """Digest of the library's source (planning/*.py and rules): part of every task's hash."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for f in sorted([*root.glob("*.py"), *root.glob("rules/*.py"), *root.glob("rulebooks/*")]):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _frame_digest(gdf) -> bytes:
+    if gdf is None:
+        return b"-"
+    plain = pd.DataFrame(gdf.drop(columns="geometry")).astype(str)
+    h = hashlib.sha256(pd.util.hash_pandas_object(plain, index=False).to_numpy().tobytes())
+    h.update(b"".join(shapely.to_wkb(gdf.geometry.values)))
+    return h.digest()
+
+
+def _spec_hash(spec: dict, version: str, store: TileStore) -> str:
+    """Content hash of a county task: its sub-region, area, buffers, ids, rulebook, code, roads."""
+    h = hashlib.sha256()
+    sub = spec["region"]
+    for gdf in (sub.townships, sub.villages, sub.facilities, sub.districts):
+        h.update(_frame_digest(gdf))
+    rb = {f"{k.rule}.{k.name}": k.value for k in spec["rulebook"].keys()}
+    h.update(json.dumps([version, store.folder.name, spec["buffers"], spec["villages"],
+                         spec["facilities"], rb], sort_keys=True, default=str).encode())
+    h.update(spec["area_wkb"])
+    return h.hexdigest()
+
+
+def _checkpoint(out: Path, county: str) -> Path:
+    return out / "checkpoints" / f"{_safe(county)}.json"
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch not in '/\\:*?"<>|' else "_" for ch in str(name))
+
+
+def _write_json(path: Path, data: dict) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, ensure_ascii=False, default=_plain), encoding="utf-8")
+
+
+def _plain(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _bar(done: int, total: int, width: int = 24) -> str:
+    k = int(width * done / max(total, 1))
+    return f"[{'#' * k}{'.' * (width - k)}] {done}/{total}"
+
+
+def _problem_text(problems: list[dict]) -> str:
+    from planning.errors import Problem
+
+    return "; ".join(str(Problem(**p)) for p in problems)
+
+
+def _has_bokeh() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("bokeh") is not None
