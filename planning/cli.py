@@ -27,16 +27,33 @@ from planning.errors import InputError
 EXIT_INPUT = 2
 
 
+_LEVEL_WORDS = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+def _level(level: str, lang: str) -> str:
+    """``错误：`` / ``error: `` before a message."""
+    return _LEVEL_WORDS.get(level, level) + "：" if lang == "zh" else f"{level}: "
+
+
 def _load_region(args) -> object:
     from planning import io
 
     if not getattr(args, "region", None):
         return io.load_demo()
-    region = io.load_region(args.region, input_crs=args.input_crs)
+    lang = getattr(args, "lang", "zh")
+    region = io.load_region(args.region, input_crs=args.input_crs, name=args.name)
     for problem in region.problems:  # rows set aside and warnings; info notes stay quiet
-        if problem.level != "info":
-            print(f"{problem.level}: {problem}", file=sys.stderr)
+        if problem.level != "info" or problem.msg and problem.msg.key == "in.ids_generated":
+            print(f"{_level(problem.level, lang)}{problem.render(lang)}", file=sys.stderr)
+    if region.roads_path is None:
+        print(_t("cli.straight", lang), file=sys.stderr)
     return region
+
+
+def _t(key: str, lang: str, **fields) -> str:
+    from planning.i18n import t
+
+    return t(key, lang, **fields)
 
 
 def _progress(message: str) -> None:
@@ -182,12 +199,18 @@ def build_parser() -> argparse.ArgumentParser:
     def region_args(p):
         p.add_argument("--region", help="GeoPackage with the layers, or a folder with one file "
                        "per layer plus roads.osm/.osm.pbf (default: the embedded Baodi demo)")
-        p.add_argument("--input-crs", default="wgs84", choices=["wgs84", "gcj02", "bd09", "cgcs2000"],
-                       help="coordinate system of the input files' lon/lat (default wgs84)")
+        p.add_argument("--input-crs", default="wgs84", metavar="CRS",
+                       help="coordinate system of the input files' lon/lat: wgs84 (default), "
+                       "gcj02, bd09 or cgcs2000 for every file without one of its own, or per "
+                       "layer, e.g. villages=gcj02,facilities=gcj02 (applies even to a file "
+                       "labelled EPSG:4326)")
+        p.add_argument("--name", help="the region's name (default: the district named by the "
+                       "township and village codes)")
 
     p = sub.add_parser("summary", help="summarise the loaded region")
     region_args(p)
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--lang", default="zh", choices=["zh", "en"])
     p.set_defaults(func=cmd_summary)
 
     p = sub.add_parser("check", help="run the coverage rules R1-R7")
@@ -209,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("suggest", help="suggest new clinic sites (R2 or R3)")
     region_args(p)
+    p.add_argument("--lang", default="zh", choices=["zh", "en"])
     p.add_argument("--rule", default="R2", choices=["R2", "R3"])
     p.add_argument("--k", type=int, default=5, help="number of new sites")
     p.add_argument("--target", type=float, help="coverage share to reach with the fewest sites, "
@@ -246,8 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    lang = getattr(args, "lang", "zh")
     try:
         return args.func(args)
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"{_level('error', lang)}{exc.render(lang)}", file=sys.stderr)
         return EXIT_INPUT

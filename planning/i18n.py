@@ -649,6 +649,12 @@ STRINGS: dict[str, tuple[str, str]] = {
                                    "coordinates (or their coordinate system) (its township is unknown)"),
     "in.villages_joined": ("{n} 个没有所属乡镇的村已按所在的乡镇/街道范围确定",
                            "{n} villages without a township got the township whose polygon holds them"),
+    "in.district_filled": ("{n} 个乡镇/街道没有填写所属区：其中 {coded} 个按代码确定，其余记为“{name}”",
+                           "{n} townships had no district: {coded} got the district their code "
+                           "names, the others {name!r}"),
+    "cli.straight": ("没有道路文件：按直线估算（直线距离 × 绕行系数）；所有结果都标注“直线估算”",
+                     "no road file: checking by straight-line estimate (straight distance × detour "
+                     "factor); every result is labelled 'straight-line estimate'"),
     "in.facility_outside": ("{name} 不在本地区的乡镇/街道范围内；已保留（区外医院也服务本区）——如果它应在区内，请检查坐标",
                             "{name} lies outside the region's townships; kept (hospitals beyond the "
                             "border still serve it) — check its coordinates if it should be inside"),

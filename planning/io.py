@@ -54,8 +54,9 @@ import pyogrio
 import shapely
 
 from planning import settings, uploads
-from planning.crs import (WGS84, check_input_crs, geometry_to_wgs84, lonlat_to_wgs84, metric_crs,
-                          out_of_china)
+from planning.crs import (WGS84, InputCrs, check_input_crs, geometry_to_wgs84, lonlat_to_wgs84,
+                          metric_crs, out_of_china, parse_input_crs)
+from planning.divisions import district_name, region_name
 from planning.errors import InputError, Msg, Problem
 from planning.region import Region, within_polygons
 from planning.registers import (TOWNSHIP_NAME_HEADERS, VILLAGE_NAME_HEADERS, has_link_columns,
@@ -211,8 +212,8 @@ def _other_sheet(raw: _Raw, layer: str, crs: str, column_map: dict | None,
     raise first
 
 
-def load_region(path: str | Path, *, input_crs: str = "wgs84", roads: str | Path | None = None,
-                name: str | None = None,
+def load_region(path: str | Path, *, input_crs: str | dict | InputCrs = "wgs84",
+                roads: str | Path | None = None, name: str | None = None,
                 column_maps: dict[str, dict[str, str]] | None = None) -> Region:
     """Load a region from a GeoPackage or a folder of layer files.
 
@@ -223,12 +224,17 @@ def load_region(path: str | Path, *, input_crs: str = "wgs84", roads: str | Path
         optionally ``districts``; or a folder with one file per layer named after it
         (``villages.csv``, ``facilities.xlsx``, ``townships.shp``, ``townships.zip`` …;
         see :data:`LAYER_FILE_NAMES`).
-    input_crs : {"wgs84", "gcj02", "bd09", "cgcs2000"}
-        The system of longitude/latitude coordinates (see :func:`read_layer`).
+    input_crs : str, dict or InputCrs
+        The coordinate systems of the files, see :func:`planning.crs.parse_input_crs`:
+        ``"gcj02"`` for every file without a CRS of its own, or per layer
+        (``"villages=gcj02,facilities=gcj02"``), which applies even to a file labelled
+        with a geographic CRS.
     roads : str or Path, optional
         The OSM road file; default: the first of :data:`ROAD_FILES` beside the region.
+        Without one the region is checked by straight-line estimate.
     name : str, optional
-        Display name (default: the name of the only district, else the file or folder name).
+        Display name (default: the name of the only district, else the district named
+        by the township and village codes, else the folder's or GeoPackage's name).
     column_maps : dict, optional
         ``{layer: {"header in the file": "canonical column"}}``.
 
@@ -244,12 +250,17 @@ def load_region(path: str | Path, *, input_crs: str = "wgs84", roads: str | Path
     """
     path = Path(path)
     column_maps = column_maps or {}
+    try:
+        crs_spec = parse_input_crs(input_crs)
+    except ValueError as exc:
+        raise InputError.at(str(exc), file=path.name) from None
     if not path.exists():
         raise InputError.of("in.region_missing", file=path.name, path=path)
     layers, problems, sources = {}, [], {}
     for layer, source in _layer_sources(path).items():
         file, gpkg_layer = source
-        gdf, found = read_layer(file, layer, input_crs=input_crs,
+        crs, for_file = crs_spec.for_layer(layer)
+        gdf, found = read_layer(file, layer, input_crs=crs, crs_for_file=for_file,
                                 column_map=column_maps.get(layer), gpkg_layer=gpkg_layer)
         layers[layer] = gdf
         problems += found
@@ -260,16 +271,13 @@ def load_region(path: str | Path, *, input_crs: str = "wgs84", roads: str | Path
     elif not Path(roads).exists():
         raise InputError.of("in.road_file_missing", file=Path(roads).name, layer="roads",
                             path=roads)
-    if name is None:
-        districts = layers.get("districts")
-        name = districts["name"].iloc[0] if districts is not None and len(districts) == 1 \
-            else path.stem
-    return region_from_layers(layers, name=name, problems=problems, sources=sources, roads=roads)
+    return region_from_layers(layers, name=name, problems=problems, sources=sources, roads=roads,
+                              fallback_name=path.stem if path.is_file() else path.name)
 
 
-def region_from_layers(layers: dict[str, gpd.GeoDataFrame], *, name: str,
+def region_from_layers(layers: dict[str, gpd.GeoDataFrame], *, name: str | None = None,
                        problems: list[Problem] | None = None, sources: dict[str, str] | None = None,
-                       roads: str | Path | None = None) -> Region:
+                       roads: str | Path | None = None, fallback_name: str | None = None) -> Region:
     """Assemble a region from layers read by :func:`read_layer`, with cross-layer checks.
 
     Villages get their ``township_id`` from the township named in the file (by id or
@@ -282,18 +290,24 @@ def region_from_layers(layers: dict[str, gpd.GeoDataFrame], *, name: str,
     layers : dict of str to GeoDataFrame
         ``townships``, ``villages``, ``facilities`` (required) and ``districts``,
         as :func:`read_layer` returns them (EPSG:4326).
-    name : str
-        Display name.
+    name : str, optional
+        Display name; default: the name of the only district in the districts layer,
+        else the district(s) named by the township and village codes
+        (:func:`planning.divisions.region_name`), else ``fallback_name``.
     problems : list of Problem, optional
         Problems found while reading, kept in the region.
     sources : dict of str to str, optional
         Layer -> file.
     roads : str or Path, optional
         The OSM road file.
+    fallback_name : str, optional
+        The name when neither the data nor ``name`` give one (default 未命名地区).
 
     Returns
     -------
     Region
+        Townships without a ``district`` get the district their code names (or the
+        region's name), so no table says "None".
     """
     missing = [n for n in REQUIRED_LAYERS if layers.get(n) is None]
     if missing:
@@ -308,6 +322,8 @@ def region_from_layers(layers: dict[str, gpd.GeoDataFrame], *, name: str,
     metric["facilities"] = _place_register_rows(metric["facilities"], metric["villages"],
                                                 metric["townships"], problems)
     _check_facilities(metric["facilities"], metric["townships"], problems)
+    name = name or _region_name(metric, fallback_name)
+    metric["townships"] = _fill_districts(metric["townships"], name, problems)
     return Region(name=name, crs=crs, townships=metric["townships"],
                   villages=metric["villages"], facilities=metric["facilities"],
                   districts=metric.get("districts"), problems=problems,
@@ -1238,6 +1254,29 @@ def _link_villages(villages: gpd.GeoDataFrame, towns: gpd.GeoDataFrame,
         problems.append(Problem.of("info", "in.villages_joined", layer="villages",
                                    column="township_id", n=joined))
     return villages
+
+
+def _region_name(layers: dict[str, gpd.GeoDataFrame], fallback: str | None) -> str:
+    """The only district's name, else the district(s) of the codes, else ``fallback``."""
+    districts = layers.get("districts")
+    if districts is not None and len(districts) == 1 and isinstance(districts["name"].iloc[0], str):
+        return districts["name"].iloc[0]
+    named = region_name(layers["townships"]["township_id"], layers["villages"]["village_id"])
+    return named or fallback or "未命名地区"
+
+
+def _fill_districts(towns: gpd.GeoDataFrame, region: str,
+                    problems: list[Problem]) -> gpd.GeoDataFrame:
+    """Townships without a district get the one their code names, else the region's name."""
+    empty = towns["district"].isna() | (towns["district"].astype(str).str.strip() == "")
+    if not empty.any():
+        return towns
+    towns = towns.copy()
+    by_code = towns.loc[empty, "township_id"].map(district_name)
+    towns.loc[empty, "district"] = by_code.fillna(region)
+    problems.append(Problem.of("info", "in.district_filled", layer="townships", column="district",
+                               n=int(empty.sum()), coded=int(by_code.notna().sum()), name=region))
+    return towns
 
 
 def _check_facilities(facilities: gpd.GeoDataFrame, towns: gpd.GeoDataFrame,
