@@ -655,6 +655,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cli.straight": ("没有道路文件：按直线估算（直线距离 × 绕行系数）；所有结果都标注“直线估算”",
                      "no road file: checking by straight-line estimate (straight distance × detour "
                      "factor); every result is labelled 'straight-line estimate'"),
+    "in.straight_no_engine": ("没有道路网（按直线估算）时无法使用此功能：它需要道路网。请上传道路文件，或从 OpenStreetMap 下载",
+                              "this needs a road network, and the region is checked by straight-line "
+                              "estimate: upload a road file, or fetch one from OpenStreetMap"),
     "in.facility_outside": ("{name} 不在本地区的乡镇/街道范围内；已保留（区外医院也服务本区）——如果它应在区内，请检查坐标",
                             "{name} lies outside the region's townships; kept (hospitals beyond the "
                             "border still serve it) — check its coordinates if it should be inside"),
