@@ -189,6 +189,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "legend.between": ("{a}–{b} 米", "{a}–{b} m"),
     "legend.beyond": ("> {d} 米", "> {d} m"),
     "legend.unreachable": ("道路不可达", "Unreachable by road"),
+    "legend.estimate": ("没有道路网：距离按直线计算，R3、R4、R7 的出行时间按直线距离 × {factor} 估算",
+                        "No road network: distances are straight lines; R3, R4 and R7 travel times "
+                        "use straight distance × {factor}"),
     "legend.served": ("巡诊等方式服务", "Served by touring etc."),
     "legend.townships": ("乡镇/街道综合情况", "Township overall status"),
     "legend.facilities": ("机构类型", "Facility kinds"),

@@ -23,7 +23,8 @@ import pandas as pd
 
 from planning.rulebook import Rulebook
 from planning.rules.base import (FAIL, NA, PASS, RuleResult, district_table, facilities_of,
-                                 fmt_people, level_rank, new_result, within_polygons)
+                                 fmt_people, level_rank, new_result, villages_district,
+                                 within_polygons)
 from planning.schema import FacilityKind
 
 DRIVE = "drive"
@@ -69,7 +70,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     near = access.nearest(DRIVE, hosp, "time")
     drive_min = near["cost"].to_numpy() / 60.0
     hard = ~(np.isfinite(drive_min) & (drive_min * 60.0 <= limit_s))
-    v_district = within_polygons(villages, districts, "district_id")
+    v_district = villages_district(villages, districts)
     pop = villages["population"].fillna(0).astype(float)
     centres = facilities_of(region, (FacilityKind.TOWNSHIP_HEALTH_CENTRE,)).copy()
     centres["district_in"] = within_polygons(centres, districts, "district_id")
