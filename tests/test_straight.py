@@ -160,3 +160,25 @@ def test_a_failing_rule_is_recorded_and_the_others_run(monkeypatch):
     assert {"R1", "R2", "R3", "R4", "R6", "R7"} <= set(a.results)
     assert a.summary()["errors"] == {"R5": "ValueError: boom"}
     assert np.isfinite(a.results["R3"].figures["share_within"])
+
+
+def test_every_report_page_carries_the_label(tmp_path):
+    import docx
+    from pypdf import PdfReader
+
+    from planning.report import build_report
+
+    region = region_without_roads(groups=True)
+    region.name = "宝坻区"
+    pdf = build_report(region, out=tmp_path / "r.pdf", dpi=60)
+    pages = PdfReader(str(pdf)).pages
+    assert len(pages) >= 2
+    texts = [p.extract_text().replace("\x00", "").replace("\n", "") for p in pages]
+    for text in texts:  # the footer of every page (pypdf yields a NUL before each character)
+        assert STRAIGHT_LABEL in text
+    text = "".join(texts)
+    assert "道路网：无" in text and "× 1.3" in text
+    word = docx.Document(str(build_report(region, out=tmp_path / "r.docx", lang="en", dpi=60)))
+    footer = "".join(p.text for p in word.sections[0].footer.paragraphs)
+    assert STRAIGHT_LABEL in footer
+    assert "straight-line estimate: there was no road network" in word.tables[0].cell(0, 0).text
