@@ -25,6 +25,8 @@ from pathlib import Path
 from planning.errors import InputError
 
 EXIT_INPUT = 2
+#: a rule could not run (the others did; the summary says which and why)
+EXIT_RULE = 1
 
 
 _LEVEL_WORDS = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -80,17 +82,25 @@ def cmd_summary(args) -> int:
 
 
 def _status_table(summary: dict, lang: str) -> str:
-    head = (("规则", "单元", "达标", "未达标", "需关注", "不适用", "缺口人口", "依据", "条款")
+    head = (("规则", "单元", "达标", "未达标", "需关注", "无法检查", "不适用", "缺口人口", "依据", "条款")
             if lang == "zh" else
-            ("rule", "units", "pass", "fail", "warn", "n/a", "residents in gap", "basis", "clause"))
-    lines = ["  ".join(f"{h:>8}" for h in head)]
+            ("rule", "units", "pass", "fail", "warn", "unknown", "n/a", "residents in gap", "basis",
+             "clause"))
+    lines = []
+    if summary.get("distances") == "straight":  # every figure below is an estimate
+        lines.append(f"{summary['label']}: " + _t("legend.estimate", lang,
+                                                   factor=f"{summary['detour_factor']:g}"))
+    lines.append("  ".join(f"{h:>8}" for h in head))
     for r in summary["rules"]:
         basis = {"requirement": "要求", "reference": "参考"}.get(r["basis"], r["basis"]) \
             if lang == "zh" else r["basis"]
-        cells = (r["id"], r["units"], r["passed"], r["failed"], r["warned"], r["not_applicable"],
-                 f"{r['population_in_gap']:,}", basis, r["clause"])
+        rid = r["id"] + ("*" if r["figures"].get("estimate") else "")
+        cells = (rid, r["units"], r["passed"], r["failed"], r["warned"], r.get("unknown", 0),
+                 r["not_applicable"], f"{r['population_in_gap']:,}", basis, r["clause"])
         lines.append("  ".join(f"{c!s:>8}" for c in cells))
         lines.append(f"{'':>8}  {r['title'] if lang == 'zh' else r['title_en']}")
+    for rid, why in summary.get("errors", {}).items():
+        lines.append(f"{rid}: " + _t("cli.rule_failed", lang, why=why))
     return "\n".join(lines)
 
 
@@ -101,7 +111,7 @@ def cmd_check(args) -> int:
     rulebook = load_rulebook(args.rulebook)
     region = _load_region(args)
     t0 = time.perf_counter()
-    result = assess(region, rulebook, progress=lambda r: _progress(f"rule {r}"))
+    result = assess(region, rulebook, progress=lambda r: _progress(f"rule {r}"), errors="record")
     summary = result.summary()
     summary["seconds"] = round(time.perf_counter() - t0, 2)
     summary["timings"] = {k: round(v, 3) for k, v in result.timings.items()}
@@ -114,7 +124,7 @@ def cmd_check(args) -> int:
     if args.summary:
         _write_json(Path(args.summary), summary)
         print(f"summary -> {args.summary}")
-    return 0
+    return EXIT_RULE if result.errors else 0
 
 
 def cmd_export(args) -> int:

@@ -153,6 +153,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "say.R7.ok": ("全部 {units} 个卫生院/社区卫生服务中心都在医共体内",
                   "All {units} health centres belong to a medical community"),
     "say.warn": ("另有 {n} 个需关注", "{n} more need attention"),
+    "say.unknown": ("无法检查：{n} 个{units}缺少所需数据{missing}", "Cannot be checked: {n} {units} lack the data it needs{missing}"),
+    "say.some_unknown": ("另有 {n} 个无法检查{missing}", "{n} more cannot be checked{missing}"),
+    "say.missing": ("（缺少列：{columns}）", " (missing column: {columns})"),
+    "score.straight": ("没有道路网：R2 按直线 1.5 公里半径判断；R3、R4、R7 的出行时间按直线距离 × {factor}（绕行系数，规则参数 travel.detour_factor）估算。上传或下载道路网后结果会更准确。",
+                       "No road network: R2 uses the straight 1.5 km radius; R3, R4 and R7 travel "
+                       "times use straight distance × {factor} (detour factor, rulebook key "
+                       "travel.detour_factor). Upload or download roads for exact results."),
+    "score.outside": ("{n} 个村居（{pop} 人）不在任何乡镇/街道范围内：{names}。它们单列一行计入下表和分区合计；请检查其坐标或坐标系。",
+                      "{n} villages ({pop} residents) lie outside every township: {names}. They have a "
+                      "row of their own below and count in the district totals; check their "
+                      "coordinates or coordinate system."),
+    "score.outside_row": ("（不在任何乡镇/街道内）", "(outside every township)"),
     "say.none": ("没有可检查的单元", "Nothing to check"),
     # applicability
     "applies.R1": ("适用：{towns} 个乡镇、{streets} 个街道", "Applies: {towns} towns, {streets} streets"),
@@ -259,36 +271,79 @@ STRINGS: dict[str, tuple[str, str]] = {
     "crs.gcj02": ("GCJ-02（高德、腾讯）", "GCJ-02 (Amap, Tencent)"),
     "crs.bd09": ("BD-09（百度）", "BD-09 (Baidu)"),
     # uploads
-    "up.intro": ("上传乡镇/街道（面）、村居（点）、医疗卫生机构（点）三个文件，道路网可选（.osm/.osm.pbf）。"
-                 "支持 GeoPackage、Shapefile（zip）、GeoJSON、CSV、Excel。",
-                 "Upload townships (polygons), villages (points) and facilities (points); a road "
-                 "network (.osm/.osm.pbf) is optional. GeoPackage, zipped Shapefile, GeoJSON, CSV "
-                 "and Excel are read."),
+    "up.intro": ("上传乡镇/街道（面，必需）、村居（点）、医疗卫生机构（点）三个文件；道路网可选（.osm/.osm.pbf）。"
+                 "支持 GeoPackage、Shapefile（zip）、GeoJSON、CSV、Excel。每个文件单独选择坐标系：带坐标系的 GIS 文件按文件读取，"
+                 "表格默认 WGS84（高德、腾讯坐标请选 GCJ-02）。",
+                 "Upload townships (polygons, required), villages (points) and facilities (points); a "
+                 "road network (.osm/.osm.pbf) is optional. GeoPackage, zipped Shapefile, GeoJSON, CSV "
+                 "and Excel are read. Each file has its own coordinate system: GIS files that carry "
+                 "one are read in it, tables default to WGS84 (choose GCJ-02 for Amap or Tencent)."),
+    "up.loaded": ("{layer}：{file} 读入 {n} 行", "{layer}: {n} rows loaded from {file}"),
+    "up.bad_type": ("无法使用文件 {name}：请上传以下格式之一：{types}", "{name} cannot be used: upload one of {types}"),
+    "up.unexpected": ("读取 {name} 时出错（{error}）。请检查该文件是否完整，或另存为 Excel/CSV 后重新上传",
+                      "Reading {name} failed ({error}). Check that the file is complete, or save it "
+                      "as Excel/CSV and upload it again"),
+    "up.crs_of": ("坐标系", "Coordinate system"),
+    "up.crs_file": ("按文件自带的坐标系（{crs}）", "As the file says ({crs})"),
+    "up.columns_help": ("表头不规范时，在这里指定文件中的每一列对应工具的哪个字段；不需要的列保持“自动识别”。没有机构编号时会自动生成，无需指定。",
+                        "When headers are unusual, say which of the tool's fields each column of the "
+                        "file holds; leave the others on 'automatic'. Facility ids are generated when "
+                        "there are none: no need to map one."),
+    "up.column_twice": ("同一个字段被指定给了多列：{fields}。每个字段只能对应一列",
+                        "One field is chosen for several columns: {fields}. Each field may hold one column"),
+    "up.col_level": ("级别", "Level"),
+    "up.col_file": ("文件", "File"),
+    "up.col_row": ("行", "Row"),
+    "up.col_column": ("列", "Column"),
+    "up.col_message": ("说明", "What and what to do"),
+    "up.no_roads": ("没有道路文件。可以从 OpenStreetMap 下载本区域的道路网（需要联网）；不下载也可以检查："
+                    "R2 按直线 1.5 公里半径判断，R3、R4、R7 按直线距离 × 绕行系数估算，所有结果标注“直线估算”。",
+                    "No road file. The roads of this region can be downloaded from OpenStreetMap "
+                    "(needs internet); without them the check still runs: R2 by the straight 1.5 km "
+                    "radius, R3, R4 and R7 by straight distance × a detour factor, every result "
+                    "labelled 'straight-line estimate'."),
+    "up.fetch": ("从 OpenStreetMap 下载道路网", "Download the roads from OpenStreetMap"),
+    "up.fetched": ("已下载道路网：{name}（{mb:.1f} MB，来自 OpenStreetMap）", "Road network downloaded: {name} ({mb:.1f} MB, from OpenStreetMap)"),
+    "up.fetch_forget": ("不使用下载的道路网（按直线估算）", "Do not use the downloaded roads (straight-line estimate)"),
+    "up.straight_run": ("将按直线估算检查（没有道路网）。", "The check will run by straight-line estimate (no road network)."),
+    "fetch.title": ("正在下载道路网……", "Downloading the road network …"),
+    "fetch.request": ("正在向 OpenStreetMap（Overpass API）请求本区域及周边 3 公里的道路……",
+                      "Asking OpenStreetMap (Overpass API) for the roads of the region and 3 km around it …"),
+    "fetch.saved": ("已保存道路文件（下次直接使用缓存）", "Road file saved (cached for next time)"),
+    "fetch.cached": ("使用以前下载的道路文件（缓存）", "Using the road file downloaded before (cache)"),
+    "fetch.done": ("道路网已就绪", "Road network ready"),
+    "fetch.failed_title": ("下载失败", "Download failed"),
+    "fetch.failed": ("无法从 OpenStreetMap 下载道路网：{why}。将按直线估算检查；也可以上传道路文件。",
+                     "The roads could not be downloaded from OpenStreetMap: {why}. The check will run "
+                     "by straight-line estimate; or upload a road file."),
+    "fetch.in_cache": ("本区域的道路网以前下载过：点击下载按钮会直接使用缓存。",
+                       "The roads of this region were downloaded before: the button uses the cache."),
+    "up.gcj_suspect_files": ("{files} 的坐标看起来是 GCJ-02（高德/腾讯）坐标：这些点普遍偏离道路约 {m} 米、方向一致。是否把这些文件按 GCJ-02 转换？",
+                             "The coordinates of {files} look like GCJ-02 (Amap/Tencent): the points sit "
+                             "a consistent ~{m} m off the roads. Read these files as GCJ-02?"),
+    "up.gcj_convert_files": ("按 GCJ-02 转换：{files}", "Convert from GCJ-02: {files}"),
+    "up.name": ("地区名称", "Region name"),
+    "up.name_placeholder": ("例如：宝坻区", "e.g. 宝坻区"),
+    "up.name_help": ("按乡镇和村的统计用区划代码自动识别；识别不出时请填写。用于标题、报告和文件名。",
+                     "Found from the township and village codes; type it when they do not say. Used "
+                     "in headings, the report and file names."),
+    "up.name_needed": ("请填写地区名称（代码中看不出所属区）。", "Type the region's name (the codes do not say its district)."),
     "up.townships": ("乡镇/街道", "Townships"),
     "up.villages": ("村居", "Villages"),
     "up.facilities": ("医疗卫生机构", "Facilities"),
     "up.roads": ("道路网（可选）", "Road network (optional)"),
-    "up.crs": ("坐标系（经纬度）", "Coordinate system (lon/lat)"),
     "up.columns": ("列名对应（表头不规范时）", "Column mapping (unusual headers)"),
     "up.column_for": ("“{header}”对应", "'{header}' means"),
     "up.ignore": ("（自动识别）", "(automatic)"),
     "up.preview": ("预览", "Preview"),
-    "up.loaded": ("{layer}：读入 {n} 行", "{layer}: {n} rows loaded"),
     "up.set_aside": ("被搁置的行及原因", "Rows set aside, and why"),
     "up.problems": ("提示", "Notes"),
     "up.kinds": ("根据名称推断的机构类型", "Facility kinds inferred from names"),
     "up.need": ("请上传乡镇/街道、村居和医疗卫生机构三个文件。", "Upload the townships, villages and facilities files."),
-    "up.no_roads": ("没有道路网：R2 只能用直线距离，R3/R4/R7 需要道路网。请上传 .osm/.osm.pbf 文件。",
-                    "No road network: R2 can only use straight distances; R3, R4 and R7 need roads. "
-                    "Upload a .osm/.osm.pbf file."),
     "up.run": ("用这些数据检查", "Check with these data"),
     "up.error": ("无法使用该文件：", "This file cannot be used:"),
     "up.too_big": ("文件 {name} 太大（{mb:.0f} MB，上限 {limit} MB）", "{name} is too large ({mb:.0f} MB; limit {limit} MB)"),
     "up.zip_bad": ("压缩包 {name} 不安全或已损坏：{why}", "The zip {name} is unsafe or broken: {why}"),
-    "up.gcj_suspect": ("这些机构坐标看起来是 GCJ-02（高德/腾讯）坐标：它们普遍偏离道路约 {m} 米，方向一致。是否按 GCJ-02 转换？",
-                       "These look like GCJ-02 coordinates (Amap/Tencent): facilities sit a consistent "
-                       "~{m} m off the roads. Convert them from GCJ-02?"),
-    "up.gcj_convert": ("按 GCJ-02 转换", "Convert from GCJ-02"),
     "up.using": ("正在使用上传的数据：{name}", "Using the uploaded data: {name}"),
     "up.waiting": ("上传并预览后点击“用这些数据检查”。", "Upload, preview, then press 'Check with these data'."),
     # scenarios
@@ -379,6 +434,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "err.input": ("输入数据有问题：", "A problem with the input:"),
     "err.demo_missing": ("找不到示例数据（geodata/baodi/region.gpkg）。", "The demo data are missing (geodata/baodi/region.gpkg)."),
     "err.rulebook": ("规则文件有问题：", "A problem with the rulebook:"),
+    "err.what_to_do": ("其他结果不受影响。请检查输入文件（坐标、边界）后重试；如果问题仍在，请把下面的详细信息发给技术支持。",
+                       "The other results are not affected. Check the input files (coordinates, "
+                       "outlines) and try again; if it persists, send the details below to support."),
+    "err.details": ("详细信息", "Details"),
+    "err.check": ("检查未能完成。", "The check could not be completed."),
+    "err.view": ("“{view}”页面未能显示。", "The '{view}' view could not be shown."),
+    "err.rule": ("规则 {rule} 未能检查：{why}。其他规则的结果照常显示；请检查相关输入后重试。",
+                 "Rule {rule} could not be checked: {why}. The other rules' results are shown; "
+                 "check the inputs it uses and try again."),
+    "err.layers": ("地图图层 {layers} 未能绘制（{why}）；其他图层照常显示。",
+                   "Map layers {layers} could not be drawn ({why}); the others are shown."),
     # ---- the tool's fields (column mapping, messages): label, and what it holds
     "field.district_id": ("区划代码", "district code"),
     "field.name": ("名称", "name"),
@@ -661,6 +727,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "in.straight_no_engine": ("没有道路网（按直线估算）时无法使用此功能：它需要道路网。请上传道路文件，或从 OpenStreetMap 下载",
                               "this needs a road network, and the region is checked by straight-line "
                               "estimate: upload a road file, or fetch one from OpenStreetMap"),
+    "cli.rule_failed": ("此规则未能检查（{why}）；其他规则的结果不受影响", "this rule could not be checked ({why}); the other rules' results stand"),
     "in.facility_outside": ("{name} 不在本地区的乡镇/街道范围内；已保留（区外医院也服务本区）——如果它应在区内，请检查坐标",
                             "{name} lies outside the region's townships; kept (hospitals beyond the "
                             "border still serve it) — check its coordinates if it should be inside"),

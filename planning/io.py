@@ -68,6 +68,7 @@ from planning.schema import (GEOMETRY_TYPES, ID_COLUMN, LAYERS, POPULATION_TYPE_
                              township_kind_from_name, village_kind_from_code)
 
 __all__ = ["read_layer", "load_region", "region_from_layers", "load_demo", "facility_id_for",
+           "file_crs",
            "ROAD_FILES", "LAYER_FILE_NAMES"]
 
 #: a table's geometry as well-known text (polygons from CSV/Excel, or points)
@@ -161,6 +162,31 @@ def read_layer(path: str | Path, layer: str, *, input_crs: str = "wgs84", sheet:
     except InputError as first:  # no such columns: another sheet of the workbook may have them
         validator = _other_sheet(raw, layer, crs, column_map, first, crs_for_file)
     return validator.run()
+
+
+def file_crs(path: str | Path) -> str | None:
+    """The coordinate system a GIS file carries (``"EPSG:4326"`` …), or None.
+
+    Tables (CSV, Excel) and Shapefiles without ``.prj`` carry none: their coordinates are
+    declared. GeoJSON always carries EPSG:4326 (the format says so). An unreadable file
+    gives None (reading it later says why).
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in _VECTOR:
+        return None
+    try:
+        source = _zipped_shapefile(path, "")[0] if suffix == ".zip" else str(path)
+        crs = pyogrio.read_info(source)["crs"]
+    except Exception:  # noqa: BLE001 - reported when the file is read
+        return None
+    if not crs:
+        return None
+    import pyproj
+
+    crs = pyproj.CRS.from_user_input(crs)
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.name
 
 
 def facility_id_for(kind: str, name: str, lon: float | None = None, lat: float | None = None,
