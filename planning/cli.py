@@ -30,6 +30,8 @@ EXIT_RULE = 1
 
 
 _LEVEL_WORDS = {"error": "错误", "warning": "警告", "info": "提示"}
+#: notes (info) worth printing: what the tool decided about the planner's files
+_SHOWN_NOTES = ("in.ids_generated", "in.file_crs_kept", "in.file_crs_declared", "in.district_filled")
 
 
 def _level(level: str, lang: str) -> str:
@@ -45,7 +47,7 @@ def _load_region(args) -> object:
     lang = getattr(args, "lang", "zh")
     region = io.load_region(args.region, input_crs=args.input_crs, name=args.name)
     for problem in region.problems:  # rows set aside and warnings; info notes stay quiet
-        if problem.level != "info" or problem.msg and problem.msg.key == "in.ids_generated":
+        if problem.level != "info" or problem.msg and problem.msg.key in _SHOWN_NOTES:
             print(f"{_level(problem.level, lang)}{problem.render(lang)}", file=sys.stderr)
     if region.roads_path is None:
         print(_t("cli.straight", lang), file=sys.stderr)

@@ -522,7 +522,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "layer_name.facilities": ("医疗卫生机构", "facilities"),
     "layer_name.districts": ("区", "districts"),
     "layer_name.roads": ("道路网", "roads"),
-    "in.join": ("{a}；{b}", "{a}; {b}"),
     "in.set_aside": ("该行未使用：{reason}", "row set aside: {reason}"),
     "in.other_sheet": ("第一个工作表“{sheet}”没有{lname}的列；已读取工作表“{alt}”（如需确定，请选择工作表）",
                        "the first sheet {sheet!r} does not hold the {lname} columns; the sheet "
