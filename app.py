@@ -52,16 +52,19 @@ st.set_page_config(page_title="基层医疗卫生服务网络规划 · Primary-c
 # --------------------------------------------------------------------------- widgets
 
 
-def choice(widget, label: str, options, key: str, lang: str, format_func=str, **kwargs):
+def choice(widget, label: str, options, key: str, lang: str, format_func=str,
+           version: int = 0, **kwargs):
     """A radio/selectbox/multiselect whose labels follow the language and whose value
     survives a language switch.
 
     The value lives in ``st.session_state[key]``; the widget itself is keyed per language
     (``key@zh``, ``key@en``), so switching language draws a fresh widget with the new
-    labels (Streamlit keeps a keyed widget's old labels otherwise).
+    labels (Streamlit keeps a keyed widget's old labels otherwise). Raise ``version`` to
+    draw a fresh widget after the program changed the value (the browser would send
+    the old widget's value back otherwise).
     """
     options = list(options)
-    wkey = f"{key}@{lang}"
+    wkey = f"{key}@{lang}" + (f"#{version}" if version else "")
     multi = getattr(widget, "__name__", "") == "multiselect"
     current = st.session_state.get(key, [] if multi else options[0] if options else None)
 
@@ -291,6 +294,7 @@ def _scorecard(assessment, focus: maps.Focus, lang: str) -> None:
             t("score.passed", lang): row["passed"],
             t("score.failed", lang): row["failed"],
             t("score.warned", lang): row["warned"],
+            t("score.unknown", lang): row.get("unknown", 0),
             t("score.na", lang): row["not_applicable"],
             t("score.gap_people", lang): f"{row['population_in_gap']:,}",
             t("score.basis", lang): pair_word(BASIS, row["basis"], lang),
@@ -1246,11 +1250,14 @@ def _crs_choice(col, layer: str, path: Path, lang: str) -> tuple[str, bool]:
     own = file_crs(path)
     options = (["file"] if own else []) + list(INPUT_CRS)
     key = f"crs_{layer}"
-    if st.session_state.get(key) not in options:
-        st.session_state[key] = options[0]
+    ident = f"{path.name}:{path.stat().st_size}"
+    if st.session_state.get(f"{key}_file") != ident or st.session_state.get(key) not in options:
+        # another file: its own CRS when it carries one, else WGS84 — until the planner says
+        st.session_state[key], st.session_state[f"{key}_file"] = options[0], ident
+        st.session_state["crs_version"] = st.session_state.get("crs_version", 0) + 1
     value = choice(col.selectbox, t("up.crs_of", lang), options, key, lang,
                    format_func=lambda c: t("up.crs_file", lang, crs=own) if c == "file"
-                   else t(f"crs.{c}", lang))
+                   else t(f"crs.{c}", lang), version=st.session_state.get("crs_version", 0))
     return ("wgs84", False) if value == "file" else (value, True)
 
 
@@ -1258,8 +1265,7 @@ def _set_crs(layers: list[str], crs: str) -> None:
     """Declare ``crs`` for these layers' files (the GCJ-02 check's convert button)."""
     for layer in layers:
         st.session_state[f"crs_{layer}"] = crs
-        for key in [k for k in st.session_state if str(k).startswith(f"crs_{layer}@")]:
-            del st.session_state[key]
+    st.session_state["crs_version"] = st.session_state.get("crs_version", 0) + 1
 
 
 def _upload_panel(lang: str) -> None:
@@ -1464,7 +1470,7 @@ def _offset_check(points, roads: Path) -> dict:
         centre = points.geometry.union_all().centroid
         metric = metric_crs(centre.x, centre.y)
         try:
-            net = load_network(roads, "drive", metric)
+            net = load_network(roads, "walk", metric)  # the densest: paths reach the doors
             cache[key] = road_offset(points, net)
         except Exception as exc:  # noqa: BLE001 - the check is advice; the road file is read later
             cache[key] = {"suspect": False, "error": str(exc)}

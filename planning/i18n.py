@@ -103,6 +103,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "score.passed": ("达标", "Passed"),
     "score.failed": ("未达标", "Failed"),
     "score.warned": ("需关注", "Attention"),
+    "score.unknown": ("无法检查", "Cannot be checked"),
     "score.na": ("不适用", "N/A"),
     "score.gap_people": ("缺口人口", "Residents in gaps"),
     "score.basis": ("依据类型", "Basis"),

@@ -989,6 +989,7 @@ def preview_map(layers: dict[str, gpd.GeoDataFrame], lang: str = "zh") -> folium
         folium.GeoJson(_geojson(g, ["name"]), name=t(f"up.{name}", lang),
                        style_function=lambda f, c=colour: {"color": c, "weight": 1.5, "fillColor": c,
                                                            "fillOpacity": 0.05},
-                       tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(m)
+                       tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+                       **kwargs).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return use_local_assets(m)

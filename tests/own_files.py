@@ -6,7 +6,8 @@ as a district office would hold them:
 - ``乡镇.xlsx``: 乡镇代码, 名称 and the outline as WKT (边界) in WGS84 — no district
   column, so the region's name must come from the codes; or ``乡镇.gpkg``, the same in a
   GeoPackage labelled EPSG:4326;
-- ``村.xlsx``: 村名, 村代码, 人口, 经度, 纬度 — coordinates picked on Amap (GCJ-02);
+- ``村.xlsx`` (or ``村.csv``): 村名, 村代码, 人口, 经度, 纬度 — coordinates picked on
+  Amap (GCJ-02);
 - ``医疗机构.csv``: GBK text with 机构名称, 类型, 经度, 纬度 from an Amap POI export
   (GCJ-02), no id column; the district's three hospitals (outside the two townships)
   are in it too, as planners list the hospitals their residents use;
@@ -53,7 +54,8 @@ def _gcj(points: gpd.GeoSeries) -> tuple[list[str], list[str]]:
     return [f"{x:.7f}" for x in np.asarray(lon)], [f"{y:.7f}" for y in np.asarray(lat)]
 
 
-def write_files(folder: Path, *, townships_gpkg: bool = False, roads: bool = False) -> dict[str, Path]:
+def write_files(folder: Path, *, townships_gpkg: bool = False, villages_csv: bool = False,
+                roads: bool = False) -> dict[str, Path]:
     """Write the planner's files into ``folder``; returns layer -> path (and ``roads``)."""
     folder.mkdir(parents=True, exist_ok=True)
     layers = demo_layers()
@@ -68,10 +70,14 @@ def write_files(folder: Path, *, townships_gpkg: bool = False, roads: bool = Fal
                       "边界": [g.wkt for g in t.geometry.values]}).to_excel(path_t, index=False)
     v = layers["villages"]
     lon, lat = _gcj(v.geometry)
-    path_v = folder / "村.xlsx"
-    pd.DataFrame({"村名": v["name"].values, "村代码": v["village_id"].values,
-                  "人口": v["population"].astype(int).values, "经度": lon, "纬度": lat}
-                 ).to_excel(path_v, index=False)
+    table = pd.DataFrame({"村名": v["name"].values, "村代码": v["village_id"].values,
+                          "人口": v["population"].astype(int).values, "经度": lon, "纬度": lat})
+    if villages_csv:
+        path_v = folder / "村.csv"
+        path_v.write_bytes(table.to_csv(index=False).encode("utf-8-sig"))
+    else:
+        path_v = folder / "村.xlsx"
+        table.to_excel(path_v, index=False)
     f = layers["facilities"].sort_values("name")
     lon, lat = _gcj(f.geometry)
     path_f = folder / "医疗机构.csv"

@@ -96,6 +96,11 @@ def upload(files: dict, lang: str = "zh", **state) -> AppTest:
     return at.run()
 
 
+def crs_box(at: AppTest, layer: str):
+    """The coordinate-system choice of a layer's file (its widget key carries a version)."""
+    return next(b for b in at.selectbox if str(b.key).startswith(f"crs_{layer}@"))
+
+
 def texts(elements) -> str:
     return "\n".join(str(e.value) for e in elements)
 
@@ -140,8 +145,8 @@ def test_own_files_without_roads_run_by_straight_line_and_agree_with_check(tmp_p
     loaded = texts(at.success)
     assert "村.xlsx 读入 45 行" in loaded and "医疗机构.csv 读入 40 行" in loaded
     assert "没有道路文件" in texts(at.warning)  # and the offer to download them
-    at.selectbox(key="crs_villages@zh").set_value("gcj02")
-    at.selectbox(key="crs_facilities@zh").set_value("gcj02")
+    crs_box(at, "villages").set_value("gcj02")
+    crs_box(at, "facilities").set_value("gcj02")
     at.run()
     assert at.text_input(key="up_name").value == "宝坻区"  # from the codes, not a file name
     at.button(key="up_run").click().run()
@@ -179,9 +184,9 @@ def test_a_geopackage_in_wgs84_beside_gcj02_tables_stays_where_it_is(tmp_path):
     files = own_files_uploads(tmp_path / "files", townships_gpkg=True)
     at = upload(files)
     # the GeoPackage carries EPSG:4326: read as it says; the tables are declared GCJ-02
-    assert at.selectbox(key="crs_townships@zh").value == "file"
-    at.selectbox(key="crs_villages@zh").set_value("gcj02")
-    at.selectbox(key="crs_facilities@zh").set_value("gcj02")
+    assert crs_box(at, "townships").value == "file"
+    crs_box(at, "villages").set_value("gcj02")
+    crs_box(at, "facilities").set_value("gcj02")
     at.run()
     at.button(key="up_run").click().run()
     assert not at.exception
@@ -208,9 +213,9 @@ def test_roads_downloaded_for_the_outline_and_gcj02_converted_for_every_file(
     warning = next(w for w in texts(at.warning).splitlines() if "GCJ-02" in w)
     assert "村.xlsx" in warning and "医疗机构.csv" in warning
     at.button(key="up_gcj").click().run()
-    assert at.selectbox(key="crs_villages@zh").value == "gcj02"
-    assert at.selectbox(key="crs_facilities@zh").value == "gcj02"
-    assert at.selectbox(key="crs_townships@zh").value == "wgs84"  # the outlines were WGS84
+    assert crs_box(at, "villages").value == "gcj02"  # a fresh widget, so the browser agrees
+    assert crs_box(at, "facilities").value == "gcj02"
+    assert crs_box(at, "townships").value == "wgs84"  # the outlines were WGS84
     assert "GCJ-02" not in texts(at.warning)
     at.button(key="up_run").click().run()
     assert not at.exception and not at.error
