@@ -1321,6 +1321,13 @@ def _upload_panel(lang: str) -> None:
         except InputError as exc:
             st.error(f"{t('err.input', lang)} {exc.render(lang)}")
             return
+        if roads is not None:  # read the roads now: a broken file is said here, once
+            try:
+                with st.spinner(t("up.roads_loading", lang)):
+                    region.network("walk")
+            except InputError as exc:
+                st.error(t("up.roads_bad", lang, name=roads.name, why=exc.render(lang)))
+                return
         st.session_state["upload_region"] = {"region": region, "access": access_for(region)}
         st.rerun()
 

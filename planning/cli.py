@@ -68,7 +68,7 @@ def cmd_summary(args) -> int:
     from planning.settings import MODES
 
     region = _load_region(args)
-    for mode in MODES:
+    for mode in MODES if region.roads_path is not None else ():  # none: straight-line estimates
         _progress(f"road network ({mode})")
         region.network(mode)
     s = region.summary()

@@ -306,6 +306,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "up.fetch": ("从 OpenStreetMap 下载道路网", "Download the roads from OpenStreetMap"),
     "up.fetched": ("已下载道路网：{name}（{mb:.1f} MB，来自 OpenStreetMap）", "Road network downloaded: {name} ({mb:.1f} MB, from OpenStreetMap)"),
     "up.fetch_forget": ("不使用下载的道路网（按直线估算）", "Do not use the downloaded roads (straight-line estimate)"),
+    "up.roads_loading": ("正在读取道路网……", "Reading the road network …"),
+    "up.roads_bad": ("道路文件 {name} 无法使用：{why}。请重新导出该文件，或移除它按直线估算检查。",
+                     "The road file {name} cannot be used: {why}. Export it again, or remove it to "
+                     "check by straight-line estimate."),
     "up.straight_run": ("将按直线估算检查（没有道路网）。", "The check will run by straight-line estimate (no road network)."),
     "fetch.title": ("正在下载道路网……", "Downloading the road network …"),
     "fetch.request": ("正在向 OpenStreetMap（Overpass API）请求本区域及周边 3 公里的道路……",
@@ -728,6 +732,17 @@ STRINGS: dict[str, tuple[str, str]] = {
                               "this needs a road network, and the region is checked by straight-line "
                               "estimate: upload a road file, or fetch one from OpenStreetMap"),
     "cli.rule_failed": ("此规则未能检查（{why}）；其他规则的结果不受影响", "this rule could not be checked ({why}); the other rules' results stand"),
+    "in.zip.size_unknown": ("文件大小未知", "the file's size is unknown"),
+    "in.zip.too_big": ("文件有 {size}（最多接受 {limit}）：请裁剪到本区域，或拆分", "the file is {size} (at most {limit} accepted): cut it to your region, or split it"),
+    "in.zip.invalid": ("不是有效的 zip 文件（{error}）；请重新压缩", "not a valid zip file ({error}); zip the files again"),
+    "in.zip.members": ("压缩包中有 {n} 个文件（最多 {most} 个）；只压缩一个图层的文件", "the zip holds {n} files (at most {most}); zip only the files of one layer"),
+    "in.zip.bomb": ("压缩包成员“{member}”解压后扩大 {ratio} 倍（压缩炸弹？）；最多接受 {most} 倍", "the member {member!r} expands {ratio} times (a zip bomb?); at most {most} times is accepted"),
+    "in.zip.expands": ("压缩包解压后有 {size}（最多 {limit}）", "the zip expands to {size} (at most {limit})"),
+    "in.zip.outside": ("压缩包成员“{member}”指向压缩包目录之外", "the member {member!r} points outside the zip's folder"),
+    "in.zip.forged": ("压缩包成员“{member}”解压后超出压缩包声明的大小（伪造或损坏的 zip）", "the member {member!r} expands beyond what the zip declares (a forged or damaged zip)"),
+    "in.zip.extract": ("无法解压（{error}）；请重新压缩", "cannot extract the zip ({error}); zip the files again"),
+    "in.zip.symlink": ("压缩包成员“{member}”是符号链接；请直接压缩文件本身", "the member {member!r} is a symbolic link; zip the files themselves"),
+    "in.zip.encrypted": ("压缩包成员“{member}”已加密；请不加密码重新压缩", "the member {member!r} is encrypted; zip it without a password"),
     "in.facility_outside": ("{name} 不在本地区的乡镇/街道范围内；已保留（区外医院也服务本区）——如果它应在区内，请检查坐标",
                             "{name} lies outside the region's townships; kept (hospitals beyond the "
                             "border still serve it) — check its coordinates if it should be inside"),

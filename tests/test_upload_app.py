@@ -291,3 +291,13 @@ def test_a_failing_rule_is_shown_and_the_other_results_stay(monkeypatch):
     assert any("规则 R3 未能检查" in e.value and "side location conflict" in e.value
                for e in at.error)
     assert "R2" in at.table[0].value.index and "R3" not in at.table[0].value.index
+
+
+def test_a_broken_road_file_is_named_and_the_panel_stays(tmp_path):
+    files = grid_files()
+    files["roads"] = ("我的路网.osm", b"<?xml version='1.0'?><kml></kml>", "application/xml")
+    at = upload(files)
+    at.button(key="up_run").click().run()
+    assert not at.exception and "upload_region" not in at.session_state
+    error = texts(at.error)
+    assert "道路文件 我的路网.osm 无法使用" in error and "按直线估算" in error
