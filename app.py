@@ -600,7 +600,7 @@ def _handle_map_click(sc, lang: str) -> None:
                     st.session_state["sc_selected"] = fid
                     _flash("info", t("sc.picked", lang, name=_facility_name(region, fid)))
     except InputError as exc:
-        _flash("error", f"{t('err.input', lang)} {exc}")
+        _flash("error", f"{t('err.input', lang)} {exc.render(lang)}")
 
 
 def _close_selected(sc, lang: str) -> None:
@@ -612,7 +612,7 @@ def _close_selected(sc, lang: str) -> None:
     try:
         warnings = sc.close_facility(fid)
     except InputError as exc:
-        _flash("error", f"{t('err.input', lang)} {exc}")
+        _flash("error", f"{t('err.input', lang)} {exc.render(lang)}")
         return
     st.session_state["sc_selected"] = ""
     _flash("success", t("sc.closed", lang, name=name))
@@ -630,7 +630,7 @@ def _add_at_village(sc, lang: str) -> None:
     try:
         fid = sc.add_facility(st.session_state.get("sc_kind", "village_clinic"), x=g.x, y=g.y)
     except InputError as exc:
-        _flash("error", f"{t('err.input', lang)} {exc}")
+        _flash("error", f"{t('err.input', lang)} {exc.render(lang)}")
         return
     _flash("success", t("sc.added", lang, name=_facility_name(sc.apply(), fid)))
 
@@ -794,7 +794,7 @@ def _run_suggest(sc, ctx: dict, lang: str) -> None:
             s = suggest(sc.apply(), rule, k, objective=objective, rulebook=sc.rulebook,
                         method="exact" if exact else "greedy", access=sc.access)
     except InputError as exc:
-        _flash("error", f"{t('err.input', lang)} {exc}")
+        _flash("error", f"{t('err.input', lang)} {exc.render(lang)}")
         return
     st.session_state["_sc_suggestion"] = {"key": key, "suggestion": s}
 
@@ -877,7 +877,7 @@ def _files_panel(store: dict, sc, ctx: dict, assessment, display, lang: str) -> 
                     loaded = Scenario.load(target, ctx["region"], assessment.rulebook, ctx["access"],
                                            assessment)
                 except InputError as exc:
-                    st.error(f"{t('err.input', lang)} {exc}")
+                    st.error(f"{t('err.input', lang)} {exc.render(lang)}")
                 else:
                     name = loaded.name
                     while name in store["items"]:

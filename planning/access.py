@@ -96,6 +96,7 @@ class Access:
             Indexed like ``region.villages``: ``cost`` (metres or seconds, ``inf`` when
             unreachable) and ``facility_id`` (None when unreachable).
         """
+        self.queries += 1
         key = (mode, weight, points_key(facilities))
         if key not in self._nearest:
             villages = self.region.villages
@@ -103,13 +104,17 @@ class Access:
                                 "facility_id": pd.Series([None] * len(villages), dtype=object).values},
                                index=villages.index)
             if len(facilities) and len(villages):
-                engine = self.engine(mode)
-                cost, idx = engine.nearest(self.snapped_villages(mode), facilities.geometry, weight)
+                cost, idx = self._nearest_costs(mode, facilities, weight)
                 ids = facilities["facility_id"].to_numpy(dtype=object)
                 out["cost"] = cost
                 out["facility_id"] = np.where(idx >= 0, ids[np.maximum(idx, 0)], None)
             self._nearest[key] = out
         return self._nearest[key]
+
+    def _nearest_costs(self, mode: str, facilities: gpd.GeoDataFrame,
+                       weight: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per village, the cost to the nearest facility and its position (-1: none)."""
+        return self.engine(mode).nearest(self.snapped_villages(mode), facilities.geometry, weight)
 
     def costs(self, mode: str, origins: gpd.GeoDataFrame, destinations: gpd.GeoDataFrame,
               weight: str, cutoff: float = np.inf) -> np.ndarray:
@@ -167,7 +172,7 @@ class StraightAccess(Access):
 
     def configure(self, rulebook) -> None:
         detour = float(rulebook.value("travel", "detour_factor"))
-        if detour != self.detour:
+        if detour != self.detour:  # the memo holds costs at the old factor
             self.detour, self._nearest = detour, {}
 
     def bind(self, region) -> "StraightAccess":
@@ -189,23 +194,14 @@ class StraightAccess(Access):
     def snapped_villages(self, mode: str):
         raise InputError.of("in.straight_no_engine", layer="roads")
 
-    def nearest(self, mode: str, facilities: gpd.GeoDataFrame, weight: str) -> pd.DataFrame:
+    def _nearest_costs(self, mode: str, facilities: gpd.GeoDataFrame,
+                       weight: str) -> tuple[np.ndarray, np.ndarray]:
         from scipy.spatial import cKDTree
 
-        self.queries += 1
-        key = (mode, weight, self.detour, points_key(facilities))
-        if key not in self._nearest:
-            villages = self.region.villages
-            out = pd.DataFrame({"cost": np.full(len(villages), np.inf),
-                                "facility_id": pd.Series([None] * len(villages), dtype=object).values},
-                               index=villages.index)
-            if len(facilities) and len(villages):
-                tree = cKDTree(np.column_stack([facilities.geometry.x, facilities.geometry.y]))
-                d, j = tree.query(np.column_stack([villages.geometry.x, villages.geometry.y]))
-                out["cost"] = self.cost(d, mode, weight)
-                out["facility_id"] = facilities["facility_id"].to_numpy(dtype=object)[j]
-            self._nearest[key] = out
-        return self._nearest[key]
+        villages = self.region.villages
+        tree = cKDTree(np.column_stack([facilities.geometry.x, facilities.geometry.y]))
+        d, j = tree.query(np.column_stack([villages.geometry.x, villages.geometry.y]))
+        return self.cost(d, mode, weight), j
 
     def costs(self, mode: str, origins: gpd.GeoDataFrame, destinations: gpd.GeoDataFrame,
               weight: str, cutoff: float = np.inf) -> np.ndarray:
