@@ -1489,11 +1489,13 @@ def _region_name_input(loaded: dict, lang: str) -> str:
     from planning.divisions import region_name
 
     suggested = region_name(loaded["townships"]["township_id"], loaded["villages"]["village_id"])
-    if "up_name" not in st.session_state or st.session_state.get("up_name_from") != suggested:
-        st.session_state["up_name"] = suggested or ""
-        st.session_state["up_name_from"] = suggested
-    name = st.text_input(t("up.name", lang), key="up_name", placeholder=t("up.name_placeholder", lang),
+    if st.session_state.get("up_name_from") != suggested:  # other codes: their name again
+        st.session_state["up_name"], st.session_state["up_name_from"] = suggested or "", suggested
+    # the value lives outside the widget: a widget not drawn in one run loses its state
+    name = st.text_input(t("up.name", lang), value=st.session_state.get("up_name", ""),
+                         key=f"up_name_input@{suggested}", placeholder=t("up.name_placeholder", lang),
                          help=t("up.name_help", lang))
+    st.session_state["up_name"] = name
     if not name.strip():
         st.info(t("up.name_needed", lang))
     return name.strip()

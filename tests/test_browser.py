@@ -447,7 +447,12 @@ def test_own_files_in_chromium(served, tmp_path):
             _until(page, lambda: towns_crs.input_value() == "As the file says (EPSG:4326)")
             _shot(page, "own_gpkg_upload")
             _choose(page, "Coordinate system", 1, "GCJ-02 (Amap, Tencent)")
-            page.get_by_role("button", name="Check with these data").click()
+            run = page.get_by_role("button", name="Check with these data")
+            try:
+                _until(page, run.is_enabled, seconds=60)
+            finally:
+                _shot(page, "own_gpkg_ready")
+            run.click()
             _wait_idle(page)
             score = _scorecard(page)
             assert page.locator('[data-testid="stException"]').count() == 0

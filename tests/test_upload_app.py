@@ -148,7 +148,7 @@ def test_own_files_without_roads_run_by_straight_line_and_agree_with_check(tmp_p
     crs_box(at, "villages").set_value("gcj02")
     crs_box(at, "facilities").set_value("gcj02")
     at.run()
-    assert at.text_input(key="up_name").value == "宝坻区"  # from the codes, not a file name
+    assert at.text_input(key="up_name_input@宝坻区").value == "宝坻区"  # from the codes, not a file name
     at.button(key="up_run").click().run()
     assert not at.exception and not at.error
     region = at.session_state["upload_region"]["region"]
