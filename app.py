@@ -1401,7 +1401,8 @@ def _preview(loaded: dict, problems: list, lang: str) -> None:
     fac = loaded.get("facilities")
     if fac is not None and len(fac):
         counts = fac["kind"].map(lambda k: kind_name(k, lang)).value_counts()
-        st.markdown(f"**{t('up.kinds', lang)}**: " + "，".join(f"{k} {n}" for k, n in counts.items()))
+        sep = "，" if lang == "zh" else ", "
+        st.markdown(f"**{t('up.kinds', lang)}**: " + sep.join(f"{k} {n}" for k, n in counts.items()))
 
 
 def _roads_choice(townships, lang: str) -> Path | None:
@@ -1536,7 +1537,9 @@ def main() -> None:
                 st.info(t("up.waiting", lang))
                 return
             up = st.session_state["upload_region"]
-            st.caption(t("up.using", lang, name=up["region"].name))
+            sources = up["region"].sources
+            st.caption(t("up.using", lang, name=up["region"].name,
+                         files="、".join(sources[k] for k in UPLOAD_LAYERS if k in sources)))
             with st.spinner(t("map.loading", lang)):
                 assessment, display = _session_result(values)
             ctx = {"data": f"upload:{id(up['region'])}", "region": up["region"],

@@ -349,7 +349,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "up.error": ("无法使用该文件：", "This file cannot be used:"),
     "up.too_big": ("文件 {name} 太大（{mb:.0f} MB，上限 {limit} MB）", "{name} is too large ({mb:.0f} MB; limit {limit} MB)"),
     "up.zip_bad": ("压缩包 {name} 不安全或已损坏：{why}", "The zip {name} is unsafe or broken: {why}"),
-    "up.using": ("正在使用上传的数据：{name}", "Using the uploaded data: {name}"),
+    "up.using": ("正在使用上传的数据：{name}（{files}）", "Using the uploaded data: {name} ({files})"),
     "up.waiting": ("上传并预览后点击“用这些数据检查”。", "Upload, preview, then press 'Check with these data'."),
     # scenarios
     "view.scenario": ("方案", "Scenarios"),

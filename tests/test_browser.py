@@ -448,11 +448,10 @@ def test_own_files_in_chromium(served, tmp_path):
             _shot(page, "own_gpkg_upload")
             _choose(page, "Coordinate system", 1, "GCJ-02 (Amap, Tencent)")
             run = page.get_by_role("button", name="Check with these data")
-            try:
-                _until(page, run.is_enabled, seconds=60)
-            finally:
-                _shot(page, "own_gpkg_ready")
+            _until(page, run.is_enabled, seconds=60)
             run.click()
+            page.get_by_text("Using the uploaded data: 宝坻区 (乡镇.gpkg、村.csv、医疗机构.csv)").first \
+                .wait_for(timeout=STEP_MS)  # the new files' results, not the last run's
             _wait_idle(page)
             score = _scorecard(page)
             assert page.locator('[data-testid="stException"]').count() == 0
