@@ -22,11 +22,12 @@ import time
 from contextlib import nullcontext
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from planning import _assets, maps
-from planning.access import Access
+from planning.access import STRAIGHT_LABEL, Access
 from planning.assess import assess
 from planning.errors import InputError
 from planning.i18n import (BASIS, COVERAGE, LANG_LABELS, LANGS, MODES, STATUS_BACKGROUNDS, column,
@@ -51,16 +52,19 @@ st.set_page_config(page_title="基层医疗卫生服务网络规划 · Primary-c
 # --------------------------------------------------------------------------- widgets
 
 
-def choice(widget, label: str, options, key: str, lang: str, format_func=str, **kwargs):
+def choice(widget, label: str, options, key: str, lang: str, format_func=str,
+           version: int = 0, **kwargs):
     """A radio/selectbox/multiselect whose labels follow the language and whose value
     survives a language switch.
 
     The value lives in ``st.session_state[key]``; the widget itself is keyed per language
     (``key@zh``, ``key@en``), so switching language draws a fresh widget with the new
-    labels (Streamlit keeps a keyed widget's old labels otherwise).
+    labels (Streamlit keeps a keyed widget's old labels otherwise). Raise ``version`` to
+    draw a fresh widget after the program changed the value (the browser would send
+    the old widget's value back otherwise).
     """
     options = list(options)
-    wkey = f"{key}@{lang}"
+    wkey = f"{key}@{lang}" + (f"#{version}" if version else "")
     multi = getattr(widget, "__name__", "") == "multiselect"
     current = st.session_state.get(key, [] if multi else options[0] if options else None)
 
@@ -97,8 +101,8 @@ def _demo_result(values: str) -> tuple:
     base = _demo_base()
     rulebook = load_rulebook().with_values(json.loads(values))
     with base["lock"]:  # one Access, shared: never two assessments at once
-        assessment = assess(base["region"], rulebook, base["access"])
-        return assessment, maps.display_layers(assessment)
+        assessment = assess(base["region"], rulebook, base["access"], errors="record")
+        return assessment, _display_layers(assessment)
 
 
 def _session_result(values: str) -> tuple:
@@ -107,11 +111,19 @@ def _session_result(values: str) -> tuple:
     results = up.setdefault("results", {})
     if values not in results:
         rulebook = load_rulebook().with_values(json.loads(values))
-        assessment = assess(up["region"], rulebook, up["access"])
+        assessment = assess(up["region"], rulebook, up["access"], errors="record")
         if len(results) >= 4:
             results.pop(next(iter(results)))
-        results[values] = (assessment, maps.display_layers(assessment))
+        results[values] = (assessment, _display_layers(assessment))
     return results[values]
+
+
+def _display_layers(assessment) -> dict:
+    """The map's layers; a failure leaves an empty map with the reason (maps.FAILED)."""
+    try:
+        return maps.display_layers(assessment)
+    except Exception as exc:  # noqa: BLE001 - shown by _partial_results; the scorecard stays
+        return {maps.FAILED: {"map": exc}}
 
 
 def _values_key() -> str:
@@ -209,6 +221,9 @@ def _sentence(result, row: dict, lang: str) -> str:
                           | (result.units["minutes_to_care"] > fig.get("max_minutes", 15))).sum()))
     elif rid == "R4" and row.get("unknown") and not n:
         text = t("say.R4.unknown", lang, u=row["unknown"])
+    elif row.get("unknown") and not n and not row["passed"]:  # nothing could be judged
+        text = t("say.unknown", lang, n=row["unknown"], units=t(f"unit.{result.unit_kind}", lang),
+                 missing=_missing_columns(result, lang))
     elif rid == "R3":
         share = fig.get("share_within")
         text = t("say.R3", lang, share="—" if share is None else f"{share:.1%}",
@@ -226,9 +241,11 @@ def _sentence(result, row: dict, lang: str) -> str:
     if row["warned"] and rid != "R3":
         text += "；" if lang == "zh" else "; "
         text += t("say.warn", lang, n=row["warned"])
-    if row.get("unknown") and rid not in ("R3", "R4"):
+    if row.get("unknown") and (n or row["passed"]) and rid not in ("R3", "R4"):
         text += "；" if lang == "zh" else "; "
-        text += t("say.unknown", lang, n=row["unknown"])
+        text += t("say.some_unknown", lang, n=row["unknown"], missing=_missing_columns(result, lang))
+    if fig.get("estimate"):
+        text += f"（{STRAIGHT_LABEL}）" if lang == "zh" else f" ({STRAIGHT_LABEL})"
     return text
 
 
@@ -240,7 +257,7 @@ def _sentence_r8(fig: dict, row: dict, lang: str) -> str:
              minutes=f"{fig.get('minutes', 30):g}", target=f"{fig.get('target_gps_per_10000', 4):g}",
              n=row["warned"], pop=f"{fig.get('residents_below_reference', 0):,}")
     if row.get("unknown"):
-        text += ("；" if lang == "zh" else "; ") + t("say.unknown", lang, n=row["unknown"])
+        text += ("；" if lang == "zh" else "; ") + t("say.some_unknown", lang, n=row["unknown"], missing="")
     return text
 
 
@@ -251,6 +268,18 @@ def _explain_r8(result, lang: str) -> str:
              mode=pair_word(MODES, fig.get("mode", "ebike"), lang),
              target=f"{fig.get('target_gps_per_10000', 4):g}",
              clause=fig.get("target_clause", result.clause))
+
+
+def _missing_columns(result, lang: str) -> str:
+    """``缺少列：医共体（group_id）`` for the columns a rule lacked, or ``""``."""
+    from planning.i18n import field_label
+
+    cols = result.figures.get("missing_columns") or []
+    if not cols:
+        return ""
+    names = "、".join(f"{field_label('facilities', c, lang)}（{c}）" if lang == "zh"
+                     else f"{field_label('facilities', c, lang)} ({c})" for c in cols)
+    return t("say.missing", lang, columns=names)
 
 
 def _style_status(frame: pd.DataFrame, columns: list[str], lang: str):
@@ -274,6 +303,14 @@ def _scorecard(assessment, focus: maps.Focus, lang: str) -> None:
                  population=people(s["population"], lang, unit=True))
                + (t("score.population_partial", lang, n=s["population_unknown"])
                   if s.get("population_unknown") and s["population"] is not None else ""))
+    if assessment.straight:
+        st.warning(f"**{STRAIGHT_LABEL}** · " + t(
+            "score.straight", lang, factor=f"{assessment.rulebook.value('travel', 'detour_factor'):g}"))
+    outside = region.villages[region.villages["township_id"].isna()]
+    if len(outside):
+        names = "、".join(outside["name"].astype(str).head(20)) + ("…" if len(outside) > 20 else "")
+        st.warning(t("score.outside", lang, n=len(outside), names=names,
+                     pop=people(outside["population"].sum(min_count=1), lang)))
     changed = assessment.rulebook.changed()
     if changed:
         st.info(t("score.changed", lang, keys=", ".join(f"{k.rule}.{k.name} = {k.value}"
@@ -290,7 +327,7 @@ def _scorecard(assessment, focus: maps.Focus, lang: str) -> None:
             t("score.passed", lang): row["passed"],
             t("score.failed", lang): row["failed"],
             t("score.warned", lang): row["warned"],
-            t("score.unknown", lang): row["unknown"],
+            t("score.unknown", lang): row.get("unknown", 0),
             t("score.na", lang): row["not_applicable"],
             t("score.gap_people", lang): people(row["population_in_gap"], lang),
             t("score.basis", lang): pair_word(BASIS, row["basis"], lang),
@@ -325,7 +362,9 @@ def _scorecard(assessment, focus: maps.Focus, lang: str) -> None:
     cols = {"name": t("col.township", lang), "district": t("col.district", lang),
             "population": column("population", lang)}
     view = pd.DataFrame({
-        cols["name"]: towns["name"], cols["district"]: towns["district"],
+        cols["name"]: towns["name"].where(towns["township_id"] != maps.OUTSIDE,
+                                          t("score.outside_row", lang)),
+        cols["district"]: towns["district"],
         cols["population"]: [people(p, lang) for p in towns["population"]],
         "R1": [status_word(x, lang) for x in towns["r1"]],
         "R2": [f"{g}/{u}" for g, u in zip(towns["r2_gaps"], towns["r2_units"])],
@@ -393,6 +432,8 @@ def _map_view(assessment, display, focus: maps.Focus, opts: dict, data_key: str)
     missing = _assets.missing()
     if missing:
         st.error(t("map.assets_missing", lang, files=", ".join(missing)))
+        return
+    if "townships" not in display:  # the display step failed: said above the view
         return
     tiles, message = maps.basemap(opts["basemap"], lang, opts["token"])
     if message:
@@ -607,7 +648,7 @@ def _handle_map_click(sc, lang: str) -> None:
                     st.session_state["sc_selected"] = fid
                     _flash("info", t("sc.picked", lang, name=_facility_name(region, fid)))
     except InputError as exc:
-        _flash("error", f"{t('err.input', lang)} {exc}")
+        _flash("error", f"{t('err.input', lang)} {exc.render(lang)}")
 
 
 def _close_selected(sc, lang: str) -> None:
@@ -619,7 +660,7 @@ def _close_selected(sc, lang: str) -> None:
     try:
         warnings = sc.close_facility(fid)
     except InputError as exc:
-        _flash("error", f"{t('err.input', lang)} {exc}")
+        _flash("error", f"{t('err.input', lang)} {exc.render(lang)}")
         return
     st.session_state["sc_selected"] = ""
     _flash("success", t("sc.closed", lang, name=name))
@@ -638,7 +679,7 @@ def _add_at_village(sc, lang: str) -> None:
         fid = sc.add_facility(st.session_state.get("sc_kind", "village_clinic"), x=g.x, y=g.y,
                               staff=_new_staff())
     except InputError as exc:
-        _flash("error", f"{t('err.input', lang)} {exc}")
+        _flash("error", f"{t('err.input', lang)} {exc.render(lang)}")
         return
     _flash("success", t("sc.added", lang, name=_facility_name(sc.apply(), fid)))
 
@@ -846,7 +887,7 @@ def _run_suggest(sc, ctx: dict, lang: str) -> None:
             s = suggest(sc.apply(), rule, k, objective=objective, rulebook=sc.rulebook,
                         method="exact" if exact else "greedy", access=sc.access)
     except InputError as exc:
-        _flash("error", f"{t('err.input', lang)} {exc}")
+        _flash("error", f"{t('err.input', lang)} {exc.render(lang)}")
         return
     st.session_state["_sc_suggestion"] = {"key": key, "suggestion": s}
 
@@ -929,7 +970,7 @@ def _files_panel(store: dict, sc, ctx: dict, assessment, display, lang: str) -> 
                     loaded = Scenario.load(target, ctx["region"], assessment.rulebook, ctx["access"],
                                            assessment)
                 except InputError as exc:
-                    st.error(f"{t('err.input', lang)} {exc}")
+                    st.error(f"{t('err.input', lang)} {exc.render(lang)}")
                 else:
                     name = loaded.name
                     while name in store["items"]:
@@ -1217,27 +1258,44 @@ def _session_dir() -> Path:
     return Path(st.session_state["upload_dir"])
 
 
-def _save_upload(file, stem: str, suffixes: tuple[str, ...], limit_mb: int, lang: str) -> Path | None:
-    """Write an uploaded file to the session's folder under a safe name; None when refused."""
+def _safe_filename(name: str, fallback: str) -> str:
+    """The planner's own file name, safe to write (no folders, no control characters)."""
+    name = re.sub(r'[\x00-\x1f/\\:*?"<>|]', "_", Path(str(name)).name).strip().lstrip(".")
+    return name[-120:] or fallback
+
+
+def _save_upload(file, layer: str, suffixes: tuple[str, ...], limit_mb: int,
+                 lang: str) -> Path | None:
+    """Write an uploaded file to the session's folder under the planner's own file name
+    (one folder per layer, so messages name 医疗机构.csv, not a server-side name); None
+    when refused."""
     lower = file.name.lower()
     suffix = next((s for s in suffixes if lower.endswith(s)), None)
     if suffix is None:
-        st.error(f"{t('up.error', lang)} {file.name}: {', '.join(suffixes)}")
+        st.error(t("up.bad_type", lang, name=file.name, types=", ".join(suffixes)))
         return None
     try:
         check_size(file.size, limit_mb * 2**20, file.name)
     except InputError:
         st.error(t("up.too_big", lang, name=file.name, mb=file.size / 2**20, limit=limit_mb))
         return None
-    if suffix == ".pbf":
-        suffix = ".osm.pbf"
-    path = _session_dir() / f"{stem}{suffix}"
-    path.write_bytes(file.getvalue())
+    name = _safe_filename(file.name, f"{layer}{suffix}")
+    if suffix == ".pbf" and not lower.endswith(".osm.pbf"):
+        name = name[: -len(".pbf")] + ".osm.pbf"
+    folder = _session_dir() / layer
+    path = folder / name
+    data = file.getvalue()
+    if not (path.exists() and path.read_bytes() == data):
+        if folder.exists():
+            for old in folder.iterdir():
+                old.unlink()
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
     if suffix == ".zip":
         try:
             check_zip(path)
         except InputError as exc:
-            st.error(t("up.zip_bad", lang, name=file.name, why=exc))
+            st.error(t("up.zip_bad", lang, name=file.name, why=exc.render(lang)))
             path.unlink()
             return None
     return path
@@ -1246,7 +1304,7 @@ def _save_upload(file, stem: str, suffixes: tuple[str, ...], limit_mb: int, lang
 def _headers(path: Path) -> list[str]:
     """The column headers of a layer file (for the column-mapping widgets)."""
     try:
-        if path.suffix == ".csv":
+        if path.suffix.lower() in (".csv", ".txt"):
             data = path.read_bytes().split(b"\n", 1)[0]
             try:
                 text = data.decode("utf-8-sig")
@@ -1257,41 +1315,78 @@ def _headers(path: Path) -> list[str]:
         import pyogrio
 
         return [str(f) for f in pyogrio.read_info(path)["fields"]]
-    except Exception:
+    except Exception:  # noqa: BLE001 - no mapping offered; reading the file says why
         return []
 
 
-def _read_uploaded(layer: str, path: Path, crs: str, column_map: dict, lang: str):
-    """Read one uploaded layer (cached in the session by content, CRS and column map)."""
+def _read_uploaded(layer: str, path: Path, crs: str, for_file: bool, column_map: dict):
+    """Read one uploaded layer (cached in the session by content, CRS and column map):
+    ``("ok", (layer, problems))`` or ``("error", exception)``."""
     from planning.io import read_layer
 
     digest = hashlib.sha1(path.read_bytes()).hexdigest()
-    key = (layer, digest, crs, json.dumps(column_map, sort_keys=True))
+    key = (layer, path.name, digest, crs, for_file, json.dumps(column_map, sort_keys=True))
     cache = st.session_state.setdefault("upload_cache", {})
     if key not in cache:
         try:
-            cache[key] = ("ok", read_layer(path, layer, input_crs=crs, column_map=column_map or None))
-        except InputError as exc:
-            cache[key] = ("error", str(exc))
-        except Exception as exc:  # never a traceback for a planner's file
-            cache[key] = ("error", f"{type(exc).__name__}: {exc}")
+            cache[key] = ("ok", read_layer(path, layer, input_crs=crs, crs_for_file=for_file,
+                                           column_map=column_map or None))
+        except Exception as exc:  # noqa: BLE001 - never a traceback for a planner's file
+            cache[key] = ("error", exc)
     return cache[key]
 
 
-def _upload_panel(lang: str) -> None:
+def _error_text(exc: Exception, lang: str, name: str) -> str:
+    """An exception as the planner reads it: an input problem in the UI language, anything
+    else as what happened to which file and what to do."""
+    if isinstance(exc, InputError):
+        return exc.render(lang)
+    return t("up.unexpected", lang, name=name, error=f"{type(exc).__name__}: {exc}")
+
+
+def _crs_choice(col, layer: str, path: Path, lang: str) -> tuple[str, bool]:
+    """The coordinate system of one uploaded file: the file's own when it carries one
+    (GeoPackage, Shapefile with .prj, GeoJSON), else declared (default WGS84).
+
+    Returns ``(input_crs, declared for this file)`` for :func:`planning.io.read_layer`.
+    """
     from planning.crs import INPUT_CRS
+    from planning.io import file_crs
+
+    own = file_crs(path)
+    options = (["file"] if own else []) + list(INPUT_CRS)
+    key = f"crs_{layer}"
+    ident = f"{path.name}:{path.stat().st_size}"
+    if st.session_state.get(f"{key}_file") != ident or st.session_state.get(key) not in options:
+        # another file: its own CRS when it carries one, else WGS84 — until the planner says
+        st.session_state[key], st.session_state[f"{key}_file"] = options[0], ident
+        st.session_state["crs_version"] = st.session_state.get("crs_version", 0) + 1
+    value = choice(col.selectbox, t("up.crs_of", lang), options, key, lang,
+                   format_func=lambda c: t("up.crs_file", lang, crs=own) if c == "file"
+                   else t(f"crs.{c}", lang), version=st.session_state.get("crs_version", 0))
+    return ("wgs84", False) if value == "file" else (value, True)
+
+
+def _set_crs(layers: list[str], crs: str) -> None:
+    """Declare ``crs`` for these layers' files (the GCJ-02 check's convert button)."""
+    for layer in layers:
+        st.session_state[f"crs_{layer}"] = crs
+    st.session_state["crs_version"] = st.session_state.get("crs_version", 0) + 1
+
+
+def _upload_panel(lang: str) -> None:
     from planning.schema import LAYERS
 
     st.caption(t("up.intro", lang))
-    crs = choice(st.selectbox, t("up.crs", lang), INPUT_CRS, "up_crs", lang,
-                 format_func=lambda c: t(f"crs.{c}", lang))
     cols = st.columns(4)
     paths: dict[str, Path] = {}
+    crs: dict[str, tuple[str, bool]] = {}
     for col, layer in zip(cols, UPLOAD_LAYERS):
         file = col.file_uploader(t(f"up.{layer}", lang), key=f"up_{layer}",
                                  type=[s.lstrip(".") for s in LAYER_SUFFIXES])
         if file is not None and (path := _save_upload(file, layer, LAYER_SUFFIXES, MAX_LAYER_MB, lang)):
             paths[layer] = path
+            crs[layer] = _crs_choice(col, layer, path, lang)
     roads_file = cols[3].file_uploader(t("up.roads", lang), key="up_roads",
                                        type=["osm", "pbf", "bz2"])
     roads = _save_upload(roads_file, "roads", ROAD_SUFFIXES, MAX_ROADS_MB, lang) if roads_file else None
@@ -1300,59 +1395,89 @@ def _upload_panel(lang: str) -> None:
         return
     loaded, problems = {}, []
     for layer, path in paths.items():
-        layer_crs = "gcj02" if layer == "facilities" and st.session_state.get("fac_gcj") else crs
         cmap = st.session_state.get(f"colmap_{layer}", {})
-        status, value = _read_uploaded(layer, path, layer_crs, cmap, lang)
+        status, value = _read_uploaded(layer, path, *crs[layer], cmap)
         if status == "error":
-            st.error(f"{t('up.error', lang)} {value}")
-            _column_mapping(layer, path, [c.name for c in LAYERS[layer]], lang)
+            st.error(f"{t('up.error', lang)} {_error_text(value, lang, path.name)}")
+            _column_mapping(layer, path, LAYERS[layer], lang, expanded=True)
             continue
         gdf, found = value
         loaded[layer] = gdf
         problems += found
-        st.success(t("up.loaded", lang, layer=t(f"up.{layer}", lang), n=len(gdf)))
-        if cmap:
-            _column_mapping(layer, path, [c.name for c in LAYERS[layer]], lang)
+        st.success(t("up.loaded", lang, layer=t(f"up.{layer}", lang), file=path.name, n=len(gdf)))
+        _column_mapping(layer, path, LAYERS[layer], lang, expanded=bool(cmap))
     if loaded:
-        _preview(loaded, problems, roads, crs, lang)
-    if set(loaded) == set(UPLOAD_LAYERS):
-        if roads is None:
-            st.warning(t("up.no_roads", lang))
-        if st.button(t("up.run", lang), type="primary", key="up_run"):
-            from planning.io import region_from_layers
+        _preview(loaded, problems, lang)
+    if "townships" in loaded and roads is None:
+        roads = _roads_choice(loaded["townships"], lang)
+    if roads is not None and loaded:
+        _gcj_check(loaded, paths, crs, roads, lang)
+    if set(loaded) != set(UPLOAD_LAYERS):
+        return
+    name = _region_name_input(loaded, lang)
+    if roads is None:
+        st.info(t("up.straight_run", lang))
+    if st.button(t("up.run", lang), type="primary", key="up_run", disabled=not name):
+        from planning.access import access_for
+        from planning.io import region_from_layers
 
+        try:
+            region = region_from_layers(loaded, name=name, problems=problems, roads=roads,
+                                        sources={k: v.name for k, v in paths.items()})
+        except InputError as exc:
+            st.error(f"{t('err.input', lang)} {exc.render(lang)}")
+            return
+        if roads is not None:  # read the roads now: a broken file is said here, once
             try:
-                region = region_from_layers(loaded, name=paths["villages"].stem, problems=problems,
-                                            sources={k: v.name for k, v in paths.items()}, roads=roads)
+                with st.spinner(t("up.roads_loading", lang)):
+                    region.network("walk")
             except InputError as exc:
-                st.error(f"{t('err.input', lang)} {exc}")
+                st.error(t("up.roads_bad", lang, name=roads.name, why=exc.render(lang)))
                 return
-            st.session_state["upload_region"] = {"region": region, "access": Access(region)}
-            st.rerun()
+        st.session_state["upload_region"] = {"region": region, "access": access_for(region)}
+        st.rerun()
 
 
-def _column_mapping(layer: str, path: Path, canonical: list[str], lang: str) -> None:
+def _column_mapping(layer: str, path: Path, columns, lang: str, expanded: bool) -> None:
+    """Which of the file's columns holds which of the tool's fields, in the UI language."""
+    from planning.i18n import field_help, field_label
+
     headers = _headers(path)
     if not headers:
         return
-    with st.expander(f"{t('up.columns', lang)} — {t(f'up.{layer}', lang)}", expanded=True):
+    names = list(dict.fromkeys([c.name for c in columns] + ["wkt"]))
+
+    def label(name: str) -> str:
+        if not name:
+            return t("up.ignore", lang)
+        meaning = field_help(layer, name, lang)
+        return f"{field_label(layer, name, lang)} ({name})" + (f" — {meaning}" if meaning else "")
+
+    with st.expander(f"{t('up.columns', lang)} — {t(f'up.{layer}', lang)}（{path.name}）",
+                     expanded=expanded):
+        st.caption(t("up.columns_help", lang))
         current = dict(st.session_state.get(f"colmap_{layer}", {}))
-        options = [""] + canonical + ["lon", "lat", "wkt"]
+        options = [""] + names
         for header in headers:
             value = st.selectbox(t("up.column_for", lang, header=header), options,
                                  index=options.index(current.get(header, "")) if current.get(header, "") in options else 0,
-                                 key=f"colmap_{layer}_{header}",
-                                 format_func=lambda o: o or t("up.ignore", lang))
+                                 key=f"colmap_{layer}_{header}@{lang}", format_func=label)
             if value:
                 current[header] = value
             else:
                 current.pop(header, None)
+        taken = [v for v in current.values()]
+        twice = sorted({v for v in taken if taken.count(v) > 1})
+        if twice:
+            st.warning(t("up.column_twice", lang, fields="、".join(label(v) for v in twice)))
+            return
         if current != st.session_state.get(f"colmap_{layer}", {}):
             st.session_state[f"colmap_{layer}"] = current
             st.rerun()
 
 
-def _preview(loaded: dict, problems: list, roads: Path | None, crs: str, lang: str) -> None:
+
+def _preview(loaded: dict, problems: list, lang: str) -> None:
     from streamlit_folium import st_folium
 
     st.subheader(t("up.preview", lang))
@@ -1363,27 +1488,32 @@ def _preview(loaded: dict, problems: list, roads: Path | None, crs: str, lang: s
     fac = loaded.get("facilities")
     if fac is not None and len(fac):
         counts = fac["kind"].map(lambda k: kind_name(k, lang)).value_counts()
-        st.markdown(f"**{t('up.kinds', lang)}**: " + "，".join(f"{k} {n}" for k, n in counts.items()))
-        if roads is not None and crs == "wgs84" and not st.session_state.get("fac_gcj"):
-            check = _offset_check(fac, roads)
-            if check.get("suspect"):
-                st.warning(t("up.gcj_suspect", lang, m=f"{check['offset_m']:.0f}"))
-                if st.button(t("up.gcj_convert", lang), key="up_gcj"):
-                    st.session_state["fac_gcj"] = True
-                    st.rerun()
+        sep = "，" if lang == "zh" else ", "
+        st.markdown(f"**{t('up.kinds', lang)}**: " + sep.join(f"{k} {n}" for k, n in counts.items()))
 
 
 def _problems_grouped(problems: list, lang: str) -> None:
-    """Problems grouped by file, layer, column and kind (count, an example, first rows);
-    rows set aside shown open, the rest in an expander; every problem as a CSV download."""
+    """Problems grouped by file, layer, column and kind (count, an example, first rows) in
+    the UI language; rows set aside shown open, the rest in an expander; every problem as
+    a CSV download."""
     if not problems:
         return
     from planning.errors import FIRST_ROWS, group_problems, write_problems
 
+    levels = {"error": ("未使用", "set aside"), "warning": ("警告", "warning"),
+              "info": ("提示", "note")}
+
     def table(groups):
-        return pd.DataFrame([{**g.to_dict(), "first_rows": ", ".join(map(str, g.rows[:FIRST_ROWS]))
-                              + (" …" if len(g.rows) > FIRST_ROWS else "")} for g in groups]
-                            ).drop(columns=["kind"])
+        return pd.DataFrame({
+            t("up.col_level", lang): [levels[g.level][lang == "en"] for g in groups],
+            t("up.col_file", lang): [g.file or "" for g in groups],
+            t("up.col_column", lang): [g.column or "" for g in groups],
+            t("up.col_count", lang): [g.count for g in groups],
+            t("up.col_row", lang): [", ".join(map(str, g.rows[:FIRST_ROWS]))
+                                    + (" …" if len(g.rows) > FIRST_ROWS else "") for g in groups],
+            t("up.col_message", lang): [g.example.text(lang) if g.example is not None
+                                        else g.message for g in groups],
+        })
 
     groups = group_problems(problems)
     aside = [g for g in groups if g.level == "error"]
@@ -1401,24 +1531,122 @@ def _problems_grouped(problems: list, lang: str) -> None:
                        mime="text/csv", key="up_problems_csv")
 
 
-def _offset_check(fac, roads: Path) -> dict:
-    digest = hashlib.sha1(roads.read_bytes()).hexdigest() + str(len(fac))
+def _roads_choice(townships, lang: str) -> Path | None:
+    """No road file uploaded: offer to download the roads for the townships' outline from
+    OpenStreetMap (online; cached), else the check runs by straight-line estimate."""
+    from planning.osm_download import cached_roads, roads_for_outline
+
+    outline = townships.to_crs(4326).union_all()
+    fetched = st.session_state.get("fetched_roads")
+    if fetched and Path(fetched).exists():
+        st.success(t("up.fetched", lang, name=Path(fetched).name,
+                     mb=Path(fetched).stat().st_size / 2**20))
+        if st.button(t("up.fetch_forget", lang), key="up_fetch_forget"):
+            st.session_state.pop("fetched_roads")
+            st.rerun()
+        return Path(fetched)
+    st.warning(t("up.no_roads", lang))
+    if st.session_state.get("fetch_error"):
+        st.error(st.session_state["fetch_error"])
+    if st.button(t("up.fetch", lang), key="up_fetch"):
+        st.session_state.pop("fetch_error", None)
+        with st.status(t("fetch.title", lang), expanded=True) as status:
+            try:
+                path = roads_for_outline(outline, progress=lambda k: status.write(t(k, lang)))
+            except InputError as exc:
+                status.update(label=t("fetch.failed_title", lang), state="error")
+                st.session_state["fetch_error"] = t("fetch.failed", lang, why=exc.render(lang))
+            except Exception as exc:  # noqa: BLE001 - offline machines fail in many ways
+                status.update(label=t("fetch.failed_title", lang), state="error")
+                st.session_state["fetch_error"] = t("fetch.failed", lang,
+                                                    why=f"{type(exc).__name__}: {exc}")
+            else:
+                status.update(label=t("fetch.done", lang), state="complete")
+                st.session_state["fetched_roads"] = str(path)
+        st.rerun()
+    known = cached_roads(outline)
+    if known is not None:  # downloaded before (this session or another): offered at once
+        st.caption(t("fetch.in_cache", lang))
+    return None
+
+
+def _gcj_check(loaded: dict, paths: dict, crs: dict, roads: Path, lang: str) -> None:
+    """Points read as WGS84 that sit a consistent few hundred metres off the roads and land
+    on them once shifted from GCJ-02: one warning naming every such file, and a button
+    that declares GCJ-02 for each of them (the whole file)."""
+    suspects, offsets = [], []
+    for layer in ("villages", "facilities"):
+        gdf = loaded.get(layer)
+        declared = crs.get(layer, ("wgs84", False))[0]
+        if gdf is None or declared not in ("wgs84", "cgcs2000"):
+            continue
+        check = _offset_check(gdf, roads)
+        if check.get("suspect"):
+            suspects.append(layer)
+            offsets.append(check["offset_m"])
+    if not suspects:
+        return
+    files = "、".join(paths[layer].name for layer in suspects)
+    st.warning(t("up.gcj_suspect_files", lang, files=files, m=f"{np.median(offsets):.0f}"))
+    if st.button(t("up.gcj_convert_files", lang, files=files), key="up_gcj"):
+        _set_crs(suspects, "gcj02")
+        st.rerun()
+
+
+def _offset_check(points, roads: Path) -> dict:
+    key = hashlib.sha1(roads.read_bytes()).hexdigest() + hashlib.sha1(
+        np.ascontiguousarray(np.column_stack([points.geometry.x, points.geometry.y])).tobytes()).hexdigest()
     cache = st.session_state.setdefault("offset_cache", {})
-    if digest not in cache:
+    if key not in cache:
         from planning.crs import metric_crs
         from planning.network import load_network
 
-        centre = fac.geometry.union_all().centroid
+        centre = points.geometry.union_all().centroid
         metric = metric_crs(centre.x, centre.y)
         try:
-            net = load_network(roads, "drive", metric)
-            cache[digest] = road_offset(fac, net)
-        except Exception as exc:  # the check is advice; a bad road file is reported later
-            cache[digest] = {"suspect": False, "error": str(exc)}
-    return cache[digest]
+            net = load_network(roads, "walk", metric)  # the densest: paths reach the doors
+            cache[key] = road_offset(points, net)
+        except Exception as exc:  # noqa: BLE001 - the check is advice; the road file is read later
+            cache[key] = {"suspect": False, "error": str(exc)}
+    return cache[key]
+
+
+def _region_name_input(loaded: dict, lang: str) -> str:
+    """The region's name: the district its codes name, else what the planner types."""
+    from planning.divisions import region_name
+
+    suggested = region_name(loaded["townships"]["township_id"], loaded["villages"]["village_id"])
+    if st.session_state.get("up_name_from") != suggested:  # other codes: their name again
+        st.session_state["up_name"], st.session_state["up_name_from"] = suggested or "", suggested
+    # the value lives outside the widget: a widget not drawn in one run loses its state
+    name = st.text_input(t("up.name", lang), value=st.session_state.get("up_name", ""),
+                         key=f"up_name_input@{suggested}", placeholder=t("up.name_placeholder", lang),
+                         help=t("up.name_help", lang))
+    st.session_state["up_name"] = name
+    if not name.strip():
+        st.info(t("up.name_needed", lang))
+    return name.strip()
 
 
 # --------------------------------------------------------------------------- main
+
+
+def _failure(title: str, exc: Exception, lang: str) -> None:
+    """A failure at the page boundary: what could not be shown and what to do, in the UI
+    language; the technical detail folded away, never a traceback."""
+    st.error(f"{title} {t('err.what_to_do', lang)}")
+    with st.expander(t("err.details", lang)):
+        st.code(f"{type(exc).__name__}: {exc}", language=None)
+
+
+def _partial_results(assessment, display: dict, lang: str) -> None:
+    """Rules that could not run and layers that could not be drawn (the rest is shown)."""
+    for rid, exc in getattr(assessment, "errors", {}).items():
+        st.error(t("err.rule", lang, rule=rid, why=_error_text(exc, lang, rid)))
+    failed = display.get(maps.FAILED) or {}
+    if failed:
+        why = "; ".join(f"{k}: {type(e).__name__}: {e}" for k, e in failed.items())
+        st.warning(t("err.layers", lang, layers="、".join(failed), why=why))
 
 
 def main() -> None:
@@ -1435,12 +1663,14 @@ def main() -> None:
                 st.info(t("up.waiting", lang))
                 return
             up = st.session_state["upload_region"]
-            st.caption(t("up.using", lang, name=up["region"].name))
+            sources = up["region"].sources
+            st.caption(t("up.using", lang, name=up["region"].name,
+                         files="、".join(sources[k] for k in UPLOAD_LAYERS if k in sources)))
             with st.spinner(t("map.loading", lang)):
                 assessment, display = _session_result(values)
             ctx = {"data": f"upload:{id(up['region'])}", "region": up["region"],
                    "access": up["access"], "lock": nullcontext()}
-            stem = "planning"
+            stem = _safe_stem(up["region"].name) or "planning"
         else:
             with st.spinner("正在检查示例数据（首次约需一两分钟）……" if lang == "zh"
                             else "Checking the demo (the first time takes a minute or two) …"):
@@ -1450,13 +1680,17 @@ def main() -> None:
                    "lock": base["lock"]}
             stem = "baodi"
     except InputError as exc:
-        st.error(f"{t('err.input', lang)} {exc}")
+        st.error(f"{t('err.input', lang)} {exc.render(lang)}")
+        return
+    except Exception as exc:  # noqa: BLE001 - the page boundary: a message, never a traceback
+        _failure(t("err.check", lang), exc, lang)
         return
     ctx["values"] = values
     st.session_state["_rulebook"] = assessment.rulebook
     focus = _focus_widgets(assessment, lang)
     view = choice(st.radio, t("side.view", lang), VIEWS, "view", lang, horizontal=True,
                   format_func=lambda v: t(f"view.{v}", lang), label_visibility="collapsed")
+    _partial_results(assessment, display, lang)
     try:
         if view == "scorecard":
             _scorecard(assessment, focus, lang)
@@ -1471,7 +1705,9 @@ def main() -> None:
         else:
             _downloads(assessment, lang, stem, focus)
     except InputError as exc:
-        st.error(f"{t('err.input', lang)} {exc}")
+        st.error(f"{t('err.input', lang)} {exc.render(lang)}")
+    except Exception as exc:  # noqa: BLE001 - the page boundary: the other views still work
+        _failure(t("err.view", lang, view=t(f"view.{view}", lang)), exc, lang)
 
 
 main()

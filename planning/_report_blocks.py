@@ -61,11 +61,13 @@ class Figure:
 
 @dataclass
 class Document:
-    """The report: title (for file metadata), language and blocks in order."""
+    """The report: title (for file metadata), language and blocks in order; ``footer`` is
+    printed at the foot of every page (e.g. "直线估算 / straight-line estimate")."""
 
     title: str
     lang: str
     blocks: list = field(default_factory=list)
+    footer: str = ""
 
     def add(self, *blocks) -> None:
         self.blocks.extend(blocks)

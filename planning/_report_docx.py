@@ -139,6 +139,12 @@ def write_docx(document: Document, path: Path) -> Path:
     doc.core_properties.title = document.title
     doc.core_properties.language = "zh-CN" if document.lang == "zh" else "en"
     _page_numbers(section)
+    if document.footer:
+        run = section.footer.add_paragraph().add_run(document.footer)
+        run.bold = True
+        run.font.size = Pt(8)
+        run.font.color.rgb = RGBColor(0x6A, 0x1B, 0x9A)
+        section.footer.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
     for b in document.blocks:
         if isinstance(b, Heading):
             if b.level == 0:

@@ -62,8 +62,14 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
 
 class _PDF(FPDF):
     footer_text = ""
+    footer_note = ""
 
     def footer(self):
+        if self.footer_note:
+            self.set_y(-16)
+            self.set_font(FONT, "B", size=8)
+            self.set_text_color(106, 27, 154)
+            self.cell(0, 4, self.footer_note, align="C")
         self.set_y(-12)
         self.set_font(FONT, size=8)
         self.set_text_color(120, 120, 120)
@@ -75,6 +81,7 @@ def write_pdf(document: Document, path: Path) -> Path:
     font = cjk_font()
     pdf = _PDF(format="A4", unit="mm")
     pdf.footer_text = document.title
+    pdf.footer_note = document.footer
     pdf.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_font(FONT, "", font.path, collection_font_number=font.index)

@@ -10,6 +10,12 @@ known one by a few facilities (a scenario edit) costs only their searches.
 Costs follow the engine's snapping convention: metres for ``weight="length"``, seconds
 for ``"time"`` (access legs at walking speed); ``numpy.inf`` means unreachable
 (off-network, or on a road island without the facility).
+
+A region without a road file gets a :class:`StraightAccess` (see :func:`access_for`): the
+same questions answered by straight distance × the rulebook's detour factor, at each
+mode's speed from :data:`planning.settings.STRAIGHT_SPEEDS_KMH`. Rules do not know the
+difference except by :attr:`Access.straight`; every output of such a run carries
+:data:`STRAIGHT_LABEL`.
 """
 
 from __future__ import annotations
@@ -23,7 +29,12 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 
+from planning import settings
 from planning.engine import TravelEngine
+from planning.errors import InputError
+
+#: the label every output of a run without roads carries (both languages, always)
+STRAIGHT_LABEL = "直线估算 / straight-line estimate"
 
 #: how each village joined a mode's network (column ``road_snap`` of the R2/R3 layers):
 #: its nearest road; a farther road of the main network past a nearer small piece of
@@ -56,6 +67,11 @@ class Access:
         and building the engine.
     """
 
+    #: True for a :class:`StraightAccess` (no road network: straight-line estimates)
+    straight = False
+    #: queries answered so far (assess sees which rules used travel costs)
+    queries = 0
+
     def __init__(self, region):
         self.region = region
         self.timings: dict[str, float] = {}
@@ -67,6 +83,9 @@ class Access:
         self._rows: dict[tuple, object] = {}
         self._border: dict[tuple, np.ndarray] = {}
         self._static: dict = {}
+
+    def configure(self, rulebook) -> None:
+        """Take the rulebook's travel keys (used by :class:`StraightAccess`)."""
 
     def engine(self, mode: str) -> TravelEngine:
         """The prepared engine for ``mode`` (``"walk"``, ``"ebike"``, ``"drive"``)."""
@@ -91,6 +110,7 @@ class Access:
             Indexed like ``region.villages``: ``cost`` (metres or seconds, ``inf`` when
             unreachable) and ``facility_id`` (None when unreachable).
         """
+        self.queries += 1
         key = (mode, weight, points_key(facilities))
         if key not in self._nearest:
             villages = self.region.villages
@@ -98,13 +118,17 @@ class Access:
                                 "facility_id": pd.Series([None] * len(villages), dtype=object).values},
                                index=villages.index)
             if len(facilities) and len(villages):
-                engine = self.engine(mode)
-                cost, idx = engine.nearest(self.snapped_villages(mode), facilities.geometry, weight)
+                cost, idx = self._nearest_costs(mode, facilities, weight)
                 ids = facilities["facility_id"].to_numpy(dtype=object)
                 out["cost"] = cost
                 out["facility_id"] = np.where(idx >= 0, ids[np.maximum(idx, 0)], None)
             self._nearest[key] = out
         return self._nearest[key]
+
+    def _nearest_costs(self, mode: str, facilities: gpd.GeoDataFrame,
+                       weight: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per village, the cost to the nearest facility and its position (-1: none)."""
+        return self.engine(mode).nearest(self.snapped_villages(mode), facilities.geometry, weight)
 
     def costs(self, mode: str, origins: gpd.GeoDataFrame, destinations: gpd.GeoDataFrame,
               weight: str, cutoff: float = np.inf) -> np.ndarray:
@@ -259,3 +283,128 @@ class Access:
             out["facilities_moved"] = len(ids)
             out["moved_facility_ids"] = ids
         return out
+
+
+class StraightAccess(Access):
+    """The questions of :class:`Access` answered without roads, by straight lines.
+
+    Distance = straight distance × ``detour`` (the rulebook's ``travel.detour_factor``);
+    time = that distance / the mode's speed (:data:`planning.settings.STRAIGHT_SPEEDS_KMH`).
+    Nothing is unreachable. The engine itself (:meth:`engine`) does not exist: features
+    that need the road graph (site suggestion) say so.
+
+    Parameters
+    ----------
+    region : Region
+        Villages and facilities in the region's metric CRS (metres).
+    detour : float, default 1.3
+        Until :meth:`configure` gives the rulebook's value.
+    """
+
+    straight = True
+
+    def __init__(self, region, detour: float = 1.3):
+        super().__init__(region)
+        self.detour = float(detour)
+        self.queries = 0
+
+    def configure(self, rulebook) -> None:
+        detour = float(rulebook.value("travel", "detour_factor"))
+        if detour != self.detour:  # the memo holds costs at the old factor
+            self.detour, self._nearest = detour, {}
+
+    def bind(self, region) -> "StraightAccess":
+        """The same estimates for a scenario's region (same villages, other facilities)."""
+        return StraightAccess(region, self.detour)
+
+    def speed_mps(self, mode: str) -> float:
+        """The straight-line speed of ``mode``, metres per second."""
+        return settings.STRAIGHT_SPEEDS_KMH[mode] / 3.6
+
+    def cost(self, metres: np.ndarray, mode: str, weight: str) -> np.ndarray:
+        """Straight metres -> metres (``weight="length"``) or seconds (``"time"``)."""
+        metres = np.asarray(metres, dtype=float) * self.detour
+        return metres if weight == "length" else metres / self.speed_mps(mode)
+
+    def engine(self, mode: str) -> TravelEngine:
+        raise InputError.of("in.straight_no_engine", layer="roads")
+
+    def snapped_villages(self, mode: str):
+        raise InputError.of("in.straight_no_engine", layer="roads")
+
+    def _nearest_costs(self, mode: str, facilities: gpd.GeoDataFrame,
+                       weight: str) -> tuple[np.ndarray, np.ndarray]:
+        from scipy.spatial import cKDTree
+
+        villages = self.region.villages
+        tree = cKDTree(np.column_stack([facilities.geometry.x, facilities.geometry.y]))
+        d, j = tree.query(np.column_stack([villages.geometry.x, villages.geometry.y]))
+        return self.cost(d, mode, weight), j
+
+    def costs(self, mode: str, origins: gpd.GeoDataFrame, destinations: gpd.GeoDataFrame,
+              weight: str, cutoff: float = np.inf) -> np.ndarray:
+        from scipy.spatial.distance import cdist
+
+        self.queries += 1
+        if len(origins) == 0 or len(destinations) == 0:
+            return np.full((len(origins), len(destinations)), np.inf)
+        d = cdist(np.column_stack([origins.geometry.x, origins.geometry.y]),
+                  np.column_stack([destinations.geometry.x, destinations.geometry.y]))
+        out = self.cost(d, mode, weight)
+        out[out > cutoff] = np.inf
+        return out
+
+    def coverage_union(self, mode: str, facilities: gpd.GeoDataFrame, cutoff: float,
+                       weight: str, buffer_m: float):
+        """The union of discs the cutoff reaches (``buffer_m`` is for road isochrones)."""
+        self.queries += 1
+        if len(facilities) == 0:
+            return None
+        reach = cutoff / self.detour if weight == "length" else \
+            cutoff * self.speed_mps(mode) / self.detour
+        return shapely.union_all(shapely.buffer(facilities.geometry.values, reach, quad_segs=16))
+
+    def snap_table(self, mode: str) -> pd.DataFrame:
+        """No roads, no access legs: ``access_m`` NaN and ``road_snap`` None for every village."""
+        return pd.DataFrame({"access_m": np.nan, "road_snap": None},
+                            index=self.region.villages.index)
+
+    def snap_report(self, mode: str, facilities: gpd.GeoDataFrame | None = None) -> dict:
+        """No roads: nothing snapped."""
+        return {}
+
+    def catchment(self, mode: str, facilities: gpd.GeoDataFrame, weight: str,
+                  cutoff: float) -> sp.csr_matrix:
+        """:meth:`Access.catchment` by straight distance × detour (pairs with cost ≤ cutoff)."""
+        from scipy.spatial import cKDTree
+
+        self.queries += 1
+        n = len(self.region.villages)
+        if len(facilities) == 0 or n == 0:
+            return sp.csr_matrix((len(facilities), n))
+        reach = float(cutoff) / self.detour if weight == "length" else \
+            float(cutoff) * self.speed_mps(mode) / self.detour
+        fac = cKDTree(np.column_stack([facilities.geometry.x, facilities.geometry.y]))
+        vil = cKDTree(np.column_stack([self.region.villages.geometry.x,
+                                       self.region.villages.geometry.y]))
+        pairs = fac.sparse_distance_matrix(vil, reach, output_type="ndarray")  # zeros kept
+        cost = self.cost(pairs["v"], mode, weight)
+        ok = cost <= cutoff
+        return sp.csr_matrix((cost[ok], (pairs["i"][ok], pairs["j"][ok])),
+                             shape=(len(facilities), n))
+
+    def border_cost(self, mode: str, weight: str) -> np.ndarray:
+        """:meth:`Access.border_cost` by straight distance × detour to the region's outline."""
+        polys = self.region.districts if self.region.districts is not None \
+            and len(self.region.districts) else self.region.townships
+        outline = shapely.union_all(shapely.buffer(polys.geometry.values, 1.0)).buffer(-1.0)
+        d = shapely.distance(self.region.villages.geometry.values, outline.boundary)
+        return self.cost(np.asarray(d, dtype=float), mode, weight)
+
+
+def access_for(region) -> Access:
+    """The travel layer for a region: along its roads, or by straight-line estimate when
+    it has no road file (and no network already loaded)."""
+    if region.roads_path is None and not region._networks:
+        return StraightAccess(region)
+    return Access(region)

@@ -91,9 +91,6 @@ def gcj02_suspicion(points_wgs84: gpd.GeoDataFrame | gpd.GeoSeries, network, *,
     r = road_offset(points_wgs84, network)
     if not r["suspect"]:
         return None
-    return Problem(
-        "warning", f"the points sit a median {r['median_m']:.0f} m from the nearest road, but "
-        f"{r['median_converted_m']:.0f} m once shifted from GCJ-02 to WGS84 (a shift of about "
-        f"{r['offset_m']:.0f} m): they look like GCJ-02 coordinates (AMap/高德, Tencent/腾讯) "
-        "declared as WGS84 — declare their coordinate system as GCJ-02 (gcj02) and load them again",
-        file=file, layer=layer, column="geometry")
+    return Problem.of("warning", "in.gcj02_suspect", file=file, layer=layer, column="geometry",
+                      median=f"{r['median_m']:.0f}", converted=f"{r['median_converted_m']:.0f}",
+                      offset=f"{r['offset_m']:.0f}")

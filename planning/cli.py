@@ -29,6 +29,18 @@ from pathlib import Path
 from planning.errors import InputError
 
 EXIT_INPUT = 2
+#: a rule could not run (the others did; the summary says which and why)
+EXIT_RULE = 1
+
+
+_LEVEL_WORDS = {"error": "错误", "warning": "警告", "info": "提示"}
+#: notes (info) worth printing: what the tool decided about the planner's files
+_SHOWN_NOTES = ("in.ids_generated", "in.file_crs_kept", "in.file_crs_declared", "in.district_filled")
+
+
+def _level(level: str, lang: str) -> str:
+    """``错误：`` / ``error: `` before a message."""
+    return _LEVEL_WORDS.get(level, level) + "：" if lang == "zh" else f"{level}: "
 
 
 def _load_region(args) -> object:
@@ -36,18 +48,27 @@ def _load_region(args) -> object:
 
     if not getattr(args, "region", None):
         return io.load_demo()
-    region = io.load_region(args.region, input_crs=args.input_crs)
-    _print_problems(region.problems)
+    lang = getattr(args, "lang", "zh")
+    region = io.load_region(args.region, input_crs=args.input_crs, name=args.name)
+    _print_problems(region.problems, lang)
+    if region.roads_path is None:
+        print(_t("cli.straight", lang), file=sys.stderr)
     return region
 
 
-def _print_problems(problems: list) -> None:
+def _print_problems(problems: list, lang: str) -> None:
     """Rows set aside and warnings, grouped: at most 10 lines per input file (info notes
-    stay quiet; ``check --problems FILE.csv`` writes every one)."""
+    stay quiet but for :data:`_SHOWN_NOTES`; ``check --problems FILE.csv`` writes every one)."""
     from planning.errors import problem_lines
 
-    for line in problem_lines(problems):
+    for line in problem_lines(problems, lang=lang, notes=_SHOWN_NOTES):
         print(line, file=sys.stderr)
+
+
+def _t(key: str, lang: str, **fields) -> str:
+    from planning.i18n import t
+
+    return t(key, lang, **fields)
 
 
 def _progress(message: str) -> None:
@@ -58,7 +79,7 @@ def cmd_summary(args) -> int:
     from planning.settings import MODES
 
     region = _load_region(args)
-    for mode in MODES:
+    for mode in MODES if region.roads_path is not None else ():  # none: straight-line estimates
         _progress(f"road network ({mode})")
         region.network(mode)
     s = region.summary()
@@ -76,20 +97,27 @@ def cmd_summary(args) -> int:
 def _status_table(summary: dict, lang: str) -> str:
     head = (("规则", "单元", "达标", "未达标", "需关注", "无法检查", "不适用", "缺口人口", "依据", "条款")
             if lang == "zh" else
-            ("rule", "units", "pass", "fail", "warn", "unknown", "n/a", "residents in gap",
-             "basis", "clause"))
-    lines = ["  ".join(f"{h:>8}" for h in head)]
+            ("rule", "units", "pass", "fail", "warn", "unknown", "n/a", "residents in gap", "basis",
+             "clause"))
+    lines = []
+    if summary.get("distances") == "straight":  # every figure below is an estimate
+        lines.append(f"{summary['label']}: " + _t("legend.estimate", lang,
+                                                   factor=f"{summary['detour_factor']:g}"))
+    lines.append("  ".join(f"{h:>8}" for h in head))
     for r in summary["rules"]:
         basis = {"requirement": "要求", "reference": "参考"}.get(r["basis"], r["basis"]) \
             if lang == "zh" else r["basis"]
+        rid = r["id"] + ("*" if r["figures"].get("estimate") else "")
         gap = r["population_in_gap"]
         gap = ("未知" if lang == "zh" else "unknown") if gap is None else f"{gap:,}"
         if r.get("population_in_gap_unknown") and r["population_in_gap"] is not None:
             gap = f"≥{gap}"                        # some failing units have no figure
-        cells = (r["id"], r["units"], r["passed"], r["failed"], r["warned"], r.get("unknown", 0),
+        cells = (rid, r["units"], r["passed"], r["failed"], r["warned"], r.get("unknown", 0),
                  r["not_applicable"], gap, basis, r["clause"])
         lines.append("  ".join(f"{c!s:>8}" for c in cells))
         lines.append(f"{'':>8}  {r['title'] if lang == 'zh' else r['title_en']}")
+    for rid, why in summary.get("errors", {}).items():
+        lines.append(f"{rid}: " + _t("cli.rule_failed", lang, why=why))
     return "\n".join(lines)
 
 
@@ -105,8 +133,8 @@ def cmd_check(args) -> int:
     region = _load_region(args)
     seen = len(region.problems)
     t0 = time.perf_counter()
-    result = assess(region, rulebook, progress=lambda r: _progress(f"rule {r}"))
-    _print_problems(region.problems[seen:])  # found on the way (a clipped road file …)
+    result = assess(region, rulebook, progress=lambda r: _progress(f"rule {r}"), errors="record")
+    _print_problems(region.problems[seen:], args.lang)  # found on the way (a clipped road file …)
     summary = result.summary()
     summary["seconds"] = round(time.perf_counter() - t0, 2)
     summary["timings"] = {k: round(v, 3) for k, v in result.timings.items()}
@@ -124,7 +152,7 @@ def cmd_check(args) -> int:
 
         write_problems(region.problems, Path(args.problems))
         print(f"problems ({len(region.problems):,}) -> {args.problems}")
-    return 0
+    return EXIT_RULE if result.errors else 0
 
 
 def _check_regions(args, rulebook) -> int:
@@ -282,12 +310,18 @@ def build_parser() -> argparse.ArgumentParser:
     def region_args(p):
         p.add_argument("--region", help="GeoPackage with the layers, or a folder with one file "
                        "per layer plus roads.osm/.osm.pbf (default: the embedded Baodi demo)")
-        p.add_argument("--input-crs", default="wgs84", choices=["wgs84", "gcj02", "bd09", "cgcs2000"],
-                       help="coordinate system of the input files' lon/lat (default wgs84)")
+        p.add_argument("--input-crs", default="wgs84", metavar="CRS",
+                       help="coordinate system of the input files' lon/lat: wgs84 (default), "
+                       "gcj02, bd09 or cgcs2000 for every file without one of its own, or per "
+                       "layer, e.g. villages=gcj02,facilities=gcj02 (applies even to a file "
+                       "labelled EPSG:4326)")
+        p.add_argument("--name", help="the region's name (default: the district named by the "
+                       "township and village codes)")
 
     p = sub.add_parser("summary", help="summarise the loaded region")
     region_args(p)
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--lang", default="zh", choices=["zh", "en"])
     p.set_defaults(func=cmd_summary)
 
     p = sub.add_parser("check", help="run the coverage rules R1-R8")
@@ -327,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--staff", type=int, help="R8: the number of GPs to place")
     p.add_argument("--where", default="both", choices=["existing", "new", "both"],
                    help="R8: at existing health centres, new sites at villages, or both")
+    p.add_argument("--lang", default="zh", choices=["zh", "en"])
     p.add_argument("--k", type=int, default=5, help="number of new sites")
     p.add_argument("--target", type=float, help="coverage share to reach with the fewest sites, "
                    "e.g. 0.95 (then --k is ignored)")
@@ -367,11 +402,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    lang = getattr(args, "lang", "zh")
     if args.command == "bench" and args.scale not in BENCH_TASKS[args.task][1]:
         parser.error(f"bench --task {args.task} takes --scale "
                      f"{'|'.join(BENCH_TASKS[args.task][1])}")
     try:
         return args.func(args)
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"{_level('error', lang)}{exc.render(lang)}", file=sys.stderr)
         return EXIT_INPUT

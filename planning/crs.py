@@ -16,6 +16,7 @@ NumPy arrays of equal shape.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Callable, Literal
 
 import numpy as np
@@ -143,6 +144,62 @@ def check_input_crs(name: str) -> str:
     if key not in aliases:
         raise ValueError(f"unknown coordinate system {name!r}; use one of {', '.join(INPUT_CRS)}")
     return aliases[key]
+
+
+@dataclass(frozen=True)
+class InputCrs:
+    """The coordinate systems declared for a region's files: one for all, some per layer.
+
+    ``default`` applies to every file that carries no CRS of its own (tables, Shapefiles
+    without ``.prj``); a file labelled with a geographic CRS keeps its label. A system
+    declared for a layer (``per_layer``) applies to that layer's file even when it is
+    labelled (Amap exports are GCJ-02 labelled EPSG:4326).
+    """
+
+    default: str = "wgs84"
+    per_layer: dict[str, str] = field(default_factory=dict, hash=False)
+
+    def for_layer(self, layer: str) -> tuple[str, bool]:
+        """``(system, declared for this file)`` for a layer's file."""
+        if layer in self.per_layer:
+            return self.per_layer[layer], True
+        return self.default, False
+
+
+def parse_input_crs(spec: "str | dict[str, str] | InputCrs | None") -> InputCrs:
+    """Parse a declaration of input coordinate systems.
+
+    Parameters
+    ----------
+    spec : str, dict or InputCrs
+        ``"gcj02"`` (every file), ``"villages=gcj02,facilities=gcj02"`` (per layer; the
+        others WGS84), ``"bd09,townships=wgs84"`` (a default and exceptions), or a dict
+        ``{"villages": "gcj02", "*": "wgs84"}``. Names as :func:`check_input_crs`.
+
+    Raises
+    ------
+    ValueError
+        An unknown system or layer, with the accepted ones.
+    """
+    from planning.schema import LAYERS
+
+    if isinstance(spec, InputCrs):
+        return spec
+    if spec is None:
+        return InputCrs()
+    items = spec.items() if isinstance(spec, dict) else \
+        [(p.split("=", 1) if "=" in p else ("*", p)) for p in str(spec).split(",") if p.strip()]
+    default, per = "wgs84", {}
+    for layer, name in items:
+        layer = layer.strip().lower()
+        if layer in ("*", "all", ""):
+            default = check_input_crs(name)
+        elif layer in LAYERS:
+            per[layer] = check_input_crs(name)
+        else:
+            raise ValueError(f"unknown layer {layer!r} in the coordinate systems; use "
+                             f"{', '.join(LAYERS)} (e.g. villages=gcj02,facilities=gcj02)")
+    return InputCrs(default, per)
 
 
 def lonlat_to_wgs84(lon: ArrayLike, lat: ArrayLike, crs: str) -> tuple[np.ndarray, np.ndarray]:

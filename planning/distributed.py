@@ -167,7 +167,7 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
     dict
         The summary written to ``OUT/summary.json``.
     """
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, as_completed
 
     from planning.assess import assess
     from planning.rulebook import load_rulebook

@@ -1,18 +1,50 @@
 """Problems found in a planner's input: one error type, one record type for warnings.
 
 Every message names where the problem is (file, layer, row, column) and what to do, in
-words a planner understands. Loaders raise :class:`InputError` when a file cannot be
-used at all, and record a :class:`Problem` for everything else they noticed (a repaired
-geometry, a row set aside, a kind inferred from a name), so nothing is silently dropped.
+words a planner understands, in the UI language. Loaders raise :class:`InputError` when
+a file cannot be used at all, and record a :class:`Problem` for everything else they
+noticed (a repaired geometry, a row set aside, a kind inferred from a name), so nothing
+is silently dropped.
+
+A message is a key of :data:`planning.i18n.STRINGS` and its fields
+(:meth:`Problem.of`, :meth:`InputError.of`): ``message`` holds the English text (logs,
+``str()``), :meth:`Problem.text` renders it in either language. A field may itself be a
+:class:`Msg` (a reason inside "row set aside: …"), rendered in the same language.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 Level = Literal["error", "warning", "info"]
+LEVELS = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A message by key (see :data:`planning.i18n.STRINGS`) with its fields, rendered late."""
+
+    key: str
+    fields: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    def text(self, lang: str = "en") -> str:
+        from planning.i18n import t
+
+        return t(self.key, lang, **{k: _render(v, lang) for k, v in self.fields.items()})
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+def _render(value: Any, lang: str) -> Any:
+    """A field in ``lang``: a Msg rendered, a list of Msgs rendered and joined."""
+    if isinstance(value, Msg):
+        return value.text(lang)
+    if isinstance(value, list) and all(isinstance(v, Msg) for v in value):
+        return ("；" if lang == "zh" else "; ").join(v.text(lang) for v in value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -25,13 +57,15 @@ class Problem:
         ``error``: the row was set aside; ``warning``: kept, but check it; ``info``: a
         change the loader made for you (a kind inferred, a geometry repaired).
     message : str
-        What is wrong and what to do.
+        What is wrong and what to do (English).
     file, layer : str, optional
-        The file and layer it concerns.
+        The file (as the planner named it) and layer it concerns.
     row : int, optional
         1-based data row (the header is row 0; spreadsheet row numbers are ``row + 1``).
     column : str, optional
         The column as it is headed in the file.
+    msg : Msg, optional
+        The message by key, for :meth:`text` in another language.
     """
 
     level: Level
@@ -40,25 +74,48 @@ class Problem:
     layer: str | None = None
     row: int | None = None
     column: str | None = None
+    msg: Msg | None = field(default=None, compare=False)
 
-    def where(self) -> str:
+    @classmethod
+    def of(cls, level: Level, key: str, file: str | None = None, layer: str | None = None,
+           row: int | None = None, column: str | None = None, **fields) -> "Problem":
+        """A problem whose message is the key ``key`` of :data:`planning.i18n.STRINGS`."""
+        msg = Msg(key, fields)
+        return cls(level, msg.text("en"), file, layer, row, column, msg)
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang`` (``"zh"`` or ``"en"``)."""
+        return self.msg.text(lang) if self.msg is not None else self.message
+
+    def where(self, lang: str = "en") -> str:
+        """``file 村.xlsx, layer villages, row 3, column '人口'`` (or in Chinese)."""
+        from planning.i18n import t
+
         parts = []
         if self.file:
-            parts.append(f"file {self.file}")
+            parts.append(t("where.file", lang, file=self.file))
         if self.layer:
-            parts.append(f"layer {self.layer}")
+            parts.append(t("where.layer", lang, layer=t(f"layer_name.{self.layer}", lang)
+                           if lang != "en" else self.layer))
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(t("where.row", lang, row=self.row))
         if self.column:
-            parts.append(f"column {self.column!r}")
-        return ", ".join(parts)
+            parts.append(t("where.column", lang, column=self.column))
+        return ("，" if lang == "zh" else ", ").join(parts)
+
+    def render(self, lang: str = "en") -> str:
+        """Where and what, in ``lang``."""
+        where = self.where(lang)
+        text = self.text(lang)
+        return f"{where}{'：' if lang == 'zh' else ': '}{text}" if where else text
 
     def __str__(self) -> str:
-        where = self.where()
-        return f"{where}: {self.message}" if where else self.message
+        return self.render("en")
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def to_dict(self, lang: str | None = None) -> dict:
+        """The problem as a flat dict (``message`` in ``lang``, default English)."""
+        return {"level": self.level, "message": self.text(lang or "en"), "file": self.file,
+                "layer": self.layer, "row": self.row, "column": self.column}
 
 
 class InputError(Exception):
@@ -74,9 +131,18 @@ class InputError(Exception):
     @classmethod
     def at(cls, message: str, file: str | None = None, layer: str | None = None,
            row: int | None = None, column: str | None = None) -> "InputError":
-        """Build an error for one place."""
+        """Build an error for one place (message in English only)."""
         return cls(Problem("error", message, file, layer, row, column))
 
+    @classmethod
+    def of(cls, key: str, file: str | None = None, layer: str | None = None,
+           row: int | None = None, column: str | None = None, **fields) -> "InputError":
+        """Build an error for one place from a message key (both languages)."""
+        return cls(Problem.of("error", key, file, layer, row, column, **fields))
+
+    def render(self, lang: str = "en") -> str:
+        """Every problem, where and what, in ``lang``, one per line."""
+        return "\n".join(p.render(lang) for p in self.problems)
 
 #: rows named in a group's one-line text and in the summary JSON (the full list is
 #: written on request: ``check --problems``, the app's download)
@@ -108,13 +174,16 @@ class ProblemGroup:
     level, file, layer, column : str or None
         As in :class:`Problem`.
     kind : str
-        :func:`problem_kind` of the messages.
+        The message key of the problems (:attr:`Problem.msg`), or for problems worded
+        directly :func:`problem_kind` of the messages.
     message : str
-        The first problem's message (a real example, with its values).
+        The first problem's message in English (a real example, with its values).
     count : int
         How many problems the group holds.
     rows : list of int
         Every row named, in order (a problem without a row adds none).
+    example : Problem
+        The first problem (to word the group in another language).
     """
 
     level: Level
@@ -125,23 +194,39 @@ class ProblemGroup:
     message: str
     count: int
     rows: tuple[int, ...]
+    example: Problem | None = field(default=None, compare=False)
 
-    def __str__(self) -> str:
-        where = Problem(self.level, "", self.file, self.layer, None, self.column).where()
+    def text(self, lang: str = "en") -> str:
+        """Where, how many, an example and the first rows, in ``lang``."""
+        from planning.i18n import t
+
+        where = Problem(self.level, "", self.file, self.layer, None, self.column).where(lang)
+        message = self.example.text(lang) if self.example is not None else self.message
+        sep = "：" if lang == "zh" else ": "
         if self.count == 1:
-            row = f" (row {self.rows[0]})" if self.rows else ""
-            return f"{where}: {self.message}{row}" if where else self.message + row
+            row = t("group.row", lang, row=self.rows[0]) if self.rows else ""
+            return f"{where}{sep}{message}{row}" if where else message + row
         shown = ", ".join(str(r) for r in self.rows[:FIRST_ROWS])
         more = len(self.rows) - FIRST_ROWS
-        rows = f" — rows {shown}" + (f" … and {more:,} more" if more > 0 else "") if self.rows else ""
-        text = f"{self.count:,} {'rows' if self.rows else 'times'}: {self.message}{rows}"
-        return f"{where}: {text}" if where else text
+        rows = (t("group.rows", lang, rows=shown)
+                + (t("group.more", lang, n=f"{more:,}") if more > 0 else "")) if self.rows else ""
+        text = t("group.count_rows" if self.rows else "group.count_times", lang,
+                 n=f"{self.count:,}", message=message) + rows
+        return f"{where}{sep}{text}" if where else text
 
-    def to_dict(self) -> dict:
+    def __str__(self) -> str:
+        return self.text("en")
+
+    def to_dict(self, lang: str = "en") -> dict:
         """For the summary JSON: the place, kind, count, an example and the first rows."""
         return {"level": self.level, "file": self.file, "layer": self.layer,
                 "column": self.column, "kind": self.kind, "count": self.count,
-                "example": self.message, "first_rows": list(self.rows[:FIRST_ROWS])}
+                "example": self.example.text(lang) if self.example is not None else self.message,
+                "first_rows": list(self.rows[:FIRST_ROWS])}
+
+
+def _kind(p: Problem) -> str:
+    return p.msg.key if p.msg is not None else problem_kind(p.message)
 
 
 def group_problems(problems: list[Problem]) -> list[ProblemGroup]:
@@ -152,31 +237,43 @@ def group_problems(problems: list[Problem]) -> list[ProblemGroup]:
     """
     groups: dict[tuple, list[Problem]] = {}
     for p in problems:
-        key = (p.level, p.file, p.layer, p.column, problem_kind(p.message))
-        groups.setdefault(key, []).append(p)
+        groups.setdefault((p.level, p.file, p.layer, p.column, _kind(p)), []).append(p)
     return [ProblemGroup(level, file, layer, column, kind, members[0].message, len(members),
-                         tuple(p.row for p in members if p.row is not None))
+                         tuple(p.row for p in members if p.row is not None), members[0])
             for (level, file, layer, column, kind), members in groups.items()]
 
 
 def problem_lines(problems: list[Problem], per_file: int = FIRST_ROWS,
-                  levels: tuple[str, ...] = ("error", "warning")) -> list[str]:
+                  levels: tuple[str, ...] = ("error", "warning"), lang: str = "en",
+                  notes: tuple[str, ...] = ()) -> list[str]:
     """One line per group of ``levels``, at most ``per_file`` per file, for a terminal.
+
+    Parameters
+    ----------
+    lang : {"zh", "en"}
+        Language of the lines.
+    notes : tuple of str
+        Message keys of ``info`` problems shown too (a change the planner must know of,
+        such as generated ids).
 
     When a file has more groups, its last line says how many more (the full list:
     ``check --problems``).
     """
+    from planning.i18n import t
+
+    shown_problems = [p for p in problems if p.level in levels
+                      or (p.msg is not None and p.msg.key in notes)]
     by_file: dict[str | None, list[ProblemGroup]] = {}
-    for g in group_problems([p for p in problems if p.level in levels]):
+    for g in group_problems(shown_problems):
         by_file.setdefault(g.file, []).append(g)
     lines = []
     for file, groups in by_file.items():
         shown = groups if len(groups) <= per_file else groups[: per_file - 1]
-        lines += [f"{g.level}: {g}" for g in shown]
+        lines += [f"{t('level.' + g.level, lang)}{g.text(lang)}" for g in shown]
         if len(shown) < len(groups):
             rest = groups[len(shown):]
-            lines.append(f"… {file or 'other'}: {len(rest)} more kinds of problem "
-                         f"({sum(g.count for g in rest):,} in all): see --problems FILE.csv")
+            lines.append(t("group.more_kinds", lang, file=file or "—", n=len(rest),
+                           total=f"{sum(g.count for g in rest):,}"))
     return lines
 
 

@@ -151,7 +151,7 @@ HEADERS_ZH: dict[str, str] = {
     "beds": "床位数", "doctors": "医师数", "gps": "全科医生数", "nurses": "护士数",
     "public_health_staff": "公共卫生人员数", "members": "成员数", "member_names": "成员",
     "stations_needed": "应设社区卫生服务站数", "max_minutes": "最长时间(分钟)",
-    "source": "来源", "lon": "经度", "lat": "纬度",
+    "source": "来源", "lon": "经度", "lat": "纬度", "estimate": "距离估算",
     "access_m": "到道路距离(米)", "road_snap": "接入道路",
     # R8: staff within reach
     "gps_per_10000": "可达全科医生(每万人)", "gps_per_10000_plain": "辖区全科医生(每万人)",

@@ -118,6 +118,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "score.passed": ("达标", "Passed"),
     "score.failed": ("未达标", "Failed"),
     "score.warned": ("需关注", "Attention"),
+    "score.unknown": ("无法检查", "Cannot be checked"),
     "score.na": ("不适用", "N/A"),
     "score.gap_people": ("缺口人口", "Residents in gaps"),
     "score.basis": ("依据类型", "Basis"),
@@ -159,8 +160,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "say.R4.unknown": ("{u} 个区常住人口未知，无法判断是否需要设置区域医疗次中心",
                        "{u} districts: residents unknown, so the need for a regional sub-centre "
                        "cannot be judged"),
-    "say.unknown": ("另有 {n} 个无法检查（缺少人口等数据）", "{n} more cannot be checked (data missing)"),
-    "score.unknown": ("无法检查", "Cannot be checked"),
     "people.unknown": ("未知", "unknown"),
     "people.n": ("{n} 人", "{n} residents"),
     "people.n_unknown": ("人数未知", "residents unknown"),
@@ -199,7 +198,18 @@ STRINGS: dict[str, tuple[str, str]] = {
                    "GPs ÷ residents. The reference of {target} per 10,000 is the city-wide target "
                    "({clause}): below it is 'attention', never a failure."),
     "say.warn": ("另有 {n} 个需关注", "{n} more need attention"),
-    "say.unknown": ("{n} 个无法检查", "{n} cannot be checked"),
+    "say.unknown": ("无法检查：{n} 个{units}缺少所需数据{missing}", "Cannot be checked: {n} {units} lack the data it needs{missing}"),
+    "say.some_unknown": ("另有 {n} 个无法检查{missing}", "{n} more cannot be checked{missing}"),
+    "say.missing": ("（缺少列：{columns}）", " (missing column: {columns})"),
+    "score.straight": ("没有道路网：R2 按直线 1.5 公里半径判断；R3、R4、R7 的出行时间按直线距离 × {factor}（绕行系数，规则参数 travel.detour_factor）估算。上传或下载道路网后结果会更准确。",
+                       "No road network: R2 uses the straight 1.5 km radius; R3, R4 and R7 travel "
+                       "times use straight distance × {factor} (detour factor, rulebook key "
+                       "travel.detour_factor). Upload or download roads for exact results."),
+    "score.outside": ("{n} 个村居（{pop} 人）不在任何乡镇/街道范围内：{names}。它们单列一行计入下表和分区合计；请检查其坐标或坐标系。",
+                      "{n} villages ({pop} residents) lie outside every township: {names}. They have a "
+                      "row of their own below and count in the district totals; check their "
+                      "coordinates or coordinate system."),
+    "score.outside_row": ("（不在任何乡镇/街道内）", "(outside every township)"),
     "say.none": ("没有可检查的单元", "Nothing to check"),
     # applicability
     "applies.R1": ("适用：{towns} 个乡镇、{streets} 个街道", "Applies: {towns} towns, {streets} streets"),
@@ -244,6 +254,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "legend.between": ("{a}–{b} 米", "{a}–{b} m"),
     "legend.beyond": ("> {d} 米", "> {d} m"),
     "legend.unreachable": ("道路不可达", "Unreachable by road"),
+    "legend.estimate": ("没有道路网：距离按直线计算，R3、R4、R7 的出行时间按直线距离 × {factor} 估算",
+                        "No road network: distances are straight lines; R3, R4 and R7 travel times "
+                        "use straight distance × {factor}"),
     "legend.served": ("巡诊等方式服务", "Served by touring etc."),
     "legend.townships": ("乡镇/街道综合情况", "Township overall status"),
     "legend.facilities": ("机构类型", "Facility kinds"),
@@ -319,37 +332,85 @@ STRINGS: dict[str, tuple[str, str]] = {
     "crs.gcj02": ("GCJ-02（高德、腾讯）", "GCJ-02 (Amap, Tencent)"),
     "crs.bd09": ("BD-09（百度）", "BD-09 (Baidu)"),
     # uploads
-    "up.intro": ("上传乡镇/街道（面）、村居（点）、医疗卫生机构（点）三个文件，道路网可选（.osm/.osm.pbf）。"
-                 "支持 GeoPackage、Shapefile（zip）、GeoJSON、CSV、Excel。",
-                 "Upload townships (polygons), villages (points) and facilities (points); a road "
-                 "network (.osm/.osm.pbf) is optional. GeoPackage, zipped Shapefile, GeoJSON, CSV "
-                 "and Excel are read."),
+    "up.intro": ("上传乡镇/街道（面，必需）、村居（点）、医疗卫生机构（点）三个文件；道路网可选（.osm/.osm.pbf）。"
+                 "支持 GeoPackage、Shapefile（zip）、GeoJSON、CSV、Excel。每个文件单独选择坐标系：带坐标系的 GIS 文件按文件读取，"
+                 "表格默认 WGS84（高德、腾讯坐标请选 GCJ-02）。",
+                 "Upload townships (polygons, required), villages (points) and facilities (points); a "
+                 "road network (.osm/.osm.pbf) is optional. GeoPackage, zipped Shapefile, GeoJSON, CSV "
+                 "and Excel are read. Each file has its own coordinate system: GIS files that carry "
+                 "one are read in it, tables default to WGS84 (choose GCJ-02 for Amap or Tencent)."),
+    "up.loaded": ("{layer}：{file} 读入 {n} 行", "{layer}: {n} rows loaded from {file}"),
+    "up.bad_type": ("无法使用文件 {name}：请上传以下格式之一：{types}", "{name} cannot be used: upload one of {types}"),
+    "up.unexpected": ("读取 {name} 时出错（{error}）。请检查该文件是否完整，或另存为 Excel/CSV 后重新上传",
+                      "Reading {name} failed ({error}). Check that the file is complete, or save it "
+                      "as Excel/CSV and upload it again"),
+    "up.crs_of": ("坐标系", "Coordinate system"),
+    "up.crs_file": ("按文件自带的坐标系（{crs}）", "As the file says ({crs})"),
+    "up.columns_help": ("表头不规范时，在这里指定文件中的每一列对应工具的哪个字段；不需要的列保持“自动识别”。没有机构编号时会自动生成，无需指定。",
+                        "When headers are unusual, say which of the tool's fields each column of the "
+                        "file holds; leave the others on 'automatic'. Facility ids are generated when "
+                        "there are none: no need to map one."),
+    "up.column_twice": ("同一个字段被指定给了多列：{fields}。每个字段只能对应一列",
+                        "One field is chosen for several columns: {fields}. Each field may hold one column"),
+    "up.col_level": ("级别", "Level"),
+    "up.col_file": ("文件", "File"),
+    "up.col_row": ("行", "Row"),
+    "up.col_count": ("条数", "Count"),
+    "up.col_column": ("列", "Column"),
+    "up.col_message": ("说明", "What and what to do"),
+    "up.no_roads": ("没有道路文件。可以从 OpenStreetMap 下载本区域的道路网（需要联网）；不下载也可以检查："
+                    "R2 按直线 1.5 公里半径判断，R3、R4、R7 按直线距离 × 绕行系数估算，所有结果标注“直线估算”。",
+                    "No road file. The roads of this region can be downloaded from OpenStreetMap "
+                    "(needs internet); without them the check still runs: R2 by the straight 1.5 km "
+                    "radius, R3, R4 and R7 by straight distance × a detour factor, every result "
+                    "labelled 'straight-line estimate'."),
+    "up.fetch": ("从 OpenStreetMap 下载道路网", "Download the roads from OpenStreetMap"),
+    "up.fetched": ("已下载道路网：{name}（{mb:.1f} MB，来自 OpenStreetMap）", "Road network downloaded: {name} ({mb:.1f} MB, from OpenStreetMap)"),
+    "up.fetch_forget": ("不使用下载的道路网（按直线估算）", "Do not use the downloaded roads (straight-line estimate)"),
+    "up.roads_loading": ("正在读取道路网……", "Reading the road network …"),
+    "up.roads_bad": ("道路文件 {name} 无法使用：{why}。请重新导出该文件，或移除它按直线估算检查。",
+                     "The road file {name} cannot be used: {why}. Export it again, or remove it to "
+                     "check by straight-line estimate."),
+    "up.straight_run": ("将按直线估算检查（没有道路网）。", "The check will run by straight-line estimate (no road network)."),
+    "fetch.title": ("正在下载道路网……", "Downloading the road network …"),
+    "fetch.request": ("正在向 OpenStreetMap（Overpass API）请求本区域及周边 3 公里的道路……",
+                      "Asking OpenStreetMap (Overpass API) for the roads of the region and 3 km around it …"),
+    "fetch.saved": ("已保存道路文件（下次直接使用缓存）", "Road file saved (cached for next time)"),
+    "fetch.cached": ("使用以前下载的道路文件（缓存）", "Using the road file downloaded before (cache)"),
+    "fetch.done": ("道路网已就绪", "Road network ready"),
+    "fetch.failed_title": ("下载失败", "Download failed"),
+    "fetch.failed": ("无法从 OpenStreetMap 下载道路网：{why}。将按直线估算检查；也可以上传道路文件。",
+                     "The roads could not be downloaded from OpenStreetMap: {why}. The check will run "
+                     "by straight-line estimate; or upload a road file."),
+    "fetch.in_cache": ("本区域的道路网以前下载过：点击下载按钮会直接使用缓存。",
+                       "The roads of this region were downloaded before: the button uses the cache."),
+    "up.gcj_suspect_files": ("{files} 的坐标看起来是 GCJ-02（高德/腾讯）坐标：这些点普遍偏离道路约 {m} 米、方向一致。是否把这些文件按 GCJ-02 转换？",
+                             "The coordinates of {files} look like GCJ-02 (Amap/Tencent): the points sit "
+                             "a consistent ~{m} m off the roads. Read these files as GCJ-02?"),
+    "up.gcj_convert_files": ("按 GCJ-02 转换：{files}", "Convert from GCJ-02: {files}"),
+    "up.name": ("地区名称", "Region name"),
+    "up.name_placeholder": ("例如：宝坻区", "e.g. 宝坻区"),
+    "up.name_help": ("按乡镇和村的统计用区划代码自动识别；识别不出时请填写。用于标题、报告和文件名。",
+                     "Found from the township and village codes; type it when they do not say. Used "
+                     "in headings, the report and file names."),
+    "up.name_needed": ("请填写地区名称（代码中看不出所属区）。", "Type the region's name (the codes do not say its district)."),
     "up.townships": ("乡镇/街道", "Townships"),
     "up.villages": ("村居", "Villages"),
     "up.facilities": ("医疗卫生机构", "Facilities"),
     "up.roads": ("道路网（可选）", "Road network (optional)"),
-    "up.crs": ("坐标系（经纬度）", "Coordinate system (lon/lat)"),
     "up.columns": ("列名对应（表头不规范时）", "Column mapping (unusual headers)"),
     "up.column_for": ("“{header}”对应", "'{header}' means"),
     "up.ignore": ("（自动识别）", "(automatic)"),
     "up.preview": ("预览", "Preview"),
-    "up.loaded": ("{layer}：读入 {n} 行", "{layer}: {n} rows loaded"),
     "up.set_aside": ("被搁置的行及原因", "Rows set aside, and why"),
     "up.problems": ("提示", "Notes"),
     "up.kinds": ("根据名称推断的机构类型", "Facility kinds inferred from names"),
     "up.need": ("请上传乡镇/街道、村居和医疗卫生机构三个文件。", "Upload the townships, villages and facilities files."),
-    "up.no_roads": ("没有道路网：R2 只能用直线距离，R3/R4/R7 需要道路网。请上传 .osm/.osm.pbf 文件。",
-                    "No road network: R2 can only use straight distances; R3, R4 and R7 need roads. "
-                    "Upload a .osm/.osm.pbf file."),
     "up.run": ("用这些数据检查", "Check with these data"),
     "up.error": ("无法使用该文件：", "This file cannot be used:"),
     "up.too_big": ("文件 {name} 太大（{mb:.0f} MB，上限 {limit} MB）", "{name} is too large ({mb:.0f} MB; limit {limit} MB)"),
     "up.zip_bad": ("压缩包 {name} 不安全或已损坏：{why}", "The zip {name} is unsafe or broken: {why}"),
-    "up.gcj_suspect": ("这些机构坐标看起来是 GCJ-02（高德/腾讯）坐标：它们普遍偏离道路约 {m} 米，方向一致。是否按 GCJ-02 转换？",
-                       "These look like GCJ-02 coordinates (Amap/Tencent): facilities sit a consistent "
-                       "~{m} m off the roads. Convert them from GCJ-02?"),
-    "up.gcj_convert": ("按 GCJ-02 转换", "Convert from GCJ-02"),
-    "up.using": ("正在使用上传的数据：{name}", "Using the uploaded data: {name}"),
+    "up.using": ("正在使用上传的数据：{name}（{files}）", "Using the uploaded data: {name} ({files})"),
     "up.waiting": ("上传并预览后点击“用这些数据检查”。", "Upload, preview, then press 'Check with these data'."),
     # scenarios
     "view.scenario": ("方案", "Scenarios"),
@@ -445,6 +506,364 @@ STRINGS: dict[str, tuple[str, str]] = {
     "err.input": ("输入数据有问题：", "A problem with the input:"),
     "err.demo_missing": ("找不到示例数据（geodata/baodi/region.gpkg）。", "The demo data are missing (geodata/baodi/region.gpkg)."),
     "err.rulebook": ("规则文件有问题：", "A problem with the rulebook:"),
+    "err.what_to_do": ("其他结果不受影响。请检查输入文件（坐标、边界）后重试；如果问题仍在，请把下面的详细信息发给技术支持。",
+                       "The other results are not affected. Check the input files (coordinates, "
+                       "outlines) and try again; if it persists, send the details below to support."),
+    "err.details": ("详细信息", "Details"),
+    "err.check": ("检查未能完成。", "The check could not be completed."),
+    "err.view": ("“{view}”页面未能显示。", "The '{view}' view could not be shown."),
+    "err.rule": ("规则 {rule} 未能检查：{why}。其他规则的结果照常显示；请检查相关输入后重试。",
+                 "Rule {rule} could not be checked: {why}. The other rules' results are shown; "
+                 "check the inputs it uses and try again."),
+    "err.layers": ("地图图层 {layers} 未能绘制（{why}）；其他图层照常显示。",
+                   "Map layers {layers} could not be drawn ({why}); the others are shown."),
+    # ---- the tool's fields (column mapping, messages): label, and what it holds
+    "field.district_id": ("区划代码", "district code"),
+    "field.name": ("名称", "name"),
+    "field.agricultural": ("是否涉农区", "agricultural"),
+    "field.population": ("常住人口", "population"),
+    "field.area_km2": ("面积", "area"),
+    "field.source": ("数据来源", "source"),
+    "field.township_id": ("乡镇代码", "township code"),
+    "field.kind": ("类型", "kind"),
+    "field.district": ("所属区", "district"),
+    "field.village_id": ("村代码", "village code"),
+    "field.township": ("所属乡镇", "township name"),
+    "field.population_type": ("人口类型", "population type"),
+    "field.service_mode": ("服务方式", "service mode"),
+    "field.lon": ("经度", "longitude"),
+    "field.lat": ("纬度", "latitude"),
+    "field.facility_id": ("机构编号", "facility id"),
+    "field.central": ("是否中心", "central"),
+    "field.standardized": ("是否达标", "standardized"),
+    "field.group_id": ("医共体", "medical community"),
+    "field.level": ("等级", "level"),
+    "field.beds": ("床位数", "beds"),
+    "field.doctors": ("执业医师", "doctors"),
+    "field.gps": ("全科医生数", "general practitioners"),
+    "field.nurses": ("注册护士", "nurses"),
+    "field.public_health_staff": ("公共卫生人员", "public-health staff"),
+    "field.professional_staff": ("卫生技术人员", "professional staff"),
+    "field.village_doctors": ("乡村医生", "village doctors"),
+    "field.qualified_village_doctors": ("执业村医", "qualified village doctors"),
+    "field.wkt": ("边界（WKT）", "outline (WKT)"),
+    "field_help.district_id": ("6位区划代码", "6-digit district code"),
+    "field_help.townships.township_id": ("9位乡镇/街道代码", "9-digit township/street code"),
+    "field_help.township_id": ("所属乡镇的9位代码", "9-digit code of its township"),
+    "field_help.townships.name": ("乡镇或街道名称", "township or street name"),
+    "field_help.villages.name": ("村委会或居委会名称", "village or residents' committee name"),
+    "field_help.facilities.name": ("机构名称", "facility name"),
+    "field_help.districts.name": ("区名称", "district name"),
+    "field_help.townships.kind": ("乡镇 / 街道 / 其他；留空按名称判断", "town / street / other; from the name when empty"),
+    "field_help.villages.kind": ("村委会 / 居委会 / 特殊区域；留空按代码判断",
+                                 "village / residents' committee / special; from the code when empty"),
+    "field_help.facilities.kind": ("机构类型，如 村卫生室、乡镇卫生院；留空按名称判断",
+                                   "facility kind, e.g. village clinic, township health centre; from the name when empty"),
+    "field_help.agricultural": ("是/否", "yes/no"),
+    "field_help.population": ("常住人口（人）", "resident population (people)"),
+    "field_help.area_km2": ("平方公里", "km²"),
+    "field_help.source": ("数据来源，可留空", "where the row comes from; may be empty"),
+    "field_help.district": ("所属区名称", "name of its district"),
+    "field_help.village_id": ("12位统计用区划代码", "12-digit statistical code"),
+    "field_help.township": ("所属乡镇名称", "name of its township"),
+    "field_help.population_type": ("常住 / 户籍", "resident / registered"),
+    "field_help.service_mode": ("巡回医疗 / 派驻 / 邻村延伸", "touring / dispatched / neighbour extension"),
+    "field_help.lon": ("十进制度", "decimal degrees"),
+    "field_help.lat": ("十进制度", "decimal degrees"),
+    "field_help.facility_id": ("机构代码或编号；没有时自动生成", "code or number; generated when there is none"),
+    "field_help.central": ("是/否", "yes/no"),
+    "field_help.standardized": ("村卫生室是否标准化：是/否", "whether a village clinic is standardized: yes/no"),
+    "field_help.group_id": ("所属医共体/医疗集团编号", "id of its medical community / group"),
+    "field_help.level": ("医院等级，如 三级、二甲", "hospital level, e.g. 三级, 二甲"),
+    "field_help.beds": ("床位数", "number of beds"),
+    "field_help.doctors": ("执业（助理）医师数", "licensed (assistant) doctors"),
+    "field_help.gps": ("全科医生数", "general practitioners"),
+    "field_help.nurses": ("注册护士数", "registered nurses"),
+    "field_help.public_health_staff": ("公共卫生人员数", "public-health staff"),
+    "field_help.professional_staff": ("卫生技术人员数", "professional health staff"),
+    "field_help.village_doctors": ("乡村医生数", "village doctors"),
+    "field_help.qualified_village_doctors": ("具备执业资格的乡村医生数", "village doctors with a licence"),
+    "field_help.wkt": ("边界的 WKT 文本（经纬度）", "the outline as WKT text (longitude/latitude)"),
+    # ---- input path: where a problem is, and what (messages of planning.io, registers, checks)
+    "where.file": ("文件 {file}", "file {file}"),
+    "where.layer": ("图层 {layer}", "layer {layer}"),
+    "where.row": ("第 {row} 行", "row {row}"),
+    "where.column": ("列“{column}”", "column {column!r}"),
+    "level.error": ("错误：", "error: "),
+    "level.warning": ("警告：", "warning: "),
+    "level.info": ("提示：", "info: "),
+    "group.row": ("（第 {row} 行）", " (row {row})"),
+    "group.rows": ("——第 {rows} 行", " — rows {rows}"),
+    "group.more": (" 等，另有 {n} 行", " … and {n} more"),
+    "group.count_rows": ("{n} 行：{message}", "{n} rows: {message}"),
+    "group.count_times": ("{n} 次：{message}", "{n} times: {message}"),
+    "group.more_kinds": ("… {file}：另有 {n} 类问题（共 {total} 条）：完整清单见 --problems FILE.csv",
+                         "… {file}: {n} more kinds of problem ({total} in all): see --problems FILE.csv"),
+    "layer_name.townships": ("乡镇/街道", "townships"),
+    "layer_name.villages": ("村居", "villages"),
+    "layer_name.facilities": ("医疗卫生机构", "facilities"),
+    "layer_name.districts": ("区", "districts"),
+    "layer_name.roads": ("道路网", "roads"),
+    "in.set_aside": ("该行未使用：{reason}", "row set aside: {reason}"),
+    "in.other_sheet": ("第一个工作表“{sheet}”没有{lname}的列；已读取工作表“{alt}”（如需确定，请选择工作表）",
+                       "the first sheet {sheet!r} does not hold the {lname} columns; the sheet "
+                       "{alt!r} was read (choose the sheet to be sure)"),
+    "in.no_sheet_has": ("其他工作表（{others}）也没有这些列", "the other sheets ({others}) do not have them either"),
+    "in.region_missing": ("{path} 不存在：请给出一个 GeoPackage 或一个放有各图层文件的文件夹",
+                          "{path} does not exist: give a GeoPackage or a folder of layer files"),
+    "in.road_file_missing": ("道路文件 {path} 不存在", "road file {path} does not exist"),
+    "in.layers_missing": ("一个地区需要乡镇/街道、村居、医疗卫生机构三个图层；缺少：{missing}",
+                          "the region needs the layers {needed}; missing: {missing}"),
+    "in.file_missing": ("文件 {path} 不存在", "file {path} does not exist"),
+    "in.bad_suffix": ("无法读取{suffix}文件{hint}；请使用以下格式之一：{formats}",
+                      "cannot read {suffix} files{hint}; use one of {formats}"),
+    "in.bad_suffix_xls": ("（请另存为 .xlsx）", " (save it as .xlsx)"),
+    "in.unreadable": ("无法读取该文件（{error}）；请确认它是完整、有效的该类文件",
+                      "cannot read the file ({error}); check that it is a valid, complete file of its type"),
+    "in.empty_file": ("文件是空的（0 字节）：请重新导出", "the file is empty (0 bytes): export it again"),
+    "in.misnamed": ("无法读取该文件：文件名是 {suffix}，但{what}", "cannot read the file: it is named {suffix} but {what}"),
+    "in.what.zip_not_text": ("内容是 Excel 工作簿或压缩包，不是文本：请改名为 .xlsx（或 .zip）",
+                             "is an Excel workbook or a zip, not text: name it .xlsx (or .zip)"),
+    "in.what.xls_as_csv": ("内容是旧版 Excel .xls 工作簿：请另存为 .xlsx 或 CSV",
+                           "is an old Excel .xls workbook: save it as .xlsx or CSV"),
+    "in.what.xls_or_password": ("内容是旧版 Excel .xls 工作簿（或设有密码）：请另存为不带密码的 .xlsx",
+                                "is an old Excel .xls workbook (or is password-protected): save it as "
+                                ".xlsx without a password"),
+    "in.what.not_zip": ("内容不是 zip 格式（是改了名的 CSV 或旧版 .xls？）；请按该格式重新保存",
+                        "is not a zip-based file (a CSV or an old .xls renamed?); save it again in that format"),
+    "in.what.not_gpkg": ("内容不是 GeoPackage（SQLite 数据库）；请重新另存为 GeoPackage",
+                         "is not a GeoPackage (an SQLite database); save it again as GeoPackage"),
+    "in.what.not_geojson": ("内容不是 GeoJSON（应以“{{”开头）；请重新另存为 GeoJSON",
+                            "is not GeoJSON (it should start with '{{'); save it again as GeoJSON"),
+    "in.bad_bytes": ("文件第 {lines} 行既不是 UTF-8 也不是 GBK 编码；无法识别的字符显示为 �：请将文件另存为 UTF-8",
+                     "line(s) {lines} of the file are neither UTF-8 nor GBK; unreadable characters "
+                     "are shown as �: save the file as UTF-8"),
+    "in.mixed_encoding": ("文件混用了两种编码：第 {lines} 行是 GBK，其余为 UTF-8；已逐行按各自编码读取——请核对这些行的名称，并将文件另存为 UTF-8",
+                          "the file mixes text encodings: line(s) {lines} are GBK, the others UTF-8; "
+                          "each line was read in its own encoding — check the names on those lines, "
+                          "and save the file as UTF-8"),
+    "in.csv_quotes": ("无法把文本分成列（{error}）：请检查文件中的引号（\"）",
+                      "the text cannot be split into columns ({error}): check the quotes (\") in the file"),
+    "in.no_sheet": ("没有工作表“{sheet}”；工作表有：{sheets}", "no sheet {sheet!r}; the sheets are {sheets}"),
+    "in.no_worksheet": ("工作簿中没有工作表", "the workbook has no worksheet"),
+    "in.header_line": ("表头在第 {line} 行；其上方的行（标题？）已跳过，行号从表头起算",
+                       "the header was found on line {line}; the line(s) above it (a title?) were "
+                       "skipped, and rows are counted from the header"),
+    "in.ragged_row": ("该行未使用：有 {cells} 个单元格，而表头只有 {width} 列（名称中有未加引号的逗号或制表符？）；请给该名称加引号",
+                      "row set aside: it has {cells} cells but the header has {width} (a comma or tab "
+                      "inside a name without quotes?); quote that name"),
+    "in.duplicate_header": ("有两列的表头都是“{name}”；使用第一列，后一列保留为“{new}”",
+                            "two columns are headed {name!r}; the first is used, the later one is kept as {new!r}"),
+    "in.merged_filled": ("合并单元格 {ref} 已按其值填充", "merged cells {ref} were filled with their value"),
+    "in.did_you_mean": ("“{header}”是不是“{field}”（拼写有误？）", "Is {header!r} meant to be {field!r}? (misspelt?)"),
+    "in.hint": ("{hint}。", "{hint} "),
+    "in.no_gpkg_layer": ("GeoPackage 中没有图层“{wanted}”；其中的图层有：{names}",
+                         "no layer {wanted!r} in the GeoPackage; its layers are {names}"),
+    "in.cpg_unknown": (".cpg 文件写的编码“{cpg}”无法识别；先按 UTF-8、再按 GBK 读取",
+                       "the .cpg names an unknown encoding {cpg!r}; trying UTF-8, then GBK"),
+    "in.read_as_gbk": ("没有 .cpg 文件说明文字编码；内容不是 UTF-8，已按 GBK/GB18030 读取",
+                       "no .cpg file says the text encoding; the text was not UTF-8 and was read as GBK/GB18030"),
+    "in.zip_shp_count": ("压缩的 Shapefile 必须正好包含一个 .shp（找到：{found}）",
+                         "a zipped Shapefile must hold exactly one .shp (found: {found})"),
+    "in.layer_empty": ("该图层是空的：没有数据行", "the layer is empty: it has no data rows"),
+    "in.no_usable_rows": ("没有可用的行：全部 {n} 行都未能使用（原因见下）",
+                          "no usable rows: all {n} rows were set aside (reasons below)"),
+    "in.map_unknown_field": ("列名对应把“{theirs}”对应到“{field}”，但这不是{lname}的字段；可用字段：{fields}",
+                             "column_map maps {theirs!r} to {field!r}, which is not a column of "
+                             "{lname}; use one of {fields}"),
+    "in.map_missing_header": ("列名对应提到的列“{theirs}”不在文件中；文件的列为：{headers}",
+                              "column_map names the column {theirs!r}, which is not in the file; "
+                              "its columns are {headers}"),
+    "in.no_column": ("找不到“{label}”（{field}）列（试过：{tried}）；文件的列为：{headers}。{hint}"
+                     "请修改表头，或在“列名对应”中指定哪一列是{label}",
+                     "no column for {field!r} (tried: {tried}); the file's columns are {headers}. "
+                     "{hint}Rename a column, or choose which column is the {label} in the column mapping"),
+    "in.no_geometry": ("没有位置信息：{lname}表需要{want}（试过：{tried}）。{hint}或提供 GIS 文件（GeoPackage、Shapefile、GeoJSON）",
+                       "no geometry: a {lname} table needs {want} (tried: {tried}). {hint}Or give a "
+                       "GIS file (GeoPackage, Shapefile, GeoJSON)"),
+    "in.want_lonlat": ("经度/纬度列（经度/纬度、lon/lat）或 WKT 列",
+                       "longitude/latitude columns (经度/纬度, lon/lat) or a WKT column"),
+    "in.want_wkt": ("WKT 列（geometry、wkt、几何、边界）", "a WKT column (geometry, wkt, 几何)"),
+    "in.no_crs_taken": ("文件没有坐标系；其坐标按声明的 {declared} 经纬度读取",
+                        "the file has no coordinate system; its coordinates are taken as "
+                        "longitude/latitude in {declared} (as declared)"),
+    "in.no_crs_metres": ("文件没有坐标系，坐标也不是经纬度（x 最大 {maxx}，y 最大 {maxy}：投影坐标米？）；请补上 .prj 文件，或连同坐标系一起重新保存",
+                         "the file has no coordinate system and its coordinates are not degrees "
+                         "(x up to {maxx}, y up to {maxy}: projected metres?); add its .prj or save "
+                         "it with its coordinate system"),
+    "in.projected_no_shift": ("文件使用投影坐标系 {crs}；已按其坐标系转换，未应用声明的 {declared} 偏移",
+                              "the file is in the projected system {crs}; it was reprojected from it, "
+                              "and the declared {declared} shift was not applied"),
+    "in.file_crs_kept": ("文件自带坐标系 {crs}，已按文件的坐标系读取，未应用整体声明的 {declared}；如果该文件实际是 {declared} 坐标，请单独为它声明",
+                         "the file carries its coordinate system {crs} and was read in it; the "
+                         "declaration {declared} for all files was not applied — if this file really "
+                         "is in {declared}, declare it for this file"),
+    "in.file_crs_declared": ("文件标注的坐标系是 {crs}，但已按为该文件声明的 {declared} 读取",
+                             "the file is labelled {crs}, but it was read as {declared}, as declared "
+                             "for this file"),
+    "in.reason.no_geometry": ("没有几何图形", "no geometry"),
+    "in.reason.bad_wkt": ("无法识别的 WKT“{text}”（{why}）", "unreadable WKT {text!r} ({why})"),
+    "in.reason.wkt_needed": ("{reason}；请以 WKT 给出边界，如“POLYGON ((…))”",
+                             "{reason}; give the outline as WKT, e.g. 'POLYGON ((…))'"),
+    "in.outline_closed": ("边界没有闭合（最后一点不是第一点）；已自动闭合——请核对边界",
+                          "the outline was not closed (its last point is not its first); it was "
+                          "closed — check the outline"),
+    "in.reason.coord_empty": ("坐标为空；请填写十进制度，如 117.3",
+                              "the coordinate is empty; give decimal degrees such as 117.3"),
+    "in.reason.coord_nan": ("坐标“{text}”不是数字；请填写十进制度，如 117.3",
+                            "the coordinate {text!r} is not a number; give decimal degrees such as 117.3"),
+    "in.reason.zero": ("坐标为 0, 0（缺失位置的占位值）", "coordinates 0, 0 (a placeholder for a missing location)"),
+    "in.swapped": ("经度 {lon} 和纬度 {lat} 看起来填反了（中国境内纬度不超过 60）；已对调——请检查这两列",
+                   "longitude {lon} and latitude {lat} look swapped (latitude cannot exceed 60 in "
+                   "China); they were swapped back — check the columns"),
+    "in.reason.metres": ("经度 {lon} / 纬度 {lat} 不是度数，看起来是投影坐标（米）；请转换为经纬度，或提供自带坐标系的 GIS 文件",
+                         "longitude {lon} / latitude {lat} are not degrees: they look like projected "
+                         "metres; convert them to longitude/latitude, or give a GIS file that carries "
+                         "its coordinate system"),
+    "in.reason.out_of_range": ("经度 {lon} / 纬度 {lat} 超出范围（经度 -180..180，纬度 -90..90）",
+                               "longitude {lon} / latitude {lat} are out of range (longitude -180..180, "
+                               "latitude -90..90)"),
+    "in.reason.empty_geometry": ("几何图形为空", "the geometry is empty"),
+    "in.reason.not_polygon": ("此处应为面，却是 {kind}", "a {kind} where a polygon is expected"),
+    "in.reason.not_point": ("此处应为点，却是 {kind}", "a {kind} where a point is expected"),
+    "in.reason.invalid": ("无效的面（{why}），无法修复", "invalid polygon ({why}) that could not be repaired"),
+    "in.repaired": ("无效的面（{why}）已用 make_valid 修复；请核对边界",
+                    "invalid polygon ({why}) repaired with make_valid; check the outline"),
+    "in.reason.bounds": ("坐标超出范围（{x}, {y}）：不是经纬度", "coordinates out of range ({x}, {y}): not longitude/latitude degrees"),
+    "in.reason.bounds_metres": ("坐标超出范围（{x}, {y}）：是投影坐标（米），而文件声明（或 GeoJSON 规定）为经纬度：请按其真实坐标系重新导出",
+                                "coordinates out of range ({x}, {y}): not longitude/latitude degrees "
+                                "but projected metres, while the file says (or, for GeoJSON, must be) "
+                                "longitude/latitude: export it again with its true coordinate system"),
+    "in.to_points": ("{n} 个{lname}以面（或多点）给出，已取其内部的代表点；最好给出实际位置的点",
+                     "{n} {lname} given as polygons (or multipoints) were placed at a representative "
+                     "point inside each; a point at the actual site is better"),
+    "in.reason.empty_id": ("编号（{field}）为空", "the id ({field}) is empty"),
+    "in.scientific": ("编号“{text}”是科学计数法，已丢失数字（表格把代码变成了数字）：请把该列设为文本后重新导出",
+                      "the id {text!r} is in scientific notation, so digits were lost (a spreadsheet "
+                      "turned a code into a number): format the column as text and re-export"),
+    "in.not_number": ("“{text}”不是数字；留空", "{text!r} is not a number; left empty"),
+    "in.reason.negative_pop": ("人口为负数 {text}", "negative population {text}"),
+    "in.negative": ("数值为负 {text}；留空", "negative value {text}; left empty"),
+    "in.not_bool": ("“{text}”不是是/否（是/否、true/false、1/0、Y/N）；留空",
+                    "{text!r} is not yes/no (是/否, true/false, 1/0, Y/N); left empty"),
+    "in.reason.duplicate": ("编号“{id}”重复：第 {row} 行已有相同编号", "duplicate id {id!r}: the same id is on row {row}"),
+    "in.unknown_township_kind": ("未知的乡镇类型“{text}”（请用 乡镇/街道/其他）；按名称判断",
+                                 "unknown township kind {text!r} (use 乡镇/街道/其他 or "
+                                 "township/street/special); taken from the name"),
+    "in.unknown_village_kind": ("未知的村居类型“{text}”（请用 村委会/居委会/特殊区域）；已忽略",
+                                "unknown village kind {text!r} (use 村委会/居委会/特殊区域 or "
+                                "village_committee/residents_committee/special); ignored"),
+    "in.kind_vs_code": ("类型列写的是 {kind}，代码 {code} 表示 {by_code}；采用类型列",
+                        "the kind column says {kind}, the code {code} says {by_code}; the kind column is used"),
+    "in.kind_from_village_name": ("类型 {kind} 由名称“{name}”推断（没有12位代码或类型列）",
+                                  "kind {kind} inferred from the name {name!r} (no 12-digit code or kind column)"),
+    "in.kind_unknown": ("类型未知（没有12位代码、类型列，名称也看不出）：按类型适用的规则将跳过此村",
+                        "kind unknown (no 12-digit code, kind column or telling name): rules by kind "
+                        "will skip this village"),
+    "in.population_column_missing": (
+        "文件没有人口列（常住人口）：人数未知，R3 的比例、R4 的需求和缺口人口都无法判断；补上此列后再检查",
+        "the file has no population column (常住人口): residents are unknown, so population "
+        "figures (R3's shares, R4's need, residents in gaps) cannot be judged; add the column "
+        "to check them"),
+    "in.population_missing": ("人口缺失：人数未知（不按 0 计），请填写后再统计该村",
+                              "population missing: residents unknown (not counted as 0); fill it in to count this village"),
+    "in.unknown_population_type": ("未知的人口口径“{text}”（请用 常住/户籍）；按常住人口处理",
+                                   "unknown population type {text!r} (use 常住/户籍 or "
+                                   "resident/registered); taken as resident"),
+    "in.reason.unknown_facility_kind": ("未知的机构类型“{text}”；可用类型：{kinds}",
+                                        "unknown facility kind {text!r}; accepted kinds: {kinds}"),
+    "in.where.kind_empty": ("机构类型为空", "the kind is empty"),
+    "in.where.no_kind_column": ("文件没有机构类型列", "there is no kind column"),
+    "in.reason.kind_not_in_name": ("{where}，名称“{name}”也看不出类型；请填写以下之一：{kinds}",
+                                   "{where} and the name {name!r} does not say the kind; give one of: {kinds}"),
+    "in.kind_from_name": ("{where}：按名称“{name}”推断为 {kind_zh}（{kind}）",
+                          "{where}: kind {kind} ({kind_zh}) inferred from the name {name!r}"),
+    "in.unknown_value": ("未知的值“{text}”；可用：{accepted}；留空", "unknown value {text!r}; accepted: {accepted}; left empty"),
+    "in.region_not_gpkg": ("一个地区是一个 GeoPackage（.gpkg）或一个放有各图层文件的文件夹",
+                           "a region is a GeoPackage (.gpkg) or a folder of layer files"),
+    "in.gpkg_lacks": ("GeoPackage 缺少图层 {missing}；其中的图层有：{present}",
+                      "the GeoPackage lacks the layer(s) {missing}; its layers are {present}"),
+    "in.several_files": ("图层{lname}有多个文件：{files}；请只保留一个", "several files for the layer {lname}: {files}; keep one"),
+    "in.no_layer_file": ("文件夹中没有{lname}图层的文件（应为 {names}；也可命名为：{others}）",
+                         "no file for the layer {lname} in the folder (expected {names}; also accepted: {others})"),
+    "in.township_id_unknown": ("乡镇代码“{tid}”不在乡镇/街道图层中；已改为包含该村的乡镇 {here}",
+                               "township_id {tid!r} is not in the townships layer; replaced by {here!r}, "
+                               "the township holding the village"),
+    "in.township_id_unknown_empty": ("乡镇代码“{tid}”不在乡镇/街道图层中；留空",
+                                     "township_id {tid!r} is not in the townships layer; left empty"),
+    "in.township_name_unknown": ("乡镇“{name}”不在乡镇/街道图层中（或不唯一）；采用包含该村的乡镇（{here}）",
+                                 "township {name!r} is not (or not uniquely) in the townships layer; "
+                                 "the township holding the village ({here}) is used"),
+    "in.township_name_unknown_empty": ("乡镇“{name}”不在乡镇/街道图层中（或不唯一）；留空",
+                                       "township {name!r} is not (or not uniquely) in the townships "
+                                       "layer; left empty"),
+    "in.village_outside": ("该村不在任何乡镇/街道范围内；已保留——请检查其坐标（或坐标系）",
+                           "the village lies outside every township polygon; kept — check its "
+                           "coordinates (or their coordinate system)"),
+    "in.village_outside_unknown": ("该村不在任何乡镇/街道范围内，所属乡镇未知；已保留——请检查其坐标（或坐标系）",
+                                   "the village lies outside every township polygon; kept — check its "
+                                   "coordinates (or their coordinate system) (its township is unknown)"),
+    "in.villages_joined": ("{n} 个没有所属乡镇的村已按所在的乡镇/街道范围确定",
+                           "{n} villages without a township got the township whose polygon holds them"),
+    "in.district_filled": ("{n} 个乡镇/街道没有填写所属区：其中 {coded} 个按代码确定，其余记为“{name}”",
+                           "{n} townships had no district: {coded} got the district their code "
+                           "names, the others {name!r}"),
+    "cli.straight": ("没有道路文件：按直线估算（直线距离 × 绕行系数）；所有结果都标注“直线估算”",
+                     "no road file: checking by straight-line estimate (straight distance × detour "
+                     "factor); every result is labelled 'straight-line estimate'"),
+    "in.straight_no_engine": ("没有道路网（按直线估算）时无法使用此功能：它需要道路网。请上传道路文件，或从 OpenStreetMap 下载",
+                              "this needs a road network, and the region is checked by straight-line "
+                              "estimate: upload a road file, or fetch one from OpenStreetMap"),
+    "cli.rule_failed": ("此规则未能检查（{why}）；其他规则的结果不受影响", "this rule could not be checked ({why}); the other rules' results stand"),
+    "in.zip.size_unknown": ("文件大小未知", "the file's size is unknown"),
+    "in.zip.too_big": ("文件有 {size}（最多接受 {limit}）：请裁剪到本区域，或拆分", "the file is {size} (at most {limit} accepted): cut it to your region, or split it"),
+    "in.zip.invalid": ("不是有效的 zip 文件（{error}）；请重新压缩", "not a valid zip file ({error}); zip the files again"),
+    "in.zip.members": ("压缩包中有 {n} 个文件（最多 {most} 个）；只压缩一个图层的文件", "the zip holds {n} files (at most {most}); zip only the files of one layer"),
+    "in.zip.bomb": ("压缩包成员“{member}”解压后扩大 {ratio} 倍（压缩炸弹？）；最多接受 {most} 倍", "the member {member!r} expands {ratio} times (a zip bomb?); at most {most} times is accepted"),
+    "in.zip.expands": ("压缩包解压后有 {size}（最多 {limit}）", "the zip expands to {size} (at most {limit})"),
+    "in.zip.outside": ("压缩包成员“{member}”指向压缩包目录之外", "the member {member!r} points outside the zip's folder"),
+    "in.zip.forged": ("压缩包成员“{member}”解压后超出压缩包声明的大小（伪造或损坏的 zip）", "the member {member!r} expands beyond what the zip declares (a forged or damaged zip)"),
+    "in.zip.extract": ("无法解压（{error}）；请重新压缩", "cannot extract the zip ({error}); zip the files again"),
+    "in.zip.symlink": ("压缩包成员“{member}”是符号链接；请直接压缩文件本身", "the member {member!r} is a symbolic link; zip the files themselves"),
+    "in.zip.encrypted": ("压缩包成员“{member}”已加密；请不加密码重新压缩", "the member {member!r} is encrypted; zip it without a password"),
+    "in.facility_outside": ("{name} 不在本地区的乡镇/街道范围内；已保留（区外医院也服务本区）——如果它应在区内，请检查坐标",
+                            "{name} lies outside the region's townships; kept (hospitals beyond the "
+                            "border still serve it) — check its coordinates if it should be inside"),
+    "in.ids_generated": ("文件没有机构编号列：已按机构类型、名称和坐标为 {n} 个机构生成编号（如 {example}）；文件重新排序后编号不变",
+                         "the file has no facility id column: ids were generated for {n} facilities "
+                         "from kind, name and coordinates (e.g. {example}); they stay the same when "
+                         "the file is re-sorted"),
+    "in.gcj02_suspect": ("这些点到最近道路的距离中位数为 {median} 米，按 GCJ-02 转为 WGS84 后为 {converted} 米（偏移约 {offset} 米）：看起来是按 WGS84 声明的 GCJ-02 坐标（高德、腾讯）——请为该文件声明 GCJ-02 后重新读取",
+                         "the points sit a median {median} m from the nearest road, but {converted} m "
+                         "once shifted from GCJ-02 to WGS84 (a shift of about {offset} m): they look "
+                         "like GCJ-02 coordinates (AMap/高德, Tencent/腾讯) declared as WGS84 — declare "
+                         "their coordinate system as GCJ-02 (gcj02) and load them again"),
+    "in.no_roads": ("本地区没有道路网：请把 roads.osm、roads.osm.bz2 或 roads.osm.pbf 放在数据旁边，或按直线估算",
+                    "this region has no road network: put roads.osm, roads.osm.bz2 or roads.osm.pbf "
+                    "beside the region's files, or check by straight-line estimate"),
+    # registers (facilities without coordinates)
+    "in.reg.no_coords": ("该行未使用：{name} 没有坐标，且{why}；请填写经纬度，或所属村、乡镇的代码或准确名称",
+                         "row set aside: {name} has no coordinates and {why}; give its "
+                         "longitude/latitude, or the 12-digit code or exact name of its village "
+                         "or township"),
+    "in.reg.at_township": ("{name}：{why}；改为放在所属乡镇 {town} 的驻地——请核对所属村",
+                           "{name}: {why}; placed at the seat of its township {town} instead — check the village"),
+    "in.reg.placed": ("{n} 个没有坐标的机构已放在驻地（来源为“assumed”）：{at_village} 个在所属村的位置，{at_town} 个在所属乡镇的代表点；到它们的距离是近似值——重要的机构请填写坐标",
+                      "{n} facilities without coordinates were placed at a seat (source 'assumed'): "
+                      "{at_village} at their village's point, {at_town} at their township's "
+                      "representative point; distances to them are approximate — give coordinates "
+                      "where it matters"),
+    "in.reg.no_usable": ("没有可用的行：没有一行有坐标，也找不到所属村或乡镇",
+                         "no usable rows: no row has coordinates or a village or township that could be found"),
+    "in.reg.town_code": ("乡镇代码 {code} 不在乡镇/街道图层中", "the township code {code} is not in the townships layer"),
+    "in.reg.village_code": ("村代码 {code} 不在村居图层中", "the village code {code} is not in the villages layer"),
+    "in.reg.nothing_given": ("既没有填所属村，也没有填所属乡镇", "neither a village nor a township is given"),
+    "in.reg.name_many": ("{what}名称“{name}”{within}对应 {n} 个{what}（{ids}）；请填写代码",
+                         "the {what} name {name!r} matches {n} {what}s{within} ({ids}); give its code"),
+    "in.reg.name_none": ("{within}没有名为“{name}”的{what}", "no {what} named {name!r}{within}"),
+    "in.reg.within": ("在{scope}内", " in {scope}"),
+    "in.reg.what.village": ("村", "village"),
+    "in.reg.what.township": ("乡镇", "township"),
 }
 
 
@@ -458,6 +877,20 @@ def t(key: str, lang: str = "zh", **fields) -> str:
         return key
     text = pair[1] if lang == "en" else pair[0]
     return text.format(**fields) if fields else text
+
+
+def field_label(layer: str, name: str, lang: str = "zh") -> str:
+    """A field of the tool's data model in words: ``name`` of ``facilities`` -> 名称 / name."""
+    key = f"field.{layer}.{name}" if f"field.{layer}.{name}" in STRINGS else f"field.{name}"
+    return t(key, lang) if key in STRINGS else name
+
+
+def field_help(layer: str, name: str, lang: str = "zh") -> str:
+    """What a field holds (for the column mapping), or ``""``."""
+    for key in (f"field_help.{layer}.{name}", f"field_help.{name}"):
+        if key in STRINGS:
+            return t(key, lang)
+    return ""
 
 
 def status_word(status: str, lang: str = "zh") -> str:

@@ -55,19 +55,22 @@ import pyogrio
 import shapely
 
 from planning import settings, uploads
-from planning.crs import (WGS84, check_input_crs, geometry_to_wgs84, lonlat_to_wgs84, metric_crs,
-                          out_of_china)
-from planning.errors import InputError, Problem
+from planning.crs import (WGS84, InputCrs, check_input_crs, geometry_to_wgs84, lonlat_to_wgs84,
+                          metric_crs, out_of_china, parse_input_crs)
+from planning.divisions import district_name, region_name
+from planning.errors import InputError, Msg, Problem
 from planning.region import Region, within_polygons
-from planning.registers import has_link_columns, place_unlocated
+from planning.registers import (TOWNSHIP_NAME_HEADERS, VILLAGE_NAME_HEADERS, has_link_columns,
+                                place_unlocated)
 from planning.schema import (GEOMETRY_TYPES, ID_COLUMN, LAYERS, POPULATION_TYPE_ALIASES,
                              REQUIRED_LAYERS, SERVICE_MODE_ALIASES, TOWNSHIP_KIND_ALIASES,
                              VILLAGE_KIND_ALIASES, Column, VillageKind, accepted_facility_kinds,
                              facility_kind_from_name, normalize_text, parse_facility_kind,
                              township_kind_from_name, village_kind_from_code)
 
-__all__ = ["read_layer", "load_region", "region_from_layers", "load_demo", "ROAD_FILES",
-           "LAYER_FILE_NAMES"]
+__all__ = ["read_layer", "load_region", "region_from_layers", "load_demo", "facility_id_for",
+           "file_crs",
+           "ROAD_FILES", "LAYER_FILE_NAMES"]
 
 #: a table's geometry as well-known text (polygons from CSV/Excel, or points)
 _WKT = Column("wkt", "text", aliases=("geometry", "geom", "几何", "边界", "范围", "shape", "polygon"))
@@ -97,6 +100,9 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old .xls (and encrypted .xlsx)
 _HEADER_SCAN = 10
 #: Excel files up to this size are read in full (merged cells filled); larger ones streamed
 _EXCEL_FULL_BYTES = 10 * 2**20
+#: headers of a register's village and township names (a generated id of a row without
+#: coordinates includes them)
+_REGISTER_KEYS = frozenset(normalize_text(h) for h in (*VILLAGE_NAME_HEADERS, *TOWNSHIP_NAME_HEADERS))
 #: a unit in brackets at the end of a normalised header ("人口(人)", "经度(°)")
 _UNIT = re.compile(r"[(\[【〔][^()\[\]【】〔〕]*[)\]】〕]$")
 
@@ -105,8 +111,8 @@ _UNIT = re.compile(r"[(\[【〔][^()\[\]【】〔〕]*[)\]】〕]$")
 
 
 def read_layer(path: str | Path, layer: str, *, input_crs: str = "wgs84", sheet: str | None = None,
-               column_map: dict[str, str] | None = None,
-               gpkg_layer: str | None = None) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+               column_map: dict[str, str] | None = None, gpkg_layer: str | None = None,
+               crs_for_file: bool = True) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Read one layer from one file, validated, in WGS84.
 
     Parameters
@@ -118,8 +124,12 @@ def read_layer(path: str | Path, layer: str, *, input_crs: str = "wgs84", sheet:
         What the file holds; its columns are those of :data:`planning.schema.LAYERS`.
     input_crs : {"wgs84", "gcj02", "bd09", "cgcs2000"}
         The system of longitude/latitude coordinates (table columns, and vector files
-        in a geographic CRS or without one). Projected files are reprojected from their
-        own CRS instead.
+        without a CRS). Projected files are reprojected from their own CRS instead.
+    crs_for_file : bool, default True
+        Whether ``input_crs`` was declared for this file. A vector file labelled with a
+        geographic CRS (a GeoPackage or Shapefile in EPSG:4326, any GeoJSON) is then
+        read as ``input_crs`` (Amap exports are GCJ-02 labelled EPSG:4326); when False
+        (one declaration for every file of a region) such a file keeps its own CRS.
     sheet : str, optional
         Excel sheet name (default: the first sheet).
     column_map : dict of str to str, optional
@@ -149,31 +159,88 @@ def read_layer(path: str | Path, layer: str, *, input_crs: str = "wgs84", sheet:
         raise InputError.at(str(exc), file=Path(path).name, layer=layer) from None
     raw = _read_raw(Path(path), layer, sheet, gpkg_layer)
     try:
-        validator = _Validator(raw, layer, crs, column_map)
+        validator = _Validator(raw, layer, crs, column_map, crs_for_file)
     except InputError as first:  # no such columns: another sheet of the workbook may have them
-        validator = _other_sheet(raw, layer, crs, column_map, first)
+        validator = _other_sheet(raw, layer, crs, column_map, first, crs_for_file)
     return validator.run()
 
 
+def file_crs(path: str | Path) -> str | None:
+    """The coordinate system a GIS file carries (``"EPSG:4326"`` …), or None.
+
+    Tables (CSV, Excel) and Shapefiles without ``.prj`` carry none: their coordinates are
+    declared. GeoJSON always carries EPSG:4326 (the format says so). An unreadable file
+    gives None (reading it later says why).
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in _VECTOR:
+        return None
+    try:
+        source = _zipped_shapefile(path, "")[0] if suffix == ".zip" else str(path)
+        crs = pyogrio.read_info(source)["crs"]
+    except Exception:  # noqa: BLE001 - reported when the file is read
+        return None
+    if not crs:
+        return None
+    import pyproj
+
+    crs = pyproj.CRS.from_user_input(crs)
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.name
+
+
+def facility_id_for(kind: str, name: str, lon: float | None = None, lat: float | None = None,
+                    *, place: str = "") -> str:
+    """A facility id generated from what identifies a facility, for lists without ids.
+
+    The same kind, name and WGS84 position (rounded to 1e-5 degrees, about a metre) give
+    the same id whatever the row order, so a re-sorted file keeps its ids and saved
+    scenarios still find their facilities. Rows without coordinates use ``place`` (the
+    village or township the row names) instead.
+
+    Parameters
+    ----------
+    kind : str
+        The facility kind value (``"village_clinic"`` …).
+    name : str
+        The facility's name as written.
+    lon, lat : float, optional
+        WGS84 longitude/latitude, degrees.
+    place : str
+        Where a row without coordinates belongs (used when ``lon``/``lat`` are None).
+
+    Returns
+    -------
+    str
+        ``"G"`` and 10 hexadecimal digits of a SHA-1 of the above, e.g. ``"G3f9a0c12be"``.
+    """
+    import hashlib
+
+    where = f"{lon:.5f},{lat:.5f}" if lon is not None and lat is not None else f"@{place}"
+    text = "\x1f".join((str(kind), normalize_text(name), where))
+    return "G" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+
+
 def _other_sheet(raw: _Raw, layer: str, crs: str, column_map: dict | None,
-                 first: InputError) -> "_Validator":
+                 first: InputError, crs_for_file: bool = True) -> "_Validator":
     for alt in raw.alternatives:
         try:
-            validator = _Validator(alt, layer, crs, column_map)
+            validator = _Validator(alt, layer, crs, column_map, crs_for_file)
         except InputError:
             continue
-        validator.note("info", f"the first sheet {raw.sheet!r} does not hold the {layer} columns; "
-                       f"the sheet {alt.sheet!r} was read (choose the sheet to be sure)")
+        validator.note("info", "in.other_sheet", sheet=raw.sheet, alt=alt.sheet,
+                       lname=Msg(f"layer_name.{layer}"))
         return validator
     if raw.alternatives:
         others = ", ".join(repr(a.sheet) for a in raw.alternatives)
-        raise InputError([*first.problems, Problem(
-            "error", f"the other sheets ({others}) do not have them either", raw.file, layer)])
+        raise InputError([*first.problems, Problem.of(
+            "error", "in.no_sheet_has", raw.file, layer, others=others)])
     raise first
 
 
-def load_region(path: str | Path, *, input_crs: str = "wgs84", roads: str | Path | None = None,
-                name: str | None = None,
+def load_region(path: str | Path, *, input_crs: str | dict | InputCrs = "wgs84",
+                roads: str | Path | None = None, name: str | None = None,
                 column_maps: dict[str, dict[str, str]] | None = None) -> Region:
     """Load a region from a GeoPackage or a folder of layer files.
 
@@ -184,12 +251,17 @@ def load_region(path: str | Path, *, input_crs: str = "wgs84", roads: str | Path
         optionally ``districts``; or a folder with one file per layer named after it
         (``villages.csv``, ``facilities.xlsx``, ``townships.shp``, ``townships.zip`` …;
         see :data:`LAYER_FILE_NAMES`).
-    input_crs : {"wgs84", "gcj02", "bd09", "cgcs2000"}
-        The system of longitude/latitude coordinates (see :func:`read_layer`).
+    input_crs : str, dict or InputCrs
+        The coordinate systems of the files, see :func:`planning.crs.parse_input_crs`:
+        ``"gcj02"`` for every file without a CRS of its own, or per layer
+        (``"villages=gcj02,facilities=gcj02"``), which applies even to a file labelled
+        with a geographic CRS.
     roads : str or Path, optional
         The OSM road file; default: the first of :data:`ROAD_FILES` beside the region.
+        Without one the region is checked by straight-line estimate.
     name : str, optional
-        Display name (default: the name of the only district, else the file or folder name).
+        Display name (default: the name of the only district, else the district named
+        by the township and village codes, else the folder's or GeoPackage's name).
     column_maps : dict, optional
         ``{layer: {"header in the file": "canonical column"}}``.
 
@@ -205,13 +277,17 @@ def load_region(path: str | Path, *, input_crs: str = "wgs84", roads: str | Path
     """
     path = Path(path)
     column_maps = column_maps or {}
+    try:
+        crs_spec = parse_input_crs(input_crs)
+    except ValueError as exc:
+        raise InputError.at(str(exc), file=path.name) from None
     if not path.exists():
-        raise InputError.at(f"{path} does not exist: give a GeoPackage or a folder of layer files",
-                            file=path.name)
+        raise InputError.of("in.region_missing", file=path.name, path=path)
     layers, problems, sources = {}, [], {}
     for layer, source in _layer_sources(path).items():
         file, gpkg_layer = source
-        gdf, found = read_layer(file, layer, input_crs=input_crs,
+        crs, for_file = crs_spec.for_layer(layer)
+        gdf, found = read_layer(file, layer, input_crs=crs, crs_for_file=for_file,
                                 column_map=column_maps.get(layer), gpkg_layer=gpkg_layer)
         layers[layer] = gdf
         problems += found
@@ -220,18 +296,15 @@ def load_region(path: str | Path, *, input_crs: str = "wgs84", roads: str | Path
     if roads is None:
         roads = next((folder / f for f in ROAD_FILES if (folder / f).exists()), None)
     elif not Path(roads).exists():
-        raise InputError.at(f"road file {roads} does not exist", file=Path(roads).name,
-                            layer="roads")
-    if name is None:
-        districts = layers.get("districts")
-        name = districts["name"].iloc[0] if districts is not None and len(districts) == 1 \
-            else path.stem
-    return region_from_layers(layers, name=name, problems=problems, sources=sources, roads=roads)
+        raise InputError.of("in.road_file_missing", file=Path(roads).name, layer="roads",
+                            path=roads)
+    return region_from_layers(layers, name=name, problems=problems, sources=sources, roads=roads,
+                              fallback_name=path.stem if path.is_file() else path.name)
 
 
-def region_from_layers(layers: dict[str, gpd.GeoDataFrame], *, name: str,
+def region_from_layers(layers: dict[str, gpd.GeoDataFrame], *, name: str | None = None,
                        problems: list[Problem] | None = None, sources: dict[str, str] | None = None,
-                       roads: str | Path | None = None) -> Region:
+                       roads: str | Path | None = None, fallback_name: str | None = None) -> Region:
     """Assemble a region from layers read by :func:`read_layer`, with cross-layer checks.
 
     Villages get their ``township_id`` from the township named in the file (by id or
@@ -244,23 +317,29 @@ def region_from_layers(layers: dict[str, gpd.GeoDataFrame], *, name: str,
     layers : dict of str to GeoDataFrame
         ``townships``, ``villages``, ``facilities`` (required) and ``districts``,
         as :func:`read_layer` returns them (EPSG:4326).
-    name : str
-        Display name.
+    name : str, optional
+        Display name; default: the name of the only district in the districts layer,
+        else the district(s) named by the township and village codes
+        (:func:`planning.divisions.region_name`), else ``fallback_name``.
     problems : list of Problem, optional
         Problems found while reading, kept in the region.
     sources : dict of str to str, optional
         Layer -> file.
     roads : str or Path, optional
         The OSM road file.
+    fallback_name : str, optional
+        The name when neither the data nor ``name`` give one (default 未命名地区).
 
     Returns
     -------
     Region
+        Townships without a ``district`` get the district their code names (or the
+        region's name), so no table says "None".
     """
     missing = [n for n in REQUIRED_LAYERS if layers.get(n) is None]
     if missing:
-        raise InputError.at(f"the region needs the layers {', '.join(REQUIRED_LAYERS)}; "
-                            f"missing: {', '.join(missing)}")
+        raise InputError.of("in.layers_missing", needed=", ".join(REQUIRED_LAYERS),
+                            missing=", ".join(missing))
     problems = list(problems or [])
     towns = layers["townships"].to_crs(WGS84)
     centre = shapely.centroid(shapely.union_all(towns.geometry.values))
@@ -270,6 +349,8 @@ def region_from_layers(layers: dict[str, gpd.GeoDataFrame], *, name: str,
     metric["facilities"] = _place_register_rows(metric["facilities"], metric["villages"],
                                                 metric["townships"], problems)
     _check_facilities(metric["facilities"], metric["townships"], problems)
+    name = name or _region_name(metric, fallback_name)
+    metric["townships"] = _fill_districts(metric["townships"], name, problems)
     return Region(name=name, crs=crs, townships=metric["townships"],
                   villages=metric["villages"], facilities=metric["facilities"],
                   districts=metric.get("districts"), problems=problems,
@@ -307,11 +388,11 @@ class _Raw:
 def _read_raw(path: Path, layer: str, sheet: str | None, gpkg_layer: str | None) -> _Raw:
     suffix = path.suffix.lower()
     if not path.exists():
-        raise InputError.at(f"file {path} does not exist", file=path.name, layer=layer)
+        raise InputError.of("in.file_missing", file=path.name, layer=layer, path=path)
     if suffix not in _VECTOR + _TABLE:
-        hint = " (save it as .xlsx)" if suffix == ".xls" else ""
-        raise InputError.at(f"cannot read {suffix or 'this'} files{hint}; use one of "
-                            f"{', '.join(_VECTOR + _TABLE)}", file=path.name, layer=layer)
+        hint = Msg("in.bad_suffix_xls") if suffix == ".xls" else ""
+        raise InputError.of("in.bad_suffix", file=path.name, layer=layer, suffix=suffix or "this",
+                            hint=hint, formats=", ".join(_VECTOR + _TABLE))
     _sniff(path, suffix, layer)
     try:
         if suffix in (".csv", ".txt"):
@@ -323,42 +404,39 @@ def _read_raw(path: Path, layer: str, sheet: str | None, gpkg_layer: str | None)
     except InputError:
         raise
     except Exception as exc:  # a broken file: say which, never a traceback
-        raise InputError.at(f"cannot read the file ({type(exc).__name__}: {exc}); check that it "
-                            "is a valid, complete file of its type", file=path.name,
-                            layer=layer) from None
+        raise InputError.of("in.unreadable", file=path.name, layer=layer,
+                            error=f"{type(exc).__name__}: {exc}") from None
 
 
 def _sniff(path: Path, suffix: str, layer: str) -> None:
     """Refuse an empty file, or one whose first bytes say it is not what its name says."""
     size = path.stat().st_size
     if size == 0:
-        raise InputError.at("the file is empty (0 bytes): export it again", file=path.name,
-                            layer=layer)
+        raise InputError.of("in.empty_file", file=path.name, layer=layer)
     with open(path, "rb") as fh:
         head = fh.read(512)
 
     def refuse(what: str) -> None:
-        raise InputError.at(f"cannot read the file: it is named {suffix} but {what}", file=path.name, layer=layer)
+        raise InputError.of("in.misnamed", file=path.name, layer=layer, suffix=suffix,
+                            what=Msg(f"in.what.{what}"))
 
     if suffix in (".csv", ".txt"):
         if head.startswith(_ZIP_MAGIC):
-            refuse("is an Excel workbook or a zip, not text: name it .xlsx (or .zip)")
+            refuse("zip_not_text")
         if head.startswith(_OLE_MAGIC):
-            refuse("is an old Excel .xls workbook: save it as .xlsx or CSV")
+            refuse("xls_as_csv")
     elif suffix in (".xlsx", ".xlsm", ".zip"):
         if head.startswith(_OLE_MAGIC):
-            refuse("is an old Excel .xls workbook (or is password-protected): save it as .xlsx "
-                   "without a password")
+            refuse("xls_or_password")
         if not head.startswith(_ZIP_MAGIC):
-            refuse("is not a zip-based file (a CSV or an old .xls renamed?); save it again in "
-                   "that format")
+            refuse("not_zip")
         uploads.check_zip(path)  # an .xlsx is a zip too: no bombs, no escaping members
     elif suffix == ".gpkg" and not head.startswith(b"SQLite format 3\0"):
-        refuse("is not a GeoPackage (an SQLite database); save it again as GeoPackage")
+        refuse("not_gpkg")
     elif suffix in (".geojson", ".json"):
         text = head.lstrip(codecs.BOM_UTF8).lstrip()
         if not text.startswith(b"{"):
-            refuse("is not GeoJSON (it should start with '{'); save it again as GeoJSON")
+            refuse("not_geojson")
 
 
 def _decode(data: bytes) -> tuple[str, Problem | None]:
@@ -390,12 +468,9 @@ def _decode(data: bytes) -> tuple[str, Problem | None]:
                 bad.append(i)
     text = "\n".join(lines)
     if bad:
-        return text, Problem("warning", f"line(s) {_some(bad)} of the file are neither UTF-8 nor "
-                             "GBK; unreadable characters are shown as �: save the file as UTF-8")
+        return text, Problem.of("warning", "in.bad_bytes", lines=_some(bad))
     if utf8 and gbk:
-        return text, Problem("warning", f"the file mixes text encodings: line(s) {_some(gbk)} are "
-                             "GBK, the others UTF-8; each line was read in its own encoding — "
-                             "check the names on those lines, and save the file as UTF-8")
+        return text, Problem.of("warning", "in.mixed_encoding", lines=_some(gbk))
     return text, None
 
 
@@ -413,8 +488,7 @@ def _read_csv(path: Path, layer: str) -> tuple[pd.DataFrame, list[Problem]]:
         rows = [[c.strip() for c in row] for row in csv.reader(StringIO(text, newline=""),
                                                                delimiter=sep)]
     except csv.Error as exc:
-        raise InputError.at(f"the text cannot be split into columns ({exc}): check the quotes "
-                            "(\") in the file", file=path.name, layer=layer) from None
+        raise InputError.of("in.csv_quotes", file=path.name, layer=layer, error=exc) from None
     table, found = _table_from_rows(rows, layer, path.name, ragged="set aside")
     return table, problems + found
 
@@ -427,8 +501,8 @@ def _read_excel(path: Path, sheet: str | None, layer: str) -> _Raw:
     book = openpyxl.load_workbook(path, read_only=not small, data_only=True)
     try:
         if sheet is not None and sheet not in book.sheetnames:
-            raise InputError.at(f"no sheet {sheet!r}; the sheets are {', '.join(book.sheetnames)}",
-                                file=path.name, layer=layer)
+            raise InputError.of("in.no_sheet", file=path.name, layer=layer, sheet=sheet,
+                                sheets=", ".join(book.sheetnames))
         sheets = [book[sheet]] if sheet is not None else list(book.worksheets)
         raws = []
         for ws in sheets:
@@ -449,7 +523,7 @@ def _read_excel(path: Path, sheet: str | None, layer: str) -> _Raw:
     finally:
         book.close()
     if not raws:
-        raise InputError.at("the workbook has no worksheet", file=path.name, layer=layer)
+        raise InputError.of("in.no_worksheet", file=path.name, layer=layer)
     raws[0].alternatives = raws[1:]
     return raws[0]
 
@@ -479,18 +553,14 @@ def _table_from_rows(rows: list[list[str]], layer: str, file: str, *, ragged: st
     if scores[h] <= 0:
         h = 0
     if h:
-        problems.append(Problem("info", f"the header was found on line {start + h + 1}; the "
-                                f"line(s) above it (a title?) were skipped, and rows are counted "
-                                "from the header", file, layer))
+        problems.append(Problem.of("info", "in.header_line", file, layer, line=start + h + 1))
     header, data = rows[h], rows[h + 1:]
     width = len(header)
     if ragged == "set aside":
         for i, row in enumerate(data):
             if len(row) > width and any(row[width:]):
-                problems.append(Problem(
-                    "error", f"row set aside: it has {len(row)} cells but the header has {width} "
-                    "(a comma or tab inside a name without quotes?); quote that name", file, layer,
-                    i + 1))
+                problems.append(Problem.of("error", "in.ragged_row", file, layer, i + 1,
+                                           cells=len(row), width=width))
                 data[i] = [""] * width
     else:
         width = max([width] + [len(r) for r in data])
@@ -503,9 +573,8 @@ def _table_from_rows(rows: list[list[str]], layer: str, file: str, *, ragged: st
         key = normalize_text(name)
         if key in seen:
             new = f"{name} ({seen[key] + 1})"
-            problems.append(Problem("warning", f"two columns are headed {name!r}; the first is "
-                                    f"used, the later one is kept as {new!r}", file, layer,
-                                    column=name))
+            problems.append(Problem.of("warning", "in.duplicate_header", file, layer,
+                                       column=name, name=name, new=new))
             seen[key] += 1
             name = new
         else:
@@ -514,20 +583,20 @@ def _table_from_rows(rows: list[list[str]], layer: str, file: str, *, ragged: st
     top = start + h + 1  # 1-based sheet line of the header
     for r0, r1, c0, c1, ref in merged or ():
         if r1 > top and r1 > r0:  # merged down across data rows
-            problems.append(Problem("info", f"merged cells {ref} were filled with their value",
-                                    file, layer, max(r0 - top, 1), header[c0 - 1] or None
-                                    if c0 - 1 < len(header) else None))
+            problems.append(Problem.of("info", "in.merged_filled", file, layer, max(r0 - top, 1),
+                                       header[c0 - 1] or None if c0 - 1 < len(header) else None,
+                                       ref=ref))
     return pd.DataFrame([[r[i] for i in keep] for r in data], columns=names, dtype=str), problems
 
 
-def _did_you_mean(col: Column, headers: list[str], used: set[str]) -> str:
-    """`` Did you mean 'longtitude'?`` when a free header is close to a column's names."""
+def _did_you_mean(col: Column, headers: list[str], used: set[str]) -> Msg | None:
+    """``Is 'longtitude' meant to be 'lon'?`` when a free header is close to a column's names."""
     free = {normalize_text(h): h for h in headers if h not in used}
     for want in (col.name, *col.aliases):
         close = difflib.get_close_matches(normalize_text(want), list(free), n=1, cutoff=0.85)
         if close:
-            return f" Is {free[close[0]]!r} meant to be {col.name!r}? (misspelt?)"
-    return ""
+            return Msg("in.did_you_mean", {"header": free[close[0]], "field": col.name})
+    return None
 
 
 def _known_keys(layer: str) -> set[str]:
@@ -574,8 +643,8 @@ def _read_vector(path: Path, layer: str, gpkg_layer: str | None) -> _Raw:
             if gpkg_layer is None and len(names) == 1:
                 wanted = names[0]
             else:
-                raise InputError.at(f"no layer {wanted!r} in the GeoPackage; its layers are "
-                                    f"{', '.join(names) or '(none)'}", file=path.name, layer=layer)
+                raise InputError.of("in.no_gpkg_layer", file=path.name, layer=layer,
+                                    wanted=wanted, names=", ".join(names) or "—")
         gdf = gpd.read_file(path, layer=wanted, engine="pyogrio")
         label = f"{path.name}#{wanted}"
     else:
@@ -588,8 +657,8 @@ def _read_vector(path: Path, layer: str, gpkg_layer: str | None) -> _Raw:
             cpg = "UTF-8"
         encoding = _cpg_encoding(cpg)
         if encoding is None and cpg:
-            problems.append(Problem("warning", f"the .cpg names an unknown encoding {cpg.strip()!r};"
-                                    " trying UTF-8, then GBK", path.name, layer))
+            problems.append(Problem.of("warning", "in.cpg_unknown", path.name, layer,
+                                       cpg=cpg.strip()))
         if encoding:
             gdf = gpd.read_file(source, engine="pyogrio", encoding=encoding)
         else:
@@ -597,8 +666,7 @@ def _read_vector(path: Path, layer: str, gpkg_layer: str | None) -> _Raw:
                 gdf = gpd.read_file(source, engine="pyogrio", encoding="utf-8")
             except UnicodeDecodeError:
                 gdf = gpd.read_file(source, engine="pyogrio", encoding="gb18030")
-                problems.append(Problem("info", "no .cpg file says the text encoding; the text "
-                                        "was not UTF-8 and was read as GBK/GB18030", path.name, layer))
+                problems.append(Problem.of("info", "in.read_as_gbk", path.name, layer))
     geometry = gdf.geometry.values
     table = pd.DataFrame({c: [_cell_text(v) for v in gdf[c]] for c in gdf.columns
                           if c != gdf.geometry.name}, index=range(len(gdf)), dtype=str)
@@ -610,8 +678,7 @@ def _zipped_shapefile(path: Path, layer: str) -> tuple[str, str | None]:
         shps = [n for n in zf.namelist() if n.lower().endswith(".shp") and "__MACOSX" not in n]
         if len(shps) != 1:
             found = ", ".join(shps) or "none"
-            raise InputError.at(f"a zipped Shapefile must hold exactly one .shp (found: {found})",
-                                file=path.name, layer=layer)
+            raise InputError.of("in.zip_shp_count", file=path.name, layer=layer, found=found)
         cpgs = [n for n in zf.namelist() if n.lower() == shps[0][:-4].lower() + ".cpg"]
         cpg = zf.read(cpgs[0]).decode("ascii", "ignore") if cpgs else None
     return f"/vsizip/{path.resolve()}/{shps[0]}", cpg
@@ -639,8 +706,10 @@ def _cpg_encoding(cpg: str | None) -> str | None:
 class _Validator:
     """Turns a file's text rows into a typed, checked GeoDataFrame for one layer."""
 
-    def __init__(self, raw: _Raw, layer: str, input_crs: str, column_map: dict[str, str] | None):
+    def __init__(self, raw: _Raw, layer: str, input_crs: str, column_map: dict[str, str] | None,
+                 crs_for_file: bool = True):
         self.raw, self.layer, self.input_crs = raw, layer, input_crs
+        self.crs_for_file = crs_for_file
         self.table = raw.table.reset_index(drop=True).astype(object)  # fast to iterate
         self.rows = np.arange(1, len(self.table) + 1)  # 1-based data rows
         self.problems: list[Problem] = list(raw.problems)
@@ -651,15 +720,20 @@ class _Validator:
 
     # ---- problems
 
-    def note(self, level: str, message: str, pos: int | None = None, column: str | None = None):
+    def note(self, level: str, key: str, pos: int | None = None, column: str | None = None,
+             **fields):
+        """Record a problem: ``key`` of :data:`planning.i18n.STRINGS` with its ``fields``."""
         row = None if pos is None else int(self.rows[pos])
         header = self.header.get(column, column) if column else None
-        self.problems.append(Problem(level, message, self.raw.file, self.layer, row, header))
+        self.problems.append(Problem.of(level, key, self.raw.file, self.layer, row, header,
+                                        **fields))
 
-    def set_aside(self, pos: int, message: str, column: str | None = None):
+    def set_aside(self, pos: int, key: str, column: str | None = None, **fields):
+        """Set a row aside with the reason ``key`` (and ``fields``), recorded as an error."""
         if pos not in self.aside:
-            self.aside[pos] = message
-            self.note("error", f"row set aside: {message}", pos, column)
+            reason = Msg(key, fields)
+            self.aside[pos] = reason.text("en")
+            self.note("error", "in.set_aside", pos, column, reason=reason)
 
     def cells(self, column: str) -> list[str] | None:
         """The text cells of a canonical column, or None when the file has no such column."""
@@ -677,10 +751,12 @@ class _Validator:
         self.table, self.rows = self.table[keep_rows].reset_index(drop=True), self.rows[keep_rows]
         geometry = None if geometry is None else geometry[keep_rows]
         if len(self.table) == 0:
-            raise InputError.at("the layer is empty: it has no data rows", self.raw.file, self.layer)
+            raise InputError.of("in.layer_empty", self.raw.file, self.layer)
         geoms = self._geometries(geometry)
         out = {c.name: self._typed(c) for c in self.columns if c.name not in ("lon", "lat")}
         getattr(self, f"_{self.layer}")(out)
+        if self.generate_ids:
+            out["facility_id"] = self._generated_ids(out, geoms)
         out["source"] = [s or "input" for s in out["source"]]
         self._duplicates(out[ID_COLUMN[self.layer]])
         out["origin"] = [f"{self.raw.label}:{r}" for r in self.rows]
@@ -696,8 +772,8 @@ class _Validator:
                 frame[c.name] = frame[c.name].astype("float64")
         gdf = gpd.GeoDataFrame(frame, geometry=list(geoms[keep]), crs=WGS84)
         if len(gdf) == 0:
-            raise InputError([Problem("error", f"no usable rows: all {len(self.table)} rows were "
-                                      "set aside (reasons below)", self.raw.file, self.layer)]
+            raise InputError([Problem.of("error", "in.no_usable_rows", self.raw.file, self.layer,
+                                         n=len(self.table))]
                              + [p for p in self.problems if p.level == "error"][:20])
         self.problems.sort(key=lambda p: -1 if p.row is None else p.row)  # stable: file-level first
         return gdf, self.problems
@@ -709,14 +785,13 @@ class _Validator:
         found: dict[str, str] = {}
         for theirs, canonical in column_map.items():
             if canonical not in known:
-                raise InputError.at(f"column_map maps {theirs!r} to {canonical!r}, which is not a "
-                                    f"column of {self.layer}; use one of {', '.join(known)}",
-                                    self.raw.file, self.layer)
+                raise InputError.of("in.map_unknown_field", self.raw.file, self.layer,
+                                    theirs=theirs, field=canonical, lname=Msg(f"layer_name.{self.layer}"),
+                                    fields=", ".join(known))
             match = [h for h in headers if normalize_text(h) == normalize_text(theirs)]
             if not match:
-                raise InputError.at(f"column_map names the column {theirs!r}, which is not in the "
-                                    f"file; its columns are {', '.join(headers)}",
-                                    self.raw.file, self.layer, column=theirs)
+                raise InputError.of("in.map_missing_header", self.raw.file, self.layer,
+                                    column=theirs, theirs=theirs, headers=", ".join(headers))
             found[canonical] = match[0]
         used = set(found.values())
         for key in (normalize_text, _header_key):  # exact first, then without a unit
@@ -729,15 +804,40 @@ class _Validator:
                         found[col.name] = match[0]
                         used.add(match[0])
                         break
+        self.generate_ids = False
         for col in self.columns:
             if col.required and col.name not in found:
+                if self.layer == "facilities" and col.name == "facility_id":
+                    self.generate_ids = True  # from kind, name and place: see _generated_ids
+                    continue
                 tried = ", ".join((col.name, *col.aliases))
-                raise InputError.at(
-                    f"no column for {col.name!r} (tried: {tried}); the file's columns are "
-                    f"{', '.join(headers) or '(none)'}.{_did_you_mean(col, headers, used)} Rename "
-                    f"a column or pass column_map={{'your header': {col.name!r}}}",
-                    self.raw.file, self.layer, column=col.name)
+                hint = _did_you_mean(col, headers, used)
+                raise InputError.of(
+                    "in.no_column", self.raw.file, self.layer, column=col.name, field=col.name,
+                    label=Msg(f"field.{col.name}"), tried=tried, headers=", ".join(headers) or "—",
+                    hint=Msg("in.hint", {"hint": hint}) if hint else "")
         return found
+
+    def _generated_ids(self, out: dict, geoms: np.ndarray) -> list[str | None]:
+        """Facility ids from kind, name and WGS84 position (see :func:`facility_id_for`);
+        rows without coordinates (a register) use the village or township they name."""
+        links = [self.cells(c) or [""] * len(self.table) for c in ("village_id", "township_id")]
+        extra = [[str(v).strip() for v in self.table[h]] for h in self.table.columns
+                 if normalize_text(h) in _REGISTER_KEYS]
+        ids = []
+        for i, (kind, name) in enumerate(zip(out["kind"], out["name"])):
+            g = geoms[i]
+            if i in self.aside or kind is None or not name:
+                ids.append(None)
+            elif g is not None:
+                ids.append(facility_id_for(kind, name, g.x, g.y))
+            else:
+                place = "|".join([links[0][i], links[1][i]] + [col[i] for col in extra])
+                ids.append(facility_id_for(kind, name, place=place))
+        made = [v for v in ids if v]
+        if made:
+            self.note("info", "in.ids_generated", n=len(made), example=made[0])
+        return ids
 
     # ---- geometry
 
@@ -754,37 +854,39 @@ class _Validator:
             self.unlocated = set(range(len(self.table)))
             geoms = np.empty(len(self.table), dtype=object)
         else:
-            want = "longitude/latitude columns (经度/纬度, lon/lat) or a WKT column" \
-                if GEOMETRY_TYPES[self.layer] == "Point" else "a WKT column (geometry, wkt, 几何)"
+            want = Msg("in.want_lonlat" if GEOMETRY_TYPES[self.layer] == "Point" else "in.want_wkt")
             tried = "; ".join(", ".join((c.name, *c.aliases)) for c in
                               ([col for col in self.columns if col.name in ("lon", "lat")] + [_WKT]))
             used = set(self.header.values())
-            hint = "".join(_did_you_mean(c, list(self.table.columns), used) for c in self.columns
-                           if c.name in ("lon", "lat") and c.name not in self.header)
-            raise InputError.at(f"no geometry: a {self.layer} table needs {want} (tried: {tried})."
-                                f"{hint} Or give a GIS file (GeoPackage, Shapefile, GeoJSON)",
-                                self.raw.file, self.layer, column="geometry")
+            hints = [h for c in self.columns if c.name in ("lon", "lat") and c.name not in self.header
+                     if (h := _did_you_mean(c, list(self.table.columns), used))]
+            raise InputError.of("in.no_geometry", self.raw.file, self.layer, column="geometry",
+                                lname=Msg(f"layer_name.{self.layer}"), want=want, tried=tried,
+                                hint=Msg("in.hint", {"hint": hints}) if hints else "")
         return self._check_shapes(geoms)
 
     def _from_vector(self, geometry: np.ndarray) -> np.ndarray:
         gs = gpd.GeoSeries(geometry, crs=self.raw.crs)
         declared = self.input_crs.upper().replace("GCJ02", "GCJ-02").replace("BD09", "BD-09")
         if gs.crs is None:
-            self.note("warning", "the file has no coordinate system; its coordinates are taken as "
-                      f"longitude/latitude in {declared} (as declared)")
+            self.note("warning", "in.no_crs_taken", declared=declared)
             minx, miny, maxx, maxy = gs.total_bounds
             if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
-                raise InputError.at(
-                    "the file has no coordinate system and its coordinates are not degrees "
-                    f"(x up to {maxx:.0f}, y up to {maxy:.0f}: projected metres?); add its .prj "
-                    "or save it with its coordinate system", self.raw.file, self.layer)
+                raise InputError.of("in.no_crs_metres", self.raw.file, self.layer,
+                                    maxx=f"{maxx:.0f}", maxy=f"{maxy:.0f}")
             return geometry_to_wgs84(gs.values, self.input_crs)
         if gs.crs.is_geographic:
+            label = gs.crs.to_string()
             gs = gs.to_crs(WGS84)
+            if self.input_crs in ("wgs84", "cgcs2000"):
+                return np.asarray(gs.values, dtype=object)
+            if not self.crs_for_file:  # a declaration for all files: the file's own CRS wins
+                self.note("info", "in.file_crs_kept", crs=label, declared=declared)
+                return np.asarray(gs.values, dtype=object)
+            self.note("info", "in.file_crs_declared", crs=label, declared=declared)
             return geometry_to_wgs84(gs.values, self.input_crs)
         if self.input_crs in ("gcj02", "bd09"):
-            self.note("warning", f"the file is in the projected system {gs.crs.name}; it was "
-                      f"reprojected from it, and the declared {declared} shift was not applied")
+            self.note("warning", "in.projected_no_shift", crs=gs.crs.name, declared=declared)
         return np.asarray(gs.to_crs(WGS84).values, dtype=object)
 
     def _from_wkt(self) -> np.ndarray:
@@ -793,11 +895,12 @@ class _Validator:
         for i, text in enumerate(cells):
             g, why = _parse_wkt(text)
             if g is None or g.is_empty:
-                reason = "no geometry" if not text else f"unreadable WKT {text[:40]!r} ({why})"
-                self.set_aside(i, f"{reason}; give the outline as WKT, e.g. 'POLYGON ((…))'", "wkt")
+                reason = Msg("in.reason.no_geometry") if not text else \
+                    Msg("in.reason.bad_wkt", {"text": text[:40], "why": why})
+                self.set_aside(i, "in.reason.wkt_needed", "wkt", reason=reason)
                 continue
             if why:
-                self.note("info", f"{why}; it was closed — check the outline", i, "wkt")
+                self.note("info", "in.outline_closed", i, "wkt")
             geoms[i] = g
         ok = np.array([g is not None for g in geoms], dtype=bool)
         geoms[ok] = geometry_to_wgs84(geoms[ok], self.input_crs)
@@ -818,27 +921,21 @@ class _Validator:
                 continue
             if lon is None or lat is None:
                 bad, text = ("lon", tlon) if lon is None else ("lat", tlat)
-                what = "is empty" if not text else f"{text!r} is not a number"
-                self.set_aside(i, f"the coordinate {what}; give decimal degrees such as 117.3",
-                               bad)
+                if not text:
+                    self.set_aside(i, "in.reason.coord_empty", bad)
+                else:
+                    self.set_aside(i, "in.reason.coord_nan", bad, text=text)
                 continue
             if lon == 0 and lat == 0:
-                self.set_aside(i, "coordinates 0, 0 (a placeholder for a missing location)", "lon")
+                self.set_aside(i, "in.reason.zero", "lon")
                 continue
             if lat > 60 and lon < 60 and not out_of_china(lat, lon):
-                self.note("warning", f"longitude {lon} and latitude {lat} look swapped (latitude "
-                          "cannot exceed 60 in China); they were swapped back — check the columns",
-                          i, "lat")
+                self.note("warning", "in.swapped", i, "lat", lon=lon, lat=lat)
                 lon, lat = lat, lon
             if abs(lon) > 180 or abs(lat) > 90:
-                if abs(lon) > 1000 or abs(lat) > 1000:
-                    reason = (f"longitude {lon} / latitude {lat} are not degrees: they look like "
-                              "projected metres; convert them to longitude/latitude, or give a "
-                              "GIS file that carries its coordinate system")
-                else:
-                    reason = (f"longitude {lon} / latitude {lat} are out of range (longitude "
-                              "-180..180, latitude -90..90)")
-                self.set_aside(i, reason, "lon" if abs(lon) > 180 else "lat")
+                key = "in.reason.metres" if abs(lon) > 1000 or abs(lat) > 1000 \
+                    else "in.reason.out_of_range"
+                self.set_aside(i, key, "lon" if abs(lon) > 180 else "lat", lon=lon, lat=lat)
                 continue
             xs[i], ys[i] = lon, lat
         ok = ~np.isnan(xs)
@@ -855,42 +952,36 @@ class _Validator:
                 geoms[i] = None
                 continue
             if g is None or g.is_empty:
-                self.set_aside(i, "the geometry is empty", "geometry")
+                self.set_aside(i, "in.reason.empty_geometry", "geometry")
                 continue
             kind = g.geom_type
             if polygonal and kind not in _POLYGONAL:
-                self.set_aside(i, f"a {kind} where a polygon is expected", "geometry")
+                self.set_aside(i, "in.reason.not_polygon", "geometry", kind=kind)
                 continue
             if not polygonal and kind != "Point":
                 if kind in _POLYGONAL or kind == "MultiPoint":
                     g = g.representative_point() if kind != "MultiPoint" else g.geoms[0]
                     to_points += 1
                 else:
-                    self.set_aside(i, f"a {kind} where a point is expected", "geometry")
+                    self.set_aside(i, "in.reason.not_point", "geometry", kind=kind)
                     continue
             if polygonal and not g.is_valid:
                 reason = shapely.is_valid_reason(g)
                 g = _polygonal_part(shapely.make_valid(g))
                 if g is None:
-                    self.set_aside(i, f"invalid polygon ({reason}) that could not be repaired",
-                                   "geometry")
+                    self.set_aside(i, "in.reason.invalid", "geometry", why=reason)
                     continue
-                self.note("info", f"invalid polygon ({reason}) repaired with make_valid; check "
-                          "the outline", i, "geometry")
+                self.note("info", "in.repaired", i, "geometry", why=reason)
             minx, miny, maxx, maxy = g.bounds
             if not (-180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90):
                 metres = max(abs(minx), abs(maxx), abs(miny), abs(maxy)) > 1000
-                self.set_aside(i, f"coordinates out of range ({minx:.6g}, {miny:.6g}): not "
-                               "longitude/latitude degrees" + (
-                                   " but projected metres, while the file says (or, for GeoJSON, "
-                                   "must be) longitude/latitude: export it again with its true "
-                                   "coordinate system" if metres else ""), "geometry")
+                self.set_aside(i, "in.reason.bounds_metres" if metres else "in.reason.bounds",
+                               "geometry", x=f"{minx:.6g}", y=f"{miny:.6g}")
                 continue
             geoms[i] = g
         if to_points:
-            self.note("info", f"{to_points} {self.layer} given as polygons (or multipoints) were "
-                      "placed at a representative point inside each; a point at the actual "
-                      "site is better", column="geometry")
+            self.note("info", "in.to_points", column="geometry", n=to_points,
+                      lname=Msg(f"layer_name.{self.layer}"))
         return geoms
 
     # ---- typed columns
@@ -906,14 +997,12 @@ class _Validator:
     def _id(self, text: str, pos: int, col: Column):
         if not text:
             if col.required:
-                self.set_aside(pos, f"the id ({col.name}) is empty", col.name)
+                self.set_aside(pos, "in.reason.empty_id", col.name, field=col.name)
             return None
         if m := _DECIMAL_ID.match(text):
             return m.group(1)
         if _SCIENTIFIC.match(text):
-            self.note("warning", f"the id {text!r} is in scientific notation, so digits were lost "
-                      "(a spreadsheet turned a code into a number): format the column as text "
-                      "and re-export", pos, col.name)
+            self.note("warning", "in.scientific", pos, col.name, text=text)
         return text
 
     def _number(self, text: str, pos: int, col: Column):
@@ -921,12 +1010,12 @@ class _Validator:
             return None
         value = _parse_number(text)
         if value is None:
-            self.note("warning", f"{text!r} is not a number; left empty", pos, col.name)
+            self.note("warning", "in.not_number", pos, col.name, text=text)
         elif value < 0:
             if col.name == "population":
-                self.set_aside(pos, f"negative population {text}", col.name)
+                self.set_aside(pos, "in.reason.negative_pop", col.name, text=text)
             else:
-                self.note("warning", f"negative value {text}; left empty", pos, col.name)
+                self.note("warning", "in.negative", pos, col.name, text=text)
             return None
         return value
 
@@ -938,8 +1027,7 @@ class _Validator:
             return True
         if key in _FALSE:
             return False
-        self.note("warning", f"{text!r} is not yes/no (是/否, true/false, 1/0, Y/N); left empty",
-                  pos, col.name)
+        self.note("warning", "in.not_bool", pos, col.name, text=text)
         return None
 
     def _duplicates(self, ids: list) -> None:
@@ -948,8 +1036,8 @@ class _Validator:
             if v is None or i in self.aside:
                 continue
             if v in first:
-                self.set_aside(i, f"duplicate id {v!r}: the same id is on row "
-                               f"{int(self.rows[first[v]])}", ID_COLUMN[self.layer])
+                self.set_aside(i, "in.reason.duplicate", ID_COLUMN[self.layer], id=v,
+                               row=int(self.rows[first[v]]))
             else:
                 first[v] = i
 
@@ -960,8 +1048,7 @@ class _Validator:
         for i, (text, name) in enumerate(zip(out["kind"], out["name"])):
             kind = _lookup(TOWNSHIP_KIND_ALIASES, text)
             if text and kind is None:
-                self.note("warning", f"unknown township kind {text!r} (use 乡镇/街道/其他 or "
-                          "township/street/special); taken from the name", i, "kind")
+                self.note("warning", "in.unknown_township_kind", i, "kind", text=text)
             kinds.append((kind or township_kind_from_name(name or "")).value)
         out["kind"] = kinds
 
@@ -974,29 +1061,24 @@ class _Validator:
             by_code = village_kind_from_code(code)
             kind = _lookup(VILLAGE_KIND_ALIASES, text)
             if text and kind is None:
-                self.note("warning", f"unknown village kind {text!r} (use 村委会/居委会/特殊区域 or "
-                          "village_committee/residents_committee/special); ignored", i, "kind")
+                self.note("warning", "in.unknown_village_kind", i, "kind", text=text)
             if kind is not None and by_code is not None and kind != by_code:
-                self.note("info", f"the kind column says {kind.value}, the code {code} says "
-                          f"{by_code.value}; the kind column is used", i, "kind")
+                self.note("info", "in.kind_vs_code", i, "kind", kind=kind.value, code=code,
+                          by_code=by_code.value)
             kind = kind or by_code
             if kind is None and (kind := _village_kind_from_name(name or "")) is not None:
-                self.note("info", f"kind {kind.value} inferred from the name {name!r} (no 12-digit "
-                          "code or kind column)", i, "kind")
+                self.note("info", "in.kind_from_village_name", i, "kind", kind=kind.value,
+                          name=name)
             if kind is None:
-                self.note("warning", "kind unknown (no 12-digit code, kind column or telling "
-                          "name): rules by kind will skip this village", i, "village_id")
+                self.note("warning", "in.kind_unknown", i, "village_id")
             kinds.append(None if kind is None else kind.value)
         out["kind"] = kinds
         pops = []
         if "population" not in self.header:
-            self.note("warning", "the file has no population column (常住人口): residents are "
-                      "unknown, so population figures (R3's shares, R4's need, residents in "
-                      "gaps) cannot be judged; add the column to check them")
+            self.note("warning", "in.population_column_missing")
         for i, p in enumerate(out["population"]):
             if p is None and i not in self.aside and "population" in self.header:
-                self.note("warning", "population missing: residents unknown (not counted as "
-                          "0); fill it in to count this village", i, "population")
+                self.note("warning", "in.population_missing", i, "population")
             pops.append(np.nan if p is None else p)
         out["population"] = pops
         out["service_mode"] = self._enum(out["service_mode"], SERVICE_MODE_ALIASES, "service_mode")
@@ -1004,8 +1086,7 @@ class _Validator:
         for i, text in enumerate(out["population_type"]):
             value = _lookup(POPULATION_TYPE_ALIASES, text) if text else "resident"
             if value is None:
-                self.note("warning", f"unknown population type {text!r} (use 常住/户籍 or "
-                          "resident/registered); taken as resident", i, "population_type")
+                self.note("warning", "in.unknown_population_type", i, "population_type", text=text)
             types.append(value or "resident")
         out["population_type"] = types
 
@@ -1015,18 +1096,18 @@ class _Validator:
         for i, (text, name) in enumerate(zip(out["kind"], out["name"])):
             kind = parse_facility_kind(text) if text else None
             if text and kind is None:
-                self.set_aside(i, f"unknown facility kind {text!r}; accepted kinds: "
-                               f"{accepted_facility_kinds()}", "kind")
+                self.set_aside(i, "in.reason.unknown_facility_kind", "kind", text=text,
+                               kinds=accepted_facility_kinds())
             elif kind is None:
                 kind = facility_kind_from_name(name or "")
-                where = "the kind is empty" if has_column else "there is no kind column"
+                where = Msg("in.where.kind_empty" if has_column else "in.where.no_kind_column")
                 if kind is None:
-                    self.set_aside(i, f"{where} and the name {name!r} does not say the kind; give "
-                                   f"one of: {accepted_facility_kinds()}", "kind" if has_column
-                                   else "name")
+                    self.set_aside(i, "in.reason.kind_not_in_name", "kind" if has_column
+                                   else "name", where=where, name=name,
+                                   kinds=accepted_facility_kinds())
                 else:
-                    self.note("info", f"{where}: kind {kind.value} ({kind.zh}) inferred from the "
-                              f"name {name!r}", i, "kind" if has_column else "name")
+                    self.note("info", "in.kind_from_name", i, "kind" if has_column else "name",
+                              where=where, kind=kind.value, kind_zh=kind.zh, name=name)
             kinds.append(None if kind is None else kind.value)
         out["kind"] = kinds
 
@@ -1035,8 +1116,8 @@ class _Validator:
         for i, text in enumerate(values):
             value = _lookup(aliases, text) if text else None
             if text and value is None:
-                self.note("warning", f"unknown value {text!r}; accepted: "
-                          f"{', '.join(sorted({str(k) for k in aliases}))}; left empty", i, column)
+                self.note("warning", "in.unknown_value", i, column, text=text,
+                          accepted=", ".join(sorted({str(k) for k in aliases})))
             result.append(getattr(value, "value", value))
         return result
 
@@ -1125,30 +1206,27 @@ def _layer_sources(path: Path) -> dict[str, tuple[Path, str | None]]:
     """Layer -> (file, layer inside a GeoPackage) for a GeoPackage or a region folder."""
     if path.is_file():
         if path.suffix.lower() != ".gpkg":
-            raise InputError.at("a region is a GeoPackage (.gpkg) or a folder of layer files",
-                                file=path.name)
+            raise InputError.of("in.region_not_gpkg", file=path.name)
         present = {n.lower(): n for n, _ in pyogrio.list_layers(path)}
         missing = [n for n in REQUIRED_LAYERS if n not in present]
         if missing:
-            raise InputError.at(f"the GeoPackage lacks the layer(s) {', '.join(missing)}; its "
-                                f"layers are {', '.join(present.values()) or '(none)'}",
-                                file=path.name)
+            raise InputError.of("in.gpkg_lacks", file=path.name, missing=", ".join(missing),
+                                present=", ".join(present.values()) or "—")
         return {n: (path, present[n]) for n in LAYER_FILE_NAMES if n in present}
     sources = {}
     for layer, stems in LAYER_FILE_NAMES.items():
         files = sorted(f for f in path.iterdir() if f.is_file()
                        and f.suffix.lower() in _VECTOR + _TABLE and f.stem.lower() in stems)
         if len(files) > 1:
-            raise InputError.at(f"several files for the layer {layer}: "
-                                f"{', '.join(f.name for f in files)}; keep one", file=path.name,
-                                layer=layer)
+            raise InputError.of("in.several_files", file=path.name, layer=layer,
+                                lname=Msg(f"layer_name.{layer}"), files=", ".join(f.name for f in files))
         if files:
             sources[layer] = (files[0], None)
         elif layer in REQUIRED_LAYERS:
             names = ", ".join(f"{s}.csv/.xlsx/.shp/.zip/.geojson/.gpkg" for s in stems[:1])
-            raise InputError.at(f"no file for the layer {layer} in the folder (expected {names}; "
-                                f"also accepted: {', '.join(stems[1:])})", file=path.name,
-                                layer=layer)
+            raise InputError.of("in.no_layer_file", file=path.name, layer=layer, names=names,
+                                lname=Msg(f"layer_name.{layer}"),
+                                others=", ".join(stems[1:]))
     return sources
 
 
@@ -1180,34 +1258,54 @@ def _link_villages(villages: gpd.GeoDataFrame, towns: gpd.GeoDataFrame,
         here = inside.iloc[i]
         here = None if pd.isna(here) else here
 
-        def warn(message, column=None):
-            problems.append(Problem("warning", message, file, "villages", row, column))
+        def warn(key, column=None, **fields):
+            problems.append(Problem.of("warning", key, file, "villages", row, column, **fields))
 
         if isinstance(tid, str) and tid in ids:
             pass
         elif isinstance(tid, str):
-            warn(f"township_id {tid!r} is not in the townships layer; "
-                 + (f"replaced by {here!r}, the township holding the village" if here
-                    else "left empty"), "township_id")
+            warn("in.township_id_unknown" if here else "in.township_id_unknown_empty",
+                 "township_id", tid=tid, here=here)
             tid = here
         elif isinstance(tname, str):
             tid = by_name.get(_name_key(tname))
             if tid is None:
-                warn(f"township {tname!r} is not (or not uniquely) in the townships layer; "
-                     + (f"the township holding the village ({here}) is used" if here
-                        else "left empty"), "township")
+                warn("in.township_name_unknown" if here else "in.township_name_unknown_empty",
+                     "township", name=tname, here=here)
                 tid = here
         else:
             tid, joined = here, joined + (here is not None)
         if here is None:
-            warn("the village lies outside every township polygon; kept — check its coordinates"
-                 + ("" if tid else " (its township is unknown)"), "geometry")
+            warn("in.village_outside" if tid else "in.village_outside_unknown", "geometry")
         result.append(tid)
     villages["township_id"] = pd.Series(result, index=villages.index, dtype="str")
     if joined:
-        problems.append(Problem("info", f"{joined} villages without a township got the township "
-                                "whose polygon holds them", layer="villages", column="township_id"))
+        problems.append(Problem.of("info", "in.villages_joined", layer="villages",
+                                   column="township_id", n=joined))
     return villages
+
+
+def _region_name(layers: dict[str, gpd.GeoDataFrame], fallback: str | None) -> str:
+    """The only district's name, else the district(s) of the codes, else ``fallback``."""
+    districts = layers.get("districts")
+    if districts is not None and len(districts) == 1 and isinstance(districts["name"].iloc[0], str):
+        return districts["name"].iloc[0]
+    named = region_name(layers["townships"]["township_id"], layers["villages"]["village_id"])
+    return named or fallback or "未命名地区"
+
+
+def _fill_districts(towns: gpd.GeoDataFrame, region: str,
+                    problems: list[Problem]) -> gpd.GeoDataFrame:
+    """Townships without a district get the one their code names, else the region's name."""
+    empty = towns["district"].isna() | (towns["district"].astype(str).str.strip() == "")
+    if not empty.any():
+        return towns
+    towns = towns.copy()
+    by_code = towns.loc[empty, "township_id"].map(district_name)
+    towns.loc[empty, "district"] = by_code.fillna(region)
+    problems.append(Problem.of("info", "in.district_filled", layer="townships", column="district",
+                               n=int(empty.sum()), coded=int(by_code.notna().sum()), name=region))
+    return towns
 
 
 def _check_facilities(facilities: gpd.GeoDataFrame, towns: gpd.GeoDataFrame,
@@ -1217,10 +1315,8 @@ def _check_facilities(facilities: gpd.GeoDataFrame, towns: gpd.GeoDataFrame,
     for origin, name, here in zip(facilities["origin"], facilities["name"], inside):
         if pd.isna(here):
             file, row = _where(origin)
-            problems.append(Problem(
-                "warning", f"{name} lies outside the region's townships; kept (hospitals beyond "
-                "the border still serve it) — check its coordinates if it should be inside",
-                file, "facilities", row, "geometry"))
+            problems.append(Problem.of("warning", "in.facility_outside", file, "facilities", row,
+                                       "geometry", name=name))
 
 
 def _place_register_rows(facilities: gpd.GeoDataFrame, villages: gpd.GeoDataFrame,

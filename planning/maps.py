@@ -36,12 +36,19 @@ import shapely
 from branca.element import MacroElement, Template
 
 from planning import _assets
+from planning.access import STRAIGHT_LABEL
 from planning.crs import WGS84
 from planning.region import known_sum
 from planning.i18n import (COVERAGE, MODES, R8_BINS, STATUS_COLOURS, kind_name, pair_word, people,
                            r8_colour,
                            status_word, t)
 
+#: the key of :func:`display_layers`' dict holding the layers that could not be drawn
+FAILED = "_failed"
+#: ``township_id`` of the row of :func:`township_status` for villages outside every township
+OUTSIDE = "(outside)"
+#: rule units that are villages (placed in a district through their township)
+_VILLAGE_UNITS = ("village", "committee")
 #: severity order used to combine statuses (worst first)
 _SEVERITY = {"fail": 4, "warn": 3, "unknown": 2, "pass": 1, "not_applicable": 0}
 #: OSM highway classes drawn as main roads in the reference layer
@@ -82,21 +89,32 @@ def township_status(assessment) -> gpd.GeoDataFrame:
         (the worst of them; ``not_applicable`` when no rule applies), and ``r8_gps``
         (GPs per 10,000 within reach, R8; NaN when it cannot be judged) with ``r8``, its
         status — shown beside, not part of ``overall``: R8's target is a city-wide
-        reference.
+        reference. Villages outside every township make one more row, ``township_id`` =
+        :data:`OUTSIDE`, without geometry, in the district of the townships nearest to
+        them, so the rows add up to the district rows of :func:`district_breakdown`.
     """
     region, res = assessment.region, assessment.results
     towns = region.townships[["township_id", "name", "kind", "district", "population",
                               "geometry"]].copy()
+    outside = region.villages["township_id"].isna()
+    if outside.any():
+        extra = pd.DataFrame([{"township_id": OUTSIDE, "name": None, "kind": None,
+                               "district": _outside_district(region),
+                               "population": float(region.villages.loc[outside, "population"]
+                                                   .fillna(0).sum()), "geometry": None}])
+        towns = gpd.GeoDataFrame(pd.concat([towns, extra], ignore_index=True),
+                                 geometry="geometry", crs=region.crs)
     tid = towns["township_id"]
     if "R1" in res and len(res["R1"].units):
-        towns["r1"] = tid.map(res["R1"].units.set_index("unit_id")["status"])
-        towns["population"] = tid.map(res["R1"].units.set_index("unit_id")["population"])
+        towns["r1"] = tid.map(res["R1"].units.set_index("unit_id")["status"]).fillna("not_applicable")
+        towns["population"] = tid.map(res["R1"].units.set_index("unit_id")["population"]) \
+            .astype(float).combine_first(towns["population"].astype(float))
     else:
         towns["r1"] = "not_applicable"
     towns["r2_gaps"], towns["r2_units"], towns["r2"] = 0, 0, "not_applicable"
     if "R2" in res and len(res["R2"].units):
         u = res["R2"].units
-        g = u.groupby("township_id")["status"]
+        g = u["status"].groupby(u["township_id"].fillna(OUTSIDE))
         towns["r2_units"] = tid.map(g.size()).fillna(0).astype(int)
         towns["r2_gaps"] = tid.map(g.agg(lambda s: int((s == "fail").sum()))).fillna(0).astype(int)
         towns["r2"] = tid.map(g.agg(_worst)).fillna("not_applicable")
@@ -105,9 +123,16 @@ def township_status(assessment) -> gpd.GeoDataFrame:
         r3 = res["R3"].layers["R3_townships"].set_index("township_id")
         towns["r3_share"] = tid.map(r3["share_within"]).astype(float)
         towns["r3"] = tid.map(r3["status"]).fillna("not_applicable")
+        u = res["R3"].units
+        if outside.any() and len(u):
+            out = u[u["township_id"].isna()]
+            pop = out["population"].fillna(0)
+            share = pop[out["status"] == "pass"].sum() / pop.sum() if pop.sum() else np.nan
+            towns.loc[tid == OUTSIDE, "r3_share"] = share
     towns["r6"] = "not_applicable"
     if "R6" in res and len(res["R6"].units):
-        towns["r6"] = tid.map(res["R6"].units.groupby("township_id")["status"].agg(_worst)) \
+        u6 = res["R6"].units
+        towns["r6"] = tid.map(u6["status"].groupby(u6["township_id"].fillna(OUTSIDE)).agg(_worst)) \
             .fillna("not_applicable")
     towns["overall"] = [_worst(row) for row in towns[["r1", "r2", "r3", "r6"]].itertuples(index=False)]
     towns["r8_gps"], towns["r8"] = np.nan, "not_applicable"
@@ -135,6 +160,8 @@ def district_breakdown(assessment) -> pd.DataFrame:
     towns = region.townships.set_index("township_id")
     district_of = towns["district"].fillna(region.name) if "district" in towns \
         else pd.Series(region.name, index=towns.index)
+    if region.villages["township_id"].isna().any():  # as the extra row of township_status
+        district_of = pd.concat([district_of, pd.Series({OUTSIDE: _outside_district(region)})])
     rows = []
     for rid, result in assessment.results.items():
         u = result.units
@@ -145,7 +172,8 @@ def district_breakdown(assessment) -> pd.DataFrame:
         elif result.unit_kind == "township":
             where = u["unit_id"].map(district_of)
         elif "township_id" in u:
-            where = u["township_id"].map(district_of)
+            where = u["township_id"].fillna(OUTSIDE if result.unit_kind in _VILLAGE_UNITS
+                                            else "").map(district_of)
         else:
             where = pd.Series(region.name, index=u.index)
         frame = pd.DataFrame({"district": where.fillna(region.name).astype(str).values,
@@ -159,6 +187,16 @@ def district_breakdown(assessment) -> pd.DataFrame:
                          "population_in_gap": known_sum(part.loc[fail, "population"])[0]})
     return pd.DataFrame(rows, columns=["district", "rule", "units", "failed", "warned",
                                        "population_in_gap"])
+
+
+def _outside_district(region) -> str:
+    """The district of the township nearest to the villages outside every township."""
+    villages = region.villages[region.villages["township_id"].isna()]
+    towns = region.townships
+    if not len(villages) or "district" not in towns or towns["district"].isna().all():
+        return region.name
+    near = gpd.sjoin_nearest(villages[["geometry"]], towns[["district", "geometry"]], how="left")
+    return str(near["district"].mode().iloc[0]) if near["district"].notna().any() else region.name
 
 
 def _worst(statuses) -> str:
@@ -235,10 +273,35 @@ def _main_roads(region, tolerance_m: float, classes: tuple[str, ...]) -> gpd.Geo
     return out.explode(index_parts=False).reset_index(drop=True)
 
 
+def valid_geometries(geoms) -> np.ndarray:
+    """Geometries made valid for display: each invalid one repaired with
+    :func:`shapely.make_valid` (``method="structure"``: a polygon stays polygonal), so
+    precision and set operations on it cannot fail; missing ones are kept as they are."""
+    geoms = np.array(geoms, dtype=object)
+    bad = ~shapely.is_missing(geoms)
+    bad[bad] = ~shapely.is_valid(geoms[bad])
+    if bad.any():
+        geoms[bad] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
+    return geoms
+
+
 def _wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A display layer in WGS84: valid geometries rounded to 1e-6 degrees (about 0.1 m)."""
     out = gdf.to_crs(WGS84)
-    out["geometry"] = shapely.set_precision(out.geometry.values, 1e-6)
+    geoms = valid_geometries(out.geometry.values)  # simplification and reprojection can break them
+    try:
+        geoms = shapely.set_precision(geoms, 1e-6)
+    except shapely.errors.GEOSException:  # one awkward geometry: round the others, keep it as is
+        geoms = np.array([_rounded(g) for g in geoms], dtype=object)
+    out["geometry"] = geoms
     return out
+
+
+def _rounded(geom):
+    try:
+        return shapely.set_precision(geom, 1e-6)
+    except shapely.errors.GEOSException:
+        return geom
 
 
 def display_layers(assessment, *, tolerance_m: float = 25.0, reach_tolerance_m: float = 60.0,
@@ -266,36 +329,50 @@ def display_layers(assessment, *, tolerance_m: float = 25.0, reach_tolerance_m: 
         The :func:`reference_layers` plus ``township_status`` (see :func:`township_status`),
         ``r2`` and ``r3`` (the rules' village units), ``facilities``, ``covered`` and
         ``uncovered`` (R3 reach), ``candidates`` (R4), ``groups`` (R7), ``r8_towns`` and
-        ``r8_villages`` (R8); absent rules give empty or missing entries.
+        ``r8_villages`` (R8); absent rules give empty or missing entries. Under
+        :data:`FAILED`, the layers that could not be drawn and why (the map shows the others).
     """
     region, res = assessment.region, assessment.results
     keys = ("boundary", "townships", "labels", "roads")
     out = {k: reference[k] for k in keys} if reference is not None else \
         reference_layers(region, tolerance_m=tolerance_m)
+    failed: dict[str, Exception] = {}
+
+    def step(key: str, make) -> None:  # one layer; its failure leaves the others drawn
+        try:
+            layer = make()
+        except Exception as exc:  # noqa: BLE001 - shown to the planner by the page
+            failed[key] = exc
+            return
+        if layer is not None:
+            out[key] = layer
+
     towns = township_status(assessment)
-    out["township_status"] = _wgs84(towns.assign(geometry=towns.geometry.simplify(tolerance_m)))
+    out["township_status"] = _wgs84(towns[towns["township_id"] != OUTSIDE].assign(
+        geometry=lambda f: f.geometry.simplify(tolerance_m)))
     for key, rid in (("r2", "R2"), ("r3", "R3")):
         if rid in res and len(res[rid].units):
-            out[key] = _wgs84(res[rid].units)
+            step(key, lambda rid=rid: _wgs84(res[rid].units))
     out["facilities"] = _wgs84(region.facilities)
     if "R3" in res:
         for key in ("covered", "uncovered"):
             layer = res["R3"].layers.get(f"R3_{key}")
             if layer is not None and len(layer) and not layer.geometry.is_empty.all():
-                geoms = shapely.simplify(layer.geometry.values, reach_tolerance_m,
-                                         preserve_topology=False)
-                out[key] = _wgs84(layer.assign(geometry=geoms))
+                step(key, lambda layer=layer: _wgs84(layer.assign(geometry=shapely.simplify(
+                    valid_geometries(layer.geometry.values), reach_tolerance_m,
+                    preserve_topology=False))))
     if "R4" in res and len(res["R4"].layers.get("R4_candidates", [])):
-        out["candidates"] = _wgs84(res["R4"].layers["R4_candidates"])
+        step("candidates", lambda: _wgs84(res["R4"].layers["R4_candidates"]))
     if "R7" in res and len(res["R7"].layers.get("R7_groups", [])):
         g = res["R7"].layers["R7_groups"]
         g = g[~g.geometry.is_empty]
         if len(g):
-            out["groups"] = _wgs84(g.assign(geometry=g.geometry.simplify(tolerance_m)))
+            step("groups", lambda: _wgs84(g.assign(geometry=g.geometry.simplify(tolerance_m))))
     if "R8" in res and len(res["R8"].units):
         t8 = res["R8"].layers["R8_townships"]
-        out["r8_towns"] = _wgs84(t8.assign(geometry=t8.geometry.simplify(tolerance_m)))
-        out["r8_villages"] = _wgs84(res["R8"].units)
+        step("r8_towns", lambda: _wgs84(t8.assign(geometry=t8.geometry.simplify(tolerance_m))))
+        step("r8_villages", lambda: _wgs84(res["R8"].units))
+    out[FAILED] = failed
     return out
 
 
@@ -433,7 +510,7 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
     _add_reference(m, d, lang)
     _add_townships(m, d["township_status"], res.get("R1"), lang)
     if "R3" in res:
-        _add_reach(m, d, res["R3"], lang)
+        _add_reach(m, d, res["R3"], lang, estimate=getattr(assessment, "straight", False))
     if "r2" in d:
         _add_r2_villages(m, d["r2"], res["R2"], d.get("r3"), region, lang)
     if "r3" in d:
@@ -452,6 +529,11 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
     legend = _legend_html(lang, limit, measure, region)
     if "r8_towns" in d:
         legend += _r8_legend(lang, res["R8"].figures.get("target_gps_per_10000", 4.0))
+    if getattr(assessment, "straight", False):  # no road network: every figure an estimate
+        factor = assessment.rulebook.value("travel", "detour_factor")
+        legend = (f"<div class='estimate-label' style='color:#6a1b9a;font-weight:bold;"
+                  f"margin-bottom:4px'>{html.escape(STRAIGHT_LABEL)}</div><div style='margin-bottom:4px'>"
+                  f"{html.escape(t('legend.estimate', lang, factor=f'{factor:g}'))}</div>") + legend
     if scenario:
         legend += _scenario_legend(lang)
     _Legend(legend, open_=not compact, title=t("legend.title", lang)).add_to(m)
@@ -672,13 +754,15 @@ def _add_facilities(m: folium.Map, fac: gpd.GeoDataFrame, lang: str) -> None:
     group.add_to(m)
 
 
-def _add_reach(m: folium.Map, d: dict, r3, lang: str) -> None:
+def _add_reach(m: folium.Map, d: dict, r3, lang: str, estimate: bool = False) -> None:
     mode = pair_word(MODES, r3.figures.get("mode", "walk"), lang)
     minutes = float(r3.figures.get("max_minutes", 15))
     for key, colour, show in (("covered", "#1e88e5", True), ("uncovered", "#e53935", False)):
         if key not in d:
             continue
         name = t(f"layer.{key}", lang, minutes=minutes, mode=mode)
+        if estimate:
+            name += f" ({STRAIGHT_LABEL})"
         folium.GeoJson(_geojson(d[key], ["status"]), name=name, show=show, interactive=False,
                        style_function=lambda f, c=colour: {"color": c, "weight": 0.5,
                                                            "fillColor": c, "fillOpacity": 0.15}
@@ -994,6 +1078,7 @@ def preview_map(layers: dict[str, gpd.GeoDataFrame], lang: str = "zh") -> folium
         folium.GeoJson(_geojson(g, ["name"]), name=t(f"up.{name}", lang),
                        style_function=lambda f, c=colour: {"color": c, "weight": 1.5, "fillColor": c,
                                                            "fillOpacity": 0.05},
-                       tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(m)
+                       tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+                       **kwargs).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return use_local_assets(m)

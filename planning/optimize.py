@@ -454,10 +454,10 @@ def build_instance(region, rule: str = "R2", *, objective: str = "residents",
     radius : float, optional
         How far costs are computed (default: the cutoff; p-median uses twice it).
     """
-    from planning.access import Access
+    from planning.access import access_for
 
     rulebook = rulebook or load_rulebook()
-    access = access or Access(region)
+    access = access or access_for(region)
     if objective not in ("residents", "villages"):
         raise InputError.at(f"objective must be 'residents' or 'villages', not {objective!r}")
     vil = region.villages
@@ -771,9 +771,9 @@ def sensitivity(region, rule: str = "R2", cutoffs=(1400.0, 1500.0, 1600.0), k: i
     pandas.DataFrame
         One row per (cutoff, k): ``cutoff``, ``k``, ``newly_covered``, ``covered``, ``share``.
     """
-    from planning.access import Access
+    from planning.access import access_for
 
-    access = access or Access(region)
+    access = access or access_for(region)
     rows = []
     for c in cutoffs:
         inst = build_instance(region, rule, objective=objective, candidates=candidates,

@@ -95,10 +95,7 @@ class Region:
         """
         if mode not in self._networks:
             if self.roads_path is None:
-                raise InputError.at(
-                    "this region has no road network: put roads.osm, roads.osm.bz2 or "
-                    "roads.osm.pbf beside the region's files, or pass roads=<path> to load_region",
-                    layer="roads")
+                raise InputError.of("in.no_roads", layer="roads")
             from planning.network import clipped_problem, load_networks
 
             # one parse of the OSM file prepares every mode (each cached on disk)

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planning.errors import InputError, Problem
+from planning.errors import InputError, Msg, Problem
 from planning.schema import LAYERS, normalize_text
 
 __all__ = ["place_unlocated", "read_register", "has_link_columns", "village_key", "township_key",
@@ -141,21 +141,19 @@ def place_unlocated(frame: pd.DataFrame, villages: gpd.GeoDataFrame,
     for pos, row in enumerate(frame.to_dict("records")):
         where_file, where_row = _where(row.get("origin"), pos, file)
 
-        def note(level, message, column=None, _f=where_file, _r=where_row):
-            problems.append(Problem(level, message, _f, layer, _r, column))
+        def note(level, key, column=None, _f=where_file, _r=where_row, **fields):
+            problems.append(Problem.of(level, key, _f, layer, _r, column, **fields))
 
         link = index.link(_code(row.get("village_id")), _text(row.get(vcol)) if vcol else None,
                           _code(row.get("township_id")), _text(row.get(tcol)) if tcol else None)
         name = _text(row.get("name")) or row.get("facility_id")
         if link.where is None:
-            note("error", f"row set aside: {name} has no coordinates and "
-                 f"{link.why}; give its longitude/latitude, or the 12-digit code or exact name "
-                 "of its village or township", link.column or vcol or "village_id")
+            note("error", "in.reg.no_coords", link.column or vcol or "village_id", name=name,
+                 why=link.why)
             continue
         if link.why:  # placed at the township although a village was named
-            note("warning", f"{name}: {link.why}; placed at the seat of its township "
-                 f"{index.town_name[link.township_id]} instead — check the village",
-                 link.column)
+            note("warning", "in.reg.at_township", link.column, name=name, why=link.why,
+                 town=index.town_name[link.township_id])
         out = dict(row)
         out.update(source=ASSUMED, placed_at=link.where, township_id=link.township_id,
                    village_id=link.village_id if link.village_id else row.get("village_id"))
@@ -163,11 +161,9 @@ def place_unlocated(frame: pd.DataFrame, villages: gpd.GeoDataFrame,
         geoms.append(link.point)
         counts[link.where] += 1
     if rows:
-        problems.append(Problem(
-            "info", f"{len(rows)} facilities without coordinates were placed at a seat "
-            f"(source 'assumed'): {counts['village_seat']} at their village's point, "
-            f"{counts['township_seat']} at their township's representative point; distances "
-            "to them are approximate — give coordinates where it matters", file, layer))
+        problems.append(Problem.of("info", "in.reg.placed", file, layer, n=len(rows),
+                                   at_village=counts["village_seat"],
+                                   at_town=counts["township_seat"]))
     columns = [c for c in frame.columns if c != "geometry"] + \
         [c for c in ("source", "placed_at") if c not in frame.columns]
     out = pd.DataFrame(rows, columns=columns).drop(columns="geometry", errors="ignore")
@@ -222,8 +218,7 @@ def read_register(path: str | Path, villages: gpd.GeoDataFrame, townships: gpd.G
     out = gpd.GeoDataFrame(pd.concat([located, placed], ignore_index=True),
                            geometry="geometry", crs=villages.crs)
     if len(out) == 0:
-        raise InputError([Problem("error", "no usable rows: no row has coordinates or a village "
-                                  "or township that could be found", path.name, "facilities")]
+        raise InputError([Problem.of("error", "in.reg.no_usable", path.name, "facilities")]
                          + [p for p in found if p.level == "error"][:20])
     problems = sorted(problems + found, key=lambda p: -1 if p.row is None else p.row)
     return out, problems
@@ -236,7 +231,7 @@ class _Link:
     """Where a row was linked: ``where`` is None when it could not be, ``why`` says why
     (or, when placed at the township, why not at the village)."""
 
-    def __init__(self, where=None, point=None, village_id=None, township_id=None, why="",
+    def __init__(self, where=None, point=None, village_id=None, township_id=None, why=(),
                  column=None):
         self.where, self.point, self.why, self.column = where, point, why, column
         self.village_id, self.township_id = village_id, township_id
@@ -266,27 +261,27 @@ class _Index:
         self.village_name = dict(zip(ids, villages["name"].astype(str)))
         self.village_names = _lookup(ids, villages["name"], village_key)
 
-    def township(self, code: str | None, name: str | None) -> tuple[str | None, str]:
+    def township(self, code: str | None, name: str | None) -> tuple[str | None, list[Msg]]:
         """(township id, why not found)."""
         if code:
             for c in (code, code[:9] if len(code) == 12 and code.endswith("000") else None,
                       code + "000" if len(code) == 9 else None):
                 if c and c in self.town_seat:
-                    return c, ""
+                    return c, []
         if name:
             found, why = _by_name(self.town_names, name, township_key, "township")
             if found:
-                return found, ""
+                return found, []
             return None, why
-        return None, f"the township code {code} is not in the townships layer" if code else ""
+        return None, [Msg("in.reg.town_code", {"code": code})] if code else []
 
     def link(self, vcode, vname, tcode, tname) -> _Link:
         town, town_why = self.township(tcode, tname)
-        why, column = "", None
+        why, column = [], None
         if vcode:
             if vcode in self.village_point:
                 return self._at_village(vcode)
-            why, column = f"the village code {vcode} is not in the villages layer", "village_id"
+            why, column = [Msg("in.reg.village_code", {"code": vcode})], "village_id"
         if vname:
             scope = None if town is None else town
             found, name_why = _by_name(self.village_names, vname, village_key, "village",
@@ -294,13 +289,13 @@ class _Index:
                                        scope_name=self.town_name.get(town))
             if found:
                 return self._at_village(found)
-            why, column = "; ".join(w for w in (why, name_why) if w), None
+            why, column = why + name_why, None
         if town is not None:
             return _Link("township_seat", self.town_seat[town], None, town, why, column)
-        reasons = [w for w in (why, town_why) if w]
+        reasons = why + town_why
         if not (vcode or vname or tcode or tname):
-            reasons = ["neither a village nor a township is given"]
-        return _Link(why="; ".join(reasons), column=column)
+            reasons = [Msg("in.reg.nothing_given")]
+        return _Link(why=reasons, column=column)
 
     def _at_village(self, vid: str) -> _Link:
         return _Link("village_seat", self.village_point[vid], vid, self.village_town.get(vid))
@@ -319,18 +314,20 @@ def _lookup(ids: pd.Series, names: pd.Series, key) -> dict[str, dict[str, list[s
 
 
 def _by_name(table: dict, name: str, key, what: str, *, scope: str | None = None,
-             town_of: dict | None = None, scope_name: str | None = None) -> tuple[str | None, str]:
+             town_of: dict | None = None,
+             scope_name: str | None = None) -> tuple[str | None, list[Msg]]:
     """The one id whose name matches (exact, then normalised), or None and why."""
-    within = f" in {scope_name}" if scope else ""
+    within = Msg("in.reg.within", {"scope": scope_name}) if scope else ""
+    fields = {"what": Msg(f"in.reg.what.{what}"), "name": name, "within": within}
     for found in (table["exact"].get(name.strip(), []), table["key"].get(key(name), [])):
         if scope is not None:
             found = [i for i in found if town_of.get(i) == scope]
         if len(found) == 1:
-            return found[0], ""
+            return found[0], []
         if len(found) > 1:
-            return None, (f"the {what} name {name!r} matches {len(found)} {what}s{within} "
-                          f"({', '.join(found[:5])}); give its code")
-    return None, f"no {what} named {name!r}{within}"
+            return None, [Msg("in.reg.name_many", {**fields, "n": len(found),
+                                                   "ids": ", ".join(found[:5])})]
+    return None, [Msg("in.reg.name_none", fields)]
 
 
 def _header(frame: pd.DataFrame, names: tuple[str, ...],

@@ -36,6 +36,7 @@ from planning import _report_maps as maps
 from planning import settings
 from planning._atomic import atomic_path
 from planning._report_blocks import Document, Figure, Heading, Para, Table
+from planning.access import STRAIGHT_LABEL
 from planning.assess import Assessment, assess
 from planning.crs import wgs84_to_gcj02
 from planning.errors import InputError
@@ -303,7 +304,8 @@ class _Composer:
         self.rb = assessment.rulebook
         self.res = {r: _restrict(x, sel) for r, x in assessment.results.items()}
         self.summ = {r: x.summary() for r, x in self.res.items()}
-        self.doc = Document(self._title(), lang)
+        self.straight = bool(getattr(assessment, "straight", False))
+        self.doc = Document(self._title(), lang, footer=STRAIGHT_LABEL if self.straight else "")
         self.fig_no = self.tab_no = 0
 
     # --- helpers
@@ -329,6 +331,8 @@ class _Composer:
     def figure(self, png: bytes, caption: str) -> Figure:
         self.fig_no += 1
         w, h = Image.open(io.BytesIO(png)).size
+        if self.straight:
+            caption += f"（{STRAIGHT_LABEL}）" if self.lang == "zh" else f" ({STRAIGHT_LABEL})"
         return Figure(png, self.tr(f"图{self.fig_no}  {caption}", f"Figure {self.fig_no}. {caption}"),
                       h / w)
 
@@ -357,6 +361,16 @@ class _Composer:
         if self.scenario:
             sub += self.tr(f"　方案：{self.scenario['name']}", f"   Scenario: {self.scenario['name']}")
         d.add(Para(sub, "subtitle"))
+        if self.straight:
+            factor = self.rb.value("travel", "detour_factor")
+            d.add(Para(self.tr(
+                f"{STRAIGHT_LABEL}：没有道路网，本报告的距离均为直线距离；R3、R4、R7 的出行时间按"
+                f"直线距离 × {factor:g}（绕行系数）和各出行方式的速度估算，R2 按直线 1.5 公里半径判断。"
+                "有道路文件后请重新评估。",
+                f"{STRAIGHT_LABEL}: there was no road network, so every distance in this report is a "
+                f"straight line; R3, R4 and R7 travel times are straight distance × {factor:g} (detour "
+                "factor) at each mode's speed, and R2 uses the straight 1.5 km radius. Assess again "
+                "with a road file."), "notice"))
         self.provenance()
         self.scorecard()
         self.rule_sections()
@@ -416,10 +430,15 @@ class _Composer:
             d.add(Para(self.tr(f"“假设”指位置或数值为推定（共{self._n(assumed)}条），见数据说明。",
                                f"'Assumed' rows ({self._n(assumed)}) carry an inferred position or value; "
                                "see the data notes."), "note"))
-        roads = self.region.roads_path.name if self.region.roads_path else self.tr("无", "none")
-        d.add(Para(self.tr(f"道路网：{roads}（OpenStreetMap 格式）。距离和时间沿道路网计算。",
-                           f"Road network: {roads} (OpenStreetMap format). Distances and times are "
-                           "measured along the roads."), "body"))
+        if self.straight:
+            d.add(Para(self.tr(f"道路网：无。距离和时间为{STRAIGHT_LABEL}。",
+                               f"Road network: none. Distances and times are a {STRAIGHT_LABEL}."),
+                       "body"))
+        else:
+            roads = self.region.roads_path.name if self.region.roads_path else self.tr("无", "none")
+            d.add(Para(self.tr(f"道路网：{roads}（OpenStreetMap 格式）。距离和时间沿道路网计算。",
+                               f"Road network: {roads} (OpenStreetMap format). Distances and times "
+                               "are measured along the roads."), "body"))
         self.scope()
         probs = self.region.problems
         if probs:
@@ -431,7 +450,7 @@ class _Composer:
                 f"{counts['info']} notes. The first ones (the full list is in the app or `check`):"), "body"))
             shown = sorted(probs, key=lambda p: ("error", "warning", "info").index(p.level))[:6]
             for p in shown:
-                d.add(Para(str(p), "bullet"))
+                d.add(Para(p.render(self.lang), "bullet"))
 
     def scope(self):
         towns = self.sel.towns
@@ -498,22 +517,32 @@ class _Composer:
                     f"{self._n(s['failed'])}{mw}未达标")
             if s["warned"]:
                 text += f"，{self._n(s['warned'])}{mw}需关注"
-            if s.get("unknown"):
-                text += f"，{self._n(s['unknown'])}{mw}无法检查（缺少人口等数据）"
             if s["not_applicable"]:
                 text += f"，{self._n(s['not_applicable'])}{mw}不适用"
+            if s.get("unknown"):
+                text += f"，{self._n(s['unknown'])}{mw}无法检查{self._missing(s)}"
             text += f"；未达标单元涉及常住人口{self._n(s['population_in_gap'])}人。"
             return text + f"（{basis}：{s['clause']}）"
         text = (f"{rid} {s['title_en']}: of {self._n(s['units'])} {en_noun}, {self._n(s['passed'])} pass, "
                 f"{self._n(s['failed'])} fail")
         if s["warned"]:
             text += f", {self._n(s['warned'])} need attention"
-        if s.get("unknown"):
-            text += f", {self._n(s['unknown'])} cannot be checked (data missing)"
         if s["not_applicable"]:
             text += f", {self._n(s['not_applicable'])} not applicable"
+        if s.get("unknown"):
+            text += f", {self._n(s['unknown'])} cannot be checked{self._missing(s)}"
         text += f"; {self._n(s['population_in_gap'])} residents live in failing units."
         return text + f" ({basis}: {s['clause']})"
+
+    def _missing(self, s: dict) -> str:
+        """``（缺少列：医共体 group_id）`` when the rule names the columns it lacked."""
+        cols = s.get("figures", {}).get("missing_columns") or []
+        if not cols:
+            return self.tr("（缺少人口等数据）", " (data missing)")
+        from planning.i18n import field_label
+
+        names = self.tr("、", ", ").join(f"{field_label('facilities', c, self.lang)} {c}" for c in cols)
+        return self.tr(f"（缺少列：{names}）", f" (missing column: {names})")
 
     def _headline_r8(self, s: dict) -> str:
         """R8 never fails: the villages and residents below the GP reference within reach."""

@@ -3,7 +3,9 @@
 A rulebook is a TOML file (see ``planning/rulebooks/tianjin.toml``, the default). Each
 rule ``R1`` … ``R8`` is a table with its title, clause and basis, and one sub-table per
 key holding ``value``, ``clause``, ``basis`` (requirement / reference / assumed) and a
-one-line explanation in Chinese (``zh``) and English (``en``).
+one-line explanation in Chinese (``zh``) and English (``en``). The section ``travel``
+holds keys of the travel layer rather than of one rule (the detour factor of the
+straight-line estimate used without a road file).
 
 A planner's own rulebook is a copy with other ``value``s. Keys and value types must
 match the default; anything else is an :class:`~planning.errors.InputError` that names
@@ -23,6 +25,9 @@ from planning.schema import FacilityKind
 
 DEFAULT_PATH = Path(__file__).parent / "rulebooks" / "tianjin.toml"
 RULE_IDS = ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8")
+#: sections of keys that are not a rule's (the straight-line estimate without roads)
+OTHER_SECTIONS = ("travel",)
+SECTIONS = RULE_IDS + OTHER_SECTIONS
 BASES = ("requirement", "reference", "assumed")
 BASIS_ZH = {"requirement": "政策要求", "reference": "参考基准", "assumed": "默认假设"}
 
@@ -169,7 +174,7 @@ def _check_value(rule: str, name: str, value: Any, default: Any, path: str) -> A
 def _parse_default() -> tuple[dict, dict, dict[tuple[str, str], Key]]:
     data = _read_toml(DEFAULT_PATH)
     rules, keys = {}, {}
-    for rule in RULE_IDS:
+    for rule in SECTIONS:
         table = data[rule]
         rules[rule] = {k: table[k] for k in ("title_zh", "title_en", "clause", "basis")}
         for name, spec in table.items():
@@ -207,9 +212,9 @@ def load_rulebook(path: str | Path | None = None) -> Rulebook:
     for rule, table in data.items():
         if rule == "meta":
             continue
-        if rule not in RULE_IDS or not isinstance(table, dict):
+        if rule not in SECTIONS or not isinstance(table, dict):
             raise InputError.at(f"unknown rulebook section [{rule}]; sections are "
-                                f"{', '.join(RULE_IDS)}", file=str(path))
+                                f"{', '.join(SECTIONS)}", file=str(path))
         for name, spec in table.items():
             if name in ("title_zh", "title_en", "clause", "basis"):
                 continue

@@ -51,7 +51,7 @@ import pyproj
 import shapely
 
 from planning._atomic import atomic_path
-from planning.access import Access, points_key
+from planning.access import Access, access_for, points_key
 from planning.assess import Assessment, assess as _assess
 from planning.crs import WGS84
 from planning.errors import InputError
@@ -160,8 +160,9 @@ class Scenario:
         self.base = base
         self.name = name
         self.rulebook = rulebook or load_rulebook()
-        self.access = access or Access(base)
-        self._scenario_access = _ScenarioAccess(self.access)
+        self.access = access or access_for(base)
+        # straight-line estimates (no roads) are cheap enough to recompute for each edit
+        self._scenario_access = self.access if self.access.straight else _ScenarioAccess(self.access)
         self._base_assessment = base_assessment
         self.edits: list[Edit] = []
         self.cursor = 0

@@ -26,6 +26,13 @@ WALK_SPEED_KMH = 5.0
 #: e-bike speed, km/h (capped by the road's own speed)
 EBIKE_SPEED_KMH = 15.0
 
+#: speeds of the straight-line estimate used when a region has no road file, km/h:
+#: walking and e-bike as above; a car at a mixed county-road average (the drive speeds
+#: below range from 30 km/h on village roads to 80 on trunk roads). Travel time =
+#: straight distance × the rulebook's ``travel.detour_factor`` / speed.
+STRAIGHT_SPEEDS_KMH: dict[str, float] = {"walk": WALK_SPEED_KMH, "ebike": EBIKE_SPEED_KMH,
+                                         "drive": 40.0}
+
 #: car speeds in km/h per OSM highway class, for Chinese roads where ``maxspeed`` is
 #: missing (osmnx has no Chinese defaults). Roughly the design speeds of the Chinese
 #: highway standard JTG B01-2014 for each class, lowered for mixed traffic:

@@ -59,10 +59,9 @@ def check_size(nbytes: int, limit: int, name: str) -> None:
         When ``nbytes`` exceeds ``limit`` (or is negative).
     """
     if nbytes < 0:
-        raise InputError.at("the file's size is unknown", file=name)
+        raise InputError.of("in.zip.size_unknown", file=name)
     if nbytes > limit:
-        raise InputError.at(f"the file is {_mb(nbytes)} (at most {_mb(limit)} accepted): cut it "
-                            "to your region, or split it", file=name)
+        raise InputError.of("in.zip.too_big", file=name, size=_mb(nbytes), limit=_mb(limit))
 
 
 def check_zip(path: Path, limit_bytes: int = MAX_ZIP_BYTES) -> None:
@@ -90,23 +89,19 @@ def check_zip(path: Path, limit_bytes: int = MAX_ZIP_BYTES) -> None:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise InputError.at(f"not a valid zip file ({exc}); zip the files again",
-                            file=path.name) from None
+        raise InputError.of("in.zip.invalid", file=path.name, error=exc) from None
     if len(infos) > MAX_ZIP_MEMBERS:
-        raise InputError.at(f"the zip holds {len(infos)} files (at most {MAX_ZIP_MEMBERS}); zip "
-                            "only the files of one layer", file=path.name)
+        raise InputError.of("in.zip.members", file=path.name, n=len(infos), most=MAX_ZIP_MEMBERS)
     total = 0
     for info in infos:
         _check_member(info, path.name)
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > _RATIO_FLOOR and ratio > MAX_ZIP_RATIO:
-            raise InputError.at(f"the member {info.filename!r} expands {ratio:.0f} times (a zip "
-                                f"bomb?); at most {MAX_ZIP_RATIO} times is accepted",
-                                file=path.name)
+            raise InputError.of("in.zip.bomb", file=path.name, member=info.filename,
+                                ratio=f"{ratio:.0f}", most=MAX_ZIP_RATIO)
     if total > limit_bytes:
-        raise InputError.at(f"the zip expands to {_mb(total)} (at most {_mb(limit_bytes)})",
-                            file=path.name)
+        raise InputError.of("in.zip.expands", file=path.name, size=_mb(total), limit=_mb(limit_bytes))
 
 
 def safe_extract(zip_path: Path, dest: Path, limit_bytes: int = MAX_ZIP_BYTES) -> list[Path]:
@@ -147,8 +142,7 @@ def safe_extract(zip_path: Path, dest: Path, limit_bytes: int = MAX_ZIP_BYTES) -
             for info in zf.infolist():
                 target = (root / _member_path(info.filename)).resolve()
                 if target != root and root not in target.parents:
-                    raise InputError.at(f"the member {info.filename!r} points outside the zip's "
-                                        "folder", file=zip_path.name)
+                    raise InputError.of("in.zip.outside", file=zip_path.name, member=info.filename)
                 if info.is_dir():
                     target.mkdir(parents=True, exist_ok=True)
                     continue
@@ -160,17 +154,16 @@ def safe_extract(zip_path: Path, dest: Path, limit_bytes: int = MAX_ZIP_BYTES) -
                         size += len(chunk)
                         total += len(chunk)
                         if size > info.file_size or total > limit_bytes:
-                            raise InputError.at(
-                                f"the member {info.filename!r} expands beyond what the zip "
-                                "declares (a forged or damaged zip)", file=zip_path.name)
+                            raise InputError.of("in.zip.forged", file=zip_path.name,
+                                                member=info.filename)
                         out.write(chunk)
     except InputError:
         _remove(written)
         raise
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as exc:
         _remove(written)
-        raise InputError.at(f"cannot extract the zip ({type(exc).__name__}: {exc}); zip the "
-                            "files again", file=zip_path.name) from None
+        raise InputError.of("in.zip.extract", file=zip_path.name,
+                            error=f"{type(exc).__name__}: {exc}") from None
     return written
 
 
@@ -181,15 +174,12 @@ def _check_member(info: zipfile.ZipInfo, file: str) -> None:
     name = info.filename.replace("\\", "/")
     parts = name.split("/")
     if name.startswith("/") or ".." in parts or ":" in parts[0] or "\0" in name:
-        raise InputError.at(f"the member {info.filename!r} points outside the zip's folder",
-                            file=file)
+        raise InputError.of("in.zip.outside", file=file, member=info.filename)
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):  # the Unix mode in the high bits (0 when made on Windows)
-        raise InputError.at(f"the member {info.filename!r} is a symbolic link; zip the files "
-                            "themselves", file=file)
+        raise InputError.of("in.zip.symlink", file=file, member=info.filename)
     if info.flag_bits & 0x1:
-        raise InputError.at(f"the member {info.filename!r} is encrypted; zip it without a "
-                            "password", file=file)
+        raise InputError.of("in.zip.encrypted", file=file, member=info.filename)
 
 
 def _member_path(name: str) -> PurePosixPath:

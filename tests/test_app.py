@@ -115,6 +115,7 @@ def test_bad_csv_shows_the_message_not_a_traceback():
     assert not at.exception
     errors = " ".join(e.value for e in at.error)
     assert "villages.csv" in errors and "village_id" in errors  # names the file and the missing column
+    assert "找不到“村代码”（village_id）列" in errors and "列名对应" in errors  # Chinese, says what to do
 
 
 def test_good_csv_is_previewed_with_rows_set_aside():
@@ -125,8 +126,10 @@ def test_good_csv_is_previewed_with_rows_set_aside():
     at.file_uploader(key="up_villages").set_value(("villages.csv", csv.encode("utf-8"), "text/csv")).run()
     assert not at.exception and not at.error
     assert any("读入 1 行" in s.value for s in at.success)
-    aside = at.dataframe[0].value          # grouped by file, column and kind
-    assert list(aside["first_rows"]) == ["2"] and list(aside["count"]) == [1]
+    aside = at.dataframe[0].value          # grouped by file, column and kind, in the UI language
+    assert list(aside["行"]) == ["2"] and list(aside["文件"]) == ["villages.csv"]
+    assert list(aside["条数"]) == [1]
+    assert "坐标为 0, 0" in aside["说明"].iloc[0]
 
 
 def test_unsafe_zip_is_refused():

@@ -178,7 +178,7 @@ for d in sys.argv[1:]:
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         try:
-            rc = main(["check", "--region", d])
+            rc = main(["check", "--region", d, "--lang", "en"])
         except BaseException as exc:
             import traceback
             rc, _ = f"{type(exc).__name__}", traceback.print_exc(file=err)
@@ -211,12 +211,17 @@ def test_cli_check_refuses_each_broken_layer(tmp_path):
 def test_cli_exit_code_and_no_traceback(tmp_path):
     """The real entry point: `python -m planning check --region DIR` exits 2."""
     case = next(c for c in CASES if c["id"] == "misspelt_column")
-    run = subprocess.run([sys.executable, "-m", "planning", "check", "--region",
-                          str(region_folder(case, tmp_path))], cwd=ROOT, env=_env(tmp_path),
+    folder = region_folder(case, tmp_path)
+    run = subprocess.run([sys.executable, "-m", "planning", "check", "--region", str(folder),
+                          "--lang", "en"], cwd=ROOT, env=_env(tmp_path),
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 2
     assert "Traceback" not in run.stderr
     assert "villages.csv" in run.stderr and "Is 'longtitude' meant to be 'lon'?" in run.stderr
+    run = subprocess.run([sys.executable, "-m", "planning", "check", "--region", str(folder)],
+                         cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2  # the default language is Chinese: the same message in Chinese
+    assert "错误：文件 villages.csv" in run.stderr and "“longtitude”是不是“lon”" in run.stderr
 
 
 # --------------------------------------------------------------------------- many rows, grouped
@@ -233,7 +238,7 @@ def test_cli_groups_problems_and_writes_them_all(case_id, tmp_path):
     folder = region_folder(case, tmp_path)
     out_csv, out_json = tmp_path / "problems.csv", tmp_path / "summary.json"
     run = subprocess.run([sys.executable, "-m", "planning", "check", "--region", str(folder),
-                          "--problems", str(out_csv), "--summary", str(out_json)],
+                          "--problems", str(out_csv), "--summary", str(out_json), "--lang", "en"],
                          cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     lines = [ln for ln in run.stderr.splitlines() if ln.startswith(("error:", "warning:", "…"))]

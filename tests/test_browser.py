@@ -11,6 +11,7 @@ and that the browser asked nothing of any host but the app's. Screenshots go to
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 SLOW_MS = 900_000  # the first demo run prepares the networks and runs every rule
+STEP_MS = 180_000  # one step of the upload path (the demo's networks are prepared by then)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -321,3 +323,195 @@ def test_missing_population_in_chromium(served, tmp_path):
             _shot(page, "scorecard_no_population")
         finally:
             browser.close()
+
+
+# ----------------------------------------------------------------- a planner's own files
+
+
+def _upload_file(page, label: str, path: Path) -> None:
+    box = page.locator('[data-testid="stFileUploader"]').filter(has_text=label).first
+    box.locator('input[type="file"]').set_input_files(str(path))
+    _wait_idle(page)
+
+
+def _choose(page, label: str, index: int, option: str) -> None:
+    """Pick ``option`` in the ``index``-th selectbox labelled ``label``."""
+    page.locator('[data-testid="stSelectbox"]').filter(has_text=label).nth(index).click()
+    page.locator('[role="option"]').filter(has_text=option).first.click()
+    _wait_idle(page)
+
+
+def _table(page, nth: int) -> dict[str, list[str]]:
+    table = page.locator('[data-testid="stTable"] table').nth(nth)
+    table.wait_for(timeout=SLOW_MS)
+    out = {}
+    for i, row in enumerate(table.locator("tr").all()):
+        cells = [c.inner_text().strip() for c in row.locator("th, td").all()]
+        out["_header" if i == 0 else cells[0]] = cells
+    return out
+
+
+def _grid(page, has_column: str) -> list[dict[str, str]]:
+    """The rows of the dataframe with the column ``has_column`` (read from the grid's
+    accessible table, which Streamlit's canvas grid keeps in the page)."""
+    frame = page.locator('[data-testid="stDataFrame"]').filter(has_text=has_column).first
+    frame.wait_for(timeout=SLOW_MS)
+    header = [c.inner_text().strip() for c in frame.locator('thead th, [role="columnheader"]').all()]
+    rows = []
+    for row in frame.locator('tbody tr, [role="row"]').all():
+        cells = [c.inner_text().strip() for c in row.locator('td, [role="gridcell"]').all()]
+        if cells:
+            rows.append(dict(zip(header[-len(cells):], cells)))
+    return rows
+
+
+def _check_summary(folder: Path, crs: str) -> dict:
+    """``python -m planning check`` on the planner's files (in this process)."""
+    from planning import cli
+
+    out = folder.parent / f"{folder.name}_summary.json"
+    assert cli.main(["check", "--region", str(folder), "--input-crs", crs, "--summary",
+                     str(out), "--lang", "en"]) == 0
+    return {r["id"]: r for r in json.loads(out.read_text(encoding="utf-8"))["rules"]}
+
+
+def test_own_files_in_chromium(served, tmp_path):
+    """Two townships of 宝坻区 as a planner holds them (tests/own_files.py): Excel townships
+    with outlines, Excel villages and a GBK facility CSV from Amap (GCJ-02, no ids).
+    With the road file (Chinese UI): the GCJ-02 check names both point files and converts
+    both; without roads (English UI): straight-line estimate; then a GeoPackage in
+    EPSG:4326 beside GCJ-02 tables. Each scorecard equals ``check`` on the same files."""
+    import own_files
+    from playwright.sync_api import sync_playwright
+
+    from planning.access import STRAIGHT_LABEL
+
+    with_roads = own_files.write_files(tmp_path / "with_roads", roads=True)
+    without = own_files.write_files(tmp_path / "without_roads")
+    gpkg = own_files.write_files(tmp_path / "gpkg", townships_gpkg=True, villages_csv=True)
+    per_file = "villages=gcj02,facilities=gcj02"
+    requests: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            # --- with roads, in Chinese
+            page = browser.new_page(viewport={"width": 1500, "height": 1100}, locale="zh-CN")
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(served["url"], wait_until="domcontentloaded")
+            _scorecard(page)  # the demo first
+            _wait_idle(page)
+            page.locator('[data-testid="stSidebar"] label').filter(has_text="上传自己的数据").first.click()
+            _wait_idle(page)
+            for label, layer in (("乡镇/街道", "townships"), ("村居", "villages"),
+                                 ("医疗卫生机构", "facilities"), ("道路网（可选）", "roads")):
+                _upload_file(page, label, with_roads[layer])
+            page.get_by_text("医疗机构.csv 读入 40 行").first.wait_for(timeout=STEP_MS)
+            convert = page.get_by_role("button", name="按 GCJ-02 转换：村.xlsx、医疗机构.csv")
+            convert.wait_for(timeout=STEP_MS)
+            page.get_by_text("的坐标看起来是 GCJ-02").first.scroll_into_view_if_needed()
+            _shot(page, "own_upload_gcj")
+            convert.click()
+            page.get_by_role("button", name=re.compile("按 GCJ-02 转换")).wait_for(
+                state="detached", timeout=STEP_MS)  # both files now read as GCJ-02
+            _wait_idle(page)
+            assert page.locator('input[aria-label="地区名称"]').input_value() == "宝坻区"
+            page.get_by_role("button", name="用这些数据检查").scroll_into_view_if_needed()
+            _shot(page, "own_upload_ready")
+            page.get_by_role("button", name="用这些数据检查").click()
+            score = _scorecard(page)
+            _wait_idle(page)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            assert page.get_by_text("宝坻区：逐条检查结果").count() >= 1  # named from the codes
+            expected = _check_summary(with_roads["townships"].parent, per_file)
+            assert [k for k in score if k != "_header"] == ["R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8"]
+            failed = score["_header"].index("未达标")
+            for rid, rule in expected.items():
+                assert int(score[rid][failed]) == rule["failed"], rid
+            assert page.get_by_text(STRAIGHT_LABEL).count() == 0
+            district = _table(page, 1)
+            assert "宝坻区" in district and "None" not in str(district)
+            towns = _grid(page, "综合")
+            assert len(towns) == 2, towns  # the grid's accessible rows
+            if towns:  # townships add up to the district row
+                r2 = [r["R2"].split("/") for r in towns]
+                cell = district["宝坻区"][district["_header"].index("R2")].split(" ")[0]
+                assert f"{sum(int(f) for f, _ in r2)}/{sum(int(u) for _, u in r2)}" == cell
+            page.get_by_text("无法检查：2 个机构缺少所需数据").first.wait_for(timeout=10_000)
+            _shot(page, "own_scorecard_zh")
+            _click_view(page, "地图")
+            page.frame_locator('iframe[title="streamlit_folium.st_folium"]').last \
+                .locator("path.village-marker").first.wait_for(state="attached", timeout=120_000)
+            _wait_idle(page)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            _shot(page, "own_map_zh")
+            page.close()
+
+            # --- without roads, in English
+            page = browser.new_page(viewport={"width": 1500, "height": 1100}, locale="en-US")
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(served["url"], wait_until="domcontentloaded")
+            _scorecard(page)
+            _wait_idle(page)
+            page.locator('[data-testid="stSidebar"] label').filter(has_text="English").first.click()
+            _wait_idle(page)
+            page.locator('[data-testid="stSidebar"] label').filter(has_text="Upload my own files").first.click()
+            _wait_idle(page)
+            for label, layer in (("Townships", "townships"), ("Villages", "villages"),
+                                 ("Facilities", "facilities")):
+                _upload_file(page, label, without[layer])
+            page.get_by_text("40 rows loaded from 医疗机构.csv").first.wait_for(timeout=STEP_MS)
+            page.get_by_text("No road file.").first.wait_for(timeout=STEP_MS)
+            _choose(page, "Coordinate system", 1, "GCJ-02 (Amap, Tencent)")
+            _choose(page, "Coordinate system", 2, "GCJ-02 (Amap, Tencent)")
+            page.get_by_text("No road file.").first.scroll_into_view_if_needed()
+            _shot(page, "own_upload_en")
+            page.get_by_role("button", name="Check with these data").click()
+            score = _scorecard(page)
+            _wait_idle(page)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            expected = _check_summary(without["townships"].parent, per_file)
+            failed = score["_header"].index("Failed")
+            for rid, rule in expected.items():
+                assert int(score[rid][failed]) == rule["failed"], rid
+            assert expected["R2"]["figures"]["estimate"] == STRAIGHT_LABEL
+            assert page.get_by_text(STRAIGHT_LABEL).count() >= 3  # banner and rule sentences
+            page.get_by_text("Cannot be checked: 2 centres lack the data").first.wait_for(timeout=10_000)
+            _shot(page, "own_scorecard_en")
+            _click_view(page, "Map")
+            frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').last
+            frame.locator("path.village-marker").first.wait_for(state="attached", timeout=120_000)
+            assert frame.locator(".estimate-label").first.inner_text() == STRAIGHT_LABEL
+            _wait_idle(page)
+            _shot(page, "own_map_en")
+
+            # --- a GeoPackage in EPSG:4326 beside GCJ-02 tables: read as it says, not moved
+            _click_view(page, "Scorecard")
+            page.locator('[data-testid="stExpander"] summary').filter(
+                has_text="Upload my own files").first.click()  # open the upload panel again
+            _wait_idle(page)
+            _upload_file(page, "Townships", gpkg["townships"])
+            _upload_file(page, "Villages", gpkg["villages"])
+            towns_crs = page.locator('[data-testid="stSelectbox"]').filter(
+                has_text="Coordinate system").first.locator("input")
+            _until(page, lambda: towns_crs.input_value() == "As the file says (EPSG:4326)")
+            _shot(page, "own_gpkg_upload")
+            _choose(page, "Coordinate system", 1, "GCJ-02 (Amap, Tencent)")
+            run = page.get_by_role("button", name="Check with these data")
+            _until(page, run.is_enabled, seconds=60)
+            run.click()
+            page.get_by_text("Using the uploaded data: 宝坻区 (乡镇.gpkg、村.csv、医疗机构.csv)").first \
+                .wait_for(timeout=STEP_MS)  # the new files' results, not the last run's
+            _wait_idle(page)
+            score = _scorecard(page)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            assert page.get_by_text("outside every township").count() == 0
+            expected = _check_summary(gpkg["townships"].parent, per_file)
+            for rid, rule in expected.items():
+                assert int(score[rid][failed]) == rule["failed"], rid
+            _shot(page, "own_gpkg_en")
+        finally:
+            browser.close()
+    host = urlparse(served["url"]).hostname
+    outside = [u for u in requests if urlparse(u).scheme not in ("data", "blob", "about")
+               and urlparse(u).hostname not in (host, "localhost")]
+    assert requests and not outside, f"requests left the machine: {outside[:5]}"

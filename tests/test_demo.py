@@ -158,4 +158,5 @@ def test_check_command_bad_input_names_the_file_and_exits_2(tmp_path):
     run = subprocess.run([sys.executable, "-m", "planning", "check", "--region", str(bad)],
                          capture_output=True, text=True, cwd=settings.ROOT, timeout=300)
     assert run.returncode == 2
-    assert "Traceback" not in run.stderr and "error:" in run.stderr
+    assert "Traceback" not in run.stderr and "错误：" in run.stderr  # in --lang (zh by default)
+    assert "文件夹中没有乡镇/街道图层的文件" in run.stderr

@@ -431,7 +431,7 @@ def test_region_summary(folder_region):
     assert s["village_kinds"] == {"village_committee": 4, "residents_committee": 1}
     assert s["township_kinds"] == {"township": 1, "street": 1}
     assert s["facilities"]["general_hospital"] == 1 and sum(s["facilities"].values()) == 5
-    assert s["problems"] == {"error": 0, "warning": 2, "info": 2}
+    assert s["problems"] == {"error": 0, "warning": 2, "info": 3}  # + districts from the codes
     assert s["networks"] == {} and s["crs"] == "EPSG:32650"
 
 

@@ -11,6 +11,7 @@ import re
 import docx
 import eviltransform
 import pytest
+from pdftext import pages_text
 from pypdf import PdfReader
 
 from planning import _report_fonts
@@ -51,7 +52,9 @@ def word(region, assessment, tmp_path_factory):
 def pdf(region, assessment, tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "r.pdf"
     build_report(region, district="宝坻区", out=out, assessment=assessment, dpi=DPI)
-    return PdfReader(str(out))
+    reader = PdfReader(str(out))
+    reader.path = out  # for pdf_text
+    return reader
 
 
 def docx_text(document) -> str:
@@ -63,11 +66,8 @@ def docx_text(document) -> str:
 
 
 def pdf_text(reader) -> str:
-    # the PDF breaks lines itself: join them so sentences can be searched whole. pypdf
-    # reads fpdf2's embedded encoding CMap as one byte per code and yields a NUL before
-    # each character (poppler's pdftotext reads the same file cleanly): drop the NULs
-    text = "".join(page.extract_text() for page in reader.pages)
-    return text.replace("\x00", "").replace("\n", "")
+    """The whole text, lines joined so sentences can be searched whole (tests/pdftext.py)."""
+    return "".join(pages_text(reader.path))
 
 
 def scorecard(document) -> dict[str, list[str]]:

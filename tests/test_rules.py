@@ -10,7 +10,7 @@ from planning.access import Access
 from planning.assess import assess
 from planning.errors import InputError
 from planning.rulebook import load_rulebook
-from planning.rules import FAIL, NA, PASS, WARN, RULES
+from planning.rules import FAIL, NA, PASS, UNKNOWN, WARN, RULES
 
 RB = load_rulebook()
 
@@ -275,12 +275,15 @@ def test_r7_membership_lead_and_contiguity():
     assert not g["contiguous"] and "不连片" in g["reason"]  # T0, T1 and T3: two pieces
 
 
-def test_r7_without_group_data_is_not_applicable():
+def test_r7_without_group_data_cannot_be_checked():
     towns = two_towns()
     vills = hm.villages([{"village_id": "120115101201", "name": "村", "township_id": "120115101", "population": 1, "x": 0}])
     facs = hm.facilities([{"facility_id": "A", "name": "卫生院", "kind": "township_health_centre", "x": 0}])
     res = run("R7", hm.region(towns, vills, facs))
-    assert set(res.units["status"]) == {NA}
+    assert set(res.units["status"]) == {UNKNOWN}  # never "all in a medical community"
+    s = res.summary()
+    assert (s["unknown"], s["passed"], s["failed"], s["not_applicable"]) == (1, 0, 0, 0)
+    assert res.figures["missing_columns"] == ["group_id"] and "group_id" in res.units["reason"].iloc[0]
 
 
 # ------------------------------------------------------------------ rulebook and assessment

@@ -77,8 +77,8 @@ def test_uploads_stay_in_their_session():
     assert "读入 2 行" in uploaded(two) and "读入 1 行" in uploaded(one)
     dir_one, dir_two = Path(one.session_state["upload_dir"]), Path(two.session_state["upload_dir"])
     assert dir_one != dir_two
-    assert (dir_one / "villages.csv").read_text(encoding="utf-8") == CSV_A
-    assert (dir_two / "villages.csv").read_text(encoding="utf-8") == CSV_B
+    assert (dir_one / "villages" / "villages.csv").read_text(encoding="utf-8") == CSV_A
+    assert (dir_two / "villages" / "villages.csv").read_text(encoding="utf-8") == CSV_B
     assert not any(r.name == "villages" for r in cached_regions())
 
 

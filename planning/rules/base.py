@@ -181,6 +181,20 @@ def fmt_people(n: float) -> str:
     return f"{int(round(n)):,}"
 
 
+def villages_district(villages: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> pd.Series:
+    """Each village's ``district_id``: the district polygon holding it, else the nearest one
+    (a village a little outside the outline still belongs to the region)."""
+    where = within_polygons(villages, districts, "district_id")
+    missing = where.isna()
+    if missing.any() and len(districts):
+        near = gpd.sjoin_nearest(villages.loc[missing, ["geometry"]],
+                                 districts[["district_id", "geometry"]], how="left")
+        near = near[~near.index.duplicated(keep="first")]
+        where = where.astype(object)
+        where[missing] = near["district_id"].reindex(where[missing].index).to_numpy()
+    return where
+
+
 def district_table(region) -> gpd.GeoDataFrame:
     """The region's districts with ``district_id``, ``name``, ``agricultural``,
     ``population`` and ``area_km2`` (metric CRS). ``population`` is NaN when neither the
@@ -204,6 +218,11 @@ def district_table(region) -> gpd.GeoDataFrame:
     has_town = (towns["kind"] == "township").groupby(in_district).any()
     pops = towns["township_id"].map(township_population(region)) \
         .groupby(in_district).sum(min_count=1)                 # NaN: no township's is known
+    outside = region.villages[region.villages["township_id"].isna()]
+    if len(outside):  # villages outside every township count in the district nearest to them
+        near = villages_district(outside, d)
+        pops = pops.add(outside["population"].groupby(near.to_numpy()).sum(min_count=1),
+                        fill_value=0)
     agri = d["agricultural"].astype(object)
     d["agricultural"] = agri.where(agri.notna(), d["district_id"].map(has_town)) \
         .fillna(False).astype(bool)

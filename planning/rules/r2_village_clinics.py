@@ -8,7 +8,9 @@ neighbour extension (邻村延伸); 000 §二(四) — small villages by touring
 
 Units are village committees (村委会, by code: suffix 200-399), in towns and streets alike.
 Distances: road metres along the walking network (the engine's snapping convention) and
-straight metres, both reported; ``R2.measure`` says which one decides.
+straight metres, both reported; ``R2.measure`` says which one decides. A region without a
+road network (``access.straight``) is judged by the straight radius — the policy's own
+"1.5公里范围内", without a detour factor — and has no road metres.
 
 Per village the coverage is one of:
 ``own`` (a clinic of this village within the limit), ``shared`` (the nearest clinic
@@ -100,16 +102,21 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     home = clinics_home_village(clinics_all, villages, p["own_clinic_max_m"])
     town_of = villages.set_index("village_id")["township_id"]
     name_of = villages.set_index("village_id")["name"]
-    road = access.nearest(WALK, standard, "length").loc[committees.index]
+    no_roads = getattr(access, "straight", False)
     straight = _nearest_straight(committees, standard)
-    sub_road = access.nearest(WALK, substandard, "length").loc[committees.index]
+    if no_roads:  # the straight radius decides; no road metres to show
+        road = straight.assign(cost=np.inf, facility_id=None)
+        sub_road = _nearest_straight(committees, substandard)
+    else:
+        road = access.nearest(WALK, standard, "length").loc[committees.index]
+        sub_road = access.nearest(WALK, substandard, "length").loc[committees.index]
     snap = access.snap_table(WALK).loc[committees.index]
 
     # adjacency between all villages (committees share with any neighbour)
     pos = {vid: i for i, vid in enumerate(villages["village_id"])}
     adjacent = _adjacency(villages.geometry)
 
-    use_road = p["measure"] == "road"
+    use_road = p["measure"] == "road" and not no_roads
     # plain lookups for the loop below (pandas row access costs more than the rule)
     std_name = dict(zip(standard["facility_id"], standard["name"]))
     std_home = {fid: (None if pd.isna(h) else h)
@@ -156,7 +163,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         else:
             coverage, status = "gap", FAIL
             reason = (f"{limit:,.0f}米内无标准化村卫生室（最近{dist:,.0f}米）" if np.isfinite(dist)
-                      else "道路网上无法到达任何标准化村卫生室")
+                      else "没有标准化村卫生室" if no_roads else "道路网上无法到达任何标准化村卫生室")
             if np.isfinite(sub_costs[k]) and within(sub_costs[k]):
                 action = f"将{sub_name[sub_facs[k]]}提升为标准化村卫生室"
             elif pop < p["touring_population_threshold"]:   # False when unknown
@@ -172,15 +179,17 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
                      "clinic_distance_m": float(dist) if np.isfinite(dist) else np.nan,
                      "clinic_road_m": float(r_cost) if np.isfinite(r_cost) else np.nan,
                      "clinic_straight_m": float(s_cost) if np.isfinite(s_cost) else np.nan,
-                     "reachable": bool(np.isfinite(r_cost)),
+                     "reachable": bool(np.isfinite(r_cost)) if not no_roads else None,
                      "access_m": snap_m[k], "road_snap": snap_code[k],
                      "coverage": coverage, "status": status, "reason": reason, "action": action,
                      "geometry": v["geometry"]})
     units = units_frame(rows, villages.crs)
     clinics = _clinic_table(clinics_all, standard, home, units, name_of, limit, within)
     figures = {"coverage": units["coverage"].value_counts().to_dict() if len(units) else {},
-               "max_distance_m": limit, "measure": p["measure"],
+               "max_distance_m": limit, "measure": "straight" if no_roads else p["measure"],
                "snapping": access.snap_report(WALK, clinics_all)}
+    if no_roads:
+        figures["no_roads"] = True
     return new_result("R2", rulebook, units, "village",
                       layers={"R2_villages": units.rename(columns={"unit_id": "village_id"}),
                               "R2_clinics": clinics}, figures=figures)

@@ -24,7 +24,7 @@ import pandas as pd
 from planning.rulebook import Rulebook
 from planning.rules.base import (FAIL, NA, PASS, UNKNOWN, RuleResult, district_table,
                                  facilities_of, fmt_people, known_sum, level_rank, new_result,
-                                 population_reason, within_polygons)
+                                 population_reason, villages_district, within_polygons)
 from planning.schema import FacilityKind
 
 DRIVE = "drive"
@@ -78,7 +78,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     near = access.nearest(DRIVE, hosp, "time")
     drive_min = near["cost"].to_numpy() / 60.0
     hard = ~(np.isfinite(drive_min) & (drive_min * 60.0 <= limit_s))
-    v_district = within_polygons(villages, districts, "district_id")
+    v_district = villages_district(villages, districts)
     pop = villages["population"].astype(float)             # NaN: residents unknown
     centres = facilities_of(region, (FacilityKind.TOWNSHIP_HEALTH_CENTRE,)).copy()
     centres["district_in"] = within_polygons(centres, districts, "district_id")

@@ -5,8 +5,8 @@ medical community; 002 §三(一)2 — communities are led by a district-level h
 level-2+ general or TCM hospital) and organised by location and population; 000 §二(二),
 §二(三) — urban medical groups and medical communities.
 
-Membership comes from the facilities' ``group_id``. Without any group data the rule is
-``not_applicable``. Per centre: fail without a group or in a group without a valid lead;
+Membership comes from the facilities' ``group_id``. Without any group data every centre
+is ``unknown`` (无法检查, the column is missing): the rule neither passes nor fails them. Per centre: fail without a group or in a group without a valid lead;
 warn when its drive time to the lead exceeds ``R7.max_drive_minutes_to_lead``. Per group
 (layer ``R7_groups``): its lead, members, the union of the member townships and whether
 that area is contiguous (townships touching).
@@ -21,8 +21,8 @@ import pandas as pd
 import shapely
 
 from planning.rulebook import Rulebook
-from planning.rules.base import (FAIL, NA, PASS, WARN, RuleResult, facilities_of, level_rank,
-                                 new_result, township_population, within_polygons)
+from planning.rules.base import (FAIL, PASS, UNKNOWN, WARN, RuleResult, facilities_of,
+                                 level_rank, new_result, township_population, within_polygons)
 from planning.schema import FacilityKind
 
 DRIVE = "drive"
@@ -54,12 +54,15 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     crs = fac.crs
     if not _has_group(fac).any():
         units = gpd.GeoDataFrame({"unit_id": members["facility_id"], "name": members["name"],
-                                  "population": members["population"], "status": NA,
-                                  "reason": "数据中没有医共体/医疗集团（group_id）信息"},
+                                  "population": members["population"], "status": UNKNOWN,
+                                  "reason": "无法检查：数据没有医共体/医疗集团分组（缺少“医共体”group_id 列）",
+                                  "action": "在机构表中填写“医共体”（group_id）列"},
                                  geometry=members.geometry.values, crs=crs)
         return new_result("R7", rulebook, units, "centre",
                           layers={"R7_centres": units.rename(columns={"unit_id": "facility_id"})},
-                          notes=["没有 group_id 数据，无法检查医共体覆盖"])
+                          notes=["无法检查：机构表没有医共体分组（group_id 列），"
+                                 "不能判断卫生院/社区卫生服务中心是否加入医共体"],
+                          figures={"missing_columns": ["group_id"]})
 
     leads_all = facilities_of(region, p["lead_kinds"])
     leads_all = leads_all[_has_group(leads_all)]
