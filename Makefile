@@ -14,7 +14,7 @@ $(BIN)/.installed: requirements.txt package.json package-lock.json
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
 	npm ci --ignore-scripts --no-audit --no-fund
-	$(BIN)/python -m planning._assets
+	$(BIN)/python -m planning.outputs.assets
 	touch $@
 
 demo: app

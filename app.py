@@ -2,9 +2,9 @@
 
 A thin shell over :mod:`planning`: the sidebar picks the data (demo or uploads), the
 travel mode, the language and the focus; the views show the scorecard, the map, the
-tables, the rulebook and the downloads of one :class:`~planning.assess.Assessment`.
+tables, the rulebook and the downloads of one :class:`~planning.rules.assess.Assessment`.
 
-Caching: the demo region, its travel engines (:class:`~planning.access.Access`) and its
+Caching: the demo region, its travel engines (:class:`~planning.travel.access.Access`) and its
 assessments per rulebook are shared by all sessions (``st.cache_resource``; they hold
 no planner's data). Uploads and everything computed from them live only in the
 session's ``st.session_state``. Switching views, focus or language never re-runs the
@@ -26,15 +26,17 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from planning import _assets, maps
-from planning.access import STRAIGHT_LABEL, Access
-from planning.assess import assess
+from planning.outputs import assets as _assets
+from planning.outputs import maps
+from planning.travel.access import STRAIGHT_LABEL, Access
+from planning.rules.assess import assess
 from planning.errors import InputError
-from planning.i18n import (BASIS, COVERAGE, LANG_LABELS, LANGS, MODES, STATUS_BACKGROUNDS, column,
+from planning.words import (BASIS, COVERAGE, LANG_LABELS, LANGS, MODES, STATUS_BACKGROUNDS, column,
                            kind_name, pair_word, people, rule_title, status_word, t)
-from planning.rulebook import load_rulebook
-from planning.checks import road_offset
-from planning.uploads import check_size, check_zip
+from planning.rules.rulebook import load_rulebook
+from planning.inputs.offsets import road_offset
+from planning.inputs.uploads import check_size, check_zip
+from planning.travel.network import region_network
 
 VIEWS = ("scorecard", "map", "scenario", "tables", "rulebook", "downloads")
 UPLOAD_LAYERS = ("townships", "villages", "facilities")
@@ -88,7 +90,7 @@ def choice(widget, label: str, options, key: str, lang: str, format_func=str,
 @st.cache_resource(show_spinner=False)
 def _demo_base() -> dict:
     """The demo region and its travel engines (shared by all sessions: public data)."""
-    from planning.io import load_demo
+    from planning.inputs.io import load_demo
 
     region = load_demo()
     return {"region": region, "access": Access(region), "lock": threading.Lock()}
@@ -272,7 +274,7 @@ def _explain_r8(result, lang: str) -> str:
 
 def _missing_columns(result, lang: str) -> str:
     """``缺少列：医共体（group_id）`` for the columns a rule lacked, or ``""``."""
-    from planning.i18n import field_label
+    from planning.words import field_label
 
     cols = result.figures.get("missing_columns") or []
     if not cols:
@@ -520,7 +522,7 @@ def _scenario_store(ctx: dict, assessment, lang: str) -> dict:
     A rulebook change keeps every scenario's edits and re-checks them with the new
     rulebook; other data drop them.
     """
-    from planning.scenario import Scenario
+    from planning.plan.scenario import Scenario
 
     store = st.session_state.get("scenarios")
     if store is None or store["data"] != ctx["data"]:
@@ -542,7 +544,7 @@ def _scenario_store(ctx: dict, assessment, lang: str) -> dict:
 
 
 def _new_scenario(store: dict, ctx: dict, assessment, lang: str, name: str | None = None):
-    from planning.scenario import Scenario
+    from planning.plan.scenario import Scenario
 
     if name is None:
         store["n"] += 1
@@ -564,7 +566,7 @@ def _state_key(sc, ctx: dict) -> str:
 
 def _scenario_result(sc, ctx: dict, base_display: dict) -> dict:
     """The scenario's assessment, comparison with its base and display layers (session)."""
-    from planning.scenario import compare
+    from planning.plan.scenario import compare
 
     key = _state_key(sc, ctx)
     cache = st.session_state.setdefault("_sc_results", {})
@@ -878,7 +880,7 @@ def _suggest_panel_state(sc, ctx: dict):
 
 
 def _run_suggest(sc, ctx: dict, lang: str) -> None:
-    from planning.optimize import suggest
+    from planning.plan.optimize import suggest
 
     key = _suggest_key(sc, ctx)
     _, rule, k, objective, exact = key
@@ -940,7 +942,7 @@ def _safe_stem(name: str) -> str:
 
 
 def _files_panel(store: dict, sc, ctx: dict, assessment, display, lang: str) -> None:
-    from planning.scenario import Scenario
+    from planning.plan.scenario import Scenario
 
     c1, c2 = st.columns(2)
     name = c1.text_input(t("sc.name", lang), value=sc.name, key=f"sc_name_{store['active']}")
@@ -1010,7 +1012,7 @@ def _compare_panel(store: dict, ctx: dict, assessment, display, lang: str) -> No
 
 def _export_panel(sc, comp, lang: str) -> None:
     from planning.crs import WGS84, wgs84_to_gcj02
-    from planning.export import FORMATS, export_bytes, export_filename
+    from planning.outputs.export import FORMATS, export_bytes, export_filename
 
     stem = _safe_stem(sc.name)
     sites = sc.proposed_sites()
@@ -1132,7 +1134,7 @@ def _rulebook_reset() -> None:
 
 
 def _rulebook_view(assessment, lang: str) -> None:
-    from planning import rulebook as rb_module
+    from planning.rules import rulebook as rb_module
     from planning.schema import FacilityKind
 
     choices = rb_module.CHOICES
@@ -1210,7 +1212,7 @@ def _active_scenario():
 
 def _report_downloads(assessment, focus: maps.Focus, lang: str) -> None:
     """The planning report (汇报材料) for the current selection and scenario."""
-    from planning.report import report_bytes, report_filename
+    from planning.outputs.report import report_bytes, report_filename
 
     st.subheader(t("dl.report", lang))
     scenario = _active_scenario()
@@ -1229,7 +1231,7 @@ def _report_downloads(assessment, focus: maps.Focus, lang: str) -> None:
 
 def _downloads(assessment, lang: str, stem: str, focus: maps.Focus | None = None) -> None:
     from planning.crs import INPUT_CRS
-    from planning.export import FORMATS, export_bytes, export_filename
+    from planning.outputs.export import FORMATS, export_bytes, export_filename
 
     st.caption(t("dl.intro", lang))
     crs = choice(st.selectbox, t("dl.crs", lang), INPUT_CRS, "dl_crs", lang,
@@ -1322,7 +1324,7 @@ def _headers(path: Path) -> list[str]:
 def _read_uploaded(layer: str, path: Path, crs: str, for_file: bool, column_map: dict):
     """Read one uploaded layer (cached in the session by content, CRS and column map):
     ``("ok", (layer, problems))`` or ``("error", exception)``."""
-    from planning.io import read_layer
+    from planning.inputs.io import read_layer
 
     digest = hashlib.sha1(path.read_bytes()).hexdigest()
     key = (layer, path.name, digest, crs, for_file, json.dumps(column_map, sort_keys=True))
@@ -1348,10 +1350,10 @@ def _crs_choice(col, layer: str, path: Path, lang: str) -> tuple[str, bool]:
     """The coordinate system of one uploaded file: the file's own when it carries one
     (GeoPackage, Shapefile with .prj, GeoJSON), else declared (default WGS84).
 
-    Returns ``(input_crs, declared for this file)`` for :func:`planning.io.read_layer`.
+    Returns ``(input_crs, declared for this file)`` for :func:`planning.inputs.io.read_layer`.
     """
     from planning.crs import INPUT_CRS
-    from planning.io import file_crs
+    from planning.inputs.io import file_crs
 
     own = file_crs(path)
     options = (["file"] if own else []) + list(INPUT_CRS)
@@ -1418,8 +1420,8 @@ def _upload_panel(lang: str) -> None:
     if roads is None:
         st.info(t("up.straight_run", lang))
     if st.button(t("up.run", lang), type="primary", key="up_run", disabled=not name):
-        from planning.access import access_for
-        from planning.io import region_from_layers
+        from planning.travel.access import access_for
+        from planning.inputs.io import region_from_layers
 
         try:
             region = region_from_layers(loaded, name=name, problems=problems, roads=roads,
@@ -1430,7 +1432,7 @@ def _upload_panel(lang: str) -> None:
         if roads is not None:  # read the roads now: a broken file is said here, once
             try:
                 with st.spinner(t("up.roads_loading", lang)):
-                    region.network("walk")
+                    region_network(region, "walk")
             except InputError as exc:
                 st.error(t("up.roads_bad", lang, name=roads.name, why=exc.render(lang)))
                 return
@@ -1440,7 +1442,7 @@ def _upload_panel(lang: str) -> None:
 
 def _column_mapping(layer: str, path: Path, columns, lang: str, expanded: bool) -> None:
     """Which of the file's columns holds which of the tool's fields, in the UI language."""
-    from planning.i18n import field_help, field_label
+    from planning.words import field_help, field_label
 
     headers = _headers(path)
     if not headers:
@@ -1534,7 +1536,7 @@ def _problems_grouped(problems: list, lang: str) -> None:
 def _roads_choice(townships, lang: str) -> Path | None:
     """No road file uploaded: offer to download the roads for the townships' outline from
     OpenStreetMap (online; cached), else the check runs by straight-line estimate."""
-    from planning.osm_download import cached_roads, roads_for_outline
+    from planning.travel.osm_download import cached_roads, roads_for_outline
 
     outline = townships.to_crs(4326).union_all()
     fetched = st.session_state.get("fetched_roads")
@@ -1599,7 +1601,7 @@ def _offset_check(points, roads: Path) -> dict:
     cache = st.session_state.setdefault("offset_cache", {})
     if key not in cache:
         from planning.crs import metric_crs
-        from planning.network import load_network
+        from planning.travel.network import load_network
 
         centre = points.geometry.union_all().centroid
         metric = metric_crs(centre.x, centre.y)
@@ -1613,7 +1615,7 @@ def _offset_check(points, roads: Path) -> dict:
 
 def _region_name_input(loaded: dict, lang: str) -> str:
     """The region's name: the district its codes name, else what the planner types."""
-    from planning.divisions import region_name
+    from planning.inputs.divisions import region_name
 
     suggested = region_name(loaded["townships"]["township_id"], loaded["villages"]["village_id"])
     if st.session_state.get("up_name_from") != suggested:  # other codes: their name again

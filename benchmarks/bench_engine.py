@@ -47,8 +47,9 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from planning import settings
-from planning._engine_graph import min_csr
-from planning.engine import CHUNK_BYTES, Snapped, TravelEngine
+from planning.travel.graph import min_csr
+from planning.travel.engine import CHUNK_BYTES, Snapped, TravelEngine
+from planning.travel.network import region_network
 
 REPEATS = 3
 #: networkx per-facility runs above this many facilities are sampled
@@ -64,7 +65,7 @@ def run(scale: str = "demo", *, out=sys.stdout) -> list[dict]:
     region = _region(scale)
     villages = _xy(region.villages)
     facilities = _xy(region.facilities)
-    net = region.network("walk")
+    net = region_network(region, "walk")
     base = {"scale": scale, "mode": "walk", "nodes": int(net.n_nodes), "edges": int(net.n_edges),
             "villages": len(villages), "facilities": len(facilities)}
 
@@ -348,7 +349,7 @@ def _nx_nearest(G: nx.MultiDiGraph, s: dict, weight: str = "weight") -> np.ndarr
 
 # ---------------------------------------------------------------------- helpers
 def _region(scale: str):
-    from planning.io import load_demo, load_region
+    from planning.inputs.io import load_demo, load_region
     if scale == "demo":
         return load_demo()
     if scale != "city":

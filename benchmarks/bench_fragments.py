@@ -26,8 +26,8 @@ import numpy as np
 import shapely
 
 from planning.crs import metric_crs
-from planning.engine import TravelEngine
-from planning.network import load_networks
+from planning.travel.engine import TravelEngine
+from planning.travel.network import load_networks
 
 
 def run(path: str, points: int = 5000, seed: int = 14) -> list[dict]:

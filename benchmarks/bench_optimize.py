@@ -19,9 +19,9 @@ import json
 import sys
 import time
 
-from planning.access import Access
-from planning.optimize import MCLP, build_instance, suggest
-from planning.rulebook import load_rulebook
+from planning.travel.access import Access
+from planning.plan.optimize import MCLP, build_instance, suggest
+from planning.rules.rulebook import load_rulebook
 
 
 

@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 from planning import settings
+from planning.travel.network import region_network
 
 #: villages and counties of a national run (国家统计局 2023: ~490,000 village-level units)
 NATIONAL_VILLAGES = 490_000
@@ -41,9 +42,9 @@ def run(scale: str = "city", workers: list[int] = (1, 2), *, out=sys.stdout) -> 
     """Time the partitioned check against one process; print and return JSON rows."""
     from distributed import Client
 
-    from planning.assess import assess
-    from planning.distributed import local_cluster, run as run_partitioned
-    from planning.partition import TileStore
+    from planning.rules.assess import assess
+    from planning.scale.distributed import local_cluster, run as run_partitioned
+    from planning.scale.partition import TileStore
 
     rows: list[dict] = []
 
@@ -55,13 +56,13 @@ def run(scale: str = "city", workers: list[int] = (1, 2), *, out=sys.stdout) -> 
     path, by = region_path(scale)
     region = _load(path)
     for mode in settings.MODES:
-        region.network(mode)
+        region_network(region, mode)
     t0 = time.perf_counter()
     single = assess(region)
     single_s = time.perf_counter() - t0
     emit({"step": "single", "seconds": round(single_s, 2), "villages": len(region.villages),
           "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-          "walk_nodes": int(region.network("walk").n_nodes),
+          "walk_nodes": int(region_network(region, "walk").n_nodes),
           "note": "networks from the disk cache; rules R1-R7"})
     t0 = time.perf_counter()
     TileStore.for_region(region)
@@ -133,7 +134,7 @@ def region_path(scale: str) -> tuple[Path, str]:
 
 
 def _load(path: Path):
-    from planning.io import load_region
+    from planning.inputs.io import load_region
 
     return load_region(path)
 

@@ -37,9 +37,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from planning import fca
-from planning.access import Access
-from planning.rulebook import load_rulebook
+from planning.rules import fca
+from planning.travel.access import Access
+from planning.rules.rulebook import load_rulebook
 from planning.rules import RULES
 
 #: edits timed per kind (median reported)
@@ -50,7 +50,7 @@ def run(scale: str = "demo", *, out=sys.stdout) -> list[dict]:
     """Run the R8 measurements for ``scale`` ("demo" or "city"); print and return JSON rows."""
     from benchmarks.bench_engine import _region
     from planning.rules.r8_staff_access import reach
-    from planning.scenario import Scenario
+    from planning.plan.scenario import Scenario
 
     rows: list[dict] = []
     region = _region(scale)

@@ -4,7 +4,7 @@ Commands
 --------
 summary      the loaded region: layer counts, population, network size per mode
 check        run the rules R1-R8, print a table, write gap layers and a summary JSON;
-             with --regions, county by county on Dask (planning.distributed)
+             with --regions, county by county on Dask (planning.scale.distributed)
 suggest      suggest new clinic sites (maximal covering, set covering, p-median), or
              where N more GPs lift the most residents to R8's reference (--rule R8 --staff N)
 report       the planning report (汇报材料) for a district or township, Word or PDF
@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from planning.errors import InputError
+from planning.travel.network import region_network
 
 EXIT_INPUT = 2
 #: a rule could not run (the others did; the summary says which and why)
@@ -44,7 +45,7 @@ def _level(level: str, lang: str) -> str:
 
 
 def _load_region(args) -> object:
-    from planning import io
+    from planning.inputs import io
 
     if not getattr(args, "region", None):
         return io.load_demo()
@@ -66,7 +67,7 @@ def _print_problems(problems: list, lang: str) -> None:
 
 
 def _t(key: str, lang: str, **fields) -> str:
-    from planning.i18n import t
+    from planning.words import t
 
     return t(key, lang, **fields)
 
@@ -81,7 +82,7 @@ def cmd_summary(args) -> int:
     region = _load_region(args)
     for mode in MODES if region.roads_path is not None else ():  # none: straight-line estimates
         _progress(f"road network ({mode})")
-        region.network(mode)
+        region_network(region, mode)
     s = region.summary()
     if args.json:
         print(json.dumps(s, ensure_ascii=False, indent=2, default=str))
@@ -122,8 +123,8 @@ def _status_table(summary: dict, lang: str) -> str:
 
 
 def cmd_check(args) -> int:
-    from planning.assess import assess
-    from planning.rulebook import load_rulebook
+    from planning.rules.assess import assess
+    from planning.rules.rulebook import load_rulebook
 
     rulebook = load_rulebook(args.rulebook)
     if args.regions:
@@ -140,7 +141,7 @@ def cmd_check(args) -> int:
     summary["timings"] = {k: round(v, 3) for k, v in result.timings.items()}
     print(_status_table(summary, args.lang))
     if args.out:
-        from planning.export import export_layers
+        from planning.outputs.export import export_layers
 
         path = export_layers(result.layers(), Path(args.out), lang=args.lang)
         print(f"gap layers -> {path}")
@@ -157,7 +158,7 @@ def cmd_check(args) -> int:
 
 def _check_regions(args, rulebook) -> int:
     """``check --regions PATH --out DIR``: county by county on Dask."""
-    from planning.distributed import run
+    from planning.scale.distributed import run
 
     if not args.out:
         raise InputError.at("--regions needs --out DIR: the folder for the merged layers, one "
@@ -182,9 +183,9 @@ def _check_regions(args, rulebook) -> int:
 
 
 def cmd_export(args) -> int:
-    from planning.assess import assess
-    from planning.export import export_layers
-    from planning.rulebook import load_rulebook
+    from planning.rules.assess import assess
+    from planning.outputs.export import export_layers
+    from planning.rules.rulebook import load_rulebook
 
     result = assess(_load_region(args), load_rulebook(args.rulebook),
                     progress=lambda r: _progress(f"rule {r}"))
@@ -195,9 +196,9 @@ def cmd_export(args) -> int:
 
 
 def cmd_suggest(args) -> int:
-    from planning.export import export_layers
-    from planning.optimize import suggest
-    from planning.rulebook import load_rulebook
+    from planning.outputs.export import export_layers
+    from planning.plan.optimize import suggest
+    from planning.rules.rulebook import load_rulebook
 
     if args.rule == "R8":
         return _suggest_staff(args)
@@ -222,9 +223,9 @@ def cmd_suggest(args) -> int:
 
 def _suggest_staff(args) -> int:
     """``suggest --rule R8 --staff N``: where N more GPs lift the most residents."""
-    from planning.export import export_layers
-    from planning.rulebook import load_rulebook
-    from planning.staffing import suggest_staff
+    from planning.outputs.export import export_layers
+    from planning.rules.rulebook import load_rulebook
+    from planning.plan.staffing import suggest_staff
 
     if args.staff is None:
         raise InputError.at("--rule R8 needs --staff N: the number of GPs to place")
@@ -254,7 +255,7 @@ def _suggest_staff(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from planning.report import build_report
+    from planning.outputs.report import build_report
 
     region = _load_region(args)
     _progress("rules and maps")
@@ -288,7 +289,7 @@ def cmd_fetch_roads(args) -> int:
     import geopandas as gpd
     import shapely
 
-    from planning.network import fetch_osm
+    from planning.travel.network import fetch_osm
 
     boundary = gpd.read_file(args.boundary).to_crs(4326)
     fetch_osm(shapely.union_all(boundary.geometry.values), Path(args.out))

@@ -6,7 +6,7 @@ a file cannot be used at all, and record a :class:`Problem` for everything else 
 noticed (a repaired geometry, a row set aside, a kind inferred from a name), so nothing
 is silently dropped.
 
-A message is a key of :data:`planning.i18n.STRINGS` and its fields
+A message is a key of :data:`planning.words.STRINGS` and its fields
 (:meth:`Problem.of`, :meth:`InputError.of`): ``message`` holds the English text (logs,
 ``str()``), :meth:`Problem.text` renders it in either language. A field may itself be a
 :class:`Msg` (a reason inside "row set aside: …"), rendered in the same language.
@@ -24,13 +24,13 @@ LEVELS = ("error", "warning", "info")
 
 @dataclass(frozen=True)
 class Msg:
-    """A message by key (see :data:`planning.i18n.STRINGS`) with its fields, rendered late."""
+    """A message by key (see :data:`planning.words.STRINGS`) with its fields, rendered late."""
 
     key: str
     fields: dict[str, Any] = field(default_factory=dict, hash=False)
 
     def text(self, lang: str = "en") -> str:
-        from planning.i18n import t
+        from planning.words import t
 
         return t(self.key, lang, **{k: _render(v, lang) for k, v in self.fields.items()})
 
@@ -79,7 +79,7 @@ class Problem:
     @classmethod
     def of(cls, level: Level, key: str, file: str | None = None, layer: str | None = None,
            row: int | None = None, column: str | None = None, **fields) -> "Problem":
-        """A problem whose message is the key ``key`` of :data:`planning.i18n.STRINGS`."""
+        """A problem whose message is the key ``key`` of :data:`planning.words.STRINGS`."""
         msg = Msg(key, fields)
         return cls(level, msg.text("en"), file, layer, row, column, msg)
 
@@ -89,7 +89,7 @@ class Problem:
 
     def where(self, lang: str = "en") -> str:
         """``file 村.xlsx, layer villages, row 3, column '人口'`` (or in Chinese)."""
-        from planning.i18n import t
+        from planning.words import t
 
         parts = []
         if self.file:
@@ -198,7 +198,7 @@ class ProblemGroup:
 
     def text(self, lang: str = "en") -> str:
         """Where, how many, an example and the first rows, in ``lang``."""
-        from planning.i18n import t
+        from planning.words import t
 
         where = Problem(self.level, "", self.file, self.layer, None, self.column).where(lang)
         message = self.example.text(lang) if self.example is not None else self.message
@@ -259,7 +259,7 @@ def problem_lines(problems: list[Problem], per_file: int = FIRST_ROWS,
     When a file has more groups, its last line says how many more (the full list:
     ``check --problems``).
     """
-    from planning.i18n import t
+    from planning.words import t
 
     shown_problems = [p for p in problems if p.level in levels
                       or (p.msg is not None and p.msg.key in notes)]

@@ -1,13 +1,15 @@
 """A region: its validated layers in one metric CRS, where they came from, and its roads.
 
-A :class:`Region` is what :mod:`planning.io` builds from planners' files and what the
+A :class:`Region` is what :mod:`planning.inputs.io` builds from planners' files and what the
 travel-time engine and the rules read. Its layers are GeoDataFrames in the region's
 metric CRS (the UTM zone of its centre), analysis-ready: every column of
 :data:`planning.schema.LAYERS` is present (missing values as NaN/None), ids are text,
 kinds are enum values (``"township_health_centre"``), and each row carries ``origin``
 (``"<file>:<row>"``) and ``source``. Display and export use :meth:`Region.to_wgs84`.
 
-Road networks are loaded lazily, one per travel mode, and kept on the instance.
+The region names its road file (``roads_path``); the travel package loads the networks
+(:func:`planning.travel.network.region_network`) and keeps them in ``networks``, so
+loading data never reaches into routing.
 """
 
 from __future__ import annotations
@@ -15,17 +17,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 import pyproj
 
 from planning.crs import WGS84
-from planning.errors import InputError, Problem
+from planning.errors import Problem
 
-if TYPE_CHECKING:  # pragma: no cover
-    from planning.network import RoadNetwork
 
 #: the layers a region may hold, in display order
 LAYER_NAMES = ("districts", "townships", "villages", "facilities")
@@ -52,6 +51,9 @@ class Region:
         Layer name -> the file it was read from.
     roads_path : pathlib.Path or None
         The OSM file of the road network (``.osm``, ``.osm.bz2``, ``.osm.pbf``).
+    networks : dict of str to RoadNetwork
+        Road networks by mode once :func:`planning.travel.network.region_network` has
+        loaded them (in ``crs``); shared by copies.
     """
 
     name: str
@@ -63,8 +65,9 @@ class Region:
     problems: list[Problem] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
     roads_path: Path | None = None
-    _networks: dict[str, "RoadNetwork"] = field(default_factory=dict, init=False, repr=False,
-                                                compare=False)
+    #: filled by the travel package (a region holds layers; it does not load roads)
+    networks: dict[str, object] = field(default_factory=dict, init=False, repr=False,
+                                        compare=False)
 
     def layer(self, layer_name: str) -> gpd.GeoDataFrame | None:
         """The layer ``layer_name`` (one of :data:`LAYER_NAMES`) in the metric CRS."""
@@ -79,32 +82,6 @@ class Region:
         """
         gdf = self.layer(layer_name)
         return None if gdf is None else gdf.to_crs(WGS84)
-
-    def network(self, mode: str) -> "RoadNetwork":
-        """The road network for a travel mode (``"walk"``, ``"ebike"``, ``"drive"``).
-
-        Loaded on first use, every mode at once, with :func:`planning.network.load_networks`
-        (one parse of the OSM file; the prepared arrays are cached on disk) in the
-        region's metric CRS, then kept on the region. A file clipped by a box adds one
-        warning to :attr:`problems` (:func:`planning.network.clipped_problem`).
-
-        Raises
-        ------
-        InputError
-            When the region has no road file.
-        """
-        if mode not in self._networks:
-            if self.roads_path is None:
-                raise InputError.of("in.no_roads", layer="roads")
-            from planning.network import clipped_problem, load_networks
-
-            # one parse of the OSM file prepares every mode (each cached on disk)
-            nets = load_networks(self.roads_path, self.crs)
-            self._networks.update(nets)
-            problem = next(filter(None, map(clipped_problem, nets.values())), None)
-            if problem is not None and problem not in self.problems:
-                self.problems.append(problem)  # an extract clipped by a box: said once
-        return self._networks[mode]
 
     def summary(self) -> dict:
         """Counts for a scorecard header: layers, residents, kinds, problems, loaded networks.
@@ -136,7 +113,7 @@ class Region:
             "facilities": counts(self.facilities, "kind"),
             "problems": {lvl: int(levels.get(lvl, 0)) for lvl in ("error", "warning", "info")},
             "networks": {m: {"nodes": int(n.n_nodes), "edges": int(n.n_edges)}
-                         for m, n in self._networks.items()},
+                         for m, n in self.networks.items()},
         }
 
     def copy(self) -> "Region":
@@ -150,7 +127,7 @@ class Region:
         other = Region(self.name, self.crs, cp(self.townships), cp(self.villages),
                        cp(self.facilities), cp(self.districts), list(self.problems),
                        dict(self.sources), self.roads_path)
-        other._networks = dict(self._networks)
+        other.networks = dict(self.networks)
         return other
 
 

@@ -97,7 +97,7 @@ ACCESS_KEYS_BY_MODE: dict[str, tuple[str, ...]] = {
 #: a point farther than this from any usable edge is "off-network", metres
 SNAP_LIMIT_M = 1000.0
 
-#: which parts of a mode's network villages and facilities snap to (planning.engine):
+#: which parts of a mode's network villages and facilities snap to (planning.travel.engine):
 #: None, only the largest strongly connected part (osmnx's ``largest_component``, but
 #: nothing is dropped); k, every part of at least k nodes and the largest; 1, every part
 #: however small. A point with no such road within SNAP_LIMIT_M snaps to the nearest

@@ -13,7 +13,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from planning.network import RoadNetwork
+from planning.travel.network import RoadNetwork
 from planning.region import Region
 from planning.schema import LAYERS, village_kind_from_code
 
@@ -75,5 +75,5 @@ def region(towns, vills, facs, districts=None, networks=None) -> Region:
     """A Region with hand-built networks per mode (default: the line road)."""
     r = Region("handmade", CRS, towns, vills, facs, districts)
     nets = networks or {m: line_network(mode=m) for m in ("walk", "ebike", "drive")}
-    r._networks.update(nets)
+    r.networks.update(nets)
     return r

@@ -1,6 +1,6 @@
 """An independent reference for travel costs: plain shapely snapping + networkx Dijkstra.
 
-Same convention as the engine (see ``planning/engine.py``), written the obvious way:
+Same convention as the engine (see ``planning/travel/engine.py``), written the obvious way:
 each point snaps to the nearest road segment of the network's largest strongly connected
 part (networkx ``strongly_connected_components``; of equal parts the one holding the
 lowest node; a segment counts when both its ends are in it), or of any part when none
@@ -71,7 +71,7 @@ def nearest_costs(net, origins_xy, facilities_xy, weight="length",
 
     Parameters
     ----------
-    net : planning.network.RoadNetwork
+    net : planning.travel.network.RoadNetwork
     origins_xy, facilities_xy : array (k, 2), metres in ``net.crs``
     weight : {"length", "time"}
         Metres, or seconds with access legs at ``walk_speed_kmh``.

@@ -16,9 +16,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import handmade as hm
-from planning import maps
-from planning.access import Access
-from planning.i18n import t
+from planning.outputs import maps
+from planning.travel.access import Access
+from planning.words import t
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 DEMO = Path(__file__).resolve().parent.parent / "geodata" / "baodi" / "region.gpkg"
@@ -81,12 +81,12 @@ def test_rulebook_edit_reruns_r2():
 
 
 def test_language_switch_translates_without_reassessing(monkeypatch):
-    import planning.assess
+    import planning.rules.assess
 
     at = app_with(handmade_region())
     calls = []
-    real = planning.assess.assess
-    monkeypatch.setattr(planning.assess, "assess", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = planning.rules.assess.assess
+    monkeypatch.setattr(planning.rules.assess, "assess", lambda *a, **k: calls.append(1) or real(*a, **k))
     at.radio(key="lang").set_value("en").run()
     assert not at.exception
     assert at.title[0].value == t("app.title", "en")
@@ -163,8 +163,8 @@ def test_bad_rulebook_file_shows_the_key():
 @pytest.mark.slow
 @pytest.mark.skipif(not DEMO.exists(), reason="the Baodi demo (geodata/baodi) is not built")
 def test_demo_scorecard_matches_the_rules():
-    from planning.assess import assess
-    from planning.io import load_demo
+    from planning.rules.assess import assess
+    from planning.inputs.io import load_demo
 
     at = app_with()
     assert not at.exception
@@ -184,7 +184,7 @@ def test_demo_scorecard_matches_the_rules():
 
 def test_map_loads_leaflet_only_from_the_app():
     region = handmade_region()
-    from planning.assess import assess
+    from planning.rules.assess import assess
 
     fmap = maps.build_map(assess(region), "zh")
     html = fmap.get_root().render()
@@ -274,7 +274,7 @@ def test_downloads_offer_the_planning_report_for_the_selection():
     assert not at.exception
     assert t("dl.report", "zh") in [h.value for h in at.subheader]
     # the button builds the same report the CLI builds, for the sidebar's selection
-    from planning.report import report_bytes
+    from planning.outputs.report import report_bytes
 
     data = report_bytes(handmade_region(), "docx", lang="zh")
     assert data[:2] == b"PK"  # a Word (zip) document

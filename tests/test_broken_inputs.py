@@ -1,8 +1,8 @@
 """The corpus of broken inputs (tests/broken): every case says what a planner must read.
 
 Each case of ``tests/broken/cases.json`` (written by ``tests/broken/make_corpus.py``) is
-loaded through the library (planning.io, planning.network, planning.checks,
-planning.uploads), through the app's upload path (the same functions in the same order
+loaded through the library (planning.inputs.io, planning.travel.network, planning.inputs.offsets,
+planning.inputs.uploads), through the app's upload path (the same functions in the same order
 as app.py: size check, zip check, read_layer) and, for the refused ones, through the
 command line (`python -m planning check --region DIR` exits 2 with the message and no
 traceback). No case may crash, and no row may go missing without an ``error`` problem
@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from planning.checks import gcj02_suspicion, road_offset
+from planning.inputs.offsets import gcj02_suspicion, road_offset
 from planning.errors import InputError
-from planning.io import load_region, read_layer
-from planning.network import load_network
-from planning.uploads import MAX_LAYER_BYTES, check_size, check_zip
+from planning.inputs.io import load_region, read_layer
+from planning.travel.network import load_network
+from planning.inputs.uploads import MAX_LAYER_BYTES, check_size, check_zip
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKEN = Path(__file__).resolve().parent / "broken"
@@ -267,7 +267,7 @@ def test_cli_groups_problems_and_writes_them_all(case_id, tmp_path):
 def test_missing_population_column_is_never_rosy(tmp_path):
     """The corpus's villages without a population column: no population-based verdict
     passes, R3 and R4 cannot be judged, the summary carries nulls with reasons."""
-    from planning.assess import assess
+    from planning.rules.assess import assess
 
     case = next(c for c in CASES if c["id"] == "population_column_missing")
     region = load_region(region_folder(case, tmp_path))

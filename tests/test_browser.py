@@ -45,9 +45,9 @@ def served(tmp_path_factory):
     """The app on a free port, and the ``check`` summary of the demo computed alongside."""
     _require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
     pytest.importorskip("playwright", reason="pip install playwright (the Python package only)")
-    from planning import _assets
+    from planning.outputs import assets as _assets
 
-    assert not _assets.missing(), "Leaflet is not installed: run `npm ci && python -m planning._assets`"
+    assert not _assets.missing(), "Leaflet is not installed: run `npm ci && python -m planning.outputs.assets`"
     assert (ROOT / "geodata" / "baodi" / "region.gpkg").exists(), "the demo data are missing"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -384,7 +384,7 @@ def test_own_files_in_chromium(served, tmp_path):
     import own_files
     from playwright.sync_api import sync_playwright
 
-    from planning.access import STRAIGHT_LABEL
+    from planning.travel.access import STRAIGHT_LABEL
 
     with_roads = own_files.write_files(tmp_path / "with_roads", roads=True)
     without = own_files.write_files(tmp_path / "without_roads")

@@ -13,12 +13,13 @@ import shapely
 
 import reference
 from planning import settings
-from planning.access import Access
-from planning.assess import assess
-from planning.io import load_demo
-from planning.rulebook import load_rulebook
+from planning.travel.access import Access
+from planning.rules.assess import assess
+from planning.inputs.io import load_demo
+from planning.rules.rulebook import load_rulebook
 from planning.rules.base import facilities_of
 from planning.schema import CLINIC_KINDS, village_kind_from_code
+from planning.travel.network import region_network
 
 pytestmark = pytest.mark.slow
 
@@ -56,7 +57,7 @@ def test_layers_population_and_area(demo):
 
 @pytest.mark.parametrize("mode", ["walk", "drive"])
 def test_networks_are_connected(demo, mode):
-    net = demo.network(mode)
+    net = region_network(demo, mode)
     assert net.n_nodes > 30_000
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -71,7 +72,7 @@ def test_r2_road_distances_equal_networkx_to_the_centimetre(demo, assessment):
     committees = demo.villages.set_index("village_id").loc[units["unit_id"]]
     clinics = facilities_of(demo, CLINIC_KINDS)
     clinics = clinics[clinics["standardized"].fillna(True).astype(bool)]
-    ref = reference.nearest_costs(demo.network("walk"), xy(committees), xy(clinics), "length")
+    ref = reference.nearest_costs(region_network(demo, "walk"), xy(committees), xy(clinics), "length")
     got = units["clinic_road_m"].to_numpy()
     assert np.isfinite(ref).sum() == np.isfinite(got).sum()
     ok = np.isfinite(ref)
@@ -88,7 +89,7 @@ def test_r3_minutes_equal_networkx(demo, assessment):
     res = assessment.results["R3"]
     rb = load_rulebook()
     fac = facilities_of(demo, rb["R3"]["facility_kinds"])
-    ref = reference.nearest_costs(demo.network("walk"), xy(demo.villages), xy(fac), "time") / 60
+    ref = reference.nearest_costs(region_network(demo, "walk"), xy(demo.villages), xy(fac), "time") / 60
     got = res.units["minutes_to_care"].to_numpy()
     assert np.isfinite(ref).all()  # every demo village reaches some facility on foot
     assert np.abs(got - ref).max() < 0.006  # minutes rounded to 0.01 in the table
@@ -115,7 +116,7 @@ def test_r4_hard_to_reach_residents_equal_networkx(demo, assessment):
 
     res = assessment.results["R4"]
     hosp = hospitals(demo)
-    ref = reference.nearest_costs(demo.network("drive"), xy(demo.villages), xy(hosp), "time") / 60
+    ref = reference.nearest_costs(region_network(demo, "drive"), xy(demo.villages), xy(hosp), "time") / 60
     pop = demo.villages["population"].to_numpy(float)
     hard = pop[~(ref <= 30)].sum()
     assert res.units.iloc[0]["hard_to_reach_residents"] == pytest.approx(hard)

@@ -14,9 +14,9 @@ import shapely
 from hypothesis import HealthCheck, assume, given, settings as hsettings, strategies as st
 
 from planning import settings
-from planning.engine import TravelEngine, main_parts
+from planning.travel.engine import TravelEngine, main_parts
 from planning.errors import InputError
-from planning.network import RoadNetwork
+from planning.travel.network import RoadNetwork
 
 import reference
 
@@ -562,7 +562,7 @@ def test_tiled_catchments_match_networkx(scene, weight, tile_radii):
     can reach) gives exactly the reference catchments, whatever the tile size."""
     from unittest import mock
 
-    import planning.engine as engine_module
+    import planning.travel.engine as engine_module
 
     net, origins, facilities = scene
     eng = TravelEngine.from_network(net, snap_limit_m=250)

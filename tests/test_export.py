@@ -18,7 +18,7 @@ import pyogrio
 import pytest
 import shapely
 
-from planning import export as ex
+from planning.outputs import export as ex
 from planning.crs import wgs84_to_gcj02
 from planning.errors import InputError
 

@@ -1,4 +1,4 @@
-"""Loaders and validation: every format, every message (planning.io, planning.region).
+"""Loaders and validation: every format, every message (planning.inputs.io, planning.region).
 
 Fixtures are written by tests/fixtures/make_fixtures.py (a made-up region near Baodi:
 townships 甲镇 [117.30-117.35 E] and 乙街道 [117.35-117.40 E], 39.70-39.75 N).
@@ -17,10 +17,12 @@ import pyproj
 import pytest
 import shapely
 
-from planning import io, settings
+from planning import settings
+from planning.inputs import io
 from planning.crs import gcj02_to_wgs84, wgs84_to_bd09
 from planning.errors import InputError
-from planning.io import load_region, read_layer
+from planning.inputs.io import load_region, read_layer
+from planning.travel.network import region_network
 
 FIX = Path(__file__).parent / "fixtures"
 FILES = FIX / "files"
@@ -467,7 +469,7 @@ def test_region_folder_errors(tmp_path):
 
 
 def test_network_lazy_and_cached(folder_region, monkeypatch):
-    import planning.network
+    import planning.travel.network
 
     calls = []
 
@@ -478,18 +480,18 @@ def test_network_lazy_and_cached(folder_region, monkeypatch):
         calls.append((Path(path).name, crs.to_epsg()))
         return {"walk": Net(), "drive": Net()}
 
-    monkeypatch.setattr(planning.network, "load_networks", fake_load, raising=False)
+    monkeypatch.setattr(planning.travel.network, "load_networks", fake_load, raising=False)
     r = folder_region.copy()
-    assert r.network("walk") is r.network("walk")
-    r.network("drive")
+    assert region_network(r, "walk") is region_network(r, "walk")
+    region_network(r, "drive")
     assert calls == [("roads.osm", 32650)]  # one parse for every mode
     assert r.summary()["networks"] == {"walk": {"nodes": 2, "edges": 1},
                                        "drive": {"nodes": 2, "edges": 1}}
     assert folder_region.summary()["networks"] == {}  # the original was not touched
     r.roads_path = None
-    r._networks.clear()
+    r.networks.clear()
     with pytest.raises(InputError, match="no road network"):
-        r.network("drive")
+        region_network(r, "drive")
 
 
 def test_copy_is_independent(folder_region):

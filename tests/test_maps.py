@@ -15,10 +15,10 @@ import pytest
 import shapely
 
 import handmade as hm
-from planning import maps
-from planning.access import STRAIGHT_LABEL
-from planning.assess import assess
-from planning.rulebook import load_rulebook
+from planning.outputs import maps
+from planning.travel.access import STRAIGHT_LABEL
+from planning.rules.assess import assess
+from planning.rules.rulebook import load_rulebook
 
 RB = load_rulebook()
 
@@ -43,7 +43,7 @@ def small_region(outside: bool = False, roads: bool = True):
     ])
     r = hm.region(towns, hm.villages(rows), facs)
     if not roads:
-        r._networks.clear()
+        r.networks.clear()
     return r
 
 

@@ -18,11 +18,13 @@ import pyproj
 import pytest
 import shapely
 
-from planning import network, settings
+from planning import settings
+from planning.travel import network
 from planning.errors import InputError
 from planning.region import Region
-from planning.network import (fetch_osm, load_network, load_networks, network_summary,
+from planning.travel.network import (fetch_osm, load_network, load_networks, network_summary,
                               parse_maxspeed, to_networkx)
+from planning.travel.network import region_network
 
 FIXTURES = Path(__file__).parent / "fixtures" / "osm"
 GRID = FIXTURES / "grid.osm"
@@ -375,7 +377,7 @@ def test_region_says_a_clipped_extract_once(tmp_path, monkeypatch):
                                   "township_id": "120115100", "population": 100}])
     r = Region("clipped", handmade.CRS, town, village, handmade.facilities([]),
                roads_path=FIXTURES / "clipped.osm.pbf")
-    r.network("walk"), r.network("drive")
+    region_network(r, "walk"), region_network(r, "drive")
     roads = [p for p in r.problems if p.layer == "roads"]
     assert len(roads) == 1 and "run beyond the edge" in roads[0].message
 

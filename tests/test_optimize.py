@@ -9,10 +9,10 @@ import pytest
 import scipy.sparse as sp
 
 import handmade as hm
-from planning.access import Access
-from planning.optimize import LSCP, MCLP, PMedian, coverage_curve, build_instance, lazy_greedy, suggest
-from planning.rulebook import load_rulebook
-from planning.scenario import Scenario
+from planning.travel.access import Access
+from planning.plan.optimize import LSCP, MCLP, PMedian, coverage_curve, build_instance, lazy_greedy, suggest
+from planning.rules.rulebook import load_rulebook
+from planning.plan.scenario import Scenario
 
 RB = load_rulebook()
 
@@ -65,7 +65,7 @@ def test_sparse_mip_fallback_matches_spopt(monkeypatch):
     cover, w, cost = random_instance(3, n=20, m=10)
     a = MCLP.from_cost_matrix(sp.csr_matrix((np.ones(cover.sum()), np.nonzero(cover)),
                                             shape=cover.shape), w, 1.0, 3).solve("exact")
-    import planning.optimize as opt
+    import planning.plan.optimize as opt
     monkeypatch.setattr(opt, "SPOPT_MAX_CELLS", 0)
     b = MCLP.from_cost_matrix(cost, w, 1000, 3).solve("exact")
     assert a.solver.startswith("spopt") and b.solver.startswith("pulp sparse")
@@ -198,7 +198,7 @@ def test_coverage_curve_is_monotone_and_starts_at_existing_coverage():
 
 
 def test_sensitivity_to_the_distance_limit():
-    from planning.optimize import sensitivity
+    from planning.plan.optimize import sensitivity
     region = line_region()
     t = sensitivity(region, "R2", cutoffs=(1400.0, 1500.0), k=1, rulebook=RB)
     zero = t[t["k"] == 0].set_index("cutoff")["covered"]
@@ -227,7 +227,7 @@ def test_demo_suggested_r2_sites_keep_their_promise():
     from planning import settings
     if not (settings.DEMO_DIR / "region.gpkg").exists():
         pytest.skip("demo data not built")
-    from planning.io import load_demo
+    from planning.inputs.io import load_demo
     region = load_demo()
     access = Access(region)
     s = suggest(region, "R2", k=3, rulebook=RB, access=access, method="greedy")

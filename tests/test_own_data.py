@@ -30,12 +30,13 @@ import pyproj
 import pytest
 import shapely
 
-from planning import cli, templates
-from planning.assess import assess
+from planning import cli
+from planning.inputs import templates
+from planning.rules.assess import assess
 from planning.crs import wgs84_to_gcj02
-from planning.io import read_layer, region_from_layers
-from planning.registers import read_register
-from planning.rulebook import load_rulebook
+from planning.inputs.io import read_layer, region_from_layers
+from planning.inputs.registers import read_register
+from planning.rules.rulebook import load_rulebook
 
 FIX = Path(__file__).parent / "fixtures"
 GRID = FIX / "osm" / "grid.osm"
@@ -151,7 +152,7 @@ def test_the_guide_from_templates_to_a_geopackage_of_gaps(folder, roads, tmp_pat
     assert r2["status"].to_dict() == {"120115101201": "pass", "120115101202": "fail",
                                       "120115102201": "pass", "120115102202": "fail"}
     assert r2["clinic_road_m"].to_numpy() == pytest.approx([0, 3000, 0, 2000], abs=1.0)
-    from planning.export import export_layers
+    from planning.outputs.export import export_layers
 
     out = export_layers(result.layers(), tmp_path / "gaps.gpkg", lang="en")
     layers = dict(pyogrio.list_layers(out))

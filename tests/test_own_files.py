@@ -15,10 +15,10 @@ import shapely
 import own_files
 from planning import cli
 from planning.crs import InputCrs, parse_input_crs
-from planning.divisions import district_name, region_name
+from planning.inputs.divisions import district_name, region_name
 from planning.errors import InputError, Problem
-from planning.i18n import STRINGS
-from planning.io import facility_id_for, file_crs, load_region, read_layer
+from planning.words import STRINGS
+from planning.inputs.io import facility_id_for, file_crs, load_region, read_layer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,7 +47,7 @@ def test_facilities_without_ids_get_ids_that_survive_re_sorting(tmp_path):
 
 
 def test_a_saved_scenario_finds_generated_ids_after_the_file_is_re_sorted(tmp_path):
-    from planning.scenario import Scenario
+    from planning.plan.scenario import Scenario
 
     paths = own_files.write_files(tmp_path / "a")
     region = load_region(tmp_path / "a", input_crs="villages=gcj02,facilities=gcj02")

@@ -13,13 +13,14 @@ import pytest
 import shapely
 
 import handmade as hm
-from planning.access import Access
-from planning.assess import assess
-from planning.partition import (CutAccess, TileStore, areas, buffers_m, owners, split,
+from planning.travel.access import Access
+from planning.rules.assess import assess
+from planning.scale.partition import (CutAccess, TileStore, areas, buffers_m, owners, split,
                                 sub_region)
-from planning.rulebook import load_rulebook
+from planning.rules.rulebook import load_rulebook
 from planning.rules.base import facilities_of
 from planning.schema import CLINIC_KINDS
+from planning.travel.network import region_network
 
 SNAP = 1000.0
 
@@ -63,7 +64,7 @@ def _two_counties():
 def test_tiles_cut_keeps_the_edges_meeting_an_area(tmp_path):
     region = _two_counties()
     store = TileStore.for_region(region, cache_dir=tmp_path, tile_m=1000.0)
-    net = region.network("walk")
+    net = region_network(region, "walk")
     area = hm.box(1000, -50, 2000, 50)          # 1 km of road
     cut = store.cut("walk", area)
     segs = shapely.linestrings(np.stack([np.column_stack([net.x[net.u], net.y[net.u]]),
@@ -106,7 +107,7 @@ def test_partitioned_run_equals_one_process(tmp_path):
     the single-process run, the cross-border village included."""
     from distributed import Client
 
-    from planning.distributed import local_cluster, run
+    from planning.scale.distributed import local_cluster, run
 
     region = _two_counties()
     one = assess(region)
@@ -138,8 +139,8 @@ def test_city_split_by_district_gives_the_single_process_answers(tmp_path):
     from distributed import Client
 
     from benchmarks.bench_partitioned import region_path
-    from planning.distributed import local_cluster, run
-    from planning.io import load_region
+    from planning.scale.distributed import local_cluster, run
+    from planning.inputs.io import load_region
     from planning.rules.base import STATUS_ZH
 
     path, by = region_path("city")
@@ -247,7 +248,7 @@ def test_broken_county_and_lost_worker(tmp_path):
 
     from distributed import Client
 
-    from planning.distributed import local_cluster, run
+    from planning.scale.distributed import local_cluster, run
 
     _demo_counties(tmp_path / "in")
     out = tmp_path / "out"
@@ -293,7 +294,7 @@ def test_province_generator_small(tmp_path):
     """Two copies of the demo district side by side: new codes, names and ids, and a road
     file whose walking network is exactly twice the demo's (copies do not touch)."""
     from geodata.build_demo import _build_province
-    from planning.io import load_demo, load_region
+    from planning.inputs.io import load_demo, load_region
 
     out, stats = _build_province(tmp_path / "p", 20240115, copies=2, step=100.0, base="demo")
     region = load_region(out / "region.gpkg")
@@ -305,8 +306,8 @@ def test_province_generator_small(tmp_path):
     assert not region.facilities["facility_id"].duplicated().any()
     assert region.villages["village_id"].str[:2].isin(["90", "91"]).all()
     assert split(region) and len(split(region)) == 2
-    walk = region.network("walk")
-    assert walk.n_nodes == 2 * demo.network("walk").n_nodes
+    walk = region_network(region, "walk")
+    assert walk.n_nodes == 2 * region_network(demo, "walk").n_nodes
     assert stats["nodes"] % 2 == 0
 
 

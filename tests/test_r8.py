@@ -13,10 +13,10 @@ import pytest
 import scipy.sparse as sp
 
 import handmade as hm
-from planning import fca
-from planning.access import Access
+from planning.rules import fca
+from planning.travel.access import Access
 from planning.errors import InputError
-from planning.rulebook import load_rulebook
+from planning.rules.rulebook import load_rulebook
 from planning.rules import NA, PASS, RULES, UNKNOWN, WARN
 
 RB = load_rulebook()
@@ -186,7 +186,7 @@ def test_villages_whose_catchment_crosses_the_region_outline_are_flagged():
     assert res.figures["villages_near_border"] == 1
     # a road clipped at the outline leaves nowhere: nothing is flagged
     region = two_and_two()
-    region._networks = {m: hm.line_network(25_000, mode=m, x0=hm.X0 - 5_000) for m in ("walk", "ebike", "drive")}
+    region.networks = {m: hm.line_network(25_000, mode=m, x0=hm.X0 - 5_000) for m in ("walk", "ebike", "drive")}
     assert not run(region).units["near_border"].any()
 
 
@@ -226,7 +226,7 @@ def test_rulebook_refuses_a_bad_decay_and_bad_band_weights():
 # ------------------------------------------------------------------ the demo, against PySAL access
 @pytest.fixture(scope="module")
 def demo():
-    from planning.io import load_demo
+    from planning.inputs.io import load_demo
 
     region = load_demo()
     return region, Access(region)
@@ -306,9 +306,9 @@ def test_demo_catchment_cutoff_is_inclusive_in_both(demo):
 
 # ------------------------------------------------------------------ scenarios
 def test_scenario_staff_edits_update_r8_by_hand_and_search_only_new_facilities(tmp_path, monkeypatch):
-    from planning.assess import assess
-    from planning.engine import TravelEngine
-    from planning.scenario import Scenario
+    from planning.rules.assess import assess
+    from planning.travel.engine import TravelEngine
+    from planning.plan.scenario import Scenario
 
     region = two_and_two()
     rb = RB.with_values(NO_DECAY)
@@ -348,7 +348,7 @@ def test_scenario_staff_edits_update_r8_by_hand_and_search_only_new_facilities(t
 
 
 def test_scenario_staff_edits_refuse_what_cannot_be_added():
-    from planning.scenario import Scenario
+    from planning.plan.scenario import Scenario
 
     sc = Scenario(two_and_two(gps=(2, None)), rulebook=RB.with_values(NO_DECAY))
     with pytest.raises(InputError, match="unknown staff column 'doctors2'"):
@@ -368,7 +368,7 @@ def test_scenario_staff_edits_refuse_what_cannot_be_added():
 
 # ------------------------------------------------------------------ where more GPs help most
 def test_suggest_staff_by_hand_greedy_equals_exact():
-    from planning.staffing import build_staff_instance, suggest_staff
+    from planning.plan.staffing import build_staff_instance, suggest_staff
 
     # reference 9 per 10,000: V1 has 5.0 (short 4), V2 8.333 (short 0.667).  One GP at C1
     # adds 2.5 to both (lifts V2: 3,000), at C2 3.333 to V2 (lifts V2), a new site at V1
@@ -395,8 +395,8 @@ def test_suggest_staff_by_hand_greedy_equals_exact():
 
 @pytest.mark.slow
 def test_demo_suggested_staff_applied_as_a_scenario_reaches_the_curve(demo):
-    from planning.scenario import Scenario
-    from planning.staffing import suggest_staff
+    from planning.plan.scenario import Scenario
+    from planning.plan.staffing import suggest_staff
 
     region, access = demo
     s = suggest_staff(region, 12, access=access)
@@ -439,7 +439,7 @@ def test_r8_layers_export_in_every_format(tmp_path, fmt):
     import openpyxl
     import pyogrio
 
-    from planning.export import FORMATS, export_layers, shapefile_field_names
+    from planning.outputs.export import FORMATS, export_layers, shapefile_field_names
 
     res = run(two_and_two(gps=(2, None)))
     layers = {k: res.layers[k] for k in ("R8_villages", "R8_townships")}
@@ -481,7 +481,7 @@ def gpd_read(path, **kw):
 def test_report_explains_r8_in_one_sentence_with_the_clause_in_both_languages(demo, tmp_path):
     import docx
 
-    from planning.report import build_report
+    from planning.outputs.report import build_report
 
     region, access = demo
     for lang, words in (("zh", ("计算方法：", "（004 §三(二)）", "各乡镇（街道）可达全科医生（每万人）")),

@@ -1,4 +1,4 @@
-"""Registers without coordinates (planning.registers): link by code or name, place at a seat.
+"""Registers without coordinates (planning.inputs.registers): link by code or name, place at a seat.
 
 A hand-made layout in UTM 50N: township 甲镇 (code 120115101) is the square x 0-2 km,
 y 0-2 km from (500000, 4400000); 乙街道 (120115002) the square x 2-4 km. Villages sit at
@@ -16,8 +16,8 @@ import pytest
 import shapely
 
 from planning.errors import InputError
-from planning.io import read_layer
-from planning.registers import place_unlocated, read_register, township_key, village_key
+from planning.inputs.io import read_layer
+from planning.inputs.registers import place_unlocated, read_register, township_key, village_key
 
 CRS = pyproj.CRS.from_epsg(32650)
 X0, Y0 = 500_000.0, 4_400_000.0
@@ -211,7 +211,7 @@ def test_a_located_file_reads_as_read_layer_reads_it(tmp_path, layers):
 
 
 def test_has_link_columns():
-    from planning.registers import has_link_columns
+    from planning.inputs.registers import has_link_columns
 
     assert has_link_columns(["机构名称", "所属村代码"]) and has_link_columns(["name", "所属乡镇"])
     assert has_link_columns(["名称", "ｔｏｗｎｓｈｉｐ"])  # full-width folded

@@ -14,12 +14,12 @@ import pytest
 from pdftext import pages_text
 from pypdf import PdfReader
 
-from planning import _report_fonts
-from planning.assess import assess
+from planning.outputs.report import fonts as _report_fonts
+from planning.rules.assess import assess
 from planning.errors import InputError
-from planning.io import load_demo
-from planning.report import build_report, report_bytes, report_filename
-from planning.scenario import Scenario
+from planning.inputs.io import load_demo
+from planning.outputs.report import build_report, report_bytes, report_filename
+from planning.plan.scenario import Scenario
 
 pytestmark = pytest.mark.slow
 DPI = 60
@@ -269,9 +269,9 @@ _BARE = r"""
 import sys
 from matplotlib import font_manager as fm
 from pypdf import PdfReader
-from planning import _report_fonts
-from planning.io import load_demo
-from planning.report import build_report
+from planning.outputs.report import fonts as _report_fonts
+from planning.inputs.io import load_demo
+from planning.outputs.report import build_report
 system_cjk = [e.fname for e in fm.fontManager.ttflist if "CJK" in e.name]
 build_report(load_demo(), township="朝霞街道", out=sys.argv[1], dpi=40)
 import io

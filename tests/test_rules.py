@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import handmade as hm
-from planning.access import Access
-from planning.assess import assess
+from planning.travel.access import Access
+from planning.rules.assess import assess
 from planning.errors import InputError
-from planning.rulebook import load_rulebook
+from planning.rules.rulebook import load_rulebook
 from planning.rules import FAIL, NA, PASS, UNKNOWN, WARN, RULES
 
 RB = load_rulebook()

@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 
 import handmade as hm
-import planning.scenario as scn
-from planning.access import Access
-from planning.assess import assess
+import planning.plan.scenario as scn
+from planning.travel.access import Access
+from planning.rules.assess import assess
 from planning.errors import InputError
-from planning.rulebook import load_rulebook
+from planning.rules.rulebook import load_rulebook
 from planning.rules import FAIL
-from planning.scenario import Scenario
+from planning.plan.scenario import Scenario
 
 RB = load_rulebook()
 

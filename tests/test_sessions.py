@@ -13,7 +13,7 @@ from pathlib import Path
 from streamlit.runtime.caching.cache_resource_api import _resource_caches
 from streamlit.testing.v1 import AppTest
 
-from planning.access import Access
+from planning.travel.access import Access
 from planning.region import Region
 from test_app import handmade_region, score_row
 

@@ -21,11 +21,11 @@ import shapely
 
 import handmade as hm
 from planning import settings
-from planning.access import STRAIGHT_LABEL, StraightAccess, access_for
-from planning.assess import assess
+from planning.travel.access import STRAIGHT_LABEL, StraightAccess, access_for
+from planning.rules.assess import assess
 from planning.errors import InputError
-from planning.export import export_layers
-from planning.rulebook import load_rulebook
+from planning.outputs.export import export_layers
+from planning.rules.rulebook import load_rulebook
 from planning.rules import FAIL, PASS
 
 RB = load_rulebook()
@@ -50,7 +50,7 @@ def region_without_roads(groups: bool = False):
         facs.append({"facility_id": "H", "name": "区医院", "kind": "district_hospital", "level": "三级",
                      "group_id": "G1", "x": 3000, "y": 4000})  # 5 km from T
     r = hm.region(towns, vills, hm.facilities(facs))
-    r._networks.clear()  # no road file, no network: straight-line estimates
+    r.networks.clear()  # no road file, no network: straight-line estimates
     return r
 
 
@@ -122,15 +122,15 @@ def test_every_output_carries_the_label(tmp_path):
 
 def test_a_road_run_is_not_labelled():
     r = region_without_roads()
-    r._networks.update({m: hm.line_network(mode=m) for m in ("walk", "ebike", "drive")})
+    r.networks.update({m: hm.line_network(mode=m) for m in ("walk", "ebike", "drive")})
     a = assess(r, RB)
     assert not a.straight and a.estimated == () and a.summary()["distances"] == "road"
     assert "estimate" not in a.layers()["R2_villages"]
 
 
 def test_scenarios_work_by_straight_line_and_suggestions_say_they_need_roads():
-    from planning.optimize import suggest
-    from planning.scenario import Scenario
+    from planning.plan.optimize import suggest
+    from planning.plan.scenario import Scenario
 
     region = region_without_roads()
     sc = Scenario(region)
@@ -166,7 +166,7 @@ def test_every_report_page_carries_the_label(tmp_path):
     import docx
     from pdftext import pages_text
 
-    from planning.report import build_report
+    from planning.outputs.report import build_report
 
     region = region_without_roads(groups=True)
     region.name = "宝坻区"

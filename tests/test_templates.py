@@ -1,4 +1,4 @@
-"""Templates (planning.templates): generated from the schema, read back by the loader."""
+"""Templates (planning.inputs.templates): generated from the schema, read back by the loader."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from planning import templates
-from planning.io import load_region, read_layer
+from planning.inputs import templates
+from planning.inputs.io import load_region, read_layer
 from planning.schema import (FACILITY_KIND_ZH, LAYERS, SERVICE_MODE_ZH, FacilityKind,
                              ServiceMode, normalize_text)
 

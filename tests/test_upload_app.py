@@ -27,7 +27,7 @@ from streamlit.testing.v1 import AppTest
 
 import own_files
 from planning import cli
-from planning.access import STRAIGHT_LABEL
+from planning.travel.access import STRAIGHT_LABEL
 from planning.crs import wgs84_to_gcj02
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

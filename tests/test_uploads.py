@@ -1,7 +1,7 @@
 """Hostile uploads: sizes, zip bombs and escapes, XML entities, formula injection, atomic saves.
 
-The functions are those app.py calls (planning.uploads, planning.io.read_layer) and the
-exports behind its download buttons (planning.export).
+The functions are those app.py calls (planning.inputs.uploads, planning.inputs.io.read_layer) and the
+exports behind its download buttons (planning.outputs.export).
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ import openpyxl
 import pytest
 import shapely
 
-from planning import export, uploads
+from planning.outputs import export
+from planning.inputs import uploads
 from planning.errors import InputError
-from planning.io import read_layer
-from planning.network import load_network
-from planning.uploads import check_size, check_zip, safe_extract
+from planning.inputs.io import read_layer
+from planning.travel.network import load_network
+from planning.inputs.uploads import check_size, check_zip, safe_extract
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = Path(__file__).resolve().parent / "broken" / "files"
@@ -273,7 +274,7 @@ def test_export_killed_midway_leaves_the_previous_file(tmp_path):
     export.export_layers({"villages": _layer(3)}, target)
     before = target.read_bytes()
     code = ("import sys; sys.path.insert(0, sys.argv[2]); from test_uploads import _layer; "
-            "from planning import export; "
+            "from planning.outputs import export; "
             "export.export_layers({'villages': _layer(400_000)}, sys.argv[1])")
     proc = subprocess.Popen([sys.executable, "-c", code, str(target), str(Path(__file__).parent)],
                             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})

@@ -18,8 +18,8 @@ import pytest
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
-from planning.assess import assess  # noqa: E402
-from planning.io import load_demo  # noqa: E402
+from planning.rules.assess import assess  # noqa: E402
+from planning.inputs.io import load_demo  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from planning.region import known_sum, within_polygons  # noqa: F401  (rules import them here)
-from planning.rulebook import Rulebook
+from planning.rules.rulebook import Rulebook
 
 PASS, FAIL, WARN, NA = "pass", "fail", "warn", "not_applicable"
 #: the data a rule needs are missing (a column, a population, staff counts): the unit is

@@ -12,7 +12,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 
-from planning.rulebook import Rulebook
+from planning.rules.rulebook import Rulebook
 from planning.rules.base import (FAIL, NA, PASS, WARN, RuleResult, facilities_of, fmt_people,
                                  new_result, township_population, within_polygons)
 from planning.schema import FacilityKind, TownshipKind

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planning.rulebook import Rulebook
+from planning.rules.rulebook import Rulebook
 from planning.rules.base import FAIL, PASS, WARN, RuleResult, facilities_of, new_result, units_frame
 from planning.schema import CLINIC_KINDS, SERVICE_MODE_ZH, ServiceMode, VillageKind
 
@@ -76,7 +76,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         ``R2.max_distance_m`` (metres), ``R2.measure``, ``R2.inclusive``,
         ``R2.require_standardized``, ``R2.touring_population_threshold`` (residents),
         ``R2.own_clinic_max_m`` (metres).
-    access : planning.access.Access
+    access : planning.travel.access.Access
         Road distances on the walking network.
 
     Returns

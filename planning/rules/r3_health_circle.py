@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planning.rulebook import Rulebook
+from planning.rules.rulebook import Rulebook
 from planning.rules.base import (FAIL, NA, PASS, UNKNOWN, RuleResult, facilities_of,
                                  new_result, population_reason)
 

@@ -21,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planning.rulebook import Rulebook
+from planning.rules.rulebook import Rulebook
 from planning.rules.base import (FAIL, NA, PASS, UNKNOWN, RuleResult, district_table,
                                  facilities_of, fmt_people, known_sum, level_rank, new_result,
                                  population_reason, villages_district, within_polygons)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from planning.rulebook import Rulebook
+from planning.rules.rulebook import Rulebook
 from planning.rules.base import (FAIL, NA, PASS, WARN, RuleResult, district_table, facilities_of,
                                  level_rank, new_result, population_reason, within_polygons)
 from planning.schema import FacilityKind

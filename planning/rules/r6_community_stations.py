@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 
-from planning.rulebook import Rulebook
+from planning.rules.rulebook import Rulebook
 from planning.rules.base import FAIL, PASS, RuleResult, facilities_of, new_result, units_frame, within_polygons
 from planning.schema import FacilityKind, VillageKind
 

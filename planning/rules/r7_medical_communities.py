@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planning.rulebook import Rulebook
+from planning.rules.rulebook import Rulebook
 from planning.rules.base import (FAIL, PASS, UNKNOWN, WARN, RuleResult, facilities_of,
                                  level_rank, new_result, township_population, within_polygons)
 from planning.schema import FacilityKind

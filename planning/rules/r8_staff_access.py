@@ -6,7 +6,7 @@ end 2025, counting all nurses, mostly in hospitals). R5 reports both as one city
 ratio; R8 asks where the staff sit and who can reach them.
 
 The measure is the enhanced two-step floating catchment area (E2SFCA, see
-:mod:`planning.fca`): each facility's GPs divided by the distance-weighted residents
+:mod:`planning.rules.fca`): each facility's GPs divided by the distance-weighted residents
 within its catchment (``R8.gp_mode``, ``R8.gp_minutes``, inclusive), summed with the same
 weights over the facilities each village reaches — "GPs per 10,000 residents within
 reach". Its population-weighted mean over the region equals the plain ratio (GPs ÷
@@ -33,8 +33,8 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 
-from planning import fca
-from planning.rulebook import Rulebook
+from planning.rules import fca
+from planning.rules.rulebook import Rulebook
 from planning.rules.base import (NA, PASS, UNKNOWN, WARN, RuleResult, district_table,
                                  facilities_of, new_result, within_polygons)
 

@@ -1,6 +1,6 @@
 """Travel-time engine: road-network costs between villages and facilities, fast.
 
-The engine is prepared once per :class:`~planning.network.RoadNetwork` (one travel mode)
+The engine is prepared once per :class:`~planning.travel.network.RoadNetwork` (one travel mode)
 and answers, for the weight ``"length"`` (metres) or ``"time"`` (seconds):
 
 * :meth:`TravelEngine.nearest` — per origin, the cost to the nearest facility and which one;
@@ -65,7 +65,7 @@ demo and city networks 95 % of the nodes join exactly two segments). Nearest-fac
 passes, catchments and edits search the graph of *junctions* instead: each chain of
 segments between junctions becomes one edge per allowed direction, and a point is
 placed on its chain at an exact position, so costs are the same as on the full graph
-(see :class:`planning._engine_graph.Chains`). Isochrones, which draw every reached road
+(see :class:`planning.travel.graph.Chains`). Isochrones, which draw every reached road
 piece, search the full graph.
 """
 
@@ -87,12 +87,12 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from planning import settings
 from planning._atomic import atomic_path
-from planning._engine_graph import (
+from planning.travel.graph import (
     INF, Chains, Ends, Graph, Segments, _pick, augment, ends, from_arrays, min_by_pair,
     row_entries, to_arrays, virtual_edges,
 )
 from planning.errors import InputError
-from planning.network import RoadNetwork
+from planning.travel.network import RoadNetwork
 
 Weight = Literal["length", "time"]
 WEIGHTS = ("length", "time")

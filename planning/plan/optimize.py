@@ -43,7 +43,7 @@ import shapely
 
 from planning.crs import WGS84
 from planning.errors import InputError
-from planning.rulebook import Rulebook, load_rulebook
+from planning.rules.rulebook import Rulebook, load_rulebook
 from planning.rules.base import facilities_of
 from planning.schema import CLINIC_KINDS, VillageKind
 
@@ -454,7 +454,7 @@ def build_instance(region, rule: str = "R2", *, objective: str = "residents",
     radius : float, optional
         How far costs are computed (default: the cutoff; p-median uses twice it).
     """
-    from planning.access import access_for
+    from planning.travel.access import access_for
 
     rulebook = rulebook or load_rulebook()
     access = access or access_for(region)
@@ -642,7 +642,7 @@ class Suggestion:
 
     def edits(self, kind: str = "village_clinic") -> list:
         """The sites as scenario edits (add a facility of ``kind`` at each site)."""
-        from planning.scenario import Edit
+        from planning.plan.scenario import Edit
         return [Edit("add", kind=kind, x=float(g.x), y=float(g.y))
                 for g in self.sites.geometry]
 
@@ -771,7 +771,7 @@ def sensitivity(region, rule: str = "R2", cutoffs=(1400.0, 1500.0, 1600.0), k: i
     pandas.DataFrame
         One row per (cutoff, k): ``cutoff``, ``k``, ``newly_covered``, ``covered``, ``share``.
     """
-    from planning.access import access_for
+    from planning.travel.access import access_for
 
     access = access or access_for(region)
     rows = []

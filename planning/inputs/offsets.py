@@ -31,7 +31,7 @@ def road_offset(points_wgs84: gpd.GeoDataFrame | gpd.GeoSeries, network, *,
     ----------
     points_wgs84 : GeoDataFrame or GeoSeries
         Points in EPSG:4326 (as loaded, i.e. as the planner declared them).
-    network : planning.network.RoadNetwork
+    network : planning.travel.network.RoadNetwork
         Any mode's network; its edges are straight segments in ``network.crs`` (metres).
     min_offset_m : float
         Median distance to a road, metres, above which the points count as off the roads.
@@ -78,7 +78,7 @@ def gcj02_suspicion(points_wgs84: gpd.GeoDataFrame | gpd.GeoSeries, network, *,
     ----------
     points_wgs84 : GeoDataFrame or GeoSeries
         The points as loaded (EPSG:4326), e.g. the facilities.
-    network : planning.network.RoadNetwork
+    network : planning.travel.network.RoadNetwork
         A road network of the same area (metric CRS).
     layer, file : str, optional
         Where the points came from, for the message.

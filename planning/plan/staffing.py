@@ -1,6 +1,6 @@
 """Where more GPs would lift the most residents to the reference (R8), and the curve over N.
 
-With E2SFCA (:mod:`planning.fca`) a facility's GPs are shared by the distance-weighted
+With E2SFCA (:mod:`planning.rules.fca`) a facility's GPs are shared by the distance-weighted
 residents of its catchment, and residents count in every catchment that reaches them,
 not against other facilities. So ``n`` more GPs at a site ``c`` raise each village's
 GPs per resident within reach by exactly ``n · w_ic / D_c`` — ``w_ic`` the decay weight
@@ -16,7 +16,7 @@ no site lifts anyone with the GPs left, one GP goes where it closes most of the
 population-weighted shortfall ``Σ P_i min(gain_i, T − A_i)``. The picks are nested, so
 the residents at or above the reference after 0 … N GPs form the coverage curve. With
 ``method="exact"`` the same question is a mixed-integer programme solved by HiGHS
-(through PuLP, as in :mod:`planning.optimize`): maximise the residents lifted with at
+(through PuLP, as in :mod:`planning.plan.optimize`): maximise the residents lifted with at
 most ``N`` GPs; the greedy answer's gap to it is reported. The programme grows with
 villages × sites (:data:`EXACT_MAX_TERMS`): on a district with the existing centres as
 sites it takes seconds; with every village as a new site, ask for the greedy answer.
@@ -35,10 +35,10 @@ import pandas as pd
 import pulp
 import scipy.sparse as sp
 
-from planning import fca
+from planning.rules import fca
 from planning.crs import WGS84
 from planning.errors import InputError
-from planning.rulebook import Rulebook, load_rulebook
+from planning.rules.rulebook import Rulebook, load_rulebook
 from planning.rules.r8_staff_access import PER_GP, reach
 
 WHERE = ("existing", "new", "both")
@@ -87,7 +87,7 @@ def build_staff_instance(region, *, where: str = "both", rulebook: Rulebook | No
     where : {"existing", "new", "both"}
         Existing facilities of ``R8.gp_kinds``, new sites at the villages, or both.
     """
-    from planning.access import Access
+    from planning.travel.access import Access
     from planning.rules.r8_staff_access import check
 
     if where not in WHERE:
@@ -177,7 +177,7 @@ class StaffSuggestion:
     def edits(self, kind: str = "community_health_station") -> list:
         """The suggestion as scenario edits: staff added to existing facilities, new
         facilities of ``kind`` opened with their GPs."""
-        from planning.scenario import Edit
+        from planning.plan.scenario import Edit
 
         return [Edit("staff", facility_id=str(r.facility_id), value={"gps": int(r.gps)}) if r.existing
                 else Edit("add", kind=kind, x=float(r.geometry.x), y=float(r.geometry.y),
@@ -255,7 +255,7 @@ def exact_staff(inst: StaffInstance, n: int, time_limit_s: float = 120.0
         Residents lifted.
     solver : str
     """
-    from planning.optimize import mip_solver
+    from planning.plan.optimize import mip_solver
 
     judged = inst.judged
     a = inst.villages["access"].to_numpy(float)

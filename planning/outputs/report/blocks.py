@@ -1,7 +1,7 @@
 """The report as a list of blocks, written once and rendered to Word and to PDF.
 
 A block is a heading, a paragraph, a table or a figure (a PNG); the renderers
-(:mod:`planning._report_docx`, :mod:`planning._report_pdf`) lay them out each in their
+(:mod:`planning.outputs.report.docx`, :mod:`planning.outputs.report.pdf`) lay them out each in their
 own way, so both formats carry the same words and numbers.
 """
 

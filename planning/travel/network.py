@@ -22,7 +22,7 @@ decided here from the tags and :mod:`planning.settings` (osmnx has no Chinese de
   e-bike ``settings.EBIKE_SPEED_KMH`` capped by that car speed.
 
 Road islands are kept (osmnx ``retain_all=True``) and counted in ``RoadNetwork.info``;
-the engine decides which of them points may snap to (:mod:`planning.engine`).
+the engine decides which of them points may snap to (:mod:`planning.travel.engine`).
 
 Extracts clipped by a box (ways crossing the edge keep only their nodes inside) are
 read: each such way is split at its missing nodes into runs of present nodes, never
@@ -192,7 +192,7 @@ def load_networks(path: str | Path, crs: pyproj.CRS | str,
     if not path.is_file():
         raise InputError.at(
             "road network file not found: check the path, or download one for your "
-            "region with planning.network.fetch_osm", file=str(path))
+            "region with planning.travel.network.fetch_osm", file=str(path))
     _check_suffix(path)
     cache_dir = Path(settings.CACHE_DIR if cache_dir is None else cache_dir)
     digest = _sha256(path)
@@ -214,6 +214,41 @@ def load_networks(path: str | Path, crs: pyproj.CRS | str,
             _write_cache(net, file)
             nets[mode] = net
     return {mode: nets[mode] for mode in modes}
+
+
+def region_network(region, mode: str) -> RoadNetwork:
+    """The road network of a region for one travel mode, loaded on first use.
+
+    Every mode is prepared at once from the region's road file (one parse of the OSM
+    file; the prepared arrays are cached on disk, see :func:`load_networks`) in the
+    region's metric CRS, and kept in ``region.networks``. A file clipped by a box adds
+    one warning to ``region.problems`` (:func:`clipped_problem`).
+
+    Parameters
+    ----------
+    region : Region
+        A region with ``roads_path`` (or networks already in ``region.networks``).
+    mode : {"walk", "ebike", "drive"}
+
+    Returns
+    -------
+    RoadNetwork
+        Directed edges with lengths (metres) and times (seconds) in ``region.crs``.
+
+    Raises
+    ------
+    InputError
+        When the region has no road file.
+    """
+    if mode not in region.networks:
+        if region.roads_path is None:
+            raise InputError.of("in.no_roads", layer="roads")
+        nets = load_networks(region.roads_path, region.crs)
+        region.networks.update(nets)
+        problem = next(filter(None, map(clipped_problem, nets.values())), None)
+        if problem is not None and problem not in region.problems:
+            region.problems.append(problem)  # an extract clipped by a box: said once
+    return region.networks[mode]
 
 
 def fetch_osm(boundary_wgs84: shapely.Polygon | shapely.MultiPolygon, out_path: str | Path,

@@ -22,9 +22,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from planning._report_blocks import STATUS_COLOURS
-from planning._report_fonts import cjk_font
-from planning.i18n import R8_BINS, r8_colour
+from planning.outputs.report.blocks import STATUS_COLOURS
+from planning.outputs.report.fonts import cjk_font
+from planning.words import R8_BINS, r8_colour
 
 #: map width in centimetres and default resolution
 WIDTH_CM, DPI = 17.0, 150

@@ -1,7 +1,7 @@
 """The assessment: every rule run on one region (or scenario) with one rulebook.
 
->>> from planning.io import load_demo
->>> from planning.assess import assess
+>>> from planning.inputs.io import load_demo
+>>> from planning.rules.assess import assess
 >>> a = assess(load_demo())
 >>> a.summary()["rules"][1]["failed"]   # village committees without a clinic in 1.5 km
 """
@@ -14,9 +14,9 @@ from typing import Callable, Literal
 
 import geopandas as gpd
 
-from planning.access import STRAIGHT_LABEL, Access, access_for
+from planning.travel.access import STRAIGHT_LABEL, Access, access_for
 from planning.errors import group_problems
-from planning.rulebook import Rulebook, load_rulebook
+from planning.rules.rulebook import Rulebook, load_rulebook
 from planning.rules import RULES, RuleResult
 
 
@@ -109,7 +109,7 @@ def assess(region, rulebook: Rulebook | None = None, access: Access | None = Non
     access : Access, optional
         Shared travel-cost queries; pass one to reuse prepared engines across runs
         (e.g. after a rulebook edit). Built from the region when omitted
-        (:func:`planning.access.access_for`: straight-line estimates without roads).
+        (:func:`planning.travel.access.access_for`: straight-line estimates without roads).
     rules : list of str, optional
         Rule ids to run (default: all, R1-R7).
     progress : callable, optional

@@ -105,7 +105,7 @@ def place_unlocated(frame: pd.DataFrame, villages: gpd.GeoDataFrame,
     Parameters
     ----------
     frame : pandas.DataFrame
-        Facility rows (as :func:`planning.io.read_layer` types them; any geometry is
+        Facility rows (as :func:`planning.inputs.io.read_layer` types them; any geometry is
         ignored): ``facility_id``, ``name``, ``kind``, optional ``village_id`` and
         ``township_id`` (codes as text), a village name column and a township name column
         (see :data:`VILLAGE_NAME_HEADERS`, :data:`TOWNSHIP_NAME_HEADERS`), and ``origin``
@@ -175,7 +175,7 @@ def read_register(path: str | Path, villages: gpd.GeoDataFrame, townships: gpd.G
                   column_map: dict[str, str] | None = None) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Read a facilities file in which some or all rows have no coordinates.
 
-    Rows with longitude/latitude are read exactly as :func:`planning.io.read_layer` reads
+    Rows with longitude/latitude are read exactly as :func:`planning.inputs.io.read_layer` reads
     them; rows whose longitude and latitude are both empty (or a file without such
     columns) are validated the same way and placed with :func:`place_unlocated`.
 
@@ -184,7 +184,7 @@ def read_register(path: str | Path, villages: gpd.GeoDataFrame, townships: gpd.G
     path : str or Path
         A CSV (UTF-8 or GBK) or Excel ``.xlsx`` facility list.
     villages, townships : geopandas.GeoDataFrame
-        The region's villages and townships, e.g. from :func:`planning.io.read_layer`.
+        The region's villages and townships, e.g. from :func:`planning.inputs.io.read_layer`.
     input_crs : {"wgs84", "gcj02", "bd09", "cgcs2000"}
         The system of the coordinates the file does have.
     sheet : str, optional
@@ -205,7 +205,7 @@ def read_register(path: str | Path, villages: gpd.GeoDataFrame, townships: gpd.G
     InputError
         When the file cannot be read or has no usable row.
     """
-    from planning.io import read_layer  # the reader lives upstream; imported when used
+    from planning.inputs.io import read_layer  # the reader lives upstream; imported when used
 
     path = Path(path)
     gdf, problems = read_layer(path, "facilities", input_crs=input_crs, sheet=sheet,

@@ -1,6 +1,6 @@
 """The rulebook: every threshold and option the rules use, with its policy clause.
 
-A rulebook is a TOML file (see ``planning/rulebooks/tianjin.toml``, the default). Each
+A rulebook is a TOML file (see ``planning/rules/rulebooks/tianjin.toml``, the default). Each
 rule ``R1`` … ``R8`` is a table with its title, clause and basis, and one sub-table per
 key holding ``value``, ``clause``, ``basis`` (requirement / reference / assumed) and a
 one-line explanation in Chinese (``zh``) and English (``en``). The section ``travel``

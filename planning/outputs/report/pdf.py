@@ -15,8 +15,8 @@ from fpdf import FPDF
 from fpdf.enums import Align, WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
 
-from planning._report_blocks import STATUS_COLOURS, Document, Figure, Heading, Para, Table
-from planning._report_fonts import cjk_font
+from planning.outputs.report.blocks import STATUS_COLOURS, Document, Figure, Heading, Para, Table
+from planning.outputs.report.fonts import cjk_font
 
 FONT = "cjk"
 MARGIN_MM = 20.0

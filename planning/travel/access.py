@@ -1,6 +1,6 @@
 """Access: the travel-cost questions the rules ask, answered by the engine and cached.
 
-One :class:`Access` per region prepares a :class:`~planning.engine.TravelEngine` per
+One :class:`Access` per region prepares a :class:`~planning.travel.engine.TravelEngine` per
 travel mode on first use, snaps the region's villages once per mode, and memoises the
 nearest-facility answers by (mode, weight, facility set), so rules that ask the same
 question (R2's clinics, R3's primary-care facilities …) share one Dijkstra. Catchments
@@ -30,8 +30,9 @@ import scipy.sparse as sp
 import shapely
 
 from planning import settings
-from planning.engine import TravelEngine
+from planning.travel.engine import TravelEngine
 from planning.errors import InputError
+from planning.travel.network import region_network
 
 #: the label every output of a run without roads carries (both languages, always)
 STRAIGHT_LABEL = "直线估算 / straight-line estimate"
@@ -91,7 +92,7 @@ class Access:
         """The prepared engine for ``mode`` (``"walk"``, ``"ebike"``, ``"drive"``)."""
         if mode not in self._engines:
             t0 = time.perf_counter()
-            self._engines[mode] = TravelEngine.from_network(self.region.network(mode))
+            self._engines[mode] = TravelEngine.from_network(region_network(self.region, mode))
             self._villages[mode] = self._engines[mode].snap(self.region.villages.geometry)
             self.timings[f"network {mode}"] = time.perf_counter() - t0
         return self._engines[mode]
@@ -269,7 +270,7 @@ class Access:
         Returns
         -------
         dict
-            :meth:`planning.engine.TravelEngine.snap_report` of the villages, with
+            :meth:`planning.travel.engine.TravelEngine.snap_report` of the villages, with
             ``moved_village_ids`` (every village that moved), and for ``facilities``
             ``facilities_moved`` and ``moved_facility_ids``.
         """
@@ -405,6 +406,6 @@ class StraightAccess(Access):
 def access_for(region) -> Access:
     """The travel layer for a region: along its roads, or by straight-line estimate when
     it has no road file (and no network already loaded)."""
-    if region.roads_path is None and not region._networks:
+    if region.roads_path is None and not region.networks:
         return StraightAccess(region)
     return Access(region)

@@ -14,7 +14,7 @@ facilities that reach anyone (``Σ_k P_k w(c_kj) > 0``), whatever the travel mod
 population-weighted mean of ``A`` over a region equals its plain ratio (staff ÷
 residents) when every facility reaches somebody.
 
-Costs are the engine's (:meth:`planning.access.Access.catchment`): sparse facility ×
+Costs are the engine's (:meth:`planning.travel.access.Access.catchment`): sparse facility ×
 village matrices holding exactly the pairs with cost ≤ the cutoff (**inclusive**,
 explicit zeros kept), in seconds. The weight ``w`` is one of
 

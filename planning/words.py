@@ -228,10 +228,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                           "Cannot check: the data have no medical-group ids (group_id)"),
     # map
     "map.loading": ("正在绘制地图……", "Drawing the map …"),
-    "map.assets_missing": ("地图组件（Leaflet）尚未安装：请运行 `npm ci && python -m planning._assets`"
+    "map.assets_missing": ("地图组件（Leaflet）尚未安装：请运行 `npm ci && python -m planning.outputs.assets`"
                            "（`make` 会自动完成）。缺少：{files}",
                            "The map library (Leaflet) is not installed: run `npm ci && python -m "
-                           "planning._assets` (`make` does it). Missing: {files}"),
+                           "planning.outputs.assets` (`make` does it). Missing: {files}"),
     "map.clicked": ("已选：{name}", "Selected: {name}"),
     "layer.boundary": ("区界", "District boundary"),
     "layer.township_names": ("乡镇/街道名称", "Township names"),
@@ -584,7 +584,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "field_help.village_doctors": ("乡村医生数", "village doctors"),
     "field_help.qualified_village_doctors": ("具备执业资格的乡村医生数", "village doctors with a licence"),
     "field_help.wkt": ("边界的 WKT 文本（经纬度）", "the outline as WKT text (longitude/latitude)"),
-    # ---- input path: where a problem is, and what (messages of planning.io, registers, checks)
+    # ---- input path: where a problem is, and what (messages of planning.inputs.io, registers, checks)
     "where.file": ("文件 {file}", "file {file}"),
     "where.layer": ("图层 {layer}", "layer {layer}"),
     "where.row": ("第 {row} 行", "row {row}"),
@@ -933,7 +933,7 @@ def rule_title(result, lang: str = "zh") -> str:
 def column(name: str, lang: str = "zh") -> str:
     """A table header: Chinese from the export headers, English from the column name."""
     if lang == "zh":
-        from planning.export import HEADERS_ZH
+        from planning.outputs.export import HEADERS_ZH
 
         return HEADERS_ZH.get(name, _EXTRA_HEADERS_ZH.get(name, name))
     return name.replace("_", " ").capitalize().replace(" m", " (m)").replace("Km2", "km²")

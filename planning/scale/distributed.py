@@ -1,22 +1,22 @@
 """Partitioned checks on Dask distributed: one task per county, the same answers as one process.
 
->>> from planning.distributed import run
+>>> from planning.scale.distributed import run
 >>> summary = run("cache/city/region.gpkg", "out/city", workers=2)   # split by district
 
 The driver (this process) reads the region — one region with a ``district`` column to
 split by, or a folder of regions, one per county, read by the workers — cuts the road
-network into tiles (:class:`planning.partition.TileStore`, once, cached), and submits
+network into tiles (:class:`planning.scale.partition.TileStore`, once, cached), and submits
 one task per county to a Dask cluster: a :class:`distributed.LocalCluster` on this
 machine by default, or the scheduler at ``scheduler`` (``tcp://host:8786``), whose
 workers must see the same files (shared storage; ``docs/cluster.md``).
 
-A county task runs the rules on its :func:`planning.partition.sub_region` with a
-:class:`planning.partition.CutAccess`, which checks every travel-cost answer for the
+A county task runs the rules on its :func:`planning.scale.partition.sub_region` with a
+:class:`planning.scale.partition.CutAccess`, which checks every travel-cost answer for the
 county's own villages and facilities against the reach of its cut and widens where
 needed. The task writes its answers to ``OUT/checkpoints/<county>.json`` (atomically,
 with a content hash of its inputs, the rulebook and the code) and returns them. The
 driver then runs the rules once over the whole region on those answers
-(:class:`planning.partition.ReplayAccess`) and writes
+(:class:`planning.scale.partition.ReplayAccess`) and writes
 
 - ``OUT/merged.gpkg``: every layer of every rule for the whole region;
 - ``OUT/counties/<county>.gpkg``: each county's rows of those layers;
@@ -49,7 +49,7 @@ from planning import settings
 from planning._atomic import atomic_path
 from planning.errors import InputError
 from planning.region import Region
-from planning.partition import (County, CutAccess, ReplayAccess, TileStore, areas, buffers_m,
+from planning.scale.partition import (County, CutAccess, ReplayAccess, TileStore, areas, buffers_m,
                                 owners, split, sub_region)
 
 #: retries of a county task whose worker died (Dask re-runs it elsewhere)
@@ -79,7 +79,7 @@ def county_task(spec: dict, store_folder: str, checkpoint: str) -> dict:
         worker process in MB, nodes searched and owned per mode, answers widened), or
         ``county`` and ``error`` (the problem, with file, row and column) for bad input.
     """
-    from planning.assess import assess
+    from planning.rules.assess import assess
 
     t0, cpu0 = time.perf_counter(), time.process_time()
     try:
@@ -114,7 +114,7 @@ def peak_rss_mb() -> float:
 
 def read_county(folder: str, input_crs: str = "wgs84") -> dict:
     """Read one county's layer files (runs on a worker): layers in WGS84, or the error."""
-    from planning import io
+    from planning.inputs import io
 
     try:
         layers, problems = {}, []
@@ -156,7 +156,7 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
         Townships' column to split one region by (default ``district``).
     roads : str or Path, optional
         The road file of a folder of regions (default: the first of
-        :data:`planning.io.ROAD_FILES` in ``path``).
+        :data:`planning.inputs.io.ROAD_FILES` in ``path``).
     client : distributed.Client, optional
         Use this client (tests); ``scheduler`` and ``workers`` are then ignored.
     progress : callable, optional
@@ -169,8 +169,8 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
     """
     from distributed import Client, as_completed
 
-    from planning.assess import assess
-    from planning.rulebook import load_rulebook
+    from planning.rules.assess import assess
+    from planning.rules.rulebook import load_rulebook
 
     say = progress or (lambda line: print(line, file=sys.stderr, flush=True))
     t_start = time.perf_counter()
@@ -289,7 +289,7 @@ def local_cluster(workers: int, processes: bool = True):
 
 def _inputs(path: Path, by: str, roads, input_crs: str, client, say):
     """The whole region, its counties and the counties whose files failed."""
-    from planning import io
+    from planning.inputs import io
 
     folders = _county_folders(path)
     if not folders:
@@ -332,7 +332,7 @@ def _county_folders(path: Path) -> list[Path]:
     """The regions of a folder of regions (sub-folders or GeoPackages), or [] for one region."""
     if not path.is_dir():
         return []
-    from planning import io
+    from planning.inputs import io
 
     own_files = [f for f in path.iterdir() if f.is_file() and any(
         f.stem.lower() in stems for stems in io.LAYER_FILE_NAMES.values())]
@@ -399,7 +399,7 @@ def _write_outputs(out: Path, region, own, counties, assessment, results, failed
                    lang: str, client) -> dict:
     """Merged GeoPackage (here) and per-county ones (by the workers, in parallel), and the
     summary per county."""
-    from planning.export import export_layers
+    from planning.outputs.export import export_layers
 
     layers = assessment.layers()
     writes = []

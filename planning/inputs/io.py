@@ -54,13 +54,14 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from planning import settings, uploads
+from planning import settings
+from planning.inputs import uploads
 from planning.crs import (WGS84, InputCrs, check_input_crs, geometry_to_wgs84, lonlat_to_wgs84,
                           metric_crs, out_of_china, parse_input_crs)
-from planning.divisions import district_name, region_name
+from planning.inputs.divisions import district_name, region_name
 from planning.errors import InputError, Msg, Problem
 from planning.region import Region, within_polygons
-from planning.registers import (TOWNSHIP_NAME_HEADERS, VILLAGE_NAME_HEADERS, has_link_columns,
+from planning.inputs.registers import (TOWNSHIP_NAME_HEADERS, VILLAGE_NAME_HEADERS, has_link_columns,
                                 place_unlocated)
 from planning.schema import (GEOMETRY_TYPES, ID_COLUMN, LAYERS, POPULATION_TYPE_ALIASES,
                              REQUIRED_LAYERS, SERVICE_MODE_ALIASES, TOWNSHIP_KIND_ALIASES,
@@ -320,7 +321,7 @@ def region_from_layers(layers: dict[str, gpd.GeoDataFrame], *, name: str | None 
     name : str, optional
         Display name; default: the name of the only district in the districts layer,
         else the district(s) named by the township and village codes
-        (:func:`planning.divisions.region_name`), else ``fallback_name``.
+        (:func:`planning.inputs.divisions.region_name`), else ``fallback_name``.
     problems : list of Problem, optional
         Problems found while reading, kept in the region.
     sources : dict of str to str, optional
@@ -722,7 +723,7 @@ class _Validator:
 
     def note(self, level: str, key: str, pos: int | None = None, column: str | None = None,
              **fields):
-        """Record a problem: ``key`` of :data:`planning.i18n.STRINGS` with its ``fields``."""
+        """Record a problem: ``key`` of :data:`planning.words.STRINGS` with its ``fields``."""
         row = None if pos is None else int(self.rows[pos])
         header = self.header.get(column, column) if column else None
         self.problems.append(Problem.of(level, key, self.raw.file, self.layer, row, header,

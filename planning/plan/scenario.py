@@ -11,7 +11,7 @@ scenario, only facilities and village attributes do):
 * a rule whose inputs (the villages table and the facility kinds the rule reads) are
   unchanged is not re-run: its result is reused;
 * nearest-facility costs are kept exact through edits by the engine's incremental
-  :class:`~planning.engine.Accessibility` (one per facility set, synced by add / move /
+  :class:`~planning.travel.engine.Accessibility` (one per facility set, synced by add / move /
   close), and memoised by facility set (undo is a cache hit);
 * catchments (R8) are kept per facility by :meth:`Access.catchment`, so an added or moved
   facility costs one bounded search and a staff edit none;
@@ -51,12 +51,12 @@ import pyproj
 import shapely
 
 from planning._atomic import atomic_path
-from planning.access import Access, access_for, points_key
-from planning.assess import Assessment, assess as _assess
+from planning.travel.access import Access, access_for, points_key
+from planning.rules.assess import Assessment, assess as _assess
 from planning.crs import WGS84
 from planning.errors import InputError
 from planning.region import known_sum
-from planning.rulebook import Rulebook, load_rulebook
+from planning.rules.rulebook import Rulebook, load_rulebook
 from planning.rules import FAIL, RULES
 from planning.schema import (CLINIC_KINDS, FACILITY_KIND_ZH, LAYERS, SERVICE_MODE_ALIASES,
                              FacilityKind, facility_name_for_village, normalize_text,

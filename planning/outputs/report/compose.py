@@ -8,14 +8,14 @@ gaps with suggested actions township by township, a scenario's before/after with
 proposed sites (WGS84 and GCJ-02), and the rulebook values used. Chinese by default,
 English with ``lang="en"``; Word (``.docx``, editable) or PDF (fonts embedded).
 
->>> from planning.io import load_demo
->>> from planning.report import build_report
+>>> from planning.inputs.io import load_demo
+>>> from planning.outputs.report import build_report
 >>> build_report(load_demo(), district="宝坻区", out=Path("report.docx"))  # doctest: +SKIP
 
-The scorecard numbers are those of :meth:`planning.assess.Assessment.summary` (what
+The scorecard numbers are those of :meth:`planning.rules.assess.Assessment.summary` (what
 ``python -m planning check`` prints), restricted to the selection when a district or a
-township is asked for. Wording lives here and in :mod:`planning._report_maps`; layout in
-:mod:`planning._report_docx` and :mod:`planning._report_pdf`.
+township is asked for. Wording lives here and in :mod:`planning.outputs.report.figures`; layout in
+:mod:`planning.outputs.report.docx` and :mod:`planning.outputs.report.pdf`.
 """
 
 from __future__ import annotations
@@ -32,15 +32,15 @@ import pandas as pd
 import shapely
 from PIL import Image
 
-from planning import _report_maps as maps
+from planning.outputs.report import figures as maps
 from planning import settings
 from planning._atomic import atomic_path
-from planning._report_blocks import Document, Figure, Heading, Para, Table
-from planning.access import STRAIGHT_LABEL
-from planning.assess import Assessment, assess
+from planning.outputs.report.blocks import Document, Figure, Heading, Para, Table
+from planning.travel.access import STRAIGHT_LABEL
+from planning.rules.assess import Assessment, assess
 from planning.crs import wgs84_to_gcj02
 from planning.errors import InputError
-from planning.rulebook import Rulebook, load_rulebook
+from planning.rules.rulebook import Rulebook, load_rulebook
 from planning.rules import FAIL, NA, PASS, UNKNOWN, WARN, RuleResult
 from planning.rules.base import facilities_of, known_sum, within_polygons
 from planning.schema import FACILITY_KIND_ZH, TOWNSHIP_KIND_ZH, VILLAGE_KIND_ZH, FacilityKind
@@ -89,8 +89,8 @@ def build_report(region, *, district: str | None = None, township: str | None = 
         Restrict the report to one district (by name) or one township (by name or
         9-digit code); both may be given to pick a township whose name repeats.
     scenario : Scenario, str or Path, optional
-        A :class:`~planning.scenario.Scenario` on ``region`` or a scenario file saved by
-        :meth:`~planning.scenario.Scenario.save`: adds before/after figures and the
+        A :class:`~planning.plan.scenario.Scenario` on ``region`` or a scenario file saved by
+        :meth:`~planning.plan.scenario.Scenario.save`: adds before/after figures and the
         proposed sites with WGS84 and GCJ-02 coordinates.
     lang : {"zh", "en"}
         Language of the report's own words (rules' reasons stay as the rules word them).
@@ -123,11 +123,11 @@ def build_report(region, *, district: str | None = None, township: str | None = 
                   rulebook=rulebook, assessment=assessment, dpi=dpi)
     with atomic_path(out) as tmp:
         if fmt == ".docx":
-            from planning._report_docx import write_docx
+            from planning.outputs.report.docx import write_docx
 
             write_docx(doc, tmp)
         else:
-            from planning._report_pdf import write_pdf
+            from planning.outputs.report.pdf import write_pdf
 
             write_pdf(doc, tmp)
     return out
@@ -252,7 +252,7 @@ def _in_selection(frame: gpd.GeoDataFrame, sel: Selection) -> gpd.GeoDataFrame:
 # ---------------------------------------------------------------------------- composing
 def compose(region, *, district=None, township=None, scenario=None, lang="zh", rulebook=None,
             assessment: Assessment | None = None, dpi: int = maps.DPI) -> Document:
-    """The report as blocks (:mod:`planning._report_blocks`), before any layout."""
+    """The report as blocks (:mod:`planning.outputs.report.blocks`), before any layout."""
     if lang not in LANGS:
         raise InputError.at(f"unknown report language {lang!r}; use zh or en")
     sel = select(region, district, township)
@@ -267,7 +267,7 @@ def compose(region, *, district=None, township=None, scenario=None, lang="zh", r
 
 
 def _scenario_parts(region, scenario, assessment: Assessment, sel: Selection) -> dict:
-    from planning.scenario import Scenario, compare
+    from planning.plan.scenario import Scenario, compare
 
     if not isinstance(scenario, Scenario):
         scenario = Scenario.load(scenario, region, rulebook=assessment.rulebook,
@@ -539,7 +539,7 @@ class _Composer:
         cols = s.get("figures", {}).get("missing_columns") or []
         if not cols:
             return self.tr("（缺少人口等数据）", " (data missing)")
-        from planning.i18n import field_label
+        from planning.words import field_label
 
         names = self.tr("、", ", ").join(f"{field_label('facilities', c, self.lang)} {c}" for c in cols)
         return self.tr(f"（缺少列：{names}）", f" (missing column: {names})")

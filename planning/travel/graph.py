@@ -1,7 +1,7 @@
 """Array helpers of the travel-time engine: sparse graphs, road chains, virtual nodes,
 cost gathering.
 
-Private to :mod:`planning.engine`. Everything here works on plain numpy/scipy arrays;
+Private to :mod:`planning.travel.engine`. Everything here works on plain numpy/scipy arrays;
 costs are in the unit of the weight in use (metres or seconds), coordinates in the
 network's metric CRS (metres).
 """

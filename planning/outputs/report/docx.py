@@ -17,7 +17,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from planning._report_blocks import STATUS_COLOURS, Document, Figure, Heading, Para, Table
+from planning.outputs.report.blocks import STATUS_COLOURS, Document, Figure, Heading, Para, Table
 
 BODY_ZH, HEAD_ZH, LATIN = "宋体", "黑体", "Arial"
 TEXT_WIDTH_CM = 16.0

@@ -1,6 +1,6 @@
 """Maps of an assessment (folium) and the display tables that go with them.
 
-Pure functions: they take an :class:`~planning.assess.Assessment` (or a
+Pure functions: they take an :class:`~planning.rules.assess.Assessment` (or a
 :class:`~planning.region.Region`, or preview layers) and return folium objects or
 DataFrames; nothing here knows about Streamlit.
 
@@ -15,9 +15,9 @@ DataFrames; nothing here knows about Streamlit.
   village; popups with the numbers; a legend and a layer control.
 - :func:`preview_map`: uploaded points and polygons before an assessment runs.
 
-The GCJ-02 offset check for uploads lives in :mod:`planning.checks`.
+The GCJ-02 offset check for uploads lives in :mod:`planning.inputs.offsets`.
 
-Every map loads Leaflet from the app itself (:mod:`planning._assets`), never a CDN, and
+Every map loads Leaflet from the app itself (:mod:`planning.outputs.assets`), never a CDN, and
 has no tiles unless :func:`basemap` gives some. Display geometries are in WGS84
 (EPSG:4326), simplified in the region's metric CRS first (tolerances in metres).
 """
@@ -35,13 +35,14 @@ import pandas as pd
 import shapely
 from branca.element import MacroElement, Template
 
-from planning import _assets
-from planning.access import STRAIGHT_LABEL
+from planning.outputs import assets as _assets
+from planning.travel.access import STRAIGHT_LABEL
 from planning.crs import WGS84
 from planning.region import known_sum
-from planning.i18n import (COVERAGE, MODES, R8_BINS, STATUS_COLOURS, kind_name, pair_word, people,
+from planning.words import (COVERAGE, MODES, R8_BINS, STATUS_COLOURS, kind_name, pair_word, people,
                            r8_colour,
                            status_word, t)
+from planning.travel.network import region_network
 
 #: the key of :func:`display_layers`' dict holding the layers that could not be drawn
 FAILED = "_failed"
@@ -247,10 +248,10 @@ def reference_layers(region, *, tolerance_m: float = 25.0,
 def _main_roads(region, tolerance_m: float, classes: tuple[str, ...]) -> gpd.GeoDataFrame:
     empty = gpd.GeoDataFrame({"highway": []}, geometry=gpd.GeoSeries([], crs=region.crs),
                              crs=region.crs)
-    if region.roads_path is None and "drive" not in region._networks:
+    if region.roads_path is None and "drive" not in region.networks:
         return empty
     try:
-        net = region.network("drive")
+        net = region_network(region, "drive")
     except Exception:  # a region without usable roads still gets a map
         return empty
     highway = np.char.replace(net.highway.astype(str), "_link", "")
@@ -936,12 +937,12 @@ def scenario_layers(comparison, base_region, region, *, suggested: gpd.GeoDataFr
 
     Parameters
     ----------
-    comparison : planning.scenario.Comparison
+    comparison : planning.plan.scenario.Comparison
         The scenario against its base.
     base_region, region : Region
         The base and the scenario's region (metric CRS).
     suggested : GeoDataFrame, optional
-        Suggested sites (:attr:`planning.optimize.Suggestion.sites`: ``rank``, ``name``,
+        Suggested sites (:attr:`planning.plan.optimize.Suggestion.sites`: ``rank``, ``name``,
         ``newly_covered``), region CRS.
     selected : str, optional
         The facility id the planner picked (ringed on the map).
@@ -1058,7 +1059,7 @@ def preview_map(layers: dict[str, gpd.GeoDataFrame], lang: str = "zh") -> folium
     Parameters
     ----------
     layers : dict of str to GeoDataFrame
-        ``townships``, ``villages``, ``facilities`` as :func:`planning.io.read_layer`
+        ``townships``, ``villages``, ``facilities`` as :func:`planning.inputs.io.read_layer`
         returns them (any may be missing), any CRS.
     """
     present = {k: g.to_crs(WGS84) for k, g in layers.items() if g is not None and len(g)}

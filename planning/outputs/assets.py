@@ -7,7 +7,7 @@ version pinned in ``package.json``/``package-lock.json`` into ``node_modules/``,
 Streamlit serves at ``/app/static/vendor/...`` (``server.enableStaticServing`` in
 ``.streamlit/config.toml``).
 
-Run ``python -m planning._assets`` after ``npm ci`` (the Makefile does both).
+Run ``python -m planning.outputs.assets`` after ``npm ci`` (the Makefile does both).
 """
 
 from __future__ import annotations
