@@ -7,20 +7,31 @@ worker processes against the single-process check (slow), then faults.
 
 from __future__ import annotations
 
+import handmade as hm
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
-import handmade as hm
-from planning.travel.access import Access
+from planning.outputs.export import VALUES_ZH
 from planning.rules.assess import assess
-from planning.scale.partition import (CutAccess, TileStore, areas, buffers_m, owners, split,
-                                sub_region)
-from planning.rules.rulebook import load_rulebook
 from planning.rules.base import facilities_of
+from planning.rules.rulebook import load_rulebook
+from planning.scale.partition import (
+    CutAccess,
+    ReplayAccess,
+    TileStore,
+    across_points,
+    areas,
+    buffers_m,
+    owners,
+    split,
+    sub_region,
+    villages_m,
+)
 from planning.schema import CLINIC_KINDS
-from planning.travel.network import region_network
+from planning.travel.access import Access
+from planning.travel.network import RoadNetwork, region_network
 
 SNAP = 1000.0
 
@@ -30,11 +41,20 @@ def test_buffers_follow_from_the_rulebook():
     speeds = {"walk": 5 / 3.6, "ebike": 15 / 3.6, "drive": 100 / 3.6}
     b = buffers_m(rb, speeds, SNAP)
     # R2: 1,500 m + snap; R3: 15 min at 5 km/h = 1,250 m + snap + 60 m display buffer
+    # (R8's village doctors: 15 min on foot = 1,250 m + snap, less)
     assert b["walk"] == pytest.approx(max(1500 + SNAP, 1250 + SNAP + 60))
     # R4: 30 min at 100 km/h = 50 km + snap
     assert b["drive"] == pytest.approx(50_000 + SNAP)
-    faster = rb.with_values({"R3.mode": "ebike"})
+    # R8's GPs: 30 min by e-bike at 15 km/h = 7,500 m + snap; villages within 7,500 m
+    assert b["ebike"] == pytest.approx(7500 + SNAP)
+    assert villages_m(rb, speeds) == pytest.approx(7500)
+    faster = rb.with_values({"R3.mode": "ebike", "R8.gp_minutes": 10})
+    # R3 by e-bike: 15 min = 3,750 m + snap + 60 m, now wider than R8's 10 min (2,500 m)
     assert buffers_m(faster, speeds, SNAP)["ebike"] == pytest.approx(3750 + SNAP + 60)
+    assert villages_m(faster, speeds) == pytest.approx(2500)
+    driving = rb.with_values({"R8.gp_mode": "drive", "R8.gp_minutes": 45})
+    assert buffers_m(driving, speeds, SNAP)["drive"] == pytest.approx(75_000 + SNAP)
+    assert villages_m(driving, speeds) == pytest.approx(75_000)
 
 
 def _two_counties():
@@ -127,69 +147,282 @@ def test_partitioned_run_equals_one_process(tmp_path):
         assert (tmp_path / "out" / "counties" / f"{county}.gpkg").exists()
 
 
+def _counties_access(region, tmp_path):
+    """Each county's CutAccess (as its task builds it) and the region's tile store."""
+    store = TileStore.for_region(region, cache_dir=tmp_path, tile_m=1000.0)
+    counties = split(region)
+    area = areas(region, counties)
+    own = owners(region, counties, area)
+    rb = load_rulebook()
+    buffers = buffers_m(rb, {m: store.speed(m) for m in ("walk", "ebike", "drive")}, SNAP)
+    across = across_points(region, ("walk", "ebike", "drive"))
+    out = {}
+    for c in counties:
+        sub = sub_region(region, own, c, area[c.county_id], buffers)
+        mine = lambda s, c=c: set(s.index[(s == c.county_id).to_numpy()])
+        out[c.county_id] = CutAccess(
+            sub, store, area[c.county_id], buffers,
+            set(region.villages.loc[list(mine(own.villages)), "village_id"]),
+            set(region.facilities.loc[list(mine(own.facilities)), "facility_id"]), across=across)
+    return out
+
+
+def test_catchment_rows_and_the_cost_to_leave_the_region(tmp_path):
+    """R8's questions on a cut: each county answers for its own facilities' catchment
+    rows (complete: widened to the disc the cutoff reaches) and for its own villages'
+    cost to leave the *whole* region (the road nodes across the region's outline, not
+    the county's); replayed, they equal one process."""
+    region = _two_counties()
+    cut = _counties_access(region, tmp_path)
+    clinics = facilities_of(region, CLINIC_KINDS)
+    for access in cut.values():
+        access.catchment("walk", facilities_of(access.region, CLINIC_KINDS), "length", 3000.0)
+        access.border_cost("walk", "length")
+    # the rows of C1 (4,900 m: A's villages at 3,900 m, B's at 7,900 m — 3,000 m, on the
+    # cutoff) and C3 (10 km, outside every township: B's) reach beyond B's walking buffer
+    assert cut["B"].stats["walk"]["widened"] == 2
+    replay = ReplayAccess(region, {c: a.answers for c, a in cut.items()},
+                          {c: set(a.region.facilities["facility_id"]) for c, a in cut.items()})
+    got = replay.catchment("walk", clinics, "length", 3000.0)
+    want = Access(region).catchment("walk", clinics, "length", 3000.0)
+    # by hand: along the road, villages at 3,900, 500, 7,900 m; clinics at 4,900, 600, 10,000
+    np.testing.assert_array_equal(got.toarray(), [[1000, 0, 3000], [0, 100, 0], [0, 0, 2100]])
+    assert (got != want).nnz == 0 and np.array_equal(got.indices, want.indices)
+    # across the outline (x 0-8,000 m): the nodes at -100 m and 8,100 m. 边村 (3,900 m) is
+    # 4,000 m from leaving, beyond what A's cut can tell (its walking buffer 2,500 m less
+    # the snap limit: 1,500 m): unknown, replayed as inf — more than any catchment asks
+    whole = Access(region).border_cost("walk", "length")
+    np.testing.assert_allclose(whole, [4000, 600, 200])
+    np.testing.assert_allclose(replay.border_cost("walk", "length"), [np.inf, 600, 200])
+    assert cut["A"].answers["border|walk|length"]["exact_up_to"] == pytest.approx(1500)
+
+
+def _with_fragment():
+    """The two counties with a small piece of road (200 m, not part of the main network)
+    300 m north of the main road at the border, a village and a clinic beside it: both
+    snap past it to the main road (moved); the clinic, B's, is seen by A's task too."""
+    towns, vills, facs = (_two_counties().layer(n) for n in ("townships", "villages",
+                                                           "facilities"))
+    vills = pd.concat([vills, hm.villages([
+        {"village_id": "120115101203", "name": "北村", "township_id": "120115101",
+         "population": 300, "x": 3950, "y": 350}])], ignore_index=True)
+    facs = pd.concat([facs, hm.facilities([
+        {"facility_id": "C4", "name": "北村卫生室", "kind": "village_clinic", "x": 4050,
+         "y": 320}])], ignore_index=True)
+    nets = {}
+    for mode in ("walk", "ebike", "drive"):
+        net = hm.line_network(mode=mode)
+        n = net.n_nodes
+        speed = net.length_m[0] / net.time_s[0]
+        nets[mode] = RoadNetwork(
+            mode, hm.CRS, np.append(net.node_osmid, [n + 1, n + 2]),
+            np.append(net.x, [hm.X0 + 3900, hm.X0 + 4100]), np.append(net.y, [hm.Y0 + 300] * 2),
+            np.append(net.u, [n, n + 1]).astype(np.int32),
+            np.append(net.v, [n + 1, n]).astype(np.int32), np.append(net.length_m, [200, 200]),
+            np.append(net.time_s, [200 / speed] * 2), np.append(net.highway, ["service"] * 2),
+            "handmade")
+    return hm.region(towns, vills, facs, networks=nets)
+
+
+def test_snapping_recorded_per_county_and_counted_once(tmp_path):
+    """How villages and facilities joined the network (R2/R3's road_snap and access_m,
+    and the snapping figures) come from the county that owns each: the clinic both
+    tasks see is counted once."""
+    from distributed import Client
+
+    from planning.scale.distributed import local_cluster, run
+
+    region = _with_fragment()
+    one = assess(region)
+    with local_cluster(1, processes=False) as cluster, Client(cluster) as client:
+        summary = run(region, tmp_path / "out", client=client, progress=lambda line: None)
+    assert summary["failed"] == []
+    for a, b in zip(one.summary()["rules"], summary["total"]["rules"]):
+        _same(a, b, a["id"])
+    snapping = summary["total"]["rules"][1]["figures"]["snapping"]
+    assert snapping["moved"] == 1 and snapping["moved_village_ids"] == ["120115101203"]
+    assert snapping["facilities_moved"] == 1 and snapping["moved_facility_ids"] == ["C4"]
+    assert snapping["moved_extra_m_max"] == pytest.approx(300.0)   # 350 m, not 50 m
+    import geopandas as gpd
+
+    for layer in ("R2_villages", "R3_villages"):
+        got = gpd.read_file(tmp_path / "out" / "merged.gpkg", layer=layer).set_index("village_id")
+        assert got.at["120115101203", "access_m"] == pytest.approx(350.0)
+        assert got.at["120115101203", "road_snap"] == VALUES_ZH["road_snap"]["moved"]
+        assert got.at["120115101202", "road_snap"] == VALUES_ZH["road_snap"]["nearest"]
+
+
+def test_a_rule_failing_on_a_county_is_left_out_and_named(tmp_path, monkeypatch):
+    """As one process leaves out a rule that fails (and says why), the merge leaves out
+    a rule that failed on some county — never answered for part of the region."""
+    from distributed import Client
+
+    from planning.rules import RULES
+    from planning.scale.distributed import local_cluster, run
+
+    r6 = RULES["R6"]
+
+    def fails_on_b(region, rulebook, access):
+        if region.name == "B":
+            raise ValueError("R6 broke on B")
+        return r6(region, rulebook, access)
+
+    monkeypatch.setitem(RULES, "R6", fails_on_b)
+    region = _two_counties()
+    with local_cluster(1, processes=False) as cluster, Client(cluster) as client:
+        summary = run(region, tmp_path / "out", client=client, progress=lambda line: None)
+    assert summary["counties_checked"] == 2 and summary["failed"] == []
+    assert "B: ValueError: R6 broke on B" in summary["total"]["errors"]["R6"]
+    assert [r["id"] for r in summary["total"]["rules"]] == [
+        "R1", "R2", "R3", "R4", "R5", "R7", "R8"]
+
+
+def test_a_region_without_roads_is_refused_with_what_to_do(tmp_path, capsys):
+    """Partitioned runs need roads (buffers and checks follow the network); a region
+    without a road file — one region, or a folder of regions — is sent to the
+    one-process straight-line check, in the planner's language, before any worker
+    starts."""
+    from planning.cli import main
+    from planning.region import Region
+
+    region = _two_counties()
+    bare = Region("bare", region.crs, region.townships, region.villages, region.facilities)
+    one = tmp_path / "plain"
+    many = tmp_path / "many"
+    for folder in (one, many / "A", many / "B"):
+        folder.mkdir(parents=True)
+        for name in ("townships", "villages", "facilities"):
+            bare.to_wgs84(name).to_file(folder / f"{name}.gpkg", driver="GPKG")
+    for folder, lang, words in ((one, "zh", ("分区检查需要道路文件", "--region", "直线估算")),
+                                (one, "en", ("needs a road file", "--region PATH",
+                                             "straight-line")),
+                                (many, "en", ("a folder of regions needs one road file",
+                                              "--region PATH"))):
+        assert main(["check", "--regions", str(folder), "--out", str(tmp_path / "o"),
+                     "--lang", lang]) == 2
+        err = capsys.readouterr().err
+        assert all(w in err for w in words), err
+        assert "Dask" not in err and folder.name in err   # no cluster started; the file named
+    assert not (tmp_path / "o").exists()
+
+
+def _same(a, b, path=""):
+    """Two summaries (or parts) equal: floats to 1e-9, everything else exactly."""
+    if isinstance(a, dict):
+        assert set(a) == set(b), (path, set(a) ^ set(b))
+        for k in a:
+            _same(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            _same(x, y, f"{path}[{i}]")
+    elif isinstance(a, float):
+        assert b == pytest.approx(a, rel=1e-9, abs=1e-9, nan_ok=True), path
+    else:
+        assert a == b, path
+
+
 # ---------------------------------------------------------------- the city on a LocalCluster
 
 
 @pytest.mark.slow
 def test_city_split_by_district_gives_the_single_process_answers(tmp_path):
-    """The 16 districts of the city as county tasks on two worker processes: every
-    village's R2 distance and R3 minutes and every township's status equal the
-    single-process check, villages served across a district border included."""
+    """The 16 districts of the city as county tasks on two worker processes: every row
+    of every rule's layers (R2's distances, road_snap and access_m, R3's minutes, R8's
+    GPs per 10,000 within reach and border flags, every township's status …) and every
+    rule's summary figures equal the single-process check — villages served across a
+    district border included (R2's clinics, R8's GP catchments; counted, must exist)."""
     import geopandas as gpd
+    import pyogrio
     from distributed import Client
 
     from benchmarks.bench_partitioned import region_path
-    from planning.scale.distributed import local_cluster, run
     from planning.inputs.io import load_region
-    from planning.rules.base import STATUS_ZH
+    from planning.rules.r8_staff_access import reach
+    from planning.scale.distributed import local_cluster, run
 
     path, by = region_path("city")
     region = load_region(path)
-    one = assess(region)
+    single = Access(region)
+    one = assess(region, access=single)
     with local_cluster(2) as cluster, Client(cluster) as client:
         summary = run(path, tmp_path, client=client, by=by, progress=lambda line: None)
     assert summary["counties_checked"] == 16 and summary["failed"] == []
 
-    def layer(name):
-        return gpd.read_file(tmp_path / "merged.gpkg", layer=name)
+    # every rule's summary: counts and figures (R2/R3 snapping, R3 shares and areas, R8 …)
+    assert "errors" not in summary["total"]
+    _same({k: v for k, v in one.summary().items() if k != "region"},
+          {k: v for k, v in summary["total"].items() if k != "region"}, "summary")
+    # every layer, row by row, column by column (as written: Chinese values)
+    want_layers = one.layers()
+    assert sorted(n for n, _ in pyogrio.list_layers(tmp_path / "merged.gpkg")) == sorted(want_layers)
+    checked = {}
+    for name, want in want_layers.items():
+        got = gpd.read_file(tmp_path / "merged.gpkg", layer=name)
+        checked[name] = _same_layer(name, got, want)
+    for name, cols in {"R2_villages": ["clinic_road_m", "nearest_clinic_id", "access_m",
+                                       "road_snap", "status"],
+                       "R3_villages": ["minutes_to_care", "nearest_facility_id", "access_m",
+                                       "road_snap", "status"],
+                       "R8_villages": ["gps_per_10000", "nurses_per_1000",
+                                       "village_doctors_per_1000", "near_border", "status"],
+                       "R8_facilities": ["served_population", "gps_per_10000_served"],
+                       "R1_townships": ["status"], "R3_townships": ["share_within", "status"],
+                       "R7_centres": ["drive_minutes_to_lead", "status"]}.items():
+        assert set(cols) <= checked[name], (name, set(cols) - checked[name])
+    r8 = one.summary()["rules"][7]["figures"]
+    assert r8["villages_near_border"] > 0        # the cost to leave the city was asked
 
-    def same(rule, got, key, cols):
-        want = one.results[rule].units.set_index("unit_id")
-        got = got.set_index(key)
-        assert sorted(got.index) == sorted(want.index)
-        for col in cols:
-            a = want.loc[got.index, col]
-            if col == "status":
-                a = a.map(STATUS_ZH)
-                assert (got[col] == a).all(), col
-            elif not pd.api.types.is_numeric_dtype(a):
-                assert (got[col].fillna("-") == a.fillna("-")).all(), col
-            else:
-                np.testing.assert_allclose(got[col].to_numpy(float), a.to_numpy(float),
-                                           rtol=1e-9, atol=1e-6, err_msg=col)
-
-    r2 = layer("R2_villages")
-    same("R2", r2, "village_id", ["clinic_road_m", "nearest_clinic_id", "status"])
-    same("R3", layer("R3_villages"), "village_id", ["minutes_to_care", "nearest_facility_id",
-                                                    "status"])
-    same("R1", layer("R1_townships"), "township_id", ["status"])
-    same("R6", layer("R6_committees"), "village_id", ["status"])
-    same("R7", layer("R7_centres"), "facility_id", ["drive_minutes_to_lead", "status"])
-    towns = layer("R3_townships").set_index("township_id")
-    want = one.layers()["R3_townships"].set_index("township_id")
-    assert (towns.loc[want.index, "status"] == want["status"].map(STATUS_ZH)).all()
-    for a, b in zip(one.summary()["rules"], summary["total"]["rules"]):
-        for k in ("units", "passed", "failed", "warned", "not_applicable", "population_in_gap"):
-            assert a[k] == b[k], (a["id"], k)
-    # villages whose nearest clinic within 1.5 km lies in another district
     district_of = dict(zip(region.townships["township_id"], region.townships["district"]))
-    clinic_town = within_polygons_ids(region)
+    fac_district = {f: district_of.get(t) for f, t in within_polygons_ids(region).items()}
+    vil_district = region.villages["township_id"].map(district_of).to_numpy()
+    # villages whose nearest clinic within 1.5 km lies in another district
+    r2 = one.results["R2"].units
     across = [v for v in r2.itertuples() if isinstance(v.nearest_clinic_id, str)
               and v.clinic_road_m <= 1500
-              and district_of.get(clinic_town.get(v.nearest_clinic_id))
-              != district_of.get(v.township_id)]
+              and fac_district.get(v.nearest_clinic_id) != district_of.get(v.township_id)]
     assert len(across) > 0
-    print(f"{len(across)} villages served by a clinic in the neighbouring district")
+    # villages with a GP facility of another district within their 30 minutes
+    gp = reach(region, single, load_rulebook(), "gp")
+    c = gp.costs.tocoo()
+    other = np.array([fac_district.get(f) for f in gp.facilities["facility_id"]],
+                     dtype=object)[c.row] != vil_district[c.col]
+    gp_across = len(np.unique(c.col[other]))
+    assert gp_across > 0
+    print(f"{len(across)} villages served by a clinic in the neighbouring district; "
+          f"{gp_across} villages reach GPs of another district within "
+          f"{gp.minutes:g} min ({gp.mode})")
+
+
+def _same_layer(name: str, got, want) -> set[str]:
+    """A merged layer as written (GeoPackage, Chinese values) equals one process's;
+    returns the columns compared."""
+    from planning.outputs.export import VALUES_ZH
+
+    key = next((c for c in ("village_id", "facility_id", "township_id", "district_id",
+                            "group_id") if c in want), None)
+    if key is None:                       # display polygons (R3_covered, R3_uncovered)
+        assert len(got) == len(want) == 1, name
+        assert got.to_crs(want.crs).area.iloc[0] == pytest.approx(want.area.iloc[0], rel=1e-6)
+        return set()
+    want = want.set_index(want[key].astype(str))
+    got = got.set_index(got[key].astype(str))
+    assert sorted(got.index) == sorted(want.index), name
+    got = got.loc[want.index]
+    cols = set()
+    for col in want.columns.drop([key, "geometry"], errors="ignore"):
+        a, b = want[col], got[col]
+        if col in VALUES_ZH:
+            a = a.map(lambda v, col=col: VALUES_ZH[col].get(v, v) if isinstance(v, str) else v)
+        if pd.api.types.is_numeric_dtype(a) and not pd.api.types.is_bool_dtype(a):
+            np.testing.assert_allclose(pd.to_numeric(b).to_numpy(float), a.to_numpy(float),
+                                       rtol=1e-9, atol=1e-6, err_msg=f"{name}.{col}")
+        else:
+            text = lambda s: s.astype(object).where(s.notna(), "-").astype(str)
+            bad = (text(a) != text(b)).to_numpy()
+            assert not bad.any(), (name, col, a[bad].head(3).tolist(), b[bad].head(3).tolist())
+        cols.add(col)
+    return cols
 
 
 def within_polygons_ids(region) -> dict:

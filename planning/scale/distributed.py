@@ -36,9 +36,9 @@ import os
 import resource
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -49,11 +49,30 @@ from planning import settings
 from planning._atomic import atomic_path
 from planning.errors import InputError
 from planning.region import Region
-from planning.scale.partition import (County, CutAccess, ReplayAccess, TileStore, areas, buffers_m,
-                                owners, split, sub_region)
+from planning.rules import RULES
+from planning.scale.partition import (
+    County,
+    CutAccess,
+    ReplayAccess,
+    TileStore,
+    across_points,
+    areas,
+    buffers_m,
+    county_extent,
+    own_points,
+    owners,
+    split,
+    sub_region,
+    villages_m,
+)
 
 #: retries of a county task whose worker died (Dask re-runs it elsewhere)
 RETRIES = 1
+
+
+class CountyRuleError(RuntimeError):
+    """A rule that could not run on some counties (``county: why`` for each): the merged
+    run leaves it out rather than answer it for part of the region."""
 
 
 # ------------------------------------------------------------------ the county task
@@ -66,7 +85,10 @@ def county_task(spec: dict, store_folder: str, checkpoint: str) -> dict:
     ----------
     spec : dict
         ``county``, ``region`` (its sub-region), ``area_wkb``, ``buffers`` (metres per
-        mode), ``villages`` and ``facilities`` (ids it owns), ``rulebook``, ``hash``.
+        mode), ``villages_m`` (metres: villages held beyond the county), ``across`` (per
+        mode, the road nodes just across the whole region's outline within the county's
+        cut, metres), ``villages`` and ``facilities`` (ids it owns), ``rulebook``,
+        ``hash``.
     store_folder : str
         The tile store's folder (shared storage).
     checkpoint : str
@@ -75,8 +97,9 @@ def county_task(spec: dict, store_folder: str, checkpoint: str) -> dict:
     Returns
     -------
     dict
-        ``county``, ``hash``, ``answers`` and ``stats`` (seconds, peak memory of the
-        worker process in MB, nodes searched and owned per mode, answers widened), or
+        ``county``, ``hash``, ``answers``, ``stats`` (seconds, peak memory of the
+        worker process in MB, nodes searched and owned per mode, answers widened) and
+        ``rule_errors`` (rules that could not run on this county, with why), or
         ``county`` and ``error`` (the problem, with file, row and column) for bad input.
     """
     from planning.rules.assess import assess
@@ -85,8 +108,9 @@ def county_task(spec: dict, store_folder: str, checkpoint: str) -> dict:
     try:
         access = CutAccess(spec["region"], TileStore(store_folder),
                            shapely.from_wkb(spec["area_wkb"]), spec["buffers"],
-                           set(spec["villages"]), set(spec["facilities"]))
-        result = assess(spec["region"], spec["rulebook"], access)
+                           set(spec["villages"]), set(spec["facilities"]),
+                           villages_within=spec["villages_m"], across=spec["across"])
+        result = assess(spec["region"], spec["rulebook"], access, errors="record")
     except InputError as err:
         return {"county": spec["county"], "error": [p.to_dict() for p in err.problems]}
     out = {"county": spec["county"], "hash": spec["hash"], "answers": access.answers,
@@ -95,7 +119,9 @@ def county_task(spec: dict, store_folder: str, checkpoint: str) -> dict:
                      "peak_rss_mb": peak_rss_mb(),
                      "worker_pid": os.getpid(), "modes": access.stats,
                      "timings": {k: round(v, 3) for k, v in result.timings.items()},
-                     "villages": len(spec["villages"])}}
+                     "villages": len(spec["villages"])},
+           # rules that could not run here: the merge leaves them out (never half-answered)
+           "rule_errors": {rid: f"{type(e).__name__}: {e}" for rid, e in result.errors.items()}}
     _write_json(Path(checkpoint), out)
     return out
 
@@ -169,6 +195,7 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
     """
     from distributed import Client, as_completed
 
+    from planning.inputs import io
     from planning.rules.assess import assess
     from planning.rules.rulebook import load_rulebook
 
@@ -176,6 +203,16 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
     t_start = time.perf_counter()
     rulebook = rulebook or load_rulebook()
     out = Path(out)
+    # one region is read here, and a run without roads stops before any worker starts
+    region = road = None
+    if isinstance(path, Region):
+        region = path
+    elif not _county_folders(Path(path)):
+        region = io.load_region(path, input_crs=input_crs, roads=roads)
+    else:
+        road = _road_file(Path(path), roads, lang)
+    if region is not None:
+        _need_roads(region, region.name if isinstance(path, Region) else Path(path).name, lang)
     cluster = own = None
     if client is None:
         if scheduler:
@@ -187,10 +224,10 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
         link = client.dashboard_link if (scheduler or _has_bokeh()) else None
         say(f"Dask: {client.scheduler.address}, {len(client.scheduler_info()['workers'])} workers"
             + (f"; dashboard {link}" if link else "; dashboard: install bokeh to see it"))
-        if isinstance(path, Region):
-            region, counties, failed = path, split(path, by), []
+        if region is not None:
+            counties, failed = split(region, by), []
         else:
-            region, counties, failed = _inputs(Path(path), by, roads, input_crs, client, say)
+            region, counties, failed = _read_counties(Path(path), road, input_crs, client, say)
         t0 = time.perf_counter()
         store = TileStore.for_region(region)
         prepare_s = time.perf_counter() - t0
@@ -198,16 +235,24 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
         own_rows = owners(region, counties, area)
         speeds = {m: store.speed(m) for m in store.index["modes"]}
         buffers = buffers_m(rulebook, speeds, settings.SNAP_LIMIT_M)
+        reach_v = villages_m(rulebook, speeds)
+        across = across_points(region, store.index["modes"])
         version = code_version()
         steps = {"inputs_and_tiles": time.perf_counter() - t_start}
         t0 = time.perf_counter()
         specs, facilities_seen = [], {}
         results, futures = {}, {}
         for c in counties:
-            sub = sub_region(region, own_rows, c, area[c.county_id], buffers)
+            sub = sub_region(region, own_rows, c, area[c.county_id], buffers,
+                             villages_within=reach_v)
             facilities_seen[c.county_id] = set(sub.facilities["facility_id"].astype(str))
+            extent = county_extent(area[c.county_id], own_points(region, own_rows, c.county_id))
             spec = {"county": c.county_id, "region": sub,
                     "area_wkb": shapely.to_wkb(area[c.county_id]), "buffers": buffers,
+                    "villages_m": reach_v,
+                    "across": {m: xy[shapely.contains_xy(extent.buffer(buffers.get(
+                        m, max(buffers.values()))), xy[:, 0], xy[:, 1])]
+                        for m, xy in across.items()},
                     "villages": sorted(region.villages.loc[(own_rows.villages == c.county_id)
                                                            .to_numpy(), "village_id"].astype(str)),
                     "facilities": sorted(region.facilities.loc[
@@ -256,7 +301,16 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
         access = ReplayAccess(whole, {c: r["answers"] for c, r in results.items()},
                               {c: facilities_seen[c] for c in results})
         t0 = time.perf_counter()
-        assessment = assess(whole, rulebook, access)
+        # a rule that could not run on some county is left out, as one process leaves out
+        # a rule that fails (assess(errors="record")), and reported with the county
+        broken: dict[str, list[str]] = {}
+        for c, r in results.items():
+            for rid, why in r.get("rule_errors", {}).items():
+                broken.setdefault(rid, []).append(f"{c}: {why}")
+        assessment = assess(whole, rulebook, access, errors="record",
+                            rules=[rid for rid in RULES if rid not in broken])
+        for rid, whys in broken.items():
+            assessment.errors[rid] = CountyRuleError("; ".join(whys))
         merge_s = time.perf_counter() - t0
         _drop_failed(assessment, _owner_maps(region, own_rows), gone)
         t0 = time.perf_counter()
@@ -278,6 +332,29 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
             cluster.close()
 
 
+def _need_roads(region, file: str, lang: str) -> None:
+    """A partitioned run needs the region's road file (see the message)."""
+    if region.roads_path is None and not region.networks:
+        raise InputError.at(_no_roads(lang, _lang(
+            lang, "分区检查需要道路文件（roads.osm.pbf、roads.osm.bz2 或 roads.osm）",
+            "a partitioned run needs a road file (roads.osm.pbf, roads.osm.bz2 or roads.osm)")),
+            file=file, layer="roads")
+
+
+def _no_roads(lang: str, what: str) -> str:
+    """Why a partitioned run needs roads, and what to do instead (in ``lang``)."""
+    return what + _lang(
+        lang, "：各区县的缓冲区和逐条核对都以道路网为准。没有道路的区域请不用 --regions，直接单进程"
+              "检查（python -m planning check --region 路径）：按直线估算，不需要集群",
+        ": the counties' buffers and checked answers follow the road network. Check a region "
+        "without roads in one process instead (python -m planning check --region PATH, "
+        "without --regions): straight-line estimates need no cluster")
+
+
+def _lang(lang: str, zh: str, en: str) -> str:
+    return zh if lang == "zh" else en
+
+
 def local_cluster(workers: int, processes: bool = True):
     """A Dask cluster on this machine: ``workers`` worker processes of one thread each,
     scheduler, workers and HTTP/dashboard server on 127.0.0.1 only (random free ports)."""
@@ -287,20 +364,27 @@ def local_cluster(workers: int, processes: bool = True):
                         protocol="tcp", host="127.0.0.1", dashboard_address="127.0.0.1:0")
 
 
-def _inputs(path: Path, by: str, roads, input_crs: str, client, say):
-    """The whole region, its counties and the counties whose files failed."""
+def _road_file(path: Path, roads, lang: str) -> Path:
+    """The one road file of a folder of regions (``roads``, or beside the regions)."""
     from planning.inputs import io
 
-    folders = _county_folders(path)
-    if not folders:
-        region = io.load_region(path, input_crs=input_crs, roads=roads)
-        return region, split(region, by), []
     road = Path(roads) if roads else next((path / f for f in io.ROAD_FILES
                                            if (path / f).exists()), None)
     if road is None:
-        raise InputError.at("a folder of regions needs one road file for all of them beside "
-                            f"the regions ({', '.join(io.ROAD_FILES)}) or --roads",
-                            file=path.name, layer="roads")
+        raise InputError.at(_no_roads(lang, _lang(
+            lang, f"一个区域文件夹需要一个道路文件，放在各区域旁边（{'、'.join(io.ROAD_FILES)}），"
+                  "或用 --roads 指定",
+            f"a folder of regions needs one road file for all of them beside the regions "
+            f"({', '.join(io.ROAD_FILES)}) or --roads")), file=path.name, layer="roads")
+    return road
+
+
+def _read_counties(path: Path, road: Path, input_crs: str, client, say):
+    """The whole region of a folder of regions (read by the workers), its counties and
+    the counties whose files failed."""
+    from planning.inputs import io
+
+    folders = _county_folders(path)
     say(f"reading {len(folders)} regions")
     read = client.gather(client.map(read_county, [str(f) for f in folders],
                                      input_crs=input_crs, pure=False))
@@ -350,7 +434,7 @@ def _without(region, own, gone: set):
     """
     if not gone:
         return region
-    keep = lambda s: ~s.isin(gone).to_numpy()  # noqa: E731
+    keep = lambda s: ~s.isin(gone).to_numpy()
     out = region.copy()
     out.townships = region.townships[keep(own.townships)]
     out.villages = region.villages[keep(own.villages)]
@@ -478,8 +562,11 @@ def _spec_hash(spec: dict, version: str, store: TileStore) -> str:
     for gdf in (sub.townships, sub.villages, sub.facilities, sub.districts):
         h.update(_frame_digest(gdf))
     rb = {f"{k.rule}.{k.name}": k.value for k in spec["rulebook"].keys()}
-    h.update(json.dumps([version, store.folder.name, spec["buffers"], spec["villages"],
-                         spec["facilities"], rb], sort_keys=True, default=str).encode())
+    h.update(json.dumps([version, store.folder.name, spec["buffers"], spec["villages_m"],
+                         spec["villages"], spec["facilities"], rb], sort_keys=True,
+                        default=str).encode())
+    for mode in sorted(spec["across"]):
+        h.update(mode.encode() + np.ascontiguousarray(spec["across"][mode]).tobytes())
     h.update(spec["area_wkb"])
     return h.hexdigest()
 

@@ -16,8 +16,14 @@ the roads and facilities within ``L × v + s`` of the county:
 - walk: R2's ``max_distance_m`` (1,500 m) + ``s``;
 - R3's mode: ``max_minutes × 60 × v`` + ``s`` + ``isochrone_buffer_m`` (the display
   polygon is drawn that far beside the roads);
+- R8's modes: each catchment's ``minutes × 60 × v`` + ``s`` (GPs: 30 min by e-bike;
+  village doctors: 15 min on foot);
 - drive: R4's ``hard_to_reach_minutes × 60 × v`` + ``s`` (30 min at the fastest road);
   R7 adds the leads of the county's medical communities to its facilities.
+
+Buffers are measured from the county's **extent** (:func:`county_extent`): its area
+and any of its own villages or facilities lying outside it, so every origin a task
+answers for lies at least a buffer inside its cuts.
 
 Searches without a limit (R2's nearest clinic beyond 1.5 km, R3's minutes beyond 15,
 R4's minutes beyond 30, R7's drive to the lead) are **checked**, answer by answer
@@ -30,12 +36,24 @@ inside ``A``. The few answers
 that are not are recomputed on a wider cut around their origins (a second pass: discs
 of radius ``c × v + s``, or twice the margin when nothing was reached), until they are.
 
+R8's catchments are answered **per facility** (a row: every village it reaches within
+the cutoff), for the facilities the county owns: exact when the cut holds the disc of
+radius ``cutoff × v + s`` round the facility and the task holds every village within
+``cutoff × v`` of it (:func:`villages_m`). The E2SFCA is then computed once, by the
+driver, from the complete rows — which is why one catchment is enough, not the two a
+county computing its own villages' figures would need. The cost to leave the region
+(:meth:`CutAccess.border_cost`) is a nearest search to the road nodes just across the
+*whole* region's outline, found by the driver on the whole network
+(:func:`planning.travel.access.border_nodes`); a county's cut answers it exactly up to its
+buffer's reach, ``(buffer − s) / v``, which holds every catchment a rule compares it with.
+
 Road networks are cut from :class:`TileStore`: the whole network of each mode, loaded
 once by :mod:`planning.travel.network` (cached), with each node's connected part computed on
 the whole network, written as square tiles; a task reads only the tiles its area
-touches. The county tasks record every answer they checked; :class:`ReplayAccess` plays
-them back to the rules run once over the whole region, so merged layers and the total
-summary come from the same rule code as a single-process run.
+touches. The county tasks record every answer they checked — costs, catchment rows,
+how their villages and facilities snapped — and :class:`ReplayAccess` plays them back
+to the rules run once over the whole region, so merged layers and the total summary
+come from the same rule code as a single-process run.
 """
 
 from __future__ import annotations
@@ -43,7 +61,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import geopandas as gpd
@@ -54,11 +72,10 @@ from scipy import sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from planning import settings
-from planning.travel.access import Access
-from planning.travel.engine import TravelEngine, main_parts
-from planning.travel.network import RoadNetwork
 from planning.region import Region, within_polygons
-from planning.travel.network import region_network
+from planning.travel.access import Access, border_nodes, region_outline
+from planning.travel.engine import Snapped, TravelEngine, main_parts
+from planning.travel.network import RoadNetwork, region_network
 
 #: facility kinds few enough that every county task holds all of them (R4's hospitals
 #: and R7's leads may lie far beyond any buffer); others only within the widest buffer
@@ -182,33 +199,83 @@ def buffers_m(rulebook, speed_mps: dict[str, float], snap_m: float) -> dict[str,
     Returns
     -------
     dict of str to float
-        ``walk``, ``drive`` and R3's mode (see the module docstring for how each follows
-        from the rulebook).
+        ``walk``, ``drive``, R3's mode and R8's modes (see the module docstring for how
+        each follows from the rulebook).
     """
     r3 = rulebook["R3"]
     out = {"walk": rulebook["R2"]["max_distance_m"] + snap_m,
            "drive": rulebook["R4"]["hard_to_reach_minutes"] * 60.0 * speed_mps["drive"] + snap_m}
-    circle = (r3["max_minutes"] * 60.0 * speed_mps[r3["mode"]] + snap_m
-              + r3["isochrone_buffer_m"])
-    out[r3["mode"]] = max(out.get(r3["mode"], 0.0), circle)
+    wants = [(r3["mode"], r3["max_minutes"] * 60.0 * speed_mps[r3["mode"]] + snap_m
+              + r3["isochrone_buffer_m"])]
+    wants += [(mode, reach + snap_m) for mode, reach in _catchments_m(rulebook, speed_mps)]
+    for mode, metres in wants:
+        out[mode] = max(out.get(mode, 0.0), metres)
+    return out
+
+
+def villages_m(rulebook, speed_mps: dict[str, float]) -> float:
+    """How far beyond a county its task needs villages, metres: the farthest a village
+    in one of R8's catchments can lie from the facility (``minutes × 60 × v``), so the
+    rows of the county's own facilities are complete. (Nearest-facility and cost
+    answers concern the county's own villages only.)"""
+    return max((reach for _, reach in _catchments_m(rulebook, speed_mps)), default=0.0)
+
+
+def _catchments_m(rulebook, speed_mps: dict[str, float]) -> list[tuple[str, float]]:
+    """R8's catchments as (mode, farthest reach in metres): GPs and village doctors."""
+    p = rulebook["R8"]
+    return [(p[f"{w}_mode"], float(p[f"{w}_minutes"]) * 60.0 * speed_mps[p[f"{w}_mode"]])
+            for w in ("gp", "village_doctor")]
+
+
+def county_extent(area: shapely.Geometry, xy: np.ndarray) -> shapely.Geometry:
+    """A county's area with its own points that lie outside it (a village beyond its
+    township's polygon, a hospital just across the region's boundary): what its
+    buffers are measured from, so each origin it answers for lies a buffer inside."""
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    out = xy[~shapely.contains_xy(area, xy[:, 0], xy[:, 1])] if len(xy) else xy
+    return shapely.union_all([area, *shapely.points(out)]) if len(out) else area
+
+
+def own_points(region: Region, own: Owners, cid: str) -> np.ndarray:
+    """The points of the villages and facilities the county ``cid`` owns."""
+    return np.concatenate([_xy(region.villages[(own.villages == cid).to_numpy()]),
+                           _xy(region.facilities[(own.facilities == cid).to_numpy()])])
+
+
+def across_points(region: Region, modes) -> dict[str, np.ndarray]:
+    """Per mode, the road nodes just across the whole region's outline, shape (k, 2),
+    metres (:func:`planning.travel.access.border_nodes`): what a county's
+    :meth:`CutAccess.border_cost` searches for. Found by the driver on the whole network
+    the tiles are built from, since a county sees neither the whole outline nor the
+    whole network."""
+    outline = region_outline(region)
+    out = {}
+    for mode in modes:
+        net = region_network(region, mode)
+        nodes = border_nodes(net, outline)
+        out[mode] = np.column_stack([np.asarray(net.x, float)[nodes],
+                                     np.asarray(net.y, float)[nodes]])
     return out
 
 
 def sub_region(region: Region, own: Owners, county: County, area: shapely.Geometry,
-               buffers: dict[str, float], leads: bool = True) -> Region:
+               buffers: dict[str, float], leads: bool = True,
+               villages_within: float | None = None) -> Region:
     """The region one county's task sees.
 
-    Its own townships and districts; its own villages and those within the widest
-    walking-speed buffer (R2 names the village a shared clinic belongs to, and which
-    villages are neighbours); its own facilities, every facility within the widest
-    buffer of any mode, every hospital (:data:`EVERYWHERE_KINDS`) and (``leads``) the
-    leads of its centres' medical communities.
+    Its own townships and districts; its own villages and those within
+    ``villages_within`` metres of its extent (:func:`villages_m`: R8's catchment rows;
+    default the widest buffer of a mode other than drive); its own facilities, every
+    facility within the widest buffer of any mode, every hospital
+    (:data:`EVERYWHERE_KINDS`) and (``leads``) the leads of its centres' medical
+    communities. Buffers are measured from :func:`county_extent`.
     Row order is the region's (rules that pick "the first" pick the same one).
     """
     cid = county.county_id
-    slow = max(b for m, b in buffers.items() if m != "drive")
-    near = area.buffer(slow)
-    far = area.buffer(max(buffers.values()))
+    extent = county_extent(area, own_points(region, own, cid))
+    near = extent.buffer(_village_buffer(buffers, villages_within))
+    far = extent.buffer(max(buffers.values()))
     v = region.villages
     f = region.facilities
     keep_v = (own.villages == cid).to_numpy() | shapely.contains_xy(near, v.geometry.x, v.geometry.y)
@@ -225,6 +292,12 @@ def sub_region(region: Region, own: Owners, county: County, area: shapely.Geomet
                  villages=v[keep_v], facilities=f[keep_f], districts=districts,
                  sources=dict(region.sources))
     return sub
+
+
+def _village_buffer(buffers: dict[str, float], villages_within: float | None) -> float:
+    if villages_within is not None:
+        return float(villages_within)
+    return max(b for m, b in buffers.items() if m != "drive")
 
 
 # ------------------------------------------------------------------------ road tiles
@@ -252,7 +325,7 @@ class TileStore:
     # -- building
     @classmethod
     def for_region(cls, region: Region, modes=settings.MODES,
-                   cache_dir: str | Path | None = None, tile_m: float = TILE_M) -> "TileStore":
+                   cache_dir: str | Path | None = None, tile_m: float = TILE_M) -> TileStore:
         """The tile store of a region's road network (built on first use).
 
         Loads each mode's whole network with the region's loader (disk-cached), so it
@@ -307,7 +380,7 @@ class TileStore:
         x0, y0, x1, y1 = self.bounds(mode)
         return bool(area.contains(shapely.box(x0, y0, x1, y1).buffer(margin)))
 
-    def cut(self, mode: str, area: shapely.Geometry) -> "Cut":
+    def cut(self, mode: str, area: shapely.Geometry) -> Cut:
         """The mode's network cut to ``area``: every edge that meets it (exactly).
 
         Node and edge order are the whole network's (ascending OSM id; the loader's
@@ -331,7 +404,7 @@ class TileStore:
         cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
         # nodes: one row per OSM id; edges: one row per whole-network edge index
         nid, first = np.unique(cat["node_osmid"], return_index=True)
-        eid, efirst = np.unique(cat["edge"], return_index=True)
+        _, efirst = np.unique(cat["edge"], return_index=True)
         uo, vo = cat["u_osmid"][efirst], cat["v_osmid"][efirst]
         ui, vi = np.searchsorted(nid, uo), np.searchsorted(nid, vo)
         x, y = cat["x"][first], cat["y"][first]
@@ -467,10 +540,11 @@ def _row_ids(frame: gpd.GeoDataFrame) -> np.ndarray:
 class CutAccess(Access):
     """The travel costs of one county's task: cut networks, checked and widened answers.
 
-    Each mode's network is cut to the county's area plus the mode's buffer. Every
-    answer for an origin the county owns is checked (module docstring); those that
-    are not exact on the cut are recomputed on wider cuts around their origins. The
-    checked answers are kept in :attr:`answers` for the driver's :class:`ReplayAccess`.
+    Each mode's network is cut to the county's extent (:func:`county_extent`) plus the
+    mode's buffer. Every answer for an origin the county owns is checked (module
+    docstring); those that are not exact on the cut are recomputed on wider cuts around
+    their origins. The checked answers are kept in :attr:`answers` for the driver's
+    :class:`ReplayAccess`.
 
     Parameters
     ----------
@@ -483,12 +557,20 @@ class CutAccess(Access):
         Metres per mode (:func:`buffers_m`); modes not listed use the widest.
     owned_villages, owned_facilities : set of str
         Ids of the origins this county answers for.
+    villages_within : float, optional
+        Metres beyond the extent within which the task holds every village (as given to
+        :func:`sub_region`): R8's catchment rows are complete there.
+    across : dict of str to array, optional
+        Per mode, the road nodes just across the *whole* region's outline
+        (:func:`planning.travel.access.border_nodes`, metres) that lie within the mode's cut:
+        what :meth:`border_cost` searches for.
 
     Attributes
     ----------
     answers : dict
         ``key -> payload`` (JSON-ready): nearest-facility answers per village, cost
-        entries per (origin, destination), clipped display polygons.
+        entries per (origin, destination), catchment rows per facility, costs to leave
+        the region, how the villages and facilities snapped, clipped display polygons.
     stats : dict
         Per mode: ``nodes`` (nodes of every cut searched), ``owned_nodes`` (nodes inside
         the county), ``widened`` (answers recomputed on a wider cut), ``rounds``.
@@ -496,7 +578,8 @@ class CutAccess(Access):
 
     def __init__(self, region: Region, store: TileStore, area: shapely.Geometry,
                  buffers: dict[str, float], owned_villages: set[str],
-                 owned_facilities: set[str]):
+                 owned_facilities: set[str], villages_within: float | None = None,
+                 across: dict[str, np.ndarray] | None = None):
         super().__init__(region)
         self.store = store
         self.area = area
@@ -506,8 +589,18 @@ class CutAccess(Access):
         self.answers: dict[str, dict] = {}
         self.stats: dict[str, dict] = {}
         self._cuts: dict[str, Cut] = {}
+        v, f = region.villages, region.facilities
+        self._own_rows = np.flatnonzero(v["village_id"].astype(str).isin(owned_villages).to_numpy())
+        own_f = f["facility_id"].astype(str).isin(owned_facilities).to_numpy()
+        #: the county's area and its own points outside it (buffers are measured from it)
+        self.extent = county_extent(area, np.concatenate([_xy(v.iloc[self._own_rows]),
+                                                          _xy(f[own_f])]))
         #: where the county's facilities are complete (:func:`sub_region`'s widest buffer)
-        self.facility_area = area.buffer(max(buffers.values()))
+        self.facility_area = self.extent.buffer(max(buffers.values()))
+        #: where its villages are complete (:func:`sub_region`'s village buffer)
+        self.village_area = self.extent.buffer(_village_buffer(buffers, villages_within))
+        self.across = {m: np.asarray(xy, dtype=float).reshape(-1, 2)
+                       for m, xy in (across or {}).items()}
 
     # -- the base cut of each mode
     def engine(self, mode: str) -> TravelEngine:
@@ -515,7 +608,7 @@ class CutAccess(Access):
             import time
 
             t0 = time.perf_counter()
-            cut = self.store.cut(mode, self.area.buffer(
+            cut = self.store.cut(mode, self.extent.buffer(
                 self.buffers.get(mode, max(self.buffers.values()))))
             self._cuts[mode] = cut
             self._engines[mode] = self._engine(mode, cut)
@@ -534,20 +627,23 @@ class CutAccess(Access):
         return _margin(cut.area, xy) >= snap
 
     def _exact(self, mode: str, weight: str, cut: Cut, engine: TravelEngine, xy: np.ndarray,
-               cost: np.ndarray, cutoff: float = np.inf, everywhere: bool = False) -> np.ndarray:
+               cost: np.ndarray, cutoff: float = np.inf, everywhere: bool = False,
+               facility_area: shapely.Geometry | None = None) -> np.ndarray:
         """Which of these origins' costs are exact on the cut (module docstring).
 
         Two conditions: the cut holds every road of the best path (the cut's area holds
         the disc of radius ``cost × v + s`` round the origin), and the county's
-        facilities hold every facility that might be nearer (those within the widest
-        buffer, :attr:`facility_area`, hold that disc less the snap) — or the facilities
-        asked about are of kinds the task holds ``everywhere``.
+        facilities hold every facility that might be nearer (those within
+        ``facility_area``, by default the widest buffer :attr:`facility_area`, hold that
+        disc less the snap) — or the facilities asked about are of kinds the task holds
+        ``everywhere``.
         """
         snap = engine.snap_limit_m
         reach = self._reach(mode, weight)
         whole = self.store.covers_all(mode, cut.area, snap)
+        facility_area = self.facility_area if facility_area is None else facility_area
         margin = np.full(len(cost), np.inf) if whole else _margin(cut.area, xy)
-        fmargin = np.full(len(cost), np.inf) if everywhere else _margin(self.facility_area, xy)
+        fmargin = np.full(len(cost), np.inf) if everywhere else _margin(facility_area, xy)
         finite = np.isfinite(cost) & (cost <= cutoff)
         ok = finite & (cost * reach + snap <= margin) & (cost * reach <= fmargin)
         # nothing within a finite cutoff
@@ -563,7 +659,7 @@ class CutAccess(Access):
             label = cut.weak[cut.net.u[sn.edge[on]]]
             box = self.store.parts(mode)["box"][label]
             boxes = shapely.buffer(shapely.box(box[:, 0], box[:, 1], box[:, 2], box[:, 3]), snap)
-            part_in[on] = (everywhere or shapely.contains(self.facility_area, boxes)) & (
+            part_in[on] = (everywhere or shapely.contains(facility_area, boxes)) & (
                 whole or shapely.contains(cut.area, boxes))
         return ok | (~finite & (off | part_in))
 
@@ -726,9 +822,128 @@ class CutAccess(Access):
         self.answers[key] = {"wkb": shapely.to_wkb(poly, hex=True)}
         return poly
 
+    def catchment(self, mode: str, facilities: gpd.GeoDataFrame, weight: str,
+                  cutoff: float) -> sp.csr_matrix:
+        """Rows of the facilities this county owns (the others' rows are empty, never kept).
+
+        A row is every village the facility reaches within ``cutoff``: exact when the
+        cut holds the disc of radius ``cutoff × v + s`` round the facility (else it is
+        searched again on such a disc) and the task holds every village within
+        ``cutoff × v`` of it (:attr:`village_area`; else the county fails loudly).
+        """
+        villages = self.region.villages
+        n = len(villages)
+        vids = villages["village_id"].astype(str).to_numpy(dtype=object)
+        fids = facilities["facility_id"].astype(str).to_numpy(dtype=object)
+        rec = self.answers.setdefault(f"catchment|{mode}|{weight}|{float(cutoff)!r}", {})
+        todo = np.array([i for i, fid in enumerate(fids) if fid in self.owned_f and fid not in rec],
+                        dtype=np.int64)
+        if len(todo) and n:
+            engine = self.engine(mode)
+            cut = self._cuts[mode]
+            fxy = _xy(facilities)[todo]
+            reach = float(cutoff) * self._reach(mode, weight)
+            if (_margin(self.village_area, fxy) < reach).any():
+                raise RuntimeError(f"county {self.region.name}: a catchment reaches beyond the "
+                                   "villages its task holds; no answer rather than a wrong one")
+            snap = engine.snap_limit_m
+            ok = np.full(len(todo), self.store.covers_all(mode, cut.area, snap)) \
+                | (_margin(cut.area, fxy) >= reach + snap)
+            for rows, eng in ((np.flatnonzero(ok), engine),
+                              (np.flatnonzero(~ok), None)):
+                if len(rows) == 0:
+                    continue
+                if eng is None:  # a second pass on discs that hold the whole catchment
+                    self.stats[mode]["widened"] += len(rows)
+                    _, eng = self._wider(mode, fxy[rows], np.full(len(rows), reach + snap + 1.0))
+                    origins = villages.geometry
+                else:
+                    origins = self.snapped_villages(mode)
+                m = eng.catchment_matrix(fxy[rows], origins, cutoff, weight)
+                for r, i in enumerate(todo[rows]):
+                    lo, hi = m.indptr[r], m.indptr[r + 1]
+                    rec[fids[i]] = [vids[m.indices[lo:hi]].tolist(), m.data[lo:hi].tolist()]
+        pos = pd.Series(np.arange(n), index=vids)
+        rows, cols, vals = [], [], []
+        for r, fid in enumerate(fids):
+            got = rec.get(fid) if fid in self.owned_f else None
+            if got:
+                rows += [r] * len(got[0])
+                cols += pos.reindex(got[0]).astype(int).tolist()
+                vals += got[1]
+        return sp.csr_matrix((np.asarray(vals, float), (np.asarray(rows, np.int64),
+                                                        np.asarray(cols, np.int64))),
+                             shape=(len(facilities), n))
+
+    def border_cost(self, mode: str, weight: str) -> np.ndarray:
+        """The cost to leave the *whole* region, for the county's own villages.
+
+        A nearest search to the road nodes just across the region's outline (given by
+        the driver, :attr:`across`); an answer is kept where the cut makes it exact, and
+        recorded as unknown (None) where the cost exceeds what the cut can answer —
+        ``(buffer − s) / v``, beyond every catchment a rule compares it with (module
+        docstring). Other villages: ``inf``.
+        """
+        key = f"border|{mode}|{weight}"
+        villages = self.region.villages
+        if key not in self._border:
+            engine = self.engine(mode)
+            cut = self._cuts[mode]
+            cost = np.full(len(villages), np.inf)
+            xy = self.across.get(mode, np.zeros((0, 2)))
+            use = self._usable(cut, xy, engine.snap_limit_m)
+            own = self._own_rows
+            if use.any() and len(own):
+                c, _ = engine.nearest(_take(self.snapped_villages(mode), own), xy[use], weight)
+                cost[own] = c
+            ok = self._exact(mode, weight, cut, engine, _xy(villages)[own], cost[own],
+                             facility_area=cut.area)
+            self.answers[key] = {
+                "ids": villages["village_id"].astype(str).to_numpy()[own].tolist(),
+                "cost": [float(c) if k else None for c, k in zip(cost[own], ok)],
+                "exact_up_to": (self.buffers.get(mode, max(self.buffers.values()))
+                                - engine.snap_limit_m) / self._reach(mode, weight)}
+            self._border[key] = cost
+        return self._border[key]
+
+    def snap_table(self, mode: str) -> pd.DataFrame:
+        """How each village joined the mode's network (exact for the county's own: their
+        snap disc lies in the cut); the own villages' rows and counts are recorded."""
+        out = super().snap_table(mode)
+        key = f"snap|{mode}"
+        if key not in self.answers:
+            own = self._own_rows
+            rows = out.iloc[own]
+            self.answers[key] = {
+                "ids": self.region.villages["village_id"].astype(str).to_numpy()[own].tolist(),
+                "access_m": rows["access_m"].tolist(), "road_snap": rows["road_snap"].tolist(),
+                "report": self.engine(mode).snap_report(_take(self.snapped_villages(mode), own))}
+        return out
+
+    def snap_report(self, mode: str, facilities: gpd.GeoDataFrame | None = None) -> dict:
+        """:meth:`Access.snap_report` on the county's task; records, per facility the
+        county owns, whether it moved past a small piece of network (its snap is exact:
+        it lies a buffer inside the cut)."""
+        self.snap_table(mode)
+        out = super().snap_report(mode, facilities)
+        if facilities is not None and len(facilities):
+            fids = facilities["facility_id"].astype(str).to_numpy(dtype=object)
+            mine = np.flatnonzero(np.isin(fids, list(self.owned_f)))
+            moved = self.engine(mode).snap(_xy(facilities)[mine]).moved if len(mine) else []
+            self.answers.setdefault(f"snapf|{mode}", {}).update(
+                zip(fids[mine].tolist(), np.asarray(moved, dtype=bool).tolist()))
+        return out
+
 
 class ReplayAccess(Access):
     """Answers recorded by county tasks, played back to rules run on the whole region.
+
+    Every travel question of :class:`~planning.travel.access.Access` is answered from the
+    counties' records, each village and facility by the county that owns it: nearest
+    facilities and costs, catchment rows (per facility), costs to leave the region
+    (exact up to each mode's reach, ``inf`` beyond it, module docstring), how villages
+    and facilities snapped, display polygons. :meth:`static` facts (where villages and
+    facilities lie) need no network: they are computed here, on the whole region.
 
     Parameters
     ----------
@@ -795,11 +1010,90 @@ class ReplayAccess(Access):
                 polys.append(shapely.from_wkb(answers[key]["wkb"]))
         return shapely.union_all(polys) if polys else shapely.Polygon()
 
+    def _merged(self, key: str) -> list[dict]:
+        """Every county's record under ``key``."""
+        return [a[key] for a in self.county_answers.values() if key in a]
+
+    def _by_village(self, key: str, column: str, fill, dtype) -> np.ndarray:
+        """A per-village record (``ids`` and ``column``) as an array in region order."""
+        villages = self.region.villages
+        out = np.full(len(villages), fill, dtype=dtype)
+        pos = pd.Series(np.arange(len(villages)), index=villages["village_id"].astype(str))
+        for got in self._merged(key):
+            at = pos.reindex(got["ids"]).to_numpy()
+            ok = ~np.isnan(at)
+            out[at[ok].astype(int)] = np.asarray(got[column], dtype=dtype)[ok]
+        return out
+
+    def snap_table(self, mode: str) -> pd.DataFrame:
+        key = f"snap|{mode}"
+        return pd.DataFrame({"access_m": self._by_village(key, "access_m", np.nan, float),
+                             "road_snap": self._by_village(key, "road_snap", None, object)},
+                            index=self.region.villages.index)
+
+    def snap_report(self, mode: str, facilities: gpd.GeoDataFrame | None = None) -> dict:
+        """The counties' reports added up (each village and facility counted once, by
+        the county that owns it); ids in the region's order."""
+        reports = [got["report"] for got in self._merged(f"snap|{mode}")]
+        out = {k: sum(r[k] for r in reports) for k in ("points", "off_network", "moved",
+                                                       "on_fragment")}
+        extra = [r["moved_extra_m_max"] for r in reports if r["moved_extra_m_max"] is not None]
+        out["moved_extra_m_max"] = max(extra) if extra else None
+        out["min_part_nodes"] = reports[0]["min_part_nodes"] if reports else None
+        code = self._by_village(f"snap|{mode}", "road_snap", None, object)
+        out["moved_village_ids"] = self.region.villages["village_id"].to_numpy()[
+            code == "moved"].tolist()
+        if facilities is not None:
+            moved = {}
+            for got in self._merged(f"snapf|{mode}"):
+                moved.update(got)
+            fids = facilities["facility_id"].to_numpy()
+            ids = [f for f in fids if moved.get(str(f), False)]
+            out["facilities_moved"] = len(ids)
+            out["moved_facility_ids"] = ids
+        return out
+
+    def catchment(self, mode: str, facilities: gpd.GeoDataFrame, weight: str,
+                  cutoff: float) -> sp.csr_matrix:
+        """Each facility's row as its county recorded it (rows are exact and complete)."""
+        key = f"catchment|{mode}|{weight}|{float(cutoff)!r}"
+        if key not in self._entries:
+            table = {}
+            for got in self._merged(key):
+                table.update(got)
+            self._entries[key] = table
+        table = self._entries[key]
+        villages = self.region.villages
+        pos = pd.Series(np.arange(len(villages)), index=villages["village_id"].astype(str))
+        rows, cols, vals = [], [], []
+        for r, fid in enumerate(facilities["facility_id"].astype(str)):
+            got = table.get(fid)
+            if got:
+                at = pos.reindex(got[0]).to_numpy()
+                ok = ~np.isnan(at)     # villages of a county that failed are not in the region
+                rows.append(np.full(int(ok.sum()), r))
+                cols.append(at[ok].astype(np.int64))
+                vals.append(np.asarray(got[1], dtype=float)[ok])
+        cat = (lambda parts, t: np.concatenate(parts).astype(t) if parts else np.zeros(0, t))
+        return sp.csr_matrix((cat(vals, float), (cat(rows, np.int64), cat(cols, np.int64))),
+                             shape=(len(facilities), len(villages)))
+
+    def border_cost(self, mode: str, weight: str) -> np.ndarray:
+        """The counties' costs to leave the region; ``inf`` where a county's cut could only
+        say the cost exceeds its reach (see the module docstring)."""
+        cost = self._by_village(f"border|{mode}|{weight}", "cost", np.nan, float)
+        return np.where(np.isnan(cost), np.inf, cost)
+
 
 def _not_exact(n: int, county: str) -> str:
     return (f"county {county}: {n} travel costs could not be made exact after {MAX_ROUNDS} "
             "wider passes — their nearest facility may lie beyond the county's widest buffer, "
             "whose facilities the task holds; no answer is given rather than a wrong one")
+
+
+def _take(sn: Snapped, rows: np.ndarray) -> Snapped:
+    """The snapped points at ``rows``."""
+    return Snapped(**{f.name: getattr(sn, f.name)[rows] for f in fields(Snapped)})
 
 
 def _pick_ids(ids: np.ndarray, index: np.ndarray) -> np.ndarray:

@@ -30,8 +30,8 @@ import scipy.sparse as sp
 import shapely
 
 from planning import settings
-from planning.travel.engine import TravelEngine
 from planning.errors import InputError
+from planning.travel.engine import TravelEngine
 from planning.travel.network import region_network
 
 #: the label every output of a run without roads carries (both languages, always)
@@ -229,12 +229,7 @@ class Access:
         if key not in self._border:
             cost = np.full(len(self.region.villages), np.inf)
             net = self.engine(mode).net
-            polys = self.region.districts if self.region.districts is not None \
-                and len(self.region.districts) else self.region.townships
-            outline = shapely.union_all(shapely.buffer(polys.geometry.values, 1.0)).buffer(-1.0)
-            inside = shapely.intersects_xy(outline, np.asarray(net.x, float), np.asarray(net.y, float))
-            u, v = np.asarray(net.u), np.asarray(net.v)
-            across = np.unique(np.concatenate([v[inside[u] & ~inside[v]], u[~inside[u] & inside[v]]]))
+            across = border_nodes(net, region_outline(self.region))
             if len(across) and len(cost):
                 xy = np.column_stack([np.asarray(net.x, float)[across], np.asarray(net.y, float)[across]])
                 cost, _ = self.engine(mode).nearest(self.snapped_villages(mode), xy, weight)
@@ -314,7 +309,7 @@ class StraightAccess(Access):
         if detour != self.detour:  # the memo holds costs at the old factor
             self.detour, self._nearest = detour, {}
 
-    def bind(self, region) -> "StraightAccess":
+    def bind(self, region) -> StraightAccess:
         """The same estimates for a scenario's region (same villages, other facilities)."""
         return StraightAccess(region, self.detour)
 
@@ -396,11 +391,25 @@ class StraightAccess(Access):
 
     def border_cost(self, mode: str, weight: str) -> np.ndarray:
         """:meth:`Access.border_cost` by straight distance × detour to the region's outline."""
-        polys = self.region.districts if self.region.districts is not None \
-            and len(self.region.districts) else self.region.townships
-        outline = shapely.union_all(shapely.buffer(polys.geometry.values, 1.0)).buffer(-1.0)
-        d = shapely.distance(self.region.villages.geometry.values, outline.boundary)
+        d = shapely.distance(self.region.villages.geometry.values,
+                             region_outline(self.region).boundary)
         return self.cost(np.asarray(d, dtype=float), mode, weight)
+
+
+def region_outline(region) -> shapely.Geometry:
+    """The region's outline: the districts' union when it has districts, else the
+    townships' (gaps under 1 m closed); region CRS, metres."""
+    polys = region.districts if region.districts is not None and len(region.districts) \
+        else region.townships
+    return shapely.union_all(shapely.buffer(polys.geometry.values, 1.0)).buffer(-1.0)
+
+
+def border_nodes(net, outline: shapely.Geometry) -> np.ndarray:
+    """Nodes of ``net`` just across ``outline``: the outer end of every road segment that
+    crosses it (indices into the network's nodes, ascending)."""
+    inside = shapely.intersects_xy(outline, np.asarray(net.x, float), np.asarray(net.y, float))
+    u, v = np.asarray(net.u), np.asarray(net.v)
+    return np.unique(np.concatenate([v[inside[u] & ~inside[v]], u[~inside[u] & inside[v]]]))
 
 
 def access_for(region) -> Access:
