@@ -76,7 +76,9 @@ def _scorecard(page) -> dict[str, list[str]]:
 
 
 def _click_view(page, label: str) -> None:
-    page.locator('[data-testid="stRadio"] label').filter(has_text=label).first.click()
+    """Open the page titled ``label`` from the app's top navigation (``st.navigation``)."""
+    exact = re.compile(rf"^\s*{re.escape(label)}\s*$")
+    page.locator('[data-testid="stTopNavLink"]').filter(has_text=exact).first.click()
 
 
 def _shot(page, name: str) -> None:
@@ -485,9 +487,7 @@ def test_own_files_in_chromium(served, tmp_path):
             _shot(page, "own_map_en")
 
             # --- a GeoPackage in EPSG:4326 beside GCJ-02 tables: read as it says, not moved
-            _click_view(page, "Scorecard")
-            page.locator('[data-testid="stExpander"] summary').filter(
-                has_text="Upload my own files").first.click()  # open the upload panel again
+            _click_view(page, "Upload my own files")  # the upload page again
             _wait_idle(page)
             _upload_file(page, "Townships", gpkg["townships"])
             _upload_file(page, "Villages", gpkg["villages"])
