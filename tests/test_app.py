@@ -19,6 +19,7 @@ import handmade as hm
 from planning.outputs import maps
 from planning.travel.access import Access
 from planning.words import t
+from ui import pages
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 DEMO = Path(__file__).resolve().parent.parent / "geodata" / "baodi" / "region.gpkg"
@@ -40,14 +41,22 @@ def handmade_region():
     return hm.region(towns, vills, facs)
 
 
-def app_with(region=None, **state) -> AppTest:
+def app_with(region=None, page: str | None = None, **state) -> AppTest:
+    """The app run once with ``region`` as the session's upload, on ``page`` (its
+    ``st.navigation`` URL name; the scorecard when None)."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     if region is not None:
         at.session_state["source"] = "upload"
         at.session_state["upload_region"] = {"region": region, "access": Access(region)}
     for key, value in state.items():
         at.session_state[key] = value
-    return at.run()
+    at.run()
+    return go(at, page) if page else at
+
+
+def go(at: AppTest, page: str) -> AppTest:
+    """Switch ``at`` to the page named ``page`` (``"map"``, ``"tables"`` …) and run it."""
+    return at.switch_page(pages.path(page)).run()
 
 
 def score_row(at: AppTest, rule: str) -> dict:
@@ -67,16 +76,16 @@ def test_scorecard_handmade_shows_r2_numbers_and_sentence():
 
 
 def test_rulebook_edit_reruns_r2():
-    at = app_with(handmade_region(), view="rulebook")
+    at = app_with(handmade_region(), page="rulebook")
     assert not at.exception
     at.number_input(key="rbw.R2.max_distance_m@zh").set_value(1000.0).run()
     assert not at.exception
-    at.radio(key="view@zh").set_value("scorecard").run()
+    go(at, "scorecard")
     row = score_row(at, "R2")
     assert row["未达标"] == "2" and row["缺口人口"] == "500"  # 1,200 m is now too far
-    at.radio(key="view@zh").set_value("rulebook").run()
+    go(at, "rulebook")
     at.button(key="rb_reset").click().run()
-    at.radio(key="view@zh").set_value("scorecard").run()
+    go(at, "scorecard")
     assert score_row(at, "R2")["未达标"] == "1"
 
 
@@ -95,13 +104,13 @@ def test_language_switch_translates_without_reassessing(monkeypatch):
     source = at.radio(key="source@en")  # a fresh widget with English labels, same value
     assert source.value == "upload" and source.options == [t("source.demo", "en"), t("source.upload", "en")]
     for view in ("map", "tables", "downloads", "scorecard"):
-        at.radio(key="view@en").set_value(view).run()
+        go(at, view)
         assert not at.exception, view
     assert calls == []  # views and language reuse the session's assessment
 
 
 def test_tables_filter_by_status_words():
-    at = app_with(handmade_region(), view="tables", table_rule="R2")
+    at = app_with(handmade_region(), page="tables", table_rule="R2")
     assert not at.exception
     at.multiselect(key="table_status@zh").set_value(["fail"]).run()
     frame = at.dataframe[0].value
@@ -207,7 +216,7 @@ def add_at_far_village(at: AppTest) -> AppTest:
 
 
 def test_scenario_clinic_at_uncovered_village_drops_r2_failed():
-    at = app_with(handmade_region(), view="scenario")
+    at = app_with(handmade_region(), page="scenario")
     assert not at.exception
     assert deltas(at)["R2"]["现状未达标"] == "1" and deltas(at)["R2"]["方案未达标"] == "1"
     at = add_at_far_village(at)
@@ -220,7 +229,7 @@ def test_scenario_clinic_at_uncovered_village_drops_r2_failed():
 
 
 def test_scenario_undo_redo():
-    at = add_at_far_village(app_with(handmade_region(), view="scenario"))
+    at = add_at_far_village(app_with(handmade_region(), page="scenario"))
     at.button(key="sc_undo").click().run()
     assert not at.exception
     assert deltas(at)["R2"]["方案未达标"] == "1"
@@ -230,7 +239,7 @@ def test_scenario_undo_redo():
 
 
 def test_closing_a_township_health_centre_warns_with_the_policy():
-    at = app_with(handmade_region(), view="scenario")
+    at = app_with(handmade_region(), page="scenario")
     at.selectbox(key="sc_selected@zh").set_value("T1").run()
     at.button(key="sc_close").click().run()
     assert not at.exception
@@ -241,7 +250,7 @@ def test_closing_a_township_health_centre_warns_with_the_policy():
 
 
 def test_scenario_save_and_reload(tmp_path):
-    at = add_at_far_village(app_with(handmade_region(), view="scenario"))
+    at = add_at_far_village(app_with(handmade_region(), page="scenario"))
     at.text_input(key="sc_name_方案1").set_value("远村方案").run()
     at.button(key="sc_save").click().run()
     assert not at.exception
@@ -249,7 +258,7 @@ def test_scenario_save_and_reload(tmp_path):
     data = path.read_bytes()
     assert data[:16] == b"SQLite format 3\x00"
 
-    fresh = app_with(handmade_region(), view="scenario")  # another session, same data
+    fresh = app_with(handmade_region(), page="scenario")  # another session, same data
     assert deltas(fresh)["R2"]["方案未达标"] == "1"
     fresh.file_uploader(key="sc_upload").set_value(("远村方案.gpkg", data, "application/octet-stream")).run()
     assert not fresh.exception
@@ -259,7 +268,7 @@ def test_scenario_save_and_reload(tmp_path):
 
 
 def test_suggested_site_added_to_the_scenario_covers_the_gap():
-    at = app_with(handmade_region(), view="scenario", sg_k=1)
+    at = app_with(handmade_region(), page="suggest", sg_k=1)
     at.button(key="sg_run").click().run()
     assert not at.exception
     assert any("1 个新址新增覆盖 300" in m.value for m in at.markdown)  # 远村's 300 residents
@@ -270,7 +279,7 @@ def test_suggested_site_added_to_the_scenario_covers_the_gap():
 
 def test_downloads_offer_the_planning_report_for_the_selection():
     at = app_with(handmade_region())
-    at.radio(key="view@zh").set_value("downloads").run()
+    go(at, "downloads")
     assert not at.exception
     assert t("dl.report", "zh") in [h.value for h in at.subheader]
     # the button builds the same report the CLI builds, for the sidebar's selection

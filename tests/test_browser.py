@@ -76,7 +76,9 @@ def _scorecard(page) -> dict[str, list[str]]:
 
 
 def _click_view(page, label: str) -> None:
-    page.locator('[data-testid="stRadio"] label').filter(has_text=label).first.click()
+    """Open the page titled ``label`` from the app's top navigation (``st.navigation``)."""
+    exact = re.compile(rf"^\s*{re.escape(label)}\s*$")
+    page.locator('[data-testid="stTopNavLink"]').filter(has_text=exact).first.click()
 
 
 def _shot(page, name: str) -> None:
@@ -216,6 +218,7 @@ def test_demo_in_chromium(served, tmp_path):
             # --- the map: draw, click a village, read its popup
             t0 = time.perf_counter()
             _click_view(page, "地图")
+            page.wait_for_url(re.compile(r"/map$"), timeout=60_000)  # each page has its URL
             frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
             marker = frame.locator("path.village-marker")
             marker.first.wait_for(state="attached", timeout=60_000)
@@ -266,6 +269,15 @@ def test_demo_in_chromium(served, tmp_path):
             r2 = next(r for r in expected if r["id"] == "R2")
             assert int(score_en["R2"][failed]) == r2["failed"]
             _shot(page, "scorecard_en")
+
+            # --- a bookmarked page opens as itself in a new session
+            fresh = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
+            fresh.on("request", lambda r: requests.append(r.url))
+            fresh.goto(f"{served['url']}/map", wait_until="domcontentloaded")
+            fresh.frame_locator('iframe[title="streamlit_folium.st_folium"]') \
+                .locator("path.village-marker").first.wait_for(state="attached", timeout=120_000)
+            assert fresh.url.endswith("/map") and fresh.locator('[data-testid="stException"]').count() == 0
+            fresh.close()
         finally:
             browser.close()
 
@@ -485,9 +497,7 @@ def test_own_files_in_chromium(served, tmp_path):
             _shot(page, "own_map_en")
 
             # --- a GeoPackage in EPSG:4326 beside GCJ-02 tables: read as it says, not moved
-            _click_view(page, "Scorecard")
-            page.locator('[data-testid="stExpander"] summary').filter(
-                has_text="Upload my own files").first.click()  # open the upload panel again
+            _click_view(page, "Upload my own files")  # the upload page again
             _wait_idle(page)
             _upload_file(page, "Townships", gpkg["townships"])
             _upload_file(page, "Villages", gpkg["villages"])

@@ -157,8 +157,9 @@ def test_every_message_key_used_on_the_input_path_has_both_languages():
     for path in (ROOT / "planning").glob("*.py"):
         used |= set(re.findall(r'"((?:in|fetch|up|err|field|say|score)\.[a-z0-9_.]+)"',
                                path.read_text(encoding="utf-8")))
-    used |= set(re.findall(r't\("((?:up|fetch|err|say|score)\.[a-z0-9_.]+)"',
-                           (ROOT / "app.py").read_text(encoding="utf-8")))
+    for path in [ROOT / "app.py", *(ROOT / "ui").rglob("*.py")]:  # the app's frame and pages
+        used |= set(re.findall(r't\("((?:up|fetch|err|say|score)\.[a-z0-9_.]+)"',
+                               path.read_text(encoding="utf-8")))
     dynamic = {k for k in used if k.endswith(".")}
     missing = sorted(k for k in used - dynamic if k not in STRINGS)
     assert not missing

@@ -46,7 +46,7 @@ def test_scorecard_sentence_and_explanation_in_both_languages():
 
 
 def test_rulebook_editor_changes_reference_catchment_and_decay():
-    at = ta.app_with(region(gps=1), view="rulebook")
+    at = ta.app_with(region(gps=1), page="rulebook")
     assert not at.exception
     at.number_input(key="rbw.R8.gps_per_10000@zh").set_value(20.0).run()
     at.selectbox(key="rbw.R8.decay@zh").set_value("gaussian").run()
@@ -57,12 +57,12 @@ def test_rulebook_editor_changes_reference_catchment_and_decay():
     assert values["R8.band_weights"] == [1.0, 0.5]
     at.text_input(key="rbw.R8.band_weights@zh").set_value("1, a").run()
     assert any("R8.band_weights" in e.value for e in at.error)
-    at.radio(key="view@zh").set_value("scorecard").run()
+    ta.go(at, "scorecard")
     assert ta.score_row(at, "R8")["结论"] == "需关注"   # 16.67 < 20
 
 
 def test_scenario_adds_gps_to_the_selected_centre():
-    at = ta.app_with(region(gps=1), view="scenario",
+    at = ta.app_with(region(gps=1), page="scenario",
                      rb_values={"R8.gps_per_10000": 30.0})  # 16.67 now: everyone below
     assert not at.exception
     at.selectbox(key="sc_selected@zh").set_value("T1").run()

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from planning.travel.access import Access
 from planning.region import Region
-from test_app import handmade_region, score_row
+from test_app import go, handmade_region, score_row
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 300
@@ -25,11 +25,12 @@ CSV_B = ("村代码,名称,经度,纬度,常住人口\n120115100301,乙村,117.3
          "120115100302,丙村,117.32,39.72,600\n")
 
 
-def session(**state) -> AppTest:
+def session(page: str | None = None, **state) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     for key, value in state.items():
         at.session_state[key] = value
-    return at.run()
+    at.run()
+    return go(at, page) if page else at
 
 
 def uploaded(at: AppTest) -> str:
@@ -84,13 +85,13 @@ def test_uploads_stay_in_their_session():
 
 def test_rulebook_edit_and_results_stay_in_their_session():
     region_one, region_two = handmade_region(), handmade_region()
-    one = session(source="upload", view="rulebook",
+    one = session(source="upload", page="rulebook",
                   upload_region={"region": region_one, "access": Access(region_one)})
     two = session(source="upload",
                   upload_region={"region": region_two, "access": Access(region_two)})
     assert score_row(two, "R2")["未达标"] == "1"
     one.number_input(key="rbw.R2.max_distance_m@zh").set_value(1000.0).run()
-    one.radio(key="view@zh").set_value("scorecard").run()
+    go(one, "scorecard")
     assert not one.exception
     assert score_row(one, "R2")["未达标"] == "2"  # 1,200 m is too far now, in this session
     two.run()

@@ -5,22 +5,38 @@ shifts positions by a few hundred metres (about 500-800 m around Tianjin) in a s
 nearly uniform way. Points copied from such a map but declared as WGS84 therefore sit
 consistently off the (WGS84) OpenStreetMap roads, and shifting them GCJ-02 -> WGS84
 brings them back. :func:`road_offset` measures this; :func:`gcj02_suspicion` turns it
-into a :class:`~planning.errors.Problem` for the planner.
+into a :class:`~planning.errors.Problem` for the planner. :func:`road_file_offset` does the
+same against a road file (loaded once, the answer kept by content), and
+:func:`gcj02_suspects` names the layers of an upload that look like GCJ-02.
 """
 
 from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
-from planning.crs import WGS84, gcj02_to_wgs84
+from planning.crs import WGS84, gcj02_to_wgs84, metric_crs
 from planning.errors import Problem
+from planning.travel.network import load_network
 
-__all__ = ["road_offset", "gcj02_suspicion"]
+__all__ = ["road_offset", "gcj02_suspicion", "road_file_offset", "gcj02_suspects"]
 
 #: median distance to the nearest road, metres, above which points count as off the roads
 MIN_OFFSET_M = 60.0
+#: declared coordinate systems whose points can be GCJ-02 in disguise (WGS84 and CGCS2000
+#: agree to the centimetre; a point already declared GCJ-02 or BD-09 is not suspected)
+LONLAT_AS_GIVEN = ("wgs84", "cgcs2000")
+#: answers of :func:`road_file_offset` kept (by road file and points content)
+_KEPT = 32
+_kept: OrderedDict[tuple, dict] = OrderedDict()
+_kept_lock = threading.Lock()
 
 
 def road_offset(points_wgs84: gpd.GeoDataFrame | gpd.GeoSeries, network, *,
@@ -94,3 +110,95 @@ def gcj02_suspicion(points_wgs84: gpd.GeoDataFrame | gpd.GeoSeries, network, *,
     return Problem.of("warning", "in.gcj02_suspect", file=file, layer=layer, column="geometry",
                       median=f"{r['median_m']:.0f}", converted=f"{r['median_converted_m']:.0f}",
                       offset=f"{r['offset_m']:.0f}")
+
+
+def road_file_offset(points_wgs84: gpd.GeoDataFrame | gpd.GeoSeries, roads: str | Path, *,
+                     mode: str = "walk", cache_dir: str | Path | None = None) -> dict:
+    """:func:`road_offset` of points against a road file, kept by content.
+
+    The file's network for ``mode`` (default walking, the densest: paths reach the
+    doors) is loaded in the metric CRS of the points' centre (the prepared arrays are
+    cached on disk, see :func:`planning.travel.network.load_network`). The answer is kept
+    in memory by the file's SHA-256 and the points' coordinates, so asking again after
+    a page refresh costs a hash. The check is advice: a road file that cannot be read
+    gives no suspicion (its reading says why, later).
+
+    Parameters
+    ----------
+    points_wgs84 : GeoDataFrame or GeoSeries
+        Points in EPSG:4326 as declared by the planner.
+    roads : str or Path
+        OSM XML (``.osm``, ``.osm.bz2``) or PBF file.
+    mode : {"walk", "ebike", "drive"}
+    cache_dir : str or Path, optional
+        Where the prepared network is cached (default ``settings.CACHE_DIR``).
+
+    Returns
+    -------
+    dict
+        As :func:`road_offset`; with ``error`` (text) and ``suspect`` False when the
+        road file could not be read.
+    """
+    geoms = points_wgs84.geometry if hasattr(points_wgs84, "geometry") else points_wgs84
+    geoms = gpd.GeoSeries(geoms, crs=geoms.crs or WGS84).to_crs(WGS84)
+    xy = np.ascontiguousarray(np.column_stack([geoms.x, geoms.y]), dtype=float)
+    key = (_file_digest(Path(roads)), hashlib.sha1(xy.tobytes()).hexdigest(), mode)
+    with _kept_lock:
+        if key in _kept:
+            _kept.move_to_end(key)
+            return dict(_kept[key])
+    try:
+        centre = geoms.union_all().centroid
+        net = load_network(roads, mode, metric_crs(centre.x, centre.y), cache_dir=cache_dir)
+        answer = road_offset(geoms, net)
+    except Exception as exc:  # noqa: BLE001 - advice only; the road file is read later
+        answer = {"median_m": None, "median_converted_m": None, "offset_m": None,
+                  "suspect": False, "error": str(exc)}
+    with _kept_lock:
+        _kept[key] = answer
+        while len(_kept) > _KEPT:
+            _kept.popitem(last=False)
+    return dict(answer)
+
+
+def gcj02_suspects(layers: Mapping[str, gpd.GeoDataFrame], roads: str | Path,
+                   declared: Mapping[str, str], *,
+                   cache_dir: str | Path | None = None) -> dict[str, float]:
+    """The point layers of an upload that look like GCJ-02 read as WGS84.
+
+    Parameters
+    ----------
+    layers : mapping of str to GeoDataFrame
+        Loaded layers by name (EPSG:4326); ``villages`` and ``facilities`` are checked.
+    roads : str or Path
+        The region's road file (OSM).
+    declared : mapping of str to str
+        The coordinate system each layer's file was read in (``"wgs84"``, ``"gcj02"``
+        …); only layers read as :data:`LONLAT_AS_GIVEN` can be suspects.
+    cache_dir : str or Path, optional
+        Where the prepared road network is cached (default ``settings.CACHE_DIR``).
+
+    Returns
+    -------
+    dict of str to float
+        ``{layer: median shift GCJ-02 -> WGS84, metres}`` for each suspect layer, in the
+        order villages, facilities; empty when none.
+    """
+    out = {}
+    for layer in ("villages", "facilities"):
+        gdf = layers.get(layer)
+        if gdf is None or declared.get(layer, "wgs84") not in LONLAT_AS_GIVEN:
+            continue
+        check = road_file_offset(gdf, roads, cache_dir=cache_dir)
+        if check["suspect"]:
+            out[layer] = check["offset_m"]
+    return out
+
+
+def _file_digest(path: Path) -> str:
+    """SHA-256 of a file, or of its name when it cannot be read (the loader says why)."""
+    try:
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError:
+        return f"unreadable:{path}"

@@ -17,6 +17,7 @@ Limits (see ``docs/limits.md``):
 
 from __future__ import annotations
 
+import re
 import stat
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -24,7 +25,7 @@ from pathlib import Path, PurePosixPath
 from planning.errors import InputError
 
 __all__ = ["MAX_LAYER_BYTES", "MAX_ROADS_BYTES", "MAX_ZIP_MEMBERS", "MAX_ZIP_BYTES",
-           "MAX_ZIP_RATIO", "check_size", "check_zip", "safe_extract"]
+           "MAX_ZIP_RATIO", "check_size", "check_zip", "safe_extract", "safe_filename"]
 
 #: largest layer file accepted (CSV, Excel, GeoJSON, GeoPackage, zipped Shapefile), bytes
 MAX_LAYER_BYTES = 50 * 2**20
@@ -165,6 +166,17 @@ def safe_extract(zip_path: Path, dest: Path, limit_bytes: int = MAX_ZIP_BYTES) -
         raise InputError.of("in.zip.extract", file=zip_path.name,
                             error=f"{type(exc).__name__}: {exc}") from None
     return written
+
+
+def safe_filename(name: str, fallback: str) -> str:
+    """The planner's own file name, safe to write in a folder of ours.
+
+    No folders (only the last part of the name), no control characters or characters
+    Windows refuses (each becomes ``_``), no leading dot, at most 120 characters (the
+    end kept: it holds the suffix); ``fallback`` when nothing is left.
+    """
+    name = re.sub(r'[\x00-\x1f/\\:*?"<>|]', "_", Path(str(name)).name).strip().lstrip(".")
+    return name[-120:] or fallback
 
 
 # --------------------------------------------------------------------------- helpers

@@ -1,0 +1,292 @@
+"""Widgets the pages share: keyed choices, status badges and tables, messages, maps,
+uploads and download buttons.
+
+Rule texts (the ``reason`` and ``action`` of a rule's units) reach a page only through
+:func:`rule_texts`, the one place that decides their wording in the UI language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from planning.errors import InputError
+from planning.inputs.uploads import (
+    MAX_LAYER_BYTES,
+    check_size,
+    check_zip,
+    safe_filename,
+)
+from planning.outputs import assets, maps
+from planning.outputs.export import FORMATS, export_bytes, export_filename
+from planning.words import STATUS_BACKGROUNDS, status_word, t
+from ui import state
+
+#: Streamlit markdown colours of the status badges
+STATUS_BADGE = {"pass": "green", "fail": "red", "warn": "orange", "unknown": "violet",
+                "not_applicable": "gray"}
+#: rendered maps kept per session (each is the map's script, about 2 MB for the demo)
+MAP_PAYLOADS_KEPT = 6
+_MAP_DEFAULTS = {"last_clicked": None, "last_object_clicked": None,
+                 "last_object_clicked_tooltip": None}
+
+
+# --------------------------------------------------------------------------- choices
+
+
+def choice(widget, label: str, options, key: str, lang: str, format_func=str,
+           version: int = 0, **kwargs):
+    """A radio/selectbox/multiselect whose labels follow the language and whose value
+    survives a language switch (and a page switch).
+
+    The value lives in ``st.session_state[key]``; the widget itself is keyed per language
+    (:func:`ui.state.in_lang`), so switching language draws a fresh widget with the new
+    labels (Streamlit keeps a keyed widget's old labels otherwise). Raise ``version`` to
+    draw a fresh widget after the program changed the value (the browser would send
+    the old widget's value back otherwise).
+    """
+    options = list(options)
+    wkey = state.in_lang(key, lang, version)
+    multi = getattr(widget, "__name__", "") == "multiselect"
+    current = st.session_state.get(key, [] if multi else options[0] if options else None)
+
+    def sync():
+        st.session_state[key] = st.session_state[wkey]
+
+    if multi:
+        value = widget(label, options, default=[v for v in current if v in options], key=wkey,
+                       format_func=format_func, on_change=sync, **kwargs)
+    else:
+        index = options.index(current) if current in options else 0
+        value = widget(label, options, index=index, key=wkey, format_func=format_func,
+                       on_change=sync, **kwargs)
+    st.session_state[key] = value
+    return value
+
+
+def keyed_select(label: str, options: list, key: str, lang: str, format_func, **kwargs):
+    """A selectbox whose value (``st.session_state[key]``) the app may also set (a map
+    click picks a facility): the widget is keyed per language like :func:`choice`."""
+    wkey = state.in_lang(key, lang)
+    current = st.session_state.get(key)
+    st.session_state[wkey] = current if current in options else options[0]
+
+    def sync():
+        st.session_state[key] = st.session_state[wkey]
+
+    value = st.selectbox(label, options, key=wkey, format_func=format_func, on_change=sync, **kwargs)
+    st.session_state[key] = value
+    return value
+
+
+# --------------------------------------------------------------------------- status and tables
+
+
+def badge(rule_id: str, status: str, lang: str) -> str:
+    """A rule's status as a coloured Markdown badge: ``R2 未达标`` on red."""
+    return f":{STATUS_BADGE[status]}-background[**{rule_id} {status_word(status, lang)}**]"
+
+
+def style_status(frame: pd.DataFrame, columns: list[str], lang: str):
+    """A Styler colouring the status columns (values are already status words)."""
+    words = {status_word(s, lang): s for s in STATUS_BACKGROUNDS}
+
+    def colour(value):
+        s = words.get(value)
+        return f"background-color:{STATUS_BACKGROUNDS[s]}" if s else ""
+
+    return frame.style.map(colour, subset=[c for c in columns if c in frame])
+
+
+def tidy_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Whole-number float columns as integers, others to two decimals (for reading)."""
+    frame = frame.copy()
+    for col in frame.columns:
+        if pd.api.types.is_float_dtype(frame[col]):
+            values = frame[col]
+            whole = values.dropna()
+            frame[col] = values.round(0).astype("Int64") if (whole == whole.round(0)).all() \
+                else values.round(2)
+    return frame
+
+
+def rule_texts(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A rule's units (or layer) with their ``reason`` and ``action`` in the UI language.
+
+    Every page showing rule texts passes its table through here. Rules write these
+    texts themselves today (in Chinese); this is where the app will render them from
+    the rules' codes and numbers in either language.
+    """
+    return frame
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def input_error(exc: InputError, lang: str) -> str:
+    """An input problem as the planner reads it, with the lead-in that says so."""
+    return f"{t('err.input', lang)} {exc.render(lang)}"
+
+
+def error_text(exc: Exception, lang: str, name: str) -> str:
+    """An exception as the planner reads it: an input problem in the UI language, anything
+    else as what happened to which file (or rule) and what to do."""
+    if isinstance(exc, InputError):
+        return exc.render(lang)
+    return t("up.unexpected", lang, name=name, error=f"{type(exc).__name__}: {exc}")
+
+
+def failure(title: str, exc: Exception, lang: str) -> None:
+    """A failure at the page boundary: what could not be shown and what to do, in the UI
+    language; the technical detail folded away, never a traceback."""
+    st.error(f"{title} {t('err.what_to_do', lang)}")
+    with st.expander(t("err.details", lang)):
+        st.code(f"{type(exc).__name__}: {exc}", language=None)
+
+
+# --------------------------------------------------------------------------- maps
+
+
+def basemap_tiles(view: state.View):
+    """The basemap the sidebar chose (None: none can be drawn), its note said above the
+    map; None too, with the reason, when Leaflet is not installed (then draw no map:
+    check :func:`planning.outputs.assets.missing` first)."""
+    tiles, message = maps.basemap(view.basemap, view.lang, view.token)
+    if message:
+        (st.warning if tiles is None else st.caption)(message)
+    return tiles
+
+
+def assets_ready(lang: str) -> bool:
+    """Whether the map's Leaflet files are installed; says what to run when not."""
+    missing = assets.missing()
+    if missing:
+        st.error(t("map.assets_missing", lang, files=", ".join(missing)))
+    return not missing
+
+
+def _map_payload(fmap) -> dict:
+    """What streamlit-folium sends to the browser for ``fmap`` (its ``st_folium`` steps,
+    done once so the result can be kept: rendering the demo map takes about 2 s)."""
+    import streamlit_folium as sf
+
+    fmap.get_root().render()
+    fmap.render()
+    html, header = sf._get_html(fmap), sf._get_header(fmap)
+    script = sf._get_map_string(fmap)
+    css, js = [], []
+    for element in maps._walk(fmap):
+        css += [href for _, href in getattr(element, "default_css", [])]
+        js += [src for _, src in getattr(element, "default_js", [])]
+    return {"script": script, "header": header, "html": html, "id": sf.get_full_id(fmap),
+            "css_links": list(dict.fromkeys(css)), "js_links": list(dict.fromkeys(js))}
+
+
+def folium_map(build: Callable, cache_key: tuple, key: str, height: int = 680,
+               returned_objects: tuple[str, ...] = ()) -> dict | None:
+    """Draw the folium map ``build()`` returns, keeping its rendered payload in the session
+    under ``cache_key`` (switching pages, languages or focus back costs nothing).
+
+    Uses streamlit-folium's own steps (pinned version); falls back to ``st_folium``
+    should they change. Returns what the map reports (``returned_objects``).
+    """
+    import streamlit_folium as sf
+
+    try:
+        payload = state.kept(state.cache(state.MAP_PAYLOADS), cache_key,
+                             lambda: _map_payload(build()), MAP_PAYLOADS_KEPT)
+        component = sf._component_func
+        hash_key = sf.generate_js_hash(payload["script"], key, False)
+    except AttributeError:  # another streamlit-folium: its public function
+        return sf.st_folium(build(), key=key, height=height, use_container_width=True,
+                            returned_objects=list(returned_objects))
+
+    def on_change():
+        st.session_state[key] = st.session_state.get(hash_key, {})
+
+    defaults = {k: v for k, v in _MAP_DEFAULTS.items() if k in returned_objects}
+    return component(**payload, key=hash_key, height=height, width=None,
+                     returned_objects=list(returned_objects), default=defaults, zoom=None,
+                     center=None, feature_group=None, return_on_hover=False, layer_control=None,
+                     pixelated=False, on_change=on_change, wrap_longitude=False)
+
+
+def scenario_map(view: state.View, result: dict, suggestion, key: str, height: int = 620,
+                 returned_objects: tuple[str, ...] = ()) -> dict | None:
+    """The map of a scenario's state (``result`` of :func:`ui.state.scenario_result`):
+    its changes against the base, the selected facility and the suggested sites."""
+    if not assets_ready(view.lang):
+        return None
+    tiles = basemap_tiles(view)
+    after, comparison = result["assessment"], result["comparison"]
+    selected = st.session_state.get(state.SELECTED) or None
+    sites = suggestion.sites if suggestion is not None else None
+
+    def build():
+        layers = maps.scenario_layers(comparison, view.region, after.region, suggested=sites,
+                                      selected=selected)
+        return maps.build_map(after, view.lang, focus=view.focus, tiles=tiles,
+                              display=result["display"], compact=True, scenario=layers)
+
+    cache_key = ("scenario", result["key"], view.lang, view.focus, view.basemap, view.token,
+                 selected, id(suggestion))
+    return folium_map(build, cache_key, key=key, height=height, returned_objects=returned_objects)
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+def export_buttons(layers: dict, stem: str, lang: str, prefix: str, crs: str = "wgs84",
+                   columns=None) -> None:
+    """One download button per export format (GeoPackage … CSV) of ``layers``, keyed
+    ``download(prefix, format)``; the files are made when a button is pressed."""
+    columns = columns or st.columns(len(FORMATS))
+    for col, (fmt_key, fmt) in zip(columns, FORMATS.items()):
+        col.download_button(t("dl.button", lang, label=fmt.label_en if lang == "en" else fmt.label_zh),
+                            data=lambda k=fmt_key: export_bytes(layers, k, crs=crs, lang=lang,
+                                                                stem=stem)[0],
+                            file_name=export_filename(stem, fmt_key, crs=crs, n_layers=len(layers)),
+                            mime=fmt.mime, key=state.download(prefix, fmt_key), on_click="ignore")
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+def save_upload(file, layer: str, suffixes: tuple[str, ...], lang: str,
+                limit: int = MAX_LAYER_BYTES) -> Path | None:
+    """Write an uploaded file to the session's folder under the planner's own file name
+    (one folder per layer, so messages name 医疗机构.csv, not a server-side name); None,
+    with the reason said, when refused (type, size in bytes above ``limit``, unsafe zip)."""
+    lower = file.name.lower()
+    suffix = next((s for s in suffixes if lower.endswith(s)), None)
+    if suffix is None:
+        st.error(t("up.bad_type", lang, name=file.name, types=", ".join(suffixes)))
+        return None
+    try:
+        check_size(file.size, limit, file.name)
+    except InputError:
+        st.error(t("up.too_big", lang, name=file.name, mb=file.size / 2**20, limit=limit // 2**20))
+        return None
+    name = safe_filename(file.name, f"{layer}{suffix}")
+    if suffix == ".pbf" and not lower.endswith(".osm.pbf"):
+        name = name[: -len(".pbf")] + ".osm.pbf"
+    folder = state.upload_dir() / layer
+    path = folder / name
+    data = file.getvalue()
+    if not (path.exists() and path.read_bytes() == data):
+        if folder.exists():
+            for old in folder.iterdir():
+                old.unlink()
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    if suffix == ".zip":
+        try:
+            check_zip(path)
+        except InputError as exc:
+            st.error(t("up.zip_bad", lang, name=file.name, why=exc.render(lang)))
+            path.unlink()
+            return None
+    return path
