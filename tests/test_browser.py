@@ -27,6 +27,7 @@ from benchmarks.app_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_app,
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+NAV_MS = 180_000  # a page load on a busy 2-core machine (30 s timed out at load 10)
 SLOW_MS = 900_000  # the first demo run prepares the networks and runs every rule
 STEP_MS = 180_000  # one step of the upload path (the demo's networks are prepared by then)
 
@@ -196,6 +197,7 @@ def test_demo_in_chromium(served, tmp_path):
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
+            page.set_default_navigation_timeout(NAV_MS)
             page.on("request", lambda r: requests.append(r.url))
             page.on("websocket", lambda ws: requests.append(ws.url))
             page.goto(served["url"], wait_until="domcontentloaded")
@@ -272,6 +274,7 @@ def test_demo_in_chromium(served, tmp_path):
 
             # --- a bookmarked page opens as itself in a new session
             fresh = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
+            fresh.set_default_navigation_timeout(NAV_MS)
             fresh.on("request", lambda r: requests.append(r.url))
             fresh.goto(f"{served['url']}/map", wait_until="domcontentloaded")
             fresh.frame_locator('iframe[title="streamlit_folium.st_folium"]') \
@@ -303,6 +306,7 @@ def test_missing_population_in_chromium(served, tmp_path):
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
+            page.set_default_navigation_timeout(NAV_MS)
             page.goto(served["url"], wait_until="domcontentloaded")
             _scorecard(page)
             _wait_idle(page)
@@ -408,6 +412,7 @@ def test_own_files_in_chromium(served, tmp_path):
         try:
             # --- with roads, in Chinese
             page = browser.new_page(viewport={"width": 1500, "height": 1100}, locale="zh-CN")
+            page.set_default_navigation_timeout(NAV_MS)
             page.on("request", lambda r: requests.append(r.url))
             page.goto(served["url"], wait_until="domcontentloaded")
             _scorecard(page)  # the demo first
@@ -460,6 +465,7 @@ def test_own_files_in_chromium(served, tmp_path):
 
             # --- without roads, in English
             page = browser.new_page(viewport={"width": 1500, "height": 1100}, locale="en-US")
+            page.set_default_navigation_timeout(NAV_MS)
             page.on("request", lambda r: requests.append(r.url))
             page.goto(served["url"], wait_until="domcontentloaded")
             _scorecard(page)
