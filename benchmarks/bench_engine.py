@@ -349,7 +349,7 @@ def _nx_nearest(G: nx.MultiDiGraph, s: dict, weight: str = "weight") -> np.ndarr
 
 # ---------------------------------------------------------------------- helpers
 def _region(scale: str):
-    from planning.inputs.io import load_demo, load_region
+    from planning.inputs import load_demo, load_region
     if scale == "demo":
         return load_demo()
     if scale != "city":

@@ -227,7 +227,7 @@ def test_demo_suggested_r2_sites_keep_their_promise():
     from planning import settings
     if not (settings.DEMO_DIR / "region.gpkg").exists():
         pytest.skip("demo data not built")
-    from planning.inputs.io import load_demo
+    from planning.inputs import load_demo
     region = load_demo()
     access = Access(region)
     s = suggest(region, "R2", k=3, rulebook=RB, access=access, method="greedy")
