@@ -10,14 +10,10 @@ scenario, only facilities and village attributes do):
 
 * a rule whose inputs (the villages table and the facility kinds the rule reads) are
   unchanged is not re-run: its result is reused;
-* nearest-facility costs are kept exact through edits by the engine's incremental
-  :class:`~planning.travel.engine.Accessibility` (one per facility set, synced by add / move /
-  close), and memoised by facility set (undo is a cache hit);
-* catchments (R8) are kept per facility by :meth:`Access.catchment`, so an added or moved
-  facility costs one bounded search and a staff edit none;
-* the display coverage polygon of R3 is updated by set algebra on single-facility
-  isochrones (union of the added ones; the removed one's isochrone cut out and its
-  neighbours' added back), exact up to floating-point noise.
+* travel costs come from the base's :class:`~planning.travel.access.ScenarioAccess`:
+  nearest-facility costs and the R3 display polygon updated incrementally through
+  edits, catchments (R8) kept per facility, so an added or moved facility costs one
+  bounded search and a staff edit none.
 
 :func:`compare` tells, per rule, which units newly pass or fail and the residents
 concerned, with the delta layers ``newly_covered``, ``newly_uncovered`` and
@@ -51,7 +47,7 @@ import pyproj
 import shapely
 
 from planning._atomic import atomic_path
-from planning.travel.access import Access, access_for, points_key
+from planning.travel.access import Access, access_for
 from planning.rules.assess import Assessment, assess as _assess
 from planning.crs import WGS84
 from planning.errors import InputError
@@ -76,9 +72,6 @@ PRIMARY_CARE_KINDS = frozenset({FacilityKind.TOWNSHIP_HEALTH_CENTRE.value,
 KEEP_CLAUSE = "001 §二(一)1"
 EDITS_LAYER, META_LAYER = "scenario_edits", "scenario_meta"
 FORMAT_VERSION = 1
-#: an edit set differing from a known facility set by at most this many facilities is
-#: updated incrementally; a larger difference is computed afresh
-INCREMENTAL_MAX_OPS = 32
 
 
 @dataclass(frozen=True)
@@ -162,7 +155,7 @@ class Scenario:
         self.rulebook = rulebook or load_rulebook()
         self.access = access or access_for(base)
         # straight-line estimates (no roads) are cheap enough to recompute for each edit
-        self._scenario_access = self.access if self.access.straight else _ScenarioAccess(self.access)
+        self._scenario_access = self.access.for_scenarios()
         self._base_assessment = base_assessment
         self.edits: list[Edit] = []
         self.cursor = 0
@@ -625,141 +618,6 @@ def _signature(rule_id: str, region, rulebook: Rulebook, villages_hash: str | No
     return (villages_hash or _frame_hash(region.villages)) + _frame_hash(fac)
 
 
-class _ScenarioAccess(Access):
-    """An :class:`Access` for scenario regions of one base: shares the base's engines,
-    snapped villages and memo (the villages' positions never change in a scenario), and
-    answers new facility sets incrementally (see the module docstring)."""
-
-    def __init__(self, base: Access):
-        super().__init__(base.region)
-        self._engines, self._villages, self._nearest = base._engines, base._villages, base._nearest
-        # catchments kept per facility, and what scenarios never change
-        self._rows, self._border, self._static = base._rows, base._border, base._static
-        self.timings = base.timings
-        self._base = base
-        self._slots: dict[tuple, list[_Slot]] = {}
-        self._unions: dict[tuple, dict[tuple, object]] = {}
-        self._isos: dict[tuple, object] = {}
-
-    def engine(self, mode: str):
-        return self._base.engine(mode)
-
-    def snapped_villages(self, mode: str):
-        return self._base.snapped_villages(mode)
-
-    def bind(self, region) -> "_ScenarioAccess":
-        self.region = region
-        return self
-
-    # -- nearest, incrementally
-    def nearest(self, mode: str, facilities: gpd.GeoDataFrame, weight: str) -> pd.DataFrame:
-        key = (mode, weight, points_key(facilities))
-        if key in self._nearest or len(facilities) == 0 or len(self.region.villages) == 0 \
-                or facilities["facility_id"].duplicated().any():
-            return super().nearest(mode, facilities, weight)
-        want = _items(facilities)
-        slots = self._slots.setdefault((mode, weight), [])
-        best = min(slots, key=lambda s: s.distance(want), default=None)
-        if best is None or best.distance(want) > INCREMENTAL_MAX_OPS:
-            best = _Slot(self.engine(mode), self.snapped_villages(mode), facilities, weight)
-            slots.append(best)
-        else:
-            best.sync(want)
-        villages = self.region.villages
-        ids = np.array(best.ids, dtype=object)
-        nid = best.acc.nearest_id
-        out = pd.DataFrame({"cost": best.acc.nearest_cost.copy(),
-                            "facility_id": np.where(nid >= 0, ids[np.maximum(nid, 0)], None)},
-                           index=villages.index)
-        self._nearest[key] = out
-        return out
-
-    # -- display union, incrementally
-    def coverage_union(self, mode: str, facilities: gpd.GeoDataFrame, cutoff: float,
-                       weight: str, buffer_m: float):
-        if len(facilities) == 0:
-            return None
-        ukey = (mode, float(cutoff), weight, float(buffer_m))
-        known = self._unions.setdefault(ukey, {})
-        want = frozenset(_items(facilities).items())
-        if want in known:
-            return known[want]
-        best = min(known, key=lambda s: len(s ^ want), default=None)
-        if best is None or len(best ^ want) > INCREMENTAL_MAX_OPS:
-            poly = self._base.coverage_union(mode, facilities, cutoff, weight, buffer_m)
-        else:
-            poly = self._union_from(known[best], best, want, ukey)
-        known[want] = poly
-        return poly
-
-    def _iso(self, ukey: tuple, xy: tuple[float, float]):
-        k = (ukey, xy)
-        if k not in self._isos:
-            mode, cutoff, weight, buffer_m = ukey
-            self._isos[k] = self.engine(mode).isochrones(np.array([xy]), cutoff, weight,
-                                                         buffer_m=buffer_m)[0]
-        return self._isos[k]
-
-    def _union_from(self, poly, have: frozenset, want: frozenset, ukey: tuple):
-        """Union of the isochrones of ``want`` from that of ``have`` (set algebra)."""
-        removed = [xy for _, xy in have - want]
-        added = [xy for _, xy in want - have]
-        kept = np.array([xy for _, xy in have & want]).reshape(-1, 2)
-        parts = [self._iso(ukey, xy) for xy in added]
-        if removed:
-            cut = shapely.union_all([self._iso(ukey, xy) for xy in removed])
-            poly = shapely.difference(poly, cut)
-            reach = 2.0 * self._reach(ukey)
-            for xy in removed:  # neighbours whose isochrones may overlap the removed one
-                near = kept[np.hypot(*(kept - np.asarray(xy)).T) <= reach]
-                parts += [self._iso(ukey, tuple(p)) for p in map(tuple, near)]
-        return shapely.union_all([poly, *parts]) if parts else poly
-
-    def _reach(self, ukey: tuple) -> float:
-        """A straight-line bound on how far an isochrone reaches, metres."""
-        mode, cutoff, weight, buffer_m = ukey
-        if weight == "length":
-            return cutoff + buffer_m
-        net = self.engine(mode).net
-        t = np.asarray(net.time_s, float)
-        speed = np.max(np.asarray(net.length_m, float)[t > 0] / t[t > 0], initial=0.0)
-        walk = self.engine(mode).walk_speed_kmh / 3.6
-        return cutoff * max(speed, walk) + buffer_m
-
-
-def _items(facilities: gpd.GeoDataFrame) -> dict[str, tuple[float, float]]:
-    """facility_id -> (x, y) metres."""
-    return dict(zip(facilities["facility_id"].astype(str),
-                    zip(facilities.geometry.x.astype(float), facilities.geometry.y.astype(float))))
-
-
-class _Slot:
-    """An engine :class:`Accessibility` kept in step with one changing facility set."""
-
-    def __init__(self, engine, origins, facilities: gpd.GeoDataFrame, weight: str):
-        items = _items(facilities)
-        self.acc = engine.accessibility(origins, np.array(list(items.values())).reshape(-1, 2),
-                                        weight=weight)
-        self.ids = list(items)                      # engine id -> facility_id
-        self.open = {fid: (i, xy) for i, (fid, xy) in enumerate(items.items())}
-
-    def distance(self, want: dict) -> int:
-        have = {f: xy for f, (_, xy) in self.open.items()}
-        return sum(have.get(f) != xy for f, xy in want.items()) + sum(f not in want for f in have)
-
-    def sync(self, want: dict) -> None:
-        for fid in [f for f in self.open if f not in want]:
-            self.acc.close(self.open.pop(fid)[0])
-        for fid, xy in want.items():
-            if fid not in self.open:
-                self.open[fid] = (self.acc.add(xy), xy)
-                self.ids.append(fid)
-            elif self.open[fid][1] != xy:
-                self.acc.move(self.open[fid][0], xy)
-                self.open[fid] = (self.open[fid][0], xy)
-
-
-# ---------------------------------------------------------------------- comparing
 @dataclass
 class Comparison:
     """A scenario against its base.
