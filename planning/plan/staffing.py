@@ -35,6 +35,8 @@ import pandas as pd
 import pulp
 import scipy.sparse as sp
 
+from planning.plan.edits import Edit
+from planning.plan.location import mip_solver
 from planning.rules import fca
 from planning.crs import WGS84
 from planning.errors import InputError
@@ -177,8 +179,6 @@ class StaffSuggestion:
     def edits(self, kind: str = "community_health_station") -> list:
         """The suggestion as scenario edits: staff added to existing facilities, new
         facilities of ``kind`` opened with their GPs."""
-        from planning.plan.scenario import Edit
-
         return [Edit("staff", facility_id=str(r.facility_id), value={"gps": int(r.gps)}) if r.existing
                 else Edit("add", kind=kind, x=float(r.geometry.x), y=float(r.geometry.y),
                           value={"gps": int(r.gps)})
@@ -255,8 +255,6 @@ def exact_staff(inst: StaffInstance, n: int, time_limit_s: float = 120.0
         Residents lifted.
     solver : str
     """
-    from planning.plan.optimize import mip_solver
-
     judged = inst.judged
     a = inst.villages["access"].to_numpy(float)
     pop = inst.villages["population"].to_numpy(float)
