@@ -51,7 +51,9 @@ _FACE = {
     "InputError": "planning.errors",
 }
 
-__all__ = sorted(_FACE)
+__all__ = ["Assessment", "Edit", "InputError", "Region", "Scenario", "assess", "build_report",
+           "compare", "export_layers", "load_demo", "load_region", "load_rulebook",
+           "region_from_layers", "suggest", "suggest_staff"]
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time see __getattr__
     from planning.errors import InputError

@@ -59,6 +59,17 @@ def compare(base: Assessment, scenario: Assessment) -> Comparison:
     "Covered" means not failed (pass, warn or not applicable); units are matched by
     ``unit_id``. Population figures are the scenario's (after population edits), summed
     over the units that have one (None when none of them has).
+
+    Parameters
+    ----------
+    base, scenario : Assessment
+        The base region's assessment and the scenario's (same rules).
+
+    Returns
+    -------
+    Comparison
+        ``rules`` (per rule: units and residents newly covered, newly uncovered),
+        ``changed`` units, the delta layers (region CRS) and the policy warnings.
     """
     rows, changed, layers = [], [], {"newly_covered": [], "newly_uncovered": [], "still_uncovered": []}
     crs = None

@@ -95,7 +95,21 @@ class Edit:
 
 
 def apply_edits(base: Region, edits: list[Edit]) -> Region:
-    """A copy of ``base`` with ``edits`` applied in order (edits already validated)."""
+    """A copy of ``base`` with ``edits`` applied in order.
+
+    Parameters
+    ----------
+    base : Region
+        The region before the edits (metric CRS, metres).
+    edits : list of Edit
+        Validated edits (:func:`validate_edit`); positions in ``base.crs``.
+
+    Returns
+    -------
+    Region
+        A copy: added facilities (``source="scenario"``, lon/lat in WGS84), moved or
+        closed ones, staff added, villages' service modes and populations set.
+    """
     region = base.copy()
     fac, vil = region.facilities, region.villages
     added = []
@@ -150,7 +164,28 @@ def apply_edits(base: Region, edits: list[Edit]) -> Region:
 
 
 def validate_edit(e: Edit, region: Region, previous: list[Edit]) -> Edit:
-    """``e`` checked against ``region`` (the state before it), with defaults filled in."""
+    """``e`` checked against ``region`` (the state before it), with defaults filled in.
+
+    Parameters
+    ----------
+    e : Edit
+    region : Region
+        The region with the earlier edits applied (metric CRS, metres).
+    previous : list of Edit
+        The earlier edits (a new facility's id ``new-<n>`` is not reused).
+
+    Returns
+    -------
+    Edit
+        ``e`` with its kind, id, name, position (floats, region CRS) and value in
+        canonical form.
+
+    Raises
+    ------
+    InputError
+        An unknown operation, kind, facility, village, service mode or staff column,
+        or a count that is not a whole number (naming the column).
+    """
     if e.op not in OPS:
         raise InputError.at(f"unknown scenario edit {e.op!r}; use one of {', '.join(OPS)}")
     fac, vil = region.facilities, region.villages
@@ -245,7 +280,8 @@ def _staff_text(staff: dict | None) -> str:
 
 
 def auto_name(region: Region, x: float, y: float, kind: str = "village_clinic") -> str:
-    """A name after the nearest village (straight distance): 八间村委会 -> 八间村卫生室.
+    """A name after the nearest village (straight distance) to ``(x, y)`` (region CRS,
+    metres): 八间村委会 -> 八间村卫生室.
 
     Village clinics get "卫生室", other kinds their Chinese kind name.
     """
@@ -258,6 +294,8 @@ def auto_name(region: Region, x: float, y: float, kind: str = "village_clinic") 
 
 
 def close_warnings(e: Edit, base: Region) -> list[str]:
+    """The policy warning of closing an existing primary-care institution of ``base``
+    (001 §二(一)1: keep existing primary-care institutions), or none."""
     if e.op != "close":
         return []
     fac = base.facilities

@@ -223,8 +223,21 @@ class MCLP(LocationModel):
     @classmethod
     def from_cost_matrix(cls, cost_matrix, weights, service_radius: float, p_facilities: int,
                          name: str = "mclp") -> "MCLP":
-        """Parameters as :class:`spopt.locate.MCLP` (cost matrix demand × candidate, dense
-        with ``inf`` or scipy sparse)."""
+        """A maximal covering model, with the parameters of :class:`spopt.locate.MCLP`.
+
+        Parameters
+        ----------
+        cost_matrix : array (n_demand, n_candidates) or scipy sparse
+            Costs in the caller's unit (metres or seconds); dense with ``inf`` beyond
+            reach, or sparse (stored entries are the reachable pairs).
+        weights : array (n_demand,)
+            Demand weight (residents, or 1 per village).
+        service_radius : float
+            A pair covers when its cost is at most this (same unit as the costs).
+        p_facilities : int
+            Number of candidates to open.
+        name : str
+        """
         pairs = _as_sparse(cost_matrix, service_radius)
         pairs = sp.csc_matrix((np.zeros(pairs.nnz), pairs.indices, pairs.indptr), shape=pairs.shape)
         w = np.asarray(weights, float).ravel()
@@ -266,6 +279,20 @@ class LSCP(MCLP):
     @classmethod
     def from_cost_matrix(cls, cost_matrix, service_radius: float, weights=None,
                          share: float = 1.0, name: str = "lscp") -> "LSCP":
+        """A set covering model, with the parameters of :class:`spopt.locate.LSCP`.
+
+        Parameters
+        ----------
+        cost_matrix : array (n_demand, n_candidates) or scipy sparse
+            As for :meth:`MCLP.from_cost_matrix` (metres or seconds).
+        service_radius : float
+            A pair covers when its cost is at most this (same unit as the costs).
+        weights : array (n_demand,), optional
+            Demand weight (default 1 each).
+        share : float, default 1.0
+            Share of the coverable weight to cover (uncoverable demand is dropped).
+        name : str
+        """
         pairs = _as_sparse(cost_matrix, service_radius)
         w = np.ones(pairs.shape[0]) if weights is None else np.asarray(weights, float).ravel()
         pairs = sp.csc_matrix((np.zeros(pairs.nnz), pairs.indices, pairs.indptr), shape=pairs.shape)
@@ -275,6 +302,7 @@ class LSCP(MCLP):
 
     @property
     def target(self) -> float:
+        """The weight to cover: ``share`` × the coverable weight."""
         return self.share * float(self.weights.sum())
 
     def _greedy(self):
@@ -313,6 +341,23 @@ class PMedian(LocationModel):
     @classmethod
     def from_cost_matrix(cls, cost_matrix, weights, p_facilities: int, cap: float,
                          existing_cost=None, name: str = "pmedian") -> "PMedian":
+        """A p-median model with the existing network fixed.
+
+        Parameters
+        ----------
+        cost_matrix : array (n_demand, n_candidates) or scipy sparse
+            As for :meth:`MCLP.from_cost_matrix` (metres or seconds).
+        weights : array (n_demand,)
+            Demand weight (residents, or 1 per village).
+        p_facilities : int
+            Number of candidates to open.
+        cap : float
+            Costs are capped here (same unit): demand beyond it counts at ``cap``.
+        existing_cost : array (n_demand,), optional
+            Each demand's cost to the existing network (default ``cap``); only pairs
+            that improve on it are kept.
+        name : str
+        """
         w = np.asarray(weights, float).ravel()
         start = np.full(len(w), float(cap)) if existing_cost is None else \
             np.minimum(np.asarray(existing_cost, float), cap)
@@ -326,6 +371,7 @@ class PMedian(LocationModel):
 
     @property
     def weighted_cost(self) -> float:
+        """Σ weight × capped cost after the chosen sites open (the caller's unit)."""
         return self.start_cost - float(self.objective)
 
     def _exact(self, solver):

@@ -33,7 +33,8 @@ from planning.plan.location import LSCP, MCLP, LocationModel, PMedian, lazy_gree
 from planning.region import Region
 from planning.rules.base import facilities_of
 from planning.rules.rulebook import Rulebook, load_rulebook
-from planning.schema import CLINIC_KINDS, VillageKind
+from planning.schema import CLINIC_KINDS, LAYERS, VillageKind, normalize_text
+from planning.travel.access import Access, access_for
 
 
 @dataclass
@@ -75,14 +76,16 @@ class Instance:
         return sp.csc_matrix((c.data[ok], (c.row[ok], c.col[ok])), shape=c.shape)
 
 
-def build_instance(region, rule: str = "R2", *, objective: str = "residents",
-                   candidates="villages", rulebook: Rulebook | None = None, access=None,
-                   skip_small: bool = False, cutoff: float | None = None,
-                   radius: float | None = None, grid_m: float = 500.0) -> Instance:
+def build_instance(region: Region, rule: str = "R2", *, objective: str = "residents",
+                   candidates="villages", rulebook: Rulebook | None = None,
+                   access: Access | None = None, skip_small: bool = False,
+                   cutoff: float | None = None, radius: float | None = None, grid_m: float = 500.0) -> Instance:
     """The demand, candidates and sparse costs of rule R2 or R3 on ``region``.
 
     Parameters
     ----------
+    region : Region
+        Layers in a metric CRS (metres); candidates and costs come out in it.
     rule : {"R2", "R3"}
         R2: village committees, walking road metres, ``R2.max_distance_m``; only
         standardized clinics count (as in the rule); villages with a ``service_mode``
@@ -101,8 +104,6 @@ def build_instance(region, rule: str = "R2", *, objective: str = "residents",
     radius : float, optional
         How far costs are computed (default: the cutoff; p-median uses twice it).
     """
-    from planning.travel.access import access_for
-
     rulebook = rulebook or load_rulebook()
     access = access or access_for(region)
     if objective not in ("residents", "villages"):
@@ -204,7 +205,6 @@ def _read_points(path: Path) -> gpd.GeoDataFrame:
         raise InputError.at("candidate file not found", file=path.name, layer="candidates")
     suffix = path.suffix.lower()
     if suffix in (".csv", ".xlsx", ".xls"):
-        from planning.schema import LAYERS, normalize_text
         table = pd.read_csv(path) if suffix == ".csv" else pd.read_excel(path)
         cols = {}
         for col in LAYERS["villages"]:
@@ -293,11 +293,11 @@ class Suggestion:
                 for g in self.sites.geometry]
 
 
-def suggest(region, rule: str = "R2", k: int | None = 5, target: float | None = None,
+def suggest(region: Region, rule: str = "R2", k: int | None = 5, target: float | None = None,
             objective: str = "residents", candidates="villages",
             rulebook: Rulebook | None = None, method: str = "auto", model: str = "mclp",
-            access=None, skip_small: bool = False, instance: Instance | None = None,
-            grid_m: float = 500.0) -> Suggestion:
+            access: Access | None = None, skip_small: bool = False,
+            instance: Instance | None = None, grid_m: float = 500.0) -> Suggestion:
     """Suggest new sites for rule R2 or R3 with the existing network fixed.
 
     Parameters
@@ -387,6 +387,15 @@ def _sites(inst: Instance, m: LocationModel, cols, pairs, w, mname) -> gpd.GeoDa
 def coverage_curve(inst: Instance, k: int, pairs: sp.csc_matrix | None = None) -> pd.DataFrame:
     """Covered weight against the number of new sites 0…k (greedy, nested solutions).
 
+    Parameters
+    ----------
+    inst : Instance
+        A rule's instance (:func:`build_instance`).
+    k : int
+        Largest number of new sites.
+    pairs : scipy.sparse.csc_matrix, optional
+        Covering pairs (default ``inst.covering_pairs()``).
+
     Returns
     -------
     pandas.DataFrame
@@ -407,18 +416,28 @@ def coverage_curve(inst: Instance, k: int, pairs: sp.csc_matrix | None = None) -
                          "share": (before + newly) / total if total else np.nan})
 
 
-def sensitivity(region, rule: str = "R2", cutoffs=(1400.0, 1500.0, 1600.0), k: int = 10,
+def sensitivity(region: Region, rule: str = "R2", cutoffs=(1400.0, 1500.0, 1600.0), k: int = 10,
                 objective: str = "residents", candidates="villages",
-                rulebook: Rulebook | None = None, access=None) -> pd.DataFrame:
+                rulebook: Rulebook | None = None, access: Access | None = None) -> pd.DataFrame:
     """Coverage curves for several rulebook limits (metres for R2, seconds for R3).
+
+    Parameters
+    ----------
+    region : Region
+        Layers in a metric CRS (metres).
+    rule : {"R2", "R3"}
+    cutoffs : sequence of float
+        The limits tried: metres (R2, by road) or seconds (R3).
+    k : int
+        Largest number of new sites per curve.
+    objective, candidates, rulebook, access
+        As for :func:`build_instance`.
 
     Returns
     -------
     pandas.DataFrame
         One row per (cutoff, k): ``cutoff``, ``k``, ``newly_covered``, ``covered``, ``share``.
     """
-    from planning.travel.access import access_for
-
     access = access or access_for(region)
     rows = []
     for c in cutoffs:

@@ -185,10 +185,12 @@ class Scenario:
 
     @property
     def can_undo(self) -> bool:
+        """Whether an active edit is left to undo."""
         return self.cursor > 0
 
     @property
     def can_redo(self) -> bool:
+        """Whether an undone edit is left to redo."""
         return self.cursor < len(self.edits)
 
     def warnings(self) -> list[str]:

@@ -115,10 +115,12 @@ class RoadNetwork:
 
     @property
     def n_nodes(self) -> int:
+        """Number of nodes."""
         return len(self.x)
 
     @property
     def n_edges(self) -> int:
+        """Number of directed edges."""
         return len(self.u)
 
 
