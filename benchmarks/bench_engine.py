@@ -49,6 +49,7 @@ from scipy.sparse.csgraph import dijkstra
 from planning import settings
 from planning.travel.graph import min_csr
 from planning.travel.engine import CHUNK_BYTES, Snapped, TravelEngine
+from planning.travel.incremental import IncrementalNearest
 from planning.travel.network import region_network
 
 REPEATS = 3
@@ -165,9 +166,9 @@ def run(scale: str = "demo", *, out=sys.stdout) -> list[dict]:
 
 # ---------------------------------------------------------------------- engine side
 def _edits(eng: TravelEngine, sv: Snapped, sf: Snapped, villages, facilities) -> dict:
-    """Random add/move/close edits on an Accessibility; times per kind, checked at the end."""
+    """Random add/move/close edits on an IncrementalNearest; times per kind, checked at the end."""
     rng = np.random.default_rng(1)
-    acc = eng.accessibility(sv, facilities, weight="length", cutoffs=(CUT_M,))
+    acc = IncrementalNearest(eng, sv, facilities, weight="length", cutoffs=(CUT_M,))
     pos = {i: facilities[i] for i in range(len(facilities))}
     out: dict = {"add": [], "move": [], "close": []}
     lo, hi = villages.min(axis=0), villages.max(axis=0)
@@ -349,7 +350,7 @@ def _nx_nearest(G: nx.MultiDiGraph, s: dict, weight: str = "weight") -> np.ndarr
 
 # ---------------------------------------------------------------------- helpers
 def _region(scale: str):
-    from planning.inputs.io import load_demo, load_region
+    from planning.inputs import load_demo, load_region
     if scale == "demo":
         return load_demo()
     if scale != "city":

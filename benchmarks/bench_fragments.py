@@ -60,11 +60,11 @@ def run(path: str, points: int = 5000, seed: int = 14) -> list[dict]:
                    "clipped": net.info.get("clipped"), "load_s": round(load_s, 2),
                    "points": len(pts)}
             eng = TravelEngine.from_network(net, cache=False)
-            main = eng._main_seg                 # segments of the largest part
+            main = eng.snapper.main_seg          # segments of the largest part
             t0 = time.perf_counter()
-            (i, seg), _ = eng._tree.query_nearest(shapely.points(pts), all_matches=False,
-                                                  max_distance=eng.snap_limit_m,
-                                                  return_distance=True)
+            (i, seg), _ = eng.snapper.tree.query_nearest(shapely.points(pts), all_matches=False,
+                                                         max_distance=eng.snap_limit_m,
+                                                         return_distance=True)
             reached = np.zeros(len(pts), dtype=bool)
             reached[i] = main[seg]
             row["nearest_road"] = {"unreachable_share": round(float(1 - reached.mean()), 4),

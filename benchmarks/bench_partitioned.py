@@ -134,7 +134,7 @@ def region_path(scale: str) -> tuple[Path, str]:
 
 
 def _load(path: Path):
-    from planning.inputs.io import load_region
+    from planning.inputs import load_region
 
     return load_region(path)
 

@@ -1,6 +1,6 @@
 """A region: its validated layers in one metric CRS, where they came from, and its roads.
 
-A :class:`Region` is what :mod:`planning.inputs.io` builds from planners' files and what the
+A :class:`Region` is what :mod:`planning.inputs.assemble` builds from planners' files and what the
 travel-time engine and the rules read. Its layers are GeoDataFrames in the region's
 metric CRS (the UTM zone of its centre), analysis-ready: every column of
 :data:`planning.schema.LAYERS` is present (missing values as NaN/None), ids are text,

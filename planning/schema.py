@@ -3,7 +3,7 @@
 A region has the layers ``townships`` (polygons), ``villages`` (points), ``facilities``
 (points) and optionally ``districts`` (polygons); see ``DESIGN.md``. This module says
 what each layer holds and how planners' own headers and values (Chinese or English)
-map onto it; :mod:`planning.inputs.io` applies it to files.
+map onto it; :mod:`planning.inputs` applies it to files.
 
 Identifiers are always text: a 12-digit statistical code such as ``120115101201`` must
 never become a float.
@@ -176,7 +176,7 @@ class Column:
     """One column of a layer: its canonical name, type, whether required, and its aliases.
 
     ``dtype`` is one of ``"id"`` (text, never a number), ``"text"``, ``"int"``,
-    ``"float"``, ``"bool"`` or ``"kind"`` (an enum, parsed by :mod:`planning.inputs.io`).
+    ``"float"``, ``"bool"`` or ``"kind"`` (an enum, parsed by :mod:`planning.inputs.validate`).
     """
 
     name: str

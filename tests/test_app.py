@@ -173,7 +173,7 @@ def test_bad_rulebook_file_shows_the_key():
 @pytest.mark.skipif(not DEMO.exists(), reason="the Baodi demo (geodata/baodi) is not built")
 def test_demo_scorecard_matches_the_rules():
     from planning.rules.assess import assess
-    from planning.inputs.io import load_demo
+    from planning.inputs import load_demo
 
     at = app_with()
     assert not at.exception

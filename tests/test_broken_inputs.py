@@ -1,7 +1,7 @@
 """The corpus of broken inputs (tests/broken): every case says what a planner must read.
 
 Each case of ``tests/broken/cases.json`` (written by ``tests/broken/make_corpus.py``) is
-loaded through the library (planning.inputs.io, planning.travel.network, planning.inputs.offsets,
+loaded through the library (planning.inputs, planning.travel.network, planning.inputs.offsets,
 planning.inputs.uploads), through the app's upload path (the same functions in the same order
 as app.py: size check, zip check, read_layer) and, for the refused ones, through the
 command line (`python -m planning check --region DIR` exits 2 with the message and no
@@ -22,7 +22,7 @@ import pytest
 
 from planning.inputs.offsets import gcj02_suspicion, road_offset
 from planning.errors import InputError
-from planning.inputs.io import load_region, read_layer
+from planning.inputs import load_region, read_layer
 from planning.travel.network import load_network
 from planning.inputs.uploads import MAX_LAYER_BYTES, check_size, check_zip
 

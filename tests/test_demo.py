@@ -15,7 +15,7 @@ import reference
 from planning import settings
 from planning.travel.access import Access
 from planning.rules.assess import assess
-from planning.inputs.io import load_demo
+from planning.inputs import load_demo
 from planning.rules.rulebook import load_rulebook
 from planning.rules.base import facilities_of
 from planning.schema import CLINIC_KINDS, village_kind_from_code

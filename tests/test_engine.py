@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, assume, given, settings as hsettings, strate
 
 from planning import settings
 from planning.travel.engine import TravelEngine, main_parts
+from planning.travel.incremental import IncrementalNearest
 from planning.errors import InputError
 from planning.travel.network import RoadNetwork
 
@@ -90,7 +91,7 @@ def test_one_way_road_drive_vs_walk():
     # catchments and the stateful table agree on the direction
     assert drive.catchment_matrix([[100, 0]], [[900, 0]], 5000).nnz == 0
     assert drive.catchment_matrix([[900, 0]], [[100, 0]], 5000).toarray()[0, 0] == pytest.approx(800)
-    assert np.isinf(drive.accessibility([[900, 0]], [[100, 0]]).nearest_cost[0])
+    assert np.isinf(IncrementalNearest(drive, [[900, 0]], [[100, 0]]).nearest_cost[0])
 
 
 def test_one_way_through_nodes_uses_the_reversed_search():
@@ -112,7 +113,7 @@ def test_one_way_piece_inside_a_chain_blocks_only_its_direction():
     edges = (two_way(0, 1, 1000) + two_way(1, 2, 1000) + [(2, 3, 1000)]
              + two_way(3, 4, 1000) + two_way(0, 5, 4000) + two_way(5, 4, 4000))
     eng = TravelEngine.from_network(make_net(xy, edges, "drive", 36))
-    assert eng._core.n == 1 and len(eng._chains.a) == 1      # one junction kept
+    assert eng.junctions.n == 1 and len(eng.chains.a) == 1      # one junction kept
     east, west = [[500, -10]], [[3500, -10]]
     cost, _ = eng.nearest(east, west)                        # with the one-way piece
     assert cost[0] == pytest.approx(10 + 3000 + 10)
@@ -133,7 +134,7 @@ def test_facility_no_road_leads_into():
     cost, fac = eng.nearest(villages, [[1000, -10]])
     assert cost[0] == np.inf and fac[0] == -1
     assert cost[1] == pytest.approx(20) and fac[1] == 0
-    acc = eng.accessibility(villages, weight="length", cutoffs=(100.0,))
+    acc = IncrementalNearest(eng, villages, weight="length", cutoffs=(100.0,))
     fid = acc.add([1000, -10])
     np.testing.assert_allclose(acc.nearest_cost, cost)
     assert acc.catchment(100.0).toarray().tolist() == [[0.0, pytest.approx(20)]]
@@ -194,7 +195,7 @@ def test_empty_facility_set(road):
     assert np.isinf(cost).all() and (fac == -1).all()
     assert road.catchment_matrix(np.zeros((0, 2)), [[10, 0]], 1500).shape == (0, 1)
     assert road.isochrone_union(np.zeros((0, 2)), 1500).is_empty
-    acc = road.accessibility([[10, 0]], None, cutoffs=(1500,))
+    acc = IncrementalNearest(road, [[10, 0]], None, cutoffs=(1500,))
     assert np.isinf(acc.nearest_cost[0]) and acc.nearest_id[0] == -1
     fid = acc.add([1000, 0])
     assert acc.nearest_cost[0] == pytest.approx(990) and acc.nearest_id[0] == fid
@@ -279,7 +280,7 @@ def test_isochrone_union_equals_union_of_isochrones(road):
 
 # ---------------------------------------------------------------------- editing
 def test_two_closures_in_a_row_fall_back_to_the_next_nearest(road):
-    acc = road.accessibility([[0, 0]], [[100, 0], [500, 0], [3000, 0]], cutoffs=(1000,))
+    acc = IncrementalNearest(road, [[0, 0]], [[100, 0], [500, 0], [3000, 0]], cutoffs=(1000,))
     assert acc.nearest_id[0] == 0 and acc.nearest_cost[0] == pytest.approx(100)
     acc.close(0)
     assert acc.nearest_id[0] == 1 and acc.nearest_cost[0] == pytest.approx(500)
@@ -299,7 +300,7 @@ def test_added_facility_improves_far_beyond_its_own_neighbourhood():
     xy = [(0, 0), (100, 0), (200, 0), (10000, 0), (10100, 0)]
     edges = two_way(0, 1, 100) + two_way(1, 2, 100) + two_way(2, 3, 9800) + two_way(3, 4, 100)
     eng = TravelEngine.from_network(make_net(xy, edges))
-    acc = eng.accessibility([[9000, 0], [10100, 0]], [[0, 0]])
+    acc = IncrementalNearest(eng, [[9000, 0], [10100, 0]], [[0, 0]])
     fid = acc.add([150, 0])
     assert acc.nearest_id.tolist() == [fid, fid]
     assert acc.nearest_cost.tolist() == pytest.approx([8850, 9950])
@@ -320,7 +321,7 @@ def test_prepared_arrays_are_cached_beside_the_network_and_checked(tmp_path):
     again = TravelEngine.from_network(net)               # served by the cache
     assert cached_file.stat().st_mtime_ns == mtime
     for name in ("a", "b", "first", "seg_chain", "seg_k", "nodes"):
-        np.testing.assert_array_equal(getattr(again._chains, name), getattr(fresh._chains, name))
+        np.testing.assert_array_equal(getattr(again.chains, name), getattr(fresh.chains, name))
     pts, fac = [[500, 10], [2500, -10], [2000, 900]], [[1500, 5]]
     assert again.nearest(pts, fac)[0] == pytest.approx([1015, 1015, 1405])
     # other edges under the same cache name (say, a road lengthened): not served stale
@@ -513,7 +514,7 @@ def test_edits_equal_full_recomputation(scene, edits, weight, keep_catchments):
     net, origins, facilities = scene
     eng = TravelEngine.from_network(net, snap_limit_m=250)
     cut = 600.0 if weight == "length" else 400.0
-    acc = eng.accessibility(origins, facilities, weight=weight,
+    acc = IncrementalNearest(eng, origins, facilities, weight=weight,
                             cutoffs=(cut,) if keep_catchments else ())
     pos = {i: tuple(p) for i, p in enumerate(facilities)}
     for op, k, xy in edits:
@@ -546,7 +547,7 @@ def test_edits_equal_full_recomputation(scene, edits, weight, keep_catchments):
         np.testing.assert_array_equal(acc.covered(cut), best <= cut)
         # the node table behind it is exact too (it serves the next edit)
         np.testing.assert_allclose(acc._node_cost,
-                                   eng.node_nearest(fxy, weight)[0][eng._chains.nodes],
+                                   eng.node_nearest(fxy, weight)[0][eng.chains.nodes],
                                    rtol=1e-9, atol=1e-6)
         got = acc.catchment(cut).toarray()
         want = np.zeros((acc.n_facilities, len(origins)))

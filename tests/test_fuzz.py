@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planning.errors import InputError, Problem
-from planning.inputs.io import read_layer
+from planning.inputs import read_layer
 from planning.schema import LAYERS
 
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True,

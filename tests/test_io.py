@@ -1,4 +1,4 @@
-"""Loaders and validation: every format, every message (planning.inputs.io, planning.region).
+"""Loaders and validation: every format, every message (planning.inputs, planning.region).
 
 Fixtures are written by tests/fixtures/make_fixtures.py (a made-up region near Baodi:
 townships 甲镇 [117.30-117.35 E] and 乙街道 [117.35-117.40 E], 39.70-39.75 N).
@@ -18,10 +18,12 @@ import pytest
 import shapely
 
 from planning import settings
-from planning.inputs import io
+from planning.inputs import assemble
 from planning.crs import gcj02_to_wgs84, wgs84_to_bd09
 from planning.errors import InputError
-from planning.inputs.io import load_region, read_layer
+from planning.inputs import load_region, read_layer
+from planning.inputs.formats import cell_text, cpg_encoding
+from planning.inputs.validate import parse_degrees
 from planning.travel.network import region_network
 
 FIX = Path(__file__).parent / "fixtures"
@@ -505,10 +507,10 @@ def test_copy_is_independent(folder_region):
 def test_load_demo(monkeypatch, tmp_path):
     monkeypatch.setattr(settings, "DEMO_DIR", tmp_path)
     with pytest.raises(InputError, match="demo data are missing"):
-        io.load_demo()
+        assemble.load_demo()
     shutil.copy(FIX / "region_gpkg" / "region.gpkg", tmp_path / "region.gpkg")
     shutil.copy(FIX / "region_gpkg" / "roads.osm", tmp_path / "roads.osm.bz2")
-    r = io.load_demo()
+    r = assemble.load_demo()
     assert r.name == "宝坻区" and r.roads_path == tmp_path / "roads.osm.bz2"
 
 
@@ -517,21 +519,21 @@ def test_load_demo(monkeypatch, tmp_path):
                                         ("65001", "utf-8"), ("88591", "iso8859-1"),
                                         ("1252", "cp1252"), ("weird", None), ("", None)])
 def test_cpg_names(cpg, codec):
-    assert io._cpg_encoding(cpg) == codec
+    assert cpg_encoding(cpg) == codec
 
 
 def test_cell_text_never_scientific():
-    assert io._cell_text(120115101201) == "120115101201"
-    assert io._cell_text(120115101201.0) == "120115101201"
-    assert io._cell_text(1.20115101201e11) == "120115101201"
-    assert io._cell_text(117.31) == "117.31"
-    assert io._cell_text(1e-05) == "0.00001"
-    assert io._cell_text(float("nan")) == "" and io._cell_text(None) == ""
+    assert cell_text(120115101201) == "120115101201"
+    assert cell_text(120115101201.0) == "120115101201"
+    assert cell_text(1.20115101201e11) == "120115101201"
+    assert cell_text(117.31) == "117.31"
+    assert cell_text(1e-05) == "0.00001"
+    assert cell_text(float("nan")) == "" and cell_text(None) == ""
 
 
 @pytest.mark.parametrize("text, value", [("117.3", 117.3), ("１１７．３", 117.3),
                                          ("117°18'E", 117.3), ("39度42分N", 39.7),
                                          ("117°18′0″", 117.3), ("abc", None), ("", None)])
 def test_degrees(text, value):
-    got = io._degrees(text)
+    got = parse_degrees(text)
     assert got == value if value is None else abs(got - value) < 1e-12

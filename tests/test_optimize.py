@@ -10,7 +10,8 @@ import scipy.sparse as sp
 
 import handmade as hm
 from planning.travel.access import Access
-from planning.plan.optimize import LSCP, MCLP, PMedian, coverage_curve, build_instance, lazy_greedy, suggest
+from planning.plan.location import LSCP, MCLP, PMedian, lazy_greedy
+from planning.plan.optimize import build_instance, coverage_curve, suggest
 from planning.rules.rulebook import load_rulebook
 from planning.plan.scenario import Scenario
 
@@ -65,8 +66,8 @@ def test_sparse_mip_fallback_matches_spopt(monkeypatch):
     cover, w, cost = random_instance(3, n=20, m=10)
     a = MCLP.from_cost_matrix(sp.csr_matrix((np.ones(cover.sum()), np.nonzero(cover)),
                                             shape=cover.shape), w, 1.0, 3).solve("exact")
-    import planning.plan.optimize as opt
-    monkeypatch.setattr(opt, "SPOPT_MAX_CELLS", 0)
+    import planning.plan.location as location
+    monkeypatch.setattr(location, "SPOPT_MAX_CELLS", 0)
     b = MCLP.from_cost_matrix(cost, w, 1000, 3).solve("exact")
     assert a.solver.startswith("spopt") and b.solver.startswith("pulp sparse")
     assert a.objective == pytest.approx(b.objective) == pytest.approx(brute_mclp(cover, w, 3))
@@ -227,7 +228,7 @@ def test_demo_suggested_r2_sites_keep_their_promise():
     from planning import settings
     if not (settings.DEMO_DIR / "region.gpkg").exists():
         pytest.skip("demo data not built")
-    from planning.inputs.io import load_demo
+    from planning.inputs import load_demo
     region = load_demo()
     access = Access(region)
     s = suggest(region, "R2", k=3, rulebook=RB, access=access, method="greedy")

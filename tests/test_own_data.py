@@ -34,8 +34,8 @@ from planning import cli
 from planning.inputs import templates
 from planning.rules.assess import assess
 from planning.crs import wgs84_to_gcj02
-from planning.inputs.io import read_layer, region_from_layers
-from planning.inputs.registers import read_register
+from planning.inputs import read_layer, region_from_layers
+from planning.inputs import read_register
 from planning.rules.rulebook import load_rulebook
 
 FIX = Path(__file__).parent / "fixtures"

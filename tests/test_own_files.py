@@ -18,7 +18,7 @@ from planning.crs import InputCrs, parse_input_crs
 from planning.inputs.divisions import district_name, region_name
 from planning.errors import InputError, Problem
 from planning.words import STRINGS
-from planning.inputs.io import facility_id_for, file_crs, load_region, read_layer
+from planning.inputs import facility_id_for, file_crs, load_region, read_layer
 
 ROOT = Path(__file__).resolve().parent.parent
 

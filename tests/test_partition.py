@@ -337,7 +337,7 @@ def test_city_split_by_district_gives_the_single_process_answers(tmp_path):
     from distributed import Client
 
     from benchmarks.bench_partitioned import region_path
-    from planning.inputs.io import load_region
+    from planning.inputs import load_region
     from planning.rules.r8_staff_access import reach
     from planning.scale.distributed import local_cluster, run
 
@@ -527,7 +527,7 @@ def test_province_generator_small(tmp_path):
     """Two copies of the demo district side by side: new codes, names and ids, and a road
     file whose walking network is exactly twice the demo's (copies do not touch)."""
     from geodata.build_demo import _build_province
-    from planning.inputs.io import load_demo, load_region
+    from planning.inputs import load_demo, load_region
 
     out, stats = _build_province(tmp_path / "p", 20240115, copies=2, step=100.0, base="demo")
     region = load_region(out / "region.gpkg")

@@ -226,7 +226,7 @@ def test_rulebook_refuses_a_bad_decay_and_bad_band_weights():
 # ------------------------------------------------------------------ the demo, against PySAL access
 @pytest.fixture(scope="module")
 def demo():
-    from planning.inputs.io import load_demo
+    from planning.inputs import load_demo
 
     region = load_demo()
     return region, Access(region)

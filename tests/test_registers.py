@@ -16,8 +16,8 @@ import pytest
 import shapely
 
 from planning.errors import InputError
-from planning.inputs.io import read_layer
-from planning.inputs.registers import place_unlocated, read_register, township_key, village_key
+from planning.inputs import read_layer, read_register
+from planning.inputs.registers import place_unlocated, township_key, village_key
 
 CRS = pyproj.CRS.from_epsg(32650)
 X0, Y0 = 500_000.0, 4_400_000.0

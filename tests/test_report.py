@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from planning.outputs.report import fonts as _report_fonts
 from planning.rules.assess import assess
 from planning.errors import InputError
-from planning.inputs.io import load_demo
+from planning.inputs import load_demo
 from planning.outputs.report import build_report, report_bytes, report_filename
 from planning.plan.scenario import Scenario
 
@@ -270,7 +270,7 @@ import sys
 from matplotlib import font_manager as fm
 from pypdf import PdfReader
 from planning.outputs.report import fonts as _report_fonts
-from planning.inputs.io import load_demo
+from planning.inputs import load_demo
 from planning.outputs.report import build_report
 system_cjk = [e.fname for e in fm.fontManager.ttflist if "CJK" in e.name]
 build_report(load_demo(), township="朝霞街道", out=sys.argv[1], dpi=40)

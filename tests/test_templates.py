@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from planning.inputs import templates
-from planning.inputs.io import load_region, read_layer
+from planning.inputs import load_region, read_layer
 from planning.schema import (FACILITY_KIND_ZH, LAYERS, SERVICE_MODE_ZH, FacilityKind,
                              ServiceMode, normalize_text)
 

@@ -1,6 +1,6 @@
 """Hostile uploads: sizes, zip bombs and escapes, XML entities, formula injection, atomic saves.
 
-The functions are those app.py calls (planning.inputs.uploads, planning.inputs.io.read_layer) and the
+The functions are those app.py calls (planning.inputs.uploads, planning.inputs.read_layer) and the
 exports behind its download buttons (planning.outputs.export).
 """
 
@@ -23,7 +23,7 @@ import shapely
 from planning.outputs import export
 from planning.inputs import uploads
 from planning.errors import InputError
-from planning.inputs.io import read_layer
+from planning.inputs import read_layer
 from planning.travel.network import load_network
 from planning.inputs.uploads import check_size, check_zip, safe_extract
 

@@ -19,7 +19,7 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
 from planning.rules.assess import assess  # noqa: E402
-from planning.inputs.io import load_demo  # noqa: E402
+from planning.inputs import load_demo  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

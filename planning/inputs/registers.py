@@ -23,23 +23,21 @@ or ``"township_seat"``); every row that cannot be linked is set aside with an ``
 :class:`~planning.errors.Problem` saying why, and a row placed at its township because its
 village was not found gets a ``warning``.
 
-:func:`read_register` reads a facility file whose rows may lack coordinates (some or all)
-and returns the located rows as read plus the placed ones.
+:func:`planning.inputs.read.read_register` reads a facility file whose rows may lack
+coordinates (some or all) and returns the located rows as read plus the placed ones.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from planning.errors import InputError, Msg, Problem
+from planning.errors import Msg, Problem
 from planning.schema import LAYERS, normalize_text
 
-__all__ = ["place_unlocated", "read_register", "has_link_columns", "village_key", "township_key",
+__all__ = ["place_unlocated", "has_link_columns", "village_key", "township_key",
            "VILLAGE_NAME_HEADERS", "TOWNSHIP_NAME_HEADERS", "ASSUMED"]
 
 #: the ``source`` of a placed row
@@ -105,7 +103,7 @@ def place_unlocated(frame: pd.DataFrame, villages: gpd.GeoDataFrame,
     Parameters
     ----------
     frame : pandas.DataFrame
-        Facility rows (as :func:`planning.inputs.io.read_layer` types them; any geometry is
+        Facility rows (as :func:`planning.inputs.read.read_layer` types them; any geometry is
         ignored): ``facility_id``, ``name``, ``kind``, optional ``village_id`` and
         ``township_id`` (codes as text), a village name column and a township name column
         (see :data:`VILLAGE_NAME_HEADERS`, :data:`TOWNSHIP_NAME_HEADERS`), and ``origin``
@@ -168,60 +166,6 @@ def place_unlocated(frame: pd.DataFrame, villages: gpd.GeoDataFrame,
         [c for c in ("source", "placed_at") if c not in frame.columns]
     out = pd.DataFrame(rows, columns=columns).drop(columns="geometry", errors="ignore")
     return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs), problems
-
-
-def read_register(path: str | Path, villages: gpd.GeoDataFrame, townships: gpd.GeoDataFrame,
-                  *, input_crs: str = "wgs84", sheet: str | None = None,
-                  column_map: dict[str, str] | None = None) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    """Read a facilities file in which some or all rows have no coordinates.
-
-    Rows with longitude/latitude are read exactly as :func:`planning.inputs.io.read_layer` reads
-    them; rows whose longitude and latitude are both empty (or a file without such
-    columns) are validated the same way and placed with :func:`place_unlocated`.
-
-    Parameters
-    ----------
-    path : str or Path
-        A CSV (UTF-8 or GBK) or Excel ``.xlsx`` facility list.
-    villages, townships : geopandas.GeoDataFrame
-        The region's villages and townships, e.g. from :func:`planning.inputs.io.read_layer`.
-    input_crs : {"wgs84", "gcj02", "bd09", "cgcs2000"}
-        The system of the coordinates the file does have.
-    sheet : str, optional
-        Excel sheet (default: the first).
-    column_map : dict of str to str, optional
-        ``{"header in the file": "canonical column"}`` as for ``read_layer``.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        Located rows then placed rows, in the villages' CRS; ``origin`` and messages
-        name the original file and row.
-    list of Problem
-        The reader's problems and :func:`place_unlocated`'s.
-
-    Raises
-    ------
-    InputError
-        When the file cannot be read or has no usable row.
-    """
-    from planning.inputs.io import read_layer  # the reader lives upstream; imported when used
-
-    path = Path(path)
-    gdf, problems = read_layer(path, "facilities", input_crs=input_crs, sheet=sheet,
-                               column_map=column_map)
-    unlocated = gdf.geometry.isna().to_numpy()  # rows the reader left for us to place
-    located = gdf[~unlocated].to_crs(villages.crs)
-    if not unlocated.any():
-        return located, problems
-    placed, found = place_unlocated(gdf[unlocated], villages, townships, file=path.name)
-    out = gpd.GeoDataFrame(pd.concat([located, placed], ignore_index=True),
-                           geometry="geometry", crs=villages.crs)
-    if len(out) == 0:
-        raise InputError([Problem.of("error", "in.reg.no_usable", path.name, "facilities")]
-                         + [p for p in found if p.level == "error"][:20])
-    problems = sorted(problems + found, key=lambda p: -1 if p.row is None else p.row)
-    return out, problems
 
 
 # --------------------------------------------------------------------------- linking

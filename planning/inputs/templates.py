@@ -1,7 +1,7 @@
 """Blank templates for a planner's own layers: CSV and Excel, with Chinese headers.
 
 Each template is generated from :data:`planning.schema.LAYERS` and the schema's enums,
-so it never drifts from what :mod:`planning.inputs.io` reads: one column per schema column,
+so it never drifts from what :mod:`planning.inputs` reads: one column per schema column,
 headed by a Chinese alias the loader recognises (``村代码``, ``常住人口``, ``经度`` …),
 and one example row. Polygon layers (townships, districts) get a ``边界`` column for
 the outline as WKT; point layers get ``经度``/``纬度``. The facilities template also has
@@ -16,7 +16,7 @@ columns and the coordinate system; code columns are formatted as text (``@``) so
 shows the Chinese headers; prefer the Excel template, since Excel turns codes in a CSV
 into numbers when it opens one.
 
-Write a folder of templates that :func:`planning.inputs.io.load_region` can read as it is
+Write a folder of templates that :func:`planning.inputs.load_region` can read as it is
 (``townships.xlsx``, ``villages.xlsx``, ``facilities.xlsx``) with :func:`write_templates`.
 """
 
@@ -49,7 +49,7 @@ DATA_SHEET, README_SHEET, LISTS_SHEET = "数据", "说明", "选项"
 CRS_CELL = "B2"
 #: rows given drop-downs in the Excel template
 _ROWS = 5000
-#: the header of a polygon layer's WKT column (an alias :mod:`planning.inputs.io` reads)
+#: the header of a polygon layer's WKT column (an alias :mod:`planning.inputs.headers` knows)
 WKT_HEADER = "边界"
 #: headers nicer than the first Chinese alias; each must be an alias of its column
 _PREFERRED = {
@@ -221,7 +221,7 @@ def write_templates(folder: str | Path, fmt: str = "xlsx", *, example: bool = Tr
                     input_crs: str = "wgs84") -> dict[str, Path]:
     """Write ``townships``, ``villages`` and ``facilities`` templates into ``folder``.
 
-    The file names are those :func:`planning.inputs.io.load_region` looks for, so the folder
+    The file names are those :func:`planning.inputs.load_region` looks for, so the folder
     (once filled, plus a road file) is a region.
 
     Returns

@@ -1,28 +1,23 @@
 """Scenarios: a base region plus an ordered list of edits, re-assessed at once.
 
-A :class:`Scenario` holds the base :class:`~planning.region.Region` and edits — add
-(optionally with staff), move or close a facility, add staff to a facility (GPs, nurses,
-village doctors: R8), set a village's service mode (touring, dispatched staff, neighbour
-extension) or its population — with an undo/redo cursor. :meth:`Scenario.apply`
-returns a copy of the region with the active edits applied; :meth:`Scenario.assess`
-re-runs the rules reusing the base's prepared engines (road networks never change in a
-scenario, only facilities and village attributes do):
+A :class:`Scenario` holds the base :class:`~planning.region.Region` and edits
+(:class:`~planning.plan.edits.Edit`: add, optionally with staff, move or close a
+facility, add staff to a facility, set a village's service mode or its population) with
+an undo/redo cursor. :meth:`Scenario.apply` returns a copy of the region with the active
+edits applied; :meth:`Scenario.assess` re-runs the rules reusing the base's prepared
+engines (road networks never change in a scenario, only facilities and village
+attributes do):
 
 * a rule whose inputs (the villages table and the facility kinds the rule reads) are
   unchanged is not re-run: its result is reused;
-* nearest-facility costs are kept exact through edits by the engine's incremental
-  :class:`~planning.travel.engine.Accessibility` (one per facility set, synced by add / move /
-  close), and memoised by facility set (undo is a cache hit);
-* catchments (R8) are kept per facility by :meth:`Access.catchment`, so an added or moved
-  facility costs one bounded search and a staff edit none;
-* the display coverage polygon of R3 is updated by set algebra on single-facility
-  isochrones (union of the added ones; the removed one's isochrone cut out and its
-  neighbours' added back), exact up to floating-point noise.
+* travel costs come from the base's :class:`~planning.travel.access.ScenarioAccess`:
+  nearest-facility costs and the R3 display polygon updated incrementally through
+  edits, catchments (R8) kept per facility, so an added or moved facility costs one
+  bounded search and a staff edit none.
 
-:func:`compare` tells, per rule, which units newly pass or fail and the residents
-concerned, with the delta layers ``newly_covered``, ``newly_uncovered`` and
-``still_uncovered``. Closing an existing primary-care institution warns with
-001 §二(一)1 (keep existing primary-care institutions).
+:meth:`Scenario.compare` tells, per rule, which units newly pass or fail
+(:func:`planning.plan.compare.compare`). Closing an existing primary-care institution
+warns with 001 §二(一)1 (keep existing primary-care institutions).
 
 Scenarios save to a GeoPackage (layer ``scenario_edits`` plus the table
 ``scenario_meta``) atomically: written to a temporary file in the same folder, flushed
@@ -39,9 +34,8 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict
 from pathlib import Path
-from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -51,82 +45,21 @@ import pyproj
 import shapely
 
 from planning._atomic import atomic_path
-from planning.travel.access import Access, access_for, points_key
-from planning.rules.assess import Assessment, assess as _assess
 from planning.crs import WGS84
 from planning.errors import InputError
-from planning.region import known_sum
+from planning.plan.compare import Comparison, compare
+from planning.plan.edits import Edit, apply_edits, close_warnings, validate_edit
+from planning.region import Region
+from planning.rules import RULES
+from planning.rules.assess import Assessment, assess as _assess
 from planning.rules.rulebook import Rulebook, load_rulebook
-from planning.rules import FAIL, RULES
-from planning.schema import (CLINIC_KINDS, FACILITY_KIND_ZH, LAYERS, SERVICE_MODE_ALIASES,
-                             FacilityKind, facility_name_for_village, normalize_text,
-                             parse_facility_kind)
+from planning.schema import CLINIC_KINDS, FacilityKind
+from planning.travel.access import Access, access_for
 
-Op = Literal["add", "move", "close", "staff", "service_mode", "population"]
-OPS = ("add", "move", "close", "staff", "service_mode", "population")
-#: staff columns a scenario may add to (``staff`` edits, ``add`` with staff)
-STAFF_COLUMNS = ("gps", "nurses", "village_doctors")
-STAFF_ZH = {"gps": "全科医生", "nurses": "护士", "village_doctors": "乡村医生"}
-#: kinds whose closing warns: existing primary-care institutions (001 §二(一)1)
-PRIMARY_CARE_KINDS = frozenset({FacilityKind.TOWNSHIP_HEALTH_CENTRE.value,
-                                FacilityKind.COMMUNITY_HEALTH_CENTRE.value,
-                                FacilityKind.COMMUNITY_HEALTH_STATION.value,
-                                FacilityKind.VILLAGE_CLINIC.value,
-                                FacilityKind.VILLAGE_SERVICE_POINT.value})
-KEEP_CLAUSE = "001 §二(一)1"
+__all__ = ["Scenario", "compare", "Comparison", "Edit"]
+
 EDITS_LAYER, META_LAYER = "scenario_edits", "scenario_meta"
 FORMAT_VERSION = 1
-#: an edit set differing from a known facility set by at most this many facilities is
-#: updated incrementally; a larger difference is computed afresh
-INCREMENTAL_MAX_OPS = 32
-
-
-@dataclass(frozen=True)
-class Edit:
-    """One scenario edit.
-
-    Attributes
-    ----------
-    op : {"add", "move", "close", "staff", "service_mode", "population"}
-    facility_id : str, optional
-        The facility added (its new id), moved, closed or given staff.
-    village_id : str, optional
-        The village whose ``service_mode`` or ``population`` is set.
-    kind : str, optional
-        Facility kind value (``"village_clinic"`` …) of an added facility.
-    name : str, optional
-        Name of an added facility.
-    x, y : float, optional
-        Position of an added or moved facility, region CRS, metres.
-    value : str, int, dict or None
-        The service mode value (None clears it), the population (residents), or staff
-        ``{"gps": 2, "nurses": 1}``: added to a facility (``staff``) or an added
-        facility's own (``add``; None: no staff figures).
-    """
-
-    op: Op
-    facility_id: str | None = None
-    village_id: str | None = None
-    kind: str | None = None
-    name: str | None = None
-    x: float | None = None
-    y: float | None = None
-    value: object = None
-
-    def describe(self) -> str:
-        """A one-line description in Chinese (for an undo list)."""
-        if self.op == "add":
-            text = f"新增{FACILITY_KIND_ZH[FacilityKind(self.kind)]}：{self.name}"
-            return text + (f"（{_staff_text(self.value)}）" if self.value else "")
-        if self.op == "staff":
-            return f"机构 {self.facility_id} 增加{_staff_text(self.value)}"
-        if self.op == "move":
-            return f"移动机构 {self.facility_id}"
-        if self.op == "close":
-            return f"关闭机构 {self.facility_id}"
-        if self.op == "service_mode":
-            return f"村 {self.village_id} 服务方式设为 {self.value or '（无）'}"
-        return f"村 {self.village_id} 人口设为 {self.value}"
 
 
 class Scenario:
@@ -155,14 +88,13 @@ class Scenario:
         ISO time the scenario was created.
     """
 
-    def __init__(self, base, name: str = "方案", rulebook: Rulebook | None = None,
+    def __init__(self, base: Region, name: str = "方案", rulebook: Rulebook | None = None,
                  access: Access | None = None, base_assessment: Assessment | None = None):
         self.base = base
         self.name = name
         self.rulebook = rulebook or load_rulebook()
         self.access = access or access_for(base)
-        # straight-line estimates (no roads) are cheap enough to recompute for each edit
-        self._scenario_access = self.access if self.access.straight else _ScenarioAccess(self.access)
+        self._scenario_access = self.access.for_scenarios()
         self._base_assessment = base_assessment
         self.edits: list[Edit] = []
         self.cursor = 0
@@ -186,7 +118,7 @@ class Scenario:
             Unknown facility or village id, unknown kind or service mode, bad population.
         """
         region = self.apply()
-        edit = _validated(edit, region, self.active)
+        edit = validate_edit(edit, region, self.active)
         self.edits = self.active + [edit]
         self.cursor = len(self.edits)
         return edit
@@ -226,7 +158,7 @@ class Scenario:
     def close_facility(self, facility_id: str) -> list[str]:
         """Close a facility; returns the policy warnings this raises (may be empty)."""
         edit = self.push(Edit("close", facility_id=str(facility_id)))
-        return _close_warnings(edit, self.base)
+        return close_warnings(edit, self.base)
 
     def set_service_mode(self, village_id: str, mode: str | None) -> None:
         """Mark a village as served by touring / dispatched staff / neighbour extension
@@ -253,15 +185,17 @@ class Scenario:
 
     @property
     def can_undo(self) -> bool:
+        """Whether an active edit is left to undo."""
         return self.cursor > 0
 
     @property
     def can_redo(self) -> bool:
+        """Whether an undone edit is left to redo."""
         return self.cursor < len(self.edits)
 
     def warnings(self) -> list[str]:
         """Policy warnings raised by the active edits (closing existing institutions)."""
-        return [w for e in self.active for w in _close_warnings(e, self.base)]
+        return [w for e in self.active for w in close_warnings(e, self.base)]
 
     def _xy(self, x, y, lon, lat) -> tuple[float, float]:
         if lon is not None and lat is not None:
@@ -272,7 +206,7 @@ class Scenario:
         return float(x), float(y)
 
     # ------------------------------------------------------------------ results
-    def apply(self) -> "object":
+    def apply(self) -> Region:
         """A copy of the base region with the active edits applied (metric CRS)."""
         state = (self.cursor, tuple(self.edits[:self.cursor]))
         if self._applied is None or self._applied[:2] != state:
@@ -365,7 +299,7 @@ class Scenario:
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike, base, rulebook: Rulebook | None = None,
+    def load(cls, path: str | os.PathLike, base: Region, rulebook: Rulebook | None = None,
              access: Access | None = None,
              base_assessment: Assessment | None = None) -> "Scenario":
         """Load a scenario saved by :meth:`save` onto ``base`` (the same region).
@@ -406,189 +340,13 @@ class Scenario:
         cursor = int(meta.get("cursor", len(edits)))
         for i, e in enumerate(edits):  # re-validate in order against this base
             try:
-                sc.edits = sc.edits + [_validated(e, apply_edits(base, sc.edits), sc.edits)]
+                sc.edits = sc.edits + [validate_edit(e, apply_edits(base, sc.edits), sc.edits)]
             except InputError as exc:
                 raise InputError.at(f"edit {i + 1} ({e.op}) does not apply to this region: "
                                     f"{exc}", file=path.name, layer=EDITS_LAYER, row=i + 1) from None
             sc.cursor = len(sc.edits)
         sc.cursor = min(cursor, len(sc.edits))
         return sc
-
-
-# ---------------------------------------------------------------------- applying
-def apply_edits(base, edits: list[Edit]):
-    """A copy of ``base`` with ``edits`` applied in order (edits already validated)."""
-    region = base.copy()
-    fac, vil = region.facilities, region.villages
-    added = []
-    to_wgs = pyproj.Transformer.from_crs(base.crs, WGS84, always_xy=True)
-    for e in edits:
-        if e.op == "add":
-            row = {c.name: None for c in LAYERS["facilities"]}
-            lon, lat = to_wgs.transform(e.x, e.y)
-            row.update(facility_id=e.facility_id, name=e.name, kind=e.kind, standardized=True,
-                       lon=lon, lat=lat, source="scenario", origin=f"scenario:{e.facility_id}",
-                       geometry=shapely.Point(e.x, e.y))
-            row.update({c: float(n) for c, n in (e.value or {}).items()})
-            added.append(row)
-        elif e.op == "staff":
-            for col, n in e.value.items():
-                for r in added:
-                    if r["facility_id"] == e.facility_id:
-                        r[col] = (r[col] or 0.0) + n
-                hit = fac["facility_id"] == e.facility_id
-                if hit.any():
-                    fac.loc[hit, col] = fac.loc[hit, col].astype(float) + n
-        elif e.op in ("move", "close"):
-            in_added = [r for r in added if r["facility_id"] == e.facility_id]
-            if e.op == "move":
-                lon, lat = to_wgs.transform(e.x, e.y)
-                for r in in_added:
-                    r.update(geometry=shapely.Point(e.x, e.y), lon=lon, lat=lat)
-                hit = fac["facility_id"] == e.facility_id
-                if hit.any():
-                    fac.loc[hit, "geometry"] = shapely.Point(e.x, e.y)
-                    if "lon" in fac:
-                        fac.loc[hit, "lon"], fac.loc[hit, "lat"] = lon, lat
-            else:
-                added = [r for r in added if r["facility_id"] != e.facility_id]
-                fac = fac[fac["facility_id"] != e.facility_id]
-        elif e.op == "service_mode":
-            vil.loc[vil["village_id"] == e.village_id, "service_mode"] = e.value
-        elif e.op == "population":
-            vil.loc[vil["village_id"] == e.village_id, "population"] = e.value
-    if added:
-        new = gpd.GeoDataFrame(added, geometry="geometry", crs=base.crs)
-        new = new[[c for c in fac.columns if c in new.columns]]
-        if pd.api.types.is_integer_dtype(fac.index):
-            start = int(base.facilities.index.max()) + 1 if len(base.facilities) else 0
-            new.index = pd.RangeIndex(start, start + len(new))
-        else:
-            new.index = [f"scenario:{r['facility_id']}" for r in added]
-        fac = pd.concat([fac, new])
-    region.facilities = gpd.GeoDataFrame(fac, geometry="geometry", crs=base.crs)
-    region.villages = vil
-    return region
-
-
-def _validated(e: Edit, region, previous: list[Edit]) -> Edit:
-    """``e`` checked against ``region`` (the state before it), with defaults filled in."""
-    if e.op not in OPS:
-        raise InputError.at(f"unknown scenario edit {e.op!r}; use one of {', '.join(OPS)}")
-    fac, vil = region.facilities, region.villages
-    if e.op == "add":
-        kind = parse_facility_kind(e.kind) if e.kind is not None else FacilityKind.VILLAGE_CLINIC
-        if kind is None:
-            raise InputError.at(f"unknown facility kind {e.kind!r}", column="kind")
-        fid = e.facility_id
-        if fid is None:
-            used = set(fac["facility_id"].astype(str)) | {p.facility_id for p in previous}
-            n = sum(p.op == "add" for p in previous) + 1
-            while f"new-{n}" in used:
-                n += 1
-            fid = f"new-{n}"
-        elif fid in set(fac["facility_id"].astype(str)):
-            raise InputError.at(f"facility id {fid!r} already exists", column="facility_id")
-        name = e.name or auto_name(region, e.x, e.y, kind.value)
-        staff = _staff_value(e.value, allow_negative=False) if e.value else None
-        return replace(e, kind=kind.value, facility_id=str(fid), name=name,
-                       x=float(e.x), y=float(e.y), value=staff)
-    if e.op == "staff":
-        if e.facility_id not in set(fac["facility_id"].astype(str)):
-            raise InputError.at(f"no open facility with id {e.facility_id!r} in this scenario",
-                                column="facility_id")
-        staff = _staff_value(e.value, allow_negative=True)
-        row = fac[fac["facility_id"].astype(str) == e.facility_id].iloc[0]
-        for col, n in staff.items():
-            have = pd.to_numeric(pd.Series([row.get(col)]), errors="coerce").iloc[0]
-            if not np.isfinite(have):
-                raise InputError.at(f"the {col} of facility {e.facility_id!r} ({row['name']}) are "
-                                    "unknown; give its count in the facility file first",
-                                    column=col)
-            if have + n < 0:
-                raise InputError.at(f"facility {e.facility_id!r} has {have:g} {col}; cannot take "
-                                    f"away {-n}", column=col)
-        return replace(e, value=staff)
-    if e.op in ("move", "close"):
-        if e.facility_id not in set(fac["facility_id"].astype(str)):
-            raise InputError.at(f"no open facility with id {e.facility_id!r} in this scenario",
-                                column="facility_id")
-        return e
-    if e.village_id not in set(vil["village_id"].astype(str)):
-        raise InputError.at(f"no village with id {e.village_id!r}", column="village_id")
-    if e.op == "service_mode":
-        if e.value in (None, ""):
-            return replace(e, value=None)
-        mode = SERVICE_MODE_ALIASES.get(e.value) or next(
-            (m for a, m in SERVICE_MODE_ALIASES.items()
-             if normalize_text(a) == normalize_text(e.value)), None)
-        if mode is None:
-            raise InputError.at(f"unknown service mode {e.value!r}; use touring (巡回医疗), "
-                                "dispatched (派驻) or neighbour_extension (邻村延伸)",
-                                column="service_mode")
-        return replace(e, value=mode.value)
-    try:
-        pop = float(e.value)
-    except (TypeError, ValueError):
-        pop = float("nan")
-    if not np.isfinite(pop) or pop < 0 or pop != int(pop):
-        raise InputError.at(f"population must be a whole number >= 0, got {e.value!r}",
-                            column="population")
-    return replace(e, value=int(pop))
-
-
-def _staff_value(value, allow_negative: bool) -> dict[str, int]:
-    """``{"gps": 2, …}`` checked: known columns, whole numbers (zeros dropped)."""
-    if not isinstance(value, dict) or not value:
-        raise InputError.at(f"staff must be given as {{column: number}} with columns "
-                            f"{', '.join(STAFF_COLUMNS)}, got {value!r}", column="staff")
-    out = {}
-    for col, n in value.items():
-        if col not in STAFF_COLUMNS:
-            raise InputError.at(f"unknown staff column {col!r}; use {', '.join(STAFF_COLUMNS)}",
-                                column=str(col))
-        try:
-            f = float(n)
-        except (TypeError, ValueError):
-            f = float("nan")
-        if isinstance(n, bool) or not np.isfinite(f) or f != int(f) or (f < 0 and not allow_negative):
-            raise InputError.at(f"{col} must be a whole number{'' if allow_negative else ' >= 0'}, "
-                                f"got {n!r}", column=col)
-        if int(f):
-            out[col] = int(f)
-    if not out and allow_negative:
-        raise InputError.at("a staff edit must change at least one count", column="staff")
-    return out
-
-
-def _staff_text(staff: dict | None) -> str:
-    return "、".join(f"{STAFF_ZH.get(c, c)}{n:+d}名" if n < 0 else f"{STAFF_ZH.get(c, c)}{n}名"
-                    for c, n in (staff or {}).items())
-
-
-def auto_name(region, x: float, y: float, kind: str = "village_clinic") -> str:
-    """A name after the nearest village (straight distance): 八间村委会 -> 八间村卫生室.
-
-    Village clinics get "卫生室", other kinds their Chinese kind name.
-    """
-    vil = region.villages
-    suffix = "卫生室" if kind in {k.value for k in CLINIC_KINDS} else FACILITY_KIND_ZH[FacilityKind(kind)]
-    if len(vil) == 0:
-        return f"新{suffix}"
-    d = shapely.distance(vil.geometry.values, shapely.Point(x, y))
-    return facility_name_for_village(str(vil["name"].iloc[int(np.argmin(d))]), suffix)
-
-
-def _close_warnings(e: Edit, base) -> list[str]:
-    if e.op != "close":
-        return []
-    fac = base.facilities
-    row = fac[fac["facility_id"] == e.facility_id]
-    if row.empty or row["kind"].iloc[0] not in PRIMARY_CARE_KINDS:
-        return []
-    kind = FACILITY_KIND_ZH[FacilityKind(row["kind"].iloc[0])]
-    return [f"关闭现有{kind}“{row['name'].iloc[0]}”：政策要求积极保留原有基层医疗卫生机构，"
-            f"已撤销的应重新评估（{KEEP_CLAUSE}）"]
 
 
 # ---------------------------------------------------------------------- reuse
@@ -617,242 +375,12 @@ def _frame_hash(frame: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def _signature(rule_id: str, region, rulebook: Rulebook, villages_hash: str | None = None) -> str:
+def _signature(rule_id: str, region: Region, rulebook: Rulebook, villages_hash: str | None = None) -> str:
     """What a rule's result depends on that a scenario can change: the villages table and
     the facilities of the kinds it reads (pass ``villages_hash`` to hash the villages once)."""
     kinds = _rule_kinds(rule_id, rulebook)
     fac = region.facilities if kinds is None else region.facilities[region.facilities["kind"].isin(kinds)]
     return (villages_hash or _frame_hash(region.villages)) + _frame_hash(fac)
-
-
-class _ScenarioAccess(Access):
-    """An :class:`Access` for scenario regions of one base: shares the base's engines,
-    snapped villages and memo (the villages' positions never change in a scenario), and
-    answers new facility sets incrementally (see the module docstring)."""
-
-    def __init__(self, base: Access):
-        super().__init__(base.region)
-        self._engines, self._villages, self._nearest = base._engines, base._villages, base._nearest
-        # catchments kept per facility, and what scenarios never change
-        self._rows, self._border, self._static = base._rows, base._border, base._static
-        self.timings = base.timings
-        self._base = base
-        self._slots: dict[tuple, list[_Slot]] = {}
-        self._unions: dict[tuple, dict[tuple, object]] = {}
-        self._isos: dict[tuple, object] = {}
-
-    def engine(self, mode: str):
-        return self._base.engine(mode)
-
-    def snapped_villages(self, mode: str):
-        return self._base.snapped_villages(mode)
-
-    def bind(self, region) -> "_ScenarioAccess":
-        self.region = region
-        return self
-
-    # -- nearest, incrementally
-    def nearest(self, mode: str, facilities: gpd.GeoDataFrame, weight: str) -> pd.DataFrame:
-        key = (mode, weight, points_key(facilities))
-        if key in self._nearest or len(facilities) == 0 or len(self.region.villages) == 0 \
-                or facilities["facility_id"].duplicated().any():
-            return super().nearest(mode, facilities, weight)
-        want = _items(facilities)
-        slots = self._slots.setdefault((mode, weight), [])
-        best = min(slots, key=lambda s: s.distance(want), default=None)
-        if best is None or best.distance(want) > INCREMENTAL_MAX_OPS:
-            best = _Slot(self.engine(mode), self.snapped_villages(mode), facilities, weight)
-            slots.append(best)
-        else:
-            best.sync(want)
-        villages = self.region.villages
-        ids = np.array(best.ids, dtype=object)
-        nid = best.acc.nearest_id
-        out = pd.DataFrame({"cost": best.acc.nearest_cost.copy(),
-                            "facility_id": np.where(nid >= 0, ids[np.maximum(nid, 0)], None)},
-                           index=villages.index)
-        self._nearest[key] = out
-        return out
-
-    # -- display union, incrementally
-    def coverage_union(self, mode: str, facilities: gpd.GeoDataFrame, cutoff: float,
-                       weight: str, buffer_m: float):
-        if len(facilities) == 0:
-            return None
-        ukey = (mode, float(cutoff), weight, float(buffer_m))
-        known = self._unions.setdefault(ukey, {})
-        want = frozenset(_items(facilities).items())
-        if want in known:
-            return known[want]
-        best = min(known, key=lambda s: len(s ^ want), default=None)
-        if best is None or len(best ^ want) > INCREMENTAL_MAX_OPS:
-            poly = self._base.coverage_union(mode, facilities, cutoff, weight, buffer_m)
-        else:
-            poly = self._union_from(known[best], best, want, ukey)
-        known[want] = poly
-        return poly
-
-    def _iso(self, ukey: tuple, xy: tuple[float, float]):
-        k = (ukey, xy)
-        if k not in self._isos:
-            mode, cutoff, weight, buffer_m = ukey
-            self._isos[k] = self.engine(mode).isochrones(np.array([xy]), cutoff, weight,
-                                                         buffer_m=buffer_m)[0]
-        return self._isos[k]
-
-    def _union_from(self, poly, have: frozenset, want: frozenset, ukey: tuple):
-        """Union of the isochrones of ``want`` from that of ``have`` (set algebra)."""
-        removed = [xy for _, xy in have - want]
-        added = [xy for _, xy in want - have]
-        kept = np.array([xy for _, xy in have & want]).reshape(-1, 2)
-        parts = [self._iso(ukey, xy) for xy in added]
-        if removed:
-            cut = shapely.union_all([self._iso(ukey, xy) for xy in removed])
-            poly = shapely.difference(poly, cut)
-            reach = 2.0 * self._reach(ukey)
-            for xy in removed:  # neighbours whose isochrones may overlap the removed one
-                near = kept[np.hypot(*(kept - np.asarray(xy)).T) <= reach]
-                parts += [self._iso(ukey, tuple(p)) for p in map(tuple, near)]
-        return shapely.union_all([poly, *parts]) if parts else poly
-
-    def _reach(self, ukey: tuple) -> float:
-        """A straight-line bound on how far an isochrone reaches, metres."""
-        mode, cutoff, weight, buffer_m = ukey
-        if weight == "length":
-            return cutoff + buffer_m
-        net = self.engine(mode).net
-        t = np.asarray(net.time_s, float)
-        speed = np.max(np.asarray(net.length_m, float)[t > 0] / t[t > 0], initial=0.0)
-        walk = self.engine(mode).walk_speed_kmh / 3.6
-        return cutoff * max(speed, walk) + buffer_m
-
-
-def _items(facilities: gpd.GeoDataFrame) -> dict[str, tuple[float, float]]:
-    """facility_id -> (x, y) metres."""
-    return dict(zip(facilities["facility_id"].astype(str),
-                    zip(facilities.geometry.x.astype(float), facilities.geometry.y.astype(float))))
-
-
-class _Slot:
-    """An engine :class:`Accessibility` kept in step with one changing facility set."""
-
-    def __init__(self, engine, origins, facilities: gpd.GeoDataFrame, weight: str):
-        items = _items(facilities)
-        self.acc = engine.accessibility(origins, np.array(list(items.values())).reshape(-1, 2),
-                                        weight=weight)
-        self.ids = list(items)                      # engine id -> facility_id
-        self.open = {fid: (i, xy) for i, (fid, xy) in enumerate(items.items())}
-
-    def distance(self, want: dict) -> int:
-        have = {f: xy for f, (_, xy) in self.open.items()}
-        return sum(have.get(f) != xy for f, xy in want.items()) + sum(f not in want for f in have)
-
-    def sync(self, want: dict) -> None:
-        for fid in [f for f in self.open if f not in want]:
-            self.acc.close(self.open.pop(fid)[0])
-        for fid, xy in want.items():
-            if fid not in self.open:
-                self.open[fid] = (self.acc.add(xy), xy)
-                self.ids.append(fid)
-            elif self.open[fid][1] != xy:
-                self.acc.move(self.open[fid][0], xy)
-                self.open[fid] = (self.open[fid][0], xy)
-
-
-# ---------------------------------------------------------------------- comparing
-@dataclass
-class Comparison:
-    """A scenario against its base.
-
-    Attributes
-    ----------
-    rules : pandas.DataFrame
-        One row per rule: ``rule``, ``failed_before``, ``failed_after``,
-        ``units_newly_covered`` / ``units_newly_uncovered`` (units going fail -> not fail
-        and back), ``residents_newly_covered`` / ``residents_newly_uncovered``,
-        ``population_in_gap_before`` / ``_after`` (residents).
-    changed : geopandas.GeoDataFrame
-        Units whose status changed: ``rule``, ``unit_id``, ``name``, ``unit_kind``,
-        ``status_before``, ``status_after``, ``population``, ``reason``.
-    layers : dict of str to GeoDataFrame
-        ``newly_covered``, ``newly_uncovered`` and ``still_uncovered``: village units of
-        the village rules (R2, R3) with a ``rule`` column, region CRS.
-    warnings : list of str
-    """
-
-    rules: pd.DataFrame
-    changed: gpd.GeoDataFrame
-    layers: dict[str, gpd.GeoDataFrame]
-    warnings: list[str]
-
-    def summary(self) -> dict:
-        """JSON-serialisable per-rule deltas."""
-        return {"rules": json.loads(self.rules.to_json(orient="records")),
-                "changed": int(len(self.changed)), "warnings": list(self.warnings)}
-
-
-def compare(base: Assessment, scenario: Assessment) -> Comparison:
-    """Per rule, the units and residents newly covered or uncovered, and delta layers.
-
-    "Covered" means not failed (pass, warn or not applicable); units are matched by
-    ``unit_id``. Population figures are the scenario's (after population edits), summed
-    over the units that have one (None when none of them has).
-    """
-    rows, changed, layers = [], [], {"newly_covered": [], "newly_uncovered": [], "still_uncovered": []}
-    crs = None
-    for rid, after in scenario.results.items():
-        before = base.results.get(rid)
-        if before is None:
-            continue
-        b = before.units.drop_duplicates("unit_id").set_index("unit_id")
-        a = after.units.drop_duplicates("unit_id").set_index("unit_id")
-        crs = crs or after.units.crs
-        fail_b = b["status"].reindex(a.index).eq(FAIL)
-        fail_a = a["status"].eq(FAIL)
-        pop = a["population"].astype(float)           # NaN: unknown, never counted as 0
-        newly_cov, newly_unc, still = fail_b & ~fail_a, ~fail_b & fail_a, fail_b & fail_a
-        rows.append({"rule": rid, "unit_kind": after.unit_kind,
-                     "failed_before": before.count(FAIL), "failed_after": after.count(FAIL),
-                     "units_newly_covered": int(newly_cov.sum()),
-                     "units_newly_uncovered": int(newly_unc.sum()),
-                     "residents_newly_covered": known_sum(pop[newly_cov])[0],
-                     "residents_newly_uncovered": known_sum(pop[newly_unc])[0],
-                     "population_in_gap_before": before.summary()["population_in_gap"],
-                     "population_in_gap_after": after.summary()["population_in_gap"]})
-        status_b = b["status"].reindex(a.index)
-        diff = status_b.ne(a["status"])
-        if diff.any():
-            ch = a.loc[diff, ["name", "population", "status", "reason", "geometry"]].copy()
-            ch.insert(0, "status_before", status_b[diff].values)
-            ch = ch.rename(columns={"status": "status_after"})
-            ch.insert(0, "unit_kind", after.unit_kind)
-            ch.insert(0, "rule", rid)
-            changed.append(ch.reset_index())
-        if after.unit_kind == "village":
-            for name, mask in (("newly_covered", newly_cov), ("newly_uncovered", newly_unc),
-                               ("still_uncovered", still)):
-                part = a.loc[mask].reset_index().rename(columns={"unit_id": "village_id"})
-                part.insert(0, "rule", rid)
-                layers[name].append(part)
-
-    def gdf(parts):
-        if not parts:
-            return gpd.GeoDataFrame({"rule": [], "village_id": []}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
-        return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=crs)
-
-    changed_cols = ["rule", "unit_id", "unit_kind", "name", "status_before", "status_after",
-                    "population", "reason", "geometry"]
-    ch = gdf(changed)
-    ch = ch[[c for c in changed_cols if c in ch.columns]] if len(ch) else \
-        gpd.GeoDataFrame({c: [] for c in changed_cols if c != "geometry"},
-                         geometry=gpd.GeoSeries([], crs=crs), crs=crs)
-    warnings = []
-    edits_region = scenario.region
-    base_fac = base.region.facilities
-    closed = set(base_fac["facility_id"]) - set(edits_region.facilities["facility_id"])
-    for fid in sorted(closed):
-        warnings += _close_warnings(Edit("close", facility_id=fid), base.region)
-    return Comparison(pd.DataFrame(rows), ch, {k: gdf(v) for k, v in layers.items()}, warnings)
 
 
 # ---------------------------------------------------------------------- files

@@ -35,11 +35,15 @@ import pandas as pd
 import pulp
 import scipy.sparse as sp
 
+from planning.plan.edits import Edit
+from planning.plan.location import mip_solver
 from planning.rules import fca
 from planning.crs import WGS84
 from planning.errors import InputError
 from planning.rules.rulebook import Rulebook, load_rulebook
-from planning.rules.r8_staff_access import PER_GP, reach
+from planning.region import Region
+from planning.rules.r8_staff_access import PER_GP, check, reach
+from planning.travel.access import Access
 
 WHERE = ("existing", "new", "both")
 #: largest exact programme (pairs of a village below the reference and a site reaching it)
@@ -70,6 +74,7 @@ class StaffInstance:
 
     @property
     def judged(self) -> np.ndarray:
+        """Villages R8 judges (their access is known)."""
         return np.isfinite(self.villages["access"].to_numpy(float))
 
     def at_or_above(self, access: np.ndarray) -> float:
@@ -78,18 +83,25 @@ class StaffInstance:
         return float(pop[self.judged & (access >= self.target)].sum())
 
 
-def build_staff_instance(region, *, where: str = "both", rulebook: Rulebook | None = None,
-                         access=None) -> StaffInstance:
+def build_staff_instance(region: Region, *, where: str = "both", rulebook: Rulebook | None = None,
+                         access: Access | None = None) -> StaffInstance:
     """Villages, candidate sites and the per-GP gains of R8 on ``region``.
 
     Parameters
     ----------
+    region : Region
+        Layers in a metric CRS (metres); sites come out in it.
     where : {"existing", "new", "both"}
         Existing facilities of ``R8.gp_kinds``, new sites at the villages, or both.
-    """
-    from planning.travel.access import Access
-    from planning.rules.r8_staff_access import check
+    rulebook : Rulebook, optional
+        Defaults to the Tianjin rulebook (``R8.gp_minutes``: the catchment, minutes).
+    access : Access, optional
+        Reuse prepared engines.
 
+    Returns
+    -------
+    StaffInstance
+    """
     if where not in WHERE:
         raise InputError.at(f"where must be one of {', '.join(WHERE)}, not {where!r}")
     rulebook = rulebook or load_rulebook()
@@ -177,8 +189,6 @@ class StaffSuggestion:
     def edits(self, kind: str = "community_health_station") -> list:
         """The suggestion as scenario edits: staff added to existing facilities, new
         facilities of ``kind`` opened with their GPs."""
-        from planning.plan.scenario import Edit
-
         return [Edit("staff", facility_id=str(r.facility_id), value={"gps": int(r.gps)}) if r.existing
                 else Edit("add", kind=kind, x=float(r.geometry.x), y=float(r.geometry.y),
                           value={"gps": int(r.gps)})
@@ -255,8 +265,6 @@ def exact_staff(inst: StaffInstance, n: int, time_limit_s: float = 120.0
         Residents lifted.
     solver : str
     """
-    from planning.plan.optimize import mip_solver
-
     judged = inst.judged
     a = inst.villages["access"].to_numpy(float)
     pop = inst.villages["population"].to_numpy(float)
@@ -287,8 +295,8 @@ def exact_staff(inst: StaffInstance, n: int, time_limit_s: float = 120.0
     return gps, float(sum(pop[i] for i in below if (y[i].value() or 0) > 0.5)), name
 
 
-def suggest_staff(region, n: int = 5, *, where: str = "both", method: str = "greedy",
-                  rulebook: Rulebook | None = None, access=None,
+def suggest_staff(region: Region, n: int = 5, *, where: str = "both", method: str = "greedy",
+                  rulebook: Rulebook | None = None, access: Access | None = None,
                   instance: StaffInstance | None = None) -> StaffSuggestion:
     """Where ``n`` more GPs lift the most residents to R8's reference.
 

@@ -11,6 +11,10 @@ Costs follow the engine's snapping convention: metres for ``weight="length"``, s
 for ``"time"`` (access legs at walking speed); ``numpy.inf`` means unreachable
 (off-network, or on a road island without the facility).
 
+Scenarios of a region ask through a :class:`ScenarioAccess` (:meth:`Access.for_scenarios`),
+which shares the base's engines and caches and answers edited facility sets
+incrementally.
+
 A region without a road file gets a :class:`StraightAccess` (see :func:`access_for`): the
 same questions answered by straight distance × the rulebook's detour factor, at each
 mode's speed from :data:`planning.settings.STRAIGHT_SPEEDS_KMH`. Rules do not know the
@@ -31,7 +35,9 @@ import shapely
 
 from planning import settings
 from planning.errors import InputError
+from planning.region import Region
 from planning.travel.engine import TravelEngine
+from planning.travel.incremental import IncrementalNearest
 from planning.travel.network import region_network
 
 #: the label every output of a run without roads carries (both languages, always)
@@ -42,6 +48,9 @@ STRAIGHT_LABEL = "直线估算 / straight-line estimate"
 #: network (``moved``); only a small piece within reach (``fragment``); no road within
 #: the snap limit (``off_network``, unreachable by road)
 SNAP_CODES = ("nearest", "moved", "fragment", "off_network")
+#: a facility set differing from a known one by at most this many facilities is updated
+#: incrementally (:class:`ScenarioAccess`); a larger difference is computed afresh
+INCREMENTAL_MAX_OPS = 32
 
 
 def points_key(frame: gpd.GeoDataFrame) -> str:
@@ -73,7 +82,7 @@ class Access:
     #: queries answered so far (assess sees which rules used travel costs)
     queries = 0
 
-    def __init__(self, region):
+    def __init__(self, region: Region):
         self.region = region
         self.timings: dict[str, float] = {}
         self._engines: dict[str, TravelEngine] = {}
@@ -87,6 +96,11 @@ class Access:
 
     def configure(self, rulebook) -> None:
         """Take the rulebook's travel keys (used by :class:`StraightAccess`)."""
+
+    def for_scenarios(self) -> Access:
+        """The access for this region's scenarios: a :class:`ScenarioAccess` sharing what
+        this one has prepared (a :class:`StraightAccess` is cheap and serves itself)."""
+        return ScenarioAccess(self)
 
     def engine(self, mode: str) -> TravelEngine:
         """The prepared engine for ``mode`` (``"walk"``, ``"ebike"``, ``"drive"``)."""
@@ -299,7 +313,7 @@ class StraightAccess(Access):
 
     straight = True
 
-    def __init__(self, region, detour: float = 1.3):
+    def __init__(self, region: Region, detour: float = 1.3):
         super().__init__(region)
         self.detour = float(detour)
         self.queries = 0
@@ -309,7 +323,11 @@ class StraightAccess(Access):
         if detour != self.detour:  # the memo holds costs at the old factor
             self.detour, self._nearest = detour, {}
 
-    def bind(self, region) -> StraightAccess:
+    def for_scenarios(self) -> StraightAccess:
+        """Straight-line estimates are cheap enough to recompute for each edit: itself."""
+        return self
+
+    def bind(self, region: Region) -> StraightAccess:
         """The same estimates for a scenario's region (same villages, other facilities)."""
         return StraightAccess(region, self.detour)
 
@@ -412,9 +430,173 @@ def border_nodes(net, outline: shapely.Geometry) -> np.ndarray:
     return np.unique(np.concatenate([v[inside[u] & ~inside[v]], u[~inside[u] & inside[v]]]))
 
 
-def access_for(region) -> Access:
+class ScenarioAccess(Access):
+    """An :class:`Access` for the scenario regions of one base region.
+
+    A scenario edits facilities and villages' populations and service modes, never the
+    villages' positions or the roads, so this shares the base's engines, snapped
+    villages, memo, catchments and static facts, and answers a new facility set from
+    the nearest known one:
+
+    * nearest-facility costs through an
+      :class:`~planning.travel.incremental.IncrementalNearest` per facility set, synced by
+      add / move / close (a set more than :data:`INCREMENTAL_MAX_OPS` facilities away
+      from every known one gets a fresh table), and memoised by facility set (undo is a
+      cache hit);
+    * the display coverage polygon by set algebra on single-facility isochrones (union
+      of the added ones; the removed one's isochrone cut out and its neighbours' added
+      back), exact up to floating-point noise.
+
+    Parameters
+    ----------
+    base : Access
+        The base region's travel costs (by road).
+    """
+
+    def __init__(self, base: Access):
+        super().__init__(base.region)
+        self._engines, self._villages, self._nearest = base._engines, base._villages, base._nearest
+        # catchments kept per facility, and what scenarios never change
+        self._rows, self._border, self._static = base._rows, base._border, base._static
+        self.timings = base.timings
+        self._base = base
+        self._slots: dict[tuple, list[_Slot]] = {}
+        self._unions: dict[tuple, dict[tuple, object]] = {}
+        self._isos: dict[tuple, object] = {}
+
+    def engine(self, mode: str):
+        return self._base.engine(mode)
+
+    def snapped_villages(self, mode: str):
+        return self._base.snapped_villages(mode)
+
+    def bind(self, region: Region) -> ScenarioAccess:
+        """Answer for ``region`` (a scenario of the base: same villages, same places)."""
+        self.region = region
+        return self
+
+    # -- nearest, incrementally
+    def nearest(self, mode: str, facilities: gpd.GeoDataFrame, weight: str) -> pd.DataFrame:
+        key = (mode, weight, points_key(facilities))
+        if key in self._nearest or len(facilities) == 0 or len(self.region.villages) == 0 \
+                or facilities["facility_id"].duplicated().any():
+            return super().nearest(mode, facilities, weight)
+        want = _items(facilities)
+        slots = self._slots.setdefault((mode, weight), [])
+        best = min(slots, key=lambda s: s.distance(want), default=None)
+        if best is None or best.distance(want) > INCREMENTAL_MAX_OPS:
+            best = _Slot(self.engine(mode), self.snapped_villages(mode), facilities, weight)
+            slots.append(best)
+        else:
+            best.sync(want)
+        villages = self.region.villages
+        ids = np.array(best.ids, dtype=object)
+        nid = best.acc.nearest_id
+        out = pd.DataFrame({"cost": best.acc.nearest_cost.copy(),
+                            "facility_id": np.where(nid >= 0, ids[np.maximum(nid, 0)], None)},
+                           index=villages.index)
+        self._nearest[key] = out
+        return out
+
+    # -- display union, incrementally
+    def coverage_union(self, mode: str, facilities: gpd.GeoDataFrame, cutoff: float,
+                       weight: str, buffer_m: float):
+        if len(facilities) == 0:
+            return None
+        ukey = (mode, float(cutoff), weight, float(buffer_m))
+        known = self._unions.setdefault(ukey, {})
+        want = frozenset(_items(facilities).items())
+        if want in known:
+            return known[want]
+        best = min(known, key=lambda s: len(s ^ want), default=None)
+        if best is None or len(best ^ want) > INCREMENTAL_MAX_OPS:
+            poly = self._base.coverage_union(mode, facilities, cutoff, weight, buffer_m)
+        else:
+            poly = self._union_from(known[best], best, want, ukey)
+        known[want] = poly
+        return poly
+
+    def _iso(self, ukey: tuple, xy: tuple[float, float]):
+        k = (ukey, xy)
+        if k not in self._isos:
+            mode, cutoff, weight, buffer_m = ukey
+            self._isos[k] = self.engine(mode).isochrones(np.array([xy]), cutoff, weight,
+                                                         buffer_m=buffer_m)[0]
+        return self._isos[k]
+
+    def _union_from(self, poly, have: frozenset, want: frozenset, ukey: tuple):
+        """Union of the isochrones of ``want`` from that of ``have`` (set algebra)."""
+        removed = [xy for _, xy in have - want]
+        added = [xy for _, xy in want - have]
+        kept = np.array([xy for _, xy in have & want]).reshape(-1, 2)
+        parts = [self._iso(ukey, xy) for xy in added]
+        if removed:
+            cut = shapely.union_all([self._iso(ukey, xy) for xy in removed])
+            poly = shapely.difference(poly, cut)
+            reach = 2.0 * self._reach(ukey)
+            for xy in removed:  # neighbours whose isochrones may overlap the removed one
+                near = kept[np.hypot(*(kept - np.asarray(xy)).T) <= reach]
+                parts += [self._iso(ukey, tuple(p)) for p in map(tuple, near)]
+        return shapely.union_all([poly, *parts]) if parts else poly
+
+    def _reach(self, ukey: tuple) -> float:
+        """A straight-line bound on how far an isochrone reaches, metres."""
+        mode, cutoff, weight, buffer_m = ukey
+        if weight == "length":
+            return cutoff + buffer_m
+        net = self.engine(mode).net
+        t = np.asarray(net.time_s, float)
+        speed = np.max(np.asarray(net.length_m, float)[t > 0] / t[t > 0], initial=0.0)
+        walk = self.engine(mode).walk_speed_kmh / 3.6
+        return cutoff * max(speed, walk) + buffer_m
+
+
+def _items(facilities: gpd.GeoDataFrame) -> dict[str, tuple[float, float]]:
+    """facility_id -> (x, y) metres."""
+    return dict(zip(facilities["facility_id"].astype(str),
+                    zip(facilities.geometry.x.astype(float), facilities.geometry.y.astype(float))))
+
+
+class _Slot:
+    """An :class:`IncrementalNearest` kept in step with one changing facility set."""
+
+    def __init__(self, engine: TravelEngine, origins, facilities: gpd.GeoDataFrame, weight: str):
+        items = _items(facilities)
+        self.acc = IncrementalNearest(engine, origins,
+                                      np.array(list(items.values())).reshape(-1, 2), weight=weight)
+        self.ids = list(items)                      # engine id -> facility_id
+        self.open = {fid: (i, xy) for i, (fid, xy) in enumerate(items.items())}
+
+    def distance(self, want: dict) -> int:
+        have = {f: xy for f, (_, xy) in self.open.items()}
+        return sum(have.get(f) != xy for f, xy in want.items()) + sum(f not in want for f in have)
+
+    def sync(self, want: dict) -> None:
+        for fid in [f for f in self.open if f not in want]:
+            self.acc.close(self.open.pop(fid)[0])
+        for fid, xy in want.items():
+            if fid not in self.open:
+                self.open[fid] = (self.acc.add(xy), xy)
+                self.ids.append(fid)
+            elif self.open[fid][1] != xy:
+                self.acc.move(self.open[fid][0], xy)
+                self.open[fid] = (self.open[fid][0], xy)
+
+
+def access_for(region: Region) -> Access:
     """The travel layer for a region: along its roads, or by straight-line estimate when
-    it has no road file (and no network already loaded)."""
+    it has no road file (and no network already loaded).
+
+    Parameters
+    ----------
+    region : Region
+        Layers in the region's metric CRS, with ``roads_path`` or loaded ``networks``.
+
+    Returns
+    -------
+    Access
+        An :class:`Access`, or a :class:`StraightAccess` without roads.
+    """
     if region.roads_path is None and not region.networks:
         return StraightAccess(region)
     return Access(region)

@@ -6,32 +6,13 @@ and answers, for the weight ``"length"`` (metres) or ``"time"`` (seconds):
 * :meth:`TravelEngine.nearest` — per origin, the cost to the nearest facility and which one;
 * :meth:`TravelEngine.catchment_matrix` — per facility, the origins within a cutoff (sparse);
 * :meth:`TravelEngine.isochrones` / :meth:`TravelEngine.isochrone_union` — display polygons;
-* :class:`Accessibility` — nearest-facility answers kept exact through add/move/close edits.
+* :class:`~planning.travel.incremental.IncrementalNearest` — nearest-facility answers kept
+  exact through add/move/close edits.
 
 All coordinates are in the network's metric CRS (``net.crs``), metres.
 
-Snapping convention (the same everywhere)
------------------------------------------
-A point (village, facility, candidate site) snaps to the nearest *edge* of the mode's
-network that lies in a **part that matters** (exact nearest segment,
-:class:`shapely.STRtree`), at the closest point on it. Real OSM data is full of small
-pieces that join nothing (indoor footways, steps into squares mapped as areas, a
-one-way stub leaving the extract, village lanes mapped in isolation); a point snapped
-to one reaches nothing. The parts are the **strongly connected components** of the
-whole network, computed once when the engine is prepared (before any tile or search
-cuts it): on a walking network, which holds both directions of every way, these are
-its connected parts; where one-way roads are obeyed (cars, e-bikes on trunk roads) a
-strongly connected part is one where a resident can both arrive and leave. By default
-(``min_part_nodes=None``, ``settings.SNAP_MIN_PART_NODES``) the part that matters is the
-largest one only (of equal ones, the one holding the lowest node index); with ``min_part_nodes=k`` every part of at least ``k`` nodes (and the
-largest) counts (``k=1``: every part, however small). A segment counts when both its
-ends lie in the same such part, so a one-way link between two parts never does. This is osmnx's
-``truncate.largest_component(G, strongly=...)`` without dropping anything: the small
-parts stay in the network (drawn, searched from points that sit on them), and a point
-with no road of a part that matters within the snap limit snaps to the nearest small
-part (``Snapped.on_fragment``). A point whose nearest road lies in a small part but
-that snapped to a farther road of a part that matters is counted as **moved**
-(``Snapped.moved``; ``Snapped.nearest_road_m`` keeps the distance to the nearer road).
+Points snap to the nearest road of a part of the network that matters, or count as
+off-network beyond the snap limit: see :mod:`planning.travel.snapping`.
 
 A trip from an origin to a facility is:
 
@@ -72,27 +53,22 @@ piece, search the full graph.
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
-import warnings
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
 import shapely
-from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.sparse.csgraph import dijkstra
 
 from planning import settings
-from planning._atomic import atomic_path
-from planning.travel.graph import (
-    INF, Chains, Ends, Graph, Segments, _pick, augment, ends, from_arrays, min_by_pair,
-    row_entries, to_arrays, virtual_edges,
-)
 from planning.errors import InputError
+from planning.travel.graph import (
+    INF, Chains, Ends, Graph, Segments, augment, ends, fingerprint, min_by_pair, node_nearest,
+    origins_from_nodes, read_prepared, row_entries, virtual_edges, write_prepared,
+)
 from planning.travel.network import RoadNetwork
+from planning.travel.snapping import Points, Snapped, Snapper, as_xy, main_parts
 
 Weight = Literal["length", "time"]
 WEIGHTS = ("length", "time")
@@ -111,66 +87,31 @@ TILE_RADII = 12.0
 SEARCH_NS_PER_NODE = 6.0
 TILE_SETUP_NS = 5e5
 TILE_CUT_NS_PER_NODE = 100.0
-#: format of the engine's cache files (raise it when Segments or Chains change)
-CACHE_VERSION = 1
-
-
-@dataclass(frozen=True)
-class Snapped:
-    """Points snapped to a network (see the module's snapping convention).
-
-    Attributes
-    ----------
-    edge : numpy.ndarray of int64, shape (k,)
-        Index into the network's edge arrays of an edge the point lies on (-1: off-network).
-    fraction : numpy.ndarray of float64, shape (k,)
-        Position of the snapped point from ``net.u[edge]`` (0) to ``net.v[edge]`` (1).
-    access_m : numpy.ndarray of float64, shape (k,)
-        Straight distance from the point to its snapped point, metres.
-    off_network : numpy.ndarray of bool, shape (k,)
-        True when no edge lies within the snap limit.
-    xy : numpy.ndarray of float64, shape (k, 2)
-        Snapped point in the network CRS, metres (NaN when off-network).
-    segment : numpy.ndarray of int64, shape (k,)
-        The engine's undirected segment index (internal; -1 when off-network).
-    source_xy : numpy.ndarray of float64, shape (k, 2)
-        The points as given, metres.
-    moved : numpy.ndarray of bool, shape (k,)
-        True when the nearest road lies in a small part of the network and the point
-        snapped to a farther road of a part that matters (see the snapping convention).
-    on_fragment : numpy.ndarray of bool, shape (k,)
-        True when no road of a part that matters lies within the snap limit and the
-        point snapped to a small part (it reaches only what lies on that part).
-    nearest_road_m : numpy.ndarray of float64, shape (k,)
-        Distance to the nearest road of any part, metres (``inf`` beyond the snap
-        limit); equals ``access_m`` unless ``moved``.
-    """
-
-    edge: np.ndarray
-    fraction: np.ndarray
-    access_m: np.ndarray
-    off_network: np.ndarray
-    xy: np.ndarray
-    segment: np.ndarray
-    source_xy: np.ndarray
-    moved: np.ndarray
-    on_fragment: np.ndarray
-    nearest_road_m: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.edge)
-
-
-Points = "np.ndarray | Snapped | geopandas.GeoSeries | geopandas.GeoDataFrame"
 
 
 class TravelEngine:
     """Shortest-path costs on one travel mode's road network.
 
-    Build with :meth:`from_network`. Holds the network's segments with an STRtree for
-    snapping, and two graphs as CSR matrices (forward and reversed, parallel edges
-    reduced to their minimum weight) for metres and seconds: the junction graph (see
-    *Search graph* above) and, built on first use, the graph of every node.
+    Build with :meth:`from_network`. Holds the network's segments with a
+    :class:`~planning.travel.snapping.Snapper`, and two graphs as CSR matrices (forward
+    and reversed, parallel edges reduced to their minimum weight) for metres and seconds:
+    the junction graph (see *Search graph* above) and, built on first use, the graph of
+    every node.
+
+    Attributes
+    ----------
+    net : RoadNetwork
+        The mode's network (metric CRS).
+    snap_limit_m : float
+        Points farther than this from every road are off-network, metres.
+    walk_speed_kmh : float
+        Speed of access legs for ``weight="time"``, km/h.
+    snapper : Snapper
+        Snaps points to the network's parts that matter.
+    junctions : Graph
+        The junction graph the nearest-facility passes, catchments and edits search.
+    chains : Chains
+        The chains of segments between junctions (links of :attr:`junctions`).
     """
 
     def __init__(self, net: RoadNetwork, snap_limit_m: float, walk_speed_kmh: float,
@@ -188,27 +129,23 @@ class TravelEngine:
             "length": np.maximum(np.asarray(net.length_m, dtype=np.float64), settings.MIN_EDGE_M),
             "time": np.maximum(np.asarray(net.time_s, dtype=np.float64), MIN_EDGE_S),
         }
-        digest = _fingerprint(u, v, weights) if cache_file else ""
-        prepared = _read_prepared(cache_file, digest) if cache_file else None
+        digest = fingerprint(u, v, weights) if cache_file else ""
+        prepared = read_prepared(cache_file, digest) if cache_file else None
         if prepared is None:
             segs = Segments.build(u, v, n, weights)
             prepared = segs, Chains.build(segs, n)
             if cache_file:
-                _write_prepared(cache_file, digest, *prepared)
-        self._segs, self._chains = prepared
+                write_prepared(cache_file, digest, *prepared)
+        self._segs, self.chains = prepared
         self._xy = np.column_stack([np.asarray(net.x, float), np.asarray(net.y, float)])
-        seg_coords = np.stack([self._xy[self._segs.a], self._xy[self._segs.b]], axis=1)
-        self._seg_coords = seg_coords
-        self._tree = shapely.STRtree(shapely.linestrings(seg_coords))
-        # the parts of the network points may snap to (see the snapping convention)
-        label, keep = parts if parts is not None else main_parts(u, v, n, min_part_nodes)
-        self._main_seg = main_segments(self._segs.a, self._segs.b, label, keep)
-        self._main_ids = np.flatnonzero(self._main_seg)
+        # the parts of the network points may snap to (see planning.travel.snapping)
+        self.snapper = Snapper(self._segs, self._xy, parts if parts is not None
+                               else main_parts(u, v, n, min_part_nodes), self.snap_limit_m)
         # two graphs: junctions only (nearest, catchments, edits) and every node
         # (isochrones, node tables; built on first use): OSM ways carry a node every few
         # dozen metres, and searching chains between junctions visits ~20x fewer nodes
         self._edges = (u, v, weights)
-        self._core = self._chains.graph(self._xy)
+        self.junctions = self.chains.graph(self._xy)
         # metres covered per unit of cost at most: a cost c never reaches farther than
         # c * reach (straight line), which bounds every bounded search spatially
         walk_ms = self.walk_speed_kmh / 3.6
@@ -217,14 +154,6 @@ class TravelEngine:
             speed = geometric / weights["time"]
         top = float(np.nanmax(speed)) if len(speed) else 0.0
         self._reach = {"length": 1.0, "time": max(top, walk_ms)}
-
-    @functools.cached_property
-    def _main_tree(self) -> shapely.STRtree:
-        """STRtree of the segments in parts that matter, built when a point first has its
-        nearest road in a small part (most networks' points never need it)."""
-        if len(self._main_ids) == len(self._main_seg):
-            return self._tree
-        return shapely.STRtree(shapely.linestrings(self._seg_coords[self._main_ids]))
 
     @functools.cached_property
     def _full(self) -> Graph:
@@ -277,12 +206,12 @@ class TravelEngine:
 
     # ------------------------------------------------------------------ snapping
     def snap(self, xy: Points) -> Snapped:
-        """Snap points to their nearest edge.
+        """Snap points to their nearest road (see :mod:`planning.travel.snapping`).
 
         Parameters
         ----------
-        xy : array of shape (k, 2), or a GeoSeries/GeoDataFrame of points
-            Coordinates in the network CRS, metres.
+        xy : array of shape (k, 2), Snapped, or a GeoSeries/GeoDataFrame of points
+            Coordinates in the network CRS, metres (a Snapped is returned as it is).
 
         Returns
         -------
@@ -290,46 +219,7 @@ class TravelEngine:
         """
         if isinstance(xy, Snapped):
             return xy
-        pts = _as_xy(xy, self.net)
-        k = len(pts)
-        seg = np.full(k, -1, dtype=np.int64)
-        nearest_road = np.full(k, np.inf)
-        moved = np.zeros(k, dtype=bool)
-        if k and len(self._seg_coords):
-            points = shapely.points(pts)
-            (found, which), dist = self._tree.query_nearest(
-                points, max_distance=self.snap_limit_m, all_matches=False,
-                return_distance=True)
-            seg[found] = which
-            nearest_road[found] = dist
-            small = found[~self._main_seg[which]]          # nearest road in a small part
-            if len(small):
-                (at, main), d_main = self._main_tree.query_nearest(
-                    points[small], max_distance=self.snap_limit_m, all_matches=False,
-                    return_distance=True)
-                seg[small[at]] = self._main_ids[main]
-                moved[small[at]] = d_main > nearest_road[small[at]] + 1e-9
-        on = seg >= 0
-        s = np.where(on, seg, 0)
-        t = np.zeros(k)
-        snapped = np.full((k, 2), np.nan)
-        leg = np.full(k, np.inf)
-        if on.any():
-            p0 = self._seg_coords[s[on], 0]
-            d = self._seg_coords[s[on], 1] - p0
-            dd = (d * d).sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                tt = np.where(dd > 0, ((pts[on] - p0) * d).sum(axis=1) / dd, 0.0)
-            tt = np.clip(tt, 0.0, 1.0)
-            t[on] = tt
-            snapped[on] = p0 + tt[:, None] * d
-            leg[on] = np.hypot(*(pts[on] - snapped[on]).T)
-        edge = np.where(on, _pick(self._segs.rep, s, -1), -1)
-        fragment = np.zeros(k, dtype=bool)
-        fragment[on] = ~self._main_seg[seg[on]]
-        return Snapped(edge=edge, fraction=t, access_m=leg, off_network=~on, xy=snapped,
-                       segment=seg, source_xy=pts, moved=moved, on_fragment=fragment,
-                       nearest_road_m=nearest_road)
+        return self.snapper.snap(as_xy(xy, self.net.crs))
 
     def snap_report(self, sn: Snapped) -> dict[str, int | float | None]:
         """Counts of how points snapped: for the summary and the layers' notes.
@@ -348,17 +238,32 @@ class TravelEngine:
                 "moved_extra_m_max": round(float(extra.max()), 1) if len(extra) else None,
                 "min_part_nodes": self.min_part_nodes}
 
-    def _ends(self, xy: Points, weight: Weight, arriving: bool) -> Ends:
-        """Join costs on the junction graph (links are chains)."""
+    def ends(self, xy: Points, weight: Weight, arriving: bool) -> Ends:
+        """Where points join the junction graph (links are chains), with the join costs.
+
+        Parameters
+        ----------
+        xy : array (k, 2), Snapped, or GeoSeries/GeoDataFrame
+            Points in the network CRS, metres.
+        weight : {"length", "time"}
+            Costs in metres or seconds (access legs at walking speed).
+        arriving : bool
+            True for facilities (trips end there), False for origins.
+
+        Returns
+        -------
+        Ends
+            Per point, its chain and the costs to or from the chain's end junctions.
+        """
         sn = self.snap(xy)
-        return self._chains.ends(sn.segment, sn.fraction, self._leg(sn, weight),
-                                 _check_weight(weight), arriving)
+        return self.chains.ends(sn.segment, sn.fraction, self._leg(sn, weight),
+                                check_weight(weight), arriving)
 
     def _seg_ends(self, xy: Points, weight: Weight, arriving: bool) -> Ends:
         """Join costs on the full graph (links are segments)."""
         sn = self.snap(xy)
         return ends(self._segs, sn.segment, sn.fraction, self._leg(sn, weight),
-                    _check_weight(weight), arriving)
+                    check_weight(weight), arriving)
 
     def _leg(self, sn: Snapped, weight: Weight) -> np.ndarray:
         """Access leg cost: metres, or seconds at walking speed; inf when off-network."""
@@ -380,21 +285,7 @@ class TravelEngine:
         facility : numpy.ndarray of int64, shape (n_nodes,)
             Index into ``facilities_xy`` (-1: unreachable).
         """
-        return self._node_nearest(self._full, self._seg_ends(facilities_xy, weight, True),
-                                  weight)
-
-    def _node_nearest(self, graph: Graph, f: Ends, weight: Weight
-                      ) -> tuple[np.ndarray, np.ndarray]:
-        """Per node of ``graph``: cost to the nearest of ``f`` (joined to that graph)."""
-        n = graph.n
-        src_f = np.flatnonzero(f.on)
-        if len(src_f) == 0:
-            return np.full(n, INF), np.full(n, -1, dtype=np.int64)
-        g = augment(graph.rev[weight], *virtual_edges(f), len(f))
-        dist, _, source = dijkstra(g, indices=n + src_f, min_only=True,
-                                   return_predecessors=True)
-        fac = np.where(source[:n] >= 0, source[:n] - n, -1).astype(np.int64)
-        return dist[:n], fac
+        return node_nearest(self._full, self._seg_ends(facilities_xy, weight, True), weight)
 
     def nearest(self, origins_xy: Points, facilities_xy: Points, weight: Weight = "length"
                 ) -> tuple[np.ndarray, np.ndarray]:
@@ -415,10 +306,10 @@ class TravelEngine:
             Index into ``facilities_xy`` of a nearest facility (any one of tied ones);
             -1 when unreachable.
         """
-        o = self._ends(origins_xy, weight, arriving=False)
-        f = self._ends(facilities_xy, weight, arriving=True)
-        node_cost, node_fac = self._node_nearest(self._core, f, weight)
-        return _origins_from_nodes(o, f, node_cost, node_fac, self._chains.shared(o, f, weight))
+        o = self.ends(origins_xy, weight, arriving=False)
+        f = self.ends(facilities_xy, weight, arriving=True)
+        node_cost, node_fac = node_nearest(self.junctions, f, weight)
+        return origins_from_nodes(o, f, node_cost, node_fac, self.chains.shared(o, f, weight))
 
     # ------------------------------------------------------------------ catchments
     def catchment_matrix(self, facilities_xy: Points, origins_xy: Points, cutoff: float,
@@ -443,10 +334,10 @@ class TravelEngine:
             A cost of 0 is stored as an explicit zero: test membership with the sparsity
             pattern (``.indices``, ``.nnz``, ``M[i].indices``), not with ``M != 0``.
         """
-        o = self._ends(origins_xy, weight, arriving=False)
+        o = self.ends(origins_xy, weight, arriving=False)
         sf = self.snap(facilities_xy)
-        f = self._ends(sf, weight, arriving=True)
-        rows, cols, vals = self._catchment_entries(f, o, float(cutoff), weight, sf.source_xy)
+        f = self.ends(sf, weight, arriving=True)
+        rows, cols, vals = self.catchment_entries(f, o, float(cutoff), weight, sf.source_xy)
         return sp.csr_matrix((vals, (rows, cols)), shape=(len(f), len(o)))
 
     def _bounded(self, graph: Graph, f: Ends, limit: float, weight: Weight,
@@ -522,11 +413,30 @@ class TravelEngine:
         whole = per_tile * n * SEARCH_NS_PER_NODE
         return whole > TILE_SETUP_NS + sub * (TILE_CUT_NS_PER_NODE + per_tile * SEARCH_NS_PER_NODE)
 
-    def _catchment_entries(self, f: Ends, o: Ends, cutoff: float, weight: Weight,
-                           centers: np.ndarray):
+    def catchment_entries(self, f: Ends, o: Ends, cutoff: float, weight: Weight,
+                          centers: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The (facility, origin, cost) triples with cost ≤ ``cutoff``, on the junction graph.
+
+        Parameters
+        ----------
+        f, o : Ends
+            Facilities and origins joined to the junction graph (:meth:`ends`).
+        cutoff : float
+            Metres or seconds.
+        weight : {"length", "time"}
+        centers : numpy.ndarray of float64, shape (len(f), 2)
+            The facilities' points (metres), which bound each search spatially.
+
+        Returns
+        -------
+        rows, cols : numpy.ndarray of int64
+            Facility and origin indices.
+        costs : numpy.ndarray of float64
+            Metres or seconds, each ≤ ``cutoff`` (zeros included).
+        """
         rows, cols, vals = [], [], []
-        pos = np.full(self._core.n, -1, dtype=np.int64)
-        for idx, d, nodes in self._bounded(self._core, f, cutoff, weight, centers):
+        pos = np.full(self.junctions.n, -1, dtype=np.int64)
+        for idx, d, nodes in self._bounded(self.junctions, f, cutoff, weight, centers):
             pos[nodes] = np.arange(len(nodes))
             pa, pb = pos[o.a], pos[o.b]
             oi = np.flatnonzero(o.on & ((pa >= 0) | (pb >= 0)))
@@ -540,7 +450,7 @@ class TravelEngine:
             rows.append(idx[r])
             cols.append(oi[j])
             vals.append(c[r, j])
-        oo, ff, dc = self._chains.shared(o, f, weight)
+        oo, ff, dc = self.chains.shared(o, f, weight)
         rows.append(ff)
         cols.append(oo)
         vals.append(dc)
@@ -585,7 +495,7 @@ class TravelEngine:
         """
         sn = self.snap(facilities_xy)
         f = self._seg_ends(sn, weight, arriving=True)
-        node_cost, _ = self._node_nearest(self._full, f, weight)
+        node_cost, _ = node_nearest(self._full, f, weight)
         return _buffer(self._pieces(node_cost, float(cutoff), weight, f, sn.source_xy), buffer_m)
 
     def _pieces(self, h: np.ndarray, cutoff: float, weight: Weight, f: Ends,
@@ -605,7 +515,7 @@ class TravelEngine:
                                        posinf=1.0, neginf=0.0), 0.0, 1.0)
         rb[~(h[sg.b] <= cutoff)] = 0.0
         ra[~(h[sg.a] <= cutoff)] = 0.0
-        pa, pb = self._seg_coords[:, 0], self._seg_coords[:, 1]
+        pa, pb = self.snapper.seg_coords[:, 0], self.snapper.seg_coords[:, 1]
         whole = ra + rb >= 1.0
         from_a = np.flatnonzero(~whole & (ra > 0))
         from_b = np.flatnonzero(~whole & (rb > 0))
@@ -629,240 +539,8 @@ class TravelEngine:
             pieces.append(np.stack([f_xy[on], at], axis=1))
         return np.concatenate(pieces)
 
-    # ------------------------------------------------------------------ editing
-    def accessibility(self, origins_xy: Points, facilities_xy: Points | None = None, *,
-                      weight: Weight = "length", cutoffs: tuple[float, ...] = ()
-                      ) -> "Accessibility":
-        """A stateful nearest-facility table for ``origins_xy`` (see :class:`Accessibility`)."""
-        return Accessibility(self, origins_xy, facilities_xy, weight=weight, cutoffs=cutoffs)
-
-
-class Accessibility:
-    """Nearest-facility costs of fixed origins, kept exact while facilities are edited.
-
-    Facility ids are 0, 1, ... in the order of ``facilities_xy`` and then of :meth:`add`;
-    a closed id stays closed (its catchment rows are empty), a moved id keeps its id.
-
-    The engine keeps, for every network node, the cost to its nearest open facility and
-    which one. Adding a facility runs one Dijkstra from it that stops where it no longer
-    improves anything (a bounded search whose bound grows until no improvement can lie
-    beyond it); closing one re-solves only the nodes it was nearest to, seeded from their
-    neighbours and from other facilities' entries. Origins are re-read from the node
-    table. Catchments for the declared ``cutoffs`` are kept per facility.
-
-    Attributes
-    ----------
-    nearest_cost : numpy.ndarray of float64, shape (n_origins,)
-        Metres or seconds to the nearest open facility (``inf``: unreachable).
-    nearest_id : numpy.ndarray of int64, shape (n_origins,)
-        Its id (-1: unreachable).
-    """
-
-    def __init__(self, engine: TravelEngine, origins_xy: Points,
-                 facilities_xy: Points | None = None, *, weight: Weight = "length",
-                 cutoffs: tuple[float, ...] = ()):
-        self.engine = engine
-        self.weight = _check_weight(weight)
-        self.cutoffs = tuple(sorted({float(c) for c in cutoffs}))
-        self._o = engine._ends(origins_xy, weight, arriving=False)
-        empty = np.zeros((0, 2))
-        sf = engine.snap(empty if facilities_xy is None else facilities_xy)
-        self._fxy = sf.source_xy.copy()
-        self._f = engine._ends(sf, weight, arriving=True)
-        self._open = np.ones(len(self._f), dtype=bool)
-        self._node_cost, self._node_fac = engine._node_nearest(engine._core, self._f, weight)
-        self._catch: dict[float, dict[int, tuple[np.ndarray, np.ndarray]]] = {
-            c: {} for c in self.cutoffs}
-        if self.cutoffs:
-            r, c, v = engine._catchment_entries(self._f, self._o, self.cutoffs[-1], weight,
-                                                self._fxy)
-            order = np.argsort(r, kind="stable")
-            r, c, v = r[order], c[order], v[order]
-            bounds = np.searchsorted(r, np.arange(len(self._f) + 1))
-            for cut in self.cutoffs:
-                for i in range(len(self._f)):
-                    cc, vv = c[bounds[i]:bounds[i + 1]], v[bounds[i]:bounds[i + 1]]
-                    self._catch[cut][i] = (cc[vv <= cut], vv[vv <= cut])
-        self._refresh()
-
-    # -- public API
-    @property
-    def n_facilities(self) -> int:
-        """Number of ids handed out (open or closed)."""
-        return len(self._f)
-
-    @property
-    def open_ids(self) -> np.ndarray:
-        """Ids of the open facilities."""
-        return np.flatnonzero(self._open)
-
-    def add(self, xy) -> int:
-        """Open a facility at ``xy`` (network CRS, metres); returns its id."""
-        new = self.engine._ends(np.asarray(xy, float).reshape(1, 2), self.weight, True)
-        fid = len(self._f)
-        self._f = self._f.concat(new)
-        self._fxy = np.vstack([self._fxy, np.asarray(xy, float).reshape(1, 2)])
-        self._open = np.append(self._open, True)
-        self._reach(fid)
-        self._refresh()
-        return fid
-
-    def move(self, fid: int, xy) -> None:
-        """Move facility ``fid`` to ``xy`` (network CRS, metres)."""
-        self._check_open(fid)
-        self._withdraw(fid)
-        self._fxy[fid] = np.asarray(xy, float).reshape(2)
-        self._f.assign(fid, self.engine._ends(self._fxy[[fid]], self.weight, True))
-        self._open[fid] = True
-        self._reach(fid)
-        self._refresh()
-
-    def close(self, fid: int) -> None:
-        """Close facility ``fid``."""
-        self._check_open(fid)
-        self._withdraw(fid)
-        self._refresh()
-
-    def covered(self, cutoff: float) -> np.ndarray:
-        """Per origin: is an open facility within ``cutoff`` (inclusive)? bool array."""
-        return self.nearest_cost <= cutoff
-
-    def catchment(self, cutoff: float) -> sp.csr_matrix:
-        """Facility-id × origin sparse costs ≤ ``cutoff`` (closed ids: empty rows).
-
-        Kept up to date for the declared ``cutoffs``; any other cutoff is computed afresh.
-        Zero costs are explicit entries (see :meth:`TravelEngine.catchment_matrix`).
-        """
-        shape = (len(self._f), len(self._o))
-        cutoff = float(cutoff)
-        if cutoff not in self._catch:
-            r, c, v = self.engine._catchment_entries(self._f, self._o, cutoff, self.weight,
-                                                     self._fxy)
-            return sp.csr_matrix((v, (r, c)), shape=shape)
-        store = self._catch[cutoff]
-        ids = [i for i in store if self._open[i]]
-        rows = np.concatenate([np.full(len(store[i][0]), i) for i in ids] or [np.zeros(0, int)])
-        cols = np.concatenate([store[i][0] for i in ids] or [np.zeros(0, int)])
-        vals = np.concatenate([store[i][1] for i in ids] or [np.zeros(0)])
-        return sp.csr_matrix((vals, (rows, cols)), shape=shape)
-
-    # -- internals
-    def _check_open(self, fid: int) -> None:
-        if not (0 <= fid < len(self._f)) or not self._open[fid]:
-            raise InputError.at(f"facility id {fid} is not an open facility; open ids are "
-                                f"{self.open_ids.tolist()}")
-
-    def _refresh(self) -> None:
-        self.nearest_cost, self.nearest_id = _origins_from_nodes(
-            self._o, self._f, self._node_cost, self._node_fac,
-            self.engine._chains.shared(self._o, self._f, self.weight))
-
-    def _reach(self, fid: int) -> None:
-        """Fold a newly opened facility into the node table and the catchments."""
-        eng, f1 = self.engine, self._f.take([fid])
-        for cut in self.cutoffs:
-            self._catch[cut][fid] = (np.zeros(0, np.int64), np.zeros(0))
-        if not f1.on[0]:
-            return
-        n, rev = eng._core.n, eng._core.rev[self.weight]
-        g = augment(rev, *virtual_edges(f1), 1)
-        node_cost = self._node_cost
-        entry = min(node_cost[f1.a[0]] + 0.0, node_cost[f1.b[0]] + 0.0)
-        finite = node_cost[np.isfinite(node_cost)]
-        top = finite.max() if len(finite) else 0.0
-        # the entry nodes are always inside the first search: it grows from there (a
-        # facility no road leads into — one-way pieces leading away on both sides of it
-        # along its chain — joins no node at all)
-        joins = np.array([f1.cost_a[0], f1.cost_b[0]])
-        limit = max(self.cutoffs[-1] if self.cutoffs else 0.0, 2.0 * entry,
-                    float(np.median(rev.data)) if rev.nnz else 1.0,
-                    float(np.max(joins[np.isfinite(joins)], initial=0.0)))
-        while True:
-            d = dijkstra(g, indices=n, limit=limit)[:n]
-            better = np.flatnonzero(d < node_cost)
-            if not np.isfinite(limit):
-                break
-            p, z, w = row_entries(rev, better)
-            if not np.any(np.isinf(d[z]) & (d[p] + w < node_cost[z])):
-                break
-            limit = 2.0 * limit if limit < 2.0 * top else INF
-        node_cost[better] = d[better]
-        self._node_fac[better] = fid
-        if self.cutoffs:
-            o = self._o
-            c = np.minimum(o.cost_a + d[o.a], o.cost_b + d[o.b])
-            oo, ff, dc = eng._chains.shared(o, f1, self.weight)
-            np.minimum.at(c, oo, dc)
-            for cut in self.cutoffs:
-                j = np.flatnonzero((c <= cut) & np.isfinite(c))
-                self._catch[cut][fid] = (j, c[j])
-
-    def _withdraw(self, fid: int) -> None:
-        """Remove a facility: re-solve the nodes it was nearest to."""
-        self._open[fid] = False
-        self._f.disable(fid)
-        for cut in self.cutoffs:
-            self._catch[cut].pop(fid, None)
-        hit = np.flatnonzero(self._node_fac == fid)
-        if len(hit) == 0:
-            return
-        eng, n = self.engine, self.engine._core.n
-        node_cost, node_fac = self._node_cost, self._node_fac
-        pos = np.full(n, -1, dtype=np.int64)
-        pos[hit] = np.arange(len(hit))
-        y, x, w = row_entries(eng._core.fwd[self.weight], hit)     # edges y -> x, y re-solved
-        inside = pos[x] >= 0
-        out = ~inside & np.isfinite(node_cost[x])
-        # seeds: (label facility, node, cost) from solved neighbours and facility entries
-        f = self._f
-        fids = np.flatnonzero(f.on)
-        ent_fac = np.concatenate([fids, fids])
-        ent_node = np.concatenate([f.a[fids], f.b[fids]])
-        ent_cost = np.concatenate([f.cost_a[fids], f.cost_b[fids]])
-        ent = (pos[ent_node] >= 0) & np.isfinite(ent_cost)
-        s_fac = np.concatenate([node_fac[x[out]], ent_fac[ent]])
-        s_node = np.concatenate([pos[y[out]], pos[ent_node[ent]]])
-        s_cost = np.concatenate([node_cost[x[out]] + w[out], ent_cost[ent]])
-        labels, s_lab = np.unique(s_fac, return_inverse=True)
-        if len(labels) == 0:
-            node_cost[hit] = INF
-            node_fac[hit] = -1
-            return
-        s_lab, s_node, s_cost = min_by_pair(s_lab.astype(np.int64), s_node, s_cost)
-        m = len(hit)
-        rows = np.concatenate([pos[x[inside]], m + s_lab])
-        cols = np.concatenate([pos[y[inside]], s_node])
-        sub = sp.csr_matrix((np.concatenate([w[inside], s_cost]), (rows, cols)),
-                            shape=(m + len(labels),) * 2)
-        dist, _, source = dijkstra(sub, indices=m + np.arange(len(labels)), min_only=True,
-                                   return_predecessors=True)
-        node_cost[hit] = dist[:m]
-        node_fac[hit] = np.where(source[:m] >= 0, labels[np.maximum(source[:m] - m, 0)], -1)
-
 
 # ---------------------------------------------------------------------- helpers
-def _origins_from_nodes(o: Ends, f: Ends, node_cost: np.ndarray, node_fac: np.ndarray,
-                        shared: tuple[np.ndarray, np.ndarray, np.ndarray]):
-    """Origins' nearest cost/facility from the node table plus the ``shared`` links'
-    straight costs ((origin, facility, cost) triples)."""
-    ca = o.cost_a + node_cost[o.a]
-    cb = o.cost_b + node_cost[o.b]
-    cost = np.minimum(ca, cb)
-    fac = np.where(ca <= cb, node_fac[o.a], node_fac[o.b])
-    oo, ff, dc = shared
-    if len(oo):
-        order = np.lexsort((dc, oo))
-        oo, ff, dc = oo[order], ff[order], dc[order]
-        first = np.ones(len(oo), dtype=bool)
-        first[1:] = oo[1:] != oo[:-1]
-        oo, ff, dc = oo[first], ff[first], dc[first]
-        better = dc < cost[oo]
-        cost[oo[better]] = dc[better]
-        fac[oo[better]] = ff[better]
-    fac = np.where(np.isfinite(cost), fac, -1).astype(np.int64)
-    return cost, fac
-
-
 def _buffer(lines: np.ndarray, buffer_m: float):
     """Union of the buffered pieces: merge chains, simplify below display precision
     (``buffer_m / 10``), buffer each chain, then a cascaded union."""
@@ -879,67 +557,11 @@ def _buffer(lines: np.ndarray, buffer_m: float):
     return shapely.union_all(shapely.buffer(parts, buffer_m, quad_segs=4))
 
 
-def _fingerprint(u: np.ndarray, v: np.ndarray, weights: dict[str, np.ndarray]) -> str:
-    """Digest of the edges and of the cache format: a cache made from anything else is
-    not used."""
-    h = hashlib.blake2b(json.dumps([CACHE_VERSION, sorted(weights)]).encode(), digest_size=16)
-    for arr in (u, v, *(weights[k] for k in sorted(weights))):
-        h.update(np.ascontiguousarray(arr).data)
-    return h.hexdigest()
-
-
-def _read_prepared(file: Path, digest: str) -> tuple[Segments, Chains] | None:
-    """Cached segments and chains made from the edges with this :func:`_fingerprint`, or
-    None (absent, stale, unreadable)."""
-    try:
-        with np.load(file, allow_pickle=False) as z:
-            if str(z["fingerprint"]) != digest:
-                return None
-            arrays = {k: z[k] for k in z.files}
-        return from_arrays(Segments, arrays, "segs"), from_arrays(Chains, arrays, "chains")
-    except (OSError, KeyError, ValueError, EOFError, TypeError, zipfile.BadZipFile):
-        return None
-
-
-def _write_prepared(file: Path, digest: str, segs: Segments, chains: Chains) -> None:
-    """Save segments and chains with the edges' digest as .npz (no pickles), atomically;
-    failing only warns."""
-    try:
-        with atomic_path(file) as tmp, open(tmp, "wb") as out:
-            np.savez(out, allow_pickle=False, fingerprint=np.array(digest),
-                     **to_arrays(segs, "segs"), **to_arrays(chains, "chains"))
-    except OSError as err:
-        warnings.warn(f"engine arrays not cached in {file.parent}: {err}", stacklevel=4)
-
-
-def _check_weight(weight: str) -> Weight:
+def check_weight(weight: str) -> Weight:
+    """``weight`` if it is ``"length"`` or ``"time"``; ValueError otherwise."""
     if weight not in WEIGHTS:
         raise ValueError(f"weight must be 'length' (metres) or 'time' (seconds), not {weight!r}")
     return weight  # type: ignore[return-value]
-
-
-def _as_xy(xy, net: RoadNetwork) -> np.ndarray:
-    """(k, 2) float coordinates from an array or a GeoSeries/GeoDataFrame of points."""
-    if hasattr(xy, "geometry") or hasattr(xy, "geom_type"):
-        geoms = xy.geometry if hasattr(xy, "geometry") else xy
-        if geoms.crs is not None and net.crs is not None and not geoms.crs.equals(net.crs):
-            raise InputError.at(f"points are in {geoms.crs.name}, the road network in "
-                                f"{net.crs.name}: reproject them first (to_crs)")
-        kinds = set(geoms.geom_type.dropna())
-        if kinds - {"Point"}:
-            raise InputError.at(f"expected points, found {sorted(kinds)}")
-        pts = np.column_stack([geoms.x.to_numpy(float), geoms.y.to_numpy(float)])
-    else:
-        pts = np.asarray(xy, dtype=np.float64)
-        if pts.size == 0:
-            pts = pts.reshape(0, 2)
-    if pts.ndim != 2 or pts.shape[1] != 2:
-        raise ValueError(f"points must be an array of shape (k, 2), got {pts.shape}")
-    bad = np.flatnonzero(~np.isfinite(pts).all(axis=1))
-    if len(bad):
-        raise InputError.at("point has no valid coordinates (missing or not a number): "
-                            "fix or remove it", row=int(bad[0]) + 1)
-    return pts
 
 
 def _check_network(net: RoadNetwork) -> None:
@@ -957,61 +579,3 @@ def _check_network(net: RoadNetwork) -> None:
                                 "rebuild the network", file=where)
     if not (np.isfinite(net.x).all() and np.isfinite(net.y).all()):
         raise InputError.at("node coordinates must be finite: rebuild the network", file=where)
-
-
-def main_parts(u: np.ndarray, v: np.ndarray, n: int, min_part_nodes: int | None
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """The strongly connected parts of a network and which of them points may snap to.
-
-    Parameters
-    ----------
-    u, v : numpy.ndarray of int
-        The network's directed edges (node indices 0..n-1).
-    n : int
-        Number of nodes.
-    min_part_nodes : int or None
-        None: the largest strongly connected part only (of parts of equal size, the one
-        holding the lowest node index); ``k``: every part of at least ``k`` nodes, and
-        the largest.
-
-    Returns
-    -------
-    label : numpy.ndarray of int, shape (n,)
-        The part of each node.
-    keep : numpy.ndarray of bool, shape (number of parts,)
-        True for a part that counts.
-    """
-    if n == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
-    graph = sp.csr_array((np.ones(len(u)), (u, v)), shape=(n, n))
-    _, label = connected_components(graph, directed=True, connection="strong")
-    size = np.bincount(label)
-    first = np.full(len(size), n)
-    np.minimum.at(first, label, np.arange(n))
-    keep = np.zeros(len(size), dtype=bool)
-    keep[np.lexsort((first, -size))[0]] = True
-    if min_part_nodes is not None:
-        keep |= size >= min_part_nodes
-    return label, keep
-
-
-def main_segments(seg_a: np.ndarray, seg_b: np.ndarray, label: np.ndarray,
-                  keep: np.ndarray) -> np.ndarray:
-    """Which undirected segments lie in a part of the network that points may snap to.
-
-    Parameters
-    ----------
-    seg_a, seg_b : numpy.ndarray of int
-        Ends of each undirected segment (node indices).
-    label, keep : numpy.ndarray
-        Part of each node and whether each part counts (:func:`main_parts`, computed on
-        the whole network even when the engine holds a cut of it).
-
-    Returns
-    -------
-    numpy.ndarray of bool, shape (len(seg_a),)
-        True for a segment whose two ends lie in the same part that counts.
-    """
-    if len(seg_a) == 0:
-        return np.zeros(0, dtype=bool)
-    return (label[seg_a] == label[seg_b]) & keep[label[seg_a]]

@@ -1,21 +1,30 @@
 """Array helpers of the travel-time engine: sparse graphs, road chains, virtual nodes,
-cost gathering.
+cost gathering, and the prepared arrays' disk cache.
 
-Private to :mod:`planning.travel.engine`. Everything here works on plain numpy/scipy arrays;
-costs are in the unit of the weight in use (metres or seconds), coordinates in the
-network's metric CRS (metres).
+For :mod:`planning.travel.engine` and :mod:`planning.travel.incremental`. Everything here
+works on plain numpy/scipy arrays; costs are in the unit of the weight in use (metres or
+seconds), coordinates in the network's metric CRS (metres).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import warnings
+import zipfile
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
+from planning._atomic import atomic_path
+
 INF = np.inf
+#: format of the engine's cache files (raise it when Segments or Chains change)
+CACHE_VERSION = 1
 
 
 def min_csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_matrix:
@@ -219,6 +228,52 @@ def shared_links(o: Ends, f: Ends) -> tuple[np.ndarray, np.ndarray]:
     oo = np.repeat(oi, cnt)
     pos = np.repeat(lo, cnt) + (np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt))
     return oo, fi[pos]
+
+
+def node_nearest(graph: "Graph", f: "Ends", weight: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per node of ``graph``: the cost to the nearest of the facilities ``f`` (joined to
+    that graph) and which one.
+
+    One multi-source Dijkstra on the reversed graph; each facility enters through a
+    virtual node joined to its link's ends by its own access leg and partial link.
+
+    Returns
+    -------
+    cost : numpy.ndarray of float64, shape (graph.n,)
+        Metres or seconds (``inf``: unreachable).
+    facility : numpy.ndarray of int64, shape (graph.n,)
+        Index into ``f`` (-1: unreachable).
+    """
+    n = graph.n
+    src_f = np.flatnonzero(f.on)
+    if len(src_f) == 0:
+        return np.full(n, INF), np.full(n, -1, dtype=np.int64)
+    g = augment(graph.rev[weight], *virtual_edges(f), len(f))
+    dist, _, source = dijkstra(g, indices=n + src_f, min_only=True, return_predecessors=True)
+    fac = np.where(source[:n] >= 0, source[:n] - n, -1).astype(np.int64)
+    return dist[:n], fac
+
+
+def origins_from_nodes(o: Ends, f: Ends, node_cost: np.ndarray, node_fac: np.ndarray,
+                        shared: tuple[np.ndarray, np.ndarray, np.ndarray]):
+    """Origins' nearest cost/facility from the node table plus the ``shared`` links'
+    straight costs ((origin, facility, cost) triples)."""
+    ca = o.cost_a + node_cost[o.a]
+    cb = o.cost_b + node_cost[o.b]
+    cost = np.minimum(ca, cb)
+    fac = np.where(ca <= cb, node_fac[o.a], node_fac[o.b])
+    oo, ff, dc = shared
+    if len(oo):
+        order = np.lexsort((dc, oo))
+        oo, ff, dc = oo[order], ff[order], dc[order]
+        first = np.ones(len(oo), dtype=bool)
+        first[1:] = oo[1:] != oo[:-1]
+        oo, ff, dc = oo[first], ff[first], dc[first]
+        better = dc < cost[oo]
+        cost[oo[better]] = dc[better]
+        fac[oo[better]] = ff[better]
+    fac = np.where(np.isfinite(cost), fac, -1).astype(np.int64)
+    return cost, fac
 
 
 @dataclass
@@ -438,3 +493,37 @@ def from_arrays(cls: type, arrays: dict[str, np.ndarray], prefix: str):
             if not values[f.name]:
                 raise KeyError(head)
     return cls(**values)
+
+
+# ---------------------------------------------------------------------- disk cache
+def fingerprint(u: np.ndarray, v: np.ndarray, weights: dict[str, np.ndarray]) -> str:
+    """Digest of the edges and of the cache format: a cache made from anything else is
+    not used."""
+    h = hashlib.blake2b(json.dumps([CACHE_VERSION, sorted(weights)]).encode(), digest_size=16)
+    for arr in (u, v, *(weights[k] for k in sorted(weights))):
+        h.update(np.ascontiguousarray(arr).data)
+    return h.hexdigest()
+
+
+def read_prepared(file: Path, digest: str) -> tuple[Segments, Chains] | None:
+    """Cached segments and chains made from the edges with this :func:`fingerprint`, or
+    None (absent, stale, unreadable)."""
+    try:
+        with np.load(file, allow_pickle=False) as z:
+            if str(z["fingerprint"]) != digest:
+                return None
+            arrays = {k: z[k] for k in z.files}
+        return from_arrays(Segments, arrays, "segs"), from_arrays(Chains, arrays, "chains")
+    except (OSError, KeyError, ValueError, EOFError, TypeError, zipfile.BadZipFile):
+        return None
+
+
+def write_prepared(file: Path, digest: str, segs: Segments, chains: Chains) -> None:
+    """Save segments and chains with the edges' digest as .npz (no pickles), atomically;
+    failing only warns."""
+    try:
+        with atomic_path(file) as tmp, open(tmp, "wb") as out:
+            np.savez(out, allow_pickle=False, fingerprint=np.array(digest),
+                     **to_arrays(segs, "segs"), **to_arrays(chains, "chains"))
+    except OSError as err:
+        warnings.warn(f"engine arrays not cached in {file.parent}: {err}", stacklevel=4)

@@ -1,7 +1,7 @@
 """Road networks downloaded from OpenStreetMap for a region's outline, cached on disk.
 
 The planner's app offers this when no road file is uploaded: the townships' outline
-(plus the 3 km buffer of :func:`planning.travel.network.fetch_osm`) is sent to the Overpass API
+(plus the 3 km buffer of :func:`planning.travel.osm.fetch_osm`) is sent to the Overpass API
 through osmnx, the answer saved as OSM XML under ``cache/osm/`` and reused for the same
 outline. It needs the internet; without it the caller falls back to straight-line
 estimates. Tests replace the Overpass answer with a recorded one (never the live service).
@@ -57,7 +57,7 @@ def roads_for_outline(outline_wgs84, *, cache_dir: Path | None = None,
     InputError
         When the download fails or OpenStreetMap has no roads there (nothing is cached).
     """
-    from planning.travel.network import fetch_osm
+    from planning.travel.osm import fetch_osm
 
     say = progress or (lambda key: None)
     found = cached_roads(outline_wgs84, cache_dir)

@@ -10,10 +10,10 @@ Case fields (see tests/test_broken_inputs.py):
 
 - ``id``, ``what``: name and one-line description.
 - ``file``: in ``files/``; ``layer``: the layer it stands for (or ``roads``).
-- ``via``: ``layer`` (planning.io.read_layer), ``region`` (the file replaces its layer in
-  a copy of ``base/``, then planning.io.load_region), ``roads`` (planning.network.
-  load_network, ``mode``), ``gcj02`` (planning.checks.gcj02_suspicion of the layer
-  against ``roads_grid.osm``) or ``upload`` (planning.uploads.check_zip).
+- ``via``: ``layer`` (planning.inputs.read_layer), ``region`` (the file replaces its layer in
+  a copy of ``base/``, then planning.inputs.load_region), ``roads`` (planning.travel.network.
+  load_network, ``mode``), ``gcj02`` (planning.inputs.offsets.gcj02_suspicion of the layer
+  against ``roads_grid.osm``) or ``upload`` (planning.inputs.uploads.check_zip).
 - ``expect``: ``refused`` (InputError), ``error`` (a row set aside), ``warning``,
   ``info`` or ``ok`` (no error or warning); ``message``: a fragment of what the planner
   reads (in the error, or in a problem of that level); ``row``: the row it names.

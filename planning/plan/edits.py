@@ -1,0 +1,307 @@
+"""Scenario edits: what a planner may change, checked against a region and applied to it.
+
+An :class:`Edit` adds (optionally with staff), moves or closes a facility, adds staff to
+one (GPs, nurses, village doctors: R8), or sets a village's service mode (touring,
+dispatched staff, neighbour extension) or its population. :func:`validate_edit` checks
+an edit against the region as it stands before it (ids, kinds, whole numbers) and fills
+in defaults (a new facility's id and name); :func:`apply_edits` returns a copy of a
+region with edits applied. Closing an existing primary-care institution warns with
+001 §二(一)1 (keep existing primary-care institutions): :func:`close_warnings`.
+
+Coordinates of edits are in the region's metric CRS (metres).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from planning.crs import WGS84
+from planning.errors import InputError
+from planning.region import Region
+from planning.schema import (CLINIC_KINDS, FACILITY_KIND_ZH, LAYERS, SERVICE_MODE_ALIASES,
+                             FacilityKind, facility_name_for_village, normalize_text,
+                             parse_facility_kind)
+
+__all__ = ["Edit", "OPS", "STAFF_COLUMNS", "apply_edits", "validate_edit", "auto_name",
+           "close_warnings"]
+
+Op = Literal["add", "move", "close", "staff", "service_mode", "population"]
+OPS = ("add", "move", "close", "staff", "service_mode", "population")
+#: staff columns a scenario may add to (``staff`` edits, ``add`` with staff)
+STAFF_COLUMNS = ("gps", "nurses", "village_doctors")
+STAFF_ZH = {"gps": "全科医生", "nurses": "护士", "village_doctors": "乡村医生"}
+#: kinds whose closing warns: existing primary-care institutions (001 §二(一)1)
+PRIMARY_CARE_KINDS = frozenset({FacilityKind.TOWNSHIP_HEALTH_CENTRE.value,
+                                FacilityKind.COMMUNITY_HEALTH_CENTRE.value,
+                                FacilityKind.COMMUNITY_HEALTH_STATION.value,
+                                FacilityKind.VILLAGE_CLINIC.value,
+                                FacilityKind.VILLAGE_SERVICE_POINT.value})
+KEEP_CLAUSE = "001 §二(一)1"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One scenario edit.
+
+    Attributes
+    ----------
+    op : {"add", "move", "close", "staff", "service_mode", "population"}
+    facility_id : str, optional
+        The facility added (its new id), moved, closed or given staff.
+    village_id : str, optional
+        The village whose ``service_mode`` or ``population`` is set.
+    kind : str, optional
+        Facility kind value (``"village_clinic"`` …) of an added facility.
+    name : str, optional
+        Name of an added facility.
+    x, y : float, optional
+        Position of an added or moved facility, region CRS, metres.
+    value : str, int, dict or None
+        The service mode value (None clears it), the population (residents), or staff
+        ``{"gps": 2, "nurses": 1}``: added to a facility (``staff``) or an added
+        facility's own (``add``; None: no staff figures).
+    """
+
+    op: Op
+    facility_id: str | None = None
+    village_id: str | None = None
+    kind: str | None = None
+    name: str | None = None
+    x: float | None = None
+    y: float | None = None
+    value: object = None
+
+    def describe(self) -> str:
+        """A one-line description in Chinese (for an undo list)."""
+        if self.op == "add":
+            text = f"新增{FACILITY_KIND_ZH[FacilityKind(self.kind)]}：{self.name}"
+            return text + (f"（{_staff_text(self.value)}）" if self.value else "")
+        if self.op == "staff":
+            return f"机构 {self.facility_id} 增加{_staff_text(self.value)}"
+        if self.op == "move":
+            return f"移动机构 {self.facility_id}"
+        if self.op == "close":
+            return f"关闭机构 {self.facility_id}"
+        if self.op == "service_mode":
+            return f"村 {self.village_id} 服务方式设为 {self.value or '（无）'}"
+        return f"村 {self.village_id} 人口设为 {self.value}"
+
+
+def apply_edits(base: Region, edits: list[Edit]) -> Region:
+    """A copy of ``base`` with ``edits`` applied in order.
+
+    Parameters
+    ----------
+    base : Region
+        The region before the edits (metric CRS, metres).
+    edits : list of Edit
+        Validated edits (:func:`validate_edit`); positions in ``base.crs``.
+
+    Returns
+    -------
+    Region
+        A copy: added facilities (``source="scenario"``, lon/lat in WGS84), moved or
+        closed ones, staff added, villages' service modes and populations set.
+    """
+    region = base.copy()
+    fac, vil = region.facilities, region.villages
+    added = []
+    to_wgs = pyproj.Transformer.from_crs(base.crs, WGS84, always_xy=True)
+    for e in edits:
+        if e.op == "add":
+            row = {c.name: None for c in LAYERS["facilities"]}
+            lon, lat = to_wgs.transform(e.x, e.y)
+            row.update(facility_id=e.facility_id, name=e.name, kind=e.kind, standardized=True,
+                       lon=lon, lat=lat, source="scenario", origin=f"scenario:{e.facility_id}",
+                       geometry=shapely.Point(e.x, e.y))
+            row.update({c: float(n) for c, n in (e.value or {}).items()})
+            added.append(row)
+        elif e.op == "staff":
+            for col, n in e.value.items():
+                for r in added:
+                    if r["facility_id"] == e.facility_id:
+                        r[col] = (r[col] or 0.0) + n
+                hit = fac["facility_id"] == e.facility_id
+                if hit.any():
+                    fac.loc[hit, col] = fac.loc[hit, col].astype(float) + n
+        elif e.op in ("move", "close"):
+            in_added = [r for r in added if r["facility_id"] == e.facility_id]
+            if e.op == "move":
+                lon, lat = to_wgs.transform(e.x, e.y)
+                for r in in_added:
+                    r.update(geometry=shapely.Point(e.x, e.y), lon=lon, lat=lat)
+                hit = fac["facility_id"] == e.facility_id
+                if hit.any():
+                    fac.loc[hit, "geometry"] = shapely.Point(e.x, e.y)
+                    if "lon" in fac:
+                        fac.loc[hit, "lon"], fac.loc[hit, "lat"] = lon, lat
+            else:
+                added = [r for r in added if r["facility_id"] != e.facility_id]
+                fac = fac[fac["facility_id"] != e.facility_id]
+        elif e.op == "service_mode":
+            vil.loc[vil["village_id"] == e.village_id, "service_mode"] = e.value
+        elif e.op == "population":
+            vil.loc[vil["village_id"] == e.village_id, "population"] = e.value
+    if added:
+        new = gpd.GeoDataFrame(added, geometry="geometry", crs=base.crs)
+        new = new[[c for c in fac.columns if c in new.columns]]
+        if pd.api.types.is_integer_dtype(fac.index):
+            start = int(base.facilities.index.max()) + 1 if len(base.facilities) else 0
+            new.index = pd.RangeIndex(start, start + len(new))
+        else:
+            new.index = [f"scenario:{r['facility_id']}" for r in added]
+        fac = pd.concat([fac, new])
+    region.facilities = gpd.GeoDataFrame(fac, geometry="geometry", crs=base.crs)
+    region.villages = vil
+    return region
+
+
+def validate_edit(e: Edit, region: Region, previous: list[Edit]) -> Edit:
+    """``e`` checked against ``region`` (the state before it), with defaults filled in.
+
+    Parameters
+    ----------
+    e : Edit
+    region : Region
+        The region with the earlier edits applied (metric CRS, metres).
+    previous : list of Edit
+        The earlier edits (a new facility's id ``new-<n>`` is not reused).
+
+    Returns
+    -------
+    Edit
+        ``e`` with its kind, id, name, position (floats, region CRS) and value in
+        canonical form.
+
+    Raises
+    ------
+    InputError
+        An unknown operation, kind, facility, village, service mode or staff column,
+        or a count that is not a whole number (naming the column).
+    """
+    if e.op not in OPS:
+        raise InputError.at(f"unknown scenario edit {e.op!r}; use one of {', '.join(OPS)}")
+    fac, vil = region.facilities, region.villages
+    if e.op == "add":
+        kind = parse_facility_kind(e.kind) if e.kind is not None else FacilityKind.VILLAGE_CLINIC
+        if kind is None:
+            raise InputError.at(f"unknown facility kind {e.kind!r}", column="kind")
+        fid = e.facility_id
+        if fid is None:
+            used = set(fac["facility_id"].astype(str)) | {p.facility_id for p in previous}
+            n = sum(p.op == "add" for p in previous) + 1
+            while f"new-{n}" in used:
+                n += 1
+            fid = f"new-{n}"
+        elif fid in set(fac["facility_id"].astype(str)):
+            raise InputError.at(f"facility id {fid!r} already exists", column="facility_id")
+        name = e.name or auto_name(region, e.x, e.y, kind.value)
+        staff = _staff_value(e.value, allow_negative=False) if e.value else None
+        return replace(e, kind=kind.value, facility_id=str(fid), name=name,
+                       x=float(e.x), y=float(e.y), value=staff)
+    if e.op == "staff":
+        if e.facility_id not in set(fac["facility_id"].astype(str)):
+            raise InputError.at(f"no open facility with id {e.facility_id!r} in this scenario",
+                                column="facility_id")
+        staff = _staff_value(e.value, allow_negative=True)
+        row = fac[fac["facility_id"].astype(str) == e.facility_id].iloc[0]
+        for col, n in staff.items():
+            have = pd.to_numeric(pd.Series([row.get(col)]), errors="coerce").iloc[0]
+            if not np.isfinite(have):
+                raise InputError.at(f"the {col} of facility {e.facility_id!r} ({row['name']}) are "
+                                    "unknown; give its count in the facility file first",
+                                    column=col)
+            if have + n < 0:
+                raise InputError.at(f"facility {e.facility_id!r} has {have:g} {col}; cannot take "
+                                    f"away {-n}", column=col)
+        return replace(e, value=staff)
+    if e.op in ("move", "close"):
+        if e.facility_id not in set(fac["facility_id"].astype(str)):
+            raise InputError.at(f"no open facility with id {e.facility_id!r} in this scenario",
+                                column="facility_id")
+        return e
+    if e.village_id not in set(vil["village_id"].astype(str)):
+        raise InputError.at(f"no village with id {e.village_id!r}", column="village_id")
+    if e.op == "service_mode":
+        if e.value in (None, ""):
+            return replace(e, value=None)
+        mode = SERVICE_MODE_ALIASES.get(e.value) or next(
+            (m for a, m in SERVICE_MODE_ALIASES.items()
+             if normalize_text(a) == normalize_text(e.value)), None)
+        if mode is None:
+            raise InputError.at(f"unknown service mode {e.value!r}; use touring (巡回医疗), "
+                                "dispatched (派驻) or neighbour_extension (邻村延伸)",
+                                column="service_mode")
+        return replace(e, value=mode.value)
+    try:
+        pop = float(e.value)
+    except (TypeError, ValueError):
+        pop = float("nan")
+    if not np.isfinite(pop) or pop < 0 or pop != int(pop):
+        raise InputError.at(f"population must be a whole number >= 0, got {e.value!r}",
+                            column="population")
+    return replace(e, value=int(pop))
+
+
+def _staff_value(value, allow_negative: bool) -> dict[str, int]:
+    """``{"gps": 2, …}`` checked: known columns, whole numbers (zeros dropped)."""
+    if not isinstance(value, dict) or not value:
+        raise InputError.at(f"staff must be given as {{column: number}} with columns "
+                            f"{', '.join(STAFF_COLUMNS)}, got {value!r}", column="staff")
+    out = {}
+    for col, n in value.items():
+        if col not in STAFF_COLUMNS:
+            raise InputError.at(f"unknown staff column {col!r}; use {', '.join(STAFF_COLUMNS)}",
+                                column=str(col))
+        try:
+            f = float(n)
+        except (TypeError, ValueError):
+            f = float("nan")
+        if isinstance(n, bool) or not np.isfinite(f) or f != int(f) or (f < 0 and not allow_negative):
+            raise InputError.at(f"{col} must be a whole number{'' if allow_negative else ' >= 0'}, "
+                                f"got {n!r}", column=col)
+        if int(f):
+            out[col] = int(f)
+    if not out and allow_negative:
+        raise InputError.at("a staff edit must change at least one count", column="staff")
+    return out
+
+
+def _staff_text(staff: dict | None) -> str:
+    return "、".join(f"{STAFF_ZH.get(c, c)}{n:+d}名" if n < 0 else f"{STAFF_ZH.get(c, c)}{n}名"
+                    for c, n in (staff or {}).items())
+
+
+def auto_name(region: Region, x: float, y: float, kind: str = "village_clinic") -> str:
+    """A name after the nearest village (straight distance) to ``(x, y)`` (region CRS,
+    metres): 八间村委会 -> 八间村卫生室.
+
+    Village clinics get "卫生室", other kinds their Chinese kind name.
+    """
+    vil = region.villages
+    suffix = "卫生室" if kind in {k.value for k in CLINIC_KINDS} else FACILITY_KIND_ZH[FacilityKind(kind)]
+    if len(vil) == 0:
+        return f"新{suffix}"
+    d = shapely.distance(vil.geometry.values, shapely.Point(x, y))
+    return facility_name_for_village(str(vil["name"].iloc[int(np.argmin(d))]), suffix)
+
+
+def close_warnings(e: Edit, base: Region) -> list[str]:
+    """The policy warning of closing an existing primary-care institution of ``base``
+    (001 §二(一)1: keep existing primary-care institutions), or none."""
+    if e.op != "close":
+        return []
+    fac = base.facilities
+    row = fac[fac["facility_id"] == e.facility_id]
+    if row.empty or row["kind"].iloc[0] not in PRIMARY_CARE_KINDS:
+        return []
+    kind = FACILITY_KIND_ZH[FacilityKind(row["kind"].iloc[0])]
+    return [f"关闭现有{kind}“{row['name'].iloc[0]}”：政策要求积极保留原有基层医疗卫生机构，"
+            f"已撤销的应重新评估（{KEEP_CLAUSE}）"]

@@ -1,0 +1,287 @@
+"""Snapping: where points (villages, facilities, candidate sites) join a road network.
+
+The convention is the same everywhere
+-------------------------------------
+A point snaps to the nearest *edge* of the mode's network that lies in a **part that
+matters** (exact nearest segment, :class:`shapely.STRtree`), at the closest point on it.
+Real OSM data is full of small pieces that join nothing (indoor footways, steps into
+squares mapped as areas, a one-way stub leaving the extract, village lanes mapped in
+isolation); a point snapped to one reaches nothing. The parts are the **strongly
+connected components** of the whole network (:func:`main_parts`), computed once when the
+engine is prepared (before any tile or search cuts it): on a walking network, which holds
+both directions of every way, these are its connected parts; where one-way roads are
+obeyed (cars, e-bikes on trunk roads) a strongly connected part is one where a resident
+can both arrive and leave. By default (``min_part_nodes=None``,
+``settings.SNAP_MIN_PART_NODES``) the part that matters is the largest one only (of equal
+ones, the one holding the lowest node index); with ``min_part_nodes=k`` every part of at
+least ``k`` nodes (and the largest) counts (``k=1``: every part, however small). A
+segment counts when both its ends lie in the same such part, so a one-way link between
+two parts never does. This is osmnx's ``truncate.largest_component(G, strongly=...)``
+without dropping anything: the small parts stay in the network (drawn, searched from
+points that sit on them), and a point with no road of a part that matters within the
+snap limit snaps to the nearest small part (``Snapped.on_fragment``). A point whose
+nearest road lies in a small part but that snapped to a farther road of a part that
+matters is counted as **moved** (``Snapped.moved``; ``Snapped.nearest_road_m`` keeps the
+distance to the nearer road). A point farther than the snap limit from every edge is
+**off-network** (``Snapped.off_network``).
+
+All coordinates are in the network's metric CRS, metres.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+import shapely
+from scipy.sparse.csgraph import connected_components
+
+from planning.errors import InputError
+from planning.travel.graph import Segments, _pick
+
+__all__ = ["Snapped", "Snapper", "main_parts", "main_segments", "as_xy", "Points"]
+
+#: what the engine's methods take as points
+Points = "np.ndarray | Snapped | geopandas.GeoSeries | geopandas.GeoDataFrame"
+
+
+@dataclass(frozen=True)
+class Snapped:
+    """Points snapped to a network (see the module's snapping convention).
+
+    Attributes
+    ----------
+    edge : numpy.ndarray of int64, shape (k,)
+        Index into the network's edge arrays of an edge the point lies on (-1: off-network).
+    fraction : numpy.ndarray of float64, shape (k,)
+        Position of the snapped point from ``net.u[edge]`` (0) to ``net.v[edge]`` (1).
+    access_m : numpy.ndarray of float64, shape (k,)
+        Straight distance from the point to its snapped point, metres.
+    off_network : numpy.ndarray of bool, shape (k,)
+        True when no edge lies within the snap limit.
+    xy : numpy.ndarray of float64, shape (k, 2)
+        Snapped point in the network CRS, metres (NaN when off-network).
+    segment : numpy.ndarray of int64, shape (k,)
+        The engine's undirected segment index (internal; -1 when off-network).
+    source_xy : numpy.ndarray of float64, shape (k, 2)
+        The points as given, metres.
+    moved : numpy.ndarray of bool, shape (k,)
+        True when the nearest road lies in a small part of the network and the point
+        snapped to a farther road of a part that matters (see the snapping convention).
+    on_fragment : numpy.ndarray of bool, shape (k,)
+        True when no road of a part that matters lies within the snap limit and the
+        point snapped to a small part (it reaches only what lies on that part).
+    nearest_road_m : numpy.ndarray of float64, shape (k,)
+        Distance to the nearest road of any part, metres (``inf`` beyond the snap
+        limit); equals ``access_m`` unless ``moved``.
+    """
+
+    edge: np.ndarray
+    fraction: np.ndarray
+    access_m: np.ndarray
+    off_network: np.ndarray
+    xy: np.ndarray
+    segment: np.ndarray
+    source_xy: np.ndarray
+    moved: np.ndarray
+    on_fragment: np.ndarray
+    nearest_road_m: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.edge)
+
+
+class Snapper:
+    """Snaps points to the nearest segment of a network's parts that matter.
+
+    Parameters
+    ----------
+    segs : Segments
+        The network's undirected segments (:class:`planning.travel.graph.Segments`).
+    xy : numpy.ndarray of float64, shape (n_nodes, 2)
+        Node coordinates, metres.
+    parts : (numpy.ndarray, numpy.ndarray)
+        The part of each node and whether each part counts (:func:`main_parts`).
+    snap_limit_m : float
+        Points farther than this from every segment are off-network, metres.
+
+    Attributes
+    ----------
+    seg_coords : numpy.ndarray of float64, shape (n_segments, 2, 2)
+        Each segment's two end points, metres.
+    tree : shapely.STRtree
+        Every segment, for the nearest road of any part.
+    main_seg : numpy.ndarray of bool, shape (n_segments,)
+        True for a segment in a part that matters (:func:`main_segments`).
+    """
+
+    def __init__(self, segs: Segments, xy: np.ndarray, parts: tuple[np.ndarray, np.ndarray],
+                 snap_limit_m: float):
+        self.segs = segs
+        self.snap_limit_m = float(snap_limit_m)
+        self.seg_coords = np.stack([xy[segs.a], xy[segs.b]], axis=1)
+        self.tree = shapely.STRtree(shapely.linestrings(self.seg_coords))
+        self.main_seg = main_segments(segs.a, segs.b, *parts)
+        self._main_ids = np.flatnonzero(self.main_seg)
+
+    @functools.cached_property
+    def _main_tree(self) -> shapely.STRtree:
+        """STRtree of the segments in parts that matter, built when a point first has its
+        nearest road in a small part (most networks' points never need it)."""
+        if len(self._main_ids) == len(self.main_seg):
+            return self.tree
+        return shapely.STRtree(shapely.linestrings(self.seg_coords[self._main_ids]))
+
+    def snap(self, pts: np.ndarray) -> Snapped:
+        """Snap points to their nearest segment (see the module's convention).
+
+        Parameters
+        ----------
+        pts : numpy.ndarray of float64, shape (k, 2)
+            Coordinates in the network CRS, metres (:func:`as_xy`).
+
+        Returns
+        -------
+        Snapped
+        """
+        k = len(pts)
+        seg = np.full(k, -1, dtype=np.int64)
+        nearest_road = np.full(k, np.inf)
+        moved = np.zeros(k, dtype=bool)
+        if k and len(self.seg_coords):
+            points = shapely.points(pts)
+            (found, which), dist = self.tree.query_nearest(
+                points, max_distance=self.snap_limit_m, all_matches=False,
+                return_distance=True)
+            seg[found] = which
+            nearest_road[found] = dist
+            small = found[~self.main_seg[which]]          # nearest road in a small part
+            if len(small):
+                (at, main), d_main = self._main_tree.query_nearest(
+                    points[small], max_distance=self.snap_limit_m, all_matches=False,
+                    return_distance=True)
+                seg[small[at]] = self._main_ids[main]
+                moved[small[at]] = d_main > nearest_road[small[at]] + 1e-9
+        on = seg >= 0
+        s = np.where(on, seg, 0)
+        t = np.zeros(k)
+        snapped = np.full((k, 2), np.nan)
+        leg = np.full(k, np.inf)
+        if on.any():
+            p0 = self.seg_coords[s[on], 0]
+            d = self.seg_coords[s[on], 1] - p0
+            dd = (d * d).sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                tt = np.where(dd > 0, ((pts[on] - p0) * d).sum(axis=1) / dd, 0.0)
+            tt = np.clip(tt, 0.0, 1.0)
+            t[on] = tt
+            snapped[on] = p0 + tt[:, None] * d
+            leg[on] = np.hypot(*(pts[on] - snapped[on]).T)
+        edge = np.where(on, _pick(self.segs.rep, s, -1), -1)
+        fragment = np.zeros(k, dtype=bool)
+        fragment[on] = ~self.main_seg[seg[on]]
+        return Snapped(edge=edge, fraction=t, access_m=leg, off_network=~on, xy=snapped,
+                       segment=seg, source_xy=pts, moved=moved, on_fragment=fragment,
+                       nearest_road_m=nearest_road)
+
+
+def as_xy(xy, crs=None) -> np.ndarray:
+    """(k, 2) float coordinates from an array or a GeoSeries/GeoDataFrame of points.
+
+    Parameters
+    ----------
+    xy : array of shape (k, 2), or a GeoSeries/GeoDataFrame of points
+        Coordinates in the network CRS, metres.
+    crs : pyproj.CRS, optional
+        The network's CRS: a GeoSeries in another CRS is refused.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (k, 2)
+
+    Raises
+    ------
+    InputError
+        Points in another CRS, geometries that are not points, or a point without
+        valid coordinates.
+    """
+    if hasattr(xy, "geometry") or hasattr(xy, "geom_type"):
+        geoms = xy.geometry if hasattr(xy, "geometry") else xy
+        if geoms.crs is not None and crs is not None and not geoms.crs.equals(crs):
+            raise InputError.at(f"points are in {geoms.crs.name}, the road network in "
+                                f"{crs.name}: reproject them first (to_crs)")
+        kinds = set(geoms.geom_type.dropna())
+        if kinds - {"Point"}:
+            raise InputError.at(f"expected points, found {sorted(kinds)}")
+        pts = np.column_stack([geoms.x.to_numpy(float), geoms.y.to_numpy(float)])
+    else:
+        pts = np.asarray(xy, dtype=np.float64)
+        if pts.size == 0:
+            pts = pts.reshape(0, 2)
+    if pts.ndim != 2 or pts.shape[1] != 2:
+        raise ValueError(f"points must be an array of shape (k, 2), got {pts.shape}")
+    bad = np.flatnonzero(~np.isfinite(pts).all(axis=1))
+    if len(bad):
+        raise InputError.at("point has no valid coordinates (missing or not a number): "
+                            "fix or remove it", row=int(bad[0]) + 1)
+    return pts
+
+
+def main_parts(u: np.ndarray, v: np.ndarray, n: int, min_part_nodes: int | None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The strongly connected parts of a network and which of them points may snap to.
+
+    Parameters
+    ----------
+    u, v : numpy.ndarray of int
+        The network's directed edges (node indices 0..n-1).
+    n : int
+        Number of nodes.
+    min_part_nodes : int or None
+        None: the largest strongly connected part only (of parts of equal size, the one
+        holding the lowest node index); ``k``: every part of at least ``k`` nodes, and
+        the largest.
+
+    Returns
+    -------
+    label : numpy.ndarray of int, shape (n,)
+        The part of each node.
+    keep : numpy.ndarray of bool, shape (number of parts,)
+        True for a part that counts.
+    """
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    graph = sp.csr_array((np.ones(len(u)), (u, v)), shape=(n, n))
+    _, label = connected_components(graph, directed=True, connection="strong")
+    size = np.bincount(label)
+    first = np.full(len(size), n)
+    np.minimum.at(first, label, np.arange(n))
+    keep = np.zeros(len(size), dtype=bool)
+    keep[np.lexsort((first, -size))[0]] = True
+    if min_part_nodes is not None:
+        keep |= size >= min_part_nodes
+    return label, keep
+
+
+def main_segments(seg_a: np.ndarray, seg_b: np.ndarray, label: np.ndarray,
+                  keep: np.ndarray) -> np.ndarray:
+    """Which undirected segments lie in a part of the network that points may snap to.
+
+    Parameters
+    ----------
+    seg_a, seg_b : numpy.ndarray of int
+        Ends of each undirected segment (node indices).
+    label, keep : numpy.ndarray
+        Part of each node and whether each part counts (:func:`main_parts`, computed on
+        the whole network even when the engine holds a cut of it).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (len(seg_a),)
+        True for a segment whose two ends lie in the same part that counts.
+    """
+    if len(seg_a) == 0:
+        return np.zeros(0, dtype=bool)
+    return (label[seg_a] == label[seg_b]) & keep[label[seg_a]]
