@@ -36,12 +36,11 @@ import shapely
 from branca.element import MacroElement, Template
 
 from planning.outputs import assets as _assets
-from planning.travel.access import STRAIGHT_LABEL
 from planning.crs import WGS84
+from planning.travel.access import STRAIGHT_LABEL
 from planning.region import known_sum
 from planning.words import (COVERAGE, MODES, R8_BINS, STATUS_COLOURS, kind_name, pair_word, people,
-                           r8_colour,
-                           status_word, t)
+                            r8_colour, render_units, status_word, t)
 from planning.travel.network import region_network
 
 #: the key of :func:`display_layers`' dict holding the layers that could not be drawn
@@ -507,6 +506,8 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
     """
     region, res = assessment.region, assessment.results
     d = display if display is not None else display_layers(assessment)
+    d = {k: render_units(v, lang) if isinstance(v, pd.DataFrame) and "reason_code" in v else v
+         for k, v in d.items()}                    # the rules' reasons and actions in lang
     m = new_map(_bounds(d["townships"], focus, region), tiles=tiles)
     _add_reference(m, d, lang)
     _add_townships(m, d["township_status"], res.get("R1"), lang)

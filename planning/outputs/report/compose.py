@@ -33,7 +33,7 @@ import shapely
 from PIL import Image
 
 from planning.outputs.report import figures as maps
-from planning import settings
+from planning import settings, words
 from planning._atomic import atomic_path
 from planning.outputs.report.blocks import Document, Figure, Heading, Para, Table
 from planning.travel.access import STRAIGHT_LABEL
@@ -43,17 +43,13 @@ from planning.errors import InputError
 from planning.rules.rulebook import Rulebook, load_rulebook
 from planning.rules import FAIL, NA, PASS, UNKNOWN, WARN, RuleResult
 from planning.rules.base import facilities_of, known_sum, within_polygons
-from planning.schema import FACILITY_KIND_ZH, TOWNSHIP_KIND_ZH, VILLAGE_KIND_ZH, FacilityKind
+from planning.schema import FacilityKind
 
 FORMATS = (".docx", ".pdf")
 LANGS = ("zh", "en")
 #: the rules with a map section, in order
 MAP_RULES = ("R1", "R2", "R3", "R4", "R8")
 
-_BASIS = {"requirement": ("政策要求", "requirement"), "reference": ("参考基准", "reference standard"),
-          "assumed": ("默认假设", "assumption")}
-_STATUS = {PASS: ("达标", "pass"), FAIL: ("未达标", "fail"), WARN: ("需关注", "attention"),
-           NA: ("不适用", "n/a"), UNKNOWN: ("无法检查", "cannot be checked")}
 #: what each rule judges: (zh noun, zh measure word, en noun)
 _UNITS = {"R1": ("乡镇（街道）", "个", "townships and streets"),
           "R2": ("行政村（村委会）", "个", "village committees"),
@@ -62,15 +58,6 @@ _UNITS = {"R1": ("乡镇（街道）", "个", "townships and streets"),
           "R6": ("居委会", "个", "residents' committees"),
           "R7": ("乡镇卫生院和社区卫生服务中心", "所", "township and community health centres"),
           "R8": ("村（居）委会", "个", "villages and residents' committees")}
-_KIND_EN = {"district_hospital": "district hospital", "tcm_hospital": "TCM hospital",
-            "general_hospital": "general hospital", "township_health_centre": "township health centre",
-            "community_health_centre": "community health centre",
-            "community_health_station": "community health station", "village_clinic": "village clinic",
-            "village_service_point": "village service point",
-            "residents_committee": "residents' committee", "village_committee": "village committee",
-            "special": "other unit", "township": "town", "street": "street"}
-_KIND_ZH = {k.value: v for m in (FACILITY_KIND_ZH, VILLAGE_KIND_ZH, TOWNSHIP_KIND_ZH) for k, v in m.items()}
-_MODE = {"walk": ("步行", "walking"), "ebike": ("电动自行车", "e-bike"), "drive": ("驾车", "driving")}
 _LAYER = {"districts": ("区", "districts"), "townships": ("乡镇（街道）", "townships"),
           "villages": ("村（居）委会", "villages"), "facilities": ("医疗卫生机构", "facilities")}
 
@@ -262,17 +249,19 @@ def compose(region, *, district=None, township=None, scenario=None, lang="zh", r
         assessment = assess(region, rulebook or load_rulebook())
     comparison = None
     if scenario is not None:
-        comparison = _scenario_parts(region, scenario, assessment, sel)
+        comparison = _scenario_parts(region, scenario, assessment, sel, lang)
     return _Composer(region, assessment, sel, lang, dpi, comparison).run()
 
 
-def _scenario_parts(region, scenario, assessment: Assessment, sel: Selection) -> dict:
+def _scenario_parts(region, scenario, assessment: Assessment, sel: Selection,
+                    lang: str = "zh") -> dict:
     from planning.plan.scenario import Scenario, compare
 
     if not isinstance(scenario, Scenario):
         scenario = Scenario.load(scenario, region, rulebook=assessment.rulebook,
                                  base_assessment=assessment)
-    after = scenario.assess()
+    after = scenario.assess().in_language(lang)
+    assessment = assessment.in_language(lang)
     base = Assessment(region, assessment.rulebook,
                       {r: _restrict(res, sel) for r, res in assessment.results.items()})
     scen = Assessment(after.region, assessment.rulebook,
@@ -299,11 +288,12 @@ class _Composer:
 
     def __init__(self, region, assessment: Assessment, sel: Selection, lang: str, dpi: int,
                  scenario: dict | None):
+        assessment = assessment.in_language(lang)   # the rules' reasons and actions in lang
         self.region, self.a, self.sel, self.lang, self.dpi = region, assessment, sel, lang, dpi
         self.scenario = scenario
         self.rb = assessment.rulebook
         self.res = {r: _restrict(x, sel) for r, x in assessment.results.items()}
-        self.summ = {r: x.summary() for r, x in self.res.items()}
+        self.summ = {r: x.summary(lang) for r, x in self.res.items()}
         self.straight = bool(getattr(assessment, "straight", False))
         self.doc = Document(self._title(), lang, footer=STRAIGHT_LABEL if self.straight else "")
         self.fig_no = self.tab_no = 0
@@ -317,16 +307,17 @@ class _Composer:
         return zh if self.lang == "zh" else en
 
     def basis(self, key: str) -> str:
-        zh, en = _BASIS.get(key, (key, key))
-        return self.tr(zh, en)
+        return words.pair_word(words.BASIS, key, self.lang)
 
     def status(self, key: str) -> str:
-        zh, en = _STATUS.get(key, (key, key))
-        return self.tr(zh, en)
+        return words.status_word(key, self.lang)
+
+    def mode(self, key) -> str:
+        """步行 / walking: a travel mode inside a sentence ("" when there is none)."""
+        return "" if key is None else words.field_text("mode_word", f"mode.{key}", self.lang)
 
     def kind(self, key) -> str:
-        key = str(key)
-        return _KIND_ZH.get(key, key) if self.lang == "zh" else _KIND_EN.get(key, key)
+        return words.kind_name(str(key), self.lang, sentence=True)
 
     def figure(self, png: bytes, caption: str) -> Figure:
         self.fig_no += 1
@@ -565,7 +556,7 @@ class _Composer:
         """How R8 counts (one sentence), the region's figures and the township table."""
         r = self.res["R8"]
         f = r.figures
-        mode = self.tr(*_MODE.get(f.get("mode"), (f.get("mode"), f.get("mode"))))
+        mode = self.mode(f.get("mode"))
         target, minutes = f.get("target_gps_per_10000", 4.0), f.get("minutes", 30.0)
         clause = f.get("target_clause", r.clause)
         out = [self.tr(
@@ -631,7 +622,7 @@ class _Composer:
             for text in self.details(rid):
                 d.add(Para(text, "body"))
             for note in self.res[rid].notes:
-                d.add(Para(self.tr("说明：", "Note: ") + note, "note"))
+                d.add(Para(self.tr("说明：", "Note: ") + note.text(self.lang), "note"))
             if rid in MAP_RULES:
                 d.add(self.map_for(rid))
             if rid == "R8":
@@ -672,7 +663,7 @@ class _Composer:
             within = known_sum(pop[u["status"] == PASS])[0]
             total = known_sum(pop)[0]
             share = within / total if total else None
-            mode = self.tr(*_MODE.get(p["mode"], (p["mode"], p["mode"])))
+            mode = self.mode(p["mode"])
             out.append(self.tr(
                 f"{mode}{p['max_minutes']:g}分钟内可到达基层医疗卫生机构的常住人口占{_share(share)}"
                 f"（{self._n(within)}/{self._n(total)}人）。",
@@ -744,7 +735,7 @@ class _Composer:
             png = maps.map_r3(towns, sel, u, layers["R3_covered"].geometry.iloc[0],
                               layers["R3_uncovered"].geometry.iloc[0], fac, p["max_minutes"],
                               p["mode"], self.lang, self.dpi)
-            mode = self.tr(*_MODE.get(p["mode"], (p["mode"], p["mode"])))
+            mode = self.mode(p["mode"])
             cap = self.tr(f"{p['max_minutes']:g}分钟健康服务圈覆盖情况（R3，{mode}）",
                           f"{p['max_minutes']:g}-minute health service circle (R3, {mode})")
         elif rid == "R8":
@@ -753,7 +744,7 @@ class _Composer:
             fac = _in_selection(facilities_of(self.region, self.rb["R8"]["gp_kinds"]), self.sel)
             target = r8.figures.get("target_gps_per_10000", 4.0)
             png = maps.map_r8(towns, sel, t8, u, fac, target, self.lang, self.dpi)
-            mode = self.tr(*_MODE.get(r8.figures.get("mode"), ("", "")))
+            mode = self.mode(r8.figures.get("mode"))
             cap = self.tr(f"{mode}{r8.figures.get('minutes', 30):g}分钟内可达的全科医生（R8，每万人；参考值{target:g}）",
                           f"GPs per 10,000 within {r8.figures.get('minutes', 30):g} min ({mode}) (R8; "
                           f"reference {target:g})")
@@ -945,8 +936,8 @@ def _value(v, lang: str) -> str:
     if isinstance(v, bool):
         return ("是" if v else "否") if lang == "zh" else ("yes" if v else "no")
     if isinstance(v, list):
-        names = _KIND_ZH if lang == "zh" else _KIND_EN
-        return ("、" if lang == "zh" else ", ").join(names.get(str(x), str(x)) for x in v)
+        return ("、" if lang == "zh" else ", ").join(words.kind_name(str(x), lang, sentence=True)
+                                                     for x in v)
     if isinstance(v, float):
         return f"{v:g}"
     if isinstance(v, int):
