@@ -146,7 +146,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
             else:
                 coverage, status = "shared", PASS
                 reason = "R2.shared" if fac_home else "R2.shared_unowned"
-                fields["village"] = name_of.get(fac_home) if fac_home else None
+                fields["village"] = name_of.get(fac_home, fac_home) if fac_home else None
                 if fac_home is not None:
                     i, j = pos[v["village_id"]], pos[fac_home]
                     if (min(i, j), max(i, j)) not in adjacent:
