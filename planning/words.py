@@ -1348,7 +1348,7 @@ def value_word(column_name: str, value, lang: str = "zh"):
 def level_word(level, lang: str = "zh") -> str:
     """A hospital level as written (三级甲等, 二甲) or in English (level 3A, level 2A)."""
     text = str(level)
-    if lang != "en" or not _CJK.search(text):
+    if lang != "en" or not _CJK.search(text) or not _LEVEL.fullmatch(text):
         return text
     out = "".join(_LEVEL_EN.get(ch, ch) for ch in text)
     return "level " + re.sub(r"\s+", "", out)
@@ -1356,6 +1356,7 @@ def level_word(level, lang: str = "zh") -> str:
 
 _LEVEL_EN = {"三": "3", "二": "2", "一": "1", "甲": "A", "乙": "B", "丙": "C", "级": "", "等": ""}
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_LEVEL = re.compile(r"[一二三甲乙丙级等\s]+")
 
 
 def _in_sentence(word: str) -> str:

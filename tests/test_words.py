@@ -198,3 +198,24 @@ def test_check_in_chinese_writes_chinese_reasons(tmp_path, capsys):
     reasons = [r[header.index("原因")] for r in rows[1:] if r[header.index("原因")]]
     assert reasons and all(re.search(r"[\u3400-\u9fff]", x) for x in reasons)
     assert not any(re.search(r"\b(?:Own|Shares|No standardized)\b", x) for x in reasons)
+
+
+def test_english_report_has_no_chinese_outside_names(demo_names):
+    """The composed English report: the rules' reasons and actions, kind, status and mode
+    words in English; Chinese only in names, clause references, the policy documents'
+    titles and the rulebook's glosses of policy terms, e.g. "(中心乡镇卫生院)"."""
+    from planning.outputs.report.compose import compose
+
+    doc = compose(load_demo(), lang="en")
+    gloss = re.compile(r"\([\u3400-\u9fff]+(?: or above)?\)")
+    policy_title = re.compile(r"^\d{3}: ")
+    checked = 0
+    for block in doc.blocks:
+        cells = [getattr(block, k, None) for k in ("text", "caption")]
+        cells += [c for row in (getattr(block, "rows", None) or []) for c in row]
+        for cell in cells:
+            if not isinstance(cell, str) or policy_title.match(cell):
+                continue
+            checked += 1
+            assert chinese_in(gloss.sub("", cell), demo_names) is None, cell
+    assert checked > 200

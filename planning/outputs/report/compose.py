@@ -942,4 +942,4 @@ def _value(v, lang: str) -> str:
         return f"{v:g}"
     if isinstance(v, int):
         return f"{v:,}" if abs(v) >= 10000 else str(v)
-    return str(v)
+    return words.level_word(v, lang)       # a hospital level (二甲 -> level 2A); else as it is
