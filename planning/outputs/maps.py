@@ -30,9 +30,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement, Template
 
 from planning.outputs import assets as _assets
+from planning.outputs.map_legend import (FACILITY_ICONS, ICON_CSS, Legend, MetricScale, icon_html,
+                                         legend_html, r8_legend, ring_html, scenario_legend)
 # the display tables and layers live in planning.outputs.layers; the names stay here too, as
 # the app and the notebook call them (maps.display_layers, maps.township_status …)
 from planning.outputs.layers import (FAILED, MAIN_ROADS, OUTSIDE, _wgs84,  # noqa: F401
@@ -40,24 +41,8 @@ from planning.outputs.layers import (FAILED, MAIN_ROADS, OUTSIDE, _wgs84,  # noq
                                      township_status, valid_geometries)
 from planning.crs import WGS84
 from planning.travel.access import STRAIGHT_LABEL
-from planning.words import (COVERAGE, MODES, R8_BINS, STATUS_COLOURS, kind_name, pair_word, people,
+from planning.words import (COVERAGE, MODES, STATUS_COLOURS, kind_name, pair_word, people,
                             r8_colour, render_units, status_word, t)
-
-#: facility kind -> (symbol, colour, size in px) of its map icon
-FACILITY_ICONS: dict[str, tuple[str, str, int]] = {
-    "district_hospital": ("医", "#6a1b9a", 26),
-    "tcm_hospital": ("中", "#4e342e", 26),
-    "general_hospital": ("院", "#283593", 24),
-    "township_health_centre": ("卫", "#00695c", 22),
-    "community_health_centre": ("社", "#1565c0", 22),
-    "community_health_station": ("站", "#0277bd", 18),
-    "village_clinic": ("+", "#2e7d32", 12),
-    "village_service_point": ("+", "#7cb342", 11),
-}
-_ICON_CSS = ("display:flex;align-items:center;justify-content:center;border-radius:50%;"
-             "color:#fff;font:bold {font}px sans-serif;border:{border}px solid #fff;box-sizing:border-box;"
-             "box-shadow:0 0 2px rgba(0,0,0,.6);width:{size}px;height:{size}px;background:{colour}")
-
 
 # --------------------------------------------------------------------------- the map
 
@@ -113,7 +98,7 @@ def new_map(bounds: list[list[float]], *, tiles: folium.TileLayer | None = None)
     that loads Leaflet from the app (see :func:`use_local_assets`)."""
     m = folium.Map(location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
                    tiles=None, zoom_start=10, control_scale=False, prefer_canvas=False)
-    _MetricScale().add_to(m)
+    MetricScale().add_to(m)
     m.get_root().header.add_child(folium.Element(
         "<style>.leaflet-container{background:#f4f1ea}"
         ".town-label{text-align:center;white-space:nowrap;color:#263238;font:bold 12px sans-serif;"
@@ -211,17 +196,17 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
         _add_scenario(m, scenario, lang)
     limit = res["R2"].figures.get("max_distance_m", 1500) if "R2" in res else 1500
     measure = res["R2"].figures.get("measure", "road") if "R2" in res else "road"
-    legend = _legend_html(lang, limit, measure, region)
+    legend = legend_html(lang, limit, measure, region)
     if "r8_towns" in d:
-        legend += _r8_legend(lang, res["R8"].figures.get("target_gps_per_10000", 4.0))
+        legend += r8_legend(lang, res["R8"].figures.get("target_gps_per_10000", 4.0))
     if getattr(assessment, "straight", False):  # no road network: every figure an estimate
         factor = assessment.rulebook.value("travel", "detour_factor")
         legend = (f"<div class='estimate-label' style='color:#6a1b9a;font-weight:bold;"
                   f"margin-bottom:4px'>{html.escape(STRAIGHT_LABEL)}</div><div style='margin-bottom:4px'>"
                   f"{html.escape(t('legend.estimate', lang, factor=f'{factor:g}'))}</div>") + legend
     if scenario:
-        legend += _scenario_legend(lang)
-    _Legend(legend, open_=not compact, title=t("legend.title", lang)).add_to(m)
+        legend += scenario_legend(lang)
+    Legend(legend, open_=not compact, title=t("legend.title", lang)).add_to(m)
     folium.LayerControl(collapsed=compact).add_to(m)
     return use_local_assets(m)
 
@@ -407,13 +392,6 @@ def _add_r3_villages(m: folium.Map, v: gpd.GeoDataFrame, r3, lang: str) -> None:
     ).add_to(m)
 
 
-def _icon_html(kind: str) -> str:
-    symbol, colour, size = FACILITY_ICONS.get(kind, ("?", "#555", 16))
-    css = _ICON_CSS.format(font=max(9, size // 2 + 1), size=size, colour=colour,
-                           border=1 if size < 16 else 2)
-    return f"<div style='{css}'>{symbol}</div>"
-
-
 def _add_facilities(m: folium.Map, fac: gpd.GeoDataFrame, lang: str) -> None:
     if not len(fac):
         return
@@ -430,7 +408,7 @@ def _add_facilities(m: folium.Map, fac: gpd.GeoDataFrame, lang: str) -> None:
                            level_text=level.astype(object).where(level.notna(), t("pop.none", lang)))
         folium.GeoJson(
             _geojson(part, list(fields)),
-            marker=folium.Marker(icon=folium.DivIcon(html=_icon_html(kind), icon_size=(size, size),
+            marker=folium.Marker(icon=folium.DivIcon(html=icon_html(kind), icon_size=(size, size),
                                                      icon_anchor=(size // 2, size // 2),
                                                      class_name=f"facility-icon facility-{kind}")),
             tooltip=folium.GeoJsonTooltip(fields=["name", "kind_name"], labels=False),
@@ -542,76 +520,6 @@ def _fmt_rate(value, lang: str) -> str:
     return t("pop.none", lang) if value is None or not np.isfinite(value) else f"{value:.2f}"
 
 
-def _r8_legend(lang: str, target: float) -> str:
-    edges = [0.0] + [top * target for top, _ in R8_BINS[:-1]]
-    parts = [f"<b>{html.escape(t('legend.r8', lang, target=f'{target:g}'))}</b>"]
-    for (top, colour), lo in zip(R8_BINS, edges):
-        label = (f"≥ {lo:.1f}" if not np.isfinite(top) else f"{lo:.1f}–{top * target:.1f}")
-        parts.append(_swatch(colour, label, round_=False))
-    parts.append(_swatch(STATUS_COLOURS["unknown"], status_word("unknown", lang), round_=False))
-    return "".join(parts)
-
-
-class _MetricScale(MacroElement):
-    """A scale bar in metres and kilometres only."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-    """)
-
-
-class _Legend(MacroElement):
-    """A fixed legend box drawn over the map (plain HTML, no extra library)."""
-
-    _template = Template("""
-        {% macro html(this, kwargs) %}
-        <div class="map-legend" style="position:absolute;z-index:1000;bottom:24px;left:10px;
-             background:rgba(255,255,255,.93);padding:8px 10px;border-radius:6px;
-             box-shadow:0 1px 4px rgba(0,0,0,.35);font:12px sans-serif;max-width:260px">
-        <details {{ "open" if this.open_ else "" }}><summary style="cursor:pointer;font-weight:bold">
-        {{ this.title }}</summary>
-        {{ this.body }}
-        </details>
-        </div>
-        {% endmacro %}
-    """)
-
-    def __init__(self, body: str, open_: bool = True, title: str = ""):
-        super().__init__()
-        self._name = "Legend"
-        self.body, self.open_, self.title = body, open_, html.escape(title)
-
-
-def _swatch(colour: str, label: str, round_: bool = True) -> str:
-    shape = "50%" if round_ else "2px"
-    return (f"<div><span style='display:inline-block;width:11px;height:11px;margin-right:6px;"
-            f"border-radius:{shape};background:{colour};border:1px solid #fff;"
-            f"box-shadow:0 0 1px #000'></span>{html.escape(label)}</div>")
-
-
-def _legend_html(lang: str, limit: float, measure: str, region) -> str:
-    a, b, c = f"{limit * 2 / 3:,.0f}", f"{limit:,.0f}", f"{limit * 5 / 3:,.0f}"
-    parts = [f"<b>{t('legend.villages', lang, measure=t('measure.' + measure, lang))}</b>",
-             _swatch("#1b5e20", t("legend.within", lang, d=a)),
-             _swatch("#66bb6a", t("legend.between", lang, a=a, b=b)),
-             _swatch("#ffa726", t("legend.between", lang, a=b, b=c)),
-             _swatch("#d32f2f", t("legend.beyond", lang, d=c)),
-             _swatch("#8e24aa", t("legend.served", lang)),
-             _swatch("#616161", t("legend.unreachable", lang)),
-             f"<b>{t('legend.townships', lang)}</b>"]
-    parts += [_swatch(STATUS_COLOURS[s], status_word(s, lang), round_=False)
-              for s in ("pass", "warn", "fail", "not_applicable")]
-    kinds = [k for k in FACILITY_ICONS if (region.facilities["kind"] == k).any()]
-    if kinds:
-        parts.append(f"<b>{t('legend.facilities', lang)}</b>")
-        parts += [f"<div style='display:flex;align-items:center;gap:6px;margin:1px 0'>"
-                  f"{_icon_html(k)}{html.escape(kind_name(k, lang))}</div>"
-                  for k in kinds]
-    return "".join(parts)
-
-
 # --------------------------------------------------------------------------- scenarios
 
 
@@ -693,7 +601,7 @@ def _add_scenario(m: folium.Map, layers: dict[str, gpd.GeoDataFrame], lang: str)
     for r in layers.get("proposed", gpd.GeoDataFrame()).itertuples():
         folium.Marker([r.geometry.y, r.geometry.x],
                       tooltip=html.escape(f"{r.name}（{kind_name(r.kind, lang)}）"),
-                      icon=folium.DivIcon(html=_ring_html(_icon_html(r.kind), "#ffab00"),
+                      icon=folium.DivIcon(html=ring_html(icon_html(r.kind), "#ffab00"),
                                           icon_size=(30, 30), icon_anchor=(15, 15),
                                           class_name="proposed-site")).add_to(group)
     for r in layers.get("closed", gpd.GeoDataFrame()).itertuples():
@@ -707,7 +615,7 @@ def _add_scenario(m: folium.Map, layers: dict[str, gpd.GeoDataFrame], lang: str)
         folium.Marker([r.geometry.y, r.geometry.x],
                       tooltip=html.escape(t("pop.suggested", lang, rank=r.rank, name=r.name,
                                             n=f"{r.newly_covered:,.0f}")),
-                      icon=folium.DivIcon(html=f"<div style='{_ICON_CSS.format(font=11, size=20, colour='#ff6f00', border=2)}'>"
+                      icon=folium.DivIcon(html=f"<div style='{ICON_CSS.format(font=11, size=20, colour='#ff6f00', border=2)}'>"
                                                f"{int(r.rank)}</div>",
                                           icon_size=(20, 20), icon_anchor=(10, 10),
                                           class_name="suggested-site")).add_to(group)
@@ -716,22 +624,6 @@ def _add_scenario(m: folium.Map, layers: dict[str, gpd.GeoDataFrame], lang: str)
                             dash_array="5 4", fill=False, interactive=False,
                             class_name="selected-facility").add_to(group)
     group.add_to(m)
-
-
-def _ring_html(inner: str, colour: str) -> str:
-    return (f"<div style='display:flex;align-items:center;justify-content:center;width:30px;"
-            f"height:30px;border-radius:50%;border:3px solid {colour};box-sizing:border-box;"
-            f"background:rgba(255,255,255,.7)'>{inner}</div>")
-
-
-def _scenario_legend(lang: str) -> str:
-    ring = ("<div><span style='display:inline-block;width:11px;height:11px;margin-right:6px;"
-            "border-radius:50%;border:3px solid {c};box-sizing:border-box'></span>{label}</div>")
-    return (f"<b>{html.escape(t('legend.scenario', lang))}</b>"
-            + ring.format(c="#00c853", label=html.escape(t("layer.sc_newly_covered", lang)))
-            + ring.format(c="#d50000", label=html.escape(t("layer.sc_newly_uncovered", lang)))
-            + ring.format(c="#ffab00", label=html.escape(t("legend.sc_proposed", lang)))
-            + _swatch("#ff6f00", t("legend.sc_suggested", lang)))
 
 
 # --------------------------------------------------------------------------- uploads
