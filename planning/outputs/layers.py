@@ -6,6 +6,8 @@ the report draw, without drawing (no folium, no Streamlit).
 - :func:`reference_layers`: the offline reference layer drawn when there are no tiles —
   district boundary, township outlines and names, main roads from the drive network,
   simplified for display (a few hundred line parts, not tens of thousands of segments).
+- :func:`scenario_layers`: what a scenario changes (villages newly covered or not,
+  proposed, closed, suggested and selected sites).
 - :func:`display_layers`: those and the rules' layers in WGS84 (EPSG:4326), simplified in
   the region's metric CRS first (tolerances in metres), for :func:`planning.outputs.maps.build_map`.
 """
@@ -336,4 +338,64 @@ def display_layers(assessment, *, tolerance_m: float = 25.0, reach_tolerance_m: 
         step("r8_towns", lambda: _wgs84(t8.assign(geometry=t8.geometry.simplify(tolerance_m))))
         step("r8_villages", lambda: _wgs84(res["R8"].units))
     out[FAILED] = failed
+    return out
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def scenario_layers(comparison, base_region, region, *, suggested: gpd.GeoDataFrame | None = None,
+                    selected: str | None = None) -> dict[str, gpd.GeoDataFrame]:
+    """What a scenario changes, as WGS84 layers for :func:`planning.outputs.maps.build_map` (``scenario=``).
+
+    Parameters
+    ----------
+    comparison : planning.plan.scenario.Comparison
+        The scenario against its base.
+    base_region, region : Region
+        The base and the scenario's region (metric CRS).
+    suggested : GeoDataFrame, optional
+        Suggested sites (:attr:`planning.plan.optimize.Suggestion.sites`: ``rank``, ``name``,
+        ``newly_covered``), region CRS.
+    selected : str, optional
+        The facility id the planner picked (ringed on the map).
+
+    Returns
+    -------
+    dict of str to GeoDataFrame
+        ``newly_covered`` / ``newly_uncovered`` (one row per village: ``name``,
+        ``population``, ``rules`` such as ``"R2/R3"``), ``proposed`` (facilities added
+        or moved: ``facility_id``, ``name``, ``kind``), ``closed`` (base facilities the
+        scenario closed, where they were), ``suggested`` and ``selected``; empty
+        layers are left out.
+    """
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for key in ("newly_covered", "newly_uncovered"):
+        layer = comparison.layers.get(key)
+        if layer is None or not len(layer):
+            continue
+        rules = layer.groupby("village_id")["rule"].agg(lambda r: "/".join(sorted(set(map(str, r)))))
+        first = layer.drop_duplicates("village_id").set_index("village_id")
+        out[key] = _wgs84(gpd.GeoDataFrame(
+            {"village_id": first.index.astype(str), "name": first["name"].astype(str).values,
+             "population": first["population"].fillna(0).astype(float).values,
+             "rules": rules.reindex(first.index).values},
+            geometry=first.geometry.values, crs=layer.crs))
+    base_fac = base_region.facilities.set_index("facility_id")
+    fac = region.facilities
+    base_xy = base_fac.geometry.reindex(fac["facility_id"])
+    moved = ~base_xy.isna().to_numpy()
+    moved[moved] = ~shapely.equals(base_xy.values[moved], fac.geometry.values[moved])
+    changed = fac[base_xy.isna().to_numpy() | moved]
+    if len(changed):
+        out["proposed"] = _wgs84(changed[["facility_id", "name", "kind", "geometry"]])
+    closed = base_fac.loc[~base_fac.index.isin(fac["facility_id"])]
+    if len(closed):
+        out["closed"] = _wgs84(closed.reset_index()[["facility_id", "name", "kind", "geometry"]])
+    if suggested is not None and len(suggested):
+        out["suggested"] = _wgs84(suggested[["rank", "name", "newly_covered", "geometry"]])
+    if selected is not None:
+        pick = fac[fac["facility_id"].astype(str) == str(selected)]
+        if len(pick):
+            out["selected"] = _wgs84(pick[["facility_id", "name", "geometry"]])
     return out

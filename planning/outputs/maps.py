@@ -38,7 +38,7 @@ from planning.outputs.map_legend import (FACILITY_ICONS, ICON_CSS, Legend, Metri
 # the app and the notebook call them (maps.display_layers, maps.township_status …)
 from planning.outputs.layers import (FAILED, MAIN_ROADS, OUTSIDE, _wgs84,  # noqa: F401
                                      display_layers, district_breakdown, reference_layers,
-                                     township_status, valid_geometries)
+                                     scenario_layers, township_status, valid_geometries)
 from planning.crs import WGS84
 from planning.travel.access import STRAIGHT_LABEL
 from planning.words import (COVERAGE, MODES, STATUS_COLOURS, kind_name, pair_word, people,
@@ -521,63 +521,6 @@ def _fmt_rate(value, lang: str) -> str:
 
 
 # --------------------------------------------------------------------------- scenarios
-
-
-def scenario_layers(comparison, base_region, region, *, suggested: gpd.GeoDataFrame | None = None,
-                    selected: str | None = None) -> dict[str, gpd.GeoDataFrame]:
-    """What a scenario changes, as WGS84 layers for :func:`build_map` (``scenario=``).
-
-    Parameters
-    ----------
-    comparison : planning.plan.scenario.Comparison
-        The scenario against its base.
-    base_region, region : Region
-        The base and the scenario's region (metric CRS).
-    suggested : GeoDataFrame, optional
-        Suggested sites (:attr:`planning.plan.optimize.Suggestion.sites`: ``rank``, ``name``,
-        ``newly_covered``), region CRS.
-    selected : str, optional
-        The facility id the planner picked (ringed on the map).
-
-    Returns
-    -------
-    dict of str to GeoDataFrame
-        ``newly_covered`` / ``newly_uncovered`` (one row per village: ``name``,
-        ``population``, ``rules`` such as ``"R2/R3"``), ``proposed`` (facilities added
-        or moved: ``facility_id``, ``name``, ``kind``), ``closed`` (base facilities the
-        scenario closed, where they were), ``suggested`` and ``selected``; empty
-        layers are left out.
-    """
-    out: dict[str, gpd.GeoDataFrame] = {}
-    for key in ("newly_covered", "newly_uncovered"):
-        layer = comparison.layers.get(key)
-        if layer is None or not len(layer):
-            continue
-        rules = layer.groupby("village_id")["rule"].agg(lambda r: "/".join(sorted(set(map(str, r)))))
-        first = layer.drop_duplicates("village_id").set_index("village_id")
-        out[key] = _wgs84(gpd.GeoDataFrame(
-            {"village_id": first.index.astype(str), "name": first["name"].astype(str).values,
-             "population": first["population"].fillna(0).astype(float).values,
-             "rules": rules.reindex(first.index).values},
-            geometry=first.geometry.values, crs=layer.crs))
-    base_fac = base_region.facilities.set_index("facility_id")
-    fac = region.facilities
-    base_xy = base_fac.geometry.reindex(fac["facility_id"])
-    moved = ~base_xy.isna().to_numpy()
-    moved[moved] = ~shapely.equals(base_xy.values[moved], fac.geometry.values[moved])
-    changed = fac[base_xy.isna().to_numpy() | moved]
-    if len(changed):
-        out["proposed"] = _wgs84(changed[["facility_id", "name", "kind", "geometry"]])
-    closed = base_fac.loc[~base_fac.index.isin(fac["facility_id"])]
-    if len(closed):
-        out["closed"] = _wgs84(closed.reset_index()[["facility_id", "name", "kind", "geometry"]])
-    if suggested is not None and len(suggested):
-        out["suggested"] = _wgs84(suggested[["rank", "name", "newly_covered", "geometry"]])
-    if selected is not None:
-        pick = fac[fac["facility_id"].astype(str) == str(selected)]
-        if len(pick):
-            out["selected"] = _wgs84(pick[["facility_id", "name", "geometry"]])
-    return out
 
 
 def _add_scenario(m: folium.Map, layers: dict[str, gpd.GeoDataFrame], lang: str) -> None:
