@@ -219,3 +219,28 @@ def test_english_report_has_no_chinese_outside_names(demo_names):
             checked += 1
             assert chinese_in(gloss.sub("", cell), demo_names) is None, cell
     assert checked > 200
+
+
+def test_readable_is_one_call_per_table_in_either_language():
+    """What the app calls for a rule's table: words for codes, headers in the language."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    units = gpd.GeoDataFrame({
+        "unit_id": ["120115101201", "120115101202"], "name": ["东村", "西村"],
+        "status": ["pass", "fail"], "coverage": ["own", "gap"], "population": [800.0, 1200.0],
+        "reason_code": ["R2.own", "R2.gap"], "action_code": ["", "R2.new"],
+        "params": [{"clinic": "东村卫生室", "distance_m": 320.0, "limit_m": 1500.0},
+                   {"clinic": "东村卫生室", "distance_m": 2300.0, "limit_m": 1500.0}]},
+        geometry=[Point(0, 0), Point(1, 1)], crs=32650)
+    en = words.readable(units, "en")
+    assert list(en.columns) == ["Unit id", "Name", "Status", "Coverage", "Population", "Reason",
+                                "Action"]
+    assert en["Status"].tolist() == ["Pass", "Fail"] and en["Coverage"].tolist() == ["Own clinic", "Gap"]
+    assert en["Reason"].tolist() == ["Own clinic (东村卫生室), 320 m",
+                                     "No standardized clinic within 1,500 m (the nearest is 2,300 m)"]
+    assert en["Action"].iloc[0] == "" and en["Action"].iloc[1].startswith("Build a standardized clinic")
+    zh = words.readable(units, "zh")
+    assert list(zh.columns) == ["单元代码", "名称", "状态", "覆盖方式", "常住人口", "原因", "建议措施"]
+    assert zh["原因"].tolist() == ["本村卫生室（东村卫生室）320米", "1,500米内无标准化村卫生室（最近2,300米）"]
+    assert zh["状态"].tolist() == ["达标", "未达标"]
