@@ -23,26 +23,25 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import tempfile
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from PIL import Image
 
 from planning.outputs.report import figures as maps
 from planning import settings, words
 from planning._atomic import atomic_path
 from planning.outputs.report.blocks import Document, Figure, Heading, Para, Table
+from planning.outputs.report.selection import Selection, in_selection, restrict, select
 from planning.travel.access import STRAIGHT_LABEL
 from planning.rules.assess import Assessment, assess
 from planning.crs import wgs84_to_gcj02
 from planning.errors import InputError
 from planning.rules.rulebook import Rulebook, load_rulebook
-from planning.rules import FAIL, NA, PASS, UNKNOWN, WARN, RuleResult
-from planning.rules.base import facilities_of, known_sum, within_polygons
+from planning.rules import FAIL, NA, PASS, UNKNOWN, WARN
+from planning.rules.base import facilities_of, known_sum
 from planning.schema import FacilityKind
 
 FORMATS = (".docx", ".pdf")
@@ -144,98 +143,6 @@ def report_filename(region, *, district: str | None = None, township: str | None
     return f"{place}_{word}_{_dt.date.today():%Y%m%d}.{fmt.lstrip('.')}"
 
 
-# ---------------------------------------------------------------------------- selection
-@dataclass
-class Selection:
-    """What the report covers: the township ids, the districts they lie in, the area."""
-
-    label: str
-    township_ids: set[str]
-    districts: set[str]
-    towns: gpd.GeoDataFrame
-    whole: bool
-
-    @property
-    def area(self):
-        return shapely.union_all(self.towns.geometry.values)
-
-
-def _township_districts(region) -> pd.Series:
-    """District name of each township (its ``district`` column, else the district polygon
-    holding its representative point), indexed like the townships."""
-    towns = region.townships
-    col = towns["district"] if "district" in towns else pd.Series(None, index=towns.index, dtype=object)
-    if col.isna().any() and region.districts is not None and len(region.districts):
-        pts = gpd.GeoDataFrame(geometry=towns.representative_point(), crs=towns.crs)
-        names = region.districts.set_index("district_id")["name"]
-        spatial = within_polygons(pts, region.districts, "district_id").map(names)
-        col = col.where(col.notna(), spatial)
-    return col.astype(object).where(col.notna(), None)
-
-
-def select(region, district: str | None = None, township: str | None = None) -> Selection:
-    """The townships a report covers.
-
-    Raises
-    ------
-    InputError
-        An unknown district or township; the message lists the valid names.
-    """
-    towns = region.townships
-    of_district = _township_districts(region)
-    names = sorted({d for d in of_district.dropna()} |
-                   (set(region.districts["name"].dropna().astype(str))
-                    if region.districts is not None else set()))
-    mask = pd.Series(True, index=towns.index)
-    label = str(region.name)
-    if district is not None:
-        if district not in names:
-            raise InputError.at(f"unknown district {district!r}; the region has: "
-                                f"{'、'.join(names) or '(no district names)'}",
-                                layer="districts", column="name")
-        mask &= of_district == district
-        label = district
-    if township is not None:
-        pool = towns[mask]
-        hit = (pool["name"].astype(str) == township) | (pool["township_id"].astype(str) == township)
-        if not hit.any():
-            valid = list(pool["name"].astype(str))
-            shown = "、".join(valid[:80]) + ("…" if len(valid) > 80 else "")
-            where = f" in {district}" if district else ""
-            raise InputError.at(f"unknown township {township!r}{where}; valid names: {shown}",
-                                layer="townships", column="name")
-        mask &= towns.index.isin(pool.index[hit])
-        town_district = of_district[mask].dropna()
-        prefix = district or (town_district.iloc[0] if len(town_district) else "")
-        label = f"{prefix}{township if township in set(pool['name']) else towns[mask]['name'].iloc[0]}"
-    chosen = towns[mask]
-    return Selection(label, set(chosen["township_id"].astype(str)),
-                     set(of_district[mask].dropna()) or set(names), chosen,
-                     whole=bool(mask.all()))
-
-
-def _restrict(result: RuleResult, sel: Selection) -> RuleResult:
-    """The rule's result with only the units inside the selection."""
-    if sel.whole:
-        return result
-    u = result.units
-    if result.unit_kind == "township":
-        keep = u["unit_id"].astype(str).isin(sel.township_ids)
-    elif result.unit_kind == "district":
-        keep = u["name"].astype(str).isin(sel.districts) | u["unit_id"].astype(str).isin(sel.districts)
-    elif "township_id" in u:
-        keep = u["township_id"].astype(str).isin(sel.township_ids)
-    else:
-        keep = u.intersects(sel.area)
-    return replace(result, units=u[keep.to_numpy()])
-
-
-def _in_selection(frame: gpd.GeoDataFrame, sel: Selection) -> gpd.GeoDataFrame:
-    if sel.whole or len(frame) == 0:
-        return frame
-    return frame[frame.intersects(sel.area)]
-
-
 # ---------------------------------------------------------------------------- composing
 def compose(region, *, district=None, township=None, scenario=None, lang="zh", rulebook=None,
             assessment: Assessment | None = None, dpi: int = maps.DPI) -> Document:
@@ -263,9 +170,9 @@ def _scenario_parts(region, scenario, assessment: Assessment, sel: Selection,
     after = scenario.assess().in_language(lang)
     assessment = assessment.in_language(lang)
     base = Assessment(region, assessment.rulebook,
-                      {r: _restrict(res, sel) for r, res in assessment.results.items()})
+                      {r: restrict(res, sel) for r, res in assessment.results.items()})
     scen = Assessment(after.region, assessment.rulebook,
-                      {r: _restrict(res, sel) for r, res in after.results.items()})
+                      {r: restrict(res, sel) for r, res in after.results.items()})
     return {"name": scenario.name, "edits": [e.describe() for e in scenario.active],
             "comparison": compare(base, scen), "sites": scenario.proposed_sites(),
             "after": scen}
@@ -292,7 +199,7 @@ class _Composer:
         self.region, self.a, self.sel, self.lang, self.dpi = region, assessment, sel, lang, dpi
         self.scenario = scenario
         self.rb = assessment.rulebook
-        self.res = {r: _restrict(x, sel) for r, x in assessment.results.items()}
+        self.res = {r: restrict(x, sel) for r, x in assessment.results.items()}
         self.summ = {r: x.summary(lang) for r, x in self.res.items()}
         self.straight = bool(getattr(assessment, "straight", False))
         self.doc = Document(self._title(), lang, footer=STRAIGHT_LABEL if self.straight else "")
@@ -447,7 +354,7 @@ class _Composer:
         towns = self.sel.towns
         vil = self.region.villages
         vil = vil[vil["township_id"].astype(str).isin(self.sel.township_ids)] if not self.sel.whole else vil
-        fac = _in_selection(self.region.facilities, self.sel)
+        fac = in_selection(self.region.facilities, self.sel)
         sep = self.tr("、", ", ")
         tk = sep.join(f"{self.kind(k)}{self._n(n)}{self.tr('个', '')}" if self.lang == "zh" else f"{self._n(n)} {self.kind(k)}s"
                       for k, n in towns["kind"].value_counts().items())
@@ -715,7 +622,7 @@ class _Composer:
         towns, sel = self.region.townships, self.sel.towns
         u = self.res[rid].units
         if rid == "R1":
-            centres = _in_selection(facilities_of(self.region, (FacilityKind.TOWNSHIP_HEALTH_CENTRE,
+            centres = in_selection(facilities_of(self.region, (FacilityKind.TOWNSHIP_HEALTH_CENTRE,
                                                                 FacilityKind.COMMUNITY_HEALTH_CENTRE)), self.sel)
             png = maps.map_r1(towns, sel, u, centres, self.lang, self.dpi)
             cap = self.tr("各乡镇（街道）乡镇卫生院/社区卫生服务中心设置情况（R1）",
@@ -741,7 +648,7 @@ class _Composer:
         elif rid == "R8":
             r8 = self.res["R8"]
             t8 = r8.layers["R8_townships"]
-            fac = _in_selection(facilities_of(self.region, self.rb["R8"]["gp_kinds"]), self.sel)
+            fac = in_selection(facilities_of(self.region, self.rb["R8"]["gp_kinds"]), self.sel)
             target = r8.figures.get("target_gps_per_10000", 4.0)
             png = maps.map_r8(towns, sel, t8, u, fac, target, self.lang, self.dpi)
             mode = self.mode(r8.figures.get("mode"))
