@@ -1279,6 +1279,8 @@ _add({
     "fig.north": ('北', 'N'),
     "fig.km": ('公里', 'km'),
     "fig.m": ('米', 'm'),
+    # the report's file name (planning.outputs.report.build)
+    "report.filename": ("评估报告", "report"),
     # the command line (planning.cli): the status table of ``check``
     "cli.columns": ("规则|单元|达标|未达标|需关注|无法检查|不适用|缺口人口|依据|条款",
                     "rule|units|pass|fail|warn|unknown|n/a|residents in gap|basis|clause"),
