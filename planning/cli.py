@@ -34,14 +34,13 @@ EXIT_INPUT = 2
 EXIT_RULE = 1
 
 
-_LEVEL_WORDS = {"error": "错误", "warning": "警告", "info": "提示"}
 #: notes (info) worth printing: what the tool decided about the planner's files
 _SHOWN_NOTES = ("in.ids_generated", "in.file_crs_kept", "in.file_crs_declared", "in.district_filled")
 
 
 def _level(level: str, lang: str) -> str:
     """``错误：`` / ``error: `` before a message."""
-    return _LEVEL_WORDS.get(level, level) + "：" if lang == "zh" else f"{level}: "
+    return _t(f"level.{level}", lang)
 
 
 def _load_region(args) -> object:
@@ -96,21 +95,17 @@ def cmd_summary(args) -> int:
 
 
 def _status_table(summary: dict, lang: str) -> str:
-    head = (("规则", "单元", "达标", "未达标", "需关注", "无法检查", "不适用", "缺口人口", "依据", "条款")
-            if lang == "zh" else
-            ("rule", "units", "pass", "fail", "warn", "unknown", "n/a", "residents in gap", "basis",
-             "clause"))
+    head = _t("cli.columns", lang).split("|")
     lines = []
     if summary.get("distances") == "straight":  # every figure below is an estimate
         lines.append(f"{summary['label']}: " + _t("legend.estimate", lang,
                                                    factor=f"{summary['detour_factor']:g}"))
     lines.append("  ".join(f"{h:>8}" for h in head))
     for r in summary["rules"]:
-        basis = {"requirement": "要求", "reference": "参考"}.get(r["basis"], r["basis"]) \
-            if lang == "zh" else r["basis"]
+        basis = _t(f"cli.basis.{r['basis']}", lang)
         rid = r["id"] + ("*" if r["figures"].get("estimate") else "")
         gap = r["population_in_gap"]
-        gap = ("未知" if lang == "zh" else "unknown") if gap is None else f"{gap:,}"
+        gap = _t("people.unknown", lang) if gap is None else f"{gap:,}"
         if r.get("population_in_gap_unknown") and r["population_in_gap"] is not None:
             gap = f"≥{gap}"                        # some failing units have no figure
         cells = (rid, r["units"], r["passed"], r["failed"], r["warned"], r.get("unknown", 0),
@@ -136,7 +131,7 @@ def cmd_check(args) -> int:
     t0 = time.perf_counter()
     result = assess(region, rulebook, progress=lambda r: _progress(f"rule {r}"), errors="record")
     _print_problems(region.problems[seen:], args.lang)  # found on the way (a clipped road file …)
-    summary = result.summary()
+    summary = result.summary(args.lang)
     summary["seconds"] = round(time.perf_counter() - t0, 2)
     summary["timings"] = {k: round(v, 3) for k, v in result.timings.items()}
     print(_status_table(summary, args.lang))

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from planning.words import field_text, t
+
 Level = Literal["error", "warning", "info"]
 LEVELS = ("error", "warning", "info")
 
@@ -30,21 +32,20 @@ class Msg:
     fields: dict[str, Any] = field(default_factory=dict, hash=False)
 
     def text(self, lang: str = "en") -> str:
-        from planning.words import t
-
-        return t(self.key, lang, **{k: _render(v, lang) for k, v in self.fields.items()})
+        return t(self.key, lang, **{k: _render(k, v, lang) for k, v in self.fields.items()})
 
     def __str__(self) -> str:
         return self.text("en")
 
 
-def _render(value: Any, lang: str) -> Any:
-    """A field in ``lang``: a Msg rendered, a list of Msgs rendered and joined."""
+def _render(name: str, value: Any, lang: str) -> Any:
+    """A field in ``lang``: a Msg rendered, a list of Msgs rendered and joined, anything
+    else as :func:`planning.words.field_text` words it (``*_word`` keys, lists of names)."""
     if isinstance(value, Msg):
         return value.text(lang)
-    if isinstance(value, list) and all(isinstance(v, Msg) for v in value):
+    if isinstance(value, list) and value and all(isinstance(v, Msg) for v in value):
         return ("；" if lang == "zh" else "; ").join(v.text(lang) for v in value)
-    return value
+    return field_text(name, value, lang)
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,6 @@ class Problem:
 
     def where(self, lang: str = "en") -> str:
         """``file 村.xlsx, layer villages, row 3, column '人口'`` (or in Chinese)."""
-        from planning.words import t
-
         parts = []
         if self.file:
             parts.append(t("where.file", lang, file=self.file))
@@ -198,8 +197,6 @@ class ProblemGroup:
 
     def text(self, lang: str = "en") -> str:
         """Where, how many, an example and the first rows, in ``lang``."""
-        from planning.words import t
-
         where = Problem(self.level, "", self.file, self.layer, None, self.column).where(lang)
         message = self.example.text(lang) if self.example is not None else self.message
         sep = "：" if lang == "zh" else ": "
@@ -259,8 +256,6 @@ def problem_lines(problems: list[Problem], per_file: int = FIRST_ROWS,
     When a file has more groups, its last line says how many more (the full list:
     ``check --problems``).
     """
-    from planning.words import t
-
     shown_problems = [p for p in problems if p.level in levels
                       or (p.msg is not None and p.msg.key in notes)]
     by_file: dict[str | None, list[ProblemGroup]] = {}

@@ -1,19 +1,33 @@
-"""Every word the app shows, in Chinese (``zh``, the default) and English (``en``).
+"""Every word of the tool, in Chinese (``zh``, the default) and English (``en``): one table.
 
-One place for labels, legends, table headers, status words and messages: the app and
-the map builder ask :func:`t` for a string by key, :func:`status_word` for a status
-(达标 / 未达标 / 需关注 / 不适用), :func:`kind_name` for a facility/village/township kind
-and :func:`column` for a table header.
+:data:`STRINGS` maps a key to its (zh, en) pair: the app's labels and messages, the input
+checks' messages (:mod:`planning.errors`), the rules' reasons, actions and notes
+(:data:`RULE_WORDS`), the report's sentences and the CLI's lines; the small tables —
+statuses, kinds, bases, travel modes, R2 coverage, service modes, road snapping — are in
+it too (``status.fail``, ``kind.village_clinic`` …) and have their own names
+(:data:`STATUS`, :data:`KINDS` …). Column headers of tables are :data:`HEADERS_ZH`.
+
+Rules write codes and numbers, never words: a unit's ``reason_code`` / ``action_code``
+and its ``params``. Every output renders them at the last moment, in the planner's
+language, through :func:`render_units` (a layer with its sentences) or :func:`readable`
+(a table as a person reads it: words for codes, headers in the language).
 
 >>> t("view.map", "zh"), t("view.map", "en")
 ('地图', 'Map')
 >>> status_word("fail", "zh")
 '未达标'
+>>> coded_text("reason", "R2.gap", {"limit_m": 1500, "distance_m": 2300}, "en")
+'No standardized clinic within 1,500 m (the nearest is 2,300 m)'
 """
 
 from __future__ import annotations
 
-from planning.schema import FACILITY_KIND_ZH, TOWNSHIP_KIND_ZH, VILLAGE_KIND_ZH
+import re
+
+import pandas as pd
+
+from planning.schema import (FACILITY_KIND_ZH, SERVICE_MODE_ZH, TOWNSHIP_KIND_ZH,
+                             VILLAGE_KIND_ZH)
 
 LANGS = ("zh", "en")
 LANG_LABELS = {"zh": "中文", "en": "English"}
@@ -54,16 +68,29 @@ _KIND_EN = {
     "community_health_station": "Community health station", "village_clinic": "Village clinic",
     "village_service_point": "Village service point",
     "residents_committee": "Residents' committee", "village_committee": "Village committee",
-    "special": "Special unit", "township": "Township (town)", "street": "Street",
+    "special": "Special unit", "township": "Town", "street": "Street",
 }
-_KIND_ZH = {k.value: v for m in (FACILITY_KIND_ZH, VILLAGE_KIND_ZH, TOWNSHIP_KIND_ZH)
-            for k, v in m.items()}
+#: facility, village and township kind -> (zh, en): the Chinese names are the schema's
+#: (a village's and a township's ``special`` share one name)
+KINDS: dict[str, tuple[str, str]] = {
+    k.value: (v, _KIND_EN[k.value])
+    for m in (FACILITY_KIND_ZH, VILLAGE_KIND_ZH, TOWNSHIP_KIND_ZH) for k, v in m.items()}
 
 BASIS = {"requirement": ("政策要求", "Requirement"), "reference": ("参考基准", "Reference standard"),
          "assumed": ("默认假设", "Assumption")}
 MODES = {"walk": ("步行", "Walking"), "ebike": ("电动自行车", "E-bike"), "drive": ("驾车", "Driving")}
 COVERAGE = {"own": ("本村卫生室", "Own clinic"), "shared": ("共用卫生室", "Shared clinic"),
             "served": ("巡诊等方式服务", "Served by touring etc."), "gap": ("缺口", "Gap")}
+#: how a village without its own clinic is served (R2): the schema's Chinese names
+SERVICE_MODES: dict[str, tuple[str, str]] = {
+    k.value: (v, {"touring": "Touring", "dispatched": "Dispatched staff",
+                  "neighbour_extension": "Neighbour extension"}[k.value])
+    for k, v in SERVICE_MODE_ZH.items()}
+#: how a point reaches the road network (the engine's ``road_snap``)
+ROAD_SNAP = {"nearest": ("最近道路", "Nearest road"),
+             "moved": ("越过孤立路段接入主路网", "Moved past a road fragment to the main network"),
+             "fragment": ("仅连接孤立路段", "On a road fragment only"),
+             "off_network": ("远离道路（无法经道路到达）", "Far from any road (unreachable by road)")}
 
 #: key -> (zh, en); ``{name}`` fields are filled by :func:`t`
 STRINGS: dict[str, tuple[str, str]] = {
@@ -867,6 +894,402 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
+#: what the rules found and suggest, by code: ``reason.<code>`` and ``action.<code>`` (a
+#: unit's ``reason_code`` / ``action_code``; several codes joined by ``;`` are one sentence
+#: in parts), ``note.<code>`` (a rule's notes), ``population.<code>`` (why residents'
+#: figures are missing). Fields are the unit's ``params`` (see :func:`render_units`).
+RULE_WORDS: dict[str, tuple[str, str]] = {
+    # R1: a health centre in every township and street
+    "reason.R1.special_unit": ("开发区等特殊单元，不要求单设中心",
+                               "A special unit (development zone etc.): no centre of its own required"),
+    "reason.R1.no_centre": ("辖区内没有{want_word}", "No {want_word} inside"),
+    "action.R1.set_up": ("设置1所{want_word}", "Set up a {want_word}"),
+    "reason.R1.wrong_kind": ("辖区内有{centres}，但没有{want_word}", "Has {centres} but no {want_word}"),
+    "action.R1.check_kind": ("核实机构类型，或设置{want_word}", "Check the facility's kind, or set up a {want_word}"),
+    "reason.R1.one_for_many": ("常住人口{population:,.0f}人，超过{threshold:,.0f}人，仅有1所中心",
+                               "{population:,.0f} residents, more than {threshold:,.0f}, and only one centre"),
+    "action.R1.consider_another": ("根据需要增设1所中心（001 §二(一)1）",
+                                   "Add a second centre as needed (001 §二(一)1)"),
+    "reason.R1.ok_population_unknown": (
+        "有{centres}；常住人口未知，无法判断是否超过{threshold:,.0f}人需增设中心",
+        "Has {centres}; residents unknown, so whether more than {threshold:,.0f} call for another "
+        "centre cannot be judged"),
+    "reason.R1.ok_population_partial": (
+        "有{centres}；{villages_unknown}个村无人口数据，已知常住人口{population:,.0f}人，"
+        "无法判断是否超过{threshold:,.0f}人需增设中心",
+        "Has {centres}; {villages_unknown} villages without population, {population:,.0f} residents "
+        "known, so whether more than {threshold:,.0f} call for another centre cannot be judged"),
+    "reason.R1.ok": ("有{centres}", "Has {centres}"),
+    # R2: a standardized village clinic within 1.5 km
+    "reason.R2.own": ("本村卫生室（{clinic}）{distance_m:,.0f}米", "Own clinic ({clinic}), {distance_m:,.0f} m"),
+    "reason.R2.shared": ("与{village}共用{clinic}，{distance_m:,.0f}米",
+                         "Shares {clinic} with {village}, {distance_m:,.0f} m"),
+    "reason.R2.shared_unowned": ("使用未注明所属村的{clinic}，{distance_m:,.0f}米",
+                                 "Uses {clinic}, whose village is not stated, {distance_m:,.0f} m"),
+    "reason.R2.not_adjacent": ("所属村与本村不相邻", "its village is not a neighbour"),
+    "reason.R2.other_township": ("卫生室属于其他乡镇（村卫生室按乡镇管理）",
+                                 "the clinic belongs to another township (clinics are managed by township)"),
+    "action.R2.check_sharing": ("核实共建共用安排", "Check the sharing arrangement"),
+    "reason.R2.served": ("{limit_m:,.0f}米内无标准化村卫生室，由{service_word}服务",
+                         "No standardized clinic within {limit_m:,.0f} m; served by {service_word}"),
+    "action.R2.keep_service": ("保持{service_word}并核实服务频次",
+                               "Keep the {service_word} and check how often it comes"),
+    "reason.R2.gap": ("{limit_m:,.0f}米内无标准化村卫生室（最近{distance_m:,.0f}米）",
+                      "No standardized clinic within {limit_m:,.0f} m (the nearest is {distance_m:,.0f} m)"),
+    "reason.R2.no_clinic": ("没有标准化村卫生室", "No standardized clinic at all"),
+    "reason.R2.unreachable": ("道路网上无法到达任何标准化村卫生室",
+                              "No standardized clinic can be reached on the road network"),
+    "action.R2.upgrade": ("将{clinic}提升为标准化村卫生室", "Bring {clinic} up to a standardized clinic"),
+    "action.R2.touring": ("人口较少：安排乡镇卫生院巡诊、派驻或邻村延伸服务（001 §二(一)3）",
+                          "Few residents: arrange touring, dispatched staff or neighbour extension "
+                          "from the township health centre (001 §二(一)3)"),
+    "action.R2.new_check_population": (
+        "新建标准化村卫生室，或与相邻村共建；人口较少的村也可巡诊、派驻或邻村延伸——先核实常住人口（001 §二(一)3）",
+        "Build a standardized clinic, or share one with a neighbouring village; a small village "
+        "may be served by touring, dispatched staff or neighbour extension — check its residents "
+        "first (001 §二(一)3)"),
+    "action.R2.new": ("新建标准化村卫生室，或与相邻村共建（001 §二(一)3）",
+                      "Build a standardized clinic, or share one with a neighbouring village (001 §二(一)3)"),
+    "reason.R2.substandard": ("未达标村卫生室，不计入覆盖", "Not standardized: does not count for coverage"),
+    "reason.R2.serves": ("服务行政村", "Serves village committees"),
+    "reason.R2.serves_none": ("不是任何行政村{limit_m:,.0f}米内最近的卫生室",
+                              "Not the nearest clinic within {limit_m:,.0f} m of any village committee"),
+    # R3: the 15-minute health service circle
+    "reason.R3.within": ("最近机构{minutes:.1f}分钟可达", "The nearest facility is {minutes:.1f} min away"),
+    "reason.R3.beyond": ("最近机构需{minutes:.1f}分钟，超过{limit:g}分钟",
+                         "The nearest facility is {minutes:.1f} min away, more than {limit:g} min"),
+    "reason.R3.unreachable": ("道路网上无法到达任何基层医疗卫生机构",
+                              "No primary-care facility can be reached on the road network"),
+    "reason.R3.population_unknown": ("常住人口未知，不计入覆盖比例", "residents unknown: not counted in the share"),
+    "action.R3.add": ("在覆盖缺口处增设村卫生室或社区卫生服务站",
+                      "Add a village clinic or community health station in the gap"),
+    "action.R3.check_population_add": ("核实常住人口；在覆盖缺口处增设村卫生室或社区卫生服务站",
+                                       "Check the residents; add a village clinic or community "
+                                       "health station in the gap"),
+    # R4: regional medical sub-centres
+    "reason.R4.not_agricultural": ("非涉农区", "Not an agricultural district"),
+    "reason.R4.size_unknown": ("涉农区，无法判断是否达到次中心条件",
+                               "Agricultural; whether it is large enough for a sub-centre cannot be judged"),
+    "reason.R4.too_small": ("人口、面积未达到次中心条件", "Population and area below the sub-centre thresholds"),
+    "reason.R4.qualifies": ("涉农区", "Agricultural district"),
+    "reason.R4.size": ("常住人口{population:,.0f}人，面积{area_km2:,.0f}平方公里",
+                       "{population:,.0f} residents, {area_km2:,.0f} km²"),
+    "reason.R4.size_population_unknown": ("常住人口未知，面积{area_km2:,.0f}平方公里",
+                                          "residents unknown, {area_km2:,.0f} km²"),
+    "reason.R4.hard_villages": ("{hard_villages}个村驾车超过{minutes:.0f}分钟才能到达区级医院或二级以上综合医院",
+                                "{hard_villages} villages are more than {minutes:.0f} min by car from a "
+                                "district or level-2+ general hospital"),
+    "reason.R4.hard_villages_unknown": ("其中{villages_unknown}个村常住人口未知",
+                                        "{villages_unknown} of them with residents unknown"),
+    "reason.R4.all_within": ("全部居民{minutes:.0f}分钟车程内可达区级医院或二级以上综合医院",
+                             "every resident is within {minutes:.0f} min by car of a district or "
+                             "level-2+ general hospital"),
+    "reason.R4.hard_residents": ("{hard_residents:,.0f}名居民驾车超过{minutes:.0f}分钟才能到达区级医院或二级以上综合医院",
+                                 "{hard_residents:,.0f} residents are more than {minutes:.0f} min by car "
+                                 "from a district or level-2+ general hospital"),
+    "reason.R4.hard_residents_unknown": ("另有{villages_unknown}个村常住人口未知，未计入",
+                                         "{villages_unknown} more villages with residents unknown are not counted"),
+    "action.R4.add_population": ("补充村常住人口后重新评估是否需要建设区域医疗次中心",
+                                 "Add the villages' residents, then judge again whether a regional "
+                                 "sub-centre is needed"),
+    "action.R4.build": ("建设区域医疗次中心：{candidates}（001 §二(一)2）",
+                        "Build a regional medical sub-centre: {candidates} (001 §二(一)2)"),
+    "action.R4.no_candidate": ("区内没有可选的乡镇卫生院，需另行选址",
+                               "No township health centre in the district to choose: find another site"),
+    "reason.R4.candidate": ("可使{newly_within:,.0f}名难以覆盖的居民在{minutes:.0f}分钟车程内获得二级医院服务",
+                            "Brings {newly_within:,.0f} hard-to-reach residents within {minutes:.0f} min "
+                            "by car of level-2 hospital care"),
+    "note.R4.patient_flow": ("就医流向（patient flow）是政策列出的因素，本工具无法获得，需结合实际判断（001 §二(一)2）",
+                             "Patient flow is a factor the policy names that this tool cannot see: "
+                             "judge it on the ground (001 §二(一)2)"),
+    # R5: district hospitals and staffing
+    "reason.R5.few_public_health": ("公共卫生人员{staff}名，少于{minimum}名",
+                                    "{staff} public-health staff, fewer than {minimum}"),
+    "reason.R5.low_public_health_share": ("公共卫生人员占专业技术人员{share:.0%}，低于{minimum_share:.0%}",
+                                          "public-health staff are {share:.0%} of professional staff, "
+                                          "below {minimum_share:.0%}"),
+    "reason.R5.staff_ok": ("人员配置达标", "Staffing meets the standard"),
+    "reason.R5.no_staff_data": ("无人员数据", "No staff figures"),
+    "reason.R5.no_tertiary": ("没有具备三级医院服务能力的区级医院", "No district hospital with tertiary capability"),
+    "reason.R5.no_district_hospital": ("没有区级医院", "No district hospital"),
+    "reason.R5.no_tcm": ("没有达到{level}的区级中医医院", "no district TCM hospital at {level}"),
+    "reason.R5.short_staffed": ("{centres}所乡镇卫生院公共卫生人员配置不足",
+                                "{centres} township health centres are short of public-health staff"),
+    "reason.R5.not_agricultural": ("非涉农区，001 §二(二)4 不适用",
+                                   "Not an agricultural district: 001 §二(二)4 does not apply"),
+    "reason.R5.ok": ("区级医院和中医医院达标", "District and TCM hospitals meet the standard"),
+    "action.R5.raise_tertiary": ("提升区级医院至三级医院服务能力（001 §二(二)4）",
+                                 "Raise the district hospital to tertiary capability (001 §二(二)4)"),
+    "action.R5.build_tcm": ("建设{level}区级中医医院（001 §二(二)4）",
+                            "Build a district TCM hospital at {level} (001 §二(二)4)"),
+    "action.R5.staff_up": ("配齐公共卫生医师，公共卫生人员不低于专业技术人员{minimum_share:.0%}（001 §二(二)7）",
+                           "Give every centre public-health physicians, and public-health staff of at "
+                           "least {minimum_share:.0%} of professional staff (001 §二(二)7)"),
+    "note.R5.city_wide": ("护士、全科医生配置目标为全市口径，仅作参考，不判定单个区未达标（000 §三(十五)，004 §三(二)）",
+                          "The nurse and GP targets are city-wide: a reference only, never a "
+                          "district's failure (000 §三(十五), 004 §三(二))"),
+    "note.R5.public_health_column": ("公共卫生医师按 public_health_staff（公共卫生人员）列计数",
+                                     "Public-health physicians are counted from the public_health_staff column"),
+    # R6: one community health station per 3-4 residents' committees
+    "reason.R6.count": ("{township}有{committees}个居委会、{stations}所社区卫生服务站，需要至少{needed}所",
+                        "{township}: {committees} residents' committees, {stations} community health "
+                        "stations, at least {needed} needed"),
+    "reason.R6.outside": ("不在任何乡镇内：{committees}个居委会、{stations}所社区卫生服务站，需要至少{needed}所",
+                          "Outside every township: {committees} residents' committees, {stations} "
+                          "community health stations, at least {needed} needed"),
+    "action.R6.add_stations": ("在{township}增设{missing}所社区卫生服务站",
+                               "Add {missing} community health stations in {township}"),
+    # R7: medical communities
+    "reason.R7.no_groups": ("无法检查：数据没有医共体/医疗集团分组（缺少 group_id 列）",
+                            "Cannot be checked: the data have no medical-community groups (no group_id column)"),
+    "action.R7.add_groups": ("在机构表中填写“医共体”（group_id）列",
+                             "Fill in the medical-community column (group_id) of the facilities table"),
+    "note.R7.no_groups": ("无法检查：机构表没有医共体分组（group_id 列），不能判断卫生院/社区卫生服务中心是否加入医共体",
+                          "Cannot be checked: the facilities table has no medical-community groups "
+                          "(group_id column), so whether health centres belong to one cannot be told"),
+    "reason.R7.no_group": ("未加入任何医共体/医疗集团", "Not in any medical community or group"),
+    "action.R7.join": ("加入区域医共体（002 §二(一)）", "Join a medical community (002 §二(一))"),
+    "reason.R7.no_lead": ("所在医共体{group}没有二级以上牵头医院", "Its group {group} has no level-2+ lead hospital"),
+    "action.R7.name_lead": ("明确二级以上牵头医院", "Name a level-2+ lead hospital"),
+    "reason.R7.lead_unreachable": ("驾车无法到达牵头医院{lead}", "The lead hospital {lead} cannot be reached by car"),
+    "reason.R7.lead_far": ("到牵头医院{lead}驾车{minutes:.0f}分钟，超过{limit:.0f}分钟",
+                           "{minutes:.0f} min by car to the lead hospital {lead}, more than {limit:.0f}"),
+    "reason.R7.ok": ("属于{group}，到牵头医院驾车{minutes:.0f}分钟",
+                     "In {group}, {minutes:.0f} min by car to the lead hospital"),
+    "reason.R7.group_no_lead": ("没有二级以上牵头医院", "No level-2+ lead hospital"),
+    "reason.R7.group_split": ("成员所在乡镇不连片（{parts}块）", "member townships not contiguous ({parts} pieces)"),
+    "reason.R7.group_far": ("{far}个成员到牵头医院车程过长", "{far} members too far from the lead hospital"),
+    "reason.R7.group_ok": ("牵头医院明确，成员连片", "Lead hospital named, members contiguous"),
+    # R8: GPs within reach
+    "reason.R8.at_reference": ("{mode_word}{minutes:g}分钟内可达全科医生每万人{gps:.2f}名，达到参考值{target:g}名",
+                               "{gps:.2f} GPs per 10,000 within {minutes:g} min ({mode_word}), at or above "
+                               "the reference of {target:g}"),
+    "reason.R8.below": ("{mode_word}{minutes:g}分钟内可达全科医生每万人{gps:.2f}名，低于参考值{target:g}名",
+                        "{gps:.2f} GPs per 10,000 within {minutes:g} min ({mode_word}), below the "
+                        "reference of {target:g}"),
+    "reason.R8.below_at_most": ("{mode_word}{minutes:g}分钟内可达全科医生每万人至多{gps:.2f}名，低于参考值{target:g}名",
+                                "At most {gps:.2f} GPs per 10,000 within {minutes:g} min ({mode_word}), "
+                                "below the reference of {target:g}"),
+    "action.R8.add_gps": ("在可达范围内增配全科医生或新设基层医疗卫生机构",
+                          "Add GPs within reach, or open a primary-care facility"),
+    "reason.R8.upper_bound": ("{mode_word}{minutes:g}分钟内可达全科医生每万人{gps:.2f}名（服务范围内有村人口未知，"
+                              "此为上限），无法判断是否达到参考值",
+                              "{gps:.2f} GPs per 10,000 within {minutes:g} min ({mode_word}), an upper "
+                              "bound (residents of villages in reach unknown): whether it meets the "
+                              "reference cannot be judged"),
+    "action.R8.add_population_in_reach": ("补充服务范围内各村的常住人口", "Add the residents of the villages in reach"),
+    "reason.R8.none_in_reach": ("{mode_word}{minutes:g}分钟内没有可达的基层医疗卫生机构（全科医生）",
+                                "No primary-care facility (with GPs) within {minutes:g} min ({mode_word})"),
+    "action.R8.open_facility": ("在可达范围内新设配备全科医生的基层医疗卫生机构",
+                                "Open a primary-care facility with GPs within reach"),
+    "reason.R8.gps_missing": ("可达机构{facilities}缺少全科医生人数，无法判断",
+                              "{facilities} in reach lack a GP count: cannot be judged"),
+    "reason.R8.gps_missing_more": ("可达机构{facilities}等{n}所缺少全科医生人数，无法判断",
+                                   "{facilities} and others ({n} in all) in reach lack a GP count: "
+                                   "cannot be judged"),
+    "action.R8.add_gp_count": ("在机构表中补充全科医生人数（gps）", "Add the GP count (gps) to the facilities table"),
+    "reason.R8.population_unknown": ("常住人口未知，无法判断", "Residents unknown: cannot be judged"),
+    "action.R8.add_population": ("补充本村常住人口", "Add this village's residents"),
+    "reason.R8.border": ("服务范围越过区域边界，边界外的医生不在数据中",
+                         "its reach crosses the region's border, where doctors are not in the data"),
+    "reason.R8.no_residents": ("没有常住人口", "No residents"),
+    "reason.R8.area_unknown": ("{villages_unknown}个村无法判断（人口或可达机构的全科医生人数未知）",
+                               "{villages_unknown} villages cannot be judged (residents, or the GP count "
+                               "of a facility in reach, unknown)"),
+    "action.R8.add_missing": ("补充缺失的人口或全科医生人数", "Add the missing residents or GP counts"),
+    "reason.R8.area_below": ("可达全科医生每万人{gps:.2f}名（人口加权），低于参考值{target:g}名；"
+                             "{residents_below:,.0f}人所在村低于参考值",
+                             "{gps:.2f} GPs per 10,000 within reach (population-weighted), below the "
+                             "reference of {target:g}; {residents_below:,.0f} residents live in villages "
+                             "below it"),
+    "action.R8.area_add_gps": ("再有{needed}名全科医生可达本{place_word}居民，可使本{place_word}达到每万人{target:g}名",
+                               "{needed} more GPs within reach of this {place_word}'s residents would "
+                               "bring it to {target:g} per 10,000"),
+    "reason.R8.area_upper": ("可达全科医生每万人{gps:.2f}名，但服务范围内有村人口未知，此为上限",
+                             "{gps:.2f} GPs per 10,000 within reach, an upper bound: residents of "
+                             "villages in reach unknown"),
+    "action.R8.add_population_only": ("补充常住人口", "Add the residents"),
+    "reason.R8.area_ok": ("可达全科医生每万人{gps:.2f}名（人口加权），达到参考值{target:g}名",
+                          "{gps:.2f} GPs per 10,000 within reach (population-weighted), at or above the "
+                          "reference of {target:g}"),
+    "place.township": ("乡镇（街道）", "township"),
+    "place.district": ("区", "district"),
+    "reason.R8.facility_no_count": ("缺少全科医生人数", "No GP count"),
+    "reason.R8.facility_no_residents": ("{minutes:g}分钟服务范围内没有常住人口",
+                                        "No residents within its {minutes:g}-min catchment"),
+    "reason.R8.facility_ok": ("服务范围内每万人{gps:.2f}名全科医生", "{gps:.2f} GPs per 10,000 residents served"),
+    "reason.R8.facility_overloaded": ("服务范围内每万人仅{gps:.2f}名全科医生，低于参考值{target:g}名（负荷过重）",
+                                      "Only {gps:.2f} GPs per 10,000 residents served, below the "
+                                      "reference of {target:g} (overloaded)"),
+    "reason.R8.clinic_no_count": ("缺少乡村医生人数", "No village-doctor count"),
+    "reason.R8.clinic_no_target": ("政策没有乡村医生的人口配比目标，只显示不判定",
+                                   "The policy sets no village-doctor ratio: shown, not judged"),
+    "note.R8.method": ("按增强两步移动搜索法（E2SFCA）计算：每个机构的全科医生数除以其{mode_word}{minutes:g}分钟"
+                       "服务范围内按距离加权（{decay}）的常住人口，再把各村可达机构的比值按同样权重相加，"
+                       "即“可达范围内每万名居民拥有的全科医生数”；出行时间恰好等于上限的计入服务范围；"
+                       "全区按人口加权的平均值等于全科医生数÷常住人口",
+                       "Counted by the enhanced two-step floating catchment area (E2SFCA): each "
+                       "facility's GPs divided by the residents within {minutes:g} min ({mode_word}) of "
+                       "it, weighted by distance ({decay}), then the shares of the facilities a village "
+                       "reaches added up with the same weights — 'GPs per 10,000 residents within "
+                       "reach'; a trip of exactly the limit counts; the population-weighted mean over "
+                       "the region equals GPs ÷ residents"),
+    "decay.bands": ("分时段权重{weights}", "band weights {weights}"),
+    "decay.gaussian": ("高斯衰减（σ为服务范围的{share:g}）", "Gaussian decay, σ = {share:g} of the catchment"),
+    "decay.none": ("不衰减", "no decay"),
+    "note.R8.target": ("每万人{target:g}名全科医生是全市目标（004 §三(二)），此处逐村参照：低于参考值为“需关注”，不判定未达标",
+                       "{target:g} GPs per 10,000 is the city-wide target (004 §三(二)), used here "
+                       "village by village: below it is 'attention', never a failure"),
+    "note.R8.nurses": ("护士每千人{nurses:g}名的目标统计全部护士（多数在医院，000 §三(十五)）：此处只显示基层机构"
+                       "护士的可达数，不据此判定；政策没有乡村医生的人口配比目标，只显示可达数",
+                       "The target of {nurses:g} nurses per 1,000 counts all nurses, most of them in "
+                       "hospitals (000 §三(十五)): the primary-care nurses within reach are shown, not "
+                       "judged; the policy sets no village-doctor ratio, so those are shown only"),
+    "note.R8.border": ("{villages}个村的服务范围越过区域边界，边界外的医生不在数据中，这些村的可达数可能偏低（near_border）",
+                       "{villages} villages reach across the region's border, where doctors are not in "
+                       "the data: their figures may be low (near_border)"),
+    "note.R8.gps_unknown": ("{n}所机构缺少全科医生人数（{facilities}），依赖它们的村无法判断",
+                            "{n} facilities lack a GP count ({facilities}); the villages that depend on "
+                            "them cannot be judged"),
+    # any rule
+    "note.straight": ("{label}：没有道路网，距离按直线计算，出行距离 = 直线距离 × {factor:g}，按各出行方式的速度换算为时间",
+                      "{label}: no road network, so distances are straight lines; a trip is the "
+                      "straight distance × {factor:g}, timed at each mode's speed"),
+    "note.straight_R2": ("{label}：没有道路网，距离按直线计算（R2 用直线半径）",
+                         "{label}: no road network, so distances are straight lines (R2 uses the "
+                         "straight radius)"),
+    "population.none_known": ("常住人口未知（{n}{unit}均无人口数据）：涉及人口的数字无法计算",
+                              "Residents unknown (none of the {n} {unit} has a population): figures of "
+                              "residents cannot be computed"),
+    "population.partial": ("{unknown}{unit}无人口数据，人口数字只计有数据的{known}{unit}",
+                           "{unknown} {unit} without population: residents count only the {known} with one"),
+    "count.village": ("个村", "villages"), "count.township": ("个乡镇", "townships"),
+    "count.district": ("个区", "districts"), "count.unit": ("个单元", "units"),
+}
+
+#: Chinese headers of table columns (tables, Excel, CSV, KML descriptions with ``lang="zh"``)
+HEADERS_ZH: dict[str, str] = {
+    "unit_id": "单元代码", "village_id": "村代码", "township_id": "乡镇代码",
+    "district_id": "区代码", "facility_id": "机构代码", "group_id": "医共体代码",
+    "committee_id": "居委会代码", "name": "名称", "village": "村", "township": "乡镇",
+    "district": "区", "kind": "类型", "population": "常住人口", "status": "状态",
+    "reason": "原因", "action": "建议措施", "reason_code": "原因代码", "action_code": "措施代码",
+    "coverage": "覆盖方式", "service_mode": "服务方式",
+    "nearest_clinic_id": "最近卫生室代码", "nearest_clinic": "最近卫生室",
+    "clinic_distance_m": "到卫生室距离(米)", "clinic_road_m": "道路距离(米)",
+    "clinic_straight_m": "直线距离(米)", "reachable": "道路可达",
+    "minutes_to_care": "到机构时间(分钟)", "nearest_facility_id": "最近机构代码",
+    "nearest_hospital_id": "最近医院代码", "standardized": "标准化", "central": "中心",
+    "home_village_id": "所属村代码", "home_village": "所属村", "villages_served": "服务村数",
+    "residents_served": "服务人口", "residents_within": "覆盖人口", "share_within": "覆盖比例",
+    "level": "等级", "rank": "排名", "agricultural": "涉农区", "area_km2": "面积(平方公里)",
+    "beds": "床位数", "doctors": "医师数", "gps": "全科医生数", "nurses": "护士数",
+    "public_health_staff": "公共卫生人员数", "professional_staff": "卫生技术人员数",
+    "members": "成员数", "member_names": "成员",
+    "stations_needed": "应设社区卫生服务站数", "max_minutes": "最长时间(分钟)",
+    "source": "来源", "lon": "经度", "lat": "纬度", "estimate": "距离估算",
+    "access_m": "到道路距离(米)", "road_snap": "接入道路",
+    "drive_minutes_to_hospital": "到医院车程(分钟)", "drive_minutes_to_lead": "到牵头医院车程(分钟)",
+    "hard_to_reach_residents": "难以覆盖人口", "district_population": "区常住人口",
+    "hard_to_reach_villages_without_population": "难以覆盖且无人口数据村数",
+    "qualifies": "符合条件", "newly_within": "新增覆盖人口", "villages_newly_within": "新增覆盖村数",
+    "minutes_saved": "平均节省(分钟)", "n_centres": "中心数", "centres": "中心",
+    "committees_in_township": "居委会数", "stations_in_township": "社区卫生服务站数",
+    "contiguous": "连片", "townships": "乡镇数", "lead": "牵头医院", "mode": "出行方式",
+    "minutes": "分钟", "overall": "综合", "rule": "规则",
+    "district_hospitals": "区级医院", "tertiary_hospitals": "三级能力区级医院",
+    "tcm_hospitals": "中医医院", "centres_short_staffed": "人员不足的卫生院数",
+    "villages_without_population": "无人口数据村数", "unit_kind": "单元类型",
+    "status_before": "现状状态", "status_after": "方案状态",
+    # R8: staff within reach
+    "gps_per_10000": "可达全科医生(每万人)", "gps_per_10000_plain": "辖区全科医生(每万人)",
+    "gps_per_10000_served": "服务人口每万人全科医生", "nurses_per_1000": "可达护士(每千人)",
+    "nurses_per_1000_served": "服务人口每千人护士", "village_doctors": "乡村医生数",
+    "village_doctors_per_1000": "可达乡村医生(每千人)",
+    "village_doctors_per_1000_served": "服务人口每千人乡村医生",
+    "residents_below": "低于参考值人口", "villages_unknown": "无法判断村数",
+    "villages_near_border": "靠近边界村数", "gp_facilities": "可达基层机构数",
+    "minutes_to_gp": "到最近全科医生(分钟)", "near_border": "靠近区域边界",
+    "upper_bound": "为上限值", "served_population": "服务人口(距离加权)",
+    "villages_reached": "可达村数", "gps_counted": "辖区全科医生数",
+    "gps_needed": "需增全科医生数", "gps_gap": "全科医生缺口",
+}
+#: columns whose values are codes, and the table of their words
+VALUES: dict[str, dict[str, tuple[str, str]]] = {
+    "status": STATUS, "status_before": STATUS, "status_after": STATUS, "coverage": COVERAGE,
+    "road_snap": ROAD_SNAP, "kind": KINDS, "service_mode": SERVICE_MODES, "mode": MODES,
+}
+
+
+def _add(table: dict[str, tuple[str, str]]) -> None:
+    """Add ``table`` to :data:`STRINGS`; a key defined twice is a mistake."""
+    twice = set(table) & set(STRINGS)
+    if twice:
+        raise KeyError(f"words defined twice: {sorted(twice)}")
+    STRINGS.update(table)
+
+
+_add(RULE_WORDS)
+_add({f"{prefix}.{code}": pair for prefix, table in (
+    ("status", STATUS), ("kind", KINDS), ("basis", BASIS), ("mode", MODES),
+    ("coverage", COVERAGE), ("service_mode", SERVICE_MODES), ("road_snap", ROAD_SNAP))
+    for code, pair in table.items()})
+_add({
+    # exports (planning.outputs.export): the coordinate system note, README.txt, the About sheet
+    "export.crs": ("坐标系：{label}经纬度，EPSG:{epsg}。",
+                   "Coordinates: {label} longitude/latitude, EPSG:{epsg}."),
+    "export.crs_shifted": ("坐标系：{label}经纬度。该坐标系没有 EPSG 代码，文件标注为 EPSG:4326，"
+                           "但坐标相对 WGS84 偏移数百米，请勿与 WGS84 数据直接叠加。",
+                           "Coordinates: {label} longitude/latitude. It has no EPSG code, so the file "
+                           "is labelled EPSG:4326, but positions are shifted by several hundred metres "
+                           "from WGS84: do not overlay with WGS84 data."),
+    "export.crs.wgs84": ("WGS84（GPS、OpenStreetMap）", "WGS84 (GPS, OpenStreetMap)"),
+    "export.crs.cgcs2000": ("CGCS2000（天地图）", "CGCS2000 (Tianditu)"),
+    "export.crs.gcj02": ("GCJ-02（高德、腾讯地图）", "GCJ-02 (Amap, Tencent)"),
+    "export.crs.bd09": ("BD-09（百度地图）", "BD-09 (Baidu)"),
+    "export.layers": ("图层：", "Layers:"),
+    "export.layer_rows": ("• {name}: {n} 行", "• {name}: {n} rows"),
+    "export.about": ("说明", "About"),
+    # the report's maps (planning.outputs.report.figures): legends and labels
+    "fig.centre": ('乡镇卫生院/社区卫生服务中心', 'Township / community health centre'),
+    "fig.village_gap": ('缺口村（{limit}米内无标准化村卫生室）', 'Village without a clinic within {limit} m'),
+    "fig.village_warn": ('需关注（巡诊服务、跨乡镇共用等）', 'Attention (touring service, shared across townships …)'),
+    "fig.village_ok": ('有村卫生室的村', 'Village with a clinic'),
+    "fig.clinic": ('标准化村卫生室', 'Standardized village clinic'),
+    "fig.covered": ('{minutes}分钟{mode}可达范围', 'Reached within {minutes} min ({mode})'),
+    "fig.uncovered": ('未覆盖区域', 'Not reached'),
+    "fig.village_in": ('覆盖的村（居）', 'Village reached'),
+    "fig.village_out": ('未覆盖的村（居）', 'Village not reached'),
+    "fig.facility": ('基层医疗卫生机构', 'Primary-care facility'),
+    "fig.hard": ('驾车超过{minutes}分钟到达二级以上医院的村', 'Village > {minutes} min drive to a hospital'),
+    "fig.easy": ('其他村', 'Other villages'),
+    "fig.hospital": ('区级医院/二级以上综合医院', 'District / level-2+ hospital'),
+    "fig.candidate": ('次中心候选（序号）', 'Sub-centre candidate (rank)'),
+    "fig.before": ('现状', 'Current'),
+    "fig.after": ('方案', 'Scenario'),
+    "fig.gap_before": ('缺口村（R2或R3）', 'Village in gap (R2 or R3)'),
+    "fig.newly_covered": ('新覆盖的村', 'Newly covered village'),
+    "fig.still": ('仍未覆盖的村', 'Still in gap'),
+    "fig.newly_uncovered": ('新出现缺口的村', 'Newly in gap'),
+    "fig.site": ('方案新增/移动机构', 'Proposed site'),
+    "fig.outside": ('选定范围以外', 'Outside the selection'),
+    "fig.r8_none": ('无法检查', 'Cannot be checked'),
+    "fig.r8_centre": ('基层医疗卫生机构（有全科医生）', 'Primary-care facility (GPs)'),
+    "fig.r8_village": ('低于参考值的村（圆点大小表示人口）', 'Village below the reference (dot size = residents)'),
+    "fig.north": ('北', 'N'),
+    "fig.km": ('公里', 'km'),
+    "fig.m": ('米', 'm'),
+    # the report's file name (planning.outputs.report.build)
+    "report.filename": ("评估报告", "report"),
+    # the command line (planning.cli): the status table of ``check``
+    "cli.columns": ("规则|单元|达标|未达标|需关注|无法检查|不适用|缺口人口|依据|条款",
+                    "rule|units|pass|fail|warn|unknown|n/a|residents in gap|basis|clause"),
+    "cli.basis.requirement": ("要求", "requirement"),
+    "cli.basis.reference": ("参考", "reference"),
+    "cli.basis.assumed": ("假设", "assumed"),
+})
+
+
 def t(key: str, lang: str = "zh", **fields) -> str:
     """The string ``key`` in ``lang`` (``"zh"`` or ``"en"``), with ``fields`` filled in.
 
@@ -895,8 +1318,7 @@ def field_help(layer: str, name: str, lang: str = "zh") -> str:
 
 def status_word(status: str, lang: str = "zh") -> str:
     """达标 / 未达标 / 需关注 / 不适用, or Pass / Fail / Attention / N/A."""
-    pair = STATUS.get(str(status))
-    return str(status) if pair is None else pair[1] if lang == "en" else pair[0]
+    return pair_word(STATUS, status, lang)
 
 
 def people(n, lang: str = "zh", unit: bool = False) -> str:
@@ -912,15 +1334,16 @@ def people(n, lang: str = "zh", unit: bool = False) -> str:
     return t("people.n", lang, n=text) if unit else text
 
 
-def kind_name(kind: str, lang: str = "zh") -> str:
-    """A facility, village or township kind (``"village_clinic"`` -> 村卫生室)."""
-    if lang == "en":
-        return _KIND_EN.get(str(kind), str(kind))
-    return _KIND_ZH.get(str(kind), str(kind))
+def kind_name(kind: str, lang: str = "zh", sentence: bool = False) -> str:
+    """A facility, village or township kind (``"village_clinic"`` -> 村卫生室 / Village
+    clinic); ``sentence``: as inside a sentence (village clinic, TCM hospital)."""
+    word = pair_word(KINDS, kind, lang)
+    return _in_sentence(word) if sentence and lang == "en" else word
 
 
 def pair_word(table: dict[str, tuple[str, str]], key: str, lang: str = "zh") -> str:
-    """A word from one of the small tables (:data:`BASIS`, :data:`MODES`, :data:`COVERAGE`)."""
+    """A word from one of the small tables (:data:`STATUS`, :data:`KINDS`, :data:`BASIS`,
+    :data:`MODES`, :data:`COVERAGE`, …); an unknown key comes back as itself."""
     pair = table.get(str(key))
     return str(key) if pair is None else pair[1] if lang == "en" else pair[0]
 
@@ -931,20 +1354,143 @@ def rule_title(result, lang: str = "zh") -> str:
 
 
 def column(name: str, lang: str = "zh") -> str:
-    """A table header: Chinese from the export headers, English from the column name."""
+    """A table header as the app shows it: 常住人口 / Population; ``clinic_distance_m`` ->
+    到卫生室距离(米) / Clinic distance (m)."""
     if lang == "zh":
-        from planning.outputs.export import HEADERS_ZH
-
-        return HEADERS_ZH.get(name, _EXTRA_HEADERS_ZH.get(name, name))
+        return HEADERS_ZH.get(name, name)
     return name.replace("_", " ").capitalize().replace(" m", " (m)").replace("Km2", "km²")
 
 
-_EXTRA_HEADERS_ZH = {
-    "drive_minutes_to_hospital": "到医院车程(分钟)", "drive_minutes_to_lead": "到牵头医院车程(分钟)",
-    "hard_to_reach_residents": "难以覆盖人口", "district_population": "区常住人口",
-    "qualifies": "符合条件", "newly_within": "新增覆盖人口", "villages_newly_within": "新增覆盖村数",
-    "minutes_saved": "平均节省(分钟)", "n_centres": "中心数", "centres": "中心",
-    "committees_in_township": "居委会数", "stations_in_township": "社区卫生服务站数",
-    "contiguous": "连片", "townships": "乡镇数", "lead": "牵头医院", "mode": "出行方式",
-    "minutes": "分钟", "overall": "综合", "rule": "规则",
-}
+def header(name: str, lang: str = "zh") -> str:
+    """A header as the exports write it: Chinese with ``lang="zh"``, else the column name
+    itself (what scripts and joins use)."""
+    return HEADERS_ZH.get(name, name) if lang == "zh" else name
+
+
+def value_word(column_name: str, value, lang: str = "zh"):
+    """The word for a coded value of a column of :data:`VALUES` (``status`` ``"fail"`` ->
+    未达标 / Fail); other values come back as they are."""
+    table = VALUES.get(column_name)
+    if table is None or not isinstance(value, str) or value not in table:
+        return value
+    return pair_word(table, value, lang)
+
+
+def level_word(level, lang: str = "zh") -> str:
+    """A hospital level as written (三级甲等, 二甲) or in English (level 3A, level 2A)."""
+    text = str(level)
+    if lang != "en" or not _CJK.search(text) or not _LEVEL.fullmatch(text):
+        return text
+    out = "".join(_LEVEL_EN.get(ch, ch) for ch in text)
+    return "level " + re.sub(r"\s+", "", out)
+
+
+_LEVEL_EN = {"三": "3", "二": "2", "一": "1", "甲": "A", "乙": "B", "丙": "C", "级": "", "等": ""}
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LEVEL = re.compile(r"[一二三甲乙丙级等\s]+")
+
+
+def _in_sentence(word: str) -> str:
+    """'Township health centre' -> 'township health centre'; acronyms stay (TCM hospital)."""
+    if len(word) > 1 and word[0].isupper() and not word[1].isupper():
+        return word[0].lower() + word[1:]
+    return word
+
+
+# --------------------------------------------------------------------------- rule units
+
+#: the columns a rule's units carry for words rendered later
+CODE_COLUMNS = ("reason_code", "action_code", "params")
+
+
+def field_text(name: str, value, lang: str = "zh"):
+    """One field of a coded message in ``lang``.
+
+    A field named ``*_word`` holds a key of :data:`STRINGS` (``"kind.village_clinic"``,
+    ``"mode.walk"``): its word, as inside a sentence. ``level`` is a hospital level
+    (:func:`level_word`). A list is a list of names, joined (``、`` / ``, ``). Anything
+    else (numbers, names from the input data) is used as it is.
+    """
+    if name.endswith("_word"):
+        word = t(str(value), lang)
+        return _in_sentence(word) if lang == "en" else word
+    if name == "level":
+        return level_word(value, lang)
+    if isinstance(value, (list, tuple)):
+        return ("、" if lang == "zh" else ", ").join(str(v) for v in value)
+    return value
+
+
+def coded_text(prefix: str, codes, params, lang: str = "zh") -> str:
+    """The sentence of a unit's ``reason_code`` (``prefix="reason"``) or ``action_code``
+    (``"action"``) with its ``params``, in ``lang``.
+
+    Several codes joined by ``;`` are the parts of one sentence (``；`` / ``; ``); an empty
+    or missing code is no text (``""``).
+    """
+    if not isinstance(codes, str) or not codes:
+        return ""
+    fields = {k: field_text(k, v, lang) for k, v in (params or {}).items()}
+    parts = [t(f"{prefix}.{code}", lang, **fields) for code in codes.split(";")]
+    text = ("；" if lang == "zh" else "; ").join(parts)
+    return text[:1].upper() + text[1:] if lang == "en" else text
+
+
+def render_units(frame: pd.DataFrame, lang: str = "zh", keep_params: bool = False) -> pd.DataFrame:
+    """A rule's units (or any layer of one) with their words, in ``lang``.
+
+    Rules write codes and numbers: ``reason_code`` and ``action_code`` (keys of
+    :data:`RULE_WORDS`) with a ``params`` dict per row. This writes the sentences as
+    ``reason`` and ``action`` (replacing any there, else placed where the codes are, the
+    codes kept after them) and drops ``params`` unless ``keep_params``. Every output — exports, maps,
+    the report, the CLI — renders a table through here; a table without codes comes back
+    unchanged (a copy).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        Any CRS; kept.
+    lang : {"zh", "en"}
+    keep_params : bool
+        Keep the ``params`` column (to render again later in another language).
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        A new frame of the same type.
+    """
+    out = frame.copy()
+    codes = [c for c in ("reason_code", "action_code") if c in out]
+    if codes:
+        params = out["params"] if "params" in out else pd.Series(None, index=out.index, dtype=object)
+        for c in codes:
+            name = c[:-5]
+            text = [coded_text(name, code, p, lang) for code, p in zip(out[c], params)]
+            if name in out:
+                out[name] = text
+            else:
+                out.insert(list(out.columns).index(c), name, text)
+        if not keep_params:
+            out = out.drop(columns=[c for c in ("params",) if c in out])
+    return out
+
+
+def readable(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """A table as a person reads it, in ``lang``: the words of :func:`render_units`, coded
+    values in words (:data:`VALUES`: status, kind, coverage …), without the code columns,
+    headers by :func:`column`, geometry dropped. One call per table of the app.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    out = render_units(frame, lang)
+    geometry = getattr(out, "geometry", None)
+    drop = [c for c in CODE_COLUMNS if c in out]
+    if geometry is not None and getattr(out, "active_geometry_name", None):
+        drop.append(out.active_geometry_name)
+    out = pd.DataFrame(out.drop(columns=drop))
+    for col in out.columns:
+        if col in VALUES:
+            out[col] = [value_word(col, v, lang) for v in out[col]]
+    return out.rename(columns={c: column(c, lang) for c in out.columns})

@@ -15,7 +15,7 @@ import pytest
 import shapely
 
 import handmade as hm
-from planning.outputs import maps
+from planning.outputs import layers, maps
 from planning.travel.access import STRAIGHT_LABEL
 from planning.rules.assess import assess
 from planning.rules.rulebook import load_rulebook
@@ -76,7 +76,7 @@ def test_a_layer_that_cannot_be_drawn_leaves_the_others(monkeypatch):
             raise shapely.errors.GEOSException("side location conflict")
         return real(gdf)
 
-    monkeypatch.setattr(maps, "_wgs84", broken)
+    monkeypatch.setattr(layers, "_wgs84", broken)
     d = maps.display_layers(a)
     assert set(d[maps.FAILED]) == {"covered", "uncovered"}
     assert {"r2", "r3", "facilities", "township_status"} <= set(d)

@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 import shapely
 
-from planning.outputs.export import VALUES_ZH
 from planning.rules.assess import assess
 from planning.rules.base import facilities_of
 from planning.rules.rulebook import load_rulebook
@@ -32,6 +31,7 @@ from planning.scale.partition import (
 from planning.schema import CLINIC_KINDS
 from planning.travel.access import Access
 from planning.travel.network import RoadNetwork, region_network
+from planning.words import VALUES, value_word
 
 SNAP = 1000.0
 
@@ -248,8 +248,8 @@ def test_snapping_recorded_per_county_and_counted_once(tmp_path):
     for layer in ("R2_villages", "R3_villages"):
         got = gpd.read_file(tmp_path / "out" / "merged.gpkg", layer=layer).set_index("village_id")
         assert got.at["120115101203", "access_m"] == pytest.approx(350.0)
-        assert got.at["120115101203", "road_snap"] == VALUES_ZH["road_snap"]["moved"]
-        assert got.at["120115101202", "road_snap"] == VALUES_ZH["road_snap"]["nearest"]
+        assert got.at["120115101203", "road_snap"] == value_word("road_snap", "moved")
+        assert got.at["120115101202", "road_snap"] == value_word("road_snap", "nearest")
 
 
 def test_a_rule_failing_on_a_county_is_left_out_and_named(tmp_path, monkeypatch):
@@ -397,8 +397,6 @@ def test_city_split_by_district_gives_the_single_process_answers(tmp_path):
 def _same_layer(name: str, got, want) -> set[str]:
     """A merged layer as written (GeoPackage, Chinese values) equals one process's;
     returns the columns compared."""
-    from planning.outputs.export import VALUES_ZH
-
     key = next((c for c in ("village_id", "facility_id", "township_id", "district_id",
                             "group_id") if c in want), None)
     if key is None:                       # display polygons (R3_covered, R3_uncovered)
@@ -412,8 +410,8 @@ def _same_layer(name: str, got, want) -> set[str]:
     cols = set()
     for col in want.columns.drop([key, "geometry"], errors="ignore"):
         a, b = want[col], got[col]
-        if col in VALUES_ZH:
-            a = a.map(lambda v, col=col: VALUES_ZH[col].get(v, v) if isinstance(v, str) else v)
+        if col in VALUES:
+            a = a.map(lambda v, col=col: value_word(col, v, "zh"))
         if pd.api.types.is_numeric_dtype(a) and not pd.api.types.is_bool_dtype(a):
             np.testing.assert_allclose(pd.to_numeric(b).to_numpy(float), a.to_numpy(float),
                                        rtol=1e-9, atol=1e-6, err_msg=f"{name}.{col}")

@@ -153,7 +153,7 @@ def test_missing_gp_count_makes_villages_that_depend_on_it_unknown_never_zero():
     assert v.at["120115101201", "gps_per_10000"] == pytest.approx(5.0, abs=1e-4)
     assert v.at["120115101201", "status"] == WARN
     assert res.summary()["unknown"] == 1
-    assert any("乙社区卫生服务中心" in n for n in res.notes)
+    assert any("乙社区卫生服务中心" in n.text("zh") for n in res.notes)
     f = by_id(res, "R8_facilities", "facility_id")
     assert f.at["C2", "status"] == UNKNOWN
     assert by_id(res, "R8_townships", "township_id").at["120115001", "status"] == UNKNOWN

@@ -71,8 +71,7 @@ from openpyxl.styles import Font
 from planning._atomic import atomic_path
 from planning.crs import INPUT_CRS, check_input_crs, geometry_from_wgs84
 from planning.errors import InputError
-from planning.rules.base import STATUS_ZH
-from planning.schema import FACILITY_KIND_ZH, TOWNSHIP_KIND_ZH, VILLAGE_KIND_ZH
+from planning.words import HEADERS_ZH, VALUES, header, render_units, t, value_word
 
 
 @dataclass(frozen=True)
@@ -133,49 +132,6 @@ _SUFFIXES = ((".geojson.zip", "geojson"), (".shp.zip", "shp"), (".gpkg", "gpkg")
 _EPSG = {"wgs84": 4326, "gcj02": 4326, "bd09": 4326, "cgcs2000": 4490}
 _TAG = {"wgs84": "", "gcj02": "_gcj02", "bd09": "_bd09", "cgcs2000": "_cgcs2000"}
 
-#: Chinese headers for the common columns (tables and KML descriptions with ``lang="zh"``)
-HEADERS_ZH: dict[str, str] = {
-    "unit_id": "单元代码", "village_id": "村代码", "township_id": "乡镇代码",
-    "district_id": "区代码", "facility_id": "机构代码", "group_id": "医共体代码",
-    "committee_id": "居委会代码", "name": "名称", "village": "村", "township": "乡镇",
-    "district": "区", "kind": "类型", "population": "常住人口", "status": "状态",
-    "reason": "原因", "action": "建议措施", "coverage": "覆盖方式", "service_mode": "服务方式",
-    "nearest_clinic_id": "最近卫生室代码", "nearest_clinic": "最近卫生室",
-    "clinic_distance_m": "到卫生室距离(米)", "clinic_road_m": "道路距离(米)",
-    "clinic_straight_m": "直线距离(米)", "reachable": "道路可达",
-    "minutes_to_care": "到机构时间(分钟)", "nearest_facility_id": "最近机构代码",
-    "nearest_hospital_id": "最近医院代码", "standardized": "标准化", "central": "中心",
-    "home_village_id": "所属村代码", "home_village": "所属村", "villages_served": "服务村数",
-    "residents_served": "服务人口", "residents_within": "覆盖人口", "share_within": "覆盖比例",
-    "level": "等级", "rank": "排名", "agricultural": "涉农区", "area_km2": "面积(平方公里)",
-    "beds": "床位数", "doctors": "医师数", "gps": "全科医生数", "nurses": "护士数",
-    "public_health_staff": "公共卫生人员数", "members": "成员数", "member_names": "成员",
-    "stations_needed": "应设社区卫生服务站数", "max_minutes": "最长时间(分钟)",
-    "source": "来源", "lon": "经度", "lat": "纬度", "estimate": "距离估算",
-    "access_m": "到道路距离(米)", "road_snap": "接入道路",
-    # R8: staff within reach
-    "gps_per_10000": "可达全科医生(每万人)", "gps_per_10000_plain": "辖区全科医生(每万人)",
-    "gps_per_10000_served": "服务人口每万人全科医生", "nurses_per_1000": "可达护士(每千人)",
-    "nurses_per_1000_served": "服务人口每千人护士", "village_doctors": "乡村医生数",
-    "village_doctors_per_1000": "可达乡村医生(每千人)",
-    "village_doctors_per_1000_served": "服务人口每千人乡村医生",
-    "residents_below": "低于参考值人口", "villages_unknown": "无法判断村数",
-    "villages_near_border": "靠近边界村数", "gp_facilities": "可达基层机构数",
-    "minutes_to_gp": "到最近全科医生(分钟)", "near_border": "靠近区域边界",
-    "upper_bound": "为上限值", "served_population": "服务人口(距离加权)",
-    "villages_reached": "可达村数", "gps_counted": "辖区全科医生数",
-    "gps_needed": "需增全科医生数", "gps_gap": "全科医生缺口",
-}
-#: Chinese values of the columns whose values are codes
-VALUES_ZH: dict[str, dict[str, str]] = {
-    "status": dict(STATUS_ZH),
-    "coverage": {"own": "本村卫生室", "shared": "共用卫生室", "served": "巡诊等方式服务",
-                 "gap": "缺口"},
-    "road_snap": {"nearest": "最近道路", "moved": "越过孤立路段接入主路网",
-                  "fragment": "仅连接孤立路段", "off_network": "远离道路（无法经道路到达）"},
-    "kind": {k.value: v for m in (FACILITY_KIND_ZH, VILLAGE_KIND_ZH, TOWNSHIP_KIND_ZH)
-             for k, v in m.items()},
-}
 #: shortened Shapefile field names for the common long columns (see shapefile_field_names)
 SHAPEFILE_NAMES: dict[str, str] = {
     "township_id": "town_id", "district_id": "distr_id", "facility_id": "fac_id",
@@ -417,14 +373,13 @@ def _prepare(frame: pd.DataFrame, name: str, crs: str, lang: str) -> gpd.GeoData
         raise InputError.at("the layer has no coordinate system (CRS); set it before export",
                             layer=name)
     derived = [frame.geometry.name, "lon", "lat"] if has_geometry else []
-    data = pd.DataFrame(frame.drop(columns=derived, errors="ignore"))
+    data = pd.DataFrame(render_units(frame.drop(columns=derived, errors="ignore"), lang))
     data = data.reset_index(drop=True)
     data.columns = [str(c) for c in data.columns]
     for col in data.columns:
         data[col] = _plain_column(data[col], is_id=bool(_ID_NAME.search(col.lower())))
-        if lang == "zh" and col in VALUES_ZH:
-            codes = VALUES_ZH[col]
-            data[col] = data[col].map(lambda v: codes.get(v, v) if isinstance(v, str) else v)
+        if lang == "zh" and col in VALUES:
+            data[col] = data[col].map(lambda v, c=col: value_word(c, v, lang))
     if not has_geometry:
         return gpd.GeoDataFrame(data, geometry=[None] * len(data), crs=_EPSG[crs])
     geoms = np.asarray(frame.geometry.to_crs(4326).values)
@@ -488,10 +443,6 @@ def _is_text(col: pd.Series) -> bool:
     return col.dtype == object or pd.api.types.is_string_dtype(col)
 
 
-def _header(col: str, lang: str) -> str:
-    return HEADERS_ZH.get(col, col) if lang == "zh" else col
-
-
 def _table(layer: gpd.GeoDataFrame, lang: str) -> pd.DataFrame:
     """The attribute table with lon/lat of each feature's (representative) point."""
     table = pd.DataFrame(layer.drop(columns=layer.geometry.name))
@@ -501,33 +452,20 @@ def _table(layer: gpd.GeoDataFrame, lang: str) -> pd.DataFrame:
         xy = np.full((len(geoms), 2), np.nan)
         xy[present] = shapely.get_coordinates(shapely.point_on_surface(geoms[present]))
         table["lon"], table["lat"] = xy[:, 0], xy[:, 1]
-    table.columns = [_header(c, lang) for c in table.columns]
+    table.columns = [header(c, lang) for c in table.columns]
     return table
 
 
 def _crs_note(crs: str, lang: str) -> str:
-    epsg = _EPSG[crs]
-    if lang == "zh":
-        if crs in ("gcj02", "bd09"):
-            label = "GCJ-02（高德、腾讯地图）" if crs == "gcj02" else "BD-09（百度地图）"
-            return (f"坐标系：{label}经纬度。该坐标系没有 EPSG 代码，文件标注为 EPSG:4326，"
-                    f"但坐标相对 WGS84 偏移数百米，请勿与 WGS84 数据直接叠加。")
-        label = "CGCS2000（天地图）" if crs == "cgcs2000" else "WGS84（GPS、OpenStreetMap）"
-        return f"坐标系：{label}经纬度，EPSG:{epsg}。"
-    if crs in ("gcj02", "bd09"):
-        label = "GCJ-02 (Amap, Tencent)" if crs == "gcj02" else "BD-09 (Baidu)"
-        return (f"Coordinates: {label} longitude/latitude. It has no EPSG code, so the file is "
-                f"labelled EPSG:4326, but positions are shifted by several hundred metres from "
-                f"WGS84: do not overlay with WGS84 data.")
-    label = "CGCS2000 (Tianditu)" if crs == "cgcs2000" else "WGS84 (GPS, OpenStreetMap)"
-    return f"Coordinates: {label} longitude/latitude, EPSG:{epsg}."
+    key = "export.crs_shifted" if crs in ("gcj02", "bd09") else "export.crs"
+    return t(key, lang, label=t(f"export.crs.{crs}", lang), epsg=_EPSG[crs])
 
 
 def _readme(layers: Mapping[str, gpd.GeoDataFrame], crs: str, lang: str,
             fields: Mapping[str, Mapping[str, str]] | None = None) -> str:
-    lines = [_crs_note(crs, lang), "", "图层：" if lang == "zh" else "Layers:"]
+    lines = [_crs_note(crs, lang), "", t("export.layers", lang)]
     for name, layer in layers.items():
-        lines.append(f"• {name}: {len(layer)} {'行' if lang == 'zh' else 'rows'}")
+        lines.append(t("export.layer_rows", lang, name=name, n=len(layer)))
         for full, short in (fields or {}).get(name, {}).items():
             label = HEADERS_ZH.get(full, "") if lang == "zh" else ""
             lines.append(f"    {short:<10} = {full}{' ' + label if label else ''}")
@@ -610,7 +548,7 @@ def _kml_frame(layer: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
     ids = [c for c in attrs.columns if _ID_NAME.search(c.lower())]
     fallback = attrs[ids[0]] if ids else pd.Series(attrs.index.astype(str), index=attrs.index)
     names = attrs["name"] if "name" in attrs else pd.Series(None, index=attrs.index, dtype=object)
-    lines = attrs.apply(lambda row: "\n".join(f"{_header(c, lang)}: {_cell(v)}"
+    lines = attrs.apply(lambda row: "\n".join(f"{header(c, lang)}: {_cell(v)}"
                                               for c, v in row.items() if _cell(v) != ""), axis=1)
     out = layer.copy()
     out["name"] = names.astype(object).where(names.notna(), fallback.astype(object))
@@ -642,7 +580,7 @@ def _write_xlsx(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str, lan
     used: set[str] = set()
     for name, layer in layers.items():
         _xlsx_sheet(book.create_sheet(_sheet_title(name, used)), _table(layer, lang))
-    about = book.create_sheet(_sheet_title("说明" if lang == "zh" else "About", used))
+    about = book.create_sheet(_sheet_title(t("export.about", lang), used))
     for line in _readme(layers, crs, lang).splitlines():
         about.append([_neutralise(line)])
     about.column_dimensions["A"].width = 100

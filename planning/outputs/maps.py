@@ -1,14 +1,11 @@
-"""Maps of an assessment (folium) and the display tables that go with them.
+"""Maps of an assessment (folium).
 
 Pure functions: they take an :class:`~planning.rules.assess.Assessment` (or a
-:class:`~planning.region.Region`, or preview layers) and return folium objects or
-DataFrames; nothing here knows about Streamlit.
+:class:`~planning.region.Region`, or preview layers) and return folium objects; nothing
+here knows about Streamlit. The display tables and layers they draw
+(:func:`township_status`, :func:`district_breakdown`, :func:`reference_layers`,
+:func:`display_layers`) are in :mod:`planning.outputs.layers` (and named here too).
 
-- :func:`township_status` / :func:`district_breakdown`: per township and per district,
-  the rules' outcome (the scorecard breakdown and the township colours).
-- :func:`reference_layers`: the offline reference layer drawn when there are no tiles —
-  district boundary, township outlines and names, main roads from the drive network,
-  simplified for display (a few hundred line parts, not tens of thousands of segments).
 - :func:`build_map`: the assessment map — townships coloured by compliance, villages by
   distance to a clinic and by minutes to care, facilities by kind, the 15-minute reach
   and what it misses, R4 candidates, R7 groups, GPs within reach (R8) by township and
@@ -33,349 +30,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement, Template
 
 from planning.outputs import assets as _assets
-from planning.travel.access import STRAIGHT_LABEL
+from planning.outputs.map_legend import (FACILITY_ICONS, ICON_CSS, Legend, MetricScale, icon_html,
+                                         legend_html, r8_legend, ring_html, scenario_legend)
+# the display tables and layers live in planning.outputs.layers; the names stay here too, as
+# the app and the notebook call them (maps.display_layers, maps.township_status …)
+from planning.outputs.layers import (FAILED, MAIN_ROADS, OUTSIDE, _wgs84,  # noqa: F401
+                                     display_layers, district_breakdown, reference_layers,
+                                     scenario_layers, township_status, valid_geometries)
 from planning.crs import WGS84
-from planning.region import known_sum
-from planning.words import (COVERAGE, MODES, R8_BINS, STATUS_COLOURS, kind_name, pair_word, people,
-                           r8_colour,
-                           status_word, t)
-from planning.travel.network import region_network
-
-#: the key of :func:`display_layers`' dict holding the layers that could not be drawn
-FAILED = "_failed"
-#: ``township_id`` of the row of :func:`township_status` for villages outside every township
-OUTSIDE = "(outside)"
-#: rule units that are villages (placed in a district through their township)
-_VILLAGE_UNITS = ("village", "committee")
-#: severity order used to combine statuses (worst first)
-_SEVERITY = {"fail": 4, "warn": 3, "unknown": 2, "pass": 1, "not_applicable": 0}
-#: OSM highway classes drawn as main roads in the reference layer
-MAIN_ROADS = ("motorway", "trunk", "primary", "secondary")
-#: facility kind -> (symbol, colour, size in px) of its map icon
-FACILITY_ICONS: dict[str, tuple[str, str, int]] = {
-    "district_hospital": ("医", "#6a1b9a", 26),
-    "tcm_hospital": ("中", "#4e342e", 26),
-    "general_hospital": ("院", "#283593", 24),
-    "township_health_centre": ("卫", "#00695c", 22),
-    "community_health_centre": ("社", "#1565c0", 22),
-    "community_health_station": ("站", "#0277bd", 18),
-    "village_clinic": ("+", "#2e7d32", 12),
-    "village_service_point": ("+", "#7cb342", 11),
-}
-_ICON_CSS = ("display:flex;align-items:center;justify-content:center;border-radius:50%;"
-             "color:#fff;font:bold {font}px sans-serif;border:{border}px solid #fff;box-sizing:border-box;"
-             "box-shadow:0 0 2px rgba(0,0,0,.6);width:{size}px;height:{size}px;background:{colour}")
-
-
-# --------------------------------------------------------------------------- tables
-
-
-def township_status(assessment) -> gpd.GeoDataFrame:
-    """Per township: each township-level rule's outcome and the worst of them.
-
-    Parameters
-    ----------
-    assessment : Assessment
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        Townships (region's metric CRS) with ``r1`` (R1 status), ``r2_gaps`` and
-        ``r2_units`` (village committees failing / judged), ``r2`` (fail when any gap,
-        warn when any needs attention), ``r3_share`` (share of residents within the
-        R3 limit, 0-1), ``r3``, ``r6`` (the township's R6 status), ``overall``
-        (the worst of them; ``not_applicable`` when no rule applies), and ``r8_gps``
-        (GPs per 10,000 within reach, R8; NaN when it cannot be judged) with ``r8``, its
-        status — shown beside, not part of ``overall``: R8's target is a city-wide
-        reference. Villages outside every township make one more row, ``township_id`` =
-        :data:`OUTSIDE`, without geometry, in the district of the townships nearest to
-        them, so the rows add up to the district rows of :func:`district_breakdown`.
-    """
-    region, res = assessment.region, assessment.results
-    towns = region.townships[["township_id", "name", "kind", "district", "population",
-                              "geometry"]].copy()
-    outside = region.villages["township_id"].isna()
-    if outside.any():
-        extra = pd.DataFrame([{"township_id": OUTSIDE, "name": None, "kind": None,
-                               "district": _outside_district(region),
-                               "population": float(region.villages.loc[outside, "population"]
-                                                   .fillna(0).sum()), "geometry": None}])
-        towns = gpd.GeoDataFrame(pd.concat([towns, extra], ignore_index=True),
-                                 geometry="geometry", crs=region.crs)
-    tid = towns["township_id"]
-    if "R1" in res and len(res["R1"].units):
-        towns["r1"] = tid.map(res["R1"].units.set_index("unit_id")["status"]).fillna("not_applicable")
-        towns["population"] = tid.map(res["R1"].units.set_index("unit_id")["population"]) \
-            .astype(float).combine_first(towns["population"].astype(float))
-    else:
-        towns["r1"] = "not_applicable"
-    towns["r2_gaps"], towns["r2_units"], towns["r2"] = 0, 0, "not_applicable"
-    if "R2" in res and len(res["R2"].units):
-        u = res["R2"].units
-        g = u["status"].groupby(u["township_id"].fillna(OUTSIDE))
-        towns["r2_units"] = tid.map(g.size()).fillna(0).astype(int)
-        towns["r2_gaps"] = tid.map(g.agg(lambda s: int((s == "fail").sum()))).fillna(0).astype(int)
-        towns["r2"] = tid.map(g.agg(_worst)).fillna("not_applicable")
-    towns["r3_share"], towns["r3"] = np.nan, "not_applicable"
-    if "R3" in res and "R3_townships" in res["R3"].layers:
-        r3 = res["R3"].layers["R3_townships"].set_index("township_id")
-        towns["r3_share"] = tid.map(r3["share_within"]).astype(float)
-        towns["r3"] = tid.map(r3["status"]).fillna("not_applicable")
-        u = res["R3"].units
-        if outside.any() and len(u):
-            out = u[u["township_id"].isna()]
-            pop = out["population"].fillna(0)
-            share = pop[out["status"] == "pass"].sum() / pop.sum() if pop.sum() else np.nan
-            towns.loc[tid == OUTSIDE, "r3_share"] = share
-    towns["r6"] = "not_applicable"
-    if "R6" in res and len(res["R6"].units):
-        u6 = res["R6"].units
-        towns["r6"] = tid.map(u6["status"].groupby(u6["township_id"].fillna(OUTSIDE)).agg(_worst)) \
-            .fillna("not_applicable")
-    towns["overall"] = [_worst(row) for row in towns[["r1", "r2", "r3", "r6"]].itertuples(index=False)]
-    towns["r8_gps"], towns["r8"] = np.nan, "not_applicable"
-    if "R8" in res and "R8_townships" in res["R8"].layers:
-        r8 = res["R8"].layers["R8_townships"].set_index("township_id")
-        towns["r8_gps"] = tid.map(r8["gps_per_10000"]).astype(float)
-        towns["r8"] = tid.map(r8["status"]).fillna("not_applicable")
-    return towns
-
-
-def district_breakdown(assessment) -> pd.DataFrame:
-    """Per district and rule: units judged, failed, needing attention and residents in gaps.
-
-    Units are placed in districts through their township (``township_id``) or their own
-    district (R1's ``district``, R4/R5 units are districts).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Long form: ``district``, ``rule``, ``units``, ``failed``, ``warned``,
-        ``population_in_gap`` (residents of the failing units with figures; None when
-        none has one).
-    """
-    region = assessment.region
-    towns = region.townships.set_index("township_id")
-    district_of = towns["district"].fillna(region.name) if "district" in towns \
-        else pd.Series(region.name, index=towns.index)
-    if region.villages["township_id"].isna().any():  # as the extra row of township_status
-        district_of = pd.concat([district_of, pd.Series({OUTSIDE: _outside_district(region)})])
-    rows = []
-    for rid, result in assessment.results.items():
-        u = result.units
-        if not len(u):
-            continue
-        if result.unit_kind == "district":
-            where = u["name"].astype(str)
-        elif result.unit_kind == "township":
-            where = u["unit_id"].map(district_of)
-        elif "township_id" in u:
-            where = u["township_id"].fillna(OUTSIDE if result.unit_kind in _VILLAGE_UNITS
-                                            else "").map(district_of)
-        else:
-            where = pd.Series(region.name, index=u.index)
-        frame = pd.DataFrame({"district": where.fillna(region.name).astype(str).values,
-                              "status": u["status"].values,
-                              "population": u["population"].astype(float).values})
-        for district, part in frame.groupby("district"):
-            fail = part["status"] == "fail"
-            rows.append({"district": district, "rule": rid, "units": len(part),
-                         "failed": int(fail.sum()),
-                         "warned": int((part["status"] == "warn").sum()),
-                         "population_in_gap": known_sum(part.loc[fail, "population"])[0]})
-    return pd.DataFrame(rows, columns=["district", "rule", "units", "failed", "warned",
-                                       "population_in_gap"])
-
-
-def _outside_district(region) -> str:
-    """The district of the township nearest to the villages outside every township."""
-    villages = region.villages[region.villages["township_id"].isna()]
-    towns = region.townships
-    if not len(villages) or "district" not in towns or towns["district"].isna().all():
-        return region.name
-    near = gpd.sjoin_nearest(villages[["geometry"]], towns[["district", "geometry"]], how="left")
-    return str(near["district"].mode().iloc[0]) if near["district"].notna().any() else region.name
-
-
-def _worst(statuses) -> str:
-    values = [s for s in statuses if isinstance(s, str)]
-    return max(values, key=lambda s: _SEVERITY.get(s, 0)) if values else "not_applicable"
-
-
-# --------------------------------------------------------------------------- reference layer
-
-
-def reference_layers(region, *, tolerance_m: float = 25.0,
-                     road_classes: tuple[str, ...] = MAIN_ROADS) -> dict[str, gpd.GeoDataFrame]:
-    """The offline reference layer: what the map shows when no tiles load.
-
-    Parameters
-    ----------
-    region : Region
-    tolerance_m : float
-        Simplification tolerance, metres (display only).
-    road_classes : tuple of str
-        OSM highway classes drawn (``_link`` ramps included); when the drive network
-        has none of them, ``tertiary`` roads are drawn instead.
-
-    Returns
-    -------
-    dict of str to GeoDataFrame
-        WGS84 layers ``boundary`` (the district outline: districts, else the union of the
-        townships), ``townships`` (outlines with ``name``), ``labels`` (a point inside
-        each township with its ``name``) and ``roads`` (merged, simplified main-road
-        lines with ``highway``; empty when the region has no road network).
-    """
-    towns = region.townships
-    if region.districts is not None and len(region.districts):
-        boundary = region.districts[["name", "geometry"]].copy()
-    else:
-        boundary = gpd.GeoDataFrame({"name": [region.name]},
-                                    geometry=[shapely.union_all(towns.geometry.values)],
-                                    crs=region.crs)
-    boundary["geometry"] = boundary.geometry.boundary.simplify(tolerance_m)
-    outlines = towns[["township_id", "name", "geometry"]].copy()
-    outlines["geometry"] = outlines.geometry.simplify(tolerance_m)
-    labels = towns[["township_id", "name"]].copy()
-    labels = gpd.GeoDataFrame(labels, geometry=towns.representative_point().values, crs=region.crs)
-    return {"boundary": _wgs84(boundary), "townships": _wgs84(outlines),
-            "labels": _wgs84(labels), "roads": _wgs84(_main_roads(region, tolerance_m, road_classes))}
-
-
-def _main_roads(region, tolerance_m: float, classes: tuple[str, ...]) -> gpd.GeoDataFrame:
-    empty = gpd.GeoDataFrame({"highway": []}, geometry=gpd.GeoSeries([], crs=region.crs),
-                             crs=region.crs)
-    if region.roads_path is None and "drive" not in region.networks:
-        return empty
-    try:
-        net = region_network(region, "drive")
-    except Exception:  # a region without usable roads still gets a map
-        return empty
-    highway = np.char.replace(net.highway.astype(str), "_link", "")
-    rows = []
-    for wanted in (classes, ("tertiary",)):
-        for cls in wanted:
-            pick = (highway == cls) & (net.u < net.v)  # one direction of each road
-            if not pick.any():
-                continue
-            u, v = net.u[pick], net.v[pick]
-            lines = shapely.linestrings(np.stack([np.column_stack([net.x[u], net.y[u]]),
-                                                  np.column_stack([net.x[v], net.y[v]])], axis=1))
-            merged = shapely.line_merge(shapely.union_all(lines))
-            rows.append({"highway": cls, "geometry": merged.simplify(tolerance_m)})
-        if rows:
-            break
-    if not rows:
-        return empty
-    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=region.crs)
-    return out.explode(index_parts=False).reset_index(drop=True)
-
-
-def valid_geometries(geoms) -> np.ndarray:
-    """Geometries made valid for display: each invalid one repaired with
-    :func:`shapely.make_valid` (``method="structure"``: a polygon stays polygonal), so
-    precision and set operations on it cannot fail; missing ones are kept as they are."""
-    geoms = np.array(geoms, dtype=object)
-    bad = ~shapely.is_missing(geoms)
-    bad[bad] = ~shapely.is_valid(geoms[bad])
-    if bad.any():
-        geoms[bad] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
-    return geoms
-
-
-def _wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A display layer in WGS84: valid geometries rounded to 1e-6 degrees (about 0.1 m)."""
-    out = gdf.to_crs(WGS84)
-    geoms = valid_geometries(out.geometry.values)  # simplification and reprojection can break them
-    try:
-        geoms = shapely.set_precision(geoms, 1e-6)
-    except shapely.errors.GEOSException:  # one awkward geometry: round the others, keep it as is
-        geoms = np.array([_rounded(g) for g in geoms], dtype=object)
-    out["geometry"] = geoms
-    return out
-
-
-def _rounded(geom):
-    try:
-        return shapely.set_precision(geom, 1e-6)
-    except shapely.errors.GEOSException:
-        return geom
-
-
-def display_layers(assessment, *, tolerance_m: float = 25.0, reach_tolerance_m: float = 60.0,
-                   reference: dict[str, gpd.GeoDataFrame] | None = None) -> dict[str, gpd.GeoDataFrame]:
-    """Everything :func:`build_map` draws, simplified and in WGS84 (language-independent).
-
-    Compute it once per assessment and pass it to :func:`build_map` for each language
-    or focus: the simplification and reprojection are the slow part of drawing a map.
-
-    Parameters
-    ----------
-    assessment : Assessment
-    tolerance_m : float
-        Simplification of outlines and roads, metres (display only).
-    reach_tolerance_m : float
-        Simplification of the R3 reach and gap polygons, metres (they are the largest
-        part of the map; a reach drawn to 60 m is still exact to a village).
-    reference : dict, optional
-        The :func:`reference_layers` of the same region (a scenario's base): reused
-        instead of recomputed (townships and roads never change in a scenario).
-
-    Returns
-    -------
-    dict of str to GeoDataFrame
-        The :func:`reference_layers` plus ``township_status`` (see :func:`township_status`),
-        ``r2`` and ``r3`` (the rules' village units), ``facilities``, ``covered`` and
-        ``uncovered`` (R3 reach), ``candidates`` (R4), ``groups`` (R7), ``r8_towns`` and
-        ``r8_villages`` (R8); absent rules give empty or missing entries. Under
-        :data:`FAILED`, the layers that could not be drawn and why (the map shows the others).
-    """
-    region, res = assessment.region, assessment.results
-    keys = ("boundary", "townships", "labels", "roads")
-    out = {k: reference[k] for k in keys} if reference is not None else \
-        reference_layers(region, tolerance_m=tolerance_m)
-    failed: dict[str, Exception] = {}
-
-    def step(key: str, make) -> None:  # one layer; its failure leaves the others drawn
-        try:
-            layer = make()
-        except Exception as exc:  # noqa: BLE001 - shown to the planner by the page
-            failed[key] = exc
-            return
-        if layer is not None:
-            out[key] = layer
-
-    towns = township_status(assessment)
-    out["township_status"] = _wgs84(towns[towns["township_id"] != OUTSIDE].assign(
-        geometry=lambda f: f.geometry.simplify(tolerance_m)))
-    for key, rid in (("r2", "R2"), ("r3", "R3")):
-        if rid in res and len(res[rid].units):
-            step(key, lambda rid=rid: _wgs84(res[rid].units))
-    out["facilities"] = _wgs84(region.facilities)
-    if "R3" in res:
-        for key in ("covered", "uncovered"):
-            layer = res["R3"].layers.get(f"R3_{key}")
-            if layer is not None and len(layer) and not layer.geometry.is_empty.all():
-                step(key, lambda layer=layer: _wgs84(layer.assign(geometry=shapely.simplify(
-                    valid_geometries(layer.geometry.values), reach_tolerance_m,
-                    preserve_topology=False))))
-    if "R4" in res and len(res["R4"].layers.get("R4_candidates", [])):
-        step("candidates", lambda: _wgs84(res["R4"].layers["R4_candidates"]))
-    if "R7" in res and len(res["R7"].layers.get("R7_groups", [])):
-        g = res["R7"].layers["R7_groups"]
-        g = g[~g.geometry.is_empty]
-        if len(g):
-            step("groups", lambda: _wgs84(g.assign(geometry=g.geometry.simplify(tolerance_m))))
-    if "R8" in res and len(res["R8"].units):
-        t8 = res["R8"].layers["R8_townships"]
-        step("r8_towns", lambda: _wgs84(t8.assign(geometry=t8.geometry.simplify(tolerance_m))))
-        step("r8_villages", lambda: _wgs84(res["R8"].units))
-    out[FAILED] = failed
-    return out
-
+from planning.travel.access import STRAIGHT_LABEL
+from planning.words import (COVERAGE, MODES, STATUS_COLOURS, kind_name, pair_word, people,
+                            r8_colour, render_units, status_word, t)
 
 # --------------------------------------------------------------------------- the map
 
@@ -431,7 +98,7 @@ def new_map(bounds: list[list[float]], *, tiles: folium.TileLayer | None = None)
     that loads Leaflet from the app (see :func:`use_local_assets`)."""
     m = folium.Map(location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
                    tiles=None, zoom_start=10, control_scale=False, prefer_canvas=False)
-    _MetricScale().add_to(m)
+    MetricScale().add_to(m)
     m.get_root().header.add_child(folium.Element(
         "<style>.leaflet-container{background:#f4f1ea}"
         ".town-label{text-align:center;white-space:nowrap;color:#263238;font:bold 12px sans-serif;"
@@ -507,6 +174,8 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
     """
     region, res = assessment.region, assessment.results
     d = display if display is not None else display_layers(assessment)
+    d = {k: render_units(v, lang) if isinstance(v, pd.DataFrame) and "reason_code" in v else v
+         for k, v in d.items()}                    # the rules' reasons and actions in lang
     m = new_map(_bounds(d["townships"], focus, region), tiles=tiles)
     _add_reference(m, d, lang)
     _add_townships(m, d["township_status"], res.get("R1"), lang)
@@ -527,17 +196,17 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
         _add_scenario(m, scenario, lang)
     limit = res["R2"].figures.get("max_distance_m", 1500) if "R2" in res else 1500
     measure = res["R2"].figures.get("measure", "road") if "R2" in res else "road"
-    legend = _legend_html(lang, limit, measure, region)
+    legend = legend_html(lang, limit, measure, region)
     if "r8_towns" in d:
-        legend += _r8_legend(lang, res["R8"].figures.get("target_gps_per_10000", 4.0))
+        legend += r8_legend(lang, res["R8"].figures.get("target_gps_per_10000", 4.0))
     if getattr(assessment, "straight", False):  # no road network: every figure an estimate
         factor = assessment.rulebook.value("travel", "detour_factor")
         legend = (f"<div class='estimate-label' style='color:#6a1b9a;font-weight:bold;"
                   f"margin-bottom:4px'>{html.escape(STRAIGHT_LABEL)}</div><div style='margin-bottom:4px'>"
                   f"{html.escape(t('legend.estimate', lang, factor=f'{factor:g}'))}</div>") + legend
     if scenario:
-        legend += _scenario_legend(lang)
-    _Legend(legend, open_=not compact, title=t("legend.title", lang)).add_to(m)
+        legend += scenario_legend(lang)
+    Legend(legend, open_=not compact, title=t("legend.title", lang)).add_to(m)
     folium.LayerControl(collapsed=compact).add_to(m)
     return use_local_assets(m)
 
@@ -723,13 +392,6 @@ def _add_r3_villages(m: folium.Map, v: gpd.GeoDataFrame, r3, lang: str) -> None:
     ).add_to(m)
 
 
-def _icon_html(kind: str) -> str:
-    symbol, colour, size = FACILITY_ICONS.get(kind, ("?", "#555", 16))
-    css = _ICON_CSS.format(font=max(9, size // 2 + 1), size=size, colour=colour,
-                           border=1 if size < 16 else 2)
-    return f"<div style='{css}'>{symbol}</div>"
-
-
 def _add_facilities(m: folium.Map, fac: gpd.GeoDataFrame, lang: str) -> None:
     if not len(fac):
         return
@@ -746,7 +408,7 @@ def _add_facilities(m: folium.Map, fac: gpd.GeoDataFrame, lang: str) -> None:
                            level_text=level.astype(object).where(level.notna(), t("pop.none", lang)))
         folium.GeoJson(
             _geojson(part, list(fields)),
-            marker=folium.Marker(icon=folium.DivIcon(html=_icon_html(kind), icon_size=(size, size),
+            marker=folium.Marker(icon=folium.DivIcon(html=icon_html(kind), icon_size=(size, size),
                                                      icon_anchor=(size // 2, size // 2),
                                                      class_name=f"facility-icon facility-{kind}")),
             tooltip=folium.GeoJsonTooltip(fields=["name", "kind_name"], labels=False),
@@ -858,134 +520,7 @@ def _fmt_rate(value, lang: str) -> str:
     return t("pop.none", lang) if value is None or not np.isfinite(value) else f"{value:.2f}"
 
 
-def _r8_legend(lang: str, target: float) -> str:
-    edges = [0.0] + [top * target for top, _ in R8_BINS[:-1]]
-    parts = [f"<b>{html.escape(t('legend.r8', lang, target=f'{target:g}'))}</b>"]
-    for (top, colour), lo in zip(R8_BINS, edges):
-        label = (f"≥ {lo:.1f}" if not np.isfinite(top) else f"{lo:.1f}–{top * target:.1f}")
-        parts.append(_swatch(colour, label, round_=False))
-    parts.append(_swatch(STATUS_COLOURS["unknown"], status_word("unknown", lang), round_=False))
-    return "".join(parts)
-
-
-class _MetricScale(MacroElement):
-    """A scale bar in metres and kilometres only."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-    """)
-
-
-class _Legend(MacroElement):
-    """A fixed legend box drawn over the map (plain HTML, no extra library)."""
-
-    _template = Template("""
-        {% macro html(this, kwargs) %}
-        <div class="map-legend" style="position:absolute;z-index:1000;bottom:24px;left:10px;
-             background:rgba(255,255,255,.93);padding:8px 10px;border-radius:6px;
-             box-shadow:0 1px 4px rgba(0,0,0,.35);font:12px sans-serif;max-width:260px">
-        <details {{ "open" if this.open_ else "" }}><summary style="cursor:pointer;font-weight:bold">
-        {{ this.title }}</summary>
-        {{ this.body }}
-        </details>
-        </div>
-        {% endmacro %}
-    """)
-
-    def __init__(self, body: str, open_: bool = True, title: str = ""):
-        super().__init__()
-        self._name = "Legend"
-        self.body, self.open_, self.title = body, open_, html.escape(title)
-
-
-def _swatch(colour: str, label: str, round_: bool = True) -> str:
-    shape = "50%" if round_ else "2px"
-    return (f"<div><span style='display:inline-block;width:11px;height:11px;margin-right:6px;"
-            f"border-radius:{shape};background:{colour};border:1px solid #fff;"
-            f"box-shadow:0 0 1px #000'></span>{html.escape(label)}</div>")
-
-
-def _legend_html(lang: str, limit: float, measure: str, region) -> str:
-    a, b, c = f"{limit * 2 / 3:,.0f}", f"{limit:,.0f}", f"{limit * 5 / 3:,.0f}"
-    parts = [f"<b>{t('legend.villages', lang, measure=t('measure.' + measure, lang))}</b>",
-             _swatch("#1b5e20", t("legend.within", lang, d=a)),
-             _swatch("#66bb6a", t("legend.between", lang, a=a, b=b)),
-             _swatch("#ffa726", t("legend.between", lang, a=b, b=c)),
-             _swatch("#d32f2f", t("legend.beyond", lang, d=c)),
-             _swatch("#8e24aa", t("legend.served", lang)),
-             _swatch("#616161", t("legend.unreachable", lang)),
-             f"<b>{t('legend.townships', lang)}</b>"]
-    parts += [_swatch(STATUS_COLOURS[s], status_word(s, lang), round_=False)
-              for s in ("pass", "warn", "fail", "not_applicable")]
-    kinds = [k for k in FACILITY_ICONS if (region.facilities["kind"] == k).any()]
-    if kinds:
-        parts.append(f"<b>{t('legend.facilities', lang)}</b>")
-        parts += [f"<div style='display:flex;align-items:center;gap:6px;margin:1px 0'>"
-                  f"{_icon_html(k)}{html.escape(kind_name(k, lang))}</div>"
-                  for k in kinds]
-    return "".join(parts)
-
-
 # --------------------------------------------------------------------------- scenarios
-
-
-def scenario_layers(comparison, base_region, region, *, suggested: gpd.GeoDataFrame | None = None,
-                    selected: str | None = None) -> dict[str, gpd.GeoDataFrame]:
-    """What a scenario changes, as WGS84 layers for :func:`build_map` (``scenario=``).
-
-    Parameters
-    ----------
-    comparison : planning.plan.scenario.Comparison
-        The scenario against its base.
-    base_region, region : Region
-        The base and the scenario's region (metric CRS).
-    suggested : GeoDataFrame, optional
-        Suggested sites (:attr:`planning.plan.optimize.Suggestion.sites`: ``rank``, ``name``,
-        ``newly_covered``), region CRS.
-    selected : str, optional
-        The facility id the planner picked (ringed on the map).
-
-    Returns
-    -------
-    dict of str to GeoDataFrame
-        ``newly_covered`` / ``newly_uncovered`` (one row per village: ``name``,
-        ``population``, ``rules`` such as ``"R2/R3"``), ``proposed`` (facilities added
-        or moved: ``facility_id``, ``name``, ``kind``), ``closed`` (base facilities the
-        scenario closed, where they were), ``suggested`` and ``selected``; empty
-        layers are left out.
-    """
-    out: dict[str, gpd.GeoDataFrame] = {}
-    for key in ("newly_covered", "newly_uncovered"):
-        layer = comparison.layers.get(key)
-        if layer is None or not len(layer):
-            continue
-        rules = layer.groupby("village_id")["rule"].agg(lambda r: "/".join(sorted(set(map(str, r)))))
-        first = layer.drop_duplicates("village_id").set_index("village_id")
-        out[key] = _wgs84(gpd.GeoDataFrame(
-            {"village_id": first.index.astype(str), "name": first["name"].astype(str).values,
-             "population": first["population"].fillna(0).astype(float).values,
-             "rules": rules.reindex(first.index).values},
-            geometry=first.geometry.values, crs=layer.crs))
-    base_fac = base_region.facilities.set_index("facility_id")
-    fac = region.facilities
-    base_xy = base_fac.geometry.reindex(fac["facility_id"])
-    moved = ~base_xy.isna().to_numpy()
-    moved[moved] = ~shapely.equals(base_xy.values[moved], fac.geometry.values[moved])
-    changed = fac[base_xy.isna().to_numpy() | moved]
-    if len(changed):
-        out["proposed"] = _wgs84(changed[["facility_id", "name", "kind", "geometry"]])
-    closed = base_fac.loc[~base_fac.index.isin(fac["facility_id"])]
-    if len(closed):
-        out["closed"] = _wgs84(closed.reset_index()[["facility_id", "name", "kind", "geometry"]])
-    if suggested is not None and len(suggested):
-        out["suggested"] = _wgs84(suggested[["rank", "name", "newly_covered", "geometry"]])
-    if selected is not None:
-        pick = fac[fac["facility_id"].astype(str) == str(selected)]
-        if len(pick):
-            out["selected"] = _wgs84(pick[["facility_id", "name", "geometry"]])
-    return out
 
 
 def _add_scenario(m: folium.Map, layers: dict[str, gpd.GeoDataFrame], lang: str) -> None:
@@ -1009,7 +544,7 @@ def _add_scenario(m: folium.Map, layers: dict[str, gpd.GeoDataFrame], lang: str)
     for r in layers.get("proposed", gpd.GeoDataFrame()).itertuples():
         folium.Marker([r.geometry.y, r.geometry.x],
                       tooltip=html.escape(f"{r.name}（{kind_name(r.kind, lang)}）"),
-                      icon=folium.DivIcon(html=_ring_html(_icon_html(r.kind), "#ffab00"),
+                      icon=folium.DivIcon(html=ring_html(icon_html(r.kind), "#ffab00"),
                                           icon_size=(30, 30), icon_anchor=(15, 15),
                                           class_name="proposed-site")).add_to(group)
     for r in layers.get("closed", gpd.GeoDataFrame()).itertuples():
@@ -1023,7 +558,7 @@ def _add_scenario(m: folium.Map, layers: dict[str, gpd.GeoDataFrame], lang: str)
         folium.Marker([r.geometry.y, r.geometry.x],
                       tooltip=html.escape(t("pop.suggested", lang, rank=r.rank, name=r.name,
                                             n=f"{r.newly_covered:,.0f}")),
-                      icon=folium.DivIcon(html=f"<div style='{_ICON_CSS.format(font=11, size=20, colour='#ff6f00', border=2)}'>"
+                      icon=folium.DivIcon(html=f"<div style='{ICON_CSS.format(font=11, size=20, colour='#ff6f00', border=2)}'>"
                                                f"{int(r.rank)}</div>",
                                           icon_size=(20, 20), icon_anchor=(10, 10),
                                           class_name="suggested-site")).add_to(group)
@@ -1032,22 +567,6 @@ def _add_scenario(m: folium.Map, layers: dict[str, gpd.GeoDataFrame], lang: str)
                             dash_array="5 4", fill=False, interactive=False,
                             class_name="selected-facility").add_to(group)
     group.add_to(m)
-
-
-def _ring_html(inner: str, colour: str) -> str:
-    return (f"<div style='display:flex;align-items:center;justify-content:center;width:30px;"
-            f"height:30px;border-radius:50%;border:3px solid {colour};box-sizing:border-box;"
-            f"background:rgba(255,255,255,.7)'>{inner}</div>")
-
-
-def _scenario_legend(lang: str) -> str:
-    ring = ("<div><span style='display:inline-block;width:11px;height:11px;margin-right:6px;"
-            "border-radius:50%;border:3px solid {c};box-sizing:border-box'></span>{label}</div>")
-    return (f"<b>{html.escape(t('legend.scenario', lang))}</b>"
-            + ring.format(c="#00c853", label=html.escape(t("layer.sc_newly_covered", lang)))
-            + ring.format(c="#d50000", label=html.escape(t("layer.sc_newly_uncovered", lang)))
-            + ring.format(c="#ffab00", label=html.escape(t("legend.sc_proposed", lang)))
-            + _swatch("#ff6f00", t("legend.sc_suggested", lang)))
 
 
 # --------------------------------------------------------------------------- uploads

@@ -1,15 +1,15 @@
 """The coverage rules R1-R8, each a module with one ``check(region, rulebook, access)``.
 
 Every rule returns a :class:`~planning.rules.base.RuleResult`: a per-unit status table
-(pass / fail / warn / unknown / not_applicable, 达标 / 未达标 / 需关注 / 无法检查 / 不适用) with reasons and the
-residents concerned, export layers, a summary, and the clause it enforces.
+(pass / fail / warn / unknown / not_applicable) with reason and action codes and the
+residents concerned, export layers, a summary, and the clause it enforces. Rules write no
+words: :mod:`planning.words` renders the codes in the planner's language.
 """
 
 from planning.rules import (r1_health_centres, r2_village_clinics, r3_health_circle,
                             r4_sub_centres, r5_district_hospitals, r6_community_stations,
                             r7_medical_communities, r8_staff_access)
-from planning.rules.base import (FAIL, NA, PASS, STATUS_ZH, STATUSES, UNKNOWN, WARN,
-                                 RuleResult)
+from planning.rules.base import FAIL, NA, PASS, STATUSES, UNKNOWN, WARN, RuleResult
 
 #: rule id -> check function, in the order they are reported
 RULES = {
@@ -23,4 +23,4 @@ RULES = {
     "R8": r8_staff_access.check,
 }
 
-__all__ = ["RULES", "RuleResult", "PASS", "FAIL", "WARN", "NA", "UNKNOWN", "STATUSES", "STATUS_ZH"]
+__all__ = ["RULES", "RuleResult", "PASS", "FAIL", "WARN", "NA", "UNKNOWN", "STATUSES"]

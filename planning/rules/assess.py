@@ -9,15 +9,16 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Literal
 
 import geopandas as gpd
 
-from planning.travel.access import STRAIGHT_LABEL, Access, access_for
 from planning.errors import group_problems
+from planning.travel.access import STRAIGHT_LABEL, Access, access_for
 from planning.rules.rulebook import Rulebook, load_rulebook
 from planning.rules import RULES, RuleResult
+from planning.rules.base import Note
 
 
 @dataclass
@@ -59,8 +60,13 @@ class Assessment:
         """:data:`STRAIGHT_LABEL` for a straight-line run, else None."""
         return STRAIGHT_LABEL if self.straight else None
 
-    def summary(self) -> dict:
-        """The summary JSON: region, rulebook, how distances were measured (``distances``:
+    def in_language(self, lang: str) -> "Assessment":
+        """This assessment with every rule's reasons and actions written in ``lang``
+        (:meth:`RuleResult.in_language`)."""
+        return replace(self, results={r: x.in_language(lang) for r, x in self.results.items()})
+
+    def summary(self, lang: str = "zh") -> dict:
+        """The summary JSON, its notes and reasons in ``lang`` (``"zh"`` or ``"en"``): region, rulebook, how distances were measured (``distances``:
         ``road`` or ``straight``, with ``label`` and ``detour_factor`` for the latter),
         one row per rule (see ``check``), the rules that could not run, and the input
         problems grouped by file, layer, column and kind, each with its count and first
@@ -74,7 +80,7 @@ class Assessment:
         if self.straight:
             out["label"] = STRAIGHT_LABEL
             out["detour_factor"] = self.rulebook.value("travel", "detour_factor")
-        out["rules"] = [r.summary() for r in self.results.values()]
+        out["rules"] = [r.summary(lang) for r in self.results.values()]
         if self.errors:
             out["errors"] = {rid: f"{type(e).__name__}: {e}" for rid, e in self.errors.items()}
         out["problems"] = [g.to_dict() for g in group_problems(problems)]
@@ -160,6 +166,5 @@ def _label_estimate(result: RuleResult, rulebook: Rulebook) -> None:
     factor = rulebook.value("travel", "detour_factor")
     result.figures["estimate"] = STRAIGHT_LABEL
     result.figures["detour_factor"] = factor
-    result.notes.append(f"{STRAIGHT_LABEL}：没有道路网，距离按直线计算"
-                        + ("（R2 用直线半径）" if result.rule_id == "R2" else
-                           f"，出行距离 = 直线距离 × {factor:g}，按各出行方式的速度换算为时间"))
+    result.notes.append(Note("note.straight_R2" if result.rule_id == "R2" else "note.straight",
+                            {"label": STRAIGHT_LABEL, "factor": factor}))

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planning.errors import Msg
 from planning.region import known_sum, within_polygons  # noqa: F401  (rules import them here)
 from planning.rules.rulebook import Rulebook
+from planning.words import render_units
 
 PASS, FAIL, WARN, NA = "pass", "fail", "warn", "not_applicable"
 #: the data a rule needs are missing (a column, a population, staff counts): the unit is
 #: neither passed nor failed on the strength of unknown numbers
 UNKNOWN = "unknown"
 STATUSES = (PASS, FAIL, WARN, UNKNOWN, NA)
-STATUS_ZH = {PASS: "达标", FAIL: "未达标", WARN: "需关注", UNKNOWN: "无法检查", NA: "不适用"}
 
 
 @dataclass
@@ -34,17 +35,23 @@ class RuleResult:
     units : geopandas.GeoDataFrame
         One row per unit the rule judges (township, village committee, district …), in
         the region's metric CRS, with at least ``unit_id``, ``name``, ``status`` (one of
-        :data:`STATUSES`), ``reason`` and ``population`` (residents concerned).
+        :data:`STATUSES`), ``population`` (residents concerned), ``reason_code`` and
+        ``action_code`` (keys of :data:`planning.words.RULE_WORDS`, several joined by
+        ``;``; ``""``: no action) and ``params`` (a dict of the numbers and names the
+        words need): no words — :func:`planning.words.render_units` writes ``reason`` and
+        ``action`` in the language of the output.
         ``unknown`` (无法检查) means the data the rule needs are missing for that unit.
     unit_kind : str
         What a unit is (``"township"``, ``"village"``, ``"district"``, ``"committee"``,
         ``"centre"``).
     layers : dict of str to GeoDataFrame
         Export layers by name (``"R2_villages"``, ``"R2_clinics"`` …), metric CRS.
-    notes : list of str
-        What the rule could not see or assumed (said in the summary and the report).
+    notes : list of Note
+        What the rule could not see or assumed (said in the summary and the report),
+        by key of :data:`planning.words.STRINGS`: ``note.text(lang)``.
     figures : dict
-        Rule-specific figures (shares, city-wide ratios …), JSON-serialisable.
+        Rule-specific figures (shares, city-wide ratios …), JSON-serialisable but for
+        messages (:class:`~planning.errors.Msg`), which :meth:`summary` renders.
     """
 
     rule_id: str
@@ -55,14 +62,24 @@ class RuleResult:
     units: gpd.GeoDataFrame
     unit_kind: str
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     figures: dict[str, Any] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
         return int((self.units["status"] == status).sum()) if len(self.units) else 0
 
-    def summary(self) -> dict:
-        """Counts and residents: the row of the summary JSON for this rule.
+    def in_language(self, lang: str) -> "RuleResult":
+        """This result with the ``reason`` and ``action`` of its units and layers written
+        in ``lang`` (``"zh"`` or ``"en"``) from their codes
+        (:func:`planning.words.render_units`); codes and params kept."""
+        return replace(self, units=render_units(self.units, lang, keep_params=True),
+                       layers={name: None if layer is None
+                               else render_units(layer, lang, keep_params=True)
+                               for name, layer in self.layers.items()})
+
+    def summary(self, lang: str = "zh") -> dict:
+        """Counts and residents: the row of the summary JSON for this rule, its notes and
+        reasons in ``lang``.
 
         Residents are unknown, not zero, where a unit's ``population`` is missing:
         ``population`` and ``population_in_gap`` count only the units with figures and
@@ -100,16 +117,43 @@ class RuleResult:
             "population_in_gap": gap,
             "population_unknown": n_unknown,
             "population_in_gap_unknown": gap_unknown,
-            "population_reason": population_reason(n_unknown, len(pop), self.unit_kind),
-            "figures": self.figures,
-            "notes": self.notes,
+            "population_reason": _text(population_reason(n_unknown, len(pop), self.unit_kind), lang),
+            "figures": {k: _text(v, lang) for k, v in self.figures.items()},
+            "notes": [_text(n, lang) for n in self.notes],
         }
+
+
+@dataclass(frozen=True)
+class Note(Msg):
+    """A rule's note (a message by key of :data:`planning.words.STRINGS`): ``text(lang)``
+    in either language; printed as it is (``str``), Chinese, as the notes were before they
+    became messages."""
+
+    def __str__(self) -> str:
+        return self.text("zh")
+
+
+def _text(value: Any, lang: str) -> Any:
+    """A message in ``lang``; any other value as it is."""
+    return value.text(lang) if isinstance(value, Msg) else value
 
 
 def new_result(rule_id: str, rulebook: Rulebook, units: gpd.GeoDataFrame, unit_kind: str,
                **kwargs: Any) -> RuleResult:
-    """A :class:`RuleResult` with the title, clause and basis from the rulebook."""
+    """A :class:`RuleResult` with the title, clause and basis from the rulebook.
+
+    The units and layers keep their codes; they also get ``reason`` and ``action`` in
+    Chinese (:func:`planning.words.render_units`) for the callers that still read those
+    columns directly (the app's pages until they render through
+    :func:`planning.words.readable`, the scenario comparison). Every output renders the
+    words again from the codes, in its own language.
+    """
     meta = rulebook.rule(rule_id)
+    units = render_units(units, "zh", keep_params=True)
+    if "layers" in kwargs:
+        kwargs["layers"] = {name: render_units(layer, "zh", keep_params=True)
+                            if layer is not None else None
+                            for name, layer in kwargs["layers"].items()}
     return RuleResult(rule_id, meta["title_zh"], meta["title_en"], meta["clause"],
                       meta["basis"], units, unit_kind, **kwargs)
 
@@ -119,9 +163,26 @@ def units_frame(rows: list[dict], crs) -> gpd.GeoDataFrame:
     there are no rows."""
     if not rows:
         return gpd.GeoDataFrame({c: [] for c in ("unit_id", "name", "population", "status",
-                                                 "reason", "action")},
+                                                 "reason_code", "action_code", "params")},
                                 geometry=gpd.GeoSeries([], crs=crs), crs=crs)
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
+
+
+def params(**fields: Any) -> dict:
+    """The ``params`` of a unit: numbers as plain floats and ints, names as text, lists
+    of names as lists (JSON-serialisable; :func:`planning.words.field_text` says how each
+    is worded)."""
+    return {k: _plain(v) for k, v in fields.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
+        return [str(v) for v in value]
+    return value
 
 
 def level_rank(level: object) -> float:
@@ -153,14 +214,14 @@ def facilities_of(region, kinds) -> gpd.GeoDataFrame:
     return fac[fac["kind"].isin(values)]
 
 
-def population_reason(n_unknown: int, n: int, unit_kind: str = "village") -> str | None:
-    """Why a residents' figure is missing or partial (Chinese, for the summary), or None."""
+def population_reason(n_unknown: int, n: int, unit_kind: str = "village") -> Msg | None:
+    """Why a residents' figure is missing or partial (a message for the summary), or None."""
     if not n_unknown:
         return None
-    unit = {"village": "个村", "township": "个乡镇", "district": "个区"}.get(unit_kind, "个单元")
+    unit = Msg(f"count.{unit_kind if unit_kind in ('village', 'township', 'district') else 'unit'}")
     if n_unknown == n:
-        return f"常住人口未知（{n}{unit}均无人口数据）：涉及人口的数字无法计算"
-    return f"{n_unknown}{unit}无人口数据，人口数字只计有数据的{n - n_unknown}{unit}"
+        return Msg("population.none_known", {"n": n, "unit": unit})
+    return Msg("population.partial", {"unknown": n_unknown, "known": n - n_unknown, "unit": unit})
 
 
 def township_population(region) -> pd.Series:
@@ -175,10 +236,6 @@ def village_population_known(region) -> tuple[int, int]:
     """(villages with a population figure, villages without)."""
     pop = region.villages["population"]
     return int(pop.notna().sum()), int(pop.isna().sum())
-
-
-def fmt_people(n: float) -> str:
-    return f"{int(round(n)):,}"
 
 
 def villages_district(villages: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> pd.Series:

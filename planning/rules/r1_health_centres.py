@@ -13,8 +13,8 @@ import geopandas as gpd
 import numpy as np
 
 from planning.rules.rulebook import Rulebook
-from planning.rules.base import (FAIL, NA, PASS, WARN, RuleResult, facilities_of, fmt_people,
-                                 new_result, township_population, within_polygons)
+from planning.rules.base import (FAIL, NA, PASS, WARN, RuleResult, facilities_of, new_result,
+                                 params, township_population, within_polygons)
 from planning.schema import FacilityKind, TownshipKind
 
 _EXPECTED = {
@@ -40,10 +40,10 @@ def check(region, rulebook: Rulebook, access=None) -> RuleResult:
     -------
     RuleResult
         One unit per township with ``centres`` (names), ``n_centres``, ``status``,
-        ``reason`` and ``action``; layer ``R1_townships``.
+        ``reason_code``, ``action_code`` and ``params``; layer ``R1_townships``.
     """
-    params = rulebook["R1"]
-    threshold = params["population_threshold"]
+    params_r1 = rulebook["R1"]
+    threshold = params_r1["population_threshold"]
     towns = region.townships.copy()
     centres = facilities_of(region, _CENTRES).copy()
     centres["township_id_in"] = within_polygons(centres, towns, "township_id")
@@ -60,33 +60,29 @@ def check(region, rulebook: Rulebook, access=None) -> RuleResult:
         n_unknown = int(unknown.get(t.township_id, 0))
         expected = _EXPECTED.get(t.kind)
         n = len(inside)
-        names = "、".join(inside["name"].astype(str))
-        if expected is None and not params["include_special_units"]:
-            status, reason, action = NA, "开发区等特殊单元，不要求单设中心", ""
+        names = list(inside["name"].astype(str))
+        want = f"kind.{(expected or FacilityKind.TOWNSHIP_HEALTH_CENTRE).value}"
+        p = params(centres=names, want_word=want, population=pop, threshold=threshold,
+                   villages_unknown=n_unknown)
+        if expected is None and not params_r1["include_special_units"]:
+            status, reason, action = NA, "R1.special_unit", ""
         elif n == 0:
-            want = (expected or FacilityKind.TOWNSHIP_HEALTH_CENTRE).zh
-            status, reason, action = FAIL, f"辖区内没有{want}", f"设置1所{want}"
+            status, reason, action = FAIL, "R1.no_centre", "R1.set_up"
         elif expected is not None and not (inside["kind"] == expected.value).any():
-            status = WARN
-            reason = f"辖区内有{names}，但没有{expected.zh}"
-            action = f"核实机构类型，或设置{expected.zh}"
+            status, reason, action = WARN, "R1.wrong_kind", "R1.check_kind"
         elif pop > threshold and n < 2:
-            status = WARN
-            reason = f"常住人口{fmt_people(pop)}人，超过{fmt_people(threshold)}人，仅有1所中心"
-            action = "根据需要增设1所中心（001 §二(一)1）"
+            status, reason, action = WARN, "R1.one_for_many", "R1.consider_another"
         elif n < 2 and (np.isnan(pop) or n_unknown):
             # the centre is there; whether residents call for another cannot be told
             status, action = PASS, ""
-            reason = (f"有{names}；常住人口未知，无法判断是否超过{fmt_people(threshold)}人需增设中心"
-                      if np.isnan(pop) else
-                      f"有{names}；{n_unknown}个村无人口数据，已知常住人口{fmt_people(pop)}人，"
-                      f"无法判断是否超过{fmt_people(threshold)}人需增设中心")
+            reason = "R1.ok_population_unknown" if np.isnan(pop) else "R1.ok_population_partial"
         else:
-            status, reason, action = PASS, f"有{names}", ""
+            status, reason, action = PASS, "R1.ok", ""
         rows.append({"unit_id": t.township_id, "name": t.name, "kind": t.kind,
                      "district": getattr(t, "district", None), "population": pop,
-                     "n_centres": n, "centres": names, "status": status, "reason": reason,
-                     "action": action, "geometry": t.geometry})
+                     "n_centres": n, "centres": "、".join(names), "status": status,
+                     "reason_code": reason, "action_code": action, "params": p,
+                     "geometry": t.geometry})
     units = gpd.GeoDataFrame(rows, geometry="geometry", crs=towns.crs)
     layer = units.rename(columns={"unit_id": "township_id"})
     return new_result("R1", rulebook, units, "township", layers={"R1_townships": layer})

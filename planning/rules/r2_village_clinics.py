@@ -32,8 +32,9 @@ import pandas as pd
 import shapely
 
 from planning.rules.rulebook import Rulebook
-from planning.rules.base import FAIL, PASS, WARN, RuleResult, facilities_of, new_result, units_frame
-from planning.schema import CLINIC_KINDS, SERVICE_MODE_ZH, ServiceMode, VillageKind
+from planning.rules.base import (FAIL, PASS, WARN, RuleResult, facilities_of, new_result, params,
+                                 units_frame)
+from planning.schema import CLINIC_KINDS, ServiceMode, VillageKind
 
 WALK = "walk"
 
@@ -84,7 +85,8 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     RuleResult
         Units: village committees with ``nearest_clinic_id``, ``nearest_clinic``,
         ``clinic_distance_m`` (the distance the rule used), ``clinic_road_m``,
-        ``clinic_straight_m``, ``coverage``, ``status``, ``reason``, ``action``.
+        ``clinic_straight_m``, ``coverage``, ``status``, ``reason_code``, ``action_code``,
+        ``params``.
         Layers ``R2_villages`` and ``R2_clinics`` (villages and residents each clinic
         serves as their nearest).
     """
@@ -137,42 +139,38 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         mode = v["service_mode"] if isinstance(v["service_mode"], str) and v["service_mode"] else None
         pop = float(v["population"]) if pd.notna(v["population"]) else np.nan
         action = ""
+        fields = {"clinic": fac_name, "distance_m": dist, "limit_m": limit}
         if np.isfinite(dist) and within(dist):
             if fac_home == v["village_id"]:
-                coverage, status, reason = "own", PASS, f"本村卫生室（{fac_name}）{dist:,.0f}米"
+                coverage, status, reason = "own", PASS, "R2.own"
             else:
-                other = name_of.get(fac_home, "未知村") if fac_home else "未注明归属的卫生室"
                 coverage, status = "shared", PASS
-                reason = f"与{other}共用{fac_name}，{dist:,.0f}米"
-                notes = []
+                reason = "R2.shared" if fac_home else "R2.shared_unowned"
+                fields["village"] = name_of.get(fac_home, fac_home) if fac_home else None
                 if fac_home is not None:
                     i, j = pos[v["village_id"]], pos[fac_home]
                     if (min(i, j), max(i, j)) not in adjacent:
-                        notes.append("所属村与本村不相邻")
+                        reason += ";R2.not_adjacent"
                     if town_of.get(fac_home) != v["township_id"]:
-                        notes.append("卫生室属于其他乡镇（村卫生室按乡镇管理）")
-                if notes:
-                    status = WARN
-                    reason += "；" + "，".join(notes)
-                    action = "核实共建共用安排"
+                        reason += ";R2.other_township"
+                if ";" in reason:
+                    status, action = WARN, "R2.check_sharing"
         elif mode is not None:
-            label = SERVICE_MODE_ZH.get(ServiceMode(mode), mode) if mode in ServiceMode._value2member_map_ else mode
             coverage, status = "served", WARN
-            reason = f"{limit:,.0f}米内无标准化村卫生室，由{label}服务"
-            action = f"保持{label}并核实服务频次"
+            reason, action = "R2.served", "R2.keep_service"
+            fields["service_word"] = f"service_mode.{mode}" if mode in ServiceMode._value2member_map_ \
+                else mode
         else:
             coverage, status = "gap", FAIL
-            reason = (f"{limit:,.0f}米内无标准化村卫生室（最近{dist:,.0f}米）" if np.isfinite(dist)
-                      else "没有标准化村卫生室" if no_roads else "道路网上无法到达任何标准化村卫生室")
+            reason = "R2.gap" if np.isfinite(dist) else "R2.no_clinic" if no_roads else "R2.unreachable"
             if np.isfinite(sub_costs[k]) and within(sub_costs[k]):
-                action = f"将{sub_name[sub_facs[k]]}提升为标准化村卫生室"
+                action, fields["clinic"] = "R2.upgrade", sub_name[sub_facs[k]]
             elif pop < p["touring_population_threshold"]:   # False when unknown
-                action = "人口较少：安排乡镇卫生院巡诊、派驻或邻村延伸服务（001 §二(一)3）"
+                action = "R2.touring"
             elif np.isnan(pop):
-                action = ("新建标准化村卫生室，或与相邻村共建；人口较少的村也可巡诊、派驻或邻村延伸"
-                          "——先核实常住人口（001 §二(一)3）")
+                action = "R2.new_check_population"
             else:
-                action = "新建标准化村卫生室，或与相邻村共建（001 §二(一)3）"
+                action = "R2.new"
         rows.append({"unit_id": v["village_id"], "name": v["name"], "township_id": v["township_id"],
                      "population": pop, "service_mode": mode,
                      "nearest_clinic_id": fac, "nearest_clinic": fac_name,
@@ -181,8 +179,8 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
                      "clinic_straight_m": float(s_cost) if np.isfinite(s_cost) else np.nan,
                      "reachable": bool(np.isfinite(r_cost)) if not no_roads else None,
                      "access_m": snap_m[k], "road_snap": snap_code[k],
-                     "coverage": coverage, "status": status, "reason": reason, "action": action,
-                     "geometry": v["geometry"]})
+                     "coverage": coverage, "status": status, "reason_code": reason,
+                     "action_code": action, "params": params(**fields), "geometry": v["geometry"]})
     units = units_frame(rows, villages.crs)
     clinics = _clinic_table(clinics_all, standard, home, units, name_of, limit, within)
     figures = {"coverage": units["coverage"].value_counts().to_dict() if len(units) else {},
@@ -224,7 +222,7 @@ def _clinic_table(clinics_all, standard, home, units, name_of, limit, within) ->
     t["villages_served"] = t["facility_id"].map(per["villages_served"]).fillna(0).astype(int)
     t["residents_served"] = t["facility_id"].map(per["residents_served"]).fillna(0)
     t["status"] = np.where(~t["standardized"], WARN, np.where(t["villages_served"] > 0, PASS, WARN))
-    t["reason"] = np.where(~t["standardized"], "未达标村卫生室，不计入覆盖",
-                           np.where(t["villages_served"] > 0, "服务行政村",
-                                    f"不是任何行政村{limit:,.0f}米内最近的卫生室"))
+    t["reason_code"] = np.where(~t["standardized"], "R2.substandard",
+                                np.where(t["villages_served"] > 0, "R2.serves", "R2.serves_none"))
+    t["params"] = [params(limit_m=limit) for _ in range(len(t))]
     return t

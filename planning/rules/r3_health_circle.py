@@ -20,7 +20,7 @@ import shapely
 
 from planning.rules.rulebook import Rulebook
 from planning.rules.base import (FAIL, NA, PASS, UNKNOWN, RuleResult, facilities_of,
-                                 new_result, population_reason)
+                                 new_result, params, population_reason)
 
 
 def check(region, rulebook: Rulebook, access) -> RuleResult:
@@ -30,7 +30,8 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     -------
     RuleResult
         Units: every village with ``minutes_to_care`` (NaN when unreachable),
-        ``nearest_facility_id``, ``status`` (pass within the limit); layers
+        ``nearest_facility_id``, ``status`` (pass within the limit), ``reason_code``,
+        ``action_code``, ``params``; layers
         ``R3_villages``, ``R3_townships`` (share of residents within the limit),
         ``R3_covered`` and ``R3_uncovered`` (polygons, display only).
     """
@@ -54,12 +55,11 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         "nearest_facility_id": near["facility_id"].values,
         **access.snap_table(p["mode"]).to_dict("series"),
         "status": status,
-        "reason": [((f"最近机构{m:.1f}分钟可达" if ok_i else f"最近机构需{m:.1f}分钟，超过{limit_min:g}分钟")
-                    if np.isfinite(m) else "道路网上无法到达任何基层医疗卫生机构")
-                   + ("" if k_i else "；常住人口未知，不计入覆盖比例")
-                   for m, ok_i, k_i in zip(minutes, ok, known)],
-        "action": np.where(ok, "", np.where(known, "在覆盖缺口处增设村卫生室或社区卫生服务站",
-                                            "核实常住人口；在覆盖缺口处增设村卫生室或社区卫生服务站")),
+        "reason_code": [("R3.within" if ok_i else "R3.beyond" if np.isfinite(m) else "R3.unreachable")
+                        + ("" if k_i else ";R3.population_unknown")
+                        for m, ok_i, k_i in zip(minutes, ok, known)],
+        "action_code": np.where(ok, "", np.where(known, "R3.add", "R3.check_population_add")),
+        "params": [params(minutes=m, limit=limit_min) for m in minutes],
     }, geometry=villages.geometry.values, crs=villages.crs, index=villages.index)
 
     towns = _township_shares(region, units, p["township_target_share"])

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from planning.rules.rulebook import Rulebook
-from planning.rules.base import (FAIL, NA, PASS, UNKNOWN, RuleResult, district_table,
-                                 facilities_of, fmt_people, known_sum, level_rank, new_result,
+from planning.rules.base import (Note, FAIL, NA, PASS, UNKNOWN, RuleResult, district_table,
+                                 facilities_of, known_sum, level_rank, new_result, params,
                                  population_reason, villages_district, within_polygons)
 from planning.schema import FacilityKind
 
@@ -40,7 +40,8 @@ def hospitals(region) -> gpd.GeoDataFrame:
 
 
 def _qualifies(d, p) -> tuple[bool | None, str]:
-    """Whether the district qualifies (None: its population is unknown and decides it)."""
+    """Whether the district qualifies (None: its population is unknown and decides it),
+    and the reason codes saying why (keys of :data:`planning.words.RULE_WORDS`)."""
     big_area = d.area_km2 >= p["district_area_km2_threshold"]
     known = not pd.isna(d.population)
     big_pop = d.population >= p["district_population_threshold"] if known else None
@@ -48,15 +49,14 @@ def _qualifies(d, p) -> tuple[bool | None, str]:
         size = True if big_area or big_pop else (None if big_pop is None else False)
     else:
         size = False if not big_area or big_pop is False else big_pop
-    people = f"常住人口{fmt_people(d.population)}人" if known else "常住人口未知"
-    facts = f"{people}，面积{d.area_km2:,.0f}平方公里"
+    facts = "R4.size" if known else "R4.size_population_unknown"
     if not d.agricultural:
-        return False, f"非涉农区（{facts}）"
+        return False, f"R4.not_agricultural;{facts}"
     if size is None:
-        return None, f"涉农区，{facts}，无法判断是否达到次中心条件"
+        return None, f"R4.size_unknown;{facts}"
     if not size:
-        return False, f"人口、面积未达到次中心条件（{facts}）"
-    return True, f"涉农区，{facts}"
+        return False, f"R4.too_small;{facts}"
+    return True, f"R4.qualifies;{facts}"
 
 
 def check(region, rulebook: Rulebook, access) -> RuleResult:
@@ -91,42 +91,41 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         hard_known = hard_d & pop.notna().to_numpy()
         hard_pop = float(pop[hard_known].sum())
         hard_unknown = int((hard_d & ~hard_known).sum())
+        minutes = p["hard_to_reach_minutes"]
+        fields = {"population": d.population, "area_km2": d.area_km2, "minutes": minutes,
+                  "hard_villages": int(hard_d.sum()), "villages_unknown": hard_unknown,
+                  "hard_residents": hard_pop}
         if ok is False:
             status, reason, action = NA, why, ""
         elif ok is None or (hard_pop == 0 and hard_unknown):
             # the need rests on residents nobody counted: neither passed nor failed
             status = UNKNOWN
-            reason = (f"{why}；{int(hard_d.sum())}个村驾车超过{p['hard_to_reach_minutes']:.0f}分钟"
-                      "才能到达区级医院或二级以上综合医院" if hard_d.any() else why)
+            reason = why + (";R4.hard_villages" if hard_d.any() else "")
             if hard_unknown:
-                reason += f"，其中{hard_unknown}个村常住人口未知"
-            action = "补充村常住人口后重新评估是否需要建设区域医疗次中心"
+                reason += ";R4.hard_villages_unknown"
+            action = "R4.add_population"
         elif hard_pop == 0:
-            status = PASS
-            reason = f"{why}；全部居民{p['hard_to_reach_minutes']:.0f}分钟车程内可达区级医院或二级以上综合医院"
-            action = ""
+            status, reason, action = PASS, why + ";R4.all_within", ""
         else:
             status = FAIL
-            reason = (f"{why}；{fmt_people(hard_pop)}名居民驾车超过{p['hard_to_reach_minutes']:.0f}分钟"
-                      "才能到达区级医院或二级以上综合医院")
+            reason = why + ";R4.hard_residents"
             if hard_unknown:
-                reason += f"（另有{hard_unknown}个村常住人口未知，未计入）"
+                reason += ";R4.hard_residents_unknown"
             picks = _rank_candidates(access, villages[hard_known], pop[hard_known].to_numpy(),
                                      drive_min[hard_known],
                                      centres[centres["district_in"] == d.district_id], p, limit_s)
             for rank, c in enumerate(picks, start=1):
                 cand_rows.append({**c, "rank": rank, "district_id": d.district_id,
                                   "district": d.name, "status": FAIL})
-            names = "、".join(c["name"] for c in picks)
-            action = (f"建设区域医疗次中心：{names}（001 §二(一)2）" if picks
-                      else "区内没有可选的乡镇卫生院，需另行选址")
+            fields["candidates"] = [c["name"] for c in picks]
+            action = "R4.build" if picks else "R4.no_candidate"
         hard_people = hard_pop if not hard_unknown or hard_pop else np.nan
         rows.append({"unit_id": d.district_id, "name": d.name, "population": hard_people,
                      "district_population": float(d.population), "area_km2": round(d.area_km2, 1),
                      "qualifies": ok, "hard_to_reach_residents": hard_people,
                      "hard_to_reach_villages_without_population": hard_unknown,
-                     "status": status, "reason": reason, "action": action,
-                     "geometry": d.geometry})
+                     "status": status, "reason_code": reason, "action_code": action,
+                     "params": params(**fields), "geometry": d.geometry})
     units = gpd.GeoDataFrame(rows, geometry="geometry", crs=districts.crs)
     cands = gpd.GeoDataFrame(cand_rows, geometry="geometry", crs=villages.crs) if cand_rows else \
         gpd.GeoDataFrame(columns=["facility_id", "name", "rank", "status", "geometry"],
@@ -136,7 +135,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         "drive_minutes_to_hospital": np.where(np.isfinite(drive_min), np.round(drive_min, 1), np.nan),
         "nearest_hospital_id": near["facility_id"].values,
         "status": np.where(hard, FAIL, PASS)}, geometry=villages.geometry.values, crs=villages.crs)
-    notes = ["就医流向（patient flow）是政策列出的因素，本工具无法获得，需结合实际判断（001 §二(一)2）"]
+    notes = [Note("note.R4.patient_flow")]
     return new_result("R4", rulebook, units, "district",
                       layers={"R4_districts": units.rename(columns={"unit_id": "district_id"}),
                               "R4_candidates": cands, "R4_villages": vlayer},
@@ -173,8 +172,8 @@ def _rank_candidates(access, hard_villages, hard_pop, current_min, centres, p, l
             "villages_newly_within": int(newly.sum()),
             "minutes_saved": round(float(saved.mean()), 1) if len(saved) else None,
             "beds": c.get("beds"), "doctors": c.get("doctors"),
-            "reason": (f"可使{fmt_people(hard_pop[newly].sum())}名难以覆盖的居民在"
-                       f"{limit_s / 60:.0f}分钟车程内获得二级医院服务"),
+            "reason_code": "R4.candidate",
+            "params": params(newly_within=hard_pop[newly].sum(), minutes=limit_s / 60),
             "geometry": c.geometry})
         taken |= newly
     return picks

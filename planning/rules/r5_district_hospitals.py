@@ -18,8 +18,9 @@ import geopandas as gpd
 import pandas as pd
 
 from planning.rules.rulebook import Rulebook
-from planning.rules.base import (FAIL, NA, PASS, WARN, RuleResult, district_table, facilities_of,
-                                 level_rank, new_result, population_reason, within_polygons)
+from planning.rules.base import (Note, FAIL, NA, PASS, WARN, RuleResult, district_table, facilities_of,
+                                 level_rank, new_result, params, population_reason,
+                                 within_polygons)
 from planning.schema import FacilityKind
 
 
@@ -29,29 +30,32 @@ def _sum(frame: pd.DataFrame, column: str) -> float | None:
     return float(frame[column].fillna(0).sum())
 
 
-def _staffing(centres: gpd.GeoDataFrame, params: dict) -> gpd.GeoDataFrame:
+def _staffing(centres: gpd.GeoDataFrame, p: dict) -> gpd.GeoDataFrame:
     """Per township health centre: public-health staff present and their share."""
     out = centres[["facility_id", "name", "geometry"]].copy()
     ph = centres["public_health_staff"] if "public_health_staff" in centres else None
     prof = centres["professional_staff"] if "professional_staff" in centres else None
-    status, reason = [], []
+    status, reason, fields = [], [], []
     for i in range(len(centres)):
         problems = []
         known = False
+        f = {"minimum": p["min_public_health_physicians"],
+             "minimum_share": p["min_public_health_share"]}
         if ph is not None and pd.notna(ph.iloc[i]):
             known = True
-            if ph.iloc[i] < params["min_public_health_physicians"]:
-                problems.append(f"公共卫生人员{int(ph.iloc[i])}名，少于"
-                                f"{params['min_public_health_physicians']}名")
+            f["staff"] = int(ph.iloc[i])
+            if ph.iloc[i] < p["min_public_health_physicians"]:
+                problems.append("R5.few_public_health")
             if prof is not None and pd.notna(prof.iloc[i]) and prof.iloc[i] > 0:
-                share = ph.iloc[i] / prof.iloc[i]
-                if share < params["min_public_health_share"]:
-                    problems.append(f"公共卫生人员占专业技术人员{share:.0%}，低于"
-                                    f"{params['min_public_health_share']:.0%}")
+                f["share"] = share = ph.iloc[i] / prof.iloc[i]
+                if share < p["min_public_health_share"]:
+                    problems.append("R5.low_public_health_share")
         status.append(WARN if problems else (PASS if known else NA))
-        reason.append("；".join(problems) if problems else ("人员配置达标" if known else "无人员数据"))
+        reason.append(";".join(problems) if problems else ("R5.staff_ok" if known else "R5.no_staff_data"))
+        fields.append(params(**f))
     out["status"] = status
-    out["reason"] = reason
+    out["reason_code"] = reason
+    out["params"] = fields
     if ph is not None:
         out["public_health_staff"] = ph.values
     if prof is not None:
@@ -70,15 +74,15 @@ def check(region, rulebook: Rulebook, access=None) -> RuleResult:
         on staffing); layers ``R5_districts`` and ``R5_centres``; ``figures`` holds the
         city-wide ratios with the counts behind them.
     """
-    params = rulebook["R5"]
+    p = rulebook["R5"]
     districts = district_table(region)
     hospitals = facilities_of(region, (FacilityKind.DISTRICT_HOSPITAL, FacilityKind.TCM_HOSPITAL)).copy()
     hospitals["district_in"] = within_polygons(hospitals, districts, "district_id")
     centres = facilities_of(region, (FacilityKind.TOWNSHIP_HEALTH_CENTRE,)).copy()
     centres["district_in"] = within_polygons(centres, districts, "district_id")
-    staffing = _staffing(centres, params)
+    staffing = _staffing(centres, p)
     staffing["district_id"] = centres["district_in"].values
-    tcm_min = level_rank(params["require_tcm_level"])
+    tcm_min = level_rank(p["require_tcm_level"])
 
     rows = []
     for d in districts.itertuples():
@@ -90,21 +94,21 @@ def check(region, rulebook: Rulebook, access=None) -> RuleResult:
         short = staffing[(staffing["district_id"] == d.district_id) & (staffing["status"] == WARN)]
         problems, actions = [], []
         if d.agricultural:
-            if params["require_tertiary_district_hospital"] and tertiary.empty:
-                problems.append("没有具备三级医院服务能力的区级医院" if not dh.empty else "没有区级医院")
-                actions.append("提升区级医院至三级医院服务能力（001 §二(二)4）")
+            if p["require_tertiary_district_hospital"] and tertiary.empty:
+                problems.append("R5.no_tertiary" if not dh.empty else "R5.no_district_hospital")
+                actions.append("R5.raise_tertiary")
             if tcm_ok.empty:
-                problems.append(f"没有达到{params['require_tcm_level']}的区级中医医院")
-                actions.append(f"建设{params['require_tcm_level']}区级中医医院（001 §二(二)4）")
+                problems.append("R5.no_tcm")
+                actions.append("R5.build_tcm")
         if problems:
             status = FAIL
         elif len(short):
             status = WARN
-            problems.append(f"{len(short)}所乡镇卫生院公共卫生人员配置不足")
-            actions.append("配齐公共卫生医师，公共卫生人员不低于专业技术人员30%（001 §二(二)7）")
+            problems.append("R5.short_staffed")
+            actions.append("R5.staff_up")
         elif not d.agricultural:
             status = NA
-            problems.append("非涉农区，001 §二(二)4 不适用")
+            problems.append("R5.not_agricultural")
         else:
             status = PASS
         rows.append({"unit_id": d.district_id, "name": d.name, "agricultural": bool(d.agricultural),
@@ -113,19 +117,21 @@ def check(region, rulebook: Rulebook, access=None) -> RuleResult:
                      "tertiary_hospitals": "、".join(tertiary["name"].astype(str)),
                      "tcm_hospitals": "、".join(tcm["name"].astype(str)),
                      "centres_short_staffed": len(short), "status": status,
-                     "reason": "；".join(problems) if problems else "区级医院和中医医院达标",
-                     "action": "；".join(actions), "geometry": d.geometry})
+                     "reason_code": ";".join(problems) if problems else "R5.ok",
+                     "action_code": ";".join(actions),
+                     "params": params(level=p["require_tcm_level"], centres=len(short),
+                                      minimum_share=p["min_public_health_share"]),
+                     "geometry": d.geometry})
     units = gpd.GeoDataFrame(rows, geometry="geometry", crs=districts.crs)
-    figures = city_ratios(region, params)
-    notes = ["护士、全科医生配置目标为全市口径，仅作参考，不判定单个区未达标（000 §三(十五)，004 §三(二)）",
-             "公共卫生医师按 public_health_staff（公共卫生人员）列计数"]
+    figures = city_ratios(region, p)
+    notes = [Note("note.R5.city_wide"), Note("note.R5.public_health_column")]
     return new_result("R5", rulebook, units, "district",
                       layers={"R5_districts": units.rename(columns={"unit_id": "district_id"}),
                               "R5_centres": staffing},
                       notes=notes, figures=figures)
 
 
-def city_ratios(region, params: dict) -> dict:
+def city_ratios(region, p: dict) -> dict:
     """City-wide staffing references: GPs per 10,000 and nurses per 1,000 residents.
 
     Counts come from every facility in the region with the column filled; residents are
@@ -147,12 +153,12 @@ def city_ratios(region, params: dict) -> dict:
         "residents": None if residents is None else int(residents),
         "residents_reason": population_reason(n_unknown, len(pop)),
         "gps_counted": gps, "gps_per_10000": ratio(gps, 1e4),
-        "gps_target_per_10000": params["gps_per_10000"],
+        "gps_target_per_10000": p["gps_per_10000"],
         "nurses_counted": nurses, "nurses_per_1000": ratio(nurses, 1e3),
-        "nurses_target_per_1000_2025": params["nurses_per_1000_2025"],
-        "nurses_target_per_1000_2027": params["nurses_per_1000_2027"],
+        "nurses_target_per_1000_2025": p["nurses_per_1000_2025"],
+        "nurses_target_per_1000_2027": p["nurses_per_1000_2027"],
         "village_doctors_counted": vdocs,
         "qualified_village_doctor_share": (None if not vdocs else round(qualified / vdocs, 3)
                                            if qualified is not None else None),
-        "qualified_village_doctor_share_target": params["qualified_village_doctor_share"],
+        "qualified_village_doctor_share_target": p["qualified_village_doctor_share"],
     }

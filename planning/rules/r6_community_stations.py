@@ -14,7 +14,8 @@ import math
 
 
 from planning.rules.rulebook import Rulebook
-from planning.rules.base import FAIL, PASS, RuleResult, facilities_of, new_result, units_frame, within_polygons
+from planning.rules.base import (FAIL, PASS, RuleResult, facilities_of, new_result, params,
+                                 units_frame, within_polygons)
 from planning.schema import FacilityKind, VillageKind
 
 
@@ -42,14 +43,15 @@ def check(region, rulebook: Rulebook, access=None) -> RuleResult:
         n_s = int(n_stations.get(c.township_id, 0))
         needed = math.ceil(n_c / per) if n_c else 0
         ok = n_s >= needed
-        town = names.get(c.township_id, "（不在任何乡镇内）")
-        reason = (f"{town}有{n_c}个居委会、{n_s}所社区卫生服务站，需要至少{needed}所")
+        town = names.get(c.township_id)
         rows.append({"unit_id": c.village_id, "name": c.name, "township_id": c.township_id,
                      "township": town, "population": c.population,
                      "committees_in_township": n_c, "stations_in_township": n_s,
                      "stations_needed": needed, "status": PASS if ok else FAIL,
-                     "reason": reason,
-                     "action": "" if ok else f"在{town}增设{needed - n_s}所社区卫生服务站",
+                     "reason_code": "R6.count" if town is not None else "R6.outside",
+                     "action_code": "" if ok else "R6.add_stations",
+                     "params": params(township=town, committees=n_c, stations=n_s, needed=needed,
+                                      missing=needed - n_s),
                      "geometry": c.geometry})
     units = units_frame(rows, villages.crs)
     return new_result("R6", rulebook, units, "committee",

@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 
 from planning.rules.rulebook import Rulebook
-from planning.rules.base import (FAIL, PASS, UNKNOWN, WARN, RuleResult, facilities_of,
+from planning.rules.base import (Note, FAIL, PASS, UNKNOWN, WARN, RuleResult, facilities_of, params,
                                  level_rank, new_result, township_population, within_polygons)
 from planning.schema import FacilityKind
 
@@ -55,13 +55,12 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     if not _has_group(fac).any():
         units = gpd.GeoDataFrame({"unit_id": members["facility_id"], "name": members["name"],
                                   "population": members["population"], "status": UNKNOWN,
-                                  "reason": "无法检查：数据没有医共体/医疗集团分组（缺少“医共体”group_id 列）",
-                                  "action": "在机构表中填写“医共体”（group_id）列"},
+                                  "reason_code": "R7.no_groups", "action_code": "R7.add_groups",
+                                  "params": [params() for _ in range(len(members))]},
                                  geometry=members.geometry.values, crs=crs)
         return new_result("R7", rulebook, units, "centre",
                           layers={"R7_centres": units.rename(columns={"unit_id": "facility_id"})},
-                          notes=["无法检查：机构表没有医共体分组（group_id 列），"
-                                 "不能判断卫生院/社区卫生服务中心是否加入医共体"],
+                          notes=[Note("note.R7.no_groups")],
                           figures={"missing_columns": ["group_id"]})
 
     leads_all = facilities_of(region, p["lead_kinds"])
@@ -80,31 +79,33 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         pos = members.index.get_indexer(grouped.index)
         drive_min[pos] = np.diag(cost) / 60.0  # each member to its own group's lead
 
-    status, reason = [], []
+    status, reason, action, fields = [], [], [], []
+    limit = p["max_drive_minutes_to_lead"]
     for i, (_, m) in enumerate(members.iterrows()):
+        f = {"minutes": drive_min[i], "limit": limit}
         if not in_group.iloc[i]:
-            status.append(FAIL)
-            reason.append("未加入任何医共体/医疗集团")
+            s, r, a = FAIL, "R7.no_group", "R7.join"
         elif m["group_id"] not in lead_of.index:
-            status.append(FAIL)
-            reason.append(f"所在医共体{m['group_id']}没有二级以上牵头医院")
-        elif not np.isfinite(drive_min[i]):
-            status.append(WARN)
-            reason.append(f"驾车无法到达牵头医院{lead_of.at[m['group_id'], 'name']}")
-        elif drive_min[i] > p["max_drive_minutes_to_lead"]:
-            status.append(WARN)
-            reason.append(f"到牵头医院{lead_of.at[m['group_id'], 'name']}驾车{drive_min[i]:.0f}分钟，"
-                          f"超过{p['max_drive_minutes_to_lead']:.0f}分钟")
+            s, r, a = FAIL, "R7.no_lead", "R7.name_lead"
+            f["group"] = m["group_id"]
         else:
-            status.append(PASS)
-            reason.append(f"属于{m['group_id']}，到牵头医院驾车{drive_min[i]:.0f}分钟")
+            f["group"], f["lead"] = m["group_id"], lead_of.at[m["group_id"], "name"]
+            if not np.isfinite(drive_min[i]):
+                s, r, a = WARN, "R7.lead_unreachable", ""
+            elif drive_min[i] > limit:
+                s, r, a = WARN, "R7.lead_far", ""
+            else:
+                s, r, a = PASS, "R7.ok", ""
+        status.append(s)
+        reason.append(r)
+        action.append(a)
+        fields.append(params(**f))
     units = gpd.GeoDataFrame({
         "unit_id": members["facility_id"].values, "name": members["name"].values,
         "kind": members["kind"].values, "group_id": members["group_id"].values if "group_id" in members else None,
         "township_id": members["township_in"].values, "population": members["population"].values,
-        "drive_minutes_to_lead": np.round(drive_min, 1), "status": status, "reason": reason,
-        "action": [("加入区域医共体（002 §二(一)）" if s == FAIL and "未加入" in r else
-                    "明确二级以上牵头医院" if s == FAIL else "") for s, r in zip(status, reason)],
+        "drive_minutes_to_lead": np.round(drive_min, 1), "status": status, "reason_code": reason,
+        "action_code": action, "params": fields,
     }, geometry=members.geometry.values, crs=crs)
     groups = _groups(region, units, leads_all, lead_of)
     return new_result("R7", rulebook, units, "centre",
@@ -130,16 +131,17 @@ def _groups(region, units, leads_all, lead_of) -> gpd.GeoDataFrame:
         parts = nx.number_connected_components(graph) if tids else 0
         problems = []
         if gid not in lead_of.index:
-            problems.append("没有二级以上牵头医院")
+            problems.append("R7.group_no_lead")
         if parts > 1:
-            problems.append(f"成员所在乡镇不连片（{parts}块）")
+            problems.append("R7.group_split")
         if (mem["status"] == WARN).any():
-            problems.append(f"{int((mem['status'] == WARN).sum())}个成员到牵头医院车程过长")
+            problems.append("R7.group_far")
         rows.append({"group_id": gid,
                      "lead": lead_of.at[gid, "name"] if gid in lead_of.index else None,
                      "members": len(mem), "member_names": "、".join(mem["name"].astype(str)),
                      "townships": len(tids), "contiguous": parts <= 1,
                      "status": FAIL if gid not in lead_of.index else (WARN if problems else PASS),
-                     "reason": "；".join(problems) if problems else "牵头医院明确，成员连片",
+                     "reason_code": ";".join(problems) if problems else "R7.group_ok",
+                     "params": params(parts=parts, far=int((mem["status"] == WARN).sum())),
                      "geometry": shapely.union_all(polys.values) if tids else shapely.Polygon()})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=units.crs)

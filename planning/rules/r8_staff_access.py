@@ -35,11 +35,11 @@ import shapely
 
 from planning.rules import fca
 from planning.rules.rulebook import Rulebook
-from planning.rules.base import (NA, PASS, UNKNOWN, WARN, RuleResult, district_table,
-                                 facilities_of, new_result, within_polygons)
+from planning.errors import Msg
+from planning.rules.base import (Note, NA, PASS, UNKNOWN, WARN, RuleResult, district_table,
+                                 facilities_of, new_result, params, within_polygons)
 
 PER_GP, PER_NURSE, PER_VD = 1e4, 1e3, 1e3
-_MODE_ZH = {"walk": "步行", "ebike": "电动自行车", "drive": "驾车"}
 
 
 @dataclass
@@ -134,9 +134,9 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     in_reach = np.asarray(pattern.sum(axis=0)).ravel().astype(int)
     nearest = gp.nearest_minutes()
 
-    status, reason, action = _village_verdicts(pop_known, a_gp, upper, in_reach,
-                                               _names_by_village(gp, gps_unknown), border,
-                                               target, _MODE_ZH.get(gp.mode, gp.mode), gp.minutes)
+    status, reason, action, fields = _village_verdicts(pop_known, a_gp, upper, in_reach,
+                                                       _names_by_village(gp, gps_unknown), border,
+                                                       target, gp.mode, gp.minutes)
     below = status == WARN
     gap = np.where(below, (target - np.nan_to_num(a_gp)) * demand / PER_GP, 0.0)
     units = gpd.GeoDataFrame({  # full precision: the tables round for display
@@ -150,7 +150,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         "near_border": border,
         "residents_below": np.where(below, demand, 0.0),
         "gps_gap": gap,
-        "status": status, "reason": reason, "action": action,
+        "status": status, "reason_code": reason, "action_code": action, "params": fields,
     }, geometry=vil.geometry.values, crs=vil.crs, index=vil.index)
 
     towns, districts = _units_tables(region, access, units, gp, gps, gps_unknown, target)
@@ -168,7 +168,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
 
 
 # ---------------------------------------------------------------------- villages
-def _names_by_village(gp: Reach, unknown: np.ndarray) -> dict[int, str]:
+def _names_by_village(gp: Reach, unknown: np.ndarray) -> dict[int, list[str]]:
     """Village index -> the names of facilities in reach that lack a GP count."""
     if not unknown.any():
         return {}
@@ -177,42 +177,41 @@ def _names_by_village(gp: Reach, unknown: np.ndarray) -> dict[int, str]:
     for j in np.flatnonzero(unknown):
         for i in gp.costs.indices[gp.costs.indptr[j]:gp.costs.indptr[j + 1]]:
             out.setdefault(int(i), []).append(names[j])
-    return {i: "、".join(v[:3]) + (f"等{len(v)}所" if len(v) > 3 else "") for i, v in out.items()}
+    return out
 
 
 def _village_verdicts(pop_known: np.ndarray, value: np.ndarray, upper: np.ndarray,
-                      n_reach: np.ndarray, missing: dict[int, str], border: np.ndarray,
-                      target: float, mode_zh: str, minutes: float
-                      ) -> tuple[np.ndarray, list[str], list[str]]:
-    """Status, reason and action of every village (see the module docstring)."""
-    within = f"{mode_zh}{minutes:g}分钟内"
+                      n_reach: np.ndarray, missing: dict[int, list[str]], border: np.ndarray,
+                      target: float, mode: str, minutes: float
+                      ) -> tuple[np.ndarray, list[str], list[str], list[dict]]:
+    """Status, reason code, action code and params of every village (see the module
+    docstring); ``mode`` is the GP catchment's travel mode, ``minutes`` its limit."""
     n = len(value)
     status = np.where(value >= target, np.where(upper, UNKNOWN, PASS), WARN).astype(object)
-    reason = [f"{within}可达全科医生每万人{'至多' if u else ''}{v:.2f}名" for v, u in zip(value, upper)]
-    action = [""] * n
+    reason, action = [""] * n, [""] * n
     for i in range(n):
         if status[i] == PASS:
-            reason[i] += f"，达到参考值{target:g}名"
+            reason[i] = "R8.at_reference"
         elif status[i] == WARN:
-            reason[i] += f"，低于参考值{target:g}名"
-            action[i] = "在可达范围内增配全科医生或新设基层医疗卫生机构"
+            reason[i] = "R8.below_at_most" if upper[i] else "R8.below"
+            action[i] = "R8.add_gps"
         else:
-            reason[i] = reason[i].replace("至多", "") + "（服务范围内有村人口未知，此为上限），无法判断是否达到参考值"
-            action[i] = "补充服务范围内各村的常住人口"
+            reason[i], action[i] = "R8.upper_bound", "R8.add_population_in_reach"
     for i in np.flatnonzero(n_reach == 0):
-        reason[i] = f"{within}没有可达的基层医疗卫生机构（全科医生）"
-        action[i] = "在可达范围内新设配备全科医生的基层医疗卫生机构"
+        reason[i], action[i] = "R8.none_in_reach", "R8.open_facility"
     for i, names in missing.items():
         status[i] = UNKNOWN
-        reason[i] = f"可达机构{names}缺少全科医生人数，无法判断"
-        action[i] = "在机构表中补充全科医生人数（gps）"
+        reason[i] = "R8.gps_missing" if len(names) <= 3 else "R8.gps_missing_more"
+        action[i] = "R8.add_gp_count"
     for i in np.flatnonzero(~pop_known):
         status[i] = UNKNOWN
-        reason[i] = "常住人口未知，无法判断"
-        action[i] = "补充本村常住人口"
+        reason[i], action[i] = "R8.population_unknown", "R8.add_population"
     for i in np.flatnonzero(border):
-        reason[i] += "；服务范围越过区域边界，边界外的医生不在数据中"
-    return status, reason, action
+        reason[i] += ";R8.border"
+    fields = [params(mode_word=f"mode.{mode}", minutes=minutes, gps=value[i], target=target,
+                     **({"facilities": missing[i][:3], "n": len(missing[i])} if i in missing else {}))
+              for i in range(n)]
+    return status, reason, action, fields
 
 
 # ---------------------------------------------------------------------- aggregates
@@ -299,7 +298,8 @@ def _aggregate(codes: np.ndarray, n: int, units: gpd.GeoDataFrame, values: dict)
 
 
 def _table(agg: dict, staff: np.ndarray, target: float, place: str) -> dict:
-    """Status, plain ratio, GPs needed, reason and action of aggregated rows."""
+    """Status, plain ratio, GPs needed, reason and action codes of aggregated rows
+    (``place``: ``"township"`` or ``"district"``)."""
     pop, mean = agg["population"], agg["gps_per_10000"]
     with np.errstate(invalid="ignore", divide="ignore"):
         plain = staff / np.where(pop > 0, pop, np.nan) * PER_GP
@@ -310,27 +310,27 @@ def _table(agg: dict, staff: np.ndarray, target: float, place: str) -> dict:
                                                       np.where(agg["upper"], UNKNOWN, PASS), WARN)))
     needed = np.ceil(gap - 1e-9).clip(min=0).astype(int)
     reasons, actions = [], []
-    for st, m, below, n_unknown, k in zip(status, mean, agg["residents_below"],
-                                         agg["villages_unknown"], needed):
+    for st, n_unknown in zip(status, agg["villages_unknown"]):
         if st == NA:
-            reasons.append("没有常住人口")
-            actions.append("")
+            r, a = "R8.no_residents", ""
         elif n_unknown:
-            reasons.append(f"{n_unknown}个村无法判断（人口或可达机构的全科医生人数未知）")
-            actions.append("补充缺失的人口或全科医生人数")
+            r, a = "R8.area_unknown", "R8.add_missing"
         elif st == WARN:
-            reasons.append(f"可达全科医生每万人{m:.2f}名（人口加权），低于参考值{target:g}名；"
-                           f"{int(below):,}人所在村低于参考值")
-            actions.append(f"再有{k}名全科医生可达本{place}居民，可使本{place}达到每万人{target:g}名")
+            r, a = "R8.area_below", "R8.area_add_gps"
         elif st == UNKNOWN:
-            reasons.append(f"可达全科医生每万人{m:.2f}名，但服务范围内有村人口未知，此为上限")
-            actions.append("补充常住人口")
+            r, a = "R8.area_upper", "R8.add_population_only"
         else:
-            reasons.append(f"可达全科医生每万人{m:.2f}名（人口加权），达到参考值{target:g}名")
-            actions.append("")
+            r, a = "R8.area_ok", ""
+        reasons.append(r)
+        actions.append(a)
+    fields = [params(gps=m, target=target, residents_below=below, villages_unknown=n_unknown,
+                     needed=k, place_word=f"place.{place}")
+              for m, below, n_unknown, k in zip(mean, agg["residents_below"],
+                                                agg["villages_unknown"], needed)]
     cols = {k: v for k, v in agg.items() if k != "upper"}
     return {**cols, "gps_counted": staff, "gps_per_10000_plain": plain, "gps_gap": gap,
-            "gps_needed": needed, "status": status, "reason": reasons, "action": actions}
+            "gps_needed": needed, "status": status, "reason_code": reasons,
+            "action_code": actions, "params": fields}
 
 
 def _staff_in(codes: np.ndarray, n: int, gps: np.ndarray, unknown: np.ndarray) -> np.ndarray:
@@ -355,9 +355,9 @@ def _units_tables(region, access, units: gpd.GeoDataFrame, gp: Reach, gps: np.nd
     vil_town = places.village_town
     vil_district = np.where(vil_town >= 0, places.town_district[np.maximum(vil_town, 0)], -1)
     t = _table(_aggregate(vil_town, n_t, units, values),
-               _staff_in(fac_town, n_t, gps, gps_unknown), target, "乡镇（街道）")
+               _staff_in(fac_town, n_t, gps, gps_unknown), target, "township")
     k = _table(_aggregate(vil_district, n_d, units, values),
-               _staff_in(fac_district, n_d, gps, gps_unknown), target, "区")
+               _staff_in(fac_district, n_d, gps, gps_unknown), target, "district")
     town_layer = gpd.GeoDataFrame({"township_id": places.town_ids, "name": towns["name"].to_numpy(), **t},
                                   geometry=towns.geometry.values, crs=towns.crs)
     district_layer = gpd.GeoDataFrame({"district_id": d["district_id"].to_numpy(),
@@ -374,18 +374,17 @@ def _facilities(gp: Reach, f_gp: fca.FCA, f_nurse: fca.FCA, unknown: np.ndarray,
     ratio = np.where(unknown | ~f_gp.reaches_anyone, np.nan, f_gp.ratio * PER_GP)
     status = np.where(unknown, UNKNOWN, np.where(~f_gp.reaches_anyone, NA,
                                                  np.where(ratio >= target, PASS, WARN)))
-    reason = [("缺少全科医生人数" if s == UNKNOWN else
-               f"{gp.minutes:g}分钟服务范围内没有常住人口" if s == NA else
-               f"服务范围内每万人{r:.2f}名全科医生" if s == PASS else
-               f"服务范围内每万人仅{r:.2f}名全科医生，低于参考值{target:g}名（负荷过重）")
-              for s, r in zip(status, ratio)]
+    reason = ["R8.facility_no_count" if s == UNKNOWN else "R8.facility_no_residents" if s == NA
+              else "R8.facility_ok" if s == PASS else "R8.facility_overloaded" for s in status]
+    fields = [params(minutes=gp.minutes, gps=r, target=target) for r in ratio]
     cols = {c: f[c].to_numpy() for c in ("facility_id", "name", "kind", "township_id", "gps", "nurses")
             if c in f}
     return gpd.GeoDataFrame({
         **cols, "served_population": f_gp.served, "villages_reached": np.diff(gp.costs.indptr),
         "gps_per_10000_served": ratio,
         "nurses_per_1000_served": np.where(f_nurse.reaches_anyone, f_nurse.ratio * PER_NURSE, np.nan),
-        "status": status, "reason": reason}, geometry=f.geometry.values, crs=f.crs)
+        "status": status, "reason_code": reason, "params": fields},
+        geometry=f.geometry.values, crs=f.crs)
 
 
 def _clinics(vd: Reach, f_vd: fca.FCA, unknown: np.ndarray) -> gpd.GeoDataFrame:
@@ -398,7 +397,8 @@ def _clinics(vd: Reach, f_vd: fca.FCA, unknown: np.ndarray) -> gpd.GeoDataFrame:
         "village_doctors_per_1000_served": np.where(unknown | ~f_vd.reaches_anyone, np.nan,
                                                     f_vd.ratio * PER_VD),
         "status": np.where(unknown, UNKNOWN, NA),
-        "reason": np.where(unknown, "缺少乡村医生人数", "政策没有乡村医生的人口配比目标，只显示不判定")},
+        "reason_code": np.where(unknown, "R8.clinic_no_count", "R8.clinic_no_target"),
+        "params": [params() for _ in range(len(f))]},
         geometry=f.geometry.values, crs=f.crs)
 
 
@@ -437,25 +437,19 @@ def _figures(p: dict, units, gp: Reach, vd: Reach, f_gp: fca.FCA, gps: np.ndarra
     }
 
 
-def _notes(p: dict, figures: dict, gp: Reach, gps_unknown: np.ndarray) -> list[str]:
-    mode_zh = _MODE_ZH.get(gp.mode, gp.mode)
-    decay = {"bands": f"分时段权重{'/'.join(f'{w:g}' for w in p['band_weights'])}",
-             "gaussian": f"高斯衰减（σ为服务范围的{p['gaussian_sigma_share']:g}）",
-             "none": "不衰减"}.get(p["decay"], p["decay"])
+def _notes(p: dict, figures: dict, gp: Reach, gps_unknown: np.ndarray) -> list[Note]:
+    decay = {"bands": Msg("decay.bands", {"weights": "/".join(f"{w:g}" for w in p["band_weights"])}),
+             "gaussian": Msg("decay.gaussian", {"share": p["gaussian_sigma_share"]}),
+             "none": Msg("decay.none")}.get(p["decay"], p["decay"])
     notes = [
-        f"按增强两步移动搜索法（E2SFCA）计算：每个机构的全科医生数除以其{mode_zh}{gp.minutes:g}分钟服务范围内"
-        f"按距离加权（{decay}）的常住人口，再把各村可达机构的比值按同样权重相加，即“可达范围内每万名居民"
-        f"拥有的全科医生数”；出行时间恰好等于上限的计入服务范围；全区按人口加权的平均值等于全科医生数÷常住人口",
-        f"每万人{p['gps_per_10000']:g}名全科医生是全市目标（004 §三(二)），此处逐村参照：低于参考值为“需关注”，"
-        "不判定未达标",
-        f"护士每千人{p['nurses_per_1000']:g}名的目标统计全部护士（多数在医院，000 §三(十五)）：此处只显示基层机构"
-        "护士的可达数，不据此判定；政策没有乡村医生的人口配比目标，只显示可达数",
+        Note("note.R8.method", {"mode_word": f"mode.{gp.mode}", "minutes": gp.minutes,
+                               "decay": decay}),
+        Note("note.R8.target", {"target": p["gps_per_10000"]}),
+        Note("note.R8.nurses", {"nurses": p["nurses_per_1000"]}),
     ]
     if figures["villages_near_border"]:
-        notes.append(f"{figures['villages_near_border']}个村的服务范围越过区域边界，边界外的医生不在数据中，"
-                     "这些村的可达数可能偏低（near_border）")
+        notes.append(Note("note.R8.border", {"villages": figures["villages_near_border"]}))
     if gps_unknown.any():
-        names = "、".join(gp.facilities.loc[gps_unknown, "name"].astype(str).head(10))
-        notes.append(f"{int(gps_unknown.sum())}所机构缺少全科医生人数（{names}），"
-                     "依赖它们的村无法判断")
+        names = gp.facilities.loc[gps_unknown, "name"].astype(str).head(10).tolist()
+        notes.append(Note("note.R8.gps_unknown", {"n": int(gps_unknown.sum()), "facilities": names}))
     return notes

@@ -22,38 +22,30 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
-import tempfile
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from PIL import Image
 
 from planning.outputs.report import figures as maps
-from planning import settings
-from planning._atomic import atomic_path
+from planning import settings, words
 from planning.outputs.report.blocks import Document, Figure, Heading, Para, Table
+from planning.outputs.report.selection import Selection, in_selection, restrict, select
 from planning.travel.access import STRAIGHT_LABEL
 from planning.rules.assess import Assessment, assess
 from planning.crs import wgs84_to_gcj02
 from planning.errors import InputError
 from planning.rules.rulebook import Rulebook, load_rulebook
-from planning.rules import FAIL, NA, PASS, UNKNOWN, WARN, RuleResult
-from planning.rules.base import facilities_of, known_sum, within_polygons
-from planning.schema import FACILITY_KIND_ZH, TOWNSHIP_KIND_ZH, VILLAGE_KIND_ZH, FacilityKind
+from planning.rules import FAIL, NA, PASS, UNKNOWN, WARN
+from planning.rules.base import facilities_of, known_sum
+from planning.schema import FacilityKind
 
-FORMATS = (".docx", ".pdf")
 LANGS = ("zh", "en")
 #: the rules with a map section, in order
 MAP_RULES = ("R1", "R2", "R3", "R4", "R8")
 
-_BASIS = {"requirement": ("政策要求", "requirement"), "reference": ("参考基准", "reference standard"),
-          "assumed": ("默认假设", "assumption")}
-_STATUS = {PASS: ("达标", "pass"), FAIL: ("未达标", "fail"), WARN: ("需关注", "attention"),
-           NA: ("不适用", "n/a"), UNKNOWN: ("无法检查", "cannot be checked")}
 #: what each rule judges: (zh noun, zh measure word, en noun)
 _UNITS = {"R1": ("乡镇（街道）", "个", "townships and streets"),
           "R2": ("行政村（村委会）", "个", "village committees"),
@@ -62,191 +54,8 @@ _UNITS = {"R1": ("乡镇（街道）", "个", "townships and streets"),
           "R6": ("居委会", "个", "residents' committees"),
           "R7": ("乡镇卫生院和社区卫生服务中心", "所", "township and community health centres"),
           "R8": ("村（居）委会", "个", "villages and residents' committees")}
-_KIND_EN = {"district_hospital": "district hospital", "tcm_hospital": "TCM hospital",
-            "general_hospital": "general hospital", "township_health_centre": "township health centre",
-            "community_health_centre": "community health centre",
-            "community_health_station": "community health station", "village_clinic": "village clinic",
-            "village_service_point": "village service point",
-            "residents_committee": "residents' committee", "village_committee": "village committee",
-            "special": "other unit", "township": "town", "street": "street"}
-_KIND_ZH = {k.value: v for m in (FACILITY_KIND_ZH, VILLAGE_KIND_ZH, TOWNSHIP_KIND_ZH) for k, v in m.items()}
-_MODE = {"walk": ("步行", "walking"), "ebike": ("电动自行车", "e-bike"), "drive": ("驾车", "driving")}
 _LAYER = {"districts": ("区", "districts"), "townships": ("乡镇（街道）", "townships"),
           "villages": ("村（居）委会", "villages"), "facilities": ("医疗卫生机构", "facilities")}
-
-
-# ---------------------------------------------------------------------------- API
-def build_report(region, *, district: str | None = None, township: str | None = None,
-                 scenario=None, lang: str = "zh", rulebook: Rulebook | str | Path | None = None,
-                 out: Path, assessment: Assessment | None = None, dpi: int = maps.DPI) -> Path:
-    """Write the planning report for a region, or one of its districts or townships.
-
-    Parameters
-    ----------
-    region : Region
-        The region as loaded (metric CRS, with its road network).
-    district, township : str, optional
-        Restrict the report to one district (by name) or one township (by name or
-        9-digit code); both may be given to pick a township whose name repeats.
-    scenario : Scenario, str or Path, optional
-        A :class:`~planning.plan.scenario.Scenario` on ``region`` or a scenario file saved by
-        :meth:`~planning.plan.scenario.Scenario.save`: adds before/after figures and the
-        proposed sites with WGS84 and GCJ-02 coordinates.
-    lang : {"zh", "en"}
-        Language of the report's own words (rules' reasons stay as the rules word them).
-    rulebook : Rulebook, str or Path, optional
-        The rulebook (default: Tianjin); ignored when ``assessment`` is given.
-    out : Path
-        The file to write; its suffix picks the format: ``.docx`` (Word) or ``.pdf``.
-    assessment : Assessment, optional
-        The region's assessment, when already computed (the app passes its own).
-    dpi : int
-        Resolution of the maps (dots per inch at 17 cm wide).
-
-    Returns
-    -------
-    Path
-        ``out``, written atomically (a temporary file renamed over it).
-
-    Raises
-    ------
-    InputError
-        Unknown format, language, district or township (the message lists the valid
-        names), an unusable scenario file, or no CJK font installed.
-    """
-    out = Path(out)
-    fmt = out.suffix.lower()
-    if fmt not in FORMATS:
-        raise InputError.at(f"the report is written as Word (.docx) or PDF (.pdf); "
-                            f"got {out.name!r}", file=out.name)
-    doc = compose(region, district=district, township=township, scenario=scenario, lang=lang,
-                  rulebook=rulebook, assessment=assessment, dpi=dpi)
-    with atomic_path(out) as tmp:
-        if fmt == ".docx":
-            from planning.outputs.report.docx import write_docx
-
-            write_docx(doc, tmp)
-        else:
-            from planning.outputs.report.pdf import write_pdf
-
-            write_pdf(doc, tmp)
-    return out
-
-
-def report_bytes(region, fmt: str = "docx", **kwargs) -> bytes:
-    """The report as bytes, e.g. for a download button (``st.download_button(data=…)``).
-
-    Parameters
-    ----------
-    region : Region
-    fmt : {"docx", "pdf"}
-    **kwargs
-        As :func:`build_report` (``district``, ``township``, ``scenario``, ``lang``,
-        ``rulebook``, ``assessment``, ``dpi``), without ``out``.
-    """
-    with tempfile.TemporaryDirectory() as folder:
-        path = build_report(region, out=Path(folder) / f"report.{fmt.lstrip('.').lower()}", **kwargs)
-        return path.read_bytes()
-
-
-def report_filename(region, *, district: str | None = None, township: str | None = None,
-                    lang: str = "zh", fmt: str = "docx") -> str:
-    """A file name for the report, e.g. ``宝坻区_评估报告_20250301.docx``."""
-    place = "_".join(p for p in (district or (None if township else str(region.name)), township) if p)
-    word = "评估报告" if lang == "zh" else "report"
-    return f"{place}_{word}_{_dt.date.today():%Y%m%d}.{fmt.lstrip('.')}"
-
-
-# ---------------------------------------------------------------------------- selection
-@dataclass
-class Selection:
-    """What the report covers: the township ids, the districts they lie in, the area."""
-
-    label: str
-    township_ids: set[str]
-    districts: set[str]
-    towns: gpd.GeoDataFrame
-    whole: bool
-
-    @property
-    def area(self):
-        return shapely.union_all(self.towns.geometry.values)
-
-
-def _township_districts(region) -> pd.Series:
-    """District name of each township (its ``district`` column, else the district polygon
-    holding its representative point), indexed like the townships."""
-    towns = region.townships
-    col = towns["district"] if "district" in towns else pd.Series(None, index=towns.index, dtype=object)
-    if col.isna().any() and region.districts is not None and len(region.districts):
-        pts = gpd.GeoDataFrame(geometry=towns.representative_point(), crs=towns.crs)
-        names = region.districts.set_index("district_id")["name"]
-        spatial = within_polygons(pts, region.districts, "district_id").map(names)
-        col = col.where(col.notna(), spatial)
-    return col.astype(object).where(col.notna(), None)
-
-
-def select(region, district: str | None = None, township: str | None = None) -> Selection:
-    """The townships a report covers.
-
-    Raises
-    ------
-    InputError
-        An unknown district or township; the message lists the valid names.
-    """
-    towns = region.townships
-    of_district = _township_districts(region)
-    names = sorted({d for d in of_district.dropna()} |
-                   (set(region.districts["name"].dropna().astype(str))
-                    if region.districts is not None else set()))
-    mask = pd.Series(True, index=towns.index)
-    label = str(region.name)
-    if district is not None:
-        if district not in names:
-            raise InputError.at(f"unknown district {district!r}; the region has: "
-                                f"{'、'.join(names) or '(no district names)'}",
-                                layer="districts", column="name")
-        mask &= of_district == district
-        label = district
-    if township is not None:
-        pool = towns[mask]
-        hit = (pool["name"].astype(str) == township) | (pool["township_id"].astype(str) == township)
-        if not hit.any():
-            valid = list(pool["name"].astype(str))
-            shown = "、".join(valid[:80]) + ("…" if len(valid) > 80 else "")
-            where = f" in {district}" if district else ""
-            raise InputError.at(f"unknown township {township!r}{where}; valid names: {shown}",
-                                layer="townships", column="name")
-        mask &= towns.index.isin(pool.index[hit])
-        town_district = of_district[mask].dropna()
-        prefix = district or (town_district.iloc[0] if len(town_district) else "")
-        label = f"{prefix}{township if township in set(pool['name']) else towns[mask]['name'].iloc[0]}"
-    chosen = towns[mask]
-    return Selection(label, set(chosen["township_id"].astype(str)),
-                     set(of_district[mask].dropna()) or set(names), chosen,
-                     whole=bool(mask.all()))
-
-
-def _restrict(result: RuleResult, sel: Selection) -> RuleResult:
-    """The rule's result with only the units inside the selection."""
-    if sel.whole:
-        return result
-    u = result.units
-    if result.unit_kind == "township":
-        keep = u["unit_id"].astype(str).isin(sel.township_ids)
-    elif result.unit_kind == "district":
-        keep = u["name"].astype(str).isin(sel.districts) | u["unit_id"].astype(str).isin(sel.districts)
-    elif "township_id" in u:
-        keep = u["township_id"].astype(str).isin(sel.township_ids)
-    else:
-        keep = u.intersects(sel.area)
-    return replace(result, units=u[keep.to_numpy()])
-
-
-def _in_selection(frame: gpd.GeoDataFrame, sel: Selection) -> gpd.GeoDataFrame:
-    if sel.whole or len(frame) == 0:
-        return frame
-    return frame[frame.intersects(sel.area)]
 
 
 # ---------------------------------------------------------------------------- composing
@@ -262,21 +71,23 @@ def compose(region, *, district=None, township=None, scenario=None, lang="zh", r
         assessment = assess(region, rulebook or load_rulebook())
     comparison = None
     if scenario is not None:
-        comparison = _scenario_parts(region, scenario, assessment, sel)
+        comparison = _scenario_parts(region, scenario, assessment, sel, lang)
     return _Composer(region, assessment, sel, lang, dpi, comparison).run()
 
 
-def _scenario_parts(region, scenario, assessment: Assessment, sel: Selection) -> dict:
+def _scenario_parts(region, scenario, assessment: Assessment, sel: Selection,
+                    lang: str = "zh") -> dict:
     from planning.plan.scenario import Scenario, compare
 
     if not isinstance(scenario, Scenario):
         scenario = Scenario.load(scenario, region, rulebook=assessment.rulebook,
                                  base_assessment=assessment)
-    after = scenario.assess()
+    after = scenario.assess().in_language(lang)
+    assessment = assessment.in_language(lang)
     base = Assessment(region, assessment.rulebook,
-                      {r: _restrict(res, sel) for r, res in assessment.results.items()})
+                      {r: restrict(res, sel) for r, res in assessment.results.items()})
     scen = Assessment(after.region, assessment.rulebook,
-                      {r: _restrict(res, sel) for r, res in after.results.items()})
+                      {r: restrict(res, sel) for r, res in after.results.items()})
     return {"name": scenario.name, "edits": [e.describe() for e in scenario.active],
             "comparison": compare(base, scen), "sites": scenario.proposed_sites(),
             "after": scen}
@@ -299,11 +110,12 @@ class _Composer:
 
     def __init__(self, region, assessment: Assessment, sel: Selection, lang: str, dpi: int,
                  scenario: dict | None):
+        assessment = assessment.in_language(lang)   # the rules' reasons and actions in lang
         self.region, self.a, self.sel, self.lang, self.dpi = region, assessment, sel, lang, dpi
         self.scenario = scenario
         self.rb = assessment.rulebook
-        self.res = {r: _restrict(x, sel) for r, x in assessment.results.items()}
-        self.summ = {r: x.summary() for r, x in self.res.items()}
+        self.res = {r: restrict(x, sel) for r, x in assessment.results.items()}
+        self.summ = {r: x.summary(lang) for r, x in self.res.items()}
         self.straight = bool(getattr(assessment, "straight", False))
         self.doc = Document(self._title(), lang, footer=STRAIGHT_LABEL if self.straight else "")
         self.fig_no = self.tab_no = 0
@@ -317,16 +129,17 @@ class _Composer:
         return zh if self.lang == "zh" else en
 
     def basis(self, key: str) -> str:
-        zh, en = _BASIS.get(key, (key, key))
-        return self.tr(zh, en)
+        return words.pair_word(words.BASIS, key, self.lang)
 
     def status(self, key: str) -> str:
-        zh, en = _STATUS.get(key, (key, key))
-        return self.tr(zh, en)
+        return words.status_word(key, self.lang)
+
+    def mode(self, key) -> str:
+        """步行 / walking: a travel mode inside a sentence ("" when there is none)."""
+        return "" if key is None else words.field_text("mode_word", f"mode.{key}", self.lang)
 
     def kind(self, key) -> str:
-        key = str(key)
-        return _KIND_ZH.get(key, key) if self.lang == "zh" else _KIND_EN.get(key, key)
+        return words.kind_name(str(key), self.lang, sentence=True)
 
     def figure(self, png: bytes, caption: str) -> Figure:
         self.fig_no += 1
@@ -456,7 +269,7 @@ class _Composer:
         towns = self.sel.towns
         vil = self.region.villages
         vil = vil[vil["township_id"].astype(str).isin(self.sel.township_ids)] if not self.sel.whole else vil
-        fac = _in_selection(self.region.facilities, self.sel)
+        fac = in_selection(self.region.facilities, self.sel)
         sep = self.tr("、", ", ")
         tk = sep.join(f"{self.kind(k)}{self._n(n)}{self.tr('个', '')}" if self.lang == "zh" else f"{self._n(n)} {self.kind(k)}s"
                       for k, n in towns["kind"].value_counts().items())
@@ -565,7 +378,7 @@ class _Composer:
         """How R8 counts (one sentence), the region's figures and the township table."""
         r = self.res["R8"]
         f = r.figures
-        mode = self.tr(*_MODE.get(f.get("mode"), (f.get("mode"), f.get("mode"))))
+        mode = self.mode(f.get("mode"))
         target, minutes = f.get("target_gps_per_10000", 4.0), f.get("minutes", 30.0)
         clause = f.get("target_clause", r.clause)
         out = [self.tr(
@@ -631,7 +444,7 @@ class _Composer:
             for text in self.details(rid):
                 d.add(Para(text, "body"))
             for note in self.res[rid].notes:
-                d.add(Para(self.tr("说明：", "Note: ") + note, "note"))
+                d.add(Para(self.tr("说明：", "Note: ") + note.text(self.lang), "note"))
             if rid in MAP_RULES:
                 d.add(self.map_for(rid))
             if rid == "R8":
@@ -672,7 +485,7 @@ class _Composer:
             within = known_sum(pop[u["status"] == PASS])[0]
             total = known_sum(pop)[0]
             share = within / total if total else None
-            mode = self.tr(*_MODE.get(p["mode"], (p["mode"], p["mode"])))
+            mode = self.mode(p["mode"])
             out.append(self.tr(
                 f"{mode}{p['max_minutes']:g}分钟内可到达基层医疗卫生机构的常住人口占{_share(share)}"
                 f"（{self._n(within)}/{self._n(total)}人）。",
@@ -724,7 +537,7 @@ class _Composer:
         towns, sel = self.region.townships, self.sel.towns
         u = self.res[rid].units
         if rid == "R1":
-            centres = _in_selection(facilities_of(self.region, (FacilityKind.TOWNSHIP_HEALTH_CENTRE,
+            centres = in_selection(facilities_of(self.region, (FacilityKind.TOWNSHIP_HEALTH_CENTRE,
                                                                 FacilityKind.COMMUNITY_HEALTH_CENTRE)), self.sel)
             png = maps.map_r1(towns, sel, u, centres, self.lang, self.dpi)
             cap = self.tr("各乡镇（街道）乡镇卫生院/社区卫生服务中心设置情况（R1）",
@@ -744,16 +557,16 @@ class _Composer:
             png = maps.map_r3(towns, sel, u, layers["R3_covered"].geometry.iloc[0],
                               layers["R3_uncovered"].geometry.iloc[0], fac, p["max_minutes"],
                               p["mode"], self.lang, self.dpi)
-            mode = self.tr(*_MODE.get(p["mode"], (p["mode"], p["mode"])))
+            mode = self.mode(p["mode"])
             cap = self.tr(f"{p['max_minutes']:g}分钟健康服务圈覆盖情况（R3，{mode}）",
                           f"{p['max_minutes']:g}-minute health service circle (R3, {mode})")
         elif rid == "R8":
             r8 = self.res["R8"]
             t8 = r8.layers["R8_townships"]
-            fac = _in_selection(facilities_of(self.region, self.rb["R8"]["gp_kinds"]), self.sel)
+            fac = in_selection(facilities_of(self.region, self.rb["R8"]["gp_kinds"]), self.sel)
             target = r8.figures.get("target_gps_per_10000", 4.0)
             png = maps.map_r8(towns, sel, t8, u, fac, target, self.lang, self.dpi)
-            mode = self.tr(*_MODE.get(r8.figures.get("mode"), ("", "")))
+            mode = self.mode(r8.figures.get("mode"))
             cap = self.tr(f"{mode}{r8.figures.get('minutes', 30):g}分钟内可达的全科医生（R8，每万人；参考值{target:g}）",
                           f"GPs per 10,000 within {r8.figures.get('minutes', 30):g} min ({mode}) (R8; "
                           f"reference {target:g})")
@@ -945,10 +758,10 @@ def _value(v, lang: str) -> str:
     if isinstance(v, bool):
         return ("是" if v else "否") if lang == "zh" else ("yes" if v else "no")
     if isinstance(v, list):
-        names = _KIND_ZH if lang == "zh" else _KIND_EN
-        return ("、" if lang == "zh" else ", ").join(names.get(str(x), str(x)) for x in v)
+        return ("、" if lang == "zh" else ", ").join(words.kind_name(str(x), lang, sentence=True)
+                                                     for x in v)
     if isinstance(v, float):
         return f"{v:g}"
     if isinstance(v, int):
         return f"{v:,}" if abs(v) >= 10000 else str(v)
-    return str(v)
+    return words.level_word(v, lang)       # a hospital level (二甲 -> level 2A); else as it is

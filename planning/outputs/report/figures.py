@@ -24,46 +24,19 @@ from matplotlib.patches import Patch, Rectangle
 
 from planning.outputs.report.blocks import STATUS_COLOURS
 from planning.outputs.report.fonts import cjk_font
-from planning.words import R8_BINS, r8_colour
+from planning.words import MODES, R8_BINS, STATUS, field_text, r8_colour, status_word, t
 
 #: map width in centimetres and default resolution
 WIDTH_CM, DPI = 17.0, 150
 
-_WORDS = {
-    "pass": ("达标", "Pass"), "fail": ("未达标", "Fail"), "warn": ("需关注", "Attention"),
-    "unknown": ("无法检查", "Cannot be checked"), "not_applicable": ("不适用", "Not applicable"),
-    "centre": ("乡镇卫生院/社区卫生服务中心", "Township / community health centre"),
-    "village_gap": ("缺口村（{limit}米内无标准化村卫生室）", "Village without a clinic within {limit} m"),
-    "village_warn": ("需关注（巡诊服务、跨乡镇共用等）", "Attention (touring service, shared across townships …)"),
-    "village_ok": ("有村卫生室的村", "Village with a clinic"),
-    "clinic": ("标准化村卫生室", "Standardized village clinic"),
-    "covered": ("{minutes}分钟{mode}可达范围", "Reached within {minutes} min ({mode})"),
-    "uncovered": ("未覆盖区域", "Not reached"),
-    "village_in": ("覆盖的村（居）", "Village reached"),
-    "village_out": ("未覆盖的村（居）", "Village not reached"),
-    "facility": ("基层医疗卫生机构", "Primary-care facility"),
-    "hard": ("驾车超过{minutes}分钟到达二级以上医院的村", "Village > {minutes} min drive to a hospital"),
-    "easy": ("其他村", "Other villages"),
-    "hospital": ("区级医院/二级以上综合医院", "District / level-2+ hospital"),
-    "candidate": ("次中心候选（序号）", "Sub-centre candidate (rank)"),
-    "before": ("现状", "Current"), "after": ("方案", "Scenario"),
-    "gap_before": ("缺口村（R2或R3）", "Village in gap (R2 or R3)"),
-    "newly_covered": ("新覆盖的村", "Newly covered village"),
-    "still": ("仍未覆盖的村", "Still in gap"),
-    "newly_uncovered": ("新出现缺口的村", "Newly in gap"),
-    "site": ("方案新增/移动机构", "Proposed site"),
-    "outside": ("选定范围以外", "Outside the selection"),
-    "r8_none": ("无法检查", "Cannot be checked"),
-    "r8_centre": ("基层医疗卫生机构（有全科医生）", "Primary-care facility (GPs)"),
-    "r8_village": ("低于参考值的村（圆点大小表示人口）", "Village below the reference (dot size = residents)"),
-    "north": ("北", "N"), "km": ("公里", "km"), "m": ("米", "m"),
-    "walk": ("步行", "walking"), "ebike": ("电动自行车", "e-bike"), "drive": ("驾车", "driving"),
-}
-
-
 def _w(key: str, lang: str, **fields) -> str:
-    zh, en = _WORDS[key]
-    return (zh if lang == "zh" else en).format(**fields)
+    """A word of the figures (:data:`planning.words.STRINGS` ``fig.*``), a status or a
+    travel mode, in ``lang``."""
+    if key in STATUS:
+        return status_word(key, lang)
+    if key in MODES:
+        return field_text("mode_word", f"mode.{key}", lang)
+    return t(f"fig.{key}", lang, **fields)
 
 
 # ---------------------------------------------------------------------------- frame
@@ -274,7 +247,7 @@ def map_r3(towns, selected, units, covered, uncovered, facilities, minutes: floa
         out = units[units["status"] == "fail"]
         ax.scatter(out.geometry.x, out.geometry.y, s=_sizes(out["population"], 8, 60),
                    c="#c62828", edgecolors="white", linewidths=0.4, zorder=6)
-        m = _w(mode, lang) if mode in _WORDS else mode
+        m = _w(mode, lang) if mode in MODES else mode
         _legend(fig, [_patch(_w("covered", lang, minutes=f"{minutes:g}", mode=m), "#a5d6a7", "none"),
                       _patch(_w("uncovered", lang), "#fde3e1", "none"),
                       _dot(_w("village_out", lang), "#c62828", 7, edge="white"),

@@ -1,0 +1,401 @@
+"""The display tables and layers of an assessment: what the maps, the app's scorecard and
+the report draw, without drawing (no folium, no Streamlit).
+
+- :func:`township_status` / :func:`district_breakdown`: per township and per district,
+  the rules' outcome (the scorecard breakdown and the township colours).
+- :func:`reference_layers`: the offline reference layer drawn when there are no tiles —
+  district boundary, township outlines and names, main roads from the drive network,
+  simplified for display (a few hundred line parts, not tens of thousands of segments).
+- :func:`scenario_layers`: what a scenario changes (villages newly covered or not,
+  proposed, closed, suggested and selected sites).
+- :func:`display_layers`: those and the rules' layers in WGS84 (EPSG:4326), simplified in
+  the region's metric CRS first (tolerances in metres), for :func:`planning.outputs.maps.build_map`.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from planning.crs import WGS84
+from planning.region import known_sum
+from planning.travel.network import region_network
+
+#: the key of :func:`display_layers`' dict holding the layers that could not be drawn
+FAILED = "_failed"
+#: ``township_id`` of the row of :func:`township_status` for villages outside every township
+OUTSIDE = "(outside)"
+#: rule units that are villages (placed in a district through their township)
+_VILLAGE_UNITS = ("village", "committee")
+#: severity order used to combine statuses (worst first)
+_SEVERITY = {"fail": 4, "warn": 3, "unknown": 2, "pass": 1, "not_applicable": 0}
+#: OSM highway classes drawn as main roads in the reference layer
+MAIN_ROADS = ("motorway", "trunk", "primary", "secondary")
+
+# --------------------------------------------------------------------------- tables
+
+
+def township_status(assessment) -> gpd.GeoDataFrame:
+    """Per township: each township-level rule's outcome and the worst of them.
+
+    Parameters
+    ----------
+    assessment : Assessment
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Townships (region's metric CRS) with ``r1`` (R1 status), ``r2_gaps`` and
+        ``r2_units`` (village committees failing / judged), ``r2`` (fail when any gap,
+        warn when any needs attention), ``r3_share`` (share of residents within the
+        R3 limit, 0-1), ``r3``, ``r6`` (the township's R6 status), ``overall``
+        (the worst of them; ``not_applicable`` when no rule applies), and ``r8_gps``
+        (GPs per 10,000 within reach, R8; NaN when it cannot be judged) with ``r8``, its
+        status — shown beside, not part of ``overall``: R8's target is a city-wide
+        reference. Villages outside every township make one more row, ``township_id`` =
+        :data:`OUTSIDE`, without geometry, in the district of the townships nearest to
+        them, so the rows add up to the district rows of :func:`district_breakdown`.
+    """
+    region, res = assessment.region, assessment.results
+    towns = region.townships[["township_id", "name", "kind", "district", "population",
+                              "geometry"]].copy()
+    outside = region.villages["township_id"].isna()
+    if outside.any():
+        extra = pd.DataFrame([{"township_id": OUTSIDE, "name": None, "kind": None,
+                               "district": _outside_district(region),
+                               "population": float(region.villages.loc[outside, "population"]
+                                                   .fillna(0).sum()), "geometry": None}])
+        towns = gpd.GeoDataFrame(pd.concat([towns, extra], ignore_index=True),
+                                 geometry="geometry", crs=region.crs)
+    tid = towns["township_id"]
+    if "R1" in res and len(res["R1"].units):
+        towns["r1"] = tid.map(res["R1"].units.set_index("unit_id")["status"]).fillna("not_applicable")
+        towns["population"] = tid.map(res["R1"].units.set_index("unit_id")["population"]) \
+            .astype(float).combine_first(towns["population"].astype(float))
+    else:
+        towns["r1"] = "not_applicable"
+    towns["r2_gaps"], towns["r2_units"], towns["r2"] = 0, 0, "not_applicable"
+    if "R2" in res and len(res["R2"].units):
+        u = res["R2"].units
+        g = u["status"].groupby(u["township_id"].fillna(OUTSIDE))
+        towns["r2_units"] = tid.map(g.size()).fillna(0).astype(int)
+        towns["r2_gaps"] = tid.map(g.agg(lambda s: int((s == "fail").sum()))).fillna(0).astype(int)
+        towns["r2"] = tid.map(g.agg(_worst)).fillna("not_applicable")
+    towns["r3_share"], towns["r3"] = np.nan, "not_applicable"
+    if "R3" in res and "R3_townships" in res["R3"].layers:
+        r3 = res["R3"].layers["R3_townships"].set_index("township_id")
+        towns["r3_share"] = tid.map(r3["share_within"]).astype(float)
+        towns["r3"] = tid.map(r3["status"]).fillna("not_applicable")
+        u = res["R3"].units
+        if outside.any() and len(u):
+            out = u[u["township_id"].isna()]
+            pop = out["population"].fillna(0)
+            share = pop[out["status"] == "pass"].sum() / pop.sum() if pop.sum() else np.nan
+            towns.loc[tid == OUTSIDE, "r3_share"] = share
+    towns["r6"] = "not_applicable"
+    if "R6" in res and len(res["R6"].units):
+        u6 = res["R6"].units
+        towns["r6"] = tid.map(u6["status"].groupby(u6["township_id"].fillna(OUTSIDE)).agg(_worst)) \
+            .fillna("not_applicable")
+    towns["overall"] = [_worst(row) for row in towns[["r1", "r2", "r3", "r6"]].itertuples(index=False)]
+    towns["r8_gps"], towns["r8"] = np.nan, "not_applicable"
+    if "R8" in res and "R8_townships" in res["R8"].layers:
+        r8 = res["R8"].layers["R8_townships"].set_index("township_id")
+        towns["r8_gps"] = tid.map(r8["gps_per_10000"]).astype(float)
+        towns["r8"] = tid.map(r8["status"]).fillna("not_applicable")
+    return towns
+
+
+def district_breakdown(assessment) -> pd.DataFrame:
+    """Per district and rule: units judged, failed, needing attention and residents in gaps.
+
+    Units are placed in districts through their township (``township_id``) or their own
+    district (R1's ``district``, R4/R5 units are districts).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long form: ``district``, ``rule``, ``units``, ``failed``, ``warned``,
+        ``population_in_gap`` (residents of the failing units with figures; None when
+        none has one).
+    """
+    region = assessment.region
+    towns = region.townships.set_index("township_id")
+    district_of = towns["district"].fillna(region.name) if "district" in towns \
+        else pd.Series(region.name, index=towns.index)
+    if region.villages["township_id"].isna().any():  # as the extra row of township_status
+        district_of = pd.concat([district_of, pd.Series({OUTSIDE: _outside_district(region)})])
+    rows = []
+    for rid, result in assessment.results.items():
+        u = result.units
+        if not len(u):
+            continue
+        if result.unit_kind == "district":
+            where = u["name"].astype(str)
+        elif result.unit_kind == "township":
+            where = u["unit_id"].map(district_of)
+        elif "township_id" in u:
+            where = u["township_id"].fillna(OUTSIDE if result.unit_kind in _VILLAGE_UNITS
+                                            else "").map(district_of)
+        else:
+            where = pd.Series(region.name, index=u.index)
+        frame = pd.DataFrame({"district": where.fillna(region.name).astype(str).values,
+                              "status": u["status"].values,
+                              "population": u["population"].astype(float).values})
+        for district, part in frame.groupby("district"):
+            fail = part["status"] == "fail"
+            rows.append({"district": district, "rule": rid, "units": len(part),
+                         "failed": int(fail.sum()),
+                         "warned": int((part["status"] == "warn").sum()),
+                         "population_in_gap": known_sum(part.loc[fail, "population"])[0]})
+    return pd.DataFrame(rows, columns=["district", "rule", "units", "failed", "warned",
+                                       "population_in_gap"])
+
+
+def _outside_district(region) -> str:
+    """The district of the township nearest to the villages outside every township."""
+    villages = region.villages[region.villages["township_id"].isna()]
+    towns = region.townships
+    if not len(villages) or "district" not in towns or towns["district"].isna().all():
+        return region.name
+    near = gpd.sjoin_nearest(villages[["geometry"]], towns[["district", "geometry"]], how="left")
+    return str(near["district"].mode().iloc[0]) if near["district"].notna().any() else region.name
+
+
+def _worst(statuses) -> str:
+    values = [s for s in statuses if isinstance(s, str)]
+    return max(values, key=lambda s: _SEVERITY.get(s, 0)) if values else "not_applicable"
+
+
+# --------------------------------------------------------------------------- reference layer
+
+
+def reference_layers(region, *, tolerance_m: float = 25.0,
+                     road_classes: tuple[str, ...] = MAIN_ROADS) -> dict[str, gpd.GeoDataFrame]:
+    """The offline reference layer: what the map shows when no tiles load.
+
+    Parameters
+    ----------
+    region : Region
+    tolerance_m : float
+        Simplification tolerance, metres (display only).
+    road_classes : tuple of str
+        OSM highway classes drawn (``_link`` ramps included); when the drive network
+        has none of them, ``tertiary`` roads are drawn instead.
+
+    Returns
+    -------
+    dict of str to GeoDataFrame
+        WGS84 layers ``boundary`` (the district outline: districts, else the union of the
+        townships), ``townships`` (outlines with ``name``), ``labels`` (a point inside
+        each township with its ``name``) and ``roads`` (merged, simplified main-road
+        lines with ``highway``; empty when the region has no road network).
+    """
+    towns = region.townships
+    if region.districts is not None and len(region.districts):
+        boundary = region.districts[["name", "geometry"]].copy()
+    else:
+        boundary = gpd.GeoDataFrame({"name": [region.name]},
+                                    geometry=[shapely.union_all(towns.geometry.values)],
+                                    crs=region.crs)
+    boundary["geometry"] = boundary.geometry.boundary.simplify(tolerance_m)
+    outlines = towns[["township_id", "name", "geometry"]].copy()
+    outlines["geometry"] = outlines.geometry.simplify(tolerance_m)
+    labels = towns[["township_id", "name"]].copy()
+    labels = gpd.GeoDataFrame(labels, geometry=towns.representative_point().values, crs=region.crs)
+    return {"boundary": _wgs84(boundary), "townships": _wgs84(outlines),
+            "labels": _wgs84(labels), "roads": _wgs84(_main_roads(region, tolerance_m, road_classes))}
+
+
+def _main_roads(region, tolerance_m: float, classes: tuple[str, ...]) -> gpd.GeoDataFrame:
+    empty = gpd.GeoDataFrame({"highway": []}, geometry=gpd.GeoSeries([], crs=region.crs),
+                             crs=region.crs)
+    if region.roads_path is None and "drive" not in region.networks:
+        return empty
+    try:
+        net = region_network(region, "drive")
+    except Exception:  # a region without usable roads still gets a map
+        return empty
+    highway = np.char.replace(net.highway.astype(str), "_link", "")
+    rows = []
+    for wanted in (classes, ("tertiary",)):
+        for cls in wanted:
+            pick = (highway == cls) & (net.u < net.v)  # one direction of each road
+            if not pick.any():
+                continue
+            u, v = net.u[pick], net.v[pick]
+            lines = shapely.linestrings(np.stack([np.column_stack([net.x[u], net.y[u]]),
+                                                  np.column_stack([net.x[v], net.y[v]])], axis=1))
+            merged = shapely.line_merge(shapely.union_all(lines))
+            rows.append({"highway": cls, "geometry": merged.simplify(tolerance_m)})
+        if rows:
+            break
+    if not rows:
+        return empty
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=region.crs)
+    return out.explode(index_parts=False).reset_index(drop=True)
+
+
+def valid_geometries(geoms) -> np.ndarray:
+    """Geometries made valid for display: each invalid one repaired with
+    :func:`shapely.make_valid` (``method="structure"``: a polygon stays polygonal), so
+    precision and set operations on it cannot fail; missing ones are kept as they are."""
+    geoms = np.array(geoms, dtype=object)
+    bad = ~shapely.is_missing(geoms)
+    bad[bad] = ~shapely.is_valid(geoms[bad])
+    if bad.any():
+        geoms[bad] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
+    return geoms
+
+
+def _wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A display layer in WGS84: valid geometries rounded to 1e-6 degrees (about 0.1 m)."""
+    out = gdf.to_crs(WGS84)
+    geoms = valid_geometries(out.geometry.values)  # simplification and reprojection can break them
+    try:
+        geoms = shapely.set_precision(geoms, 1e-6)
+    except shapely.errors.GEOSException:  # one awkward geometry: round the others, keep it as is
+        geoms = np.array([_rounded(g) for g in geoms], dtype=object)
+    out["geometry"] = geoms
+    return out
+
+
+def _rounded(geom):
+    try:
+        return shapely.set_precision(geom, 1e-6)
+    except shapely.errors.GEOSException:
+        return geom
+
+
+def display_layers(assessment, *, tolerance_m: float = 25.0, reach_tolerance_m: float = 60.0,
+                   reference: dict[str, gpd.GeoDataFrame] | None = None) -> dict[str, gpd.GeoDataFrame]:
+    """Everything :func:`build_map` draws, simplified and in WGS84 (language-independent).
+
+    Compute it once per assessment and pass it to :func:`build_map` for each language
+    or focus: the simplification and reprojection are the slow part of drawing a map.
+
+    Parameters
+    ----------
+    assessment : Assessment
+    tolerance_m : float
+        Simplification of outlines and roads, metres (display only).
+    reach_tolerance_m : float
+        Simplification of the R3 reach and gap polygons, metres (they are the largest
+        part of the map; a reach drawn to 60 m is still exact to a village).
+    reference : dict, optional
+        The :func:`reference_layers` of the same region (a scenario's base): reused
+        instead of recomputed (townships and roads never change in a scenario).
+
+    Returns
+    -------
+    dict of str to GeoDataFrame
+        The :func:`reference_layers` plus ``township_status`` (see :func:`township_status`),
+        ``r2`` and ``r3`` (the rules' village units), ``facilities``, ``covered`` and
+        ``uncovered`` (R3 reach), ``candidates`` (R4), ``groups`` (R7), ``r8_towns`` and
+        ``r8_villages`` (R8); absent rules give empty or missing entries. Under
+        :data:`FAILED`, the layers that could not be drawn and why (the map shows the others).
+    """
+    region, res = assessment.region, assessment.results
+    keys = ("boundary", "townships", "labels", "roads")
+    out = {k: reference[k] for k in keys} if reference is not None else \
+        reference_layers(region, tolerance_m=tolerance_m)
+    failed: dict[str, Exception] = {}
+
+    def step(key: str, make) -> None:  # one layer; its failure leaves the others drawn
+        try:
+            layer = make()
+        except Exception as exc:  # noqa: BLE001 - shown to the planner by the page
+            failed[key] = exc
+            return
+        if layer is not None:
+            out[key] = layer
+
+    towns = township_status(assessment)
+    out["township_status"] = _wgs84(towns[towns["township_id"] != OUTSIDE].assign(
+        geometry=lambda f: f.geometry.simplify(tolerance_m)))
+    for key, rid in (("r2", "R2"), ("r3", "R3")):
+        if rid in res and len(res[rid].units):
+            step(key, lambda rid=rid: _wgs84(res[rid].units))
+    out["facilities"] = _wgs84(region.facilities)
+    if "R3" in res:
+        for key in ("covered", "uncovered"):
+            layer = res["R3"].layers.get(f"R3_{key}")
+            if layer is not None and len(layer) and not layer.geometry.is_empty.all():
+                step(key, lambda layer=layer: _wgs84(layer.assign(geometry=shapely.simplify(
+                    valid_geometries(layer.geometry.values), reach_tolerance_m,
+                    preserve_topology=False))))
+    if "R4" in res and len(res["R4"].layers.get("R4_candidates", [])):
+        step("candidates", lambda: _wgs84(res["R4"].layers["R4_candidates"]))
+    if "R7" in res and len(res["R7"].layers.get("R7_groups", [])):
+        g = res["R7"].layers["R7_groups"]
+        g = g[~g.geometry.is_empty]
+        if len(g):
+            step("groups", lambda: _wgs84(g.assign(geometry=g.geometry.simplify(tolerance_m))))
+    if "R8" in res and len(res["R8"].units):
+        t8 = res["R8"].layers["R8_townships"]
+        step("r8_towns", lambda: _wgs84(t8.assign(geometry=t8.geometry.simplify(tolerance_m))))
+        step("r8_villages", lambda: _wgs84(res["R8"].units))
+    out[FAILED] = failed
+    return out
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def scenario_layers(comparison, base_region, region, *, suggested: gpd.GeoDataFrame | None = None,
+                    selected: str | None = None) -> dict[str, gpd.GeoDataFrame]:
+    """What a scenario changes, as WGS84 layers for :func:`planning.outputs.maps.build_map` (``scenario=``).
+
+    Parameters
+    ----------
+    comparison : planning.plan.scenario.Comparison
+        The scenario against its base.
+    base_region, region : Region
+        The base and the scenario's region (metric CRS).
+    suggested : GeoDataFrame, optional
+        Suggested sites (:attr:`planning.plan.optimize.Suggestion.sites`: ``rank``, ``name``,
+        ``newly_covered``), region CRS.
+    selected : str, optional
+        The facility id the planner picked (ringed on the map).
+
+    Returns
+    -------
+    dict of str to GeoDataFrame
+        ``newly_covered`` / ``newly_uncovered`` (one row per village: ``name``,
+        ``population``, ``rules`` such as ``"R2/R3"``), ``proposed`` (facilities added
+        or moved: ``facility_id``, ``name``, ``kind``), ``closed`` (base facilities the
+        scenario closed, where they were), ``suggested`` and ``selected``; empty
+        layers are left out.
+    """
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for key in ("newly_covered", "newly_uncovered"):
+        layer = comparison.layers.get(key)
+        if layer is None or not len(layer):
+            continue
+        rules = layer.groupby("village_id")["rule"].agg(lambda r: "/".join(sorted(set(map(str, r)))))
+        first = layer.drop_duplicates("village_id").set_index("village_id")
+        out[key] = _wgs84(gpd.GeoDataFrame(
+            {"village_id": first.index.astype(str), "name": first["name"].astype(str).values,
+             "population": first["population"].fillna(0).astype(float).values,
+             "rules": rules.reindex(first.index).values},
+            geometry=first.geometry.values, crs=layer.crs))
+    base_fac = base_region.facilities.set_index("facility_id")
+    fac = region.facilities
+    base_xy = base_fac.geometry.reindex(fac["facility_id"])
+    moved = ~base_xy.isna().to_numpy()
+    moved[moved] = ~shapely.equals(base_xy.values[moved], fac.geometry.values[moved])
+    changed = fac[base_xy.isna().to_numpy() | moved]
+    if len(changed):
+        out["proposed"] = _wgs84(changed[["facility_id", "name", "kind", "geometry"]])
+    closed = base_fac.loc[~base_fac.index.isin(fac["facility_id"])]
+    if len(closed):
+        out["closed"] = _wgs84(closed.reset_index()[["facility_id", "name", "kind", "geometry"]])
+    if suggested is not None and len(suggested):
+        out["suggested"] = _wgs84(suggested[["rank", "name", "newly_covered", "geometry"]])
+    if selected is not None:
+        pick = fac[fac["facility_id"].astype(str) == str(selected)]
+        if len(pick):
+            out["selected"] = _wgs84(pick[["facility_id", "name", "geometry"]])
+    return out
