@@ -22,7 +22,7 @@ from planning.inputs.uploads import (
 )
 from planning.outputs import assets, maps
 from planning.outputs.export import FORMATS, export_bytes, export_filename
-from planning.words import STATUS_BACKGROUNDS, status_word, t
+from planning.words import STATUS_BACKGROUNDS, render_units, status_word, t
 from ui import state
 
 #: Streamlit markdown colours of the status badges
@@ -116,11 +116,13 @@ def tidy_numbers(frame: pd.DataFrame) -> pd.DataFrame:
 def rule_texts(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A rule's units (or layer) with their ``reason`` and ``action`` in the UI language.
 
-    Every page showing rule texts passes its table through here. Rules write these
-    texts themselves today (in Chinese); this is where the app will render them from
-    the rules' codes and numbers in either language.
+    Every page showing rule texts passes its table through here: the sentences are
+    written from the rules' codes and numbers (:func:`planning.words.render_units`), and
+    the codes and parameters, which a planner does not read, are left out. A table
+    without codes comes back as it is.
     """
-    return frame
+    out = render_units(frame, lang)
+    return out.drop(columns=["reason_code", "action_code"], errors="ignore")
 
 
 # --------------------------------------------------------------------------- messages
