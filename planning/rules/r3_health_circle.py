@@ -9,6 +9,9 @@ Population figures come from each village's own travel time (the engine's snappi
 convention: access leg at walking speed, then the network). The isochrone polygons
 (``R3_covered``) and the uncovered remainder of the townships (``R3_uncovered``) are
 for display only.
+
+:func:`surface` gives the minutes to the nearest of the same facilities on a regular
+grid (:mod:`planning.travel.surface`), per mode, for maps and GIS exports.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planning.errors import InputError
 from planning.rules.rulebook import Rulebook
+from planning.travel import surface as _surface
 from planning.rules.base import (FAIL, NA, PASS, UNKNOWN, RuleResult, facilities_of,
                                  new_result, population_reason)
 
@@ -90,6 +95,48 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
                "uncovered_km2": round(uncovered.area / 1e6, 2),
                "snapping": access.snap_report(p["mode"], facilities)}
     return new_result("R3", rulebook, units, "village", layers=layers, figures=figures)
+
+
+def surface(region, rulebook: Rulebook, access, mode: str | None = None, *,
+            cell_m: float | None = None, cap_minutes: float | None = None) -> _surface.Surface:
+    """Minutes to the nearest facility R3 counts, on a grid over the townships.
+
+    Parameters
+    ----------
+    region : Region
+        Townships and facilities in the region's metric CRS.
+    rulebook : Rulebook
+        R3's ``facility_kinds`` choose the facilities; ``mode`` defaults to R3's.
+    access : Access
+        Its engine for ``mode``; the cells' snapping is kept in ``access.static`` and
+        reused for every facility set (scenario edits).
+    mode : {"walk", "ebike", "drive"}, optional
+    cell_m : float, optional
+        Side of a cell, metres (default ``settings.SURFACE_CELL_M``).
+    cap_minutes : float, optional
+        Minutes above this are not kept (default ``settings.SURFACE_CAP_MIN``).
+
+    Returns
+    -------
+    planning.travel.surface.Surface
+        In the region's metric CRS; cells whose centre lies outside every township are
+        ``OUTSIDE``.
+
+    Raises
+    ------
+    planning.errors.InputError
+        The region has no road network (straight-line runs have no surface).
+    """
+    p = rulebook["R3"]
+    mode = mode or p["mode"]
+    if access.straight:
+        raise InputError.of("in.straight_no_engine", layer="roads")
+    engine = access.engine(mode)
+    cells = access.static(("surface cells", mode, cell_m),
+                          lambda: _surface.prepare_cells(engine, region.townships.geometry.values,
+                                                         cell_m=cell_m))
+    facilities = facilities_of(region, p["facility_kinds"])
+    return _surface.travel_time_surface(engine, cells, facilities.geometry, cap_minutes=cap_minutes)
 
 
 def _township_shares(region, units: gpd.GeoDataFrame, target: float) -> gpd.GeoDataFrame:
