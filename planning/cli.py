@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from planning.errors import InputError
+from planning.travel.access import access_for
 from planning.travel.network import region_network
 
 EXIT_INPUT = 2
@@ -134,7 +135,9 @@ def cmd_check(args) -> int:
     region = _load_region(args)
     seen = len(region.problems)
     t0 = time.perf_counter()
-    result = assess(region, rulebook, progress=lambda r: _progress(f"rule {r}"), errors="record")
+    access = access_for(region)
+    result = assess(region, rulebook, access, progress=lambda r: _progress(f"rule {r}"),
+                    errors="record")
     _print_problems(region.problems[seen:], args.lang)  # found on the way (a clipped road file …)
     summary = result.summary()
     summary["seconds"] = round(time.perf_counter() - t0, 2)
@@ -145,6 +148,8 @@ def cmd_check(args) -> int:
 
         path = export_layers(result.layers(), Path(args.out), lang=args.lang)
         print(f"gap layers -> {path}")
+    if args.surface:
+        _write_surface(args, region, rulebook, access)
     if args.summary:
         _write_json(Path(args.summary), summary)
         print(f"summary -> {args.summary}")
@@ -187,12 +192,27 @@ def cmd_export(args) -> int:
     from planning.outputs.export import export_layers
     from planning.rules.rulebook import load_rulebook
 
-    result = assess(_load_region(args), load_rulebook(args.rulebook),
-                    progress=lambda r: _progress(f"rule {r}"))
+    region, rulebook = _load_region(args), load_rulebook(args.rulebook)
+    access = access_for(region)
+    result = assess(region, rulebook, access, progress=lambda r: _progress(f"rule {r}"))
     path = export_layers(result.layers(), Path(args.out), fmt=args.format, crs=args.crs,
                          lang=args.lang)
     print(f"exported -> {path}")
+    if args.surface:
+        _write_surface(args, region, rulebook, access)
     return 0
+
+
+def _write_surface(args, region, rulebook, access) -> None:
+    """``--surface FILE.tif``: R3's travel-time surface (minutes to the nearest
+    primary-care facility, ``--surface-mode``) as a GeoTIFF in the region's metric CRS."""
+    from planning.outputs.export import export_surface
+    from planning.rules.r3_health_circle import surface
+
+    _progress("travel-time surface")
+    s = surface(region, rulebook, access, args.surface_mode)
+    path = export_surface(s, Path(args.surface))
+    print(f"travel-time surface ({s.mode}, {s.grid.cell_m:g} m cells, minutes) -> {path}")
 
 
 def cmd_suggest(args) -> int:
@@ -319,6 +339,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--name", help="the region's name (default: the district named by the "
                        "township and village codes)")
 
+    def surface_args(p):
+        p.add_argument("--surface", metavar="FILE.tif", help="also write the travel-time "
+                       "surface (minutes to the nearest primary-care facility R3 counts, "
+                       "100 m cells, up to 60 min) as a GeoTIFF in the region's metric CRS")
+        p.add_argument("--surface-mode", choices=["walk", "ebike", "drive"],
+                       help="travel mode of the surface (default: R3's, walking)")
+
     p = sub.add_parser("summary", help="summarise the loaded region")
     region_args(p)
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -344,6 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "(default: a local cluster)")
     where.add_argument("--workers", type=int, help="worker processes of the local cluster "
                        "(default 2)")
+    surface_args(p)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("export", help="export every rule layer")
@@ -353,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", help="gpkg, geojson, shp, kml or xlsx (default: from --out)")
     p.add_argument("--crs", default="wgs84", choices=["wgs84", "gcj02", "cgcs2000"])
     p.add_argument("--lang", default="zh", choices=["zh", "en"])
+    surface_args(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("suggest", help="suggest new clinic sites (R2 or R3), or where more "

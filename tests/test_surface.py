@@ -157,3 +157,17 @@ def test_geotiff_reads_back_with_crs_nodata_cell_size_and_values(tmp_path):
         masked = src.read(1, masked=True)
     np.testing.assert_array_equal(masked.mask, np.isnan(s.minutes))
     np.testing.assert_array_equal(masked.filled(np.nan), s.minutes)
+
+
+def test_export_command_writes_the_surface_beside_the_gap_layers(tmp_path, capsys):
+    from planning.cli import main
+
+    out = tmp_path / "gaps.gpkg"
+    assert main(["export", "--out", str(out), "--surface", str(tmp_path / "walk.tif"),
+                 "--lang", "en"]) == 0
+    assert out.exists()
+    assert "travel-time surface (walk, 100 m cells, minutes)" in capsys.readouterr().out
+    with rasterio.open(tmp_path / "walk.tif") as src:
+        assert src.crs.to_epsg() == 32650 and src.res == (100.0, 100.0)
+        band = src.read(1, masked=True)
+    assert 0 < band.min() and band.max() <= 60.0 and band.count() > 100_000
