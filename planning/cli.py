@@ -10,8 +10,9 @@ suggest      suggest new clinic sites (maximal covering, set covering, p-median)
 report       the planning report (汇报材料) for a district or township, Word or PDF
 export       run the rules and export every layer to GPKG/GeoJSON/SHP/KML/XLSX
 bench        benchmarks (JSON lines): --task engine (the travel-time engine against the
-             osmnx/networkx way), r8 (R8 on a region and through scenario edits) or
-             partitioned (Dask county tasks against one process)
+             osmnx/networkx way), r8 (R8 on a region and through scenario edits),
+             partitioned (Dask county tasks against one process) or surface (the
+             travel-time surface against R3's display polygons)
 fetch-roads  download an OSM road network for a boundary (needs internet)
 
 Bad input ends with a message naming the file and what to do, and exit code 2 — never
@@ -302,6 +303,7 @@ BENCH_TASKS = {
     "engine": ("benchmarks.bench_engine", ("demo", "city")),
     "r8": ("benchmarks.bench_r8", ("demo", "city")),
     "partitioned": ("benchmarks.bench_partitioned", ("demo", "city", "province")),
+    "surface": ("benchmarks.bench_surface", ("demo", "city")),
 }
 
 
@@ -415,7 +417,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="report.docx (Word) or report.pdf")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("bench", help="benchmarks: the engine, R8, partitioned runs on Dask")
+    p = sub.add_parser("bench", help="benchmarks: the engine, R8, partitioned runs on Dask, "
+                       "the travel-time surface")
     p.add_argument("--task", default="engine", choices=list(BENCH_TASKS))
     p.add_argument("--scale", default="demo", choices=["demo", "city", "province"])
     p.add_argument("--workers", default="1,2", help="partitioned: worker counts to time, "
