@@ -171,3 +171,26 @@ def test_export_command_writes_the_surface_beside_the_gap_layers(tmp_path, capsy
         assert src.crs.to_epsg() == 32650 and src.res == (100.0, 100.0)
         band = src.read(1, masked=True)
     assert 0 < band.min() and band.max() <= 60.0 and band.count() > 100_000
+
+
+def test_snap_dense_gives_the_engines_snap_on_a_real_network(demo):
+    """Every cell centre of a 200 m grid over the demo's bounds (off-network corners,
+    points moved past small pieces of network, points on them included)."""
+    region, access = demo
+    engine = access.engine("walk")
+    g = sf.Grid.covering(region.townships.total_bounds, region.crs, 200.0)
+    r, c = np.divmod(np.arange(g.shape[0] * g.shape[1]), g.shape[1])
+    xy = g.centres(r, c)
+    dense, exact = engine.snap_dense(xy), engine.snap(xy)
+    for name in ("off_network", "moved", "on_fragment"):
+        np.testing.assert_array_equal(getattr(dense, name), getattr(exact, name), err_msg=name)
+    assert exact.off_network.sum() > 1000 and exact.moved.sum() > 10 and exact.on_fragment.sum() > 10
+    np.testing.assert_allclose(dense.access_m, exact.access_m, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(dense.nearest_road_m, exact.nearest_road_m, rtol=0, atol=1e-6)
+    on = ~exact.off_network
+    np.testing.assert_allclose(dense.xy[on], exact.xy[on], rtol=0, atol=1e-6)
+    # equally near segments (at a junction) may differ; the costs from them may not
+    assert np.mean(dense.segment == exact.segment) > 0.99
+    facs = facilities_of(region, RB["R3"]["facility_kinds"]).geometry
+    np.testing.assert_allclose(engine.nearest(dense, facs, "time")[0],
+                               engine.nearest(exact, facs, "time")[0], rtol=1e-12, atol=1e-9)

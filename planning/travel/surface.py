@@ -8,8 +8,9 @@ friction raster:
   metric CRS (metres); a cell belongs to the area when its centre lies inside it;
 * each cell centre joins the network **as the engine snaps any point** (its snapping
   convention: the nearest road of a part that matters, an access leg at walking speed
-  ``settings.WALK_SPEED_KMH``, then along its edge); a centre farther than the snap limit
-  from every road is *off-network* and has no value;
+  ``settings.WALK_SPEED_KMH``, then along its edge; :meth:`TravelEngine.snap_dense`, the
+  same answer as ``snap`` found faster for many points); a centre farther than the snap
+  limit from every road is *off-network* and has no value;
 * one multi-source search from the facilities gives every junction's minutes; a cell
   adds its own access leg and partial edge (:meth:`TravelEngine.nearest` on the snapped
   centres), so a cell's minutes are exactly what ``nearest`` answers from its centre;
@@ -196,7 +197,7 @@ def prepare_cells(engine: TravelEngine, area, *, cell_m: float | None = None) ->
     else:
         inside = np.zeros(grid.shape, dtype=bool)
     rows, cols = np.nonzero(inside)
-    return Cells(grid, rows, cols, engine.snap(grid.centres(rows, cols)))
+    return Cells(grid, rows, cols, engine.snap_dense(grid.centres(rows, cols)))
 
 
 def travel_time_surface(engine: TravelEngine, cells: Cells, facilities_xy: Points, *,
