@@ -115,6 +115,9 @@ TILE_CUT_NS_PER_NODE = 100.0
 PIECE_M = 50.0
 #: points per chunk of :meth:`TravelEngine.snap_dense` (its arrays stay small and reused)
 DENSE_CHUNK = 8192
+#: nearest pieces looked at per point in :meth:`TravelEngine.snap_dense`, round by round
+#: (measured on the city grid: 16 settle 98 % of the cells, 8 only 74 %)
+DENSE_K = (16, 64)
 #: format of the engine's cache files (raise it when Segments or Chains change)
 CACHE_VERSION = 1
 
@@ -341,8 +344,8 @@ class TravelEngine:
 
         The network's segments are cut into pieces of at most ``PIECE_M`` metres whose
         midpoints go into a KD-tree (built on first use). A point's nearest segment is
-        found among the segments of its k nearest midpoints (k = 8, then 48): no other
-        segment can be nearer when the k-th midpoint lies farther than the best of them
+        found among the segments of its k nearest midpoints (``DENSE_K``: 16, then
+        64): no other segment can be nearer when the k-th midpoint lies farther than the best of them
         plus half the longest piece; no midpoint within the snap limit plus half a piece
         means no road within the limit (off-network). Points where neither can be shown,
         and points with only a small part of the network within the snap limit, go
@@ -367,7 +370,7 @@ class TravelEngine:
         t = np.zeros(k)
         todo = np.arange(k)
         if k and len(self._seg_coords):
-            for kk in (8, 48):                   # most points are settled by 8 pieces
+            for kk in DENSE_K:                   # most points are settled by the first
                 sure = np.zeros(len(todo), dtype=bool)
                 for lo in range(0, len(todo), DENSE_CHUNK):
                     part = todo[lo:lo + DENSE_CHUNK]
