@@ -24,7 +24,10 @@ engine prepared first (its time is the engine benchmark's ``prepare`` row):
   cell whose centre walks to a road within the snap limit and on within the minutes;
 * ``peak_rss_mb``: the process's peak resident memory at the end.
 
-Times are wall-clock seconds on whatever shares the machine.
+Times are wall-clock seconds on whatever shares the machine; ``cpu_s`` and
+``r3_polygon_cpu_s`` are the process's CPU seconds for the same work (median,
+``time.process_time``), steadier when other jobs share the cores (both paths run on one
+thread).
 """
 
 from __future__ import annotations
@@ -61,14 +64,15 @@ def run(scale: str = "demo", *, out=sys.stdout) -> dict:
     facilities = facilities_of(region, p["facility_kinds"])
     towns = region.townships.geometry.values
 
-    total, cells_t, search_t = [], [], []
+    total, cpu, cells_t, search_t = [], [], [], []
     for _ in range(REPEATS):                     # what r3_health_circle.surface does
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         cells = sf.prepare_cells(engine, towns)
         t1 = time.perf_counter()
         surface = sf.travel_time_surface(engine, cells, facilities.geometry)
         t2 = time.perf_counter()
         total.append(t2 - t0)
+        cpu.append(time.process_time() - c0)
         cells_t.append(t1 - t0)
         t0 = time.perf_counter()
         sf.travel_time_surface(engine, cells, facilities.geometry)
@@ -82,19 +86,22 @@ def run(scale: str = "demo", *, out=sys.stdout) -> dict:
         return covered, shapely.difference(area, covered)
 
     polygons()                                   # warm-up: the full node graph is built once
-    poly_t = []
+    poly_t, poly_cpu = [], []
     for _ in range(REPEATS):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         covered, _ = polygons()
         poly_t.append(time.perf_counter() - t0)
+        poly_cpu.append(time.process_time() - c0)
 
     seconds = float(np.median(total))
     row = {"task": "surface", "scale": scale, "mode": p["mode"],
            "seconds": round(seconds, 3), "max_s": round(max(total), 3),
+           "cpu_s": round(float(np.median(cpu)), 3),
            "cells_s": round(float(np.median(cells_t)), 3),
            "search_s": round(float(np.median(search_t)), 4),
            "r3_polygon_s": round(float(np.median(poly_t)), 3),
            "r3_polygon_max_s": round(max(poly_t), 3),
+           "r3_polygon_cpu_s": round(float(np.median(poly_cpu)), 3),
            "ratio_polygon_to_surface": round(float(np.median(poly_t)) / seconds, 2),
            "ratio_polygon_to_search": round(float(np.median(poly_t)) / float(np.median(search_t)), 1),
            "cell_m": surface.grid.cell_m, "grid": list(surface.grid.shape),
