@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import rasterio
+import shapely
 
 import handmade as hm
 from planning import settings
@@ -85,7 +86,6 @@ def test_cap_drive_mode_and_cells_outside_the_area():
     assert d.mode == "drive"
     assert d.minutes[cell_at(d, 2050, -50)] == pytest.approx(0.6 + 1.9, abs=1e-4)
     # a township that is an L: the cells of the missing corner are outside
-    import shapely
     towns = region.townships.copy()
     towns.loc[towns.index[0], "geometry"] = shapely.difference(hm.box(0, -1500, 3000, 1500),
                                                                hm.box(1500, 0, 3000, 1500))
@@ -194,3 +194,29 @@ def test_snap_dense_gives_the_engines_snap_on_a_real_network(demo):
     facs = facilities_of(region, RB["R3"]["facility_kinds"]).geometry
     np.testing.assert_allclose(engine.nearest(dense, facs, "time")[0],
                                engine.nearest(exact, facs, "time")[0], rtol=1e-12, atol=1e-9)
+
+
+def test_r3_areas_from_the_surface_behind_the_setting(monkeypatch):
+    """Cells within 15 min on foot (1,250 m): centre (x, y) with |y| <= 1,000 m (snap
+    limit) and |y| + |x - 150| <= 1,250 m, counted independently of the engine."""
+    from planning.rules import RULES
+
+    region = line_region()
+    default = RULES["R3"](region, RB, Access(region))
+    assert default.figures["covered_km2"] == pytest.approx(
+        default.layers["R3_covered"].geometry.iloc[0].area / 1e6, abs=0.01)
+    monkeypatch.setattr(settings, "R3_AREAS", "surface")
+    res = RULES["R3"](region, RB, Access(region))
+    x, y = np.meshgrid(np.arange(50, 3000, 100.0), np.arange(-1450, 1500, 100.0))
+    n = int(((np.abs(y) <= 1000) & (np.abs(y) + np.abs(x - 150) <= 1250)).sum())
+    covered = res.layers["R3_covered"].geometry.iloc[0]
+    uncovered = res.layers["R3_uncovered"].geometry.iloc[0]
+    assert covered.area == pytest.approx(n * 100 * 100)
+    assert res.figures["covered_km2"] == round(n * 0.01, 2)
+    assert covered.area + uncovered.area == pytest.approx(9e6)      # the 3 km × 3 km township
+    assert covered.intersection(uncovered).area == pytest.approx(0.0)
+    assert covered.contains(shapely.Point(hm.X0 + 150, hm.Y0 + 50))
+    assert uncovered.contains(shapely.Point(hm.X0 + 2050, hm.Y0 + 50))
+    # the villages' figures do not depend on how the areas are drawn
+    assert res.figures["share_within"] == default.figures["share_within"]
+    assert res.units["minutes_to_care"].tolist() == default.units["minutes_to_care"].tolist()

@@ -8,7 +8,10 @@ default), per village, township and district.
 Population figures come from each village's own travel time (the engine's snapping
 convention: access leg at walking speed, then the network). The isochrone polygons
 (``R3_covered``) and the uncovered remainder of the townships (``R3_uncovered``) are
-for display only.
+for display only: by default (``settings.R3_AREAS = "road_band"``) the reached roads
+buffered by ``isochrone_buffer_m``; with ``"surface"`` the cells of the travel-time
+surface within the minutes, polygonised (much faster at city scale; the area counts
+every cell whose centre walks to a road and on within the minutes, so it is larger).
 
 :func:`surface` gives the minutes to the nearest of the same facilities on a regular
 grid (:mod:`planning.travel.surface`), per mode, for maps and GIS exports.
@@ -19,8 +22,11 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import rasterio.features
 import shapely
+import shapely.geometry
 
+from planning import settings
 from planning.errors import InputError
 from planning.rules.rulebook import Rulebook
 from planning.travel import surface as _surface
@@ -70,11 +76,17 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     towns = _township_shares(region, units, p["township_target_share"])
     total = float(pop[known].sum())                       # villages with figures only
     covered_pop = float(pop[ok & known].sum())
-    covered = access.coverage_union(p["mode"], facilities, limit_min * 60.0, "time",
-                                    p["isochrone_buffer_m"])
-    region_area = shapely.union_all(region.townships.geometry.values)
-    covered = shapely.intersection(covered, region_area) if covered is not None else shapely.Polygon()
-    uncovered = shapely.difference(region_area, covered)
+    if settings.R3_AREAS == "surface" and not access.straight:
+        cap = max(settings.SURFACE_CAP_MIN, limit_min)
+        covered, uncovered = _surface_areas(surface(region, rulebook, access, cap_minutes=cap),
+                                            limit_min)
+    else:
+        covered = access.coverage_union(p["mode"], facilities, limit_min * 60.0, "time",
+                                        p["isochrone_buffer_m"])
+        region_area = shapely.union_all(region.townships.geometry.values)
+        covered = (shapely.intersection(covered, region_area) if covered is not None
+                   else shapely.Polygon())
+        uncovered = shapely.difference(region_area, covered)
     crs = villages.crs
     layers = {
         "R3_villages": units.rename(columns={"unit_id": "village_id"}),
@@ -137,6 +149,21 @@ def surface(region, rulebook: Rulebook, access, mode: str | None = None, *,
                                                          cell_m=cell_m))
     facilities = facilities_of(region, p["facility_kinds"])
     return _surface.travel_time_surface(engine, cells, facilities.geometry, cap_minutes=cap_minutes)
+
+
+def _surface_areas(s: _surface.Surface, limit_min: float):
+    """R3's covered area (cells within ``limit_min``) and uncovered area (the other cells
+    whose centre lies in a township), polygonised along the cells' edges (region CRS)."""
+    within = np.nan_to_num(s.minutes, nan=np.inf) <= limit_min
+    inside = s.state != _surface.OUTSIDE
+    return _polygons(within, s), _polygons(inside & ~within, s)
+
+
+def _polygons(mask: np.ndarray, s: _surface.Surface):
+    """The cells of ``mask`` as one (multi)polygon, in the surface's CRS."""
+    parts = [shapely.geometry.shape(geom) for geom, _ in rasterio.features.shapes(
+        mask.astype(np.uint8), mask=mask, transform=s.grid.transform)]
+    return shapely.MultiPolygon(parts) if parts else shapely.Polygon()
 
 
 def _township_shares(region, units: gpd.GeoDataFrame, target: float) -> gpd.GeoDataFrame:
