@@ -18,6 +18,8 @@ engine prepared first (its time is the engine benchmark's ``prepare`` row):
   ``R3_uncovered`` polygons — the buffered-road union of the 15-minute isochrones
   (``Access.coverage_union``), cut to the townships and their remainder — median and
   slowest of ``REPEATS`` runs after one warm-up (the full node graph built);
+* ``r3_surface_areas_s``: R3's covered and uncovered areas polygonised from the
+  surface (``settings.R3_AREAS = "surface"``), once the surface is made (median);
 * ``covered_km2_surface`` (cells within R3's minutes × cell area) beside
   ``covered_km2_polygon`` (the polygon's area): the two differ by design — the polygon
   is a band of ``isochrone_buffer_m`` around reached roads, the surface counts every
@@ -93,6 +95,12 @@ def run(scale: str = "demo", *, out=sys.stdout) -> dict:
         poly_t.append(time.perf_counter() - t0)
         poly_cpu.append(time.process_time() - c0)
 
+    areas_t = []                                 # settings.R3_AREAS = "surface"
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        r3_health_circle._surface_areas(surface, p["max_minutes"])
+        areas_t.append(time.perf_counter() - t0)
+
     seconds = float(np.median(total))
     row = {"task": "surface", "scale": scale, "mode": p["mode"],
            "seconds": round(seconds, 3), "max_s": round(max(total), 3),
@@ -102,6 +110,7 @@ def run(scale: str = "demo", *, out=sys.stdout) -> dict:
            "r3_polygon_s": round(float(np.median(poly_t)), 3),
            "r3_polygon_max_s": round(max(poly_t), 3),
            "r3_polygon_cpu_s": round(float(np.median(poly_cpu)), 3),
+           "r3_surface_areas_s": round(float(np.median(areas_t)), 3),
            "ratio_polygon_to_surface": round(float(np.median(poly_t)) / seconds, 2),
            "ratio_polygon_to_search": round(float(np.median(poly_t)) / float(np.median(search_t)), 1),
            "cell_m": surface.grid.cell_m, "grid": list(surface.grid.shape),
