@@ -220,3 +220,19 @@ def test_r3_areas_from_the_surface_behind_the_setting(monkeypatch):
     # the villages' figures do not depend on how the areas are drawn
     assert res.figures["share_within"] == default.figures["share_within"]
     assert res.units["minutes_to_care"].tolist() == default.units["minutes_to_care"].tolist()
+
+
+def test_without_roads_the_surface_says_it_needs_them(monkeypatch):
+    from planning.errors import InputError
+    from planning.rules import RULES
+    from planning.travel.access import access_for
+
+    region = line_region()
+    region.networks.clear()                       # no road file: straight-line estimates
+    access = access_for(region)
+    with pytest.raises(InputError) as err:
+        r3_health_circle.surface(region, RB, access)
+    assert "道路网" in err.value.render("zh")
+    # R3 itself still draws its areas (straight-line discs) with the switch on
+    monkeypatch.setattr(settings, "R3_AREAS", "surface")
+    assert RULES["R3"](region, RB, access).figures["covered_km2"] > 0
