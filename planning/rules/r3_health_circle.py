@@ -76,6 +76,9 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     towns = _township_shares(region, units, p["township_target_share"])
     total = float(pop[known].sum())                       # villages with figures only
     covered_pop = float(pop[ok & known].sum())
+    if settings.R3_AREAS not in ("road_band", "surface"):
+        raise ValueError(f"settings.R3_AREAS must be 'road_band' or 'surface', "
+                         f"not {settings.R3_AREAS!r}")
     if settings.R3_AREAS == "surface" and not access.straight:
         cap = max(settings.SURFACE_CAP_MIN, limit_min)
         covered, uncovered = _surface_areas(surface(region, rulebook, access, cap_minutes=cap),
@@ -144,6 +147,7 @@ def surface(region, rulebook: Rulebook, access, mode: str | None = None, *,
     if access.straight:
         raise InputError.of("in.straight_no_engine", layer="roads")
     engine = access.engine(mode)
+    cell_m = float(settings.SURFACE_CELL_M if cell_m is None else cell_m)
     cells = access.static(("surface cells", mode, cell_m),
                           lambda: _surface.prepare_cells(engine, region.townships.geometry.values,
                                                          cell_m=cell_m))
