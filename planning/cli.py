@@ -10,8 +10,9 @@ suggest      suggest new clinic sites (maximal covering, set covering, p-median)
 report       the planning report (汇报材料) for a district or township, Word or PDF
 export       run the rules and export every layer to GPKG/GeoJSON/SHP/KML/XLSX
 bench        benchmarks (JSON lines): --task engine (the travel-time engine against the
-             osmnx/networkx way), r8 (R8 on a region and through scenario edits) or
-             partitioned (Dask county tasks against one process)
+             osmnx/networkx way), r8 (R8 on a region and through scenario edits),
+             partitioned (Dask county tasks against one process) or surface (the
+             travel-time surface against R3's display polygons)
 fetch-roads  download an OSM road network for a boundary (needs internet)
 
 Bad input ends with a message naming the file and what to do, and exit code 2 — never
@@ -27,6 +28,7 @@ import time
 from pathlib import Path
 
 from planning.errors import InputError
+from planning.travel.access import access_for
 from planning.travel.network import region_network
 
 EXIT_INPUT = 2
@@ -129,7 +131,9 @@ def cmd_check(args) -> int:
     region = _load_region(args)
     seen = len(region.problems)
     t0 = time.perf_counter()
-    result = assess(region, rulebook, progress=lambda r: _progress(f"rule {r}"), errors="record")
+    access = access_for(region)
+    result = assess(region, rulebook, access, progress=lambda r: _progress(f"rule {r}"),
+                    errors="record")
     _print_problems(region.problems[seen:], args.lang)  # found on the way (a clipped road file …)
     summary = result.summary(args.lang)
     summary["seconds"] = round(time.perf_counter() - t0, 2)
@@ -140,6 +144,8 @@ def cmd_check(args) -> int:
 
         path = export_layers(result.layers(), Path(args.out), lang=args.lang)
         print(f"gap layers -> {path}")
+    if args.surface:
+        _write_surface(args, region, rulebook, access)
     if args.summary:
         _write_json(Path(args.summary), summary)
         print(f"summary -> {args.summary}")
@@ -182,12 +188,27 @@ def cmd_export(args) -> int:
     from planning.outputs.export import export_layers
     from planning.rules.rulebook import load_rulebook
 
-    result = assess(_load_region(args), load_rulebook(args.rulebook),
-                    progress=lambda r: _progress(f"rule {r}"))
+    region, rulebook = _load_region(args), load_rulebook(args.rulebook)
+    access = access_for(region)
+    result = assess(region, rulebook, access, progress=lambda r: _progress(f"rule {r}"))
     path = export_layers(result.layers(), Path(args.out), fmt=args.format, crs=args.crs,
                          lang=args.lang)
     print(f"exported -> {path}")
+    if args.surface:
+        _write_surface(args, region, rulebook, access)
     return 0
+
+
+def _write_surface(args, region, rulebook, access) -> None:
+    """``--surface FILE.tif``: R3's travel-time surface (minutes to the nearest
+    primary-care facility, ``--surface-mode``) as a GeoTIFF in the region's metric CRS."""
+    from planning.outputs.export import export_surface
+    from planning.rules.r3_health_circle import surface
+
+    _progress("travel-time surface")
+    s = surface(region, rulebook, access, args.surface_mode)
+    path = export_surface(s, Path(args.surface))
+    print(f"travel-time surface ({s.mode}, {s.grid.cell_m:g} m cells, minutes) -> {path}")
 
 
 def cmd_suggest(args) -> int:
@@ -277,6 +298,7 @@ BENCH_TASKS = {
     "engine": ("benchmarks.bench_engine", ("demo", "city")),
     "r8": ("benchmarks.bench_r8", ("demo", "city")),
     "partitioned": ("benchmarks.bench_partitioned", ("demo", "city", "province")),
+    "surface": ("benchmarks.bench_surface", ("demo", "city")),
 }
 
 
@@ -314,6 +336,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--name", help="the region's name (default: the district named by the "
                        "township and village codes)")
 
+    def surface_args(p):
+        p.add_argument("--surface", metavar="FILE.tif", help="also write the travel-time "
+                       "surface (minutes to the nearest primary-care facility R3 counts, "
+                       "100 m cells, up to 60 min) as a GeoTIFF in the region's metric CRS")
+        p.add_argument("--surface-mode", choices=["walk", "ebike", "drive"],
+                       help="travel mode of the surface (default: R3's, walking)")
+
     p = sub.add_parser("summary", help="summarise the loaded region")
     region_args(p)
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -339,6 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "(default: a local cluster)")
     where.add_argument("--workers", type=int, help="worker processes of the local cluster "
                        "(default 2)")
+    surface_args(p)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("export", help="export every rule layer")
@@ -348,6 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", help="gpkg, geojson, shp, kml or xlsx (default: from --out)")
     p.add_argument("--crs", default="wgs84", choices=["wgs84", "gcj02", "cgcs2000"])
     p.add_argument("--lang", default="zh", choices=["zh", "en"])
+    surface_args(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("suggest", help="suggest new clinic sites (R2 or R3), or where more "
@@ -381,7 +412,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="report.docx (Word) or report.pdf")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("bench", help="benchmarks: the engine, R8, partitioned runs on Dask")
+    p = sub.add_parser("bench", help="benchmarks: the engine, R8, partitioned runs on Dask, "
+                       "the travel-time surface")
     p.add_argument("--task", default="engine", choices=list(BENCH_TASKS))
     p.add_argument("--scale", default="demo", choices=["demo", "city", "province"])
     p.add_argument("--workers", default="1,2", help="partitioned: worker counts to time, "

@@ -107,3 +107,15 @@ SNAP_MIN_PART_NODES: int | None = None
 #: smallest edge length kept, metres (zero-length OSM edges are clamped to this so sparse
 #: matrices keep them as edges)
 MIN_EDGE_M = 0.01
+
+#: side of a cell of the travel-time surface (planning.travel.surface), metres
+SURFACE_CELL_M = 100.0
+#: the travel-time surface stops here: cells farther from every facility have no value
+#: (and an edit never needs to look farther), minutes
+SURFACE_CAP_MIN = 60.0
+#: how R3 draws its covered / uncovered areas (display only; population figures come from
+#: the villages' own minutes either way): "road_band", the union of the reached roads
+#: buffered by the rulebook's ``isochrone_buffer_m``, cut to the townships; "surface",
+#: the cells of the travel-time surface within R3's minutes (and the other cells of the
+#: townships), polygonised along cell edges
+R3_AREAS = "road_band"

@@ -44,6 +44,10 @@ in Excel and CSV.
 ``lon``/``lat`` columns of a layer with geometry are derived from the geometry: GIS
 files leave them out, tables recompute them in the export coordinate system.
 
+The travel-time surface (:mod:`planning.travel.surface`) is a raster: :func:`export_surface`
+writes it as a GeoTIFF in the region's metric CRS (QGIS reprojects it on the fly;
+resampling it to longitude/latitude would change its values).
+
 Every file is written to a temporary name beside the target, flushed to disk, then
 renamed onto the target: a failed export leaves the target as it was.
 """
@@ -623,6 +627,51 @@ def _xlsx_value(value: object) -> object:
     if isinstance(value, (int, np.integer)):
         return int(value)
     return _neutralise(value if isinstance(value, str) else str(value))
+
+
+#: value of GeoTIFF cells without minutes (outside the area, off-network, beyond the cap)
+SURFACE_NODATA = -9999.0
+
+
+def export_surface(surface, path: str | os.PathLike) -> Path:
+    """Write a travel-time surface as a single-band GeoTIFF (atomically).
+
+    Parameters
+    ----------
+    surface : planning.travel.surface.Surface
+        Minutes per cell in a metric CRS.
+    path : str or path-like
+        Target file; ``.tif`` is appended unless it ends in ``.tif`` or ``.tiff``.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written: float32 minutes, nodata :data:`SURFACE_NODATA` (cells outside
+        the area, farther than the snap limit from every road, or farther than the cap
+        from every facility), the surface's CRS (EPSG code where it has one) and north-up
+        transform (cell size in metres), DEFLATE-compressed; tags ``units``, ``mode``,
+        ``cap_minutes`` and ``cell_m``.
+    """
+    import rasterio
+
+    path = Path(path)
+    if path.suffix.lower() not in (".tif", ".tiff"):
+        path = path.with_name(path.name + ".tif")
+    grid = surface.grid
+    rows, cols = grid.shape
+    band = np.where(np.isnan(surface.minutes), SURFACE_NODATA, surface.minutes).astype(np.float32)
+    with atomic_path(path) as tmp:
+        with rasterio.open(tmp, "w", driver="GTiff", width=cols, height=rows, count=1,
+                           dtype="float32", crs=grid.crs.to_wkt(), transform=grid.transform,
+                           nodata=SURFACE_NODATA, compress="deflate", predictor=3,
+                           tiled=rows >= 256 and cols >= 256) as dst:
+            dst.write(band, 1)
+            dst.set_band_description(1, f"minutes to the nearest facility ({surface.mode})")
+            dst.update_tags(units="minutes", mode=surface.mode,
+                            cap_minutes=f"{surface.cap_minutes:g}", cell_m=f"{grid.cell_m:g}",
+                            nodata_means="outside the area, beyond the snap limit from "
+                            "every road, or beyond cap_minutes from every facility")
+    return path
 
 
 _WRITERS = {"gpkg": _write_gpkg, "geojson": _write_geojson, "shp": _write_shp,

@@ -8,7 +8,13 @@ default), per village, township and district.
 Population figures come from each village's own travel time (the engine's snapping
 convention: access leg at walking speed, then the network). The isochrone polygons
 (``R3_covered``) and the uncovered remainder of the townships (``R3_uncovered``) are
-for display only.
+for display only: by default (``settings.R3_AREAS = "road_band"``) the reached roads
+buffered by ``isochrone_buffer_m``; with ``"surface"`` the cells of the travel-time
+surface within the minutes, polygonised (much faster at city scale; the area counts
+every cell whose centre walks to a road and on within the minutes, so it is larger).
+
+:func:`surface` gives the minutes to the nearest of the same facilities on a regular
+grid (:mod:`planning.travel.surface`), per mode, for maps and GIS exports.
 """
 
 from __future__ import annotations
@@ -16,9 +22,14 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import rasterio.features
 import shapely
+import shapely.geometry
 
+from planning import settings
+from planning.errors import InputError
 from planning.rules.rulebook import Rulebook
+from planning.travel import surface as _surface
 from planning.rules.base import (FAIL, NA, PASS, UNKNOWN, RuleResult, facilities_of,
                                  new_result, params, population_reason)
 
@@ -65,11 +76,20 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     towns = _township_shares(region, units, p["township_target_share"])
     total = float(pop[known].sum())                       # villages with figures only
     covered_pop = float(pop[ok & known].sum())
-    covered = access.coverage_union(p["mode"], facilities, limit_min * 60.0, "time",
-                                    p["isochrone_buffer_m"])
-    region_area = shapely.union_all(region.townships.geometry.values)
-    covered = shapely.intersection(covered, region_area) if covered is not None else shapely.Polygon()
-    uncovered = shapely.difference(region_area, covered)
+    if settings.R3_AREAS not in ("road_band", "surface"):
+        raise ValueError(f"settings.R3_AREAS must be 'road_band' or 'surface', "
+                         f"not {settings.R3_AREAS!r}")
+    if settings.R3_AREAS == "surface" and not access.straight:
+        cap = max(settings.SURFACE_CAP_MIN, limit_min)
+        covered, uncovered = _surface_areas(surface(region, rulebook, access, cap_minutes=cap),
+                                            limit_min)
+    else:
+        covered = access.coverage_union(p["mode"], facilities, limit_min * 60.0, "time",
+                                        p["isochrone_buffer_m"])
+        region_area = shapely.union_all(region.townships.geometry.values)
+        covered = (shapely.intersection(covered, region_area) if covered is not None
+                   else shapely.Polygon())
+        uncovered = shapely.difference(region_area, covered)
     crs = villages.crs
     layers = {
         "R3_villages": units.rename(columns={"unit_id": "village_id"}),
@@ -90,6 +110,64 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
                "uncovered_km2": round(uncovered.area / 1e6, 2),
                "snapping": access.snap_report(p["mode"], facilities)}
     return new_result("R3", rulebook, units, "village", layers=layers, figures=figures)
+
+
+def surface(region, rulebook: Rulebook, access, mode: str | None = None, *,
+            cell_m: float | None = None, cap_minutes: float | None = None) -> _surface.Surface:
+    """Minutes to the nearest facility R3 counts, on a grid over the townships.
+
+    Parameters
+    ----------
+    region : Region
+        Townships and facilities in the region's metric CRS.
+    rulebook : Rulebook
+        R3's ``facility_kinds`` choose the facilities; ``mode`` defaults to R3's.
+    access : Access
+        Its engine for ``mode``; the cells' snapping is kept in ``access.static`` and
+        reused for every facility set (scenario edits).
+    mode : {"walk", "ebike", "drive"}, optional
+    cell_m : float, optional
+        Side of a cell, metres (default ``settings.SURFACE_CELL_M``).
+    cap_minutes : float, optional
+        Minutes above this are not kept (default ``settings.SURFACE_CAP_MIN``).
+
+    Returns
+    -------
+    planning.travel.surface.Surface
+        In the region's metric CRS; cells whose centre lies outside every township are
+        ``OUTSIDE``.
+
+    Raises
+    ------
+    planning.errors.InputError
+        The region has no road network (straight-line runs have no surface).
+    """
+    p = rulebook["R3"]
+    mode = mode or p["mode"]
+    if access.straight:
+        raise InputError.of("in.straight_no_engine", layer="roads")
+    engine = access.engine(mode)
+    cell_m = float(settings.SURFACE_CELL_M if cell_m is None else cell_m)
+    cells = access.static(("surface cells", mode, cell_m),
+                          lambda: _surface.prepare_cells(engine, region.townships.geometry.values,
+                                                         cell_m=cell_m))
+    facilities = facilities_of(region, p["facility_kinds"])
+    return _surface.travel_time_surface(engine, cells, facilities.geometry, cap_minutes=cap_minutes)
+
+
+def _surface_areas(s: _surface.Surface, limit_min: float):
+    """R3's covered area (cells within ``limit_min``) and uncovered area (the other cells
+    whose centre lies in a township), polygonised along the cells' edges (region CRS)."""
+    within = np.nan_to_num(s.minutes, nan=np.inf) <= limit_min
+    inside = s.state != _surface.OUTSIDE
+    return _polygons(within, s), _polygons(inside & ~within, s)
+
+
+def _polygons(mask: np.ndarray, s: _surface.Surface):
+    """The cells of ``mask`` as one (multi)polygon, in the surface's CRS."""
+    parts = [shapely.geometry.shape(geom) for geom, _ in rasterio.features.shapes(
+        mask.astype(np.uint8), mask=mask, transform=s.grid.transform)]
+    return shapely.MultiPolygon(parts) if parts else shapely.Polygon()
 
 
 def _township_shares(region, units: gpd.GeoDataFrame, target: float) -> gpd.GeoDataFrame:

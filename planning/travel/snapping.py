@@ -47,6 +47,15 @@ __all__ = ["Snapped", "Snapper", "main_parts", "main_segments", "as_xy", "Points
 Points = "np.ndarray | Snapped | geopandas.GeoSeries | geopandas.GeoDataFrame"
 
 
+#: longest piece of a segment in :meth:`Snapper.snap_dense`'s KD-tree, metres
+PIECE_M = 50.0
+#: points per chunk of :meth:`Snapper.snap_dense` (its arrays stay small and reused)
+DENSE_CHUNK = 8192
+#: nearest pieces looked at per point in :meth:`Snapper.snap_dense`, round by round
+#: (measured on the city grid: 16 settle 98 % of the cells, 8 only 74 %)
+DENSE_K = (16, 64)
+
+
 @dataclass(frozen=True)
 class Snapped:
     """Points snapped to a network (see the module's snapping convention).
@@ -185,6 +194,107 @@ class Snapper:
         return Snapped(edge=edge, fraction=t, access_m=leg, off_network=~on, xy=snapped,
                        segment=seg, source_xy=pts, moved=moved, on_fragment=fragment,
                        nearest_road_m=nearest_road)
+
+    def snap_dense(self, pts: np.ndarray) -> Snapped:
+        """Snap many points packed densely (grid cells): the same answer as :meth:`snap`,
+        several times faster.
+
+        The network's segments are cut into pieces of at most ``PIECE_M`` metres whose
+        midpoints go into a KD-tree (built on first use). A point's nearest segment is
+        found among the segments of its k nearest midpoints (``DENSE_K``: 16, then
+        64): no other segment can be nearer when the k-th midpoint lies farther than the best of them
+        plus half the longest piece; no midpoint within the snap limit plus half a piece
+        means no road within the limit (off-network). Points where neither can be shown,
+        and points with only a small part of the network within the snap limit, go
+        through :meth:`snap`.
+        Ties between equally near segments may pick another of them (the snapped point
+        and costs are the same).
+
+        Parameters
+        ----------
+        pts : numpy.ndarray of float64, shape (k, 2)
+            Coordinates in the network CRS, metres (:func:`as_xy`).
+
+        Returns
+        -------
+        Snapped
+        """
+        k = len(pts)
+        seg = np.full(k, -1, dtype=np.int64)
+        best = np.full(k, np.inf)          # to the nearest segment of a part that matters
+        near = np.full(k, np.inf)          # to the nearest segment of any part
+        t = np.zeros(k)
+        todo = np.arange(k)
+        if k and len(self.seg_coords):
+            for kk in DENSE_K:                   # most points are settled by the first
+                sure = np.zeros(len(todo), dtype=bool)
+                for lo in range(0, len(todo), DENSE_CHUNK):
+                    part = todo[lo:lo + DENSE_CHUNK]
+                    ok, s_, b_, n_, t_ = self._nearest_piece(pts[part], kk)
+                    hit = part[ok]
+                    seg[hit], best[hit], near[hit], t[hit] = s_[ok], b_[ok], n_[ok], t_[ok]
+                    sure[lo:lo + DENSE_CHUNK] = ok
+                todo = todo[~sure]
+        if len(todo) == len(pts):
+            return self.snap(pts)
+        on = seg >= 0
+        snapped = np.full((k, 2), np.nan)
+        snapped[on] = self.seg_coords[seg[on], 0] + t[on, None] * (
+            self.seg_coords[seg[on], 1] - self.seg_coords[seg[on], 0])
+        out = dict(edge=np.where(on, _pick(self.segs.rep, np.maximum(seg, 0), -1), -1),
+                   fraction=t, access_m=best, off_network=~on, xy=snapped, segment=seg,
+                   source_xy=pts, moved=on & (best > near + 1e-9),
+                   on_fragment=np.zeros(k, dtype=bool), nearest_road_m=near)
+        if len(todo):
+            rest = self.snap(pts[todo])
+            for name in out:
+                out[name][todo] = getattr(rest, name)
+        return Snapped(**out)
+
+    def _nearest_piece(self, pts: np.ndarray, kk: int):
+        """The nearest segment of a part that matters among those of each point's ``kk``
+        nearest pieces (see :meth:`snap_dense`). Returns (settled, segment, its distance,
+        distance to the nearest segment of any part, fraction along the segment)."""
+        tree, piece_seg, half = self._piece_tree
+        kk = min(kk, len(piece_seg))
+        dist, idx = tree.query(pts, k=kk, distance_upper_bound=self.snap_limit_m + half)
+        dist, idx = dist.reshape(len(pts), kk), idx.reshape(len(pts), kk)
+        found = idx < len(piece_seg)
+        cand = piece_seg[np.where(found, idx, 0)]                       # (m, kk)
+        c = self.seg_coords
+        ax, ay = c[cand, 0, 0], c[cand, 0, 1]
+        dx, dy = c[cand, 1, 0] - ax, c[cand, 1, 1] - ay
+        qx, qy = pts[:, :1] - ax, pts[:, 1:] - ay
+        dd = dx * dx + dy * dy
+        with np.errstate(invalid="ignore", divide="ignore"):
+            tt = np.clip(np.where(dd > 0, (qx * dx + qy * dy) / dd, 0.0), 0.0, 1.0)
+        gap = np.hypot(qx - tt * dx, qy - tt * dy)
+        gap[~found] = np.inf
+        near = gap.min(axis=1)
+        gap[~self.main_seg[cand]] = np.inf
+        j = np.argmin(gap, axis=1)
+        rows = np.arange(len(pts))
+        best = gap[rows, j]
+        # settled: the nearest is among the candidates, or no road lies within the limit
+        off = ~found[:, 0]
+        sure = ((dist[:, -1] > best + half) & (best <= self.snap_limit_m)) | off
+        return sure, np.where(off, -1, cand[rows, j]), best, near, tt[rows, j]
+
+    @functools.cached_property
+    def _piece_tree(self):
+        """KD-tree of the midpoints of every segment cut into pieces of at most
+        ``PIECE_M`` metres; the segment of each piece; half the longest piece."""
+        from scipy.spatial import cKDTree
+
+        a, b = self.seg_coords[:, 0], self.seg_coords[:, 1]
+        length = np.hypot(*(b - a).T)
+        n = np.maximum(1, np.ceil(length / PIECE_M)).astype(np.int64)
+        piece_seg = np.repeat(np.arange(len(n)), n)
+        first = np.repeat(np.cumsum(n) - n, n)
+        mid = (np.arange(len(piece_seg)) - first + 0.5) / n[piece_seg]
+        xy = a[piece_seg] + mid[:, None] * (b - a)[piece_seg]
+        half = float((length / n).max() / 2.0) if len(n) else 0.0
+        return cKDTree(xy), piece_seg, half
 
 
 def as_xy(xy, crs=None) -> np.ndarray:

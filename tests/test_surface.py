@@ -1,0 +1,238 @@
+"""The travel-time surface (planning.travel.surface) and its GeoTIFF export.
+
+On the hand-made line road (handmade.py) the minutes are known by hand: walking at
+5 km/h is 250/3 m per minute, so a centre 50 m beside the road next to a clinic is
+0.6 min away and one 1,900 m along the road and 50 m beside it 23.4 min. On the demo's
+real OSM network, cells drawn at random have exactly the minutes the engine's
+``nearest`` gives from the cell centre.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import rasterio
+import shapely
+
+import handmade as hm
+from planning import settings
+from planning.outputs.export import SURFACE_NODATA, export_surface
+from planning.rules import r3_health_circle
+from planning.rules.base import facilities_of
+from planning.rules.rulebook import load_rulebook
+from planning.travel import surface as sf
+from planning.travel.access import Access
+
+RB = load_rulebook()
+WALK_M_PER_MIN = 5000 / 60
+
+
+def line_region(clinic_x: float = 150.0):
+    """One township 3 km × 3 km north of the road's start, a village clinic on the road."""
+    towns = hm.townships([{"township_id": "120115101", "name": "甲镇", "kind": "township",
+                           "geometry": hm.box(0, -1500, 3000, 1500)}])
+    vills = hm.villages([{"village_id": "120115101201", "name": "一村", "township_id": "120115101",
+                          "population": 1000, "x": 100, "y": 0}])
+    facs = hm.facilities([{"facility_id": "C1", "name": "卫生室", "kind": "village_clinic",
+                           "x": clinic_x}])
+    return hm.region(towns, vills, facs)
+
+
+def cell_at(surface: sf.Surface, dx: float, dy: float) -> tuple[int, int]:
+    """(row, col) of the cell holding the point (X0 + dx, Y0 + dy)."""
+    r, c = surface.grid.cell_of([[hm.X0 + dx, hm.Y0 + dy]])
+    return int(r[0]), int(c[0])
+
+
+def test_grid_is_aligned_and_covers_the_area():
+    g = sf.Grid.covering((1030.0, 2010.0, 1250.0, 2290.0), hm.CRS, 100.0)
+    assert (g.x0, g.y0, g.shape) == (1000.0, 2300.0, (3, 3))
+    assert g.bounds == (1000.0, 2000.0, 1300.0, 2300.0)
+    np.testing.assert_allclose(g.centres(np.array([0, 2]), np.array([0, 2])),
+                               [[1050.0, 2250.0], [1250.0, 2050.0]])
+    with pytest.raises(ValueError, match="metric CRS"):
+        sf.Grid.covering((0, 0, 1, 1), 4326, 100.0)
+
+
+def test_cells_known_by_hand_next_to_a_facility_far_along_the_road_and_off_network():
+    region = line_region()
+    s = r3_health_circle.surface(region, RB, Access(region))
+    assert s.grid.shape == (30, 30) and s.grid.cell_m == settings.SURFACE_CELL_M == 100.0
+    assert s.mode == "walk" and s.cap_minutes == 60.0
+    # centre (150, 50): 50 m walk to the road at the clinic's own point
+    assert s.minutes[cell_at(s, 150, 50)] == pytest.approx(50 / WALK_M_PER_MIN, abs=1e-5)  # 0.6
+    # centre (2050, -50): 50 m to the road, 1,900 m along it
+    assert s.minutes[cell_at(s, 2050, -50)] == pytest.approx(1950 / WALK_M_PER_MIN, abs=1e-4)
+    # centre (150, 1050) is 1,050 m from the road: beyond the 1,000 m snap limit
+    far = cell_at(s, 150, 1050)
+    assert s.state[far] == sf.OFF_NETWORK and np.isnan(s.minutes[far]) and s.facility[far] == -1
+    # centre (150, 950): 950 m walk, within the snap limit
+    assert s.minutes[cell_at(s, 150, 950)] == pytest.approx(950 / WALK_M_PER_MIN, abs=1e-4)
+    # every row north of y = 1,000 m or south of -1,000 m is off-network: 2 × 5 rows
+    assert s.counts() == {"within": 20 * 30, "beyond_cap": 0, "off_network": 10 * 30,
+                          "outside": 0}
+    assert set(np.unique(s.facility[s.state == sf.WITHIN])) == {0}
+
+
+def test_cap_drive_mode_and_cells_outside_the_area():
+    region = line_region()
+    access = Access(region)
+    s = r3_health_circle.surface(region, RB, access, cap_minutes=20.0)
+    beyond = cell_at(s, 2050, -50)                   # 23.4 min on foot > 20
+    assert s.state[beyond] == sf.BEYOND_CAP and np.isnan(s.minutes[beyond])
+    assert s.minutes[cell_at(s, 1550, 50)] == pytest.approx(1450 / WALK_M_PER_MIN, abs=1e-4)
+    # by car: the 50 m access leg on foot (0.6 min), then 1,900 m at 60 km/h (1.9 min)
+    d = r3_health_circle.surface(region, RB, access, mode="drive")
+    assert d.mode == "drive"
+    assert d.minutes[cell_at(d, 2050, -50)] == pytest.approx(0.6 + 1.9, abs=1e-4)
+    # a township that is an L: the cells of the missing corner are outside
+    towns = region.townships.copy()
+    towns.loc[towns.index[0], "geometry"] = shapely.difference(hm.box(0, -1500, 3000, 1500),
+                                                               hm.box(1500, 0, 3000, 1500))
+    region.townships = towns
+    o = r3_health_circle.surface(region, RB, Access(region))
+    assert o.state[cell_at(o, 2050, 50)] == sf.OUTSIDE and o.state[cell_at(o, 2050, -50)] == sf.WITHIN
+    assert o.counts()["outside"] == 15 * 15
+
+
+def test_no_facility_leaves_every_on_network_cell_beyond_the_cap():
+    region = line_region()
+    region.facilities = region.facilities.iloc[:0]
+    s = r3_health_circle.surface(region, RB, Access(region))
+    assert s.counts() == {"within": 0, "beyond_cap": 600, "off_network": 300, "outside": 0}
+
+
+@pytest.fixture(scope="module")
+def demo():
+    from planning.inputs.io import load_demo
+    region = load_demo()
+    return region, Access(region)
+
+
+def test_random_demo_cells_equal_the_engines_nearest_from_the_cell_centre(demo):
+    region, access = demo
+    s = r3_health_circle.surface(region, RB, access, cell_m=400.0)
+    engine = access.engine("walk")
+    facs = facilities_of(region, RB["R3"]["facility_kinds"])
+    rows, cols = np.nonzero(s.state != sf.OUTSIDE)
+    rng = np.random.default_rng(16)
+    pick = rng.choice(len(rows), 300, replace=False)
+    r, c = rows[pick], cols[pick]
+    cost, fac = engine.nearest(s.grid.centres(r, c), facs.geometry, "time")
+    expected = np.where(cost / 60 <= s.cap_minutes, cost / 60, np.nan)
+    np.testing.assert_allclose(s.minutes[r, c], expected, rtol=1e-6, atol=1e-5)
+    within = np.isfinite(expected)
+    assert within.sum() > 250                         # the demo is mostly within an hour
+    # ties aside, the same facility is the nearest
+    assert np.mean(s.facility[r, c][within] == fac[within]) > 0.99
+    # each village's cell agrees with the village's own minutes up to the walk inside
+    # the cell (half its diagonal, 283 m = 3.4 min): not a bound (centre and village may
+    # snap to different roads), but true of most villages (measured: 92 %)
+    near = access.nearest("walk", facs, "time")["cost"].to_numpy() / 60
+    vr, vc = s.grid.cell_of(np.column_stack([region.villages.geometry.x, region.villages.geometry.y]))
+    ok = (s.state[vr, vc] == sf.WITHIN) & np.isfinite(near)
+    gap = np.abs(s.minutes[vr, vc][ok] - near[ok])
+    assert np.mean(gap <= 400 * np.sqrt(0.5) / WALK_M_PER_MIN) > 0.85
+
+
+def test_geotiff_reads_back_with_crs_nodata_cell_size_and_values(tmp_path):
+    region = line_region()
+    s = r3_health_circle.surface(region, RB, Access(region), cap_minutes=20.0)
+    path = export_surface(s, tmp_path / "r3_walk_minutes")
+    assert path.name == "r3_walk_minutes.tif" and path.exists()
+    assert not list(tmp_path.glob(".*.part"))         # the atomic write cleaned up
+    with rasterio.open(path) as src:
+        assert src.crs.to_epsg() == 32650
+        assert src.nodata == SURFACE_NODATA
+        assert src.res == (100.0, 100.0) and src.shape == (30, 30)
+        assert (src.bounds.left, src.bounds.top) == (hm.X0, hm.Y0 + 1500)
+        assert src.tags()["units"] == "minutes" and src.tags()["mode"] == "walk"
+        band = src.read(1)
+        row, col = src.index(hm.X0 + 150, hm.Y0 + 50)
+        assert band[row, col] == pytest.approx(0.6, abs=1e-5)
+        row, col = src.index(hm.X0 + 150, hm.Y0 + 1050)          # off-network
+        assert band[row, col] == SURFACE_NODATA
+        row, col = src.index(hm.X0 + 2050, hm.Y0 - 50)           # beyond the 20 min cap
+        assert band[row, col] == SURFACE_NODATA
+        masked = src.read(1, masked=True)
+    np.testing.assert_array_equal(masked.mask, np.isnan(s.minutes))
+    np.testing.assert_array_equal(masked.filled(np.nan), s.minutes)
+
+
+def test_export_command_writes_the_surface_beside_the_gap_layers(tmp_path, capsys):
+    from planning.cli import main
+
+    out = tmp_path / "gaps.gpkg"
+    assert main(["export", "--out", str(out), "--surface", str(tmp_path / "walk.tif"),
+                 "--lang", "en"]) == 0
+    assert out.exists()
+    assert "travel-time surface (walk, 100 m cells, minutes)" in capsys.readouterr().out
+    with rasterio.open(tmp_path / "walk.tif") as src:
+        assert src.crs.to_epsg() == 32650 and src.res == (100.0, 100.0)
+        band = src.read(1, masked=True)
+    assert 0 < band.min() and band.max() <= 60.0 and band.count() > 100_000
+
+
+def test_snap_dense_gives_the_engines_snap_on_a_real_network(demo):
+    """Every cell centre of a 200 m grid over the demo's bounds (off-network corners,
+    points moved past small pieces of network, points on them included)."""
+    region, access = demo
+    engine = access.engine("walk")
+    g = sf.Grid.covering(region.townships.total_bounds, region.crs, 200.0)
+    r, c = np.divmod(np.arange(g.shape[0] * g.shape[1]), g.shape[1])
+    xy = g.centres(r, c)
+    dense, exact = engine.snap_dense(xy), engine.snap(xy)
+    for name in ("off_network", "moved", "on_fragment"):
+        np.testing.assert_array_equal(getattr(dense, name), getattr(exact, name), err_msg=name)
+    assert exact.off_network.sum() > 1000 and exact.moved.sum() > 10 and exact.on_fragment.sum() > 10
+    np.testing.assert_allclose(dense.access_m, exact.access_m, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(dense.nearest_road_m, exact.nearest_road_m, rtol=0, atol=1e-6)
+    on = ~exact.off_network
+    np.testing.assert_allclose(dense.xy[on], exact.xy[on], rtol=0, atol=1e-6)
+    # equally near segments (at a junction) may differ; the costs from them may not
+    assert np.mean(dense.segment == exact.segment) > 0.99
+    facs = facilities_of(region, RB["R3"]["facility_kinds"]).geometry
+    np.testing.assert_allclose(engine.nearest(dense, facs, "time")[0],
+                               engine.nearest(exact, facs, "time")[0], rtol=1e-12, atol=1e-9)
+
+
+def test_r3_areas_from_the_surface_behind_the_setting(monkeypatch):
+    """Cells within 15 min on foot (1,250 m): centre (x, y) with |y| <= 1,000 m (snap
+    limit) and |y| + |x - 150| <= 1,250 m, counted independently of the engine."""
+    from planning.rules import RULES
+
+    region = line_region()
+    default = RULES["R3"](region, RB, Access(region))
+    assert default.figures["covered_km2"] == pytest.approx(
+        default.layers["R3_covered"].geometry.iloc[0].area / 1e6, abs=0.01)
+    monkeypatch.setattr(settings, "R3_AREAS", "surface")
+    res = RULES["R3"](region, RB, Access(region))
+    x, y = np.meshgrid(np.arange(50, 3000, 100.0), np.arange(-1450, 1500, 100.0))
+    n = int(((np.abs(y) <= 1000) & (np.abs(y) + np.abs(x - 150) <= 1250)).sum())
+    covered = res.layers["R3_covered"].geometry.iloc[0]
+    uncovered = res.layers["R3_uncovered"].geometry.iloc[0]
+    assert covered.area == pytest.approx(n * 100 * 100)
+    assert res.figures["covered_km2"] == round(n * 0.01, 2)
+    assert covered.area + uncovered.area == pytest.approx(9e6)      # the 3 km × 3 km township
+    assert covered.intersection(uncovered).area == pytest.approx(0.0)
+    assert covered.contains(shapely.Point(hm.X0 + 150, hm.Y0 + 50))
+    assert uncovered.contains(shapely.Point(hm.X0 + 2050, hm.Y0 + 50))
+    # the villages' figures do not depend on how the areas are drawn
+    assert res.figures["share_within"] == default.figures["share_within"]
+    assert res.units["minutes_to_care"].tolist() == default.units["minutes_to_care"].tolist()
+
+
+def test_without_roads_the_surface_says_it_needs_them(monkeypatch):
+    from planning.errors import InputError
+    from planning.rules import RULES
+    from planning.travel.access import access_for
+
+    region = line_region()
+    region.networks.clear()                       # no road file: straight-line estimates
+    access = access_for(region)
+    with pytest.raises(InputError) as err:
+        r3_health_circle.surface(region, RB, access)
+    assert "道路网" in err.value.render("zh")
+    # R3 itself still draws its areas (straight-line discs) with the switch on
+    monkeypatch.setattr(settings, "R3_AREAS", "surface")
+    assert RULES["R3"](region, RB, access).figures["covered_km2"] > 0
