@@ -52,14 +52,19 @@ def served(tmp_path_factory):
     assert (ROOT / "geodata" / "baodi" / "region.gpkg").exists(), "the demo data are missing"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    summary = tmp_path_factory.mktemp("check") / "summary.json"
+    logs = tmp_path_factory.mktemp("check")
+    summary = logs / "summary.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    check = subprocess.Popen([sys.executable, "-m", "planning", "check", "--summary", str(summary)],
-                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    app = start_app(port, stderr=subprocess.PIPE)
+    # the servers' messages go to files: a pipe nobody reads fills up (64 KB) and the
+    # server then blocks on its next log line, and the page never loads
+    with open(logs / "check.log", "wb") as check_log, open(logs / "app.log", "wb") as app_log:
+        check = subprocess.Popen([sys.executable, "-m", "planning", "check", "--summary",
+                                  str(summary)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=check_log)
+        app = start_app(port, stderr=app_log)
     try:
         wait_healthy(url, app)
-        yield {"url": url, "check": check, "summary": summary}
+        yield {"url": url, "check": check, "summary": summary, "check_log": logs / "check.log"}
     finally:
         stop(app, check)
 
@@ -205,7 +210,7 @@ def test_demo_in_chromium(served, tmp_path):
             # --- scorecard equals `python -m planning check`
             score = _scorecard(page)
             _wait_idle(page)
-            assert served["check"].wait(timeout=900) == 0, served["check"].stderr.read().decode()
+            assert served["check"].wait(timeout=900) == 0, served["check_log"].read_text(errors="replace")
             expected = json.loads(served["summary"].read_text(encoding="utf-8"))["rules"]
             header = score["_header"]
             col = {name: header.index(name) for name in ("达标", "未达标", "需关注", "缺口人口")}
