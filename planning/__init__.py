@@ -47,7 +47,7 @@ _FACE = {
     "suggest": "planning.plan.optimize",
     "suggest_staff": "planning.plan.staffing",
     "export_layers": "planning.outputs.export",
-    "build_report": "planning.outputs.report.compose",
+    "build_report": "planning.outputs.report",
     "InputError": "planning.errors",
 }
 
@@ -59,7 +59,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time see __getattr__
     from planning.errors import InputError
     from planning.inputs.assemble import load_demo, load_region, region_from_layers
     from planning.outputs.export import export_layers
-    from planning.outputs.report.compose import build_report
+    from planning.outputs.report import build_report
     from planning.plan.compare import compare
     from planning.plan.edits import Edit
     from planning.plan.optimize import suggest

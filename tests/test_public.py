@@ -11,7 +11,7 @@ import handmade as hm
 import planning as pl
 from planning.inputs.assemble import load_demo, load_region
 from planning.outputs.export import export_layers
-from planning.outputs.report.compose import build_report
+from planning.outputs.report import build_report
 from planning.plan.optimize import suggest
 from planning.plan.scenario import Scenario
 from planning.region import Region
