@@ -31,7 +31,7 @@ from planning.scale.partition import (
 from planning.schema import CLINIC_KINDS
 from planning.travel.access import Access
 from planning.travel.network import RoadNetwork, region_network
-from planning.words import VALUES, value_word
+from planning.words import VALUES, render_units, value_word
 
 SNAP = 1000.0
 
@@ -403,6 +403,7 @@ def _same_layer(name: str, got, want) -> set[str]:
         assert len(got) == len(want) == 1, name
         assert got.to_crs(want.crs).area.iloc[0] == pytest.approx(want.area.iloc[0], rel=1e-6)
         return set()
+    want = render_units(want, "zh")      # as export writes it: sentences from the codes
     want = want.set_index(want[key].astype(str))
     got = got.set_index(got[key].astype(str))
     assert sorted(got.index) == sorted(want.index), name
