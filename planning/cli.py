@@ -46,12 +46,12 @@ def _level(level: str, lang: str) -> str:
 
 
 def _load_region(args) -> object:
-    from planning.inputs import io
+    from planning import inputs
 
     if not getattr(args, "region", None):
-        return io.load_demo()
+        return inputs.load_demo()
     lang = getattr(args, "lang", "zh")
-    region = io.load_region(args.region, input_crs=args.input_crs, name=args.name)
+    region = inputs.load_region(args.region, input_crs=args.input_crs, name=args.name)
     _print_problems(region.problems, lang)
     if region.roads_path is None:
         print(_t("cli.straight", lang), file=sys.stderr)

@@ -611,7 +611,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "field_help.village_doctors": ("乡村医生数", "village doctors"),
     "field_help.qualified_village_doctors": ("具备执业资格的乡村医生数", "village doctors with a licence"),
     "field_help.wkt": ("边界的 WKT 文本（经纬度）", "the outline as WKT text (longitude/latitude)"),
-    # ---- input path: where a problem is, and what (messages of planning.inputs.io, registers, checks)
+    # ---- input path: where a problem is, and what (messages of planning.inputs: read, validate, registers, offsets)
     "where.file": ("文件 {file}", "file {file}"),
     "where.layer": ("图层 {layer}", "layer {layer}"),
     "where.row": ("第 {row} 行", "row {row}"),

@@ -13,7 +13,7 @@ import pytest
 import shapely
 
 import handmade as hm
-from planning.inputs.io import read_layer
+from planning.inputs import read_layer
 from planning.inputs.offsets import gcj02_suspects, road_file_offset
 from planning.inputs.peek import file_headers
 from planning.plan.places import facility_name, nearest_facility

@@ -104,7 +104,7 @@ def test_no_facility_leaves_every_on_network_cell_beyond_the_cap():
 
 @pytest.fixture(scope="module")
 def demo():
-    from planning.inputs.io import load_demo
+    from planning.inputs import load_demo
     region = load_demo()
     return region, Access(region)
 

@@ -20,7 +20,7 @@ import pytest
 
 from planning import cli, words
 from planning.errors import Msg
-from planning.inputs.io import load_demo
+from planning.inputs import load_demo
 from planning.rules import RULES
 
 RULES_DIR = Path(words.__file__).parent / "rules"

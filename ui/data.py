@@ -20,7 +20,7 @@ from pathlib import Path
 import streamlit as st
 
 from planning.errors import InputError
-from planning.inputs.io import load_demo
+from planning.inputs import load_demo
 from planning.outputs import maps
 from planning.rules.assess import assess
 from planning.rules.rulebook import load_rulebook

@@ -11,11 +11,11 @@ check (:mod:`~planning.inputs.offsets`) and the division list that names a regio
 codes (:mod:`~planning.inputs.divisions`).
 """
 
-from planning.inputs.assemble import (LAYER_FILE_NAMES, ROAD_FILES, load_demo, load_region,
-                                      region_from_layers)
+from planning.inputs.assemble import (LAYER_FILE_NAMES, ROAD_FILES, layer_sources, load_demo,
+                                      load_region, region_from_layers)
 from planning.inputs.formats import file_crs
 from planning.inputs.read import read_layer, read_register
 from planning.inputs.validate import facility_id_for
 
 __all__ = ["load_region", "load_demo", "region_from_layers", "read_layer", "read_register",
-           "facility_id_for", "file_crs", "LAYER_FILE_NAMES", "ROAD_FILES"]
+           "facility_id_for", "file_crs", "layer_sources", "LAYER_FILE_NAMES", "ROAD_FILES"]

@@ -1,7 +1,7 @@
 """A look at a layer file before reading it: its column headers as written.
 
 For mapping a file's columns to the schema by hand (the app's upload page) before the
-file is read and validated; reading the file (:func:`planning.inputs.io.read_layer`)
+file is read and validated; reading the file (:func:`planning.inputs.read_layer`)
 says what is wrong with it.
 """
 

@@ -578,7 +578,7 @@ def preview_map(layers: dict[str, gpd.GeoDataFrame], lang: str = "zh") -> folium
     Parameters
     ----------
     layers : dict of str to GeoDataFrame
-        ``townships``, ``villages``, ``facilities`` as :func:`planning.inputs.io.read_layer`
+        ``townships``, ``villages``, ``facilities`` as :func:`planning.inputs.read_layer`
         returns them (any may be missing), any CRS.
     """
     present = {k: g.to_crs(WGS84) for k, g in layers.items() if g is not None and len(g)}

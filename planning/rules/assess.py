@@ -1,6 +1,6 @@
 """The assessment: every rule run on one region (or scenario) with one rulebook.
 
->>> from planning.inputs.io import load_demo
+>>> from planning.inputs import load_demo
 >>> from planning.rules.assess import assess
 >>> a = assess(load_demo())
 >>> a.summary()["rules"][1]["failed"]   # village committees without a clinic in 1.5 km

@@ -140,12 +140,12 @@ def peak_rss_mb() -> float:
 
 def read_county(folder: str, input_crs: str = "wgs84") -> dict:
     """Read one county's layer files (runs on a worker): layers in WGS84, or the error."""
-    from planning.inputs import io
+    from planning import inputs
 
     try:
         layers, problems = {}, []
-        for layer, (file, gpkg_layer) in io._layer_sources(Path(folder)).items():
-            gdf, found = io.read_layer(file, layer, input_crs=input_crs, gpkg_layer=gpkg_layer)
+        for layer, (file, gpkg_layer) in inputs.layer_sources(Path(folder)).items():
+            gdf, found = inputs.read_layer(file, layer, input_crs=input_crs, gpkg_layer=gpkg_layer)
             layers[layer] = gdf
             problems += found
     except InputError as err:
@@ -182,7 +182,7 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
         Townships' column to split one region by (default ``district``).
     roads : str or Path, optional
         The road file of a folder of regions (default: the first of
-        :data:`planning.inputs.io.ROAD_FILES` in ``path``).
+        :data:`planning.inputs.ROAD_FILES` in ``path``).
     client : distributed.Client, optional
         Use this client (tests); ``scheduler`` and ``workers`` are then ignored.
     progress : callable, optional
@@ -195,7 +195,7 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
     """
     from distributed import Client, as_completed
 
-    from planning.inputs import io
+    from planning import inputs
     from planning.rules.assess import assess
     from planning.rules.rulebook import load_rulebook
 
@@ -208,7 +208,7 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
     if isinstance(path, Region):
         region = path
     elif not _county_folders(Path(path)):
-        region = io.load_region(path, input_crs=input_crs, roads=roads)
+        region = inputs.load_region(path, input_crs=input_crs, roads=roads)
     else:
         road = _road_file(Path(path), roads, lang)
     if region is not None:
@@ -366,23 +366,23 @@ def local_cluster(workers: int, processes: bool = True):
 
 def _road_file(path: Path, roads, lang: str) -> Path:
     """The one road file of a folder of regions (``roads``, or beside the regions)."""
-    from planning.inputs import io
+    from planning import inputs
 
-    road = Path(roads) if roads else next((path / f for f in io.ROAD_FILES
+    road = Path(roads) if roads else next((path / f for f in inputs.ROAD_FILES
                                            if (path / f).exists()), None)
     if road is None:
         raise InputError.at(_no_roads(lang, _lang(
-            lang, f"一个区域文件夹需要一个道路文件，放在各区域旁边（{'、'.join(io.ROAD_FILES)}），"
+            lang, f"一个区域文件夹需要一个道路文件，放在各区域旁边（{'、'.join(inputs.ROAD_FILES)}），"
                   "或用 --roads 指定",
             f"a folder of regions needs one road file for all of them beside the regions "
-            f"({', '.join(io.ROAD_FILES)}) or --roads")), file=path.name, layer="roads")
+            f"({', '.join(inputs.ROAD_FILES)}) or --roads")), file=path.name, layer="roads")
     return road
 
 
 def _read_counties(path: Path, road: Path, input_crs: str, client, say):
     """The whole region of a folder of regions (read by the workers), its counties and
     the counties whose files failed."""
-    from planning.inputs import io
+    from planning import inputs
 
     folders = _county_folders(path)
     say(f"reading {len(folders)} regions")
@@ -406,7 +406,7 @@ def _read_counties(path: Path, road: Path, input_crs: str, client, say):
         raise InputError.at("no county could be read; see the errors above", file=path.name)
     merged = {k: gpd.GeoDataFrame(pd.concat(v, ignore_index=True), crs=v[0].crs)
               for k, v in layers.items()}
-    region = io.region_from_layers(merged, name=path.name, problems=problems,
+    region = inputs.region_from_layers(merged, name=path.name, problems=problems,
                                    sources={c.county_id: c.county_id for c in counties},
                                    roads=road)
     return region, counties, failed
@@ -416,10 +416,10 @@ def _county_folders(path: Path) -> list[Path]:
     """The regions of a folder of regions (sub-folders or GeoPackages), or [] for one region."""
     if not path.is_dir():
         return []
-    from planning.inputs import io
+    from planning import inputs
 
     own_files = [f for f in path.iterdir() if f.is_file() and any(
-        f.stem.lower() in stems for stems in io.LAYER_FILE_NAMES.values())]
+        f.stem.lower() in stems for stems in inputs.LAYER_FILE_NAMES.values())]
     if own_files:
         return []
     return sorted(f for f in path.iterdir()

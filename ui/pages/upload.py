@@ -19,7 +19,7 @@ import streamlit as st
 from planning.crs import INPUT_CRS
 from planning.errors import FIRST_ROWS, InputError, group_problems, write_problems
 from planning.inputs.divisions import region_name
-from planning.inputs.io import file_crs, read_layer, region_from_layers
+from planning.inputs import file_crs, read_layer, region_from_layers
 from planning.inputs.peek import file_headers
 from planning.inputs.offsets import gcj02_suspects
 from planning.inputs.uploads import MAX_ROADS_BYTES
@@ -128,7 +128,7 @@ def _crs_choice(col, layer: str, path: Path, lang: str) -> tuple[str, bool]:
     """The coordinate system of one uploaded file: the file's own when it carries one
     (GeoPackage, Shapefile with .prj, GeoJSON), else declared (default WGS84).
 
-    Returns ``(input_crs, declared for this file)`` for :func:`planning.inputs.io.read_layer`.
+    Returns ``(input_crs, declared for this file)`` for :func:`planning.inputs.read_layer`.
     """
     own = file_crs(path)
     options = (["file"] if own else []) + list(INPUT_CRS)

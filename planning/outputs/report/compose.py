@@ -8,7 +8,7 @@ gaps with suggested actions township by township, a scenario's before/after with
 proposed sites (WGS84 and GCJ-02), and the rulebook values used. Chinese by default,
 English with ``lang="en"``; Word (``.docx``, editable) or PDF (fonts embedded).
 
->>> from planning.inputs.io import load_demo
+>>> from planning.inputs import load_demo
 >>> from planning.outputs.report import build_report
 >>> build_report(load_demo(), district="宝坻区", out=Path("report.docx"))  # doctest: +SKIP
 
