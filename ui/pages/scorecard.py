@@ -49,7 +49,8 @@ def render(view: state.View) -> None:
     if notes:
         with st.expander(t("score.notes", lang)):
             for rid, note in notes:
-                st.markdown(f"- **{rid}** {note}")
+                text = note.text(lang) if hasattr(note, "text") else note
+                st.markdown(f"- **{rid}** {text}")
 
 
 def _overall(row: dict) -> str:
