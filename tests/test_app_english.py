@@ -77,3 +77,23 @@ def test_the_scan_finds_a_chinese_sentence(names):
     town = next(n for n in names if n.endswith("镇"))
     assert _chinese_outside_names([f"{town} fails (001 §二(一)1)"], names) == set()
     assert _chinese_outside_names(["按增强两步移动搜索法计算"], names) == {"按增强两步移动搜索法计算"}
+
+
+def test_the_english_spreadsheet_has_no_chinese_outside_names(tmp_path, names):
+    """The XLSX a planner downloads in English: every sheet's headers and cells."""
+    from openpyxl import load_workbook
+
+    from planning.outputs.export import export_layers
+    from planning.rules.assess import assess
+
+    path = export_layers(assess(load_demo()).layers(), tmp_path / "gaps.xlsx", lang="en")
+    book = load_workbook(path, read_only=True)
+    seen = {}
+    for sheet in book.worksheets:
+        texts = [str(v) for row in sheet.iter_rows(values_only=True) for v in row
+                 if isinstance(v, str)]
+        bad = _chinese_outside_names(texts, names)
+        if bad:
+            seen[sheet.title] = sorted(bad)[:10]
+    assert len(book.worksheets) > 10
+    assert not seen, seen
