@@ -69,6 +69,13 @@ def served(tmp_path_factory):
         stop(app, check)
 
 
+def _new_page(browser, height: int, locale: str):
+    """A 1500 px wide page in ``locale`` that waits up to :data:`NAV_MS` for a page load."""
+    page = browser.new_page(viewport={"width": 1500, "height": height}, locale=locale)
+    page.set_default_navigation_timeout(NAV_MS)
+    return page
+
+
 def _scorecard(page) -> dict[str, list[str]]:
     """The scorecard table as {rule id: [cell texts]}, header row under ``"_header"``."""
     table = page.locator('[data-testid="stTable"] table').first
@@ -201,8 +208,7 @@ def test_demo_in_chromium(served, tmp_path):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
-            page.set_default_navigation_timeout(NAV_MS)
+            page = _new_page(browser, 1000, "zh-CN")
             page.on("request", lambda r: requests.append(r.url))
             page.on("websocket", lambda ws: requests.append(ws.url))
             page.goto(served["url"], wait_until="domcontentloaded")
@@ -278,8 +284,7 @@ def test_demo_in_chromium(served, tmp_path):
             _shot(page, "scorecard_en")
 
             # --- a bookmarked page opens as itself in a new session
-            fresh = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
-            fresh.set_default_navigation_timeout(NAV_MS)
+            fresh = _new_page(browser, 1000, "zh-CN")
             fresh.on("request", lambda r: requests.append(r.url))
             fresh.goto(f"{served['url']}/map", wait_until="domcontentloaded")
             fresh.frame_locator('iframe[title="streamlit_folium.st_folium"]') \
@@ -310,8 +315,7 @@ def test_missing_population_in_chromium(served, tmp_path):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
-            page.set_default_navigation_timeout(NAV_MS)
+            page = _new_page(browser, 1000, "zh-CN")
             page.goto(served["url"], wait_until="domcontentloaded")
             _scorecard(page)
             _wait_idle(page)
@@ -416,8 +420,7 @@ def test_own_files_in_chromium(served, tmp_path):
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             # --- with roads, in Chinese
-            page = browser.new_page(viewport={"width": 1500, "height": 1100}, locale="zh-CN")
-            page.set_default_navigation_timeout(NAV_MS)
+            page = _new_page(browser, 1100, "zh-CN")
             page.on("request", lambda r: requests.append(r.url))
             page.goto(served["url"], wait_until="domcontentloaded")
             _scorecard(page)  # the demo first
@@ -469,8 +472,7 @@ def test_own_files_in_chromium(served, tmp_path):
             page.close()
 
             # --- without roads, in English
-            page = browser.new_page(viewport={"width": 1500, "height": 1100}, locale="en-US")
-            page.set_default_navigation_timeout(NAV_MS)
+            page = _new_page(browser, 1100, "en-US")
             page.on("request", lambda r: requests.append(r.url))
             page.goto(served["url"], wait_until="domcontentloaded")
             _scorecard(page)
