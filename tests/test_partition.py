@@ -101,14 +101,21 @@ def test_tiles_cut_keeps_the_edges_meeting_an_area(tmp_path):
     assert set(cut.weak) == {0}
 
 
-def test_cut_access_widens_until_exact(tmp_path):
-    region = _two_counties()
+def _partitioned(region, tmp_path):
+    """What the driver prepares for a region's tasks: its tile store (1 km tiles), the
+    counties, their areas and owners, and the rulebook's buffers (metres per mode)."""
     store = TileStore.for_region(region, cache_dir=tmp_path, tile_m=1000.0)
     counties = split(region)
     area = areas(region, counties)
     own = owners(region, counties, area)
-    rb = load_rulebook()
-    buffers = buffers_m(rb, {m: store.speed(m) for m in ("walk", "ebike", "drive")}, SNAP)
+    buffers = buffers_m(load_rulebook(), {m: store.speed(m) for m in ("walk", "ebike", "drive")},
+                        SNAP)
+    return store, counties, area, own, buffers
+
+
+def test_cut_access_widens_until_exact(tmp_path):
+    region = _two_counties()
+    store, counties, area, own, buffers = _partitioned(region, tmp_path)
     b = counties[1]
     sub = sub_region(region, own, b, area["B"], buffers)
     access = CutAccess(sub, store, area["B"], buffers, {"120115102201"}, set())
@@ -148,13 +155,8 @@ def test_partitioned_run_equals_one_process(tmp_path):
 
 
 def _counties_access(region, tmp_path):
-    """Each county's CutAccess (as its task builds it) and the region's tile store."""
-    store = TileStore.for_region(region, cache_dir=tmp_path, tile_m=1000.0)
-    counties = split(region)
-    area = areas(region, counties)
-    own = owners(region, counties, area)
-    rb = load_rulebook()
-    buffers = buffers_m(rb, {m: store.speed(m) for m in ("walk", "ebike", "drive")}, SNAP)
+    """Each county's CutAccess, as its task builds it."""
+    store, counties, area, own, buffers = _partitioned(region, tmp_path)
     across = across_points(region, ("walk", "ebike", "drive"))
     out = {}
     for c in counties:
