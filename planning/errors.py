@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from planning.words import field_text, t
+from planning.words import colon, field_text, semicolon, t
 
 Level = Literal["error", "warning", "info"]
 LEVELS = ("error", "warning", "info")
@@ -44,7 +44,7 @@ def _render(name: str, value: Any, lang: str) -> Any:
     if isinstance(value, Msg):
         return value.text(lang)
     if isinstance(value, list) and value and all(isinstance(v, Msg) for v in value):
-        return ("；" if lang == "zh" else "; ").join(v.text(lang) for v in value)
+        return semicolon(lang).join(v.text(lang) for v in value)
     return field_text(name, value, lang)
 
 
@@ -199,7 +199,7 @@ class ProblemGroup:
         """Where, how many, an example and the first rows, in ``lang``."""
         where = Problem(self.level, "", self.file, self.layer, None, self.column).where(lang)
         message = self.example.text(lang) if self.example is not None else self.message
-        sep = "：" if lang == "zh" else ": "
+        sep = colon(lang)
         if self.count == 1:
             row = t("group.row", lang, row=self.rows[0]) if self.rows else ""
             return f"{where}{sep}{message}{row}" if where else message + row

@@ -1290,6 +1290,16 @@ _add({
 })
 
 
+def colon(lang: str) -> str:
+    """The colon between a label and its text: ``：`` in Chinese, ``": "`` in English."""
+    return "：" if lang == "zh" else ": "
+
+
+def semicolon(lang: str) -> str:
+    """The separator of the parts of one sentence: ``；`` in Chinese, ``"; "`` in English."""
+    return "；" if lang == "zh" else "; "
+
+
 def t(key: str, lang: str = "zh", **fields) -> str:
     """The string ``key`` in ``lang`` (``"zh"`` or ``"en"``), with ``fields`` filled in.
 
@@ -1432,7 +1442,7 @@ def coded_text(prefix: str, codes, params, lang: str = "zh") -> str:
         return ""
     fields = {k: field_text(k, v, lang) for k, v in (params or {}).items()}
     parts = [t(f"{prefix}.{code}", lang, **fields) for code in codes.split(";")]
-    text = ("；" if lang == "zh" else "; ").join(parts)
+    text = semicolon(lang).join(parts)
     return text[:1].upper() + text[1:] if lang == "en" else text
 
 

@@ -117,9 +117,9 @@ class RuleResult:
             "population_in_gap": gap,
             "population_unknown": n_unknown,
             "population_in_gap_unknown": gap_unknown,
-            "population_reason": _text(population_reason(n_unknown, len(pop), self.unit_kind), lang),
-            "figures": {k: _text(v, lang) for k, v in self.figures.items()},
-            "notes": [_text(n, lang) for n in self.notes],
+            "population_reason": message_text(population_reason(n_unknown, len(pop), self.unit_kind), lang),
+            "figures": {k: message_text(v, lang) for k, v in self.figures.items()},
+            "notes": [message_text(n, lang) for n in self.notes],
         }
 
 
@@ -133,8 +133,8 @@ class Note(Msg):
         return self.text("zh")
 
 
-def _text(value: Any, lang: str) -> Any:
-    """A message in ``lang``; any other value as it is."""
+def message_text(value: Any, lang: str) -> Any:
+    """A message (a rule's note, a figure's reason) in ``lang``; any other value as it is."""
     return value.text(lang) if isinstance(value, Msg) else value
 
 
@@ -205,6 +205,19 @@ def level_rank(level: object) -> float:
     elif rank and ("乙" in text or "grade b" in text or text.endswith("b")):
         rank += 0.1
     return rank
+
+
+def overall_status(row: dict) -> str:
+    """One status for a rule's whole result, from its :meth:`RuleResult.summary` row:
+    fail when any unit fails, else warn, else unknown, else pass when any passes, else
+    not applicable."""
+    if row["failed"]:
+        return FAIL
+    if row["warned"]:
+        return WARN
+    if row.get("unknown"):
+        return UNKNOWN
+    return PASS if row["passed"] else NA
 
 
 def facilities_of(region, kinds) -> gpd.GeoDataFrame:

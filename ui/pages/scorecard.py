@@ -7,10 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from planning.outputs import maps
-from planning.rules.base import FAIL, NA, PASS, UNKNOWN, WARN, facilities_of
+from planning.rules.base import facilities_of, message_text, overall_status
 from planning.travel.access import STRAIGHT_LABEL
-from planning.words import (BASIS, MODES, column, field_label, pair_word, people, rule_title,
-                            status_word, t)
+from planning.words import (BASIS, MODES, colon, column, field_label, pair_word, people, rule_title,
+                            semicolon, status_word, t)
 from ui import state
 from ui.widgets import badge, rule_texts, style_status
 
@@ -22,7 +22,7 @@ def render(view: state.View) -> None:
     rows = []
     for result in assessment.results.values():
         row = result.summary()
-        status = _overall(row)
+        status = overall_status(row)
         rows.append({
             t("score.rule", lang): row["id"],
             t("score.title", lang): rule_title(result, lang),
@@ -49,20 +49,7 @@ def render(view: state.View) -> None:
     if notes:
         with st.expander(t("score.notes", lang)):
             for rid, note in notes:
-                text = note.text(lang) if hasattr(note, "text") else note
-                st.markdown(f"- **{rid}** {text}")
-
-
-def _overall(row: dict) -> str:
-    """One status for a rule's whole result, from its ``summary()`` row: fail when any
-    unit fails, else warn, else unknown, else pass when any passes, else not applicable."""
-    if row["failed"]:
-        return FAIL
-    if row["warned"]:
-        return WARN
-    if row.get("unknown"):
-        return UNKNOWN
-    return PASS if row["passed"] else NA
+                st.markdown(f"- **{rid}** {message_text(note, lang)}")
 
 
 def _region_caption(assessment, lang: str) -> None:
@@ -234,7 +221,7 @@ def _applicability(assessment, focus: maps.Focus, lang: str) -> None:
         if rid in res and len(res[rid].units):
             u = rule_texts(res[rid].units, lang)
             pick = u[u["name"] == focus.district] if focus.district else u
-            lines[rid] = "；".join(f"{status_word(s, lang)}：{r}" for s, r in
+            lines[rid] = semicolon(lang).join(f"{status_word(s, lang)}{colon(lang)}{r}" for s, r in
                                   zip(pick["status"], pick["reason"])) or t("say.none", lang)
     if "R8" in res:
         gp_fac = facilities_of(region, assessment.rulebook["R8"]["gp_kinds"])
@@ -246,7 +233,7 @@ def _applicability(assessment, focus: maps.Focus, lang: str) -> None:
     st.subheader(t("score.applies", lang, district=name))
     for rid in res:
         if rid in lines:
-            st.markdown(f"- **{rid}** {rule_title(res[rid], lang)}：{lines[rid]}")
+            st.markdown(f"- **{rid}** {rule_title(res[rid], lang)}{colon(lang)}{lines[rid]}")
 
 
 if __name__ == "__main__":  # run by st.navigation (app.py)

@@ -38,8 +38,8 @@ from planning.rules.assess import Assessment, assess
 from planning.crs import wgs84_to_gcj02
 from planning.errors import InputError
 from planning.rules.rulebook import Rulebook, load_rulebook
-from planning.rules import FAIL, NA, PASS, UNKNOWN, WARN
-from planning.rules.base import facilities_of, known_sum
+from planning.rules import FAIL, PASS, WARN
+from planning.rules.base import facilities_of, known_sum, overall_status
 from planning.schema import FacilityKind
 
 LANGS = ("zh", "en")
@@ -286,15 +286,6 @@ class _Composer:
             f"{self._n(len(fac))} health facilities ({fk})."), "body"))
 
     # --- 2 scorecard
-    def _overall(self, s: dict) -> str:
-        if s["failed"]:
-            return FAIL
-        if s["warned"]:
-            return WARN
-        if s.get("unknown"):
-            return UNKNOWN
-        return PASS if s["passed"] else NA
-
     def scorecard(self):
         d = self.doc
         d.add(Heading(self.tr("二、评估结论", "2. Findings")))
@@ -308,7 +299,7 @@ class _Composer:
                          self._n(s["units"]), self._n(s["passed"]), self._n(s["failed"]), self._n(s["warned"]),
                          self._n(s.get("unknown", 0)), self._n(s["not_applicable"]),
                          self._n(s["population_in_gap"])])
-            status.append(self._overall(s))
+            status.append(overall_status(s))
         d.add(self.table(self.tr("逐条评分（与 check 命令输出一致）", "Scorecard (as printed by `check`)"),
                          self.tr("规则|内容|依据|单元|达标|未达标|需关注|无法检查|不适用|缺口人口",
                                  "rule|requirement|basis|units|pass|fail|attention|cannot check|n/a|"
