@@ -16,7 +16,6 @@ import string
 from pathlib import Path
 
 import pyogrio
-import pytest
 
 from planning import cli, words
 from planning.errors import Msg
@@ -132,17 +131,6 @@ def test_several_codes_are_one_sentence_and_names_stay_as_written():
     assert en == "Shares 东村卫生室 with 东村, 1,234 m; its village is not a neighbour"
     assert zh == "与东村共用东村卫生室，1,234米；所属村与本村不相邻"
     assert words.coded_text("action", "", params, "en") == ""
-
-
-@pytest.fixture(scope="module")
-def demo_names() -> re.Pattern:
-    region = load_demo()
-    names = {region.name}
-    for layer in (region.townships, region.villages, region.facilities):
-        names |= set(layer["name"].dropna().astype(str))
-    if "group_id" in region.facilities:
-        names |= set(region.facilities["group_id"].dropna().astype(str))
-    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True) if n))
 
 
 def test_check_in_english_writes_no_chinese_outside_names(tmp_path, capsys, demo_names):
