@@ -5,12 +5,14 @@ checks' messages (:mod:`planning.errors`), the rules' reasons, actions and notes
 (:data:`RULE_WORDS`), the report's sentences and the CLI's lines; the small tables —
 statuses, kinds, bases, travel modes, R2 coverage, service modes, road snapping — are in
 it too (``status.fail``, ``kind.village_clinic`` …) and have their own names
-(:data:`STATUS`, :data:`KINDS` …). Column headers of tables are :data:`HEADERS_ZH`.
+(:data:`STATUS`, :data:`KINDS` …). Column headers of tables, with units, come from :data:`COLUMNS`
+(:func:`column`).
 
 Rules write codes and numbers, never words: a unit's ``reason_code`` / ``action_code``
 and its ``params``. Every output renders them at the last moment, in the planner's
-language, through :func:`render_units` (a layer with its sentences) or :func:`readable`
-(a table as a person reads it: words for codes, headers in the language).
+language, through :func:`render_units` (a layer with its sentences) or
+:func:`planning.outputs.tables.readable` (a table as a person reads it: words for codes,
+numbers rounded, headers in the language).
 
 >>> t("view.map", "zh"), t("view.map", "en")
 ('地图', 'Map')
@@ -1167,53 +1169,165 @@ RULE_WORDS: dict[str, tuple[str, str]] = {
     "count.district": ("个区", "districts"), "count.unit": ("个单元", "units"),
 }
 
-#: Chinese headers of table columns (tables, Excel, CSV, KML descriptions with ``lang="zh"``)
-HEADERS_ZH: dict[str, str] = {
-    "unit_id": "单元代码", "village_id": "村代码", "township_id": "乡镇代码",
-    "district_id": "区代码", "facility_id": "机构代码", "group_id": "医共体代码",
-    "committee_id": "居委会代码", "name": "名称", "village": "村", "township": "乡镇",
-    "district": "区", "kind": "类型", "population": "常住人口", "status": "状态",
-    "reason": "原因", "action": "建议措施", "reason_code": "原因代码", "action_code": "措施代码",
-    "coverage": "覆盖方式", "service_mode": "服务方式",
-    "nearest_clinic_id": "最近卫生室代码", "nearest_clinic": "最近卫生室",
-    "clinic_distance_m": "到卫生室距离(米)", "clinic_road_m": "道路距离(米)",
-    "clinic_straight_m": "直线距离(米)", "reachable": "道路可达",
-    "minutes_to_care": "到机构时间(分钟)", "nearest_facility_id": "最近机构代码",
-    "nearest_hospital_id": "最近医院代码", "standardized": "标准化", "central": "中心",
-    "home_village_id": "所属村代码", "home_village": "所属村", "villages_served": "服务村数",
-    "residents_served": "服务人口", "residents_within": "覆盖人口", "share_within": "覆盖比例",
-    "level": "等级", "rank": "排名", "agricultural": "涉农区", "area_km2": "面积(平方公里)",
-    "beds": "床位数", "doctors": "医师数", "gps": "全科医生数", "nurses": "护士数",
-    "public_health_staff": "公共卫生人员数", "professional_staff": "卫生技术人员数",
-    "members": "成员数", "member_names": "成员",
-    "stations_needed": "应设社区卫生服务站数", "max_minutes": "最长时间(分钟)",
-    "source": "来源", "lon": "经度", "lat": "纬度", "estimate": "距离估算",
-    "access_m": "到道路距离(米)", "road_snap": "接入道路",
-    "drive_minutes_to_hospital": "到医院车程(分钟)", "drive_minutes_to_lead": "到牵头医院车程(分钟)",
-    "hard_to_reach_residents": "难以覆盖人口", "district_population": "区常住人口",
-    "hard_to_reach_villages_without_population": "难以覆盖且无人口数据村数",
-    "qualifies": "符合条件", "newly_within": "新增覆盖人口", "villages_newly_within": "新增覆盖村数",
-    "minutes_saved": "平均节省(分钟)", "n_centres": "中心数", "centres": "中心",
-    "committees_in_township": "居委会数", "stations_in_township": "社区卫生服务站数",
-    "contiguous": "连片", "townships": "乡镇数", "lead": "牵头医院", "mode": "出行方式",
-    "minutes": "分钟", "overall": "综合", "rule": "规则",
-    "district_hospitals": "区级医院", "tertiary_hospitals": "三级能力区级医院",
-    "tcm_hospitals": "中医医院", "centres_short_staffed": "人员不足的卫生院数",
-    "villages_without_population": "无人口数据村数", "unit_kind": "单元类型",
-    "status_before": "现状状态", "status_after": "方案状态",
-    # R8: staff within reach
-    "gps_per_10000": "可达全科医生(每万人)", "gps_per_10000_plain": "辖区全科医生(每万人)",
-    "gps_per_10000_served": "服务人口每万人全科医生", "nurses_per_1000": "可达护士(每千人)",
-    "nurses_per_1000_served": "服务人口每千人护士", "village_doctors": "乡村医生数",
-    "village_doctors_per_1000": "可达乡村医生(每千人)",
-    "village_doctors_per_1000_served": "服务人口每千人乡村医生",
-    "residents_below": "低于参考值人口", "villages_unknown": "无法判断村数",
-    "villages_near_border": "靠近边界村数", "gp_facilities": "可达基层机构数",
-    "minutes_to_gp": "到最近全科医生(分钟)", "near_border": "靠近区域边界",
-    "upper_bound": "为上限值", "served_population": "服务人口(距离加权)",
-    "villages_reached": "可达村数", "gps_counted": "辖区全科医生数",
-    "gps_needed": "需增全科医生数", "gps_gap": "全科医生缺口",
+# --------------------------------------------------------------------------- table columns (17t)
+#: units of measured columns: key -> (zh, en); a header is its title with the unit
+#: (到卫生室道路距离(米) / Road distance to clinic (m)); how many decimals each unit keeps is
+#: :data:`planning.outputs.tables.DECIMALS`
+UNITS: dict[str, tuple[str, str]] = {
+    "m": ("米", "m"), "min": ("分钟", "min"), "residents": ("人", "residents"), "pct": ("%", "%"),
+    "km2": ("平方公里", "km²"), "per10k": ("每万人", "per 10,000"), "per1k": ("每千人", "per 1,000"),
+    "staff": ("人", "staff"), "deg": ("度", "°"),
 }
+#: every column of the tables and layers a planner reads: name -> (title zh, title en, unit
+#: key of :data:`UNITS` or "" (text, codes, counts), meaning zh, meaning en). The titles are
+#: the headers of Excel, CSV, the app's tables and the GeoPackage aliases; the meanings fill
+#: the About (说明) sheet. Ids and codes keep "代码"/"code" in their titles.
+COLUMNS: dict[str, tuple[str, str, str, str, str]] = {
+    # ids and names
+    "unit_id": ("单元代码", "Unit code", "", "被检查单元（村、乡镇、区或机构）的代码", "Code of the unit judged (village, township, district or facility)"),
+    "village_id": ("村代码", "Village code", "", "村（居）委会的12位统计用区划代码", "12-digit statistical code of the village (residents') committee"),
+    "township_id": ("乡镇代码", "Township code", "", "乡镇（街道）代码", "Code of the township (town or street)"),
+    "district_id": ("区代码", "District code", "", "区代码", "Code of the district"),
+    "facility_id": ("机构代码", "Facility code", "", "医疗卫生机构代码", "Code of the health facility"),
+    "group_id": ("医共体代码", "Medical community code", "", "所属医共体（医疗集团）代码", "Code of the medical community (group) it belongs to"),
+    "committee_id": ("居委会代码", "Committee code", "", "居委会代码", "Code of the residents' committee"),
+    "name": ("名称", "Name", "", "单元或机构名称", "Name of the unit or facility"),
+    "village": ("村", "Village", "", "村（居）名称", "Name of the village"),
+    "township": ("乡镇", "Township", "", "所在乡镇（街道）名称", "Name of its township"),
+    "district": ("区", "District", "", "所在区名称", "Name of its district"),
+    "kind": ("类型", "Kind", "", "单元或机构类型", "Kind of unit or facility"),
+    "level": ("等级", "Level", "", "医院等级（如三级、二甲）", "Hospital level (e.g. level 3, level 2A)"),
+    # outcome
+    "status": ("状态", "Status", "", "本规则对该行的结论，见下方“状态”说明", "The rule's outcome for the row; see the statuses below"),
+    "status_before": ("现状状态", "Status now", "", "现状下的结论", "Outcome today"),
+    "status_after": ("方案状态", "Status in the scenario", "", "方案实施后的结论", "Outcome with the scenario"),
+    "overall": ("综合", "Overall", "", "各规则中最差的结论", "The worst outcome of the rules"),
+    "reason": ("原因", "Reason", "", "得出结论的依据（距离、时间、人数）", "Why the rule reached its outcome (distances, times, counts)"),
+    "action": ("建议措施", "Suggested action", "", "建议的整改措施", "What to do about it"),
+    "reason_code": ("原因代码", "Reason code", "", "原因的代码（供程序使用）", "Code of the reason (for scripts)"),
+    "action_code": ("措施代码", "Action code", "", "措施的代码（供程序使用）", "Code of the action (for scripts)"),
+    "rule": ("规则", "Rule", "", "规则编号（R1–R8）", "Rule id (R1–R8)"),
+    "unit_kind": ("单元类型", "Unit kind", "", "规则检查的单元类型", "Kind of unit the rule judges"),
+    "estimate": ("距离估算", "Distance estimate", "", "没有道路网时按直线距离估算的说明", "Note that distances are straight-line estimates (no road network)"),
+    "source": ("来源", "Source", "", "该行数据来自哪个文件", "File the row came from"),
+    # people
+    "population": ("常住人口", "Residents", "residents", "该行单元（村、乡镇、区）的常住人口", "Resident population of the unit (village, township, district)"),
+    "district_population": ("区常住人口", "District residents", "residents", "全区常住人口", "Resident population of the whole district"),
+    "hard_to_reach_residents": ("难以到达医院的人口", "Residents far from a hospital", "residents", "驾车到区级医院或二级以上综合医院超过时限的村的常住人口合计", "Residents of villages beyond the drive-time limit to a district or level-2+ general hospital"),
+    "hard_to_reach_villages_without_population": ("难以到达且无人口数据村数", "Far villages without population", "", "超过时限但缺少人口数据的村数", "Villages beyond the limit without a population figure"),
+    "residents_served": ("服务人口", "Residents served", "residents", "以该卫生室为最近且在距离限值内的村的常住人口", "Residents of the villages within the limit that have it as their nearest clinic"),
+    "residents_within": ("时限内人口", "Residents within the limit", "residents", "在时限内可到达基层医疗机构的常住人口", "Residents who reach a primary-care facility within the time limit"),
+    "share_within": ("时限内人口比例", "Share within the limit", "pct", "时限内人口占常住人口的比例", "Residents within the limit as a share of all residents"),
+    "newly_within": ("新增时限内人口", "Residents newly within the limit", "residents", "该候选次中心建成后新进入时限内的人口", "Residents who would come within the limit with this sub-centre"),
+    "villages_newly_within": ("新增时限内村数", "Villages newly within the limit", "", "该候选次中心建成后新进入时限内的村数", "Villages that would come within the limit with this sub-centre"),
+    "villages_without_population": ("无人口数据村数", "Villages without population", "", "缺少人口数据、未计入人口的村数", "Villages without a population figure, left out of the residents"),
+    "residents_below": ("低于参考值人口", "Residents below the reference", "residents", "可达全科医生低于参考值的常住人口", "Residents whose GPs within reach fall below the reference"),
+    "served_population": ("服务人口(距离加权)", "Residents served (distance-weighted)", "residents", "按距离衰减加权的服务人口（两步移动搜索法）", "Residents served, weighted by distance decay (two-step floating catchment)"),
+    "newly_covered": ("新增覆盖人口", "Newly covered residents", "residents", "该选址新覆盖的常住人口", "Residents this site newly covers"),
+    "cumulative_covered": ("累计新增覆盖人口", "Newly covered residents (cumulative)", "residents", "按排名累计的新覆盖人口", "Residents newly covered by this and the higher-ranked sites"),
+    "villages_newly_covered": ("新增覆盖村数", "Newly covered villages", "", "该选址新覆盖的村数", "Villages this site newly covers"),
+    # distances and times
+    "clinic_distance_m": ("到卫生室判定距离", "Distance to clinic judged", "m", "R2判定所用的到最近标准化村卫生室距离（道路或直线，见规则册）", "Distance to the nearest standardized village clinic that R2 judged (road or straight, per the rulebook)"),
+    "clinic_road_m": ("到卫生室道路距离", "Road distance to clinic", "m", "沿步行道路到最近标准化村卫生室的距离", "Walking-road distance to the nearest standardized village clinic"),
+    "clinic_straight_m": ("到卫生室直线距离", "Straight distance to clinic", "m", "到最近标准化村卫生室的直线距离", "Straight-line distance to the nearest standardized village clinic"),
+    "access_m": ("到道路距离", "Distance to the road", "m", "村址到最近可用道路的距离（接入段）", "Distance from the village seat to the nearest usable road (access leg)"),
+    "minutes_to_care": ("到机构时间", "Time to care", "min", "到最近基层医疗机构的出行时间", "Travel time to the nearest primary-care facility"),
+    "drive_minutes_to_hospital": ("到医院车程", "Drive to hospital", "min", "驾车到最近区级医院或二级以上综合医院的时间", "Drive time to the nearest district or level-2+ general hospital"),
+    "drive_minutes_to_lead": ("到牵头医院车程", "Drive to lead hospital", "min", "驾车到医共体牵头医院的时间", "Drive time to the medical community's lead hospital"),
+    "minutes_saved": ("平均节省时间", "Minutes saved on average", "min", "难以到达的居民平均节省的车程", "Drive time saved on average by the hard-to-reach residents"),
+    "minutes_to_gp": ("到最近全科医生时间", "Time to nearest GP", "min", "到最近有全科医生的机构的出行时间", "Travel time to the nearest facility with GPs"),
+    "max_minutes": ("最长时间", "Longest time", "min", "允许的最长出行时间", "Longest travel time allowed"),
+    "minutes": ("时限", "Time limit", "min", "可达范围的时限", "Time limit of the reach"),
+    "mode": ("出行方式", "Travel mode", "", "计算时间所用的出行方式", "Travel mode of the times"),
+    "area_km2": ("面积", "Area", "km2", "辖区面积", "Area of the unit"),
+    "lon": ("经度", "Longitude", "deg", "点（或面内一点）的经度，坐标系见上", "Longitude of the point (or a point inside the polygon), in the coordinate system above"),
+    "lat": ("纬度", "Latitude", "deg", "点（或面内一点）的纬度，坐标系见上", "Latitude of the point (or a point inside the polygon), in the coordinate system above"),
+    # R2 village clinics
+    "service_mode": ("服务方式", "Service mode", "", "无卫生室的村的服务方式（巡回医疗、派驻、邻村延伸）", "How a village without a clinic is served (touring, dispatched, neighbour extension)"),
+    "nearest_clinic_id": ("最近卫生室代码", "Nearest clinic code", "", "最近标准化村卫生室的代码", "Code of the nearest standardized village clinic"),
+    "nearest_clinic": ("最近卫生室", "Nearest clinic", "", "最近标准化村卫生室的名称", "Name of the nearest standardized village clinic"),
+    "reachable": ("道路可达", "Reachable by road", "", "是否能沿道路到达卫生室", "Whether a clinic can be reached along roads"),
+    "road_snap": ("接入道路", "Road access", "", "村址如何接入道路网", "How the village seat joins the road network"),
+    "coverage": ("覆盖方式", "Coverage", "", "本村卫生室、共用邻村卫生室、巡诊等服务或缺口", "Own clinic, shared with a neighbour, served otherwise, or gap"),
+    "standardized": ("标准化", "Standardized", "", "是否为标准化村卫生室", "Whether the clinic is standardized"),
+    "home_village_id": ("所属村代码", "Home village code", "", "卫生室所在村的代码", "Code of the village the clinic belongs to"),
+    "home_village": ("所属村", "Home village", "", "卫生室所在村", "Village the clinic belongs to"),
+    "villages_served": ("服务村数", "Villages served", "", "以该卫生室为最近且在距离限值内的村数", "Villages within the limit that have it as their nearest clinic"),
+    # R1, R4, R5, R6, R7
+    "nearest_facility_id": ("最近机构代码", "Nearest facility code", "", "最近基层医疗机构的代码", "Code of the nearest primary-care facility"),
+    "nearest_hospital_id": ("最近医院代码", "Nearest hospital code", "", "最近区级医院或二级以上综合医院的代码", "Code of the nearest district or level-2+ general hospital"),
+    "n_centres": ("中心数", "Centres", "", "辖区内乡镇卫生院或社区卫生服务中心数", "Township health centres or community health centres inside"),
+    "centres": ("中心", "Centre names", "", "辖区内的中心名称", "Names of the centres inside"),
+    "central": ("中心卫生院", "Central", "", "是否为中心乡镇卫生院", "Whether it is a central township health centre"),
+    "qualifies": ("需设次中心", "Needs a sub-centre", "", "是否满足设置区域医疗次中心的条件（涉农区，人口或面积较大）", "Whether the district meets the conditions for a regional sub-centre (agricultural, large population or area)"),
+    "rank": ("排名", "Rank", "", "按新增覆盖排序的名次", "Rank by residents newly covered"),
+    "beds": ("床位数", "Beds", "", "床位数", "Number of beds"),
+    "doctors": ("医师数", "Doctors", "staff", "执业（助理）医师数", "Licensed (assistant) doctors"),
+    "agricultural": ("涉农区", "Agricultural", "", "是否为涉农区", "Whether the district is agricultural"),
+    "district_hospitals": ("区级医院", "District hospitals", "", "区级综合医院名称", "Names of the district general hospitals"),
+    "tertiary_hospitals": ("三级能力区级医院", "Hospitals with tertiary capability", "", "达到三级能力的区级医院", "District hospitals with tertiary capability"),
+    "tcm_hospitals": ("中医医院", "TCM hospitals", "", "区级中医医院", "District TCM hospitals"),
+    "centres_short_staffed": ("人员不足的卫生院数", "Centres short of staff", "", "公共卫生人员不达标的卫生院数", "Health centres below the public-health staffing requirement"),
+    "public_health_staff": ("公共卫生人员数", "Public-health staff", "staff", "公共卫生人员数", "Public-health staff"),
+    "professional_staff": ("卫生技术人员数", "Health professionals", "staff", "卫生技术人员数", "Health professionals"),
+    "committees_in_township": ("居委会数", "Committees in the township", "", "所在乡镇（街道）的居委会数", "Residents' committees in its township"),
+    "stations_in_township": ("社区卫生服务站数", "Stations in the township", "", "所在乡镇（街道）的社区卫生服务站数", "Community health stations in its township"),
+    "stations_needed": ("应设社区卫生服务站数", "Stations needed", "", "按每3–4个居委会一个站应设的站数", "Stations needed at one per 3–4 committees"),
+    "lead": ("牵头医院", "Lead hospital", "", "医共体牵头医院", "Lead hospital of the medical community"),
+    "members": ("成员数", "Members", "", "成员机构数", "Member facilities"),
+    "member_names": ("成员", "Member names", "", "成员机构名称", "Names of the member facilities"),
+    "townships": ("乡镇数", "Townships", "", "成员覆盖的乡镇数", "Townships its members cover"),
+    "contiguous": ("连片", "Contiguous", "", "成员所在乡镇是否连成一片", "Whether the members' townships form one contiguous area"),
+    # R8 staff within reach
+    "gps": ("全科医生数", "GPs", "staff", "全科医生数", "General practitioners"),
+    "nurses": ("护士数", "Nurses", "staff", "注册护士数", "Registered nurses"),
+    "village_doctors": ("乡村医生数", "Village doctors", "staff", "乡村医生数", "Village doctors"),
+    "gps_per_10000": ("可达全科医生", "GPs within reach", "per10k", "按距离衰减计算的每万人可达全科医生数（E2SFCA）", "GPs within reach per 10,000 residents, with distance decay (E2SFCA)"),
+    "gps_per_10000_plain": ("辖区全科医生", "GPs in the area", "per10k", "辖区内全科医生数除以常住人口（不计可达性）", "GPs inside the area per 10,000 residents (no travel)"),
+    "gps_per_10000_served": ("服务人口全科医生", "GPs per residents served", "per10k", "机构全科医生数除以其服务人口", "The facility's GPs per 10,000 residents it serves"),
+    "nurses_per_1000": ("可达护士", "Nurses within reach", "per1k", "按距离衰减计算的每千人可达护士数", "Nurses within reach per 1,000 residents, with distance decay"),
+    "nurses_per_1000_served": ("服务人口护士", "Nurses per residents served", "per1k", "机构护士数除以其服务人口", "The facility's nurses per 1,000 residents it serves"),
+    "village_doctors_per_1000": ("可达乡村医生", "Village doctors within reach", "per1k", "按距离衰减计算的每千人可达乡村医生数", "Village doctors within reach per 1,000 residents, with distance decay"),
+    "village_doctors_per_1000_served": ("服务人口乡村医生", "Village doctors per residents served", "per1k", "卫生室乡村医生数除以其服务人口", "The clinic's village doctors per 1,000 residents it serves"),
+    "villages_unknown": ("无法判断村数", "Villages not judged", "", "缺少数据而无法判断的村数", "Villages that cannot be judged for lack of data"),
+    "villages_near_border": ("靠近边界村数", "Villages near the border", "", "靠近区域边界、数值可能偏低的村数", "Villages near the border, whose figures may be low"),
+    "gp_facilities": ("可达基层机构数", "Facilities with GPs within reach", "", "可达范围内有全科医生的机构数", "Facilities with GPs within reach"),
+    "near_border": ("靠近区域边界", "Near the border", "", "是否靠近区域边界（边界外机构未计入）", "Whether near the border (facilities outside are not counted)"),
+    "upper_bound": ("为上限值", "Upper bound", "", "数值是否为上限（部分机构缺少人数）", "Whether the figure is an upper bound (some facilities lack counts)"),
+    "villages_reached": ("可达村数", "Villages reached", "", "可达范围内的村数", "Villages within reach"),
+    "gps_counted": ("辖区全科医生数", "GPs counted", "staff", "辖区内计入的全科医生数", "GPs counted inside the area"),
+    "gps_needed": ("需增全科医生数", "GPs needed", "staff", "达到参考值需增加的全科医生数（取整）", "GPs to add to reach the reference (whole)"),
+    "gps_gap": ("全科医生缺口", "GP shortfall", "staff", "距参考值的全科医生缺口", "Shortfall of GPs against the reference"),
+}
+#: Chinese headers of table columns (titles with units; see :data:`COLUMNS`)
+HEADERS_ZH: dict[str, str] = {}  # filled below, after column()
+#: what each status means, for the About (说明) sheet
+STATUS_MEANINGS: dict[str, tuple[str, str]] = {
+    "pass": ("符合规则要求", "Meets the rule"),
+    "warn": ("基本符合，但需核实或关注（如共用邻村卫生室、巡诊服务、人员偏少）",
+             "Meets it with a caveat to check (shared clinic, touring service, few staff …)"),
+    "fail": ("不符合规则要求，是规划缺口", "Does not meet the rule: a planning gap"),
+    "unknown": ("缺少数据（如人口、人员数），无法检查", "Data missing (population, staff …): cannot be checked"),
+    "not_applicable": ("该规则不适用于此单元（如街道不查村卫生室）", "The rule does not apply to this unit"),
+}
+#: the About (说明) sheet of the Excel export (planning.outputs.export)
+ABOUT_WORDS: dict[str, tuple[str, str]] = {
+    "about.made": ("导出日期：{date}", "Exported on {date}"),
+    "about.rulebook": ("规则册：{name}，版本 {version}", "Rulebook: {name}, version {version}"),
+    "about.sources": ("数据来源：", "Data sources:"),
+    "about.source": ("• {layer}：{file}", "• {layer}: {file}"),
+    "about.statuses": ("状态：", "Statuses:"),
+    "about.status": ("• {word}：{meaning}", "• {word}: {meaning}"),
+    "about.rounding": ("数字取整：距离到1米，时间到0.1分钟，比例到0.1%，人口到1人，每万人/每千人指标到0.01，人员数到0.1，经纬度到0.000001度。",
+                       "Rounding: distances to 1 m, times to 0.1 min, shares to 0.1 %, residents to 1, "
+                       "rates per 10,000 / 1,000 to 0.01, staff to 0.1, coordinates to 0.000001°."),
+    "about.columns": ("各表的列：", "Columns of each sheet:"),
+    "about.sheet": ("表 {name}（{n} 行）", "Sheet {name} ({n} rows)"),
+    "about.column": ("    {title}：{meaning}", "    {title}: {meaning}"),
+    "about.yes": ("是", "yes"), "about.no": ("否", "no"),
+}
+
+
 #: columns whose values are codes, and the table of their words
 VALUES: dict[str, dict[str, tuple[str, str]]] = {
     "status": STATUS, "status_before": STATUS, "status_after": STATUS, "coverage": COVERAGE,
@@ -1230,6 +1344,7 @@ def _add(table: dict[str, tuple[str, str]]) -> None:
 
 
 _add(RULE_WORDS)
+_add(ABOUT_WORDS)
 _add({f"{prefix}.{code}": pair for prefix, table in (
     ("status", STATUS), ("kind", KINDS), ("basis", BASIS), ("mode", MODES),
     ("coverage", COVERAGE), ("service_mode", SERVICE_MODES), ("road_snap", ROAD_SNAP))
@@ -1364,17 +1479,26 @@ def rule_title(result, lang: str = "zh") -> str:
 
 
 def column(name: str, lang: str = "zh") -> str:
-    """A table header as the app shows it: 常住人口 / Population; ``clinic_distance_m`` ->
-    到卫生室距离(米) / Clinic distance (m)."""
+    """A table header, with its unit, as every table shows it (app, Excel, CSV, KML, GeoPackage
+    aliases): ``clinic_road_m`` -> 到卫生室道路距离(米) / Road distance to clinic (m);
+    ``population`` -> 常住人口(人) / Residents. A column outside :data:`COLUMNS` keeps its
+    name in Chinese and is spelled out in English (``change`` -> Change)."""
+    entry = COLUMNS.get(name)
+    if entry is None:
+        return name if lang == "zh" else name.replace("_", " ").capitalize()
+    zh, en, unit = entry[:3]
     if lang == "zh":
-        return HEADERS_ZH.get(name, name)
-    return name.replace("_", " ").capitalize().replace(" m", " (m)").replace("Km2", "km²")
+        return f"{zh}({UNITS[unit][0]})" if unit else zh
+    return f"{en} ({UNITS[unit][1]})" if unit not in ("", "residents", "staff") else en
 
 
-def header(name: str, lang: str = "zh") -> str:
-    """A header as the exports write it: Chinese with ``lang="zh"``, else the column name
-    itself (what scripts and joins use)."""
-    return HEADERS_ZH.get(name, name) if lang == "zh" else name
+def column_meaning(name: str, lang: str = "zh") -> str:
+    """What a column holds (the About sheet), or ``""`` for a column outside :data:`COLUMNS`."""
+    entry = COLUMNS.get(name)
+    return "" if entry is None else entry[4] if lang == "en" else entry[3]
+
+
+HEADERS_ZH.update({name: column(name, "zh") for name in COLUMNS})
 
 
 def value_word(column_name: str, value, lang: str = "zh"):
@@ -1483,24 +1607,3 @@ def render_units(frame: pd.DataFrame, lang: str = "zh", keep_params: bool = Fals
         if not keep_params:
             out = out.drop(columns=[c for c in ("params",) if c in out])
     return out
-
-
-def readable(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """A table as a person reads it, in ``lang``: the words of :func:`render_units`, coded
-    values in words (:data:`VALUES`: status, kind, coverage …), without the code columns,
-    headers by :func:`column`, geometry dropped. One call per table of the app.
-
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    out = render_units(frame, lang)
-    geometry = getattr(out, "geometry", None)
-    drop = [c for c in CODE_COLUMNS if c in out]
-    if geometry is not None and getattr(out, "active_geometry_name", None):
-        drop.append(out.active_geometry_name)
-    out = pd.DataFrame(out.drop(columns=drop))
-    for col in out.columns:
-        if col in VALUES:
-            out[col] = [value_word(col, v, lang) for v in out[col]]
-    return out.rename(columns={c: column(c, lang) for c in out.columns})

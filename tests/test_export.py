@@ -197,27 +197,28 @@ def test_excel_tables(tmp_path, layers):
     assert book.sheetnames == ["R2_villages", "R1_townships", "说明"]
     sheet = book["R2_villages"]
     rows = [[c.value for c in r] for r in sheet.iter_rows()]
-    assert rows[0] == ["村代码", "名称", "常住人口", "状态", "原因", "建议措施", "最近卫生室代码",
-                       "到卫生室距离(米)", "change", "道路可达", "经度", "纬度"]
+    assert rows[0] == ["村代码", "名称", "常住人口(人)", "状态", "原因", "建议措施", "最近卫生室代码",
+                       "到卫生室判定距离(米)", "change", "道路可达", "经度(度)", "纬度(度)"]
     assert len(rows) == 4
     col = {h: i for i, h in enumerate(rows[0])}
     assert [r[col["村代码"]] for r in rows[1:]] == ["120115101201", "120115101202", "120115101203"]
     assert all(sheet.cell(i, 1).number_format == "@" and sheet.cell(i, 1).data_type == "s"
                for i in (2, 3, 4))
     assert [r[col["状态"]] for r in rows[1:]] == ["达标", "未达标", "需关注"]
-    assert [r[col["常住人口"]] for r in rows[1:]] == [1200, None, 35]
+    assert [r[col["常住人口(人)"]] for r in rows[1:]] == [1200, None, 35]
     assert [r[col["最近卫生室代码"]] for r in rows[1:]] == [None, "120115101299", "120115101298"]
-    assert [r[col["道路可达"]] for r in rows[1:]] == [True, False, True]
+    assert [r[col["道路可达"]] for r in rows[1:]] == ["是", "否", "是"]
     # formula-like text is neutralised; numbers, even negative ones, are not
     assert rows[3][col["名称"]] == "'=HYPERLINK(\"http://x\")"
     assert [r[col["原因"]] for r in rows[1:]] == ["本村卫生室 300米", "'-1500米内无卫生室", "'@邻村"]
     assert [r[col["建议措施"]] for r in rows[1:]] == [None, "'+新建标准化村卫生室", "'\t核实"]
     assert [r[col["change"]] for r in rows[1:]] == [-3.5, 0, 2]
-    lonlat = np.array([[r[col["经度"]], r[col["纬度"]]] for r in rows[1:]])
+    assert [r[col["到卫生室判定距离(米)"]] for r in rows[1:]] == [300, None, 1400]  # metres to 1 (1400.5 -> 1400, half to even)
+    lonlat = np.array([[r[col["经度(度)"]], r[col["纬度(度)"]]] for r in rows[1:]])
     np.testing.assert_allclose(lonlat, POINTS, rtol=0, atol=1e-6)
 
     towns = [[c.value for c in r] for r in book["R1_townships"].iter_rows()]
-    assert towns[0] == ["乡镇代码", "名称", "状态", "常住人口", "经度", "纬度"]
+    assert towns[0] == ["乡镇代码", "名称", "状态", "常住人口(人)", "经度(度)", "纬度(度)"]
     assert [r[0] for r in towns[1:]] == ["120115101000", "120115102000", "120115103000"]
     assert towns[2][4:] != [None, None]
     # a polygon's point lies inside it; the empty township has no coordinates
@@ -230,7 +231,9 @@ def test_excel_gcj02_and_english_headers(tmp_path, layers):
                             crs="gcj02")
     sheet = openpyxl.load_workbook(path)["R2_villages"]
     rows = [[c.value for c in r] for r in sheet.iter_rows()]
-    assert rows[0][0] == "village_id" and rows[0][-2:] == ["lon", "lat"]
+    assert rows[0][0] == "Village code" and rows[0][-2:] == ["Longitude (°)", "Latitude (°)"]
+    assert rows[0][2:4] == ["Residents", "Status"]
+    assert [r[3] for r in rows[1:]] == ["Pass", "Fail", "Attention"]  # words, not codes
     np.testing.assert_allclose([r[-2:] for r in rows[1:]], _expected_points("gcj02"),
                                rtol=0, atol=1e-6)
 
@@ -240,13 +243,13 @@ def test_csv_table(tmp_path, layers):
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     back = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    assert list(back.columns[:4]) == ["村代码", "名称", "常住人口", "状态"]
+    assert list(back.columns[:4]) == ["村代码", "名称", "常住人口(人)", "状态"]
     assert list(back["村代码"]) == ["120115101201", "120115101202", "120115101203"]
     assert list(back["名称"]) == ["王庄村", "李家庄村", "'=HYPERLINK(\"http://x\")"]
     assert list(back["原因"]) == ["本村卫生室 300米", "'-1500米内无卫生室", "'@邻村"]
     assert list(back["change"]) == ["-3.5", "0", "2"]  # numbers untouched
-    assert list(back["常住人口"]) == ["1200", "", "35"]
-    np.testing.assert_allclose(back[["经度", "纬度"]].astype(float).to_numpy(), POINTS,
+    assert list(back["常住人口(人)"]) == ["1200", "", "35"]
+    np.testing.assert_allclose(back[["经度(度)", "纬度(度)"]].astype(float).to_numpy(), POINTS,
                                rtol=0, atol=1e-6)
 
 
@@ -348,9 +351,9 @@ def test_numeric_ids_become_text_and_mixed_columns_are_uniform(tmp_path):
 
     sheet = openpyxl.load_workbook(ex.export_layers({"t": frame}, tmp_path / "t.xlsx"))["t"]
     rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
-    assert [r[:4] for r in rows] == [["120115", "120115101299", True, 10],
+    assert [r[:4] for r in rows] == [["120115", "120115101299", "yes", 10],
                                      ["120116", None, None, None],
-                                     ["120117", "120115101298", False, 2.5]]
+                                     ["120117", "120115101298", "no", 2.5]]
 
 
 def test_plain_table_without_geometry(tmp_path):

@@ -121,7 +121,8 @@ def test_kind_names_agree_everywhere():
     assert words.kind_name("special", "en", sentence=True) == "special unit"
     assert words.kind_name("tcm_hospital", "en", sentence=True) == "TCM hospital"
     assert words.kind_name("village_clinic", "zh") == "村卫生室"
-    assert words.column("population", "zh") == words.header("population", "zh") == "常住人口"
+    assert words.column("population", "zh") == "常住人口(人)"
+    assert words.column("clinic_road_m", "en") == "Road distance to clinic (m)"
 
 
 def test_several_codes_are_one_sentence_and_names_stay_as_written():
@@ -221,14 +222,17 @@ def test_readable_is_one_call_per_table_in_either_language():
         "params": [{"clinic": "东村卫生室", "distance_m": 320.0, "limit_m": 1500.0},
                    {"clinic": "东村卫生室", "distance_m": 2300.0, "limit_m": 1500.0}]},
         geometry=[Point(0, 0), Point(1, 1)], crs=32650)
-    en = words.readable(units, "en")
-    assert list(en.columns) == ["Unit id", "Name", "Status", "Coverage", "Population", "Reason",
-                                "Action"]
+    from planning.outputs.tables import readable
+
+    en = readable(units, "en")
+    assert list(en.columns) == ["Unit code", "Name", "Status", "Coverage", "Residents", "Reason",
+                                "Suggested action"]
     assert en["Status"].tolist() == ["Pass", "Fail"] and en["Coverage"].tolist() == ["Own clinic", "Gap"]
     assert en["Reason"].tolist() == ["Own clinic (东村卫生室), 320 m",
                                      "No standardized clinic within 1,500 m (the nearest is 2,300 m)"]
-    assert en["Action"].iloc[0] == "" and en["Action"].iloc[1].startswith("Build a standardized clinic")
-    zh = words.readable(units, "zh")
-    assert list(zh.columns) == ["单元代码", "名称", "状态", "覆盖方式", "常住人口", "原因", "建议措施"]
+    assert en["Suggested action"].iloc[0] == ""
+    assert en["Suggested action"].iloc[1].startswith("Build a standardized clinic")
+    zh = readable(units, "zh")
+    assert list(zh.columns) == ["单元代码", "名称", "状态", "覆盖方式", "常住人口(人)", "原因", "建议措施"]
     assert zh["原因"].tolist() == ["本村卫生室（东村卫生室）320米", "1,500米内无标准化村卫生室（最近2,300米）"]
     assert zh["状态"].tolist() == ["达标", "未达标"]

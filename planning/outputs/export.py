@@ -54,13 +54,16 @@ renamed onto the target: a failed export leaves the target as it was.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
+import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from contextlib import closing
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -75,7 +78,9 @@ from openpyxl.styles import Font
 from planning._atomic import atomic_path
 from planning.crs import INPUT_CRS, check_input_crs, geometry_from_wgs84
 from planning.errors import InputError
-from planning.words import HEADERS_ZH, VALUES, header, render_units, t, value_word
+from planning.outputs.tables import tidy
+from planning.words import (STATUS, STATUS_MEANINGS, VALUES, column, column_meaning, render_units,
+                            status_word, t, value_word)
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,50 @@ class ExportFormat:
 
 
 _ZIP_MIME = "application/zip"
+
+@dataclass(frozen=True)
+class ExportAbout:
+    """Where the exported results come from, for the About (说明) sheet of Excel exports.
+
+    Attributes
+    ----------
+    sources : dict of str to str
+        Layer (``townships`` …) -> the file it was read from, as the planner names it
+        (file name and layer, never a server path: see :meth:`of`).
+    rulebook : str
+        The rulebook's name.
+    version : str
+        The rulebook's version.
+    date : str
+        Export date, ISO (``2026-12-02``).
+    """
+
+    sources: dict[str, str] = field(default_factory=dict)
+    rulebook: str = ""
+    version: str = ""
+    date: str = field(default_factory=lambda: dt.date.today().isoformat())
+
+    @classmethod
+    def of(cls, assessment) -> "ExportAbout":
+        """The sources and rulebook of an assessment; the date is today's."""
+        sources = {layer: _file_label(src) for layer, src in
+                   getattr(assessment.region, "sources", {}).items() if src}
+        meta = getattr(assessment.rulebook, "meta", {}) or {}
+        return cls(sources=sources, rulebook=str(meta.get("name", "")),
+                   version=str(meta.get("version", "")))
+
+    def rulebook_name(self, lang: str) -> str:
+        """The rulebook's name in ``lang``: a name written ``中文 / English`` gives its part."""
+        zh, sep, en = self.rulebook.partition(" / ")
+        return (en if lang == "en" else zh).strip() if sep else self.rulebook
+
+
+def _file_label(source: str) -> str:
+    """``/srv/x/region.gpkg#villages`` -> ``region.gpkg#villages``: the file's own name."""
+    path, _, layer = str(source).partition("#")
+    name = Path(path).name or path
+    return f"{name}#{layer}" if layer else name
+
 
 #: the formats :func:`export_layers` writes, by ``fmt`` key
 FORMATS: dict[str, ExportFormat] = {
@@ -165,7 +214,8 @@ _ID_NAME = re.compile(r"(^|_)(id|code)$")
 
 
 def export_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike,
-                  fmt: str | None = None, *, crs: str = "wgs84", lang: str = "en") -> Path:
+                  fmt: str | None = None, *, crs: str = "wgs84", lang: str = "en",
+                  about: ExportAbout | None = None) -> Path:
     """Write result layers to one file a GIS or a spreadsheet opens.
 
     Parameters
@@ -182,6 +232,10 @@ def export_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLik
         Coordinate system of the output (longitude/latitude, degrees).
     lang : {"en", "zh"}
         Language of table headers and of status values (see the module docstring).
+    about : ExportAbout, optional
+        Sources, rulebook and date for the About sheet of an Excel export (and nothing
+        else); without it the sheet says what it can (coordinates, date, statuses,
+        columns).
 
     Returns
     -------
@@ -201,17 +255,21 @@ def export_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLik
     out = _final_path(path, key, len(layers))
     prepared = {name: _prepare(frame, str(name), crs, lang) for name, frame in layers.items()}
     with atomic_path(out) as tmp:
-        _WRITERS[key](prepared, tmp, crs, lang)
+        if key == "xlsx":
+            _write_xlsx(prepared, tmp, crs, lang, about or ExportAbout())
+        else:
+            _WRITERS[key](prepared, tmp, crs, lang)
     return out
 
 
 def export_bytes(layers: Mapping[str, gpd.GeoDataFrame], fmt: str, *, crs: str = "wgs84",
-                 lang: str = "en", stem: str = "export") -> tuple[bytes, str, str]:
+                 lang: str = "en", stem: str = "export",
+                 about: ExportAbout | None = None) -> tuple[bytes, str, str]:
     """Export layers to memory, for a download button.
 
     Parameters
     ----------
-    layers, fmt, crs, lang
+    layers, fmt, crs, lang, about
         As for :func:`export_layers` (``fmt`` is required here).
     stem : str
         Start of the suggested file name.
@@ -225,7 +283,7 @@ def export_bytes(layers: Mapping[str, gpd.GeoDataFrame], fmt: str, *, crs: str =
     key = _check_format(fmt, None)
     name = export_filename(stem, key, crs=crs, n_layers=len(layers))
     with tempfile.TemporaryDirectory(prefix="planning-export-") as folder:
-        written = export_layers(layers, Path(folder) / name, key, crs=crs, lang=lang)
+        written = export_layers(layers, Path(folder) / name, key, crs=crs, lang=lang, about=about)
         data = written.read_bytes()
     mime = _ZIP_MIME if name.endswith(".zip") else FORMATS[key].mime
     return data, name, mime
@@ -447,8 +505,10 @@ def _is_text(col: pd.Series) -> bool:
     return col.dtype == object or pd.api.types.is_string_dtype(col)
 
 
-def _table(layer: gpd.GeoDataFrame, lang: str) -> pd.DataFrame:
-    """The attribute table with lon/lat of each feature's (representative) point."""
+def _table(layer: gpd.GeoDataFrame, lang: str, titles: bool = True) -> pd.DataFrame:
+    """The attribute table as a person reads it (:func:`planning.outputs.tables.tidy`:
+    titled headers with units, rounded numbers, no code columns, no column twice) with
+    lon/lat of each feature's (representative) point."""
     table = pd.DataFrame(layer.drop(columns=layer.geometry.name))
     geoms = np.asarray(layer.geometry.values)
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -456,8 +516,7 @@ def _table(layer: gpd.GeoDataFrame, lang: str) -> pd.DataFrame:
         xy = np.full((len(geoms), 2), np.nan)
         xy[present] = shapely.get_coordinates(shapely.point_on_surface(geoms[present]))
         table["lon"], table["lat"] = xy[:, 0], xy[:, 1]
-    table.columns = [header(c, lang) for c in table.columns]
-    return table
+    return tidy(table, lang, titles=titles)
 
 
 def _crs_note(crs: str, lang: str) -> str:
@@ -471,8 +530,8 @@ def _readme(layers: Mapping[str, gpd.GeoDataFrame], crs: str, lang: str,
     for name, layer in layers.items():
         lines.append(t("export.layer_rows", lang, name=name, n=len(layer)))
         for full, short in (fields or {}).get(name, {}).items():
-            label = HEADERS_ZH.get(full, "") if lang == "zh" else ""
-            lines.append(f"    {short:<10} = {full}{' ' + label if label else ''}")
+            label = column(full, lang)
+            lines.append(f"    {short:<10} = {full}{' ' + label if label != full else ''}")
     return "\r\n".join(lines) + "\r\n"
 
 
@@ -487,6 +546,66 @@ def _write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str, lan
     for name, layer in layers.items():
         pyogrio.write_dataframe(layer, tmp, layer=name, driver="GPKG",
                                 layer_options={"DESCRIPTION": note})
+    write_column_titles(tmp, {name: [c for c in layer.columns if c != layer.geometry.name]
+                              for name, layer in layers.items()}, lang)
+
+
+#: the GeoPackage schema extension (gpkg_data_columns), as the standard registers it
+_GPKG_SCHEMA = "http://www.geopackage.org/spec/#extension_schema"
+
+
+def write_column_titles(path: str | os.PathLike, columns: Mapping[str, list[str]],
+                        lang: str = "zh") -> int:
+    """Record each known column's title (with its unit) and meaning in a GeoPackage's
+    ``gpkg_data_columns`` table (the GeoPackage schema extension).
+
+    GDAL reads ``name`` as the field's alternative name and ``description`` as its comment;
+    QGIS shows the alternative name as the field's alias (attribute table, forms, labels),
+    so planners read 到卫生室道路距离(米) while scripts and joins keep ``clinic_road_m``.
+    ``title`` holds the same title. Columns without a title of their own
+    (:data:`planning.words.COLUMNS`) get no row.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A GeoPackage just written (by GDAL); changed in place, in one transaction —
+        :func:`export_layers` calls it on its temporary file, before the rename.
+    columns : mapping of str to list of str
+        Table (layer) name -> its column names.
+    lang : {"zh", "en"}
+        Language of the titles and descriptions.
+
+    Returns
+    -------
+    int
+        The number of rows written.
+    """
+    rows = [(table, col, column(col, lang), column(col, lang), column_meaning(col, lang))
+            for table, cols in columns.items() for col in cols if column_meaning(col, lang)]
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("""CREATE TABLE IF NOT EXISTS gpkg_data_columns (
+            table_name TEXT NOT NULL, column_name TEXT NOT NULL, name TEXT, title TEXT,
+            description TEXT, mime_type TEXT, constraint_name TEXT,
+            CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name),
+            CONSTRAINT gdc_tn UNIQUE (table_name, name))""")
+        db.execute("""CREATE TABLE IF NOT EXISTS gpkg_data_column_constraints (
+            constraint_name TEXT NOT NULL, constraint_type TEXT NOT NULL, value TEXT,
+            min NUMERIC, min_is_inclusive BOOLEAN, max NUMERIC, max_is_inclusive BOOLEAN,
+            description TEXT,
+            CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value))""")
+        db.execute("""CREATE TABLE IF NOT EXISTS gpkg_extensions (
+            table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL,
+            definition TEXT NOT NULL, scope TEXT NOT NULL,
+            CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))""")
+        for table in ("gpkg_data_columns", "gpkg_data_column_constraints"):
+            known = db.execute("SELECT 1 FROM gpkg_extensions WHERE table_name = ? AND "
+                               "extension_name = 'gpkg_schema'", (table,)).fetchone()
+            if not known:
+                db.execute("INSERT INTO gpkg_extensions VALUES (?, NULL, 'gpkg_schema', ?, "
+                           "'read-write')", (table, _GPKG_SCHEMA))
+        db.executemany("INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, "
+                       "title, description) VALUES (?, ?, ?, ?, ?)", rows)
+    return len(rows)
 
 
 def _write_geojson(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str,
@@ -552,8 +671,9 @@ def _kml_frame(layer: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
     ids = [c for c in attrs.columns if _ID_NAME.search(c.lower())]
     fallback = attrs[ids[0]] if ids else pd.Series(attrs.index.astype(str), index=attrs.index)
     names = attrs["name"] if "name" in attrs else pd.Series(None, index=attrs.index, dtype=object)
-    lines = attrs.apply(lambda row: "\n".join(f"{header(c, lang)}: {_cell(v)}"
-                                              for c, v in row.items() if _cell(v) != ""), axis=1)
+    shown = tidy(attrs, lang)
+    lines = shown.apply(lambda row: "\n".join(f"{c}: {_cell(v)}" for c, v in row.items()
+                                              if _cell(v) != ""), axis=1)
     out = layer.copy()
     out["name"] = names.astype(object).where(names.notna(), fallback.astype(object))
     out["description"] = lines if len(attrs) else pd.Series(dtype=object)
@@ -571,24 +691,51 @@ def _null_empty(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _cell(value: object) -> str:
+    """A cell of a KML description: empty when missing, else as rounded (numbers are)."""
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return ""
-    if isinstance(value, float):
-        return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.3g}"
     return str(value)
 
 
-def _write_xlsx(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str, lang: str) -> None:
+def _write_xlsx(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str, lang: str,
+                about: ExportAbout) -> None:
     book = openpyxl.Workbook()
     book.remove(book.active)
     used: set[str] = set()
+    columns: dict[str, tuple[str, list[str]]] = {}
     for name, layer in layers.items():
-        _xlsx_sheet(book.create_sheet(_sheet_title(name, used)), _table(layer, lang))
-    about = book.create_sheet(_sheet_title(t("export.about", lang), used))
-    for line in _readme(layers, crs, lang).splitlines():
-        about.append([_neutralise(line)])
-    about.column_dimensions["A"].width = 100
+        table = _table(layer, lang, titles=False)
+        title = _sheet_title(name, used)
+        columns[name] = (title, list(table.columns))
+        table.columns = [column(c, lang) for c in table.columns]
+        _xlsx_sheet(book.create_sheet(title), table)
+    sheet = book.create_sheet(_sheet_title(t("export.about", lang), used))
+    for row in _about_rows(layers, columns, crs, lang, about):
+        sheet.append([_neutralise(v) for v in row])
+    sheet.column_dimensions["A"].width = 36
+    sheet.column_dimensions["B"].width = 100
     book.save(tmp)
+
+
+def _about_rows(layers: Mapping[str, gpd.GeoDataFrame], columns: Mapping[str, tuple[str, list[str]]],
+                crs: str, lang: str, about: ExportAbout) -> list[list[str]]:
+    """The About (说明) sheet: coordinates, date, rulebook, sources, statuses, rounding,
+    then each sheet's columns (header and meaning)."""
+    rows = [[_crs_note(crs, lang)], [t("about.made", lang, date=about.date)]]
+    if about.rulebook:
+        rows.append([t("about.rulebook", lang, name=about.rulebook_name(lang),
+                       version=about.version or "—")])
+    if about.sources:
+        rows.append([t("about.sources", lang)])
+        rows += [[t("about.source", lang, layer=k, file=v)] for k, v in about.sources.items()]
+    rows.append([t("about.statuses", lang)])
+    rows += [[t("about.status", lang, word=status_word(s, lang), meaning=STATUS_MEANINGS[s][lang == "en"])]
+             for s in STATUS]
+    rows += [[t("about.rounding", lang)], [], [t("about.columns", lang)]]
+    for name, (title, cols) in columns.items():
+        rows.append([t("about.sheet", lang, name=title, n=len(layers[name]))])
+        rows += [[column(c, lang), column_meaning(c, lang)] for c in cols]
+    return rows
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
@@ -675,4 +822,4 @@ def export_surface(surface, path: str | os.PathLike) -> Path:
 
 
 _WRITERS = {"gpkg": _write_gpkg, "geojson": _write_geojson, "shp": _write_shp,
-            "kml": _write_kml, "xlsx": _write_xlsx}
+            "kml": _write_kml}

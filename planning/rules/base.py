@@ -145,7 +145,7 @@ def new_result(rule_id: str, rulebook: Rulebook, units: gpd.GeoDataFrame, unit_k
     The units and layers keep their codes; they also get ``reason`` and ``action`` in
     Chinese (:func:`planning.words.render_units`) for the callers that still read those
     columns directly (the app's pages until they render through
-    :func:`planning.words.readable`, the scenario comparison). Every output renders the
+    :func:`planning.outputs.tables.readable`, the scenario comparison). Every output renders the
     words again from the codes, in its own language.
     """
     meta = rulebook.rule(rule_id)
