@@ -20,7 +20,7 @@ from planning.outputs import maps
 from planning.region import LAYER_NAMES
 from planning.words import LANG_LABELS, LANGS, MODES, pair_word, t
 from ui import data, pages, state
-from ui.widgets import choice, error_text, failure, input_error
+from ui.widgets import choice, error_text, failure, input_error, upload_mb
 
 st.set_page_config(page_title="基层医疗卫生服务网络规划 · Primary-care planner", page_icon="🏥",
                    layout="wide")
@@ -37,7 +37,8 @@ def sidebar() -> state.View:
                     format_func=lambda s: t(f"source.{s}", lang))
     choice(sb.selectbox, t("side.mode", lang), tuple(MODES), state.MODE, lang,
            format_func=lambda m: pair_word(MODES, m, lang))
-    rb_file = sb.file_uploader(t("side.rulebook_file", lang), type=["toml"], key=state.RULEBOOK_FILE)
+    rb_file = sb.file_uploader(t("side.rulebook_file", lang), type=["toml"], key=state.RULEBOOK_FILE,
+                               max_upload_size=upload_mb())
     if rb_file is not None:
         data.use_rulebook_file(rb_file, lang)
     n_changed = len(json.loads(data.values_key()))

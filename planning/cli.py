@@ -140,9 +140,10 @@ def cmd_check(args) -> int:
     summary["timings"] = {k: round(v, 3) for k, v in result.timings.items()}
     print(_status_table(summary, args.lang))
     if args.out:
-        from planning.outputs.export import export_layers
+        from planning.outputs.export import ExportAbout, export_layers
 
-        path = export_layers(result.layers(), Path(args.out), lang=args.lang)
+        path = export_layers(result.layers(), Path(args.out), lang=args.lang,
+                             about=ExportAbout.of(result))
         print(f"gap layers -> {path}")
     if args.surface:
         _write_surface(args, region, rulebook, access)
@@ -185,14 +186,14 @@ def _check_regions(args, rulebook) -> int:
 
 def cmd_export(args) -> int:
     from planning.rules.assess import assess
-    from planning.outputs.export import export_layers
+    from planning.outputs.export import ExportAbout, export_layers
     from planning.rules.rulebook import load_rulebook
 
     region, rulebook = _load_region(args), load_rulebook(args.rulebook)
     access = access_for(region)
     result = assess(region, rulebook, access, progress=lambda r: _progress(f"rule {r}"))
     path = export_layers(result.layers(), Path(args.out), fmt=args.format, crs=args.crs,
-                         lang=args.lang)
+                         lang=args.lang, about=ExportAbout.of(result))
     print(f"exported -> {path}")
     if args.surface:
         _write_surface(args, region, rulebook, access)

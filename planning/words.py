@@ -332,6 +332,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tab.status": ("按状态筛选", "Filter by status"),
     "tab.search": ("按名称搜索", "Search by name"),
     "tab.rows": ("显示 {shown} / {total} 行", "{shown} of {total} rows"),
+    # the tables page's township filter and downloads (17t)
+    "tab.township": ("按乡镇（街道）筛选", "Filter by township"),
+    "tab.download": ("下载本表（{fmt}）", "Download this table ({fmt})"),
+    "tab.sort_hint": ("点击列名排序；下载的文件与所示内容一致（筛选后的行，同样的列名和取整）。",
+                      "Click a header to sort; the download holds what is shown (the filtered rows, "
+                      "the same headers and rounding)."),
+    "widget.choose": ("请选择", "Choose"),
     # rulebook
     "rb.intro": ("每一项都是规则参数；修改后立即重新检查。标“默认”的是政策默认值。",
                  "Every key is a rule parameter; changing one re-runs the check. "

@@ -20,14 +20,19 @@ from planning.inputs.uploads import (
     check_zip,
     safe_filename,
 )
-from planning.outputs import assets, maps
-from planning.outputs.export import FORMATS, export_bytes, export_filename
-from planning.words import STATUS_BACKGROUNDS, render_units, status_word, t
+from planning.outputs import assets, maps, tables
+from planning.outputs.tables import readable
+from planning.outputs.export import FORMATS, ExportAbout, export_bytes, export_filename
+from planning.words import STATUS_BACKGROUNDS, column, render_units, status_word, t
 from ui import state
 
 #: Streamlit markdown colours of the status badges
 STATUS_BADGE = {"pass": "green", "fail": "red", "warn": "orange", "unknown": "violet",
                 "not_applicable": "gray"}
+#: above this many rows a table's status column is not coloured (styling is slow)
+STYLED_ROWS = 5000
+#: what an empty cell shows
+EMPTY = "—"
 #: rendered maps kept per session (each is the map's script, about 2 MB for the demo)
 MAP_PAYLOADS_KEPT = 6
 _MAP_DEFAULTS = {"last_clicked": None, "last_object_clicked": None,
@@ -57,6 +62,7 @@ def choice(widget, label: str, options, key: str, lang: str, format_func=str,
         st.session_state[key] = st.session_state[wkey]
 
     if multi:
+        kwargs.setdefault("placeholder", t("widget.choose", lang))  # Streamlit's is English
         value = widget(label, options, default=[v for v in current if v in options], key=wkey,
                        format_func=format_func, on_change=sync, **kwargs)
     else:
@@ -101,16 +107,25 @@ def style_status(frame: pd.DataFrame, columns: list[str], lang: str):
     return frame.style.map(colour, subset=[c for c in columns if c in frame])
 
 
-def tidy_numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """Whole-number float columns as integers, others to two decimals (for reading)."""
-    frame = frame.copy()
-    for col in frame.columns:
-        if pd.api.types.is_float_dtype(frame[col]):
-            values = frame[col]
-            whole = values.dropna()
-            frame[col] = values.round(0).astype("Int64") if (whole == whole.round(0)).all() \
-                else values.round(2)
-    return frame
+def rule_table(frame: pd.DataFrame, lang: str, height: int | str = "auto") -> pd.DataFrame:
+    """Show a rule's table (columns as the rules name them) as planners read it: the
+    words, titled headers with units and rounding of :func:`planning.outputs.tables.readable`
+    (the same as the Excel export), numbers shown with the decimals they keep, empty cells
+    as "—", statuses on their colours (up to :data:`STYLED_ROWS` rows). Sortable by any
+    header (Streamlit's own). Returns the table shown."""
+    shown = readable(frame, lang, titles=False)
+    places = {column(c, lang): tables.decimals(c) for c in shown.columns
+              if pd.api.types.is_float_dtype(shown[c])}
+    places = {c: tables.OTHER_DECIMALS if d is None else d for c, d in places.items()}
+    shown.columns = [column(c, lang) for c in shown.columns]
+    config = {c: st.column_config.NumberColumn(format=f"%.{d}f") for c, d in places.items()}
+    data = shown
+    if len(shown) <= STYLED_ROWS:
+        data = style_status(shown, [column("status", lang)], lang).format(
+            {c: f"{{:.{d}f}}" for c, d in places.items()}, na_rep=EMPTY)
+    st.dataframe(data, hide_index=True, width="stretch", height=height, column_config=config,
+                 placeholder=EMPTY)
+    return shown
 
 
 def rule_texts(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -242,19 +257,27 @@ def scenario_map(view: state.View, result: dict, suggestion, key: str, height: i
 
 
 def export_buttons(layers: dict, stem: str, lang: str, prefix: str, crs: str = "wgs84",
-                   columns=None) -> None:
+                   columns=None, about: ExportAbout | None = None) -> None:
     """One download button per export format (GeoPackage … CSV) of ``layers``, keyed
-    ``download(prefix, format)``; the files are made when a button is pressed."""
+    ``download(prefix, format)``; the files are made when a button is pressed. ``about``:
+    sources, rulebook and date for the Excel file's About sheet."""
     columns = columns or st.columns(len(FORMATS))
     for col, (fmt_key, fmt) in zip(columns, FORMATS.items()):
         col.download_button(t("dl.button", lang, label=fmt.label_en if lang == "en" else fmt.label_zh),
                             data=lambda k=fmt_key: export_bytes(layers, k, crs=crs, lang=lang,
-                                                                stem=stem)[0],
+                                                                stem=stem, about=about)[0],
                             file_name=export_filename(stem, fmt_key, crs=crs, n_layers=len(layers)),
                             mime=fmt.mime, key=state.download(prefix, fmt_key), on_click="ignore")
 
 
 # --------------------------------------------------------------------------- uploads
+
+
+def upload_mb(limit: int = MAX_LAYER_BYTES) -> int:
+    """A library upload limit (bytes, :mod:`planning.inputs.uploads`) as the ``max_upload_size``
+    of a ``st.file_uploader`` (megabytes): the box then says the limit that is enforced
+    ("50MB per file"), not Streamlit's server-wide one (``server.maxUploadSize``)."""
+    return limit // 2**20
 
 
 def save_upload(file, layer: str, suffixes: tuple[str, ...], lang: str,

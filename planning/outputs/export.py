@@ -289,6 +289,46 @@ def export_bytes(layers: Mapping[str, gpd.GeoDataFrame], fmt: str, *, crs: str =
     return data, name, mime
 
 
+#: table formats of :func:`export_table_bytes`: key -> (suffix, MIME type)
+TABLE_FORMATS: dict[str, tuple[str, str]] = {
+    "csv": (".csv", "text/csv"),
+    "xlsx": (".xlsx", FORMATS["xlsx"].mime),
+}
+
+
+def export_table_bytes(frame: pd.DataFrame, fmt: str, *, lang: str = "en", stem: str = "table",
+                       crs: str = "wgs84", about: ExportAbout | None = None) -> tuple[bytes, str, str]:
+    """One table as a CSV or Excel file in memory (a table page's download button), with
+    the headers, words and rounding of the tables a planner reads (as shown in the app).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        The table, columns named as the rules name them (a GeoDataFrame gains lon/lat).
+    fmt : {"csv", "xlsx"}
+    lang, crs, about
+        As for :func:`export_layers`.
+    stem : str
+        File name without suffix; also the Excel sheet's name.
+
+    Returns
+    -------
+    tuple of (bytes, str, str)
+        Content, file name, MIME type.
+    """
+    if fmt not in TABLE_FORMATS:
+        raise InputError.at(f"unknown table format {fmt!r}; use one of {', '.join(TABLE_FORMATS)}")
+    suffix, mime = TABLE_FORMATS[fmt]
+    name = f"{stem}{suffix}"
+    with tempfile.TemporaryDirectory(prefix="planning-table-") as folder:
+        if fmt == "csv":
+            written = export_table_csv(frame, Path(folder) / name, crs=crs, lang=lang)
+        else:
+            written = export_layers({stem: frame}, Path(folder) / name, "xlsx", crs=crs, lang=lang,
+                                    about=about)
+        return written.read_bytes(), name, mime
+
+
 def export_filename(stem: str, fmt: str, *, crs: str = "wgs84", n_layers: int = 1) -> str:
     """Suggested file name: ``stem``, a coordinate-system tag unless WGS84, the suffix.
 

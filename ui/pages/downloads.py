@@ -8,7 +8,7 @@ import json
 import streamlit as st
 
 from planning.crs import INPUT_CRS
-from planning.outputs.export import FORMATS
+from planning.outputs.export import FORMATS, ExportAbout
 from planning.outputs.report import report_bytes, report_filename
 from planning.words import t
 from ui import state
@@ -24,7 +24,8 @@ def render(view: state.View) -> None:
     layers = {k: v for k, v in assessment.layers().items() if v is not None and len(v)}
     st.caption(f"{t('dl.layers', lang)}: {', '.join(layers)}")
     cols = st.columns(len(FORMATS) + 1)
-    export_buttons(layers, stem, lang, state.DOWNLOAD, crs=crs, columns=cols[:-1])
+    export_buttons(layers, stem, lang, state.DOWNLOAD, crs=crs, columns=cols[:-1],
+                   about=ExportAbout.of(assessment))
     summary = json.dumps(assessment.summary(), ensure_ascii=False, indent=2, default=str)
     cols[-1].download_button(t("dl.summary", lang), data=summary, file_name=f"{stem}_summary.json",
                              mime="application/json", key=state.DOWNLOAD_SUMMARY, on_click="ignore")

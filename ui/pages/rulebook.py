@@ -55,7 +55,8 @@ def _key_input(key, lang: str) -> None:
         st.text_input(label, value=", ".join(f"{v:g}" for v in key.value), **cb)
     elif isinstance(key.default, list):
         st.multiselect(label, [k.value for k in FacilityKind], default=key.value,
-                       format_func=lambda k: kind_name(k, lang), **cb)
+                       format_func=lambda k: kind_name(k, lang), placeholder=t("widget.choose", lang),
+                       **cb)
     elif (key.rule, key.name) in CHOICES:
         options = list(CHOICES[(key.rule, key.name)])
         st.selectbox(label, options, index=options.index(key.value), **cb)

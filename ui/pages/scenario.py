@@ -19,7 +19,7 @@ from planning.words import column, kind_name, people, status_word, t
 from ui import pages, state
 from ui.data import file_stem
 from ui.widgets import (choice, export_buttons, input_error, keyed_select, rule_texts, save_upload,
-                        scenario_map)
+                        scenario_map, upload_mb)
 
 #: what a click on the scenario map does
 CLICK_ACTIONS = ("add", "move", "select")
@@ -300,7 +300,8 @@ def _files_panel(store: dict, sc: Scenario, view: state.View) -> None:
         c1.download_button(t("sc.download", lang), data=Path(path).read_bytes(),
                            file_name=Path(path).name, mime="application/geopackage+sqlite3",
                            key=state.SAVED_DOWNLOAD, on_click="ignore")
-    file = c2.file_uploader(t("sc.load", lang), type=["gpkg"], key=state.LOAD)
+    file = c2.file_uploader(t("sc.load", lang), type=["gpkg"], key=state.LOAD,
+                            max_upload_size=upload_mb())
     if file is not None:
         _load(file, store, view)
     _compare_panel(store, view)

@@ -10,9 +10,9 @@ import streamlit as st
 from planning.errors import InputError
 from planning.plan.optimize import suggest
 from planning.plan.scenario import Scenario
-from planning.words import column, t
+from planning.words import people, t
 from ui import pages, state
-from ui.widgets import choice, input_error, keyed_select, scenario_map, tidy_numbers
+from ui.widgets import choice, input_error, keyed_select, rule_table, scenario_map
 
 #: the rules whose gaps a suggestion closes
 SUGGEST_RULES = ("R2", "R3")
@@ -75,8 +75,10 @@ def _summary(sc: Scenario, s, lang: str) -> None:
     if not len(s.sites):
         st.info(t("sc.suggest_none", lang))
         return
-    unit = column("population", lang) if s.objective == "residents" else t("unit.village", lang)
-    st.markdown(t("sc.suggest_summary", lang, k=s.k, n=f"{s.sites['newly_covered'].sum():,.0f} {unit}",
+    total = s.sites["newly_covered"].sum()
+    n = people(total, lang, unit=True) if s.objective == "residents" else \
+        f"{total:,.0f} {t('unit.village', lang)}"
+    st.markdown(t("sc.suggest_summary", lang, k=s.k, n=n,
                   solver=s.solver, s=s.seconds))
     if s.optimality_gap is not None:
         st.caption(t("sc.suggest_gap", lang, gap=s.optimality_gap))
@@ -99,9 +101,11 @@ def _sites(s, lang: str) -> None:
     sites = pd.DataFrame(s.sites.drop(columns="geometry"))
     sites = sites[[c_ for c_ in ("rank", "name", "newly_covered", "cumulative_covered",
                                   "villages_newly_covered", "lon", "lat") if c_ in sites]]
+    if s.objective != "residents":  # newly_covered counts villages: villages_newly_covered says so
+        sites = sites.drop(columns=["newly_covered", "cumulative_covered"], errors="ignore")
     a, b = st.columns([3, 2])
-    a.dataframe(tidy_numbers(sites).rename(columns={c_: column(c_, lang) for c_ in sites.columns}),
-                hide_index=True, width="stretch")
+    with a:
+        rule_table(sites, lang)
     curve = s.curve.rename(columns={"k": t("sc.curve_k", lang), "share": t("sc.curve_share", lang)})
     b.caption(t("sc.suggest_curve", lang))
     b.line_chart(curve, x=t("sc.curve_k", lang), y=t("sc.curve_share", lang), height=220)

@@ -22,7 +22,7 @@ from planning.inputs.divisions import region_name
 from planning.inputs import file_crs, read_layer, region_from_layers
 from planning.inputs.peek import file_headers
 from planning.inputs.offsets import gcj02_suspects
-from planning.inputs.uploads import MAX_ROADS_BYTES
+from planning.inputs.uploads import MAX_LAYER_BYTES, MAX_ROADS_BYTES
 from planning.outputs import maps
 from planning.schema import LAYERS
 from planning.travel.access import access_for
@@ -30,7 +30,7 @@ from planning.travel.network import region_network
 from planning.travel.osm_download import cached_roads, roads_for_outline
 from planning.words import field_help, field_label, kind_name, t
 from ui import pages, state
-from ui.widgets import assets_ready, choice, error_text, input_error, save_upload
+from ui.widgets import assets_ready, choice, error_text, input_error, save_upload, upload_mb
 
 UPLOAD_LAYERS = ("townships", "villages", "facilities")
 LAYER_SUFFIXES = (".gpkg", ".zip", ".geojson", ".json", ".csv", ".xlsx")
@@ -106,7 +106,8 @@ def _file(col, layer: str, label: str, suffixes: tuple[str, ...], used: dict, la
     """One uploader; its file saved and kept as the layer's file in use."""
     key = state.upload_widget(layer)
     file = col.file_uploader(label, key=key, type=types or [s.lstrip(".") for s in suffixes],
-                             on_change=_removed, args=(layer,))
+                             on_change=_removed, args=(layer,),
+                             max_upload_size=upload_mb(limit or MAX_LAYER_BYTES))
     if file is not None:
         kwargs = {} if limit is None else {"limit": limit}
         path = save_upload(file, layer, suffixes, lang, **kwargs)
