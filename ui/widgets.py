@@ -256,14 +256,21 @@ def scenario_map(view: state.View, result: dict, suggestion, key: str, height: i
 # --------------------------------------------------------------------------- downloads
 
 
+def button_row():
+    """A row of buttons, each as wide as its label, wrapping onto a new line when the page
+    is narrow (fixed columns cut long labels such as 下载 GeoPackage（QGIS/ArcGIS） short)."""
+    return st.container(horizontal=True, wrap=True)
+
+
 def export_buttons(layers: dict, stem: str, lang: str, prefix: str, crs: str = "wgs84",
-                   columns=None, about: ExportAbout | None = None) -> None:
-    """One download button per export format (GeoPackage … CSV) of ``layers``, keyed
-    ``download(prefix, format)``; the files are made when a button is pressed. ``about``:
-    sources, rulebook and date for the Excel file's About sheet."""
-    columns = columns or st.columns(len(FORMATS))
-    for col, (fmt_key, fmt) in zip(columns, FORMATS.items()):
-        col.download_button(t("dl.button", lang, label=fmt.label_en if lang == "en" else fmt.label_zh),
+                   row=None, about: ExportAbout | None = None) -> None:
+    """One download button per export format (GeoPackage … Excel) of ``layers``, keyed
+    ``download(prefix, format)``, in ``row`` (a new :func:`button_row` when None); the
+    files are made when a button is pressed. ``about``: sources, rulebook and date for
+    the Excel file's About sheet."""
+    row = row if row is not None else button_row()
+    for fmt_key, fmt in FORMATS.items():
+        row.download_button(t("dl.button", lang, label=fmt.label_en if lang == "en" else fmt.label_zh),
                             data=lambda k=fmt_key: export_bytes(layers, k, crs=crs, lang=lang,
                                                                 stem=stem, about=about)[0],
                             file_name=export_filename(stem, fmt_key, crs=crs, n_layers=len(layers)),

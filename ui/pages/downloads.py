@@ -8,11 +8,11 @@ import json
 import streamlit as st
 
 from planning.crs import INPUT_CRS
-from planning.outputs.export import FORMATS, ExportAbout
+from planning.outputs.export import ExportAbout
 from planning.outputs.report import report_bytes, report_filename
 from planning.words import t
 from ui import state
-from ui.widgets import choice, export_buttons
+from ui.widgets import button_row, choice, export_buttons
 
 
 def render(view: state.View) -> None:
@@ -23,11 +23,11 @@ def render(view: state.View) -> None:
                  format_func=lambda c: t(f"crs.{c}", lang))
     layers = {k: v for k, v in assessment.layers().items() if v is not None and len(v)}
     st.caption(f"{t('dl.layers', lang)}: {', '.join(layers)}")
-    cols = st.columns(len(FORMATS) + 1)
-    export_buttons(layers, stem, lang, state.DOWNLOAD, crs=crs, columns=cols[:-1],
+    row = button_row()
+    export_buttons(layers, stem, lang, state.DOWNLOAD, crs=crs, row=row,
                    about=ExportAbout.of(assessment))
     summary = json.dumps(assessment.summary(), ensure_ascii=False, indent=2, default=str)
-    cols[-1].download_button(t("dl.summary", lang), data=summary, file_name=f"{stem}_summary.json",
+    row.download_button(t("dl.summary", lang), data=summary, file_name=f"{stem}_summary.json",
                              mime="application/json", key=state.DOWNLOAD_SUMMARY, on_click="ignore")
     _report(view)
 
@@ -40,8 +40,9 @@ def _report(view: state.View) -> None:
     st.caption(t("dl.report_scope", lang, scope=focus.township_id or focus.district or t("dl.all", lang),
                  scenario=scenario.name if scenario else "—"))
     kwargs = dict(district=focus.district, township=focus.township_id, lang=lang)
-    for col, fmt in zip(st.columns(2), ("docx", "pdf")):
-        col.download_button(
+    row = button_row()
+    for fmt in ("docx", "pdf"):
+        row.download_button(
             t(f"dl.report_{fmt}", lang),
             data=lambda f=fmt: report_bytes(assessment.region, f, scenario=scenario,
                                             assessment=None if scenario else assessment, **kwargs),

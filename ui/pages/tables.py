@@ -10,7 +10,7 @@ import streamlit as st
 from planning.outputs.export import TABLE_FORMATS, ExportAbout, export_table_bytes
 from planning.words import STATUS_BACKGROUNDS, rule_title, status_word, t
 from ui import state
-from ui.widgets import choice, rule_table
+from ui.widgets import button_row, choice, rule_table
 
 
 def render(view: state.View) -> None:
@@ -36,8 +36,9 @@ def render(view: state.View) -> None:
     rule_table(frame, lang, height=560)
     stem = f"{view.stem}_{name}"
     about = ExportAbout.of(assessment)
-    for col, fmt in zip(st.columns(len(TABLE_FORMATS) + 2)[:len(TABLE_FORMATS)], TABLE_FORMATS):
-        col.download_button(t("tab.download", lang, fmt=fmt.upper()),
+    row = button_row()
+    for fmt in TABLE_FORMATS:
+        row.download_button(t("tab.download", lang, fmt=fmt.upper()),
                             data=lambda f=fmt: export_table_bytes(frame, f, lang=lang, stem=stem,
                                                                   about=about)[0],
                             file_name=f"{stem}{TABLE_FORMATS[fmt][0]}", mime=TABLE_FORMATS[fmt][1],
