@@ -159,3 +159,12 @@ def test_geopackage_carries_titles_as_aliases(demo, tmp_path):
         (title,), = db.execute("SELECT name FROM gpkg_data_columns WHERE table_name = "
                                "'R2_villages' AND column_name = 'clinic_road_m'").fetchall()
     assert title == "Road distance to clinic (m)"
+
+
+def test_excel_displays_the_decimals_it_keeps(books):
+    """Excel shows 19.0 min as 19.0 and 127064 residents as 127,064 (number formats)."""
+    sheet = books["zh"]["R3_villages"]
+    headers = [c.value for c in sheet[1]]
+    minutes = sheet.cell(2, headers.index("到机构时间(分钟)") + 1)
+    people = sheet.cell(2, headers.index("常住人口(人)") + 1)
+    assert (minutes.number_format, people.number_format) == ("0.0", "#,##0")

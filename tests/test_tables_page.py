@@ -71,7 +71,8 @@ def test_cells_are_rounded_and_empty_shows_a_dash(page):
     assert not shown.isin(["None", "nan", "NaN", "<NA>"]).any().any()
     assert (shown["服务方式"] == "—").sum() > 0  # villages without a service mode
     road = shown["到卫生室道路距离(米)"]
-    assert road[road != "—"].str.fullmatch(r"\d+").all()  # metres to 1, no decimals
+    assert road[road != "—"].str.fullmatch(r"\d{1,3}(,\d{3})*").all()  # metres to 1, grouped
+    assert road.str.contains(",").any()  # 3,840 m
     assert "到卫生室判定距离(米)" not in shown  # the road distance once, not twice
 
 

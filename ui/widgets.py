@@ -114,15 +114,17 @@ def rule_table(frame: pd.DataFrame, lang: str, height: int | str = "auto") -> pd
     as "—", statuses on their colours (up to :data:`STYLED_ROWS` rows). Sortable by any
     header (Streamlit's own). Returns the table shown."""
     shown = readable(frame, lang, titles=False)
-    places = {column(c, lang): tables.decimals(c) for c in shown.columns
-              if pd.api.types.is_float_dtype(shown[c])}
+    numeric = [c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])
+               and not pd.api.types.is_bool_dtype(shown[c])]
+    places = {column(c, lang): tables.decimals(c) for c in numeric}
     places = {c: tables.OTHER_DECIMALS if d is None else d for c, d in places.items()}
+    formats = {column(c, lang): tables.number_format(c) for c in numeric}
     shown.columns = [column(c, lang) for c in shown.columns]
     config = {c: st.column_config.NumberColumn(format=f"%.{d}f") for c, d in places.items()}
     data = shown
     if len(shown) <= STYLED_ROWS:
         data = style_status(shown, [column("status", lang)], lang).format(
-            {c: f"{{:.{d}f}}" for c, d in places.items()}, na_rep=EMPTY)
+            {c: f for c, f in formats.items() if f}, na_rep=EMPTY)
     st.dataframe(data, hide_index=True, width="stretch", height=height, column_config=config,
                  placeholder=EMPTY)
     return shown

@@ -52,6 +52,23 @@ def decimals(name: str) -> int | None:
     return DECIMALS.get(unit(name))
 
 
+#: units whose figures are written with thousands separators (127,064 residents; 1,508 m)
+GROUPED = ("residents", "m")
+
+
+def number_format(name: str, excel: bool = False) -> str | None:
+    """How a rounded column is displayed: a Python format (``"{:,.0f}"``, ``"{:.1f}"``) or,
+    with ``excel``, an Excel number format (``"#,##0"``, ``"0.0"``); None for a column of
+    no known unit. The decimals are :data:`DECIMALS`; residents and metres are grouped."""
+    places = decimals(name)
+    if places is None:
+        return None
+    grouped = unit(name) in GROUPED
+    if excel:
+        return ("#,##0" if grouped else "0") + ("." + "0" * places if places else "")
+    return "{:" + ("," if grouped else "") + f".{places}f" + "}"
+
+
 def without_repeats(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` without the columns of :data:`REPEATS` that repeat another column."""
     drop = []
