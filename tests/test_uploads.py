@@ -245,10 +245,10 @@ def test_excel_export_neutralises_formulas(tmp_path, hostile_layer):
     path = export.export_layers({"villages": hostile_layer}, tmp_path / "out.xlsx")
     sheet = openpyxl.load_workbook(path)["villages"]
     header = [c.value for c in sheet[1]]
-    names = [sheet.cell(r, header.index("name") + 1) for r in range(2, 2 + len(HOSTILE) + 1)]
+    names = [sheet.cell(r, header.index("Name") + 1) for r in range(2, 2 + len(HOSTILE) + 1)]
     assert [c.value for c in names] == ["'" + h for h in HOSTILE] + ["一村"]
     assert all(c.data_type == "s" for c in names)  # text, never a formula ("f")
-    pops = [sheet.cell(r, header.index("population") + 1).value for r in range(2, 8)]
+    pops = [sheet.cell(r, header.index("Residents") + 1).value for r in range(2, 8)]
     assert pops == [-5, 0, 1, 2, 3, 4]  # numbers, even negative, stay numbers
 
 
@@ -256,8 +256,8 @@ def test_csv_export_neutralises_formulas(tmp_path, hostile_layer):
     path = export.export_table_csv(hostile_layer, tmp_path / "out.csv")
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert [r["name"] for r in rows] == ["'" + h for h in HOSTILE] + ["一村"]
-    assert [r["population"] for r in rows] == ["-5", "0", "1", "2", "3", "4"]
+    assert [r["Name"] for r in rows] == ["'" + h for h in HOSTILE] + ["一村"]
+    assert [r["Residents"] for r in rows] == ["-5", "0", "1", "2", "3", "4"]
 
 
 # --------------------------------------------------------------------------- atomic saves
@@ -300,7 +300,7 @@ def test_export_failing_writer_leaves_the_previous_file(tmp_path, monkeypatch):
     export.export_layers({"villages": _layer(3)}, target)
     before = target.read_bytes()
 
-    def half_write(layers, tmp, crs, lang):
+    def half_write(layers, tmp, crs, lang, about):
         Path(tmp).write_bytes(b"PK\x03\x04 half a workbook")
         raise OSError("disk full")
 

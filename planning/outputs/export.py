@@ -255,10 +255,7 @@ def export_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLik
     out = _final_path(path, key, len(layers))
     prepared = {name: _prepare(frame, str(name), crs, lang) for name, frame in layers.items()}
     with atomic_path(out) as tmp:
-        if key == "xlsx":
-            _write_xlsx(prepared, tmp, crs, lang, about or ExportAbout())
-        else:
-            _WRITERS[key](prepared, tmp, crs, lang)
+        _WRITERS[key](prepared, tmp, crs, lang, about or ExportAbout())
     return out
 
 
@@ -581,7 +578,8 @@ def _safe_name(name: str) -> str:
 
 # --------------------------------------------------------------------------- writers
 
-def _write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str, lang: str) -> None:
+def _write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str, lang: str,
+                about: ExportAbout | None = None) -> None:
     note = _crs_note(crs, lang)
     for name, layer in layers.items():
         pyogrio.write_dataframe(layer, tmp, layer=name, driver="GPKG",
@@ -649,7 +647,7 @@ def write_column_titles(path: str | os.PathLike, columns: Mapping[str, list[str]
 
 
 def _write_geojson(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str,
-                   lang: str) -> None:
+                   lang: str, about: ExportAbout | None = None) -> None:
     note = _crs_note(crs, lang)
     if not tmp.name.lower().endswith(".zip"):
         (name, layer), = layers.items()
@@ -667,7 +665,8 @@ def _write_geojson(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str,
     _zip(tmp, files, _readme(layers, crs, lang))
 
 
-def _write_shp(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str, lang: str) -> None:
+def _write_shp(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str, lang: str,
+               about: ExportAbout | None = None) -> None:
     folder = tmp.parent / "files"
     folder.mkdir()
     fields = {}
@@ -689,7 +688,8 @@ def _zip(target: Path, files: list[Path], readme: str) -> None:
         zf.writestr("README.txt", readme.encode("utf-8"))
 
 
-def _write_kml(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str, lang: str) -> None:
+def _write_kml(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str, lang: str,
+               about: ExportAbout | None = None) -> None:
     # LIBKML adds each layer to the file as a Folder; GDAL's older KML driver cannot add
     # a layer to an existing file, so it would keep only the last one.
     if "LIBKML" not in pyogrio.list_drivers(write=True):
@@ -868,5 +868,6 @@ def export_surface(surface, path: str | os.PathLike) -> Path:
     return path
 
 
+#: writers by format: ``(layers, tmp, crs, lang, about)``; only Excel has an About sheet
 _WRITERS = {"gpkg": _write_gpkg, "geojson": _write_geojson, "shp": _write_shp,
-            "kml": _write_kml}
+            "kml": _write_kml, "xlsx": _write_xlsx}
