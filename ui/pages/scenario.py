@@ -15,11 +15,11 @@ from planning.errors import InputError
 from planning.outputs.export import FORMATS, export_bytes, export_filename
 from planning.plan.places import facility_name, nearest_facility
 from planning.plan.scenario import Scenario
-from planning.words import column, kind_name, people, status_word, t
+from planning.words import kind_name, people, status_word, t
 from ui import pages, state
 from ui.data import file_stem
-from ui.widgets import (choice, export_buttons, input_error, keyed_select, rule_texts, save_upload,
-                        scenario_map, upload_mb)
+from ui.widgets import (choice, export_buttons, input_error, keyed_select, save_upload,
+                        rule_table, scenario_map, upload_mb)
 
 #: what a click on the scenario map does
 CLICK_ACTIONS = ("add", "move", "select")
@@ -256,12 +256,7 @@ def _deltas(comp, lang: str, seconds: float) -> None:
     st.caption(t("sc.seconds", lang, s=seconds))
     if len(comp.changed):
         with st.expander(f"{t('sc.changed_units', lang)} ({len(comp.changed)})"):
-            ch = pd.DataFrame(comp.changed.drop(columns="geometry", errors="ignore"))
-            ch = rule_texts(ch, lang)
-            for c in ("status_before", "status_after"):
-                ch[c] = [status_word(s_, lang) for s_ in ch[c]]
-            st.dataframe(ch.rename(columns={c: column(c, lang) for c in ch.columns}),
-                         hide_index=True, width="stretch")
+            rule_table(pd.DataFrame(comp.changed.drop(columns="geometry", errors="ignore")), lang)
 
 
 def _r8_delta(base, after, lang: str) -> None:
