@@ -28,12 +28,20 @@ What each format holds (all open in QGIS by drag and drop):
   centimetres), GCJ-02 ones are noted in the document description.
 - ``xlsx``: one sheet per layer without geometry, plus ``lon``/``lat`` (the point, or a
   polygon's representative point, in the export coordinate system), and a last sheet
-  ``About`` (``说明``) saying which coordinate system that is.
+  ``About`` (``说明``): the coordinate system, the date, the rulebook's name and version
+  and the source files (:class:`ExportAbout`), what each status means, and each sheet's
+  columns with their meaning.
 
-``lang="zh"`` translates what a person reads: table headers (Excel, CSV, KML
-descriptions) and the values of ``status``, ``coverage`` and ``kind`` (``pass`` ->
-``达标`` …) in every format. Field names in GIS files stay English: they are what
-scripts and joins use, and Shapefile names hold at most 10 bytes.
+Tables a person reads (Excel, CSV, KML descriptions) go through
+:func:`planning.outputs.tables.tidy`: headers titled with their units in the chosen
+language (到卫生室道路距离(米) / Road distance to clinic (m)), numbers rounded to what
+they mean (metres to 1, minutes to 0.1, shares to 0.1 %, residents whole), words for
+coded values and yes/no, the rules' code columns and repeated columns left out.
+GIS files keep the rules' columns, full precision and short ASCII field names: they are
+what scripts and joins use, and Shapefile names hold at most 10 bytes; ``lang="zh"``
+writes the values of ``status``, ``coverage``, ``kind`` … in words (``pass`` -> ``达标``).
+A GeoPackage carries each column's title and meaning in ``gpkg_data_columns``
+(:func:`write_column_titles`), which QGIS shows as field aliases.
 
 Identifiers stay text everywhere (``120115101201`` is never a number): columns named
 ``id``, ``*_id``, ``code`` or ``*_code`` are written as text, and Excel cells holding
