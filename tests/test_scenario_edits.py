@@ -20,6 +20,7 @@ import handmade as hm
 from benchmarks.compare_runs import compare_summaries
 from planning import settings
 from planning.plan.scenario import Scenario
+from planning.rules import r3_health_circle
 from planning.rules.assess import assess
 from planning.rules.rulebook import load_rulebook
 from planning.travel.access import Access
@@ -134,7 +135,19 @@ def assert_same(after, ref) -> None:
 def _run(sc: Scenario, steps, base_access: Access | None = None) -> None:
     for step in steps:
         _step(sc, step)
-        assert_same(sc.assess(), assess(sc.apply(), RB, _fresh(sc.apply(), base_access)))
+        region = sc.apply()
+        fresh = _fresh(region, base_access)
+        after, ref = sc.assess(), assess(region, RB, fresh)
+        assert_same(after, ref)
+        if settings.R3_AREAS == "surface":     # the scenario keeps a surface: the same one
+            s1 = r3_health_circle.surface(region, RB, sc._scenario_access.bind(region))
+            s2 = r3_health_circle.surface(region, RB, fresh)
+            np.testing.assert_array_equal(s1.minutes, s2.minutes)
+            np.testing.assert_array_equal(s1.state, s2.state)
+            for name in ("R3_covered", "R3_uncovered"):
+                g1 = after.results["R3"].layers[name].geometry.iloc[0]
+                g2 = ref.results["R3"].layers[name].geometry.iloc[0]
+                assert g1.equals(g2), name
 
 
 @pytest.fixture(params=["road_band", "surface"])
