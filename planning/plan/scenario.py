@@ -9,10 +9,12 @@ engines (road networks never change in a scenario, only facilities and village
 attributes do):
 
 * a rule whose inputs (the villages table and the facility kinds the rule reads) are
-  unchanged is not re-run: its result is reused;
+  unchanged is not re-run: its result is reused, keyed by the active edits that reach
+  those inputs (so undo and redo find the results saved for that state, and the applied
+  region too: nothing is recomputed);
 * travel costs come from the base's :class:`~planning.travel.access.ScenarioAccess`:
-  nearest-facility costs and the R3 display polygon updated incrementally through
-  edits, catchments (R8) kept per facility, so an added or moved facility costs one
+  nearest-facility costs, the travel-time surface and the R3 display polygon updated
+  incrementally through edits, catchments (R8) kept per facility, so an added or moved facility costs one
   bounded search and a staff edit none.
 
 :meth:`Scenario.compare` tells, per rule, which units newly pass or fail
