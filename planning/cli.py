@@ -289,7 +289,8 @@ def cmd_bench(args) -> int:
     module, _ = BENCH_TASKS[args.task]
     bench = importlib.import_module(module)
     options = ({"workers": [int(w) for w in args.workers.split(",")]}
-               if args.task == "partitioned" else {})
+               if args.task == "partitioned" else {"task": args.task}
+               if args.task in ("assess", "scenario", "map") else {})
     bench.run(args.scale, **options)
     return 0
 
@@ -300,6 +301,9 @@ BENCH_TASKS = {
     "r8": ("benchmarks.bench_r8", ("demo", "city")),
     "partitioned": ("benchmarks.bench_partitioned", ("demo", "city", "province")),
     "surface": ("benchmarks.bench_surface", ("demo", "city")),
+    "assess": ("benchmarks.bench_interactive", ("demo", "city")),
+    "scenario": ("benchmarks.bench_interactive", ("demo", "city")),
+    "map": ("benchmarks.bench_interactive", ("demo", "city")),
 }
 
 
@@ -414,7 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("bench", help="benchmarks: the engine, R8, partitioned runs on Dask, "
-                       "the travel-time surface")
+                       "the travel-time surface, a whole check, a what-if click, a map")
     p.add_argument("--task", default="engine", choices=list(BENCH_TASKS))
     p.add_argument("--scale", default="demo", choices=["demo", "city", "province"])
     p.add_argument("--workers", default="1,2", help="partitioned: worker counts to time, "

@@ -9,10 +9,12 @@ engines (road networks never change in a scenario, only facilities and village
 attributes do):
 
 * a rule whose inputs (the villages table and the facility kinds the rule reads) are
-  unchanged is not re-run: its result is reused;
+  unchanged is not re-run: its result is reused, keyed by the active edits that reach
+  those inputs (so undo and redo find the results saved for that state, and the applied
+  region too: nothing is recomputed);
 * travel costs come from the base's :class:`~planning.travel.access.ScenarioAccess`:
-  nearest-facility costs and the R3 display polygon updated incrementally through
-  edits, catchments (R8) kept per facility, so an added or moved facility costs one
+  nearest-facility costs, the travel-time surface and the R3 display polygon updated
+  incrementally through edits, catchments (R8) kept per facility, so an added or moved facility costs one
   bounded search and a staff edit none.
 
 :meth:`Scenario.compare` tells, per rule, which units newly pass or fail
@@ -30,7 +32,6 @@ arguments take WGS84 degrees (what a web map click gives).
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import os
 import time
@@ -60,6 +61,8 @@ __all__ = ["Scenario", "compare", "Comparison", "Edit"]
 
 EDITS_LAYER, META_LAYER = "scenario_edits", "scenario_meta"
 FORMAT_VERSION = 1
+#: applied regions kept per state (active edits) for undo / redo
+STATES_KEPT = 64
 
 
 class Scenario:
@@ -101,7 +104,7 @@ class Scenario:
         self.created = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
         self._results: dict[tuple[str, str], object] = {}
         self._base_seeded: set[str] = set()  # rules whose base result seeds _results
-        self._applied: tuple[int, tuple, object] | None = None
+        self._applied: dict[tuple, Region] = {}     # active edits -> applied region
 
     # ------------------------------------------------------------------ editing
     @property
@@ -207,11 +210,16 @@ class Scenario:
 
     # ------------------------------------------------------------------ results
     def apply(self) -> Region:
-        """A copy of the base region with the active edits applied (metric CRS)."""
-        state = (self.cursor, tuple(self.edits[:self.cursor]))
-        if self._applied is None or self._applied[:2] != state:
-            self._applied = (*state, apply_edits(self.base, self.active))
-        return self._applied[2]
+        """A copy of the base region with the active edits applied (metric CRS).
+
+        Regions are kept per state (the active edits), so undo and redo restore the
+        saved copy instead of applying the edits again."""
+        state = tuple(map(_edit_key, self.active))
+        if state not in self._applied:
+            if len(self._applied) >= STATES_KEPT:
+                self._applied.pop(next(iter(self._applied)))
+            self._applied[state] = apply_edits(self.base, self.active)
+        return self._applied[state]
 
     def base_assessment(self, rules: list[str] | None = None) -> Assessment:
         """The base region's assessment for ``rules`` (default all), each rule computed once."""
@@ -228,10 +236,8 @@ class Scenario:
             have = {r: have[r] for r in RULES if r in have}
             self._base_assessment = Assessment(self.base, self.rulebook, have, timings)
         if not set(want) <= self._base_seeded:  # the base's results seed the reuse cache once
-            villages_hash = _frame_hash(self.base.villages)
             for rid in want:
-                key = (rid, _signature(rid, self.base, self.rulebook, villages_hash))
-                self._results.setdefault(key, have[rid])
+                self._results.setdefault((rid, ()), have[rid])
             self._base_seeded |= set(want)
         return Assessment(self.base, self.rulebook, {r: have[r] for r in want}, timings)
 
@@ -247,9 +253,9 @@ class Scenario:
         region = self.apply()
         access = self._scenario_access.bind(region)
         results, timings = {}, {}
-        villages_hash = _frame_hash(region.villages)
+        kinds = _edited_kinds(self.base, self.active)
         for rid in rules or list(RULES):
-            sig = _signature(rid, region, self.rulebook, villages_hash)
+            sig = _signature(rid, self.active, kinds, self.rulebook)
             t0 = time.perf_counter()
             if (rid, sig) not in self._results:
                 self._results[(rid, sig)] = _assess(region, self.rulebook, access, rules=[rid]).results[rid]
@@ -365,22 +371,38 @@ def _rule_kinds(rule_id: str, rulebook: Rulebook) -> frozenset[str] | None:
     return None if kinds is None else frozenset(getattr(k, "value", k) for k in kinds)
 
 
-def _frame_hash(frame: pd.DataFrame) -> str:
-    h = hashlib.sha1()
-    plain = pd.DataFrame(frame.drop(columns="geometry"))
-    # pandas hashes numbers and text as they are (object cells it cannot hash are hashed
-    # as their text): half the time of converting every column to text first
-    h.update(pd.util.hash_pandas_object(plain, index=True).to_numpy().tobytes())
-    h.update(b"".join(shapely.to_wkb(frame.geometry.values)))
-    return h.hexdigest()
+def _edited_kinds(base: Region, edits: list[Edit]) -> list[str | None]:
+    """Per edit, the kind of the facility it touches (None for a village edit)."""
+    kind_of = dict(zip(base.facilities["facility_id"].astype(str), base.facilities["kind"]))
+    out = []
+    for e in edits:
+        if e.op == "add":
+            kind_of[str(e.facility_id)] = e.kind
+        out.append(kind_of.get(str(e.facility_id)) if e.facility_id is not None else None)
+    return out
 
 
-def _signature(rule_id: str, region: Region, rulebook: Rulebook, villages_hash: str | None = None) -> str:
-    """What a rule's result depends on that a scenario can change: the villages table and
-    the facilities of the kinds it reads (pass ``villages_hash`` to hash the villages once)."""
-    kinds = _rule_kinds(rule_id, rulebook)
-    fac = region.facilities if kinds is None else region.facilities[region.facilities["kind"].isin(kinds)]
-    return (villages_hash or _frame_hash(region.villages)) + _frame_hash(fac)
+def _signature(rule_id: str, edits: list[Edit], kinds: list[str | None],
+               rulebook: Rulebook) -> tuple:
+    """What a rule's result depends on that a scenario can change: the active edits that
+    reach its inputs — every edit of villages (populations, service modes) and the edits
+    of facilities of the kinds it reads (``kinds``: per edit, see :func:`_edited_kinds`).
+
+    Edits only ever change the villages table and the facilities, so two states with the
+    same relevant edits give the rule the same inputs; the base has ``()``. Computed
+    from the edits alone, without looking at the applied tables."""
+    read = _rule_kinds(rule_id, rulebook)
+    return tuple(_edit_key(e) for e, k in zip(edits, kinds)
+                 if e.facility_id is None or read is None or k in read)
+
+
+def _edit_key(edit: Edit) -> tuple:
+    """An edit as a hashable key (its staff ``value`` is a dict)."""
+    value = edit.value
+    if isinstance(value, dict):
+        value = tuple(sorted(value.items()))
+    return (edit.op, edit.facility_id, edit.village_id, edit.kind, edit.name, edit.x, edit.y,
+            value)
 
 
 # ---------------------------------------------------------------------- files

@@ -114,9 +114,10 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         sub_road = access.nearest(WALK, substandard, "length").loc[committees.index]
     snap = access.snap_table(WALK).loc[committees.index]
 
-    # adjacency between all villages (committees share with any neighbour)
+    # adjacency between all villages (committees share with any neighbour): villages
+    # never move in a scenario, so it is computed once per region
     pos = {vid: i for i, vid in enumerate(villages["village_id"])}
-    adjacent = _adjacency(villages.geometry)
+    adjacent = access.static("village adjacency", lambda: _adjacency(villages.geometry))
 
     use_road = p["measure"] == "road" and not no_roads
     # plain lookups for the loop below (pandas row access costs more than the rule)

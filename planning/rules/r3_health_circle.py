@@ -152,7 +152,7 @@ def surface(region, rulebook: Rulebook, access, mode: str | None = None, *,
                           lambda: _surface.prepare_cells(engine, region.townships.geometry.values,
                                                          cell_m=cell_m))
     facilities = facilities_of(region, p["facility_kinds"])
-    return _surface.travel_time_surface(engine, cells, facilities.geometry, cap_minutes=cap_minutes)
+    return access.surface(mode, cells, facilities, cap_minutes=cap_minutes)
 
 
 def _surface_areas(s: _surface.Surface, limit_min: float):

@@ -39,6 +39,7 @@ from planning.region import Region
 from planning.travel.engine import TravelEngine
 from planning.travel.incremental import IncrementalNearest
 from planning.travel.network import region_network
+from planning.travel.surface import Cells, Surface, surface_of, travel_time_surface
 
 #: the label every output of a run without roads carries (both languages, always)
 STRAIGHT_LABEL = "直线估算 / straight-line estimate"
@@ -51,6 +52,8 @@ SNAP_CODES = ("nearest", "moved", "fragment", "off_network")
 #: a facility set differing from a known one by at most this many facilities is updated
 #: incrementally (:class:`ScenarioAccess`); a larger difference is computed afresh
 INCREMENTAL_MAX_OPS = 32
+#: travel-time surfaces a :class:`ScenarioAccess` keeps by facility set (undo, redo)
+SURFACES_KEPT = 8
 
 
 def points_key(frame: gpd.GeoDataFrame) -> str:
@@ -216,6 +219,14 @@ class Access:
         self._rows[whole] = out
         return out
 
+    def surface(self, mode: str, cells: Cells, facilities: gpd.GeoDataFrame,
+                cap_minutes: float | None = None) -> Surface:
+        """Minutes to the nearest of ``facilities`` on ``cells`` (prepared on ``mode``'s
+        engine), one multi-source search
+        (:func:`planning.travel.surface.travel_time_surface`)."""
+        return travel_time_surface(self.engine(mode), cells, facilities.geometry,
+                                   cap_minutes=cap_minutes)
+
     def static(self, key, compute):
         """A fact about the region that scenarios never change — townships, districts,
         villages' places and townships (scenarios edit facilities and villages'
@@ -288,8 +299,15 @@ class Access:
         out = engine.snap_report(sn)
         out["moved_village_ids"] = self.region.villages["village_id"].to_numpy()[sn.moved].tolist()
         if facilities is not None:
-            sf = engine.snap(facilities.geometry) if len(facilities) else None
-            ids = facilities["facility_id"].to_numpy()[sf.moved].tolist() if sf is not None else []
+            # a facility's snapping depends on its position only: kept per position, so
+            # a scenario's facility set snaps only its added or moved facilities
+            known = self.static(("facility moved", mode), dict)
+            xy = list(zip(facilities.geometry.x.astype(float), facilities.geometry.y.astype(float)))
+            new = [p for p in dict.fromkeys(xy) if p not in known]
+            if new:
+                known.update(zip(new, engine.snap(np.array(new).reshape(-1, 2)).moved.tolist()))
+            moved = np.array([known[p] for p in xy], dtype=bool)
+            ids = facilities["facility_id"].to_numpy()[moved].tolist()
             out["facilities_moved"] = len(ids)
             out["moved_facility_ids"] = ids
         return out
@@ -463,6 +481,7 @@ class ScenarioAccess(Access):
         self._slots: dict[tuple, list[_Slot]] = {}
         self._unions: dict[tuple, dict[tuple, object]] = {}
         self._isos: dict[tuple, object] = {}
+        self._surfaces: dict[tuple, Surface] = {}
 
     def engine(self, mode: str):
         return self._base.engine(mode)
@@ -496,6 +515,37 @@ class ScenarioAccess(Access):
                             "facility_id": np.where(nid >= 0, ids[np.maximum(nid, 0)], None)},
                            index=villages.index)
         self._nearest[key] = out
+        return out
+
+    # -- travel-time surface, incrementally
+    def surface(self, mode: str, cells: Cells, facilities: gpd.GeoDataFrame,
+                cap_minutes: float | None = None) -> Surface:
+        """As :meth:`Access.surface`, with the cells' costs kept by an
+        :class:`~planning.travel.incremental.IncrementalNearest` synced edit by edit
+        (an added facility searches only where it improves a junction, a closed one
+        re-solves only the junctions it was nearest to); memoised by facility set."""
+        if len(facilities) == 0 or facilities["facility_id"].duplicated().any():
+            return super().surface(mode, cells, facilities, cap_minutes)
+        key = (mode, id(cells), cap_minutes, points_key(facilities))
+        if key in self._surfaces:
+            return self._surfaces[key]
+        want = _items(facilities)
+        slots = self._slots.setdefault(("surface", mode, id(cells)), [])
+        best = min(slots, key=lambda s: s.distance(want), default=None)
+        if best is None or best.distance(want) > INCREMENTAL_MAX_OPS:
+            best = _Slot(self.engine(mode), cells.snapped, facilities, "time")
+            slots.append(best)
+        else:
+            best.sync(want)
+        position = {fid: i for i, fid in enumerate(want)}    # engine id -> row of facilities
+        to_row = np.array([position.get(f, -1) for f in best.ids], dtype=np.int64)
+        nid = best.acc.nearest_id
+        fac = np.where(nid >= 0, to_row[np.maximum(nid, 0)], -1)
+        out = surface_of(cells, best.acc.nearest_cost, fac, self.engine(mode).net.mode,
+                         cap_minutes=cap_minutes)
+        if len(self._surfaces) >= SURFACES_KEPT:
+            self._surfaces.pop(next(iter(self._surfaces)))
+        self._surfaces[key] = out
         return out
 
     # -- display union, incrementally

@@ -223,6 +223,28 @@ def travel_time_surface(engine: TravelEngine, cells: Cells, facilities_xy: Point
     -------
     Surface
     """
+    sn = cells.snapped
+    seconds, fac = (engine.nearest(sn, facilities_xy, "time") if len(sn)
+                    else (np.zeros(0), np.zeros(0, np.int64)))
+    return surface_of(cells, seconds, fac, engine.net.mode, cap_minutes=cap_minutes)
+
+
+def surface_of(cells: Cells, seconds: np.ndarray, facility_index: np.ndarray, mode: str, *,
+               cap_minutes: float | None = None) -> Surface:
+    """The :class:`Surface` of ``cells`` given each cell's cost to its nearest facility.
+
+    Parameters
+    ----------
+    cells : Cells
+    seconds : numpy.ndarray of float64, shape (len(cells.rows),)
+        Seconds from each cell's centre to its nearest facility (``inf``: none).
+    facility_index : numpy.ndarray of int, same shape
+        Which facility (-1: none).
+    mode : str
+        The network's travel mode.
+    cap_minutes : float, optional
+        Minutes above this are not kept (default ``settings.SURFACE_CAP_MIN``).
+    """
     cap = float(settings.SURFACE_CAP_MIN if cap_minutes is None else cap_minutes)
     if not cap > 0:
         raise ValueError("cap_minutes must be > 0")
@@ -230,13 +252,12 @@ def travel_time_surface(engine: TravelEngine, cells: Cells, facilities_xy: Point
     minutes = np.full(grid.shape, np.nan, dtype=np.float32)
     facility = np.full(grid.shape, -1, dtype=np.int32)
     state = np.full(grid.shape, OUTSIDE, dtype=np.uint8)
-    sn = cells.snapped
+    sn, fac = cells.snapped, facility_index
     if len(sn):
-        seconds, fac = engine.nearest(sn, facilities_xy, "time")
         m = seconds / 60.0
         ok = m <= cap                                   # False for inf (unreachable)
         r, c = cells.rows, cells.cols
         state[r, c] = np.where(sn.off_network, OFF_NETWORK, np.where(ok, WITHIN, BEYOND_CAP))
         minutes[r[ok], c[ok]] = m[ok]
         facility[r[ok], c[ok]] = fac[ok]
-    return Surface(grid, minutes, facility, state, cap, engine.net.mode)
+    return Surface(grid, minutes, facility, state, cap, mode)
