@@ -1289,6 +1289,27 @@ _add({
     "cli.basis.assumed": ("假设", "assumed"),
 })
 
+# ---------------------------------------------------------------- 15d: scenario edits
+_add({
+    # a scenario's edits (planning.plan.edits.Edit.describe) and its policy warning
+    "edit.add": ("新增{kind}：{name}", "Add {kind}: {name}"),
+    "edit.with_staff": ("（{staff}）", " ({staff})"),
+    "edit.staff": ("机构 {id} 增加{staff}", "Facility {id}: add {staff}"),
+    "edit.move": ("移动机构 {id}", "Move facility {id}"),
+    "edit.close": ("关闭机构 {id}", "Close facility {id}"),
+    "edit.service_mode": ("村 {id} 服务方式设为{mode}", "Village {id}: service mode {mode}"),
+    "edit.population": ("村 {id} 人口设为 {n}", "Village {id}: population {n}"),
+    "edit.none": ("（无）", "(none)"),
+    "edit.staff.gps": ("全科医生{n}名", "{n} GPs"), "edit.staff.gps.one": ("全科医生{n}名", "{n} GP"),
+    "edit.staff.nurses": ("护士{n}名", "{n} nurses"), "edit.staff.nurses.one": ("护士{n}名", "{n} nurse"),
+    "edit.staff.village_doctors": ("乡村医生{n}名", "{n} village doctors"),
+    "edit.staff.village_doctors.one": ("乡村医生{n}名", "{n} village doctor"),
+    "edit.keep_existing": ("关闭现有{kind_word}“{name}”：政策要求积极保留原有基层医疗卫生机构，"
+                           "已撤销的应重新评估（{clause}）",
+                           "Closing the existing {kind_word} {name}: the policy asks to keep existing "
+                           "primary-care institutions and to reassess those already closed ({clause})"),
+})
+
 
 def colon(lang: str) -> str:
     """The colon between a label and its text: ``：`` in Chinese, ``": "`` in English."""
@@ -1310,6 +1331,23 @@ def t(key: str, lang: str = "zh", **fields) -> str:
         return key
     text = pair[1] if lang == "en" else pair[0]
     return text.format(**fields) if fields else text
+
+
+def counted(key: str, n, lang: str = "zh", **fields) -> str:
+    """The string ``key`` for a count ``n``, singular, plural and zero reading well:
+    ``key.zero`` when ``n`` is 0 and ``key.one`` when it is 1 (where those exist), else
+    ``key``; ``{n}`` is the count with thousands commas.
+
+    >>> counted("rep.units.R4", 1, "en"), counted("rep.units.R4", 2, "en")
+    ('1 district', '2 districts')
+    >>> counted("rep.hl.gap", 0, "en")
+    'no resident lives in a failing unit'
+    """
+    value = int(round(float(n)))
+    for variant, when in ((".zero", value == 0), (".one", value == 1)):
+        if when and key + variant in STRINGS:
+            return t(key + variant, lang, n=f"{value:,}", **fields)
+    return t(key, lang, n=f"{value:,}", **fields)
 
 
 def field_label(layer: str, name: str, lang: str = "zh") -> str:
