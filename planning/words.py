@@ -1032,13 +1032,13 @@ RULE_WORDS: dict[str, tuple[str, str]] = {
                                      "Public-health physicians are counted from the public_health_staff column"),
     # R6: one community health station per 3-4 residents' committees
     "reason.R6.count": ("{township}有{committees}个居委会、{stations}所社区卫生服务站，需要至少{needed}所",
-                        "{township}: {committees} residents' committees, {stations} community health "
-                        "stations, at least {needed} needed"),
+                        "{township}: residents' committees {committees}, community health stations "
+                        "{stations}, needed at least {needed}"),
     "reason.R6.outside": ("不在任何乡镇内：{committees}个居委会、{stations}所社区卫生服务站，需要至少{needed}所",
-                          "Outside every township: {committees} residents' committees, {stations} "
-                          "community health stations, at least {needed} needed"),
+                          "Outside every township: residents' committees {committees}, community "
+                          "health stations {stations}, needed at least {needed}"),
     "action.R6.add_stations": ("在{township}增设{missing}所社区卫生服务站",
-                               "Add {missing} community health stations in {township}"),
+                               "Community health stations to add in {township}: {missing}"),
     # R7: medical communities
     "reason.R7.no_groups": ("无法检查：数据没有医共体/医疗集团分组（缺少 group_id 列）",
                             "Cannot be checked: the data have no medical-community groups (no group_id column)"),
@@ -1350,6 +1350,37 @@ _add({
     "say.warn.one": ("另有 {n} 个需关注", "{n} more needs attention"),
 })
 
+# ------------------------------------------------- 15d: the rules' sentences for a count of one
+#: rule words whose English turns on a count: key -> the field holding it; :func:`t` then
+#: uses ``key.one`` when that field is 1 (the Chinese is the same either way)
+COUNT_FIELDS: dict[str, str] = {
+    "reason.R1.ok_population_partial": "villages_unknown", "reason.R4.hard_villages": "hard_villages",
+    "reason.R7.group_far": "far", "reason.R8.area_unknown": "villages_unknown",
+    "note.R8.border": "villages", "note.R8.gps_unknown": "n",
+}
+_add({
+    "reason.R1.ok_population_partial.one": (
+        "有{centres}；{villages_unknown}个村无人口数据，已知常住人口{population:,.0f}人，无法判断是否超过{threshold:,.0f}人需增设中心",
+        "Has {centres}; {villages_unknown} village without population, {population:,.0f} residents "
+        "known, so whether more than {threshold:,.0f} call for another centre cannot be judged"),
+    "reason.R4.hard_villages.one": (
+        "{hard_villages}个村驾车超过{minutes:.0f}分钟才能到达区级医院或二级以上综合医院",
+        "{hard_villages} village is more than {minutes:.0f} min by car from a district or level-2+ "
+        "general hospital"),
+    "reason.R7.group_far.one": ("{far}个成员到牵头医院车程过长", "{far} member too far from the lead hospital"),
+    "reason.R8.area_unknown.one": (
+        "{villages_unknown}个村无法判断（人口或可达机构的全科医生人数未知）",
+        "{villages_unknown} village cannot be judged (residents, or the GP count of a facility in "
+        "reach, unknown)"),
+    "note.R8.border.one": (
+        "{villages}个村的服务范围越过区域边界，边界外的医生不在数据中，这些村的可达数可能偏低（near_border）",
+        "{villages} village reaches across the region's border, where doctors are not in the data: "
+        "its figures may be low (near_border)"),
+    "note.R8.gps_unknown.one": ("{n}所机构缺少全科医生人数（{facilities}），依赖它们的村无法判断",
+                                "{n} facility lacks a GP count ({facilities}); the villages that "
+                                "depend on it cannot be judged"),
+})
+
 # ---------------------------------------------------------------- 15d: the report's sentences
 #: the planning report (planning.outputs.report.compose): compose assembles, these word it.
 #: ``.one`` / ``.zero`` variants are chosen by :func:`counted` for a count of 1 / 0.
@@ -1582,6 +1613,8 @@ def t(key: str, lang: str = "zh", **fields) -> str:
     pair = STRINGS.get(key)
     if pair is None:
         return key
+    if key in COUNT_FIELDS and _is_one(fields.get(COUNT_FIELDS[key])):
+        pair = STRINGS.get(key + ".one", pair)
     text = pair[1] if lang == "en" else pair[0]
     return text.format(**fields) if fields else text
 
@@ -1601,6 +1634,13 @@ def counted(key: str, n, lang: str = "zh", **fields) -> str:
         if when and key + variant in STRINGS:
             return t(key + variant, lang, n=f"{value:,}", **fields)
     return t(key, lang, n=f"{value:,}", **fields)
+
+
+def _is_one(value) -> bool:
+    try:
+        return float(value) == 1
+    except (TypeError, ValueError):
+        return False
 
 
 def field_label(layer: str, name: str, lang: str = "zh") -> str:

@@ -288,8 +288,17 @@ def test_counts_of_none_one_and_two_read_well_in_both_languages():
     assert c("say.R4.fail", 1, "en", **fields).startswith("1 agricultural district has residents")
     assert c("say.R4.fail", 2, "en", **fields).startswith("2 agricultural districts have residents")
     # every one/zero variant has its plain key, and the same fields
+    # a rule's sentence turns on the count its COUNT_FIELDS entry names
+    assert words.coded_text("reason", "R4.hard_villages", {"hard_villages": 1, "minutes": 30}, "en") \
+        == "1 village is more than 30 min by car from a district or level-2+ general hospital"
+    assert words.coded_text("reason", "R4.hard_villages", {"hard_villages": 2, "minutes": 30}, "en") \
+        .startswith("2 villages are more than 30 min")
+    assert Msg("note.R8.gps_unknown", {"n": 1, "facilities": ["A"]}).text("en").startswith(
+        "1 facility lacks a GP count (A)")
+    for key, field in words.COUNT_FIELDS.items():
+        assert key + ".one" in words.STRINGS and field in _fields(words.STRINGS[key][1]), key
     for key in [k for k in words.STRINGS if k.endswith((".one", ".zero"))
-                and k.startswith(("rep.", "say.", "edit."))]:
+                and k.startswith(("rep.", "say.", "edit.", "reason.", "note."))]:
         plain = key.rsplit(".", 1)[0]
         assert plain in words.STRINGS, key
         for lang in (0, 1):
