@@ -1152,11 +1152,11 @@ RULE_WORDS: dict[str, tuple[str, str]] = {
                             "{n} facilities lack a GP count ({facilities}); the villages that depend on "
                             "them cannot be judged"),
     # any rule
-    "note.straight": ("{label}：没有道路网，距离按直线计算，出行距离 = 直线距离 × {factor:g}，按各出行方式的速度换算为时间",
-                      "{label}: no road network, so distances are straight lines; a trip is the "
+    "note.straight": ("{label_word}：没有道路网，距离按直线计算，出行距离 = 直线距离 × {factor:g}，按各出行方式的速度换算为时间",
+                      "{label_word}: no road network, so distances are straight lines; a trip is the "
                       "straight distance × {factor:g}, timed at each mode's speed"),
-    "note.straight_R2": ("{label}：没有道路网，距离按直线计算（R2 用直线半径）",
-                         "{label}: no road network, so distances are straight lines (R2 uses the "
+    "note.straight_R2": ("{label_word}：没有道路网，距离按直线计算（R2 用直线半径）",
+                         "{label_word}: no road network, so distances are straight lines (R2 uses the "
                          "straight radius)"),
     "population.none_known": ("常住人口未知（{n}{unit}均无人口数据）：涉及人口的数字无法计算",
                               "Residents unknown (none of the {n} {unit} has a population): figures of "
@@ -1385,7 +1385,7 @@ _add({
 #: the planning report (planning.outputs.report.compose): compose assembles, these word it.
 #: ``.one`` / ``.zero`` variants are chosen by :func:`counted` for a count of 1 / 0.
 _add({
-    "rep.straight": ("直线估算", "straight-line estimate"),
+    "label.straight": ("直线估算", "straight-line estimate"),
     "rep.title": ("{label}基层医疗卫生服务网络评估报告", "Primary health-care network assessment: {label}"),
     "rep.date": ("{y}年{m}月{d}日", "{iso}"),
     "rep.subtitle": ("生成日期：{date}　规则库：{name}（{file}，版本 {version}）",

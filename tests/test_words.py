@@ -64,6 +64,7 @@ SAMPLE = {"want_word": "kind.township_health_centre", "service_word": "service_m
           "centres": ["Centre A", "Centre B"], "candidates": ["Centre A"],
           "facilities": ["Centre A"], "clinic": "Clinic A", "village": "Village A",
           "township": "Town A", "group": "G1", "lead": "Hospital A", "label": "straight",
+          "label_word": "label.straight",
           "decay": "no decay", "weights": "1/0.6", "share": 0.25, "minimum_share": 0.3}
 
 

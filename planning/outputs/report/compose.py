@@ -108,7 +108,7 @@ class _Composer:
         self.res = {r: restrict(x, sel) for r, x in assessment.results.items()}
         self.summ = {r: x.summary(lang) for r, x in self.res.items()}
         self.straight = bool(getattr(assessment, "straight", False))
-        self.doc = Document(self._title(), lang, footer=self.w("rep.straight") if self.straight else "")
+        self.doc = Document(self._title(), lang, footer=self.w("label.straight") if self.straight else "")
         self.fig_no = self.tab_no = 0
 
     # --- helpers
@@ -159,7 +159,7 @@ class _Composer:
         self.fig_no += 1
         w, h = Image.open(io.BytesIO(png)).size
         if self.straight:
-            caption += self.w("rep.figure.straight", label=self.w("rep.straight"))
+            caption += self.w("rep.figure.straight", label=self.w("label.straight"))
         return Figure(png, self.w("rep.figure", no=self.fig_no, caption=caption), h / w)
 
     def table(self, caption: str, header, rows, widths, **kw) -> Table:
@@ -187,7 +187,7 @@ class _Composer:
         d.add(Para(sub, "subtitle"))
         if self.straight:
             factor = self.rb.value("travel", "detour_factor")
-            d.add(Para(self.w("rep.straight_notice", label=self.w("rep.straight"),
+            d.add(Para(self.w("rep.straight_notice", label=self.w("label.straight"),
                               factor=f"{factor:g}"), "notice"))
         self.provenance()
         self.scorecard()
@@ -233,7 +233,7 @@ class _Composer:
         if assumed:
             d.add(Para(self.count("rep.assumed", assumed), "note"))
         if self.straight:
-            d.add(Para(self.w("rep.roads.none", label=self.w("rep.straight")), "body"))
+            d.add(Para(self.w("rep.roads.none", label=self.w("label.straight")), "body"))
         else:
             roads = self.region.roads_path.name if self.region.roads_path else self.w("rep.none")
             d.add(Para(self.w("rep.roads", roads=roads), "body"))
