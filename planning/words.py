@@ -1041,13 +1041,13 @@ RULE_WORDS: dict[str, tuple[str, str]] = {
                                      "Public-health physicians are counted from the public_health_staff column"),
     # R6: one community health station per 3-4 residents' committees
     "reason.R6.count": ("{township}有{committees}个居委会、{stations}所社区卫生服务站，需要至少{needed}所",
-                        "{township}: {committees} residents' committees, {stations} community health "
-                        "stations, at least {needed} needed"),
+                        "{township}: residents' committees {committees}, community health stations "
+                        "{stations}, needed at least {needed}"),
     "reason.R6.outside": ("不在任何乡镇内：{committees}个居委会、{stations}所社区卫生服务站，需要至少{needed}所",
-                          "Outside every township: {committees} residents' committees, {stations} "
-                          "community health stations, at least {needed} needed"),
+                          "Outside every township: residents' committees {committees}, community "
+                          "health stations {stations}, needed at least {needed}"),
     "action.R6.add_stations": ("在{township}增设{missing}所社区卫生服务站",
-                               "Add {missing} community health stations in {township}"),
+                               "Community health stations to add in {township}: {missing}"),
     # R7: medical communities
     "reason.R7.no_groups": ("无法检查：数据没有医共体/医疗集团分组（缺少 group_id 列）",
                             "Cannot be checked: the data have no medical-community groups (no group_id column)"),
@@ -1161,11 +1161,11 @@ RULE_WORDS: dict[str, tuple[str, str]] = {
                             "{n} facilities lack a GP count ({facilities}); the villages that depend on "
                             "them cannot be judged"),
     # any rule
-    "note.straight": ("{label}：没有道路网，距离按直线计算，出行距离 = 直线距离 × {factor:g}，按各出行方式的速度换算为时间",
-                      "{label}: no road network, so distances are straight lines; a trip is the "
+    "note.straight": ("{label_word}：没有道路网，距离按直线计算，出行距离 = 直线距离 × {factor:g}，按各出行方式的速度换算为时间",
+                      "{label_word}: no road network, so distances are straight lines; a trip is the "
                       "straight distance × {factor:g}, timed at each mode's speed"),
-    "note.straight_R2": ("{label}：没有道路网，距离按直线计算（R2 用直线半径）",
-                         "{label}: no road network, so distances are straight lines (R2 uses the "
+    "note.straight_R2": ("{label_word}：没有道路网，距离按直线计算（R2 用直线半径）",
+                         "{label_word}: no road network, so distances are straight lines (R2 uses the "
                          "straight radius)"),
     "population.none_known": ("常住人口未知（{n}{unit}均无人口数据）：涉及人口的数字无法计算",
                               "Residents unknown (none of the {n} {unit} has a population): figures of "
@@ -1411,6 +1411,311 @@ _add({
     "cli.basis.assumed": ("假设", "assumed"),
 })
 
+# ---------------------------------------------------------------- 15d: scenario edits
+_add({
+    # a scenario's edits (planning.plan.edits.Edit.describe) and its policy warning
+    "edit.add": ("新增{kind}：{name}", "Add {kind}: {name}"),
+    "edit.with_staff": ("（{staff}）", " ({staff})"),
+    "edit.staff": ("机构 {id} 增加{staff}", "Facility {id}: add {staff}"),
+    "edit.move": ("移动机构 {id}", "Move facility {id}"),
+    "edit.close": ("关闭机构 {id}", "Close facility {id}"),
+    "edit.service_mode": ("村 {id} 服务方式设为{mode}", "Village {id}: service mode {mode}"),
+    "edit.population": ("村 {id} 人口设为 {n}", "Village {id}: population {n}"),
+    "edit.none": ("（无）", "(none)"),
+    "edit.staff.gps": ("全科医生{n}名", "{n} GPs"), "edit.staff.gps.one": ("全科医生{n}名", "{n} GP"),
+    "edit.staff.nurses": ("护士{n}名", "{n} nurses"), "edit.staff.nurses.one": ("护士{n}名", "{n} nurse"),
+    "edit.staff.village_doctors": ("乡村医生{n}名", "{n} village doctors"),
+    "edit.staff.village_doctors.one": ("乡村医生{n}名", "{n} village doctor"),
+    "edit.keep_existing": ("关闭现有{kind_word}“{name}”：政策要求积极保留原有基层医疗卫生机构，"
+                           "已撤销的应重新评估（{clause}）",
+                           "Closing the existing {kind_word} {name}: the policy asks to keep existing "
+                           "primary-care institutions and to reassess those already closed ({clause})"),
+})
+
+
+# ------------------------------------------------- 15d: the scorecard's sentences for 1 and 0
+#: variants of ``say.*`` chosen by :func:`counted` (the count of failing units, of units
+#: not applicable for R4/R5's all-clear, of all units for the others' all-clear)
+_add({
+    "say.R1.fail.one": ("{n} 个乡镇/街道（{pop}）没有乡镇卫生院或社区卫生服务中心",
+                        "{n} township/street ({pop}) has no health centre"),
+    "say.R1.ok.one": ("全部 {units} 个乡镇/街道都有卫生院或社区卫生服务中心",
+                      "The one township/street has a health centre"),
+    "say.R2.fail.one": ("{n} 个行政村（{pop}）{km} 公里内没有标准化村卫生室",
+                        "{n} village ({pop}) has no standardized clinic within {km} km"),
+    "say.R2.ok.one": ("全部 {units} 个行政村 {km} 公里内都有标准化村卫生室",
+                      "The one village has a standardized clinic within {km} km"),
+    "say.R3.one": ("{share} 的居民{mode} {minutes} 分钟内可达基层医疗卫生机构；{n} 个村居（{pop}）不能",
+                   "{share} of residents reach primary care within {minutes} min ({mode}); "
+                   "{n} village ({pop}) does not"),
+    "say.R3.zero": ("{share} 的居民{mode} {minutes} 分钟内可达基层医疗卫生机构；所有村居都能",
+                    "{share} of residents reach primary care within {minutes} min ({mode}); "
+                    "every village does"),
+    "say.R4.fail.one": ("{n} 个涉农区有居民（{pop}）驾车超过 {minutes} 分钟才能到达区级医院，建议设区域医疗次中心",
+                        "{n} agricultural district has residents ({pop}) more than {minutes} min by "
+                        "car from a district hospital: consider a regional sub-centre"),
+    "say.R4.ok.zero": ("没有需要设置区域医疗次中心的区", "No district needs a regional sub-centre"),
+    "say.R5.fail.one": ("{n} 个区缺少三级能力区级医院、二甲中医医院或相关人员配置",
+                        "{n} district lacks a tertiary-capable district hospital, a level-2A TCM "
+                        "hospital or staff"),
+    "say.R5.ok.zero": ("没有区缺少三级能力区级医院或二甲中医医院",
+                       "No district lacks a tertiary-capable district hospital or a level-2A TCM hospital"),
+    "say.R6.fail.one": ("{n} 个居委会（{pop}）所在乡镇/街道社区卫生服务站不足（每 {per} 个居委会 1 所）",
+                        "{n} residents' committee ({pop}) is in a township with too few community "
+                        "stations (one per {per} committees)"),
+    "say.R6.ok.one": ("全部 {units} 个居委会所在乡镇/街道社区卫生服务站数量达标",
+                      "The one residents' committee has enough community stations"),
+    "say.R7.fail.one": ("{n} 个卫生院/社区卫生服务中心未纳入有二级以上牵头医院的医共体",
+                        "{n} health centre is not in a medical community led by a level-2+ hospital"),
+    "say.R7.ok.one": ("全部 {units} 个卫生院/社区卫生服务中心都在医共体内",
+                      "The one health centre belongs to a medical community"),
+    "say.warn.one": ("另有 {n} 个需关注", "{n} more needs attention"),
+})
+
+# ------------------------------------------------- 15d: the rules' sentences for a count of one
+#: rule words whose English turns on a count: key -> the field holding it; :func:`t` then
+#: uses ``key.one`` when that field is 1 (the Chinese is the same either way)
+COUNT_FIELDS: dict[str, str] = {
+    "reason.R1.ok_population_partial": "villages_unknown", "reason.R4.hard_villages": "hard_villages",
+    "reason.R7.group_far": "far", "reason.R8.area_unknown": "villages_unknown",
+    "note.R8.border": "villages", "note.R8.gps_unknown": "n",
+}
+_add({
+    "reason.R1.ok_population_partial.one": (
+        "有{centres}；{villages_unknown}个村无人口数据，已知常住人口{population:,.0f}人，无法判断是否超过{threshold:,.0f}人需增设中心",
+        "Has {centres}; {villages_unknown} village without population, {population:,.0f} residents "
+        "known, so whether more than {threshold:,.0f} call for another centre cannot be judged"),
+    "reason.R4.hard_villages.one": (
+        "{hard_villages}个村驾车超过{minutes:.0f}分钟才能到达区级医院或二级以上综合医院",
+        "{hard_villages} village is more than {minutes:.0f} min by car from a district or level-2+ "
+        "general hospital"),
+    "reason.R7.group_far.one": ("{far}个成员到牵头医院车程过长", "{far} member too far from the lead hospital"),
+    "reason.R8.area_unknown.one": (
+        "{villages_unknown}个村无法判断（人口或可达机构的全科医生人数未知）",
+        "{villages_unknown} village cannot be judged (residents, or the GP count of a facility in "
+        "reach, unknown)"),
+    "note.R8.border.one": (
+        "{villages}个村的服务范围越过区域边界，边界外的医生不在数据中，这些村的可达数可能偏低（near_border）",
+        "{villages} village reaches across the region's border, where doctors are not in the data: "
+        "its figures may be low (near_border)"),
+    "note.R8.gps_unknown.one": ("{n}所机构缺少全科医生人数（{facilities}），依赖它们的村无法判断",
+                                "{n} facility lacks a GP count ({facilities}); the villages that "
+                                "depend on it cannot be judged"),
+})
+
+# ---------------------------------------------------------------- 15d: the report's sentences
+#: the planning report (planning.outputs.report.compose): compose assembles, these word it.
+#: ``.one`` / ``.zero`` variants are chosen by :func:`counted` for a count of 1 / 0.
+_add({
+    "label.straight": ("直线估算", "straight-line estimate"),
+    "rep.title": ("{label}基层医疗卫生服务网络评估报告", "Primary health-care network assessment: {label}"),
+    "rep.date": ("{y}年{m}月{d}日", "{iso}"),
+    "rep.subtitle": ("生成日期：{date}　规则库：{name}（{file}，版本 {version}）",
+                     "Date: {date}   Rulebook: {name} ({file}, version {version})"),
+    "rep.subtitle.scenario": ("　方案：{name}", "   Scenario: {name}"),
+    "rep.figure": ("图{no}  {caption}", "Figure {no}. {caption}"),
+    "rep.figure.straight": ("（{label}）", " ({label})"),
+    "rep.table": ("表{no}  {caption}", "Table {no}. {caption}"),
+    "rep.unknown": ("未知", "unknown"),
+    "rep.straight_notice": (
+        "{label}：没有道路网，本报告的距离均为直线距离；R3、R4、R7 的出行时间按直线距离 × {factor}"
+        "（绕行系数）和各出行方式的速度估算，R2 按直线 1.5 公里半径判断。有道路文件后请重新评估。",
+        "{label}: there was no road network, so every distance in this report is a straight line; "
+        "R3, R4 and R7 travel times are straight distance × {factor} (detour factor) at each mode's "
+        "speed, and R2 uses the straight 1.5 km radius. Assess again with a road file."),
+    # 1 data and scope
+    "rep.h.data": ("一、数据来源与评估范围", "1. Data and scope"),
+    "rep.layer.districts": ("区", "districts"), "rep.layer.townships": ("乡镇（街道）", "townships"),
+    "rep.layer.villages": ("村（居）委会", "villages"), "rep.layer.facilities": ("医疗卫生机构", "facilities"),
+    "rep.demo": ("演示数据：本报告由工具自带的宝坻区演示数据生成。区划名称与代码、区界和全区常住人口为真实数据；"
+                 "乡镇边界、村庄位置与人口、道路和医疗卫生机构均为合成（synthetic）数据。"
+                 "报告中的结论不反映宝坻区的实际情况，仅用于演示工具功能。",
+                 "DEMO DATA: this report was made from the tool's built-in Baodi demo. Names, codes, the "
+                 "district outline and its population are real; township polygons, village positions and "
+                 "populations, roads and facilities are SYNTHETIC. Its findings do not describe the real "
+                 "Baodi district and serve only to demonstrate the tool."),
+    "rep.synthetic": ("注意：输入数据中有{n}条合成（synthetic）记录，相关结论仅供参考，正式上报前请用实际数据替换。",
+                      "Note: {n} input rows are synthetic; treat the findings that depend on them as "
+                      "illustrative and replace them with real data before submitting."),
+    "rep.synthetic.one": ("注意：输入数据中有{n}条合成（synthetic）记录，相关结论仅供参考，正式上报前请用实际数据替换。",
+                          "Note: {n} input row is synthetic; treat the findings that depend on it as "
+                          "illustrative and replace it with real data before submitting."),
+    "rep.sources": ("数据来源与出处（按记录统计）", "Data sources and provenance (rows)"),
+    "rep.sources.header": ("图层|文件|记录数|真实|合成|假设|未注明", "layer|file|rows|real|synthetic|assumed|unstated"),
+    "rep.assumed": ("“假设”指位置或数值为推定（共{n}条），见数据说明。",
+                    "{n} rows are 'assumed': they carry an inferred position or value; see the data notes."),
+    "rep.assumed.one": ("“假设”指位置或数值为推定（共{n}条），见数据说明。",
+                        "{n} row is 'assumed': it carries an inferred position or value; see the data notes."),
+    "rep.roads.none": ("道路网：无。距离和时间为{label}。", "Road network: none. Distances and times are a {label}."),
+    "rep.roads": ("道路网：{roads}（OpenStreetMap 格式）。距离和时间沿道路网计算。",
+                  "Road network: {roads} (OpenStreetMap format). Distances and times are measured along the roads."),
+    "rep.none": ("无", "none"),
+    "rep.checks": ("数据检查：{errors}，{warnings}，{notes}。主要问题如下（完整列表见工具界面或 check 命令）：",
+                   "Data checks: {errors}, {warnings}, {notes}. The first ones (the full list is in the app or `check`):"),
+    "rep.checks.errors": ("{n}条记录被剔除", "{n} rows set aside"),
+    "rep.checks.errors.one": ("{n}条记录被剔除", "{n} row set aside"),
+    "rep.checks.errors.zero": ("没有记录被剔除", "no row set aside"),
+    "rep.checks.warnings": ("{n}条警告", "{n} warnings"), "rep.checks.warnings.one": ("{n}条警告", "{n} warning"),
+    "rep.checks.warnings.zero": ("没有警告", "no warning"),
+    "rep.checks.notes": ("{n}条提示", "{n} notes"), "rep.checks.notes.one": ("{n}条提示", "{n} note"),
+    "rep.checks.notes.zero": ("没有提示", "no note"),
+    "rep.scope": ("评估范围：{label}，乡镇级单元{towns}个（{tk}），村级单元{villages}个（{vk}），"
+                  "常住人口{pop}人；医疗卫生机构{facilities}所（{fk}）。",
+                  "Scope: {label}: {towns} township-level units ({tk}), {villages} village-level units "
+                  "({vk}), {pop} residents; {facilities} health facilities ({fk})."),
+    "rep.scope.kind": ("{kind}{n}个", "{n} {kind}s"), "rep.scope.kind.one": ("{kind}{n}个", "{n} {kind}"),
+    "rep.scope.facility": ("{kind}{n}所", "{n} {kind}s"), "rep.scope.facility.one": ("{kind}{n}所", "{n} {kind}"),
+    # 2 findings
+    "rep.h.findings": ("二、评估结论", "2. Findings"),
+    "rep.selection_only": ("以下数字只统计{label}范围内的单元；R4、R5 按所在区统计。",
+                           "The figures count only units inside {label}; R4 and R5 are judged for its district."),
+    "rep.scorecard": ("逐条评分（与 check 命令输出一致）", "Scorecard (as printed by `check`)"),
+    "rep.scorecard.header": ("规则|内容|依据|单元|达标|未达标|需关注|无法检查|不适用|缺口人口",
+                             "rule|requirement|basis|units|pass|fail|attention|cannot check|n/a|residents in gap"),
+    # a rule's headline: "{rid} {title}: of {units}, {passed}, {failed}[, …]; {gap}. ({basis}: {clause})"
+    "rep.hl": ("{rid} {title}：{units}中，{parts}；{gap}。（{basis}：{clause}）",
+               "{rid} {title}: of {units}, {parts}; {gap}. ({basis}: {clause})"),
+    "rep.units.R1": ("{n}个乡镇（街道）", "{n} townships and streets"),
+    "rep.units.R1.one": ("{n}个乡镇（街道）", "{n} township or street"),
+    "rep.units.R2": ("{n}个行政村（村委会）", "{n} village committees"),
+    "rep.units.R2.one": ("{n}个行政村（村委会）", "{n} village committee"),
+    "rep.units.R3": ("{n}个村（居）委会", "{n} villages and residents' committees"),
+    "rep.units.R3.one": ("{n}个村（居）委会", "{n} village or residents' committee"),
+    "rep.units.R4": ("{n}个区", "{n} districts"), "rep.units.R4.one": ("{n}个区", "{n} district"),
+    "rep.units.R5": ("{n}个区", "{n} districts"), "rep.units.R5.one": ("{n}个区", "{n} district"),
+    "rep.units.R6": ("{n}个居委会", "{n} residents' committees"),
+    "rep.units.R6.one": ("{n}个居委会", "{n} residents' committee"),
+    "rep.units.R7": ("{n}所乡镇卫生院和社区卫生服务中心", "{n} township and community health centres"),
+    "rep.units.R7.one": ("{n}所乡镇卫生院和社区卫生服务中心", "{n} township or community health centre"),
+    "rep.units.R8": ("{n}个村（居）委会", "{n} villages and residents' committees"),
+    "rep.units.R8.one": ("{n}个村（居）委会", "{n} village or residents' committee"),
+    "rep.units": ("{n}个单元", "{n} units"), "rep.units.one": ("{n}个单元", "{n} unit"),
+    "rep.mw": ("个", ""), "rep.mw.R7": ("所", ""),
+    "rep.hl.passed": ("{n}{mw}达标", "{n} pass"), "rep.hl.passed.one": ("{n}{mw}达标", "{n} passes"),
+    "rep.hl.failed": ("{n}{mw}未达标", "{n} fail"), "rep.hl.failed.one": ("{n}{mw}未达标", "{n} fails"),
+    "rep.hl.warned": ("{n}{mw}需关注", "{n} need attention"), "rep.hl.warned.one": ("{n}{mw}需关注", "{n} needs attention"),
+    "rep.hl.na": ("{n}{mw}不适用", "{n} not applicable"),
+    "rep.hl.unknown": ("{n}{mw}无法检查{missing}", "{n} cannot be checked{missing}"),
+    "rep.hl.gap": ("未达标单元涉及常住人口{n}人", "{n} residents live in failing units"),
+    "rep.hl.gap.one": ("未达标单元涉及常住人口{n}人", "{n} resident lives in a failing unit"),
+    "rep.hl.gap.zero": ("没有常住人口生活在未达标单元", "no resident lives in a failing unit"),
+    "rep.hl.gap.unknown": ("未达标单元涉及的常住人口未知", "the residents of failing units are unknown"),
+    "rep.missing_data": ("（缺少人口等数据）", " (data missing)"),
+    "rep.missing_columns": ("（缺少列：{names}）", " (missing column: {names})"),
+    "rep.hl.R8": ("R8 {title}：{units}中，{passed}个可达全科医生达到每万人{target}名，{below}个低于这一参考值"
+                  "（涉及常住人口{pop}人）{unknown}。（{basis}：{clause}）",
+                  "R8 {title}: of {units}, {passed} reach at least {target} GPs per 10,000 residents, "
+                  "{below} are below this reference ({pop} residents){unknown}. ({basis}: {clause})"),
+    "rep.hl.R8.unknown": ("，{n}个无法检查", ", {n} cannot be checked"),
+    "rep.r8.method": (
+        "计算方法：每个基层医疗卫生机构的全科医生数，除以其{mode}{minutes}分钟范围内按远近加权的常住人口；"
+        "一个村可达的各机构比值按同样权重相加，就是“可达范围内每万人拥有的全科医生数”（两步移动搜索法 E2SFCA）；"
+        "按人口加权的平均值等于全科医生总数÷常住人口。参考值每万人{target}名是全市目标（{clause}），"
+        "低于参考值为“需关注”，不判定未达标。",
+        "How it is counted: each primary-care facility's GPs are divided by the residents within "
+        "{minutes} minutes ({mode}) of it, nearer residents weighing more; a village adds up the "
+        "shares of the facilities it reaches, weighted the same way: 'GPs per 10,000 residents "
+        "within reach' (the enhanced two-step floating catchment area, E2SFCA), whose "
+        "population-weighted mean equals GPs ÷ residents. The reference of {target} per 10,000 is "
+        "the city-wide target ({clause}): below it is 'attention', never a failure."),
+    "rep.r8.region": ("{label}：可达全科医生人口加权平均每万人{within}名，辖区内全科医生每万人{plain}名；{towns}，"
+                      "达到参考值共需再可达全科医生{needed}名（按乡镇分别计算）。",
+                      "{label}: {within} GPs per 10,000 within reach (population-weighted), {plain} per "
+                      "10,000 inside; {towns}, and {needed} more GPs within reach would bring each to "
+                      "the reference (counted township by township)."),
+    "rep.r8.towns": ("需关注乡镇（街道）{n}个", "{n} townships need attention"),
+    "rep.r8.towns.one": ("需关注乡镇（街道）{n}个", "{n} township needs attention"),
+    "rep.r8.towns.zero": ("没有需关注的乡镇（街道）", "no township needs attention"),
+    "rep.r8.border": ("{n}个村的服务范围越过区域边界，边界外的医生不在数据中。",
+                      "{n} villages reach across the region's border, where doctors are not in the data."),
+    "rep.r8.border.one": ("{n}个村的服务范围越过区域边界，边界外的医生不在数据中。",
+                          "{n} village reaches across the region's border, where doctors are not in the data."),
+    "rep.r8.table": ("各乡镇（街道）可达全科医生（每万人）", "GPs per 10,000 within reach, by township"),
+    "rep.r8.table.header": ("乡镇（街道）|常住人口|可达（每万人）|辖区内（每万人）|低于参考值人口|需再可达全科医生|状态",
+                            "township|residents|within reach|inside|residents below|more GPs needed|status"),
+    # 3 rule by rule
+    "rep.h.rules": ("三、分项评估", "3. Rule by rule"),
+    "rep.note": ("说明：{text}", "Note: {text}"),
+    "rep.failing": ("未达标：{names}。", "Failing: {names}."),
+    "rep.names_more": ("等{n}个", " and {more} more"),
+    "rep.attention": ("需关注：{name}——{reason}。", "Attention: {name} — {reason}."),
+    "rep.measure.road": ("道路距离", "road distance"), "rep.measure.straight": ("直线距离", "straight distance"),
+    "rep.r2.coverage": ("按{measure}{limit}米计：{own}，{shared}，{served}，{gap}。",
+                        "By {measure} within {limit} m: {own}, {shared}, {served}, {gap}."),
+    "rep.r2.own": ("本村有卫生室{n}个", "{n} villages have their own clinic"),
+    "rep.r2.own.one": ("本村有卫生室{n}个", "{n} village has its own clinic"),
+    "rep.r2.shared": ("与邻村共用{n}个", "{n} share a neighbour's"),
+    "rep.r2.shared.one": ("与邻村共用{n}个", "{n} shares a neighbour's"),
+    "rep.r2.served": ("由巡诊、派驻或邻村延伸服务{n}个", "{n} are served by touring, dispatched staff or neighbour extension"),
+    "rep.r2.served.one": ("由巡诊、派驻或邻村延伸服务{n}个", "{n} is served by touring, dispatched staff or neighbour extension"),
+    "rep.r2.gap": ("缺口{n}个", "{n} are gaps"), "rep.r2.gap.one": ("缺口{n}个", "{n} is a gap"),
+    "rep.r3.share": ("{mode}{minutes}分钟内可到达基层医疗卫生机构的常住人口占{share}（{within}/{total}人）。",
+                     "{share} of residents ({within} of {total}) reach a primary-care facility within "
+                     "{minutes} minutes ({mode})."),
+    "rep.unit_reason": ("{name}：{reason}", "{name}: {reason}"),
+    "rep.suggested": ("。建议：{action}", ". Suggested: {action}"),
+    "rep.end": ("。", "."),
+    "rep.candidate": ("次中心候选{rank}：{name}——{reason}。", "Sub-centre candidate {rank}: {name} — {reason}."),
+    "rep.gps_ratio": ("全科医生每万人{value}名（全市目标{target}名，仅作参考）。",
+                      "General practitioners: {value} per 10,000 residents (city-wide target {target}; a reference only)."),
+    "rep.nurse_ratio": ("护士每千人{value}名（全市2025年目标{t2025}名，2027年{t2027}名，仅作参考）。",
+                        "Nurses: {value} per 1,000 residents (city-wide targets {t2025} in 2025, {t2027} in 2027; "
+                        "a reference only)."),
+    "rep.cap.R1": ("各乡镇（街道）乡镇卫生院/社区卫生服务中心设置情况（R1）", "Townships by health-centre compliance (R1)"),
+    "rep.cap.R2": ("{limit}米内没有标准化村卫生室的行政村（R2，圆点大小表示人口）",
+                   "Village committees without a standardized clinic within {limit} m (R2; dot size = residents)"),
+    "rep.cap.R3": ("{minutes}分钟健康服务圈覆盖情况（R3，{mode}）", "{minutes}-minute health service circle (R3, {mode})"),
+    "rep.cap.R8": ("{mode}{minutes}分钟内可达的全科医生（R8，每万人；参考值{target}）",
+                   "GPs per 10,000 within {minutes} min ({mode}) (R8; reference {target})"),
+    "rep.cap.R4": ("区域医疗次中心候选与驾车{minutes}分钟以上难以到达医院的村（R4）",
+                   "Sub-centre candidates and villages more than {minutes} min drive from a hospital (R4)"),
+    # 4 scenario
+    "rep.h.scenario": ("四、方案比较：{name}", "4. Scenario: {name}"),
+    "rep.edits": ("方案调整：{edits}", "Edits: {edits}"),
+    "rep.before_after": ("方案前后对比（现状 → 方案）", "Before and after (current → scenario)"),
+    "rep.before_after.header": ("规则|未达标单元|缺口人口|新达标单元|新覆盖人口|新增缺口单元|新增缺口人口",
+                                "rule|failing units|residents in gap|newly covered units|residents newly "
+                                "covered|newly failing units|residents newly in gap"),
+    "rep.delta": ("{rid}：未达标单元由{failed_before}个变为{failed_after}个，缺口人口由{gap_before}人变为{gap_after}人，"
+                  "新覆盖{covered}人。",
+                  "{rid}: failing units {failed_before} → {failed_after}, residents in gap {gap_before} → "
+                  "{gap_after}, {covered} residents newly covered."),
+    "rep.delta.R8": ("R8：低于全科医生参考值的人口由{before}人变为{after}人。",
+                     "R8: residents below the GP reference {before} → {after}."),
+    "rep.warning": ("提示：{text}", "Warning: {text}"),
+    "rep.edit.add": ("新增", "add"), "rep.edit.move": ("移动", "move"),
+    "rep.sites": ("方案新增/移动机构位置（WGS84 与 GCJ-02 坐标）", "Proposed sites (WGS84 and GCJ-02 coordinates)"),
+    "rep.sites.header": ("名称|类型|操作|经度 WGS84|纬度 WGS84|经度 GCJ-02|纬度 GCJ-02",
+                         "name|kind|edit|lon WGS84|lat WGS84|lon GCJ-02|lat GCJ-02"),
+    "rep.sites.crs": ("WGS84 用于 GPS 和 GIS 软件；GCJ-02 用于高德、腾讯地图。",
+                      "WGS84 is for GPS and GIS software; GCJ-02 for Amap and Tencent maps."),
+    "rep.sites.none": ("方案没有新增或移动机构。", "The scenario adds or moves no facility."),
+    "rep.cap.scenario": ("方案前后缺口村对比（R2、R3）", "Villages in gap before and after (R2, R3)"),
+    # 5 gaps by township
+    "rep.r6_row": ("{n}个居委会", "{n} residents' committees"), "rep.r6_row.one": ("{n}个居委会", "{n} residents' committee"),
+    "rep.r6_names": ("（{names}）", " ({names})"),
+    "rep.h.gaps": ("{number}、各乡镇（街道）缺口与建议措施", "{number}. Gaps and suggested actions by township"),
+    "rep.h.gaps.number": ("四", "4"), "rep.h.gaps.number.scenario": ("五", "5"),
+    "rep.h.district": ("区级", "District level"),
+    "rep.district_gaps": ("区级缺口", "District-level gaps"),
+    "rep.gaps_note": ("以下按乡镇（街道）列出未达标的单元（R1、R2、R3、R6、R7）及建议措施；“人口”为该单元常住人口，"
+                      "R6 按乡镇（街道）合并为一行。同一村可能同时出现在 R2 和 R3 中。",
+                      "Failing units by township (R1, R2, R3, R6, R7) with suggested actions; 'residents' are "
+                      "the unit's residents; R6 is one row per township. A village may appear under both R2 "
+                      "and R3. Reasons and actions are quoted as the rules word them."),
+    "rep.h.town": ("{name}（{n}项缺口）", "{name} ({n} gaps)"), "rep.h.town.one": ("{name}（{n}项缺口）", "{name} ({n} gap)"),
+    "rep.town_gaps": ("{name}缺口清单", "Gaps in {name}"),
+    "rep.clean": ("没有未达标单元的乡镇（街道）：{names}。", "Townships without failing units: {names}."),
+    "rep.gaps.header": ("规则|单元|人口|问题|建议措施", "rule|unit|residents|finding|suggested action"),
+    # appendix
+    "rep.h.appendix": ("附录　规则参数", "Appendix. Rulebook values used"),
+    "rep.rulebook": ("规则库：{name}（{file}，版本 {version}）", "Rulebook: {name} ({file}, version {version})"),
+    "rep.rulebook.values": ("规则参数（*表示与默认值不同）", "Rulebook values (* differs from the default)"),
+    "rep.rulebook.header": ("参数|取值|默认值|依据|条款|说明", "key|value|default|basis|clause|meaning"),
+    "rep.policies": ("引用的政策文件：", "Policy documents cited:"),
+    "rep.yes": ("是", "yes"), "rep.no": ("否", "no"),
+})
+
 
 def colon(lang: str) -> str:
     """The colon between a label and its text: ``：`` in Chinese, ``": "`` in English."""
@@ -1430,8 +1735,34 @@ def t(key: str, lang: str = "zh", **fields) -> str:
     pair = STRINGS.get(key)
     if pair is None:
         return key
+    if key in COUNT_FIELDS and _is_one(fields.get(COUNT_FIELDS[key])):
+        pair = STRINGS.get(key + ".one", pair)
     text = pair[1] if lang == "en" else pair[0]
     return text.format(**fields) if fields else text
+
+
+def counted(key: str, n, lang: str = "zh", **fields) -> str:
+    """The string ``key`` for a count ``n``, singular, plural and zero reading well:
+    ``key.zero`` when ``n`` is 0 and ``key.one`` when it is 1 (where those exist), else
+    ``key``; ``{n}`` is the count with thousands commas.
+
+    >>> counted("rep.units.R4", 1, "en"), counted("rep.units.R4", 2, "en")
+    ('1 district', '2 districts')
+    >>> counted("rep.hl.gap", 0, "en")
+    'no resident lives in a failing unit'
+    """
+    value = int(round(float(n)))
+    for variant, when in ((".zero", value == 0), (".one", value == 1)):
+        if when and key + variant in STRINGS:
+            return t(key + variant, lang, n=f"{value:,}", **fields)
+    return t(key, lang, n=f"{value:,}", **fields)
+
+
+def _is_one(value) -> bool:
+    try:
+        return float(value) == 1
+    except (TypeError, ValueError):
+        return False
 
 
 def field_label(layer: str, name: str, lang: str = "zh") -> str:

@@ -55,7 +55,8 @@ def two_and_two(gps=(2, 1), pops=(1000, 3000), nurses=(3, 2), extra=()):
 
 
 def run(region, values=NO_DECAY):
-    return RULES["R8"](region, RB.with_values(values), Access(region))
+    """R8's result with its words written in Chinese from its codes (as the outputs do)."""
+    return RULES["R8"](region, RB.with_values(values), Access(region)).in_language("zh")
 
 
 def by_id(result, layer="R8_villages", key="village_id"):

@@ -7,6 +7,7 @@ One assessment of the demo is shared by the module; maps render at a low resolut
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import docx
 import eviltransform
@@ -101,7 +102,10 @@ def test_word_sentences_state_failed_and_residents_with_clause(word, summary):
             assert s["clause"] in sentence and "参考基准" in sentence
             continue
         assert f"{s['failed']:,}" in sentence
-        assert f"未达标单元涉及常住人口{s['population_in_gap']:,}人" in sentence
+        if s["population_in_gap"]:
+            assert f"未达标单元涉及常住人口{s['population_in_gap']:,}人" in sentence
+        else:                        # R5 on the demo: nobody, said as a sentence, not "0人"
+            assert s["population_in_gap"] == 0 and "没有常住人口生活在未达标单元" in sentence
         assert s["clause"] in sentence
         assert ("政策要求" if s["basis"] == "requirement" else "参考基准") in sentence
     assert "宝坻区基层医疗卫生服务网络评估报告" in text
@@ -145,9 +149,34 @@ def test_pdf_has_the_numbers_and_chinese_text(pdf, summary):
     text = pdf_text(pdf)
     assert "宝坻区基层医疗卫生服务网络评估报告" in text
     for rid, s in summary.items():
-        if rid != "R8":
+        if rid != "R8" and s["population_in_gap"]:
             assert f"未达标单元涉及常住人口{s['population_in_gap']:,}人" in text, rid
+    assert "没有常住人口生活在未达标单元" in text and "常住人口0人" not in text   # R5: nobody
     assert "004 §三(二)" in text
+
+
+def test_pdf_names_the_rulebook_not_the_server_path(pdf, assessment):
+    """The appendix and the subtitle name the rulebook, its file and version; no folder of
+    the server that made the report."""
+    text = pdf_text(pdf)
+    rb = assessment.rulebook
+    assert str(Path(rb.path).parent) not in text and "/" + Path(rb.path).name not in text
+    assert f"天津市基层医疗卫生服务网络（{Path(rb.path).name}，版本 {rb.meta['version']}）" in text
+    assert "Tianjin primary health-care network" not in text          # the Chinese half only
+
+
+def test_english_pdf_reads_well_for_one_and_none(region, assessment, tmp_path):
+    """The demo has one district (R4 fails it, R5 only warns), townships with one gap, no
+    row set aside: the English PDF says so in English, singular and zero alike."""
+    out = build_report(region, out=tmp_path / "r.pdf", lang="en", assessment=assessment, dpi=DPI)
+    text = re.sub(r"\s+", "", "".join(pages_text(out)))    # the PDF breaks lines where it likes
+    for good in ("of 1 district, 0 pass, 1 fails", "1 needs attention",
+                 "no resident lives in a failing unit", "(1 gap)", "no row set aside",
+                 "636 village clinics", "Rulebook: Tianjin primary health-care network (tianjin.toml"):
+        assert re.sub(r"\s+", "", good) in text, good
+    for bad in ("of 1 districts", "1 need attention", "(1 gaps)", "0 rows set aside",
+                "636 village clinic,", str(Path(assessment.rulebook.path).parent)):
+        assert re.sub(r"\s+", "", bad) not in text, bad
 
 
 def test_pdf_has_one_image_per_map_section(pdf):
@@ -235,6 +264,7 @@ def test_scenario_report_has_before_after_and_sites_in_both_systems(region, asse
     assert before == summary["R2"]["failed"]
     assert after <= before - 1  # a clinic on the village seat itself closes that gap
     assert "Findings" in docx_text(document)
+    assert "Edits: Add village clinic: 测试新村卫生室" in docx_text(document)   # the edit in English
 
 
 # ---------------------------------------------------------------------------- bytes, fonts

@@ -16,7 +16,9 @@ RB = load_rulebook()
 
 
 def run(rule, region, rulebook=RB):
-    return RULES[rule](region, rulebook, Access(region))
+    """The rule's result with its words written in Chinese from its codes, as the outputs
+    write them (the rule itself emits codes and params only)."""
+    return RULES[rule](region, rulebook, Access(region)).in_language("zh")
 
 
 def two_towns():

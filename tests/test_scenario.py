@@ -88,7 +88,8 @@ def test_edits_are_validated():
 def test_closing_existing_primary_care_warns_with_the_clause():
     sc = Scenario(region(), rulebook=RB)
     w = sc.close_facility("H1")
-    assert len(w) == 1 and "001 §二(一)1" in w[0] and "甲镇卫生院" in w[0]
+    assert len(w) == 1 and "001 §二(一)1" in w[0].text("zh") and "甲镇卫生院" in w[0].text("zh")
+    assert w[0].text("en").startswith("Closing the existing township health centre 甲镇卫生院")
     new = sc.add_facility(x=hm.X0 + 6000, y=hm.Y0)
     assert sc.close_facility(new) == []        # closing a proposed site: no warning
     assert len(sc.warnings()) == 1
@@ -160,7 +161,8 @@ def test_compare_counts_and_delta_layers():
     sc.close_facility("C1")
     c2 = sc.compare(["R2"])
     assert "120115101201" in set(c2.layers["newly_uncovered"]["village_id"])
-    assert c2.warnings and "001 §二(一)1" in c2.warnings[0]
+    assert c2.warnings and "001 §二(一)1" in c2.warnings[0].text("en")
+    assert c2.summary("en")["warnings"] == [c2.warnings[0].text("en")]
 
 
 def test_save_load_round_trip(tmp_path):

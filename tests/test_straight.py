@@ -106,7 +106,7 @@ def test_every_output_carries_the_label(tmp_path):
     rows = {r["id"]: r for r in s["rules"]}
     for rid in a.estimated:
         assert rows[rid]["figures"]["estimate"] == STRAIGHT_LABEL
-        assert any(STRAIGHT_LABEL in n for n in rows[rid]["notes"])
+        assert any(n.startswith("直线估算：") for n in rows[rid]["notes"])       # in the summary's language
     assert "estimate" not in rows["R1"]["figures"]  # point in polygon: no travel measured
     layers = a.layers()
     assert (layers["R2_villages"]["estimate"] == STRAIGHT_LABEL).all()
@@ -173,11 +173,11 @@ def test_every_report_page_carries_the_label(tmp_path):
     pdf = build_report(region, out=tmp_path / "r.pdf", dpi=60)
     texts = pages_text(pdf)
     assert len(texts) >= 2
-    for text in texts:  # the footer of every page
-        assert STRAIGHT_LABEL in text
+    for text in texts:  # the footer of every page, in the report's language only
+        assert "直线估算" in text and "straight-line estimate" not in text
     text = "".join(texts)
     assert "道路网：无" in text and "× 1.3" in text
     word = docx.Document(str(build_report(region, out=tmp_path / "r.docx", lang="en", dpi=60)))
     footer = "".join(p.text for p in word.sections[0].footer.paragraphs)
-    assert STRAIGHT_LABEL in footer
+    assert "straight-line estimate" in footer and "直线估算" not in footer
     assert "straight-line estimate: there was no road network" in word.tables[0].cell(0, 0).text

@@ -64,6 +64,7 @@ SAMPLE = {"want_word": "kind.township_health_centre", "service_word": "service_m
           "centres": ["Centre A", "Centre B"], "candidates": ["Centre A"],
           "facilities": ["Centre A"], "clinic": "Clinic A", "village": "Village A",
           "township": "Town A", "group": "G1", "lead": "Hospital A", "label": "straight",
+          "label_word": "label.straight",
           "decay": "no decay", "weights": "1/0.6", "share": 0.25, "minimum_share": 0.3}
 
 
@@ -114,6 +115,38 @@ def test_rules_write_no_words():
             continue
         for s in _strings(path):
             assert not re.search(r"[\u3400-\u9fff]", s), f"{path.name}: {s!r}"
+
+
+def test_a_rule_result_holds_codes_and_names_not_words(demo_names):
+    """Before any output renders it, a result's units and layers carry no words: no
+    ``reason``/``action`` column, and no Chinese in any text cell or param but the input's
+    names (and hospital levels such as 二甲, which are input values); rendering writes the
+    words, in either language, from the codes alone."""
+    from planning.rules.assess import assess
+
+    region = load_demo()
+    assessment = assess(region)
+    level = re.compile(r"^[一二三甲乙丙级等]+$")
+    coded = 0
+    for rid, result in assessment.results.items():
+        frames = {"units": result.units, **{k: v for k, v in result.layers.items() if v is not None}}
+        for name, frame in frames.items():
+            assert not {"reason", "action"} & set(frame.columns), (rid, name)
+            for col in frame.columns:
+                if frame[col].dtype != object or col == "geometry":
+                    continue
+                for value in frame[col].dropna():
+                    values = value.values() if isinstance(value, dict) else [value]
+                    for v in values:
+                        for x in (v if isinstance(v, list) else [v]):
+                            if isinstance(x, str) and not level.match(x):
+                                assert chinese_in(x, demo_names) is None, (rid, name, col, x)
+            if "reason_code" in frame:
+                coded += len(frame)
+                for lang in ("zh", "en"):
+                    text = words.render_units(frame, lang)
+                    assert text["reason"].str.len().gt(0).all(), (rid, name, lang)
+    assert coded > 5000
 
 
 def test_kind_names_agree_everywhere():
@@ -236,3 +269,63 @@ def test_readable_is_one_call_per_table_in_either_language():
     assert list(zh.columns) == ["单元代码", "名称", "状态", "覆盖方式", "常住人口(人)", "原因", "建议措施"]
     assert zh["原因"].tolist() == ["本村卫生室（东村卫生室）320米", "1,500米内无标准化村卫生室（最近2,300米）"]
     assert zh["状态"].tolist() == ["达标", "未达标"]
+
+
+def test_counts_of_none_one_and_two_read_well_in_both_languages():
+    """Crafted counts (0, 1, 2) through :func:`words.counted`: singular, plural and zero."""
+    c = words.counted
+    assert [c("rep.units.R4", n, "en") for n in (1, 2)] == ["1 district", "2 districts"]
+    assert [c("rep.hl.gap", n, "en") for n in (0, 1, 2)] == [
+        "no resident lives in a failing unit", "1 resident lives in a failing unit",
+        "2 residents live in failing units"]
+    assert [c("rep.hl.gap", n, "zh") for n in (0, 1, 2500)] == [
+        "没有常住人口生活在未达标单元", "未达标单元涉及常住人口1人", "未达标单元涉及常住人口2,500人"]
+    assert [c("rep.h.town", n, "en", name="East") for n in (1, 2)] == ["East (1 gap)", "East (2 gaps)"]
+    assert [c("rep.checks.errors", n, "en") for n in (0, 1, 2)] == [
+        "no row set aside", "1 row set aside", "2 rows set aside"]
+    assert [c("rep.hl.warned", n, "en", mw="") for n in (1, 2)] == ["1 needs attention",
+                                                                     "2 need attention"]
+    # the scorecard's sentences: R5's all-clear without "(0 N/A)", R4's failure for one district
+    assert [c("say.R5.ok", n, "zh", na=n) for n in (0, 1, 2)] == [
+        "没有区缺少三级能力区级医院或二甲中医医院", "没有区缺少三级能力区级医院或二甲中医医院（1 个区不适用）",
+        "没有区缺少三级能力区级医院或二甲中医医院（2 个区不适用）"]
+    fields = {"pop": "5 residents", "minutes": "30"}
+    assert c("say.R4.fail", 1, "en", **fields).startswith("1 agricultural district has residents")
+    assert c("say.R4.fail", 2, "en", **fields).startswith("2 agricultural districts have residents")
+    # every one/zero variant has its plain key, and the same fields
+    # a rule's sentence turns on the count its COUNT_FIELDS entry names
+    assert words.coded_text("reason", "R4.hard_villages", {"hard_villages": 1, "minutes": 30}, "en") \
+        == "1 village is more than 30 min by car from a district or level-2+ general hospital"
+    assert words.coded_text("reason", "R4.hard_villages", {"hard_villages": 2, "minutes": 30}, "en") \
+        .startswith("2 villages are more than 30 min")
+    assert Msg("note.R8.gps_unknown", {"n": 1, "facilities": ["A"]}).text("en").startswith(
+        "1 facility lacks a GP count (A)")
+    for key, field in words.COUNT_FIELDS.items():
+        assert key + ".one" in words.STRINGS and field in _fields(words.STRINGS[key][1]), key
+    for key in [k for k in words.STRINGS if k.endswith((".one", ".zero"))
+                and k.startswith(("rep.", "say.", "edit.", "reason.", "note."))]:
+        plain = key.rsplit(".", 1)[0]
+        assert plain in words.STRINGS, key
+        for lang in (0, 1):
+            assert _fields(words.STRINGS[key][lang]) <= _fields(words.STRINGS[plain][lang]) | {"n"}, key
+
+
+def test_scenario_edits_and_their_warning_are_written_in_either_language():
+    from planning.plan.edits import Edit
+
+    add = Edit("add", kind="village_clinic", name="东村卫生室", value={"gps": 1})
+    assert add.describe("zh") == "新增村卫生室：东村卫生室（全科医生1名）"
+    assert add.describe("en") == "Add village clinic: 东村卫生室 (1 GP)"
+    staff = Edit("staff", facility_id="F1", value={"gps": 2, "nurses": -1})
+    assert staff.describe("en") == "Facility F1: add 2 GPs, -1 nurse"
+    assert staff.describe("zh") == "机构 F1 增加全科医生2名、护士-1名"
+    assert Edit("service_mode", village_id="V1", value="touring").describe("en") == \
+        "Village V1: service mode Touring"
+    assert Edit("service_mode", village_id="V1").describe("zh") == "村 V1 服务方式设为（无）"
+    for e in (add, staff, Edit("move", facility_id="F1"), Edit("close", facility_id="F1"),
+              Edit("population", village_id="V1", value=300)):
+        assert chinese_in(e.describe("en").replace("东村卫生室", "")) is None, e
+    warning = Msg("edit.keep_existing", {"kind_word": "kind.township_health_centre",
+                                         "name": "Town A centre", "clause": "001 §二(一)1"})
+    assert chinese_in(warning.text("en")) is None
+    assert warning.text("zh").startswith("关闭现有乡镇卫生院“Town A centre”")

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
+from planning.errors import Msg
 from planning.plan.edits import Edit, close_warnings
 from planning.region import known_sum
 from planning.rules import FAIL
 from planning.rules.assess import Assessment
+from planning.words import CODE_COLUMNS
 
 __all__ = ["Comparison", "compare"]
 
@@ -35,22 +37,26 @@ class Comparison:
         ``population_in_gap_before`` / ``_after`` (residents).
     changed : geopandas.GeoDataFrame
         Units whose status changed: ``rule``, ``unit_id``, ``name``, ``unit_kind``,
-        ``status_before``, ``status_after``, ``population``, ``reason``.
+        ``status_before``, ``status_after``, ``population`` and the scenario's
+        ``reason_code``, ``action_code`` and ``params`` (codes, no words: render them in
+        the caller's language with :func:`planning.words.render_units`).
     layers : dict of str to GeoDataFrame
         ``newly_covered``, ``newly_uncovered`` and ``still_uncovered``: village units of
         the village rules (R2, R3) with a ``rule`` column, region CRS.
-    warnings : list of str
+    warnings : list of Msg
+        The policy warnings of closed institutions: ``w.text(lang)`` in a language.
     """
 
     rules: pd.DataFrame
     changed: gpd.GeoDataFrame
     layers: dict[str, gpd.GeoDataFrame]
-    warnings: list[str]
+    warnings: list[Msg]
 
-    def summary(self) -> dict:
-        """JSON-serialisable per-rule deltas."""
+    def summary(self, lang: str = "zh") -> dict:
+        """JSON-serialisable per-rule deltas, the warnings in ``lang``."""
         return {"rules": json.loads(self.rules.to_json(orient="records")),
-                "changed": int(len(self.changed)), "warnings": list(self.warnings)}
+                "changed": int(len(self.changed)),
+                "warnings": [w.text(lang) for w in self.warnings]}
 
 
 def compare(base: Assessment, scenario: Assessment) -> Comparison:
@@ -95,7 +101,8 @@ def compare(base: Assessment, scenario: Assessment) -> Comparison:
         status_b = b["status"].reindex(a.index)
         diff = status_b.ne(a["status"])
         if diff.any():
-            ch = a.loc[diff, ["name", "population", "status", "reason", "geometry"]].copy()
+            ch = a.loc[diff, ["name", "population", "status",
+                              *[c for c in CODE_COLUMNS if c in a], "geometry"]].copy()
             ch.insert(0, "status_before", status_b[diff].values)
             ch = ch.rename(columns={"status": "status_after"})
             ch.insert(0, "unit_kind", after.unit_kind)
@@ -114,7 +121,7 @@ def compare(base: Assessment, scenario: Assessment) -> Comparison:
         return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=crs)
 
     changed_cols = ["rule", "unit_id", "unit_kind", "name", "status_before", "status_after",
-                    "population", "reason", "geometry"]
+                    "population", *CODE_COLUMNS, "geometry"]
     ch = gdf(changed)
     ch = ch[[c for c in changed_cols if c in ch.columns]] if len(ch) else \
         gpd.GeoDataFrame({c: [] for c in changed_cols if c != "geometry"},

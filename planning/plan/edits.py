@@ -23,20 +23,20 @@ import pyproj
 import shapely
 
 from planning.crs import WGS84
-from planning.errors import InputError
+from planning.errors import InputError, Msg
 from planning.region import Region
 from planning.schema import (CLINIC_KINDS, FACILITY_KIND_ZH, LAYERS, SERVICE_MODE_ALIASES,
                              FacilityKind, facility_name_for_village, normalize_text,
                              parse_facility_kind)
+from planning.words import SERVICE_MODES, STRINGS, counted, kind_name, pair_word, t
 
 __all__ = ["Edit", "OPS", "STAFF_COLUMNS", "apply_edits", "validate_edit", "auto_name",
-           "close_warnings"]
+           "close_warnings", "staff_text"]
 
 Op = Literal["add", "move", "close", "staff", "service_mode", "population"]
 OPS = ("add", "move", "close", "staff", "service_mode", "population")
 #: staff columns a scenario may add to (``staff`` edits, ``add`` with staff)
 STAFF_COLUMNS = ("gps", "nurses", "village_doctors")
-STAFF_ZH = {"gps": "全科医生", "nurses": "护士", "village_doctors": "乡村医生"}
 #: kinds whose closing warns: existing primary-care institutions (001 §二(一)1)
 PRIMARY_CARE_KINDS = frozenset({FacilityKind.TOWNSHIP_HEALTH_CENTRE.value,
                                 FacilityKind.COMMUNITY_HEALTH_CENTRE.value,
@@ -78,20 +78,22 @@ class Edit:
     y: float | None = None
     value: object = None
 
-    def describe(self) -> str:
-        """A one-line description in Chinese (for an undo list)."""
+    def describe(self, lang: str = "zh") -> str:
+        """A one-line description in ``lang`` (``"zh"`` or ``"en"``), for an undo list and
+        the report (words: ``edit.*`` of :data:`planning.words.STRINGS`)."""
         if self.op == "add":
-            text = f"新增{FACILITY_KIND_ZH[FacilityKind(self.kind)]}：{self.name}"
-            return text + (f"（{_staff_text(self.value)}）" if self.value else "")
+            text = t("edit.add", lang, kind=kind_name(str(self.kind), lang, sentence=True),
+                     name=self.name)
+            return text + (t("edit.with_staff", lang, staff=staff_text(self.value, lang))
+                           if self.value else "")
         if self.op == "staff":
-            return f"机构 {self.facility_id} 增加{_staff_text(self.value)}"
-        if self.op == "move":
-            return f"移动机构 {self.facility_id}"
-        if self.op == "close":
-            return f"关闭机构 {self.facility_id}"
+            return t("edit.staff", lang, id=self.facility_id, staff=staff_text(self.value, lang))
+        if self.op in ("move", "close"):
+            return t(f"edit.{self.op}", lang, id=self.facility_id)
         if self.op == "service_mode":
-            return f"村 {self.village_id} 服务方式设为 {self.value or '（无）'}"
-        return f"村 {self.village_id} 人口设为 {self.value}"
+            mode = pair_word(SERVICE_MODES, self.value, lang) if self.value else t("edit.none", lang)
+            return t("edit.service_mode", lang, id=self.village_id, mode=mode)
+        return t("edit.population", lang, id=self.village_id, n=self.value)
 
 
 def apply_edits(base: Region, edits: list[Edit]) -> Region:
@@ -274,9 +276,15 @@ def _staff_value(value, allow_negative: bool) -> dict[str, int]:
     return out
 
 
-def _staff_text(staff: dict | None) -> str:
-    return "、".join(f"{STAFF_ZH.get(c, c)}{n:+d}名" if n < 0 else f"{STAFF_ZH.get(c, c)}{n}名"
-                    for c, n in (staff or {}).items())
+def staff_text(staff: dict | None, lang: str = "zh") -> str:
+    """Staff counts in words: ``{"gps": 2}`` -> 全科医生2名 / 2 GPs (a negative count
+    keeps its sign)."""
+    parts = []
+    for col, n in (staff or {}).items():
+        text = counted(f"edit.staff.{col}", abs(n), lang) if f"edit.staff.{col}" in STRINGS \
+            else f"{col} {abs(n):,}"
+        parts.append(text.replace(f"{abs(n):,}", f"-{abs(n):,}", 1) if n < 0 else text)
+    return ("、" if lang == "zh" else ", ").join(parts)
 
 
 def auto_name(region: Region, x: float, y: float, kind: str = "village_clinic") -> str:
@@ -293,15 +301,15 @@ def auto_name(region: Region, x: float, y: float, kind: str = "village_clinic") 
     return facility_name_for_village(str(vil["name"].iloc[int(np.argmin(d))]), suffix)
 
 
-def close_warnings(e: Edit, base: Region) -> list[str]:
+def close_warnings(e: Edit, base: Region) -> list[Msg]:
     """The policy warning of closing an existing primary-care institution of ``base``
-    (001 §二(一)1: keep existing primary-care institutions), or none."""
+    (001 §二(一)1: keep existing primary-care institutions), or none: messages, written
+    in a language by ``text(lang)``."""
     if e.op != "close":
         return []
     fac = base.facilities
     row = fac[fac["facility_id"] == e.facility_id]
     if row.empty or row["kind"].iloc[0] not in PRIMARY_CARE_KINDS:
         return []
-    kind = FACILITY_KIND_ZH[FacilityKind(row["kind"].iloc[0])]
-    return [f"关闭现有{kind}“{row['name'].iloc[0]}”：政策要求积极保留原有基层医疗卫生机构，"
-            f"已撤销的应重新评估（{KEEP_CLAUSE}）"]
+    return [Msg("edit.keep_existing", {"kind_word": f"kind.{row['kind'].iloc[0]}",
+                                       "name": str(row["name"].iloc[0]), "clause": KEEP_CLAUSE})]

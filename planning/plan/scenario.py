@@ -47,7 +47,7 @@ import shapely
 
 from planning._atomic import atomic_path
 from planning.crs import WGS84
-from planning.errors import InputError
+from planning.errors import InputError, Msg
 from planning.plan.compare import Comparison, compare
 from planning.plan.edits import Edit, apply_edits, close_warnings, validate_edit
 from planning.region import Region
@@ -158,8 +158,9 @@ class Scenario:
         x, y = self._xy(x, y, lon, lat)
         self.push(Edit("move", facility_id=str(facility_id), x=x, y=y))
 
-    def close_facility(self, facility_id: str) -> list[str]:
-        """Close a facility; returns the policy warnings this raises (may be empty)."""
+    def close_facility(self, facility_id: str) -> list[Msg]:
+        """Close a facility; returns the policy warnings this raises (may be empty):
+        messages, ``w.text(lang)`` in a language."""
         edit = self.push(Edit("close", facility_id=str(facility_id)))
         return close_warnings(edit, self.base)
 
@@ -196,8 +197,9 @@ class Scenario:
         """Whether an undone edit is left to redo."""
         return self.cursor < len(self.edits)
 
-    def warnings(self) -> list[str]:
-        """Policy warnings raised by the active edits (closing existing institutions)."""
+    def warnings(self) -> list[Msg]:
+        """Policy warnings raised by the active edits (closing existing institutions):
+        messages, ``w.text(lang)`` in a language."""
         return [w for e in self.active for w in close_warnings(e, self.base)]
 
     def _xy(self, x, y, lon, lat) -> tuple[float, float]:

@@ -167,4 +167,4 @@ def _label_estimate(result: RuleResult, rulebook: Rulebook) -> None:
     result.figures["estimate"] = STRAIGHT_LABEL
     result.figures["detour_factor"] = factor
     result.notes.append(Note("note.straight_R2" if result.rule_id == "R2" else "note.straight",
-                            {"label": STRAIGHT_LABEL, "factor": factor}))
+                            {"label_word": "label.straight", "factor": factor}))

@@ -142,18 +142,11 @@ def new_result(rule_id: str, rulebook: Rulebook, units: gpd.GeoDataFrame, unit_k
                **kwargs: Any) -> RuleResult:
     """A :class:`RuleResult` with the title, clause and basis from the rulebook.
 
-    The units and layers keep their codes; they also get ``reason`` and ``action`` in
-    Chinese (:func:`planning.words.render_units`) for the callers that still read those
-    columns directly (the app's pages until they render through
-    :func:`planning.outputs.tables.readable`, the scenario comparison). Every output renders the
-    words again from the codes, in its own language.
+    The units and layers hold codes and numbers only (``reason_code``, ``action_code``,
+    ``params``): every output writes the words from them in its own language
+    (:func:`planning.words.render_units`, :meth:`RuleResult.in_language`).
     """
     meta = rulebook.rule(rule_id)
-    units = render_units(units, "zh", keep_params=True)
-    if "layers" in kwargs:
-        kwargs["layers"] = {name: render_units(layer, "zh", keep_params=True)
-                            if layer is not None else None
-                            for name, layer in kwargs["layers"].items()}
     return RuleResult(rule_id, meta["title_zh"], meta["title_en"], meta["clause"],
                       meta["basis"], units, unit_kind, **kwargs)
 

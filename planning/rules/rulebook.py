@@ -29,7 +29,6 @@ RULE_IDS = ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8")
 OTHER_SECTIONS = ("travel",)
 SECTIONS = RULE_IDS + OTHER_SECTIONS
 BASES = ("requirement", "reference", "assumed")
-BASIS_ZH = {"requirement": "政策要求", "reference": "参考基准", "assumed": "默认假设"}
 
 #: allowed values of string-valued keys
 CHOICES = {

@@ -77,7 +77,7 @@ def _controls(sc: Scenario, after, lang: str) -> None:
     for kind, text in state.take_flashes():
         getattr(st, kind)(text)
     for w in sc.warnings():
-        st.warning(w)
+        st.warning(w.text(lang))
     choice(st.radio, t("sc.click", lang), CLICK_ACTIONS, state.CLICK_ACTION, lang,
            format_func=lambda a: t(f"sc.click.{a}", lang))
     choice(st.selectbox, t("sc.kind", lang), ADD_KINDS, state.ADD_KIND, lang,
@@ -106,7 +106,7 @@ def _controls(sc: Scenario, after, lang: str) -> None:
               width="stretch")
     if sc.active:
         st.markdown(f"**{t('sc.edits', lang, n=len(sc.active))}**")
-        st.markdown("\n".join(f"{i}. {e.describe()}" for i, e in enumerate(sc.active, 1)))
+        st.markdown("\n".join(f"{i}. {e.describe(lang)}" for i, e in enumerate(sc.active, 1)))
     else:
         st.caption(t("sc.no_edits", lang))
 
@@ -175,7 +175,7 @@ def _close_selected(sc: Scenario, lang: str) -> None:
     st.session_state[state.SELECTED] = ""
     state.flash("success", t("sc.closed", lang, name=name))
     for w in warnings:
-        state.flash("warning", w)
+        state.flash("warning", w.text(lang))
 
 
 def _add_at_village(sc: Scenario, lang: str) -> None:

@@ -9,7 +9,7 @@ import streamlit as st
 from planning.outputs import maps
 from planning.rules.base import facilities_of, message_text, overall_status
 from planning.travel.access import STRAIGHT_LABEL
-from planning.words import (BASIS, MODES, colon, column, field_label, pair_word, people, rule_title,
+from planning.words import (BASIS, MODES, colon, column, counted, field_label, pair_word, people, rule_title,
                             semicolon, status_word, t)
 from ui import state
 from ui.widgets import badge, rule_texts, style_status
@@ -142,9 +142,9 @@ def _sentence(result, row: dict, assessment, lang: str) -> str:
                  missing=_missing_columns(result, lang))
     elif rid == "R3":
         share = fig.get("share_within")
-        text = t("say.R3", lang, share="—" if share is None else f"{share:.1%}",
-                 minutes=f"{fig.get('max_minutes', 15):.0f}",
-                 mode=pair_word(MODES, fig.get("mode", "walk"), lang), n=n, pop=pop)
+        text = counted("say.R3", n, lang, share="—" if share is None else f"{share:.1%}",
+                       minutes=f"{fig.get('max_minutes', 15):.0f}",
+                       mode=pair_word(MODES, fig.get("mode", "walk"), lang), pop=pop)
     elif not row["units"]:
         text = t("say.none", lang)
     else:
@@ -153,10 +153,13 @@ def _sentence(result, row: dict, assessment, lang: str) -> str:
                  "na": row["not_applicable"],
                  "minutes": f"{rb.value('R4', 'hard_to_reach_minutes'):.0f}",
                  "per": rb.value("R6", "committees_per_station")}
-        text = t(f"say.{rid}.{'fail' if n else 'ok'}", lang, n=n, pop=pop, **extra)
+        # the count a sentence turns on: failing units, else the units not applicable
+        # (R4, R5: "no district needs …"), else all units ("the one township has …")
+        count = n or (row["not_applicable"] if rid in ("R4", "R5") else row["units"])
+        text = counted(f"say.{rid}.{'fail' if n else 'ok'}", count, lang, pop=pop, **extra)
     sep = "；" if lang == "zh" else "; "
     if row["warned"] and rid != "R3":
-        text += sep + t("say.warn", lang, n=row["warned"])
+        text += sep + counted("say.warn", row["warned"], lang)
     if row.get("unknown") and (n or row["passed"]) and rid not in ("R3", "R4"):
         text += sep + t("say.some_unknown", lang, n=row["unknown"],
                         missing=_missing_columns(result, lang))
