@@ -231,7 +231,8 @@ def scenario_map(view: state.View, result: dict, suggestion, key: str, height: i
         layers = maps.scenario_layers(comparison, view.region, after.region, suggested=sites,
                                       selected=selected)
         return maps.build_map(after, view.lang, focus=view.focus, tiles=tiles,
-                              display=result["display"], compact=True, scenario=layers)
+                              display=result["display"], scenario=layers,
+                              coords=maps.basemap_coords(view.basemap))
 
     cache_key = ("scenario", result["key"], view.lang, view.focus, view.basemap, view.token,
                  selected, id(suggestion))

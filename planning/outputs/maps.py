@@ -16,7 +16,14 @@ The GCJ-02 offset check for uploads lives in :mod:`planning.inputs.offsets`.
 
 Every map loads Leaflet from the app itself (:mod:`planning.outputs.assets`), never a CDN, and
 has no tiles unless :func:`basemap` gives some. Display geometries are in WGS84
-(EPSG:4326), simplified in the region's metric CRS first (tolerances in metres).
+(EPSG:4326), simplified in the region's metric CRS first (tolerances in metres); on a
+GCJ-02 basemap (Amap, Tencent) every overlay is drawn shifted to GCJ-02
+(:func:`to_display`) and a click's position comes back through :func:`click_to_wgs84`.
+
+One colour language (:mod:`planning.outputs.map_legend`): a village's or township's fill
+is its status colour (:data:`planning.words.STATUS_COLOURS`); the distance band is the
+village marker's size, the minute band a sequential ramp. Villages lie in their own pane
+above the facility icons (:data:`VILLAGE_PANE`), so no failing village is hidden.
 """
 
 from __future__ import annotations
@@ -25,21 +32,25 @@ import html
 import json
 from dataclasses import dataclass
 
+import os
+
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import MacroElement, Template
 
 from planning.outputs import assets as _assets
-from planning.outputs.map_legend import (FACILITY_ICONS, ICON_CSS, Legend, MetricScale, icon_html,
-                                         legend_html, r8_legend, ring_html, scenario_legend)
+from planning.outputs.map_legend import (BAND_RADII, FACILITY_ICONS, ICON_CSS, Legend, MetricScale,
+                                         band, band_colour, icon_html, legend_html, minutes_legend,
+                                         r8_legend, ring_html, scenario_legend)
 # the display tables and layers live in planning.outputs.layers; the names stay here too, as
 # the app and the notebook call them (maps.display_layers, maps.township_status …)
 from planning.outputs.layers import (FAILED, MAIN_ROADS, OUTSIDE, _wgs84,  # noqa: F401
                                      display_layers, district_breakdown, reference_layers,
                                      scenario_layers, township_status, valid_geometries)
-from planning.crs import WGS84
+from planning.crs import WGS84, gcj02_to_wgs84, geometry_from_wgs84
 from planning.travel.access import STRAIGHT_LABEL
 from planning.words import (COVERAGE, MODES, STATUS_COLOURS, kind_name, pair_word, people,
                             r8_colour, render_units, status_word, t)
@@ -55,6 +66,16 @@ class Focus:
     township_id: str | None = None
 
 
+#: the environment variable that replaces a basemap's tile address (``{key}`` upper case),
+#: e.g. ``PLANNING_TILES_AMAP=http://10.0.0.5/amap/{z}/{x}/{y}.png`` for a tile mirror on an
+#: intranet (the browser test serves Amap-style tiles from 127.0.0.1 this way)
+TILES_ENV = "PLANNING_TILES_{key}"
+#: the Leaflet pane of the village markers: above the facility icons (markerPane, 600),
+#: below tooltips (650) and popups (700)
+VILLAGE_PANE, VILLAGE_PANE_Z = "villages", 620
+#: the zoom the map goes to when a planner picks a failing village from the list
+UNIT_ZOOM = 15
+
 #: basemaps planners may choose: key -> (tile URL template or None, attribution, coordinates)
 BASEMAPS: dict[str, tuple[str | None, str, str]] = {
     "none": (None, "", "wgs84"),
@@ -67,11 +88,20 @@ BASEMAPS: dict[str, tuple[str | None, str, str]] = {
 }
 
 
+def basemap_coords(key: str) -> str:
+    """The coordinates a basemap's tiles are drawn in: ``"gcj02"`` for Amap and Tencent
+    (draw the overlays with :func:`to_display`), ``"wgs84"`` otherwise (Tianditu's
+    CGCS2000 lies centimetres from WGS84 and is drawn as it is)."""
+    return "gcj02" if BASEMAPS.get(key, BASEMAPS["none"])[2] == "gcj02" else "wgs84"
+
+
 def basemap(key: str, lang: str = "zh", token: str = "") -> tuple[folium.TileLayer | None, str | None]:
     """A tile layer for a basemap choice, or None with the reason.
 
-    GCJ-02 tiles (Amap, Tencent) are refused: their streets sit hundreds of metres from
-    the tool's WGS84 layers. Tianditu (CGCS2000, centimetres from WGS84) needs ``token``.
+    GCJ-02 tiles (Amap, Tencent) come with a note: the map draws its layers shifted to
+    GCJ-02 on them (``build_map(coords=basemap_coords(key))``). Tianditu (CGCS2000,
+    centimetres from WGS84) needs ``token``. The environment variable :data:`TILES_ENV`
+    replaces a basemap's address (a tile mirror).
 
     Returns
     -------
@@ -81,16 +111,35 @@ def basemap(key: str, lang: str = "zh", token: str = "") -> tuple[folium.TileLay
     url, attribution, system = BASEMAPS.get(key, BASEMAPS["none"])
     if url is None:
         return None, None
-    if system == "gcj02":
-        return None, t("basemap.gcj_refused", lang, name=t(f"basemap.{key}", lang))
+    url = os.environ.get(TILES_ENV.format(key=key.upper()), url)
     if "{key}" in url:
         if not token:
             return None, t("basemap.tianditu_key", lang)
         url = url.replace("{key}", token)
+    subdomains = {"tianditu": "01234567", "amap": "1234", "tencent": "0123"}.get(key, "abc")
     layer = folium.TileLayer(url, attr=attribution, name=t(f"basemap.{key}", lang),
-                             subdomains="01234567" if key == "tianditu" else "abc",
-                             overlay=False, control=True)
+                             subdomains=subdomains, overlay=False, control=True)
+    if system == "gcj02":
+        return layer, t("basemap.gcj", lang, name=t(f"basemap.{key}", lang))
     return layer, t("basemap.online", lang)
+
+
+def to_display(layers: dict, coords: str = "wgs84") -> dict:
+    """The WGS84 layers of a map (:func:`display_layers`, :func:`scenario_layers`) in the
+    basemap's ``coords``: every GeoDataFrame shifted to GCJ-02 for ``"gcj02"`` (a copy),
+    anything else as it is."""
+    if coords != "gcj02":
+        return layers
+    return {k: v.set_geometry(geometry_from_wgs84(v.geometry.values, "gcj02"), crs=v.crs)
+            if isinstance(v, gpd.GeoDataFrame) else v for k, v in layers.items()}
+
+
+def click_to_wgs84(lon: float, lat: float, coords: str = "wgs84") -> tuple[float, float]:
+    """A position clicked on a map drawn in ``coords`` (degrees) as WGS84 lon/lat."""
+    if coords != "gcj02":
+        return float(lon), float(lat)
+    x, y = gcj02_to_wgs84(lon, lat)
+    return float(x), float(y)
 
 
 def new_map(bounds: list[list[float]], *, tiles: folium.TileLayer | None = None) -> folium.Map:
@@ -106,9 +155,21 @@ def new_map(bounds: list[list[float]], *, tiles: folium.TileLayer | None = None)
         ".town-label-icon{background:transparent;border:none}</style>"))
     if tiles is not None:
         tiles.add_to(m)
+    folium.map.CustomPane(VILLAGE_PANE, z_index=VILLAGE_PANE_Z, pointer_events=True).add_to(m)
+    _IconPath().add_to(m)
     m.fit_bounds(bounds)
     use_local_assets(m)
     return m
+
+
+class _IconPath(MacroElement):
+    """Leaflet's default marker images from the app (Leaflet guesses their folder from
+    its style sheet's address and, served by the app, guessed it without a "/")."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}L.Icon.Default.prototype.options.imagePath = "
+        f"{json.dumps(_assets.STATIC_URL + '/vendor/leaflet/images/')};"
+        "{% endmacro %}")
 
 
 def use_local_assets(m: folium.Map) -> folium.Map:
@@ -141,7 +202,7 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
               tiles: folium.TileLayer | None = None,
               display: dict[str, gpd.GeoDataFrame] | None = None,
               scenario: dict[str, gpd.GeoDataFrame] | None = None,
-              compact: bool = False) -> folium.Map:
+              coords: str = "wgs84") -> folium.Map:
     """The assessment map.
 
     Parameters
@@ -159,23 +220,26 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
         :func:`scenario_layers` of a scenario drawn over the map: newly covered and
         newly uncovered villages ringed, proposed sites, closed facilities, suggested
         sites and the selected facility.
-    compact : bool
-        Layer control and legend folded (for a narrower map).
+    coords : {"wgs84", "gcj02"}
+        The basemap's coordinates (:func:`basemap_coords`): on ``"gcj02"`` every layer
+        is drawn shifted to GCJ-02 (:func:`to_display`).
 
     Returns
     -------
     folium.Map
-        Layers (each in the layer control): reference (boundary, township names, main
-        roads), townships by overall status, village committees by R2 distance, all
-        villages by R3 minutes (hidden at first), facilities by kind, the R3 reach and
-        gap, R4 candidates, R7 groups, and R8's GPs within reach by township (a
-        choropleth) and by village (both hidden at first; when present). Village markers
-        carry the CSS class ``village-marker``.
+        Layers (each in the layer control, folded like the legend): reference
+        (boundary, township names, main roads), townships by overall status, village
+        committees by R2 status (colour) and distance band (size), all villages by R3
+        minutes (a ramp; hidden at first), facilities by kind, the R3 reach and gap, R4
+        candidates, R7 groups, and R8's GPs within reach by township (a choropleth) and
+        by village (both hidden at first; when present). Village markers carry the CSS
+        class ``village-marker`` and lie above the facility icons.
     """
     region, res = assessment.region, assessment.results
     d = display if display is not None else display_layers(assessment)
     d = {k: render_units(v, lang) if isinstance(v, pd.DataFrame) and "reason_code" in v else v
          for k, v in d.items()}                    # the rules' reasons and actions in lang
+    d = to_display(d, coords)
     m = new_map(_bounds(d["townships"], focus, region), tiles=tiles)
     _add_reference(m, d, lang)
     _add_townships(m, d["township_status"], res.get("R1"), lang)
@@ -193,10 +257,12 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
     if "r8_towns" in d:
         _add_r8(m, d, res["R8"], lang)
     if scenario:
-        _add_scenario(m, scenario, lang)
+        _add_scenario(m, to_display(scenario, coords), lang)
     limit = res["R2"].figures.get("max_distance_m", 1500) if "R2" in res else 1500
     measure = res["R2"].figures.get("measure", "road") if "R2" in res else "road"
     legend = legend_html(lang, limit, measure, region)
+    if "r3" in d:
+        legend += minutes_legend(lang, float(res["R3"].figures.get("max_minutes", 15)))
     if "r8_towns" in d:
         legend += r8_legend(lang, res["R8"].figures.get("target_gps_per_10000", 4.0))
     if getattr(assessment, "straight", False):  # no road network: every figure an estimate
@@ -206,8 +272,8 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
                   f"{html.escape(t('legend.estimate', lang, factor=f'{factor:g}'))}</div>") + legend
     if scenario:
         legend += scenario_legend(lang)
-    Legend(legend, open_=not compact, title=t("legend.title", lang)).add_to(m)
-    folium.LayerControl(collapsed=compact).add_to(m)
+    Legend(legend, open_=False, title=t("legend.title", lang)).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
     return use_local_assets(m)
 
 
@@ -297,16 +363,17 @@ def _add_townships(m: folium.Map, towns: gpd.GeoDataFrame, r1, lang: str) -> Non
     ).add_to(m)
 
 
-def _distance_colour(d: float, limit: float) -> str:
-    if d is None or not np.isfinite(d):
-        return "#616161"
-    if d <= limit * 2 / 3:
-        return "#1b5e20"
-    if d <= limit:
-        return "#66bb6a"
-    if d <= limit * 5 / 3:
-        return "#ffa726"
-    return "#d32f2f"
+def _village_dot(radius: int, opacity: float, css_class: str) -> folium.CircleMarker:
+    """A village's dot (radius px, white rim) in :data:`VILLAGE_PANE`, above the facility
+    icons (folium's CircleMarker drops a ``pane`` argument: it is set on the options)."""
+    marker = folium.CircleMarker(radius=radius, weight=1, color="#ffffff", fill=True,
+                                 fill_opacity=opacity, class_name=css_class)
+    marker.options["pane"] = VILLAGE_PANE
+    return marker
+
+
+#: the order villages are drawn in (later on top): failing ones last
+_DRAW_ORDER = {"pass": 0, "not_applicable": 1, "unknown": 2, "warn": 3, "fail": 4}
 
 
 def _add_r2_villages(m: folium.Map, v: gpd.GeoDataFrame, r2, r3: gpd.GeoDataFrame | None,
@@ -314,9 +381,9 @@ def _add_r2_villages(m: folium.Map, v: gpd.GeoDataFrame, r2, r3: gpd.GeoDataFram
     limit = float(r2.figures.get("max_distance_m", 1500))
     minutes = r3.set_index("unit_id")["minutes_to_care"] if r3 is not None else {}
     town_names = region.townships.set_index("township_id")["name"]
-    v = v.copy()
-    v["colour"] = ["#8e24aa" if c == "served" else _distance_colour(d, limit)
-                   for c, d in zip(v["coverage"], v["clinic_distance_m"])]
+    v = v.iloc[np.argsort([_DRAW_ORDER.get(s_, 0) for s_ in v["status"]], kind="stable")].copy()
+    v["colour"] = [STATUS_COLOURS.get(s_, STATUS_COLOURS["unknown"]) for s_ in v["status"]]
+    v["radius"] = [BAND_RADII[band(d, limit)] for d in v["clinic_distance_m"].astype(float)]
     fields = {
         "name": t("pop.village", lang),
         "township": t("pop.township", lang),
@@ -341,11 +408,11 @@ def _add_r2_villages(m: folium.Map, v: gpd.GeoDataFrame, r2, r3: gpd.GeoDataFram
     v["action"] = v["action"].replace("", t("pop.none", lang))
     v["clause"] = r2.clause
     folium.GeoJson(
-        _geojson(v, ["unit_id", "colour"] + list(fields)),
+        _geojson(v, ["unit_id", "colour", "radius"] + list(fields)),
         name=t("layer.villages_r2", lang),
-        marker=folium.CircleMarker(radius=6, weight=1, color="#ffffff", fill=True, fill_opacity=0.95,
-                                   class_name="village-marker"),
-        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#ffffff"},
+        marker=_village_dot(5, 0.95, "village-marker"),
+        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#ffffff",
+                                  "radius": f["properties"]["radius"]},
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
         popup=folium.GeoJsonPopup(fields=list(fields), aliases=list(fields.values()),
                                   class_name="village-popup", max_width=360),
@@ -360,20 +427,10 @@ def _get(series, key):
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _minutes_colour(minutes: float, limit: float) -> str:
-    if minutes is None or not np.isfinite(minutes):
-        return "#616161"
-    if minutes <= limit * 2 / 3:
-        return "#0d47a1"
-    if minutes <= limit:
-        return "#64b5f6"
-    return "#d32f2f"
-
-
 def _add_r3_villages(m: folium.Map, v: gpd.GeoDataFrame, r3, lang: str) -> None:
     limit = float(r3.figures.get("max_minutes", 15))
     v = v.copy()
-    v["colour"] = [_minutes_colour(x, limit) for x in v["minutes_to_care"].astype(float)]
+    v["colour"] = [band_colour(x, limit) for x in v["minutes_to_care"].astype(float)]
     fields = {"name": t("pop.village", lang), "kind_name": t("pop.kind", lang),
               "residents": t("pop.population", lang), "minutes": t("pop.minutes", lang),
               "status_word": t("pop.status", lang), "clause": t("pop.clause", lang)}
@@ -385,7 +442,7 @@ def _add_r3_villages(m: folium.Map, v: gpd.GeoDataFrame, r3, lang: str) -> None:
     folium.GeoJson(
         _geojson(v, ["colour"] + list(fields)),
         name=t("layer.villages_r3", lang), show=False,
-        marker=folium.CircleMarker(radius=4, weight=1, color="#ffffff", fill=True, fill_opacity=0.9),
+        marker=_village_dot(4, 0.9, "village-minutes"),
         style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#ffffff"},
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
         popup=folium.GeoJsonPopup(fields=list(fields), aliases=list(fields.values())),
@@ -408,7 +465,7 @@ def _add_facilities(m: folium.Map, fac: gpd.GeoDataFrame, lang: str) -> None:
                            level_text=level.astype(object).where(level.notna(), t("pop.none", lang)))
         folium.GeoJson(
             _geojson(part, list(fields)),
-            marker=folium.Marker(icon=folium.DivIcon(html=icon_html(kind), icon_size=(size, size),
+            marker=folium.Marker(icon=folium.DivIcon(html=icon_html(kind, lang), icon_size=(size, size),
                                                      icon_anchor=(size // 2, size // 2),
                                                      class_name=f"facility-icon facility-{kind}")),
             tooltip=folium.GeoJsonTooltip(fields=["name", "kind_name"], labels=False),
@@ -508,8 +565,7 @@ def _add_r8(m: folium.Map, d: dict, r8, lang: str) -> None:
     folium.GeoJson(
         _geojson(v, ["colour"] + list(fields)),
         name=t("layer.r8_villages", lang), show=False,
-        marker=folium.CircleMarker(radius=4, weight=1, color="#ffffff", fill=True, fill_opacity=0.95,
-                                   class_name="r8-village"),
+        marker=_village_dot(4, 0.95, "r8-village"),
         style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#ffffff"},
         tooltip=folium.GeoJsonTooltip(fields=["name", "gps"], labels=False),
         popup=folium.GeoJsonPopup(fields=list(fields), aliases=list(fields.values()), max_width=360),
@@ -543,8 +599,9 @@ def _add_scenario(m: folium.Map, layers: dict[str, gpd.GeoDataFrame], lang: str)
     group = folium.FeatureGroup(name=t("layer.sc_sites", lang))
     for r in layers.get("proposed", gpd.GeoDataFrame()).itertuples():
         folium.Marker([r.geometry.y, r.geometry.x],
-                      tooltip=html.escape(f"{r.name}（{kind_name(r.kind, lang)}）"),
-                      icon=folium.DivIcon(html=ring_html(icon_html(r.kind), "#ffab00"),
+                      tooltip=html.escape(f"{r.name}（{kind_name(r.kind, lang)}）" if lang == "zh"
+                                          else f"{r.name} ({kind_name(r.kind, lang)})"),
+                      icon=folium.DivIcon(html=ring_html(icon_html(r.kind, lang), "#ffab00"),
                                           icon_size=(30, 30), icon_anchor=(15, 15),
                                           class_name="proposed-site")).add_to(group)
     for r in layers.get("closed", gpd.GeoDataFrame()).itertuples():
