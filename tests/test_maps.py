@@ -250,3 +250,57 @@ def test_gcj02_basemaps_are_offered_and_a_tile_mirror_replaces_the_address(monke
     layer, _ = maps.basemap("amap", "en")
     assert layer.tiles == "http://127.0.0.1:9/{z}/{x}/{y}.png"
     assert maps.basemap("none") == (None, None)
+
+
+def test_preview_draws_villages_and_facilities_as_different_symbols_and_no_default_pin():
+    import folium
+
+    r = small_region()
+    villages = r.villages.copy()
+    villages.loc[villages.index[0], "geometry"] = None  # a row without a position
+    m = maps.preview_map({"townships": r.townships, "villages": villages, "facilities": r.facilities}, "en")
+    html = m.get_root().render()
+    layers = {c.layer_name: c for c in maps._walk(m) if isinstance(c, folium.GeoJson)}
+    assert isinstance(layers["Villages"].marker, folium.CircleMarker)
+    assert layers["Villages"].marker.options["className"] == "preview-village"
+    assert len(layers["Villages"].data["features"]) == len(villages) - 1
+    assert "preview-facility" in html and isinstance(layers["Facilities"].marker.icon, folium.DivIcon)
+    assert layers["Townships"].marker is None
+    # Leaflet's default icon images come from the app's folder, with its "/"
+    assert 'L.Icon.Default.prototype.options.imagePath = "/app/static/vendor/leaflet/images/"' in html
+
+
+def test_failing_units_list_villages_then_townships_where_the_map_draws_them():
+    import eviltransform
+
+    a = assess(small_region(), RB)
+    d = maps.display_layers(a)
+    units = maps.failing_units(d, "en")
+    r2 = a.results["R2"].units
+    r3 = a.results["R3"].units
+    failing = set(r2.loc[r2["status"] == "fail", "unit_id"]) | set(r3.loc[r3["status"] == "fail", "unit_id"])
+    villages = units[units["key"].str.startswith("village:")]
+    assert set(villages["key"].str[8:]) == set(map(str, failing)) and "village:120115102201" in set(units["key"])
+    far = units.set_index("key").loc["village:120115102201"]
+    assert far["label"].startswith("远村 (乙镇) · R2")
+    v = d["r2"].set_index("unit_id").geometry["120115102201"]
+    assert (far["lat"], far["lon"]) == pytest.approx((v.y, v.x))
+    gcj = maps.failing_units(d, "zh", "gcj02").set_index("key").loc["village:120115102201"]
+    assert (gcj["lat"], gcj["lon"]) == pytest.approx(eviltransform.wgs2gcj(v.y, v.x), abs=1e-6)
+    assert gcj["label"].startswith("远村（乙镇） · R2")
+    towns = maps.township_status(a)
+    assert list(units.loc[units["key"].str.startswith("township:"), "key"]) == \
+        [f"township:{i}" for i in towns.sort_values("name").loc[lambda f: f["overall"] == "fail", "township_id"]]
+
+
+def test_a_map_drawn_anew_starts_where_the_planner_left_it():
+    from ui.widgets import _start_at, map_view
+
+    a = assess(small_region(), RB)
+    script = maps.build_map(a, "en").get_root().render()
+    assert ".fitBounds(" in script
+    moved = _start_at(script, {"center": [39.7, 117.3], "zoom": 14})
+    assert ".fitBounds(" not in moved and ".setView([39.7, 117.3], 14);" in moved
+    assert _start_at(script, None) == script
+    assert map_view({"center": {"lat": 39.7, "lng": 117.3}, "zoom": 14}) == {"center": [39.7, 117.3], "zoom": 14}
+    assert map_view({"last_clicked": None}) is None

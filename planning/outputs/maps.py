@@ -15,7 +15,7 @@ here knows about Streamlit. The display tables and layers they draw
 The GCJ-02 offset check for uploads lives in :mod:`planning.inputs.offsets`.
 
 Every map loads Leaflet from the app itself (:mod:`planning.outputs.assets`), never a CDN, and
-has no tiles unless :func:`basemap` gives some. Display geometries are in WGS84
+has no tiles unless :func:`basemap` gives some (the frame: :mod:`planning.outputs.map_frame`). Display geometries are in WGS84
 (EPSG:4326), simplified in the region's metric CRS first (tolerances in metres); on a
 GCJ-02 basemap (Amap, Tencent) every overlay is drawn shifted to GCJ-02
 (:func:`to_display`) and a click's position comes back through :func:`click_to_wgs84`.
@@ -32,25 +32,25 @@ import html
 import json
 from dataclasses import dataclass
 
-import os
-
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement, Template
 
-from planning.outputs import assets as _assets
-from planning.outputs.map_legend import (BAND_RADII, FACILITY_ICONS, ICON_CSS, Legend, MetricScale,
-                                         band, band_colour, icon_html, legend_html, minutes_legend,
+# the frame (basemaps, their coordinates, the empty map): names used here and by the app
+from planning.outputs.map_frame import (BASEMAPS, TILES_ENV, VILLAGE_PANE, VILLAGE_PANE_Z,  # noqa: F401
+                                        _walk, basemap, basemap_coords, click_to_wgs84, new_map,
+                                        to_display, use_local_assets)
+from planning.outputs.map_legend import (BAND_RADII, FACILITY_ICONS, ICON_CSS, Legend, band,
+                                         band_colour, icon_html, legend_html, minutes_legend,
                                          r8_legend, ring_html, scenario_legend)
 # the display tables and layers live in planning.outputs.layers; the names stay here too, as
 # the app and the notebook call them (maps.display_layers, maps.township_status …)
 from planning.outputs.layers import (FAILED, MAIN_ROADS, OUTSIDE, _wgs84,  # noqa: F401
                                      display_layers, district_breakdown, reference_layers,
                                      scenario_layers, township_status, valid_geometries)
-from planning.crs import WGS84, gcj02_to_wgs84, geometry_from_wgs84
+from planning.crs import WGS84
 from planning.travel.access import STRAIGHT_LABEL
 from planning.words import (COVERAGE, MODES, STATUS_COLOURS, kind_name, pair_word, people,
                             r8_colour, render_units, status_word, t)
@@ -66,136 +66,8 @@ class Focus:
     township_id: str | None = None
 
 
-#: the environment variable that replaces a basemap's tile address (``{key}`` upper case),
-#: e.g. ``PLANNING_TILES_AMAP=http://10.0.0.5/amap/{z}/{x}/{y}.png`` for a tile mirror on an
-#: intranet (the browser test serves Amap-style tiles from 127.0.0.1 this way)
-TILES_ENV = "PLANNING_TILES_{key}"
-#: the Leaflet pane of the village markers: above the facility icons (markerPane, 600),
-#: below tooltips (650) and popups (700)
-VILLAGE_PANE, VILLAGE_PANE_Z = "villages", 620
 #: the zoom the map goes to when a planner picks a failing village from the list
 UNIT_ZOOM = 15
-
-#: basemaps planners may choose: key -> (tile URL template or None, attribution, coordinates)
-BASEMAPS: dict[str, tuple[str | None, str, str]] = {
-    "none": (None, "", "wgs84"),
-    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors", "wgs84"),
-    "tianditu": ("https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-                 "&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
-                 "&TILECOL={x}&tk={key}", "© 天地图 Tianditu", "cgcs2000"),
-    "amap": ("https://webrd0{s}.is.autonavi.com/appmaptile?style=8&x={x}&y={y}&z={z}", "© 高德 Amap", "gcj02"),
-    "tencent": ("https://rt{s}.map.gtimg.com/tile?z={z}&x={x}&y={y}", "© 腾讯 Tencent", "gcj02"),
-}
-
-
-def basemap_coords(key: str) -> str:
-    """The coordinates a basemap's tiles are drawn in: ``"gcj02"`` for Amap and Tencent
-    (draw the overlays with :func:`to_display`), ``"wgs84"`` otherwise (Tianditu's
-    CGCS2000 lies centimetres from WGS84 and is drawn as it is)."""
-    return "gcj02" if BASEMAPS.get(key, BASEMAPS["none"])[2] == "gcj02" else "wgs84"
-
-
-def basemap(key: str, lang: str = "zh", token: str = "") -> tuple[folium.TileLayer | None, str | None]:
-    """A tile layer for a basemap choice, or None with the reason.
-
-    GCJ-02 tiles (Amap, Tencent) come with a note: the map draws its layers shifted to
-    GCJ-02 on them (``build_map(coords=basemap_coords(key))``). Tianditu (CGCS2000,
-    centimetres from WGS84) needs ``token``. The environment variable :data:`TILES_ENV`
-    replaces a basemap's address (a tile mirror).
-
-    Returns
-    -------
-    (folium.TileLayer or None, str or None)
-        The layer, and a message for the planner when the choice is refused or online.
-    """
-    url, attribution, system = BASEMAPS.get(key, BASEMAPS["none"])
-    if url is None:
-        return None, None
-    url = os.environ.get(TILES_ENV.format(key=key.upper()), url)
-    if "{key}" in url:
-        if not token:
-            return None, t("basemap.tianditu_key", lang)
-        url = url.replace("{key}", token)
-    subdomains = {"tianditu": "01234567", "amap": "1234", "tencent": "0123"}.get(key, "abc")
-    layer = folium.TileLayer(url, attr=attribution, name=t(f"basemap.{key}", lang),
-                             subdomains=subdomains, overlay=False, control=True)
-    if system == "gcj02":
-        return layer, t("basemap.gcj", lang, name=t(f"basemap.{key}", lang))
-    return layer, t("basemap.online", lang)
-
-
-def to_display(layers: dict, coords: str = "wgs84") -> dict:
-    """The WGS84 layers of a map (:func:`display_layers`, :func:`scenario_layers`) in the
-    basemap's ``coords``: every GeoDataFrame shifted to GCJ-02 for ``"gcj02"`` (a copy),
-    anything else as it is."""
-    if coords != "gcj02":
-        return layers
-    return {k: v.set_geometry(geometry_from_wgs84(v.geometry.values, "gcj02"), crs=v.crs)
-            if isinstance(v, gpd.GeoDataFrame) else v for k, v in layers.items()}
-
-
-def click_to_wgs84(lon: float, lat: float, coords: str = "wgs84") -> tuple[float, float]:
-    """A position clicked on a map drawn in ``coords`` (degrees) as WGS84 lon/lat."""
-    if coords != "gcj02":
-        return float(lon), float(lat)
-    x, y = gcj02_to_wgs84(lon, lat)
-    return float(x), float(y)
-
-
-def new_map(bounds: list[list[float]], *, tiles: folium.TileLayer | None = None) -> folium.Map:
-    """An empty map fitted to ``bounds`` (``[[south, west], [north, east]]``, degrees)
-    that loads Leaflet from the app (see :func:`use_local_assets`)."""
-    m = folium.Map(location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
-                   tiles=None, zoom_start=10, control_scale=False, prefer_canvas=False)
-    MetricScale().add_to(m)
-    m.get_root().header.add_child(folium.Element(
-        "<style>.leaflet-container{background:#f4f1ea}"
-        ".town-label{text-align:center;white-space:nowrap;color:#263238;font:bold 12px sans-serif;"
-        "text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;pointer-events:none}"
-        ".town-label-icon{background:transparent;border:none}</style>"))
-    if tiles is not None:
-        tiles.add_to(m)
-    folium.map.CustomPane(VILLAGE_PANE, z_index=VILLAGE_PANE_Z, pointer_events=True).add_to(m)
-    _IconPath().add_to(m)
-    m.fit_bounds(bounds)
-    use_local_assets(m)
-    return m
-
-
-class _IconPath(MacroElement):
-    """Leaflet's default marker images from the app (Leaflet guesses their folder from
-    its style sheet's address and, served by the app, guessed it without a "/")."""
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}L.Icon.Default.prototype.options.imagePath = "
-        f"{json.dumps(_assets.STATIC_URL + '/vendor/leaflet/images/')};"
-        "{% endmacro %}")
-
-
-def use_local_assets(m: folium.Map) -> folium.Map:
-    """Point the map at Leaflet served by the app instead of folium's CDN addresses.
-
-    Raises
-    ------
-    ValueError
-        When an element of the map still asks for a script or style sheet from outside
-        (an element whose library the project does not ship).
-    """
-    m.default_js = _assets.js_links()
-    m.default_css = _assets.css_links()
-    for element in _walk(m):
-        if element is m:
-            continue
-        for _, url in list(getattr(element, "default_js", [])) + list(getattr(element, "default_css", [])):
-            if not url.startswith(_assets.STATIC_URL):
-                raise ValueError(f"{type(element).__name__} loads {url}: not served offline")
-    return m
-
-
-def _walk(element):
-    yield element
-    for child in getattr(element, "_children", {}).values():
-        yield from _walk(child)
 
 
 def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
@@ -275,6 +147,51 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
     Legend(legend, open_=False, title=t("legend.title", lang)).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return use_local_assets(m)
+
+
+def failing_units(display: dict, lang: str = "zh", coords: str = "wgs84") -> pd.DataFrame:
+    """The failing units a planner looks for on the map: villages that fail R2 or R3, then
+    townships whose overall status fails.
+
+    Parameters
+    ----------
+    display : dict
+        :func:`display_layers` of the assessment (WGS84).
+    lang : {"zh", "en"}
+    coords : {"wgs84", "gcj02"}
+        The map's coordinates (:func:`basemap_coords`): where to zoom on that map.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``key`` (``village:<unit_id>`` or ``township:<township_id>``), ``label`` (name,
+        township and the failed rules, in ``lang``), ``lat``, ``lon`` (degrees in
+        ``coords``), in that order: villages by name, then townships by name.
+    """
+    d = to_display(display, coords)
+    towns = d["township_status"].set_index("township_id")["name"] if "township_status" in d else {}
+    villages: dict[str, dict] = {}
+    for key, rid in (("r2", "R2"), ("r3", "R3")):
+        if key not in d:
+            continue
+        fail = d[key][d[key]["status"] == "fail"]
+        for uid, name, tid, geom in zip(fail["unit_id"], fail["name"], fail["township_id"], fail.geometry):
+            row = villages.setdefault(str(uid), {"name": str(name), "town": towns.get(tid, ""),
+                                                 "rules": [], "point": geom})
+            row["rules"].append(rid)
+    open_, close = ("（", "）") if lang == "zh" else (" (", ")")
+    rows = [{"key": f"village:{uid}",
+             "label": f"{v['name']}{open_}{v['town']}{close} · {', '.join(v['rules'])}" if v["town"]
+             else f"{v['name']} · {', '.join(v['rules'])}",
+             "lat": v["point"].y, "lon": v["point"].x}
+            for uid, v in sorted(villages.items(), key=lambda kv: kv[1]["name"])]
+    if "township_status" in d:
+        bad = d["township_status"][d["township_status"]["overall"] == "fail"].sort_values("name")
+        for tid, name, geom in zip(bad["township_id"], bad["name"], bad.geometry):
+            point = geom.representative_point()
+            rows.append({"key": f"township:{tid}",
+                         "label": f"{name} · {t('pop.township', lang)}", "lat": point.y, "lon": point.x})
+    return pd.DataFrame(rows, columns=["key", "label", "lat", "lon"])
 
 
 def _bounds(towns_wgs84: gpd.GeoDataFrame, focus: Focus | None, region) -> list[list[float]]:
@@ -629,8 +546,19 @@ def _add_scenario(m: folium.Map, layers: dict[str, gpd.GeoDataFrame], lang: str)
 # --------------------------------------------------------------------------- uploads
 
 
+#: how the upload preview draws each layer: (colour, symbol): outlines, dots, squares
+PREVIEW_STYLES: dict[str, tuple[str, str]] = {"townships": ("#455a64", "outline"),
+                                             "villages": ("#2e7d32", "dot"),
+                                             "facilities": ("#6a1b9a", "square")}
+_SQUARE = ("<div style='width:8px;height:8px;background:{c};border:1.5px solid #fff;"
+           "box-shadow:0 0 2px rgba(0,0,0,.7);box-sizing:content-box'></div>")
+
+
 def preview_map(layers: dict[str, gpd.GeoDataFrame], lang: str = "zh") -> folium.Map:
-    """Uploaded layers before any assessment: polygons as outlines, points as dots.
+    """Uploaded layers before any assessment: townships as outlines, villages as green
+    dots (CSS class ``preview-village``), facilities as purple squares
+    (``preview-facility``); rows without a position are left off the map (the upload
+    page lists them as problems). No marker uses Leaflet's default pin image.
 
     Parameters
     ----------
@@ -638,24 +566,48 @@ def preview_map(layers: dict[str, gpd.GeoDataFrame], lang: str = "zh") -> folium
         ``townships``, ``villages``, ``facilities`` as :func:`planning.inputs.read_layer`
         returns them (any may be missing), any CRS.
     """
-    present = {k: g.to_crs(WGS84) for k, g in layers.items() if g is not None and len(g)}
+    present = {}
+    for k, g in layers.items():
+        if g is None or not len(g):
+            continue
+        g = g[g.geometry.notna() & ~g.geometry.is_empty]
+        if len(g):
+            present[k] = g.to_crs(WGS84)
     if not present:
         return new_map([[39.0, 117.0], [40.0, 118.0]])
     x0, y0, x1, y1 = np.array([g.total_bounds for g in present.values()]).T
     m = new_map([[float(y0.min()), float(x0.min())], [float(y1.max()), float(x1.max())]])
-    styles = {"townships": "#455a64", "villages": "#2e7d32", "facilities": "#c62828"}
+    legend = []
     for name, g in present.items():
         g = g[["name", "geometry"]].copy()
         g["name"] = g["name"].astype(str)
-        colour = styles.get(name, "#1565c0")
-        kwargs = {}
-        if g.geom_type.isin(["Point", "MultiPoint"]).all():
-            kwargs["marker"] = folium.CircleMarker(radius=3, weight=0, fill=True, fill_color=colour,
-                                                   fill_opacity=0.9)
-        folium.GeoJson(_geojson(g, ["name"]), name=t(f"up.{name}", lang),
+        colour, symbol = PREVIEW_STYLES.get(name, ("#1565c0", "dot"))
+        points = g.geom_type.isin(["Point", "MultiPoint"]).all()
+        if points and symbol == "square":
+            marker = folium.Marker(icon=folium.DivIcon(html=_SQUARE.format(c=colour), icon_size=(11, 11),
+                                                       icon_anchor=(5, 5), class_name="preview-facility"))
+        elif points:
+            marker = folium.CircleMarker(radius=3.5, weight=1, color="#ffffff", fill=True, fill_color=colour,
+                                         fill_opacity=0.95, class_name=f"preview-{name.rstrip('s')}")
+            marker.options["pane"] = VILLAGE_PANE
+        else:
+            marker = None
+        label = t(f"up.{name}", lang)
+        folium.GeoJson(_geojson(g, ["name"]), name=label, marker=marker,
                        style_function=lambda f, c=colour: {"color": c, "weight": 1.5, "fillColor": c,
                                                            "fillOpacity": 0.05},
-                       tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
-                       **kwargs).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+                       tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(m)
+        legend.append(f"<div style='display:flex;align-items:center;gap:6px'>"
+                      f"{_SQUARE.format(c=colour) if points and symbol == 'square' else ''}"
+                      f"{_preview_swatch(colour, points) if not (points and symbol == 'square') else ''}"
+                      f"{html.escape(label)}</div>")
+    Legend("".join(legend), open_=True, title=t("legend.title", lang)).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
     return use_local_assets(m)
+
+
+def _preview_swatch(colour: str, dot: bool) -> str:
+    shape = "border-radius:50%;width:8px;height:8px" if dot else "width:12px;height:8px"
+    fill = colour if dot else "transparent"
+    return (f"<span style='display:inline-block;{shape};background:{fill};"
+            f"border:1.5px solid {colour}'></span>")
