@@ -240,6 +240,14 @@ def test_failing_villages_are_visible_at_district_zoom_and_the_list_zooms_to_one
                             " return r.width * r.height / (m.width * m.height); }")
     assert legend < 0.02, legend
     assert frame.evaluate("() => !document.querySelector('.leaflet-control-layers-expanded')")
+    # opened, the legend shows both channels: status colours and the distance bands as sizes
+    frame.locator(".map-legend summary").click()
+    text = frame.locator(".map-legend").inner_text()
+    words = ("达标", "需关注", "未达标", "无法检查", "不适用", "圆点大小") if lang == "zh" else \
+        ("Pass", "Attention", "Fail", "Cannot be checked", "N/A", "dot size")
+    assert all(w in text for w in words), text
+    page.locator(MAP_IFRAME).last.screenshot(path=str(ROOT / "test-artifacts" / f"maps_legend_{lang}.png"))
+    frame.locator(".map-legend summary").click()
     if lang == "en":  # English symbols, in the legend and on the map
         symbols = frame.evaluate("() => [...document.querySelectorAll('.facility-icon div')].map(e => e.textContent)")
         assert symbols and not [s for s in symbols if re.search(r"[\u4e00-\u9fff]", s)]
@@ -299,35 +307,43 @@ def test_the_scenario_map_keeps_its_view_across_a_click_an_undo_and_a_redo(serve
     view = frame.evaluate(_VIEW)
     assert view["zoom"] >= 12
 
-    def same_view(f) -> bool:
+    def same_view(f, view) -> bool:
         now = f.evaluate(_VIEW)
-        return now["zoom"] == view["zoom"] and abs(now["lat"] - view["lat"]) < 1e-5 \
-            and abs(now["lng"] - view["lng"]) < 1e-5
+        return now["zoom"] == view["zoom"] and abs(now["lat"] - view["lat"]) < 1e-6 \
+            and abs(now["lng"] - view["lng"]) < 1e-6
 
-    # a click on a failing village in view: a clinic is added there, the map is redrawn
+    # a click on a failing village in view: a clinic is added there, the map is redrawn.
+    # The click also opens the village's popup, which pans the map to fit (Leaflet's
+    # autoPan): the old map reports each view to the page, and the new map must start
+    # at the last one, at the same zoom
     free = [v for v in frame.evaluate(_FAILING_AT_PIXELS, FAIL) if v["own"]]
     assert free, "no failing village in view"
     spot = free[0]
     old = frame
+    old.evaluate("() => map.on('moveend', () => { window.parent.__oldView = {lat: map.getCenter().lat,"
+                 " lng: map.getCenter().lng, zoom: map.getZoom()}; })")
     page.mouse.click(box["x"] + spot["x"], box["y"] + spot["y"])
     _until(page, lambda: _scenario_r2(page) < before)
     placed = _scenario_r2(page)
     frame = _map_frame(page, ".proposed-site")
     assert frame is not old  # a new map, not the old one moved
     _shot(page, "maps_scenario_click")
-    assert same_view(frame), (frame.evaluate(_VIEW), view)
+    at_click = page.evaluate("() => window.__oldView || null") or view
+    assert at_click["zoom"] == view["zoom"]
+    assert same_view(frame, at_click), (frame.evaluate(_VIEW), at_click, view)
+    view = frame.evaluate(_VIEW)
 
     page.get_by_role("button", name="↶ 撤销").click()
     _until(page, lambda: _scenario_r2(page) == before)
     frame = _map_frame(page)
     _until(page, lambda: _map_frame(page).evaluate("() => !document.querySelector('.proposed-site')"))
     frame = _map_frame(page)
-    assert same_view(frame), (frame.evaluate(_VIEW), view)
+    assert same_view(frame, view), (frame.evaluate(_VIEW), view)
 
     page.get_by_role("button", name="↷ 重做").click()
     _until(page, lambda: _scenario_r2(page) == placed)
     frame = _map_frame(page, ".proposed-site")
-    assert same_view(frame), (frame.evaluate(_VIEW), view)
+    assert same_view(frame, view), (frame.evaluate(_VIEW), view)
     _shot(page, "maps_scenario_redo")
     assert page.locator('[data-testid="stException"]').count() == 0
     _local_only(page, served["url"])
@@ -352,8 +368,10 @@ def test_on_the_amap_basemap_a_village_sits_on_its_gcj02_pixel(served, browser, 
     from planning.inputs import load_demo
 
     page = _open(browser, served, lang)
-    select = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
-        has_text="无（离线参考图层）" if lang == "zh" else "None (offline reference layer)").first
+    # the sidebar's selectboxes: travel mode, basemap, district, township
+    select = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').nth(1)
+    assert select.locator("input").input_value() == ("无（离线参考图层）" if lang == "zh"
+                                                     else "None (offline reference layer)")
     select.click()
     page.locator('[role="option"]').filter(has_text="高德（GCJ-02）" if lang == "zh" else "Amap (GCJ-02)").first.click()
     _wait_idle(page)

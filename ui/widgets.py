@@ -205,19 +205,24 @@ def _start_at(script: str, view: dict | None) -> str:
     """The map script starting at ``view`` instead of fitting its layers."""
     if not view:
         return script
+    # not animated: the map reports its view as soon as it is drawn, and an animated zoom
+    # still reports the zoom it started from
     return _FIT_BOUNDS.sub(lambda m: f"{m.group(1)}.setView({json.dumps(view['center'])}, "
-                                     f"{int(view['zoom'])});", script, count=1)
+                                     f"{int(view['zoom'])}, {{animate: false}});", script, count=1)
 
 
 def folium_map(build: Callable, cache_key: tuple, key: str, height: int = 680,
-               returned_objects: tuple[str, ...] = (), view: dict | None = None) -> dict | None:
+               returned_objects: tuple[str, ...] = (), view: dict | None = None,
+               move: bool = True) -> dict | None:
     """Draw the folium map ``build()`` returns, keeping its rendered payload in the session
     under ``cache_key`` (switching pages, languages or focus back costs nothing).
 
     ``view`` (``{"center": [lat, lng], "zoom": z}``, see :func:`map_view`) is where the
     map stands: a map drawn anew (a new payload) starts there instead of fitting its
-    layers, and a map already drawn moves there without being redrawn (streamlit-folium
-    sets the view of its Leaflet map when ``center`` or ``zoom`` change).
+    layers, and, with ``move``, a map already drawn moves there without being redrawn
+    (streamlit-folium sets the view of its Leaflet map when ``center`` or ``zoom``
+    change). A map whose view comes from what it reported itself passes ``move=False``
+    (moving it again would chase its own, animated, reports).
 
     Uses streamlit-folium's own steps (pinned version); falls back to ``st_folium``
     should they change. Returns what the map reports (``returned_objects``).
@@ -243,7 +248,8 @@ def folium_map(build: Callable, cache_key: tuple, key: str, height: int = 680,
     args = {**payload, "script": _start_at(payload["script"], view)}
     return component(**args, key=hash_key, height=height, width=None,
                      returned_objects=list(returned_objects), default=defaults,
-                     zoom=view["zoom"] if view else None, center=view["center"] if view else None,
+                     zoom=view["zoom"] if view and move else None,
+                     center=view["center"] if view and move else None,
                      feature_group=None, return_on_hover=False, layer_control=None,
                      pixelated=False, on_change=on_change, wrap_longitude=False)
 
@@ -270,7 +276,7 @@ def scenario_map(view: state.View, result: dict, suggestion, key: str, height: i
     cache_key = ("scenario", result["key"], view.lang, view.focus, view.basemap, view.token,
                  selected, id(suggestion))
     return folium_map(build, cache_key, key=key, height=height, returned_objects=returned_objects,
-                      view=map_at)
+                      view=map_at, move=False)
 
 
 # --------------------------------------------------------------------------- downloads
