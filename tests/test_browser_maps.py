@@ -416,3 +416,43 @@ def test_on_the_amap_basemap_a_village_sits_on_its_gcj02_pixel(served, browser, 
     _shot(page, f"maps_amap_{lang}")
     assert served["tiles"] and page.locator('[data-testid="stException"]').count() == 0
     _local_only(page, served["url"])
+
+
+# --------------------------------------------------------------------------- upload preview
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_upload_preview_draws_villages_and_facilities_apart_with_no_missing_image(served, browser, lang,
+                                                                                 tmp_path):
+    """A planner's own files (tests/own_files.py: Excel townships and villages, a GBK facility
+    CSV): the preview draws villages as dots and facilities as squares, and the browser
+    asks the app for nothing it does not have (the broken marker image was a 404)."""
+    import own_files
+
+    files = own_files.write_files(tmp_path / "own")
+    page = _open(browser, served, lang)
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
+    source = "上传自己的数据" if lang == "zh" else "Upload my own files"
+    page.locator('[data-testid="stSidebar"] label').filter(has_text=source).first.click()
+    _wait_idle(page)
+    labels = (("乡镇/街道", "townships"), ("村居", "villages"), ("医疗卫生机构", "facilities")) if lang == "zh" \
+        else (("Townships", "townships"), ("Villages", "villages"), ("Facilities", "facilities"))
+    for label, layer in labels:
+        box = page.locator('[data-testid="stFileUploader"]').filter(has_text=label).first
+        box.wait_for(timeout=60_000)
+        box.locator('input[type="file"]').set_input_files(str(files[layer]))
+        _wait_idle(page)
+    frame = _map_frame(page, ".preview-facility")
+    counts = frame.evaluate("""() => ({villages: document.querySelectorAll('path.preview-village').length,
+        facilities: document.querySelectorAll('.preview-facility').length,
+        pins: document.querySelectorAll('img.leaflet-marker-icon').length})""")
+    assert counts["villages"] == 45 and counts["facilities"] == 40 and counts["pins"] == 0, counts
+    # a dot and a square look different: round vs square corners
+    shapes = frame.evaluate("""() => [getComputedStyle(document.querySelector('.preview-facility div')).borderRadius,
+        document.querySelector('path.preview-village').getAttribute('d').includes('a')]""")
+    assert shapes[0] in ("0px", "") and shapes[1], shapes
+    page.locator(MAP_IFRAME).last.scroll_into_view_if_needed()
+    _shot(page, f"maps_upload_preview_{lang}")
+    assert not missing, missing[:5]
+    _local_only(page, served["url"])

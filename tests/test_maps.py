@@ -266,6 +266,8 @@ def test_preview_draws_villages_and_facilities_as_different_symbols_and_no_defau
     assert len(layers["Villages"].data["features"]) == len(villages) - 1
     assert "preview-facility" in html and isinstance(layers["Facilities"].marker.icon, folium.DivIcon)
     assert layers["Townships"].marker is None
+    dot = layers["Villages"].style_function({"properties": {}})
+    assert dot["fillOpacity"] > 0.9 and dot["fillColor"] == maps.PREVIEW_STYLES["villages"][0]  # filled
     # Leaflet's default icon images come from the app's folder, with its "/"
     assert 'L.Icon.Default.prototype.options.imagePath = "/app/static/vendor/leaflet/images/"' in html
 

@@ -98,7 +98,8 @@ class MetricScale(MacroElement):
 
 class Legend(MacroElement):
     """A fixed legend box drawn over the map (plain HTML, no extra library): a folded
-    ``<details>`` (``open_`` False) shows only its title; opened, it scrolls within the map."""
+    ``<details>`` (``open_`` False) shows only its title and ``banner``; opened, it
+    scrolls within the map."""
 
     _template = Template("""
         {% macro html(this, kwargs) %}
@@ -106,6 +107,7 @@ class Legend(MacroElement):
              background:rgba(255,255,255,.93);padding:8px 10px;border-radius:6px;
              box-shadow:0 1px 4px rgba(0,0,0,.35);font:12px sans-serif;max-width:260px;
              max-height:70%;overflow-y:auto">
+        {{ this.banner }}
         <details {{ "open" if this.open_ else "" }}><summary style="cursor:pointer;font-weight:bold">
         {{ this.title }}</summary>
         {{ this.body }}
@@ -114,10 +116,11 @@ class Legend(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, body: str, open_: bool = True, title: str = ""):
+    def __init__(self, body: str, open_: bool = True, title: str = "", banner: str = ""):
         super().__init__()
         self._name = "Legend"
         self.body, self.open_, self.title = body, open_, html.escape(title)
+        self.banner = banner  # HTML shown even when folded (a straight-line run says so)
 
 
 def swatch(colour: str, label: str, round_: bool = True) -> str:

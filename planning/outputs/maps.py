@@ -137,14 +137,16 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
         legend += minutes_legend(lang, float(res["R3"].figures.get("max_minutes", 15)))
     if "r8_towns" in d:
         legend += r8_legend(lang, res["R8"].figures.get("target_gps_per_10000", 4.0))
+    banner = ""
     if getattr(assessment, "straight", False):  # no road network: every figure an estimate
         factor = assessment.rulebook.value("travel", "detour_factor")
-        legend = (f"<div class='estimate-label' style='color:#6a1b9a;font-weight:bold;"
-                  f"margin-bottom:4px'>{html.escape(STRAIGHT_LABEL)}</div><div style='margin-bottom:4px'>"
+        banner = (f"<div class='estimate-label' style='color:#6a1b9a;font-weight:bold;"
+                  f"margin-bottom:4px'>{html.escape(STRAIGHT_LABEL)}</div>")
+        legend = (f"<div style='margin-bottom:4px'>"
                   f"{html.escape(t('legend.estimate', lang, factor=f'{factor:g}'))}</div>") + legend
     if scenario:
         legend += scenario_legend(lang)
-    Legend(legend, open_=False, title=t("legend.title", lang)).add_to(m)
+    Legend(legend, open_=False, title=t("legend.title", lang), banner=banner).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return use_local_assets(m)
 
@@ -593,9 +595,10 @@ def preview_map(layers: dict[str, gpd.GeoDataFrame], lang: str = "zh") -> folium
         else:
             marker = None
         label = t(f"up.{name}", lang)
+        style = ({"color": "#ffffff", "weight": 1, "fillColor": colour, "fillOpacity": 0.95} if points
+                 else {"color": colour, "weight": 1.5, "fillColor": colour, "fillOpacity": 0.05})
         folium.GeoJson(_geojson(g, ["name"]), name=label, marker=marker,
-                       style_function=lambda f, c=colour: {"color": c, "weight": 1.5, "fillColor": c,
-                                                           "fillOpacity": 0.05},
+                       style_function=lambda f, st=style: st,
                        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(m)
         legend.append(f"<div style='display:flex;align-items:center;gap:6px'>"
                       f"{_SQUARE.format(c=colour) if points and symbol == 'square' else ''}"
