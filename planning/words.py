@@ -42,8 +42,10 @@ STATUS = {
     "unknown": ("无法检查", "Cannot be checked"),
     "not_applicable": ("不适用", "N/A"),
 }
+#: one colour per status, everywhere: map fills, legend, report figures and tables (their
+#: light tints below); distance and minute bands never use these (map_legend.BAND_RAMP)
 STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "warn": "#ef8f00",
-                  "unknown": "#6a1b9a", "not_applicable": "#9e9e9e"}
+                  "unknown": "#6a1b9a", "not_applicable": "#757575"}
 #: light backgrounds for table cells
 STATUS_BACKGROUNDS = {"pass": "#e8f5e9", "fail": "#ffebee", "warn": "#fff3e0",
                       "unknown": "#f3e5f5", "not_applicable": "#f5f5f5"}
@@ -122,11 +124,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "basemap.amap": ("高德（GCJ-02）", "Amap (GCJ-02)"),
     "basemap.tencent": ("腾讯（GCJ-02）", "Tencent (GCJ-02)"),
     "basemap.tianditu_key": ("天地图密钥 (tk)", "Tianditu key (tk)"),
-    "basemap.gcj_refused": ("{name}底图使用 GCJ-02 加密坐标，与本工具的 WGS84 图层相差数百米，"
-                            "已停用。请使用天地图（CGCS2000，与 WGS84 相差仅厘米级）或不使用底图。",
-                            "{name} tiles use GCJ-02 (shifted) coordinates, hundreds of metres off "
-                            "this tool's WGS84 layers, so they are not shown. Use Tianditu "
-                            "(CGCS2000, centimetres from WGS84) or no basemap."),
     "basemap.online": ("在线底图需要联网；离线时地图仍显示参考图层。",
                        "Online tiles need internet; offline, the reference layer still shows."),
     # views
@@ -291,6 +288,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "legend.facilities": ("机构类型", "Facility kinds"),
     "measure.road": ("道路距离", "road distance"),
     "measure.straight": ("直线距离", "straight line"),
+    # map (#17: one colour language, bands as size or ramp, failing units, GCJ-02 basemaps)
+    "legend.status": ("状态（颜色）", "Status (colour)"),
+    "legend.villages_size": ("行政村到标准化村卫生室（{measure}，圆点大小）",
+                             "Village to a standardized clinic ({measure}, dot size)"),
+    "legend.villages_minutes": ("村居到基层机构时间（颜色深浅）", "Village's minutes to primary care (shade)"),
+    "legend.within_min": ("≤ {d} 分钟", "≤ {d} min"),
+    "legend.between_min": ("{a}–{b} 分钟", "{a}–{b} min"),
+    "legend.beyond_unreachable": ("> {d} 米或不可达", "> {d} m or unreachable"),
+    "legend.beyond_unreachable_min": ("> {d} 分钟或不可达", "> {d} min or unreachable"),
+    "basemap.gcj": ("{name}底图使用 GCJ-02 坐标：地图上的图层已转换为 GCJ-02 显示，点击位置换算回 WGS84。",
+                    "{name} tiles use GCJ-02 coordinates: the map's layers are shown converted to "
+                    "GCJ-02, and clicks are converted back to WGS84."),
+    "map.failing": ("未达标的村居和乡镇/街道（选择后地图缩放至该处）",
+                    "Failing villages and townships (choose one to zoom the map to it)"),
+    "map.failing_none": ("—", "—"),
     # popups
     "pop.township": ("乡镇/街道", "Township"),
     "pop.village": ("村居", "Village"),

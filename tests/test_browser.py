@@ -139,10 +139,12 @@ def _until(page, predicate, seconds: float = 120) -> None:
     _wait_idle(page)
 
 
-#: centres (map frame coordinates) of the failing village markers not covered by anything
+#: centres (map frame coordinates) of the failing village markers (the fail colour, beyond
+#: 5/3 of the limit: the largest dot) not covered by anything
 _FREE_RED_VILLAGES = """() => {
   const out = [];
-  for (const p of document.querySelectorAll('path.village-marker[fill="#d32f2f"]')) {
+  for (const p of document.querySelectorAll('path.village-marker[fill="#c62828"]')) {
+    if (p.getBoundingClientRect().width < 2 * 9) continue;
     const r = p.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
     if (document.elementFromPoint(x, y) === p) out.push([x, y]);
   }

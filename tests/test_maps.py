@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import pytest
 import shapely
@@ -110,3 +112,197 @@ def test_the_map_of_a_straight_line_run_says_so():
     assert "直线距离 × 1.3" in html_zh
     road = maps.build_map(assess(small_region(), RB), "en").get_root().render()
     assert STRAIGHT_LABEL not in road
+
+
+# --------------------------------------------------------------- one colour language (#17)
+
+
+def _layer(m, name: str):
+    """The GeoJson layer of map ``m`` called ``name`` (its data as drawn)."""
+    import folium
+
+    return next(c for c in maps._walk(m) if isinstance(c, folium.GeoJson) and c.layer_name == name)
+
+
+def test_one_status_is_one_colour_on_map_legend_report_and_tables():
+    from planning.outputs import map_legend
+    from planning.outputs.report import blocks, figures
+    from planning.words import STATUS_BACKGROUNDS, STATUS_COLOURS, status_word, t
+
+    assert set(STATUS_COLOURS) == set(STATUS_BACKGROUNDS) == set(blocks.STATUS_COLOURS)
+    for s, colour in STATUS_COLOURS.items():  # the report's text and cell colours
+        assert blocks.STATUS_COLOURS[s] == (colour, STATUS_BACKGROUNDS[s])
+    assert (figures._PASS, figures._WARN, figures._FAIL) == tuple(
+        STATUS_COLOURS[s] for s in ("pass", "warn", "fail"))
+    assert len(set(STATUS_COLOURS.values())) == 5  # five statuses, five colours
+
+    a = assess(small_region(), RB)
+    m = maps.build_map(a, "en")
+    html = m.get_root().render()
+    for s in ("pass", "warn", "fail", "unknown", "not_applicable"):  # the legend, once each
+        assert f"background:{STATUS_COLOURS[s]};border:1px solid #fff;box-shadow:0 0 1px #000'>" \
+               f"</span>{status_word(s, 'en')}</div>" in html
+    # villages: the fill is the R2 status, the size the distance band
+    villages = {f["properties"]["name"]: f["properties"] for f in
+                _layer(m, t("layer.villages_r2", "en")).data["features"]}
+    r2 = a.results["R2"].units.set_index("name")
+    assert r2.loc["远村", "status"] == "fail" and r2.loc["近村", "status"] == "pass"
+    for name, p in villages.items():
+        assert p["colour"] == STATUS_COLOURS[r2.loc[name, "status"]]
+    assert villages["远村"]["radius"] == map_legend.BAND_RADII[3]  # 5 km: beyond 2.5 km
+    assert villages["近村"]["radius"] == map_legend.BAND_RADII[0]  # at the clinic
+    # failing villages are drawn last (on top of the others)
+    order = [f["properties"]["name"] for f in _layer(m, t("layer.villages_r2", "en")).data["features"]]
+    assert order[-1] == "远村"
+    # townships: the fill is the overall status
+    towns = maps.township_status(a).set_index("township_id")["overall"]
+    style = _layer(m, t("layer.townships", "en")).style_function
+    for f in _layer(m, t("layer.townships", "en")).data["features"]:
+        assert style(f)["fillColor"] == STATUS_COLOURS[towns[f["properties"]["township_id"]]]
+
+
+def test_bands_are_one_ramp_of_one_hue_never_a_status_colour():
+    import colorsys
+
+    from planning.outputs.map_legend import BAND_RADII, BAND_RAMP, band, band_colour
+    from planning.words import STATUS_COLOURS
+
+    assert [band(d, 1500) for d in (0, 1000, 1001, 1500, 1501, 2500, 2501, float("nan"), None,
+                                    float("inf"))] == [0, 0, 1, 1, 2, 2, 3, 3, 3, 3]
+    assert [band(m, 15) for m in (10, 15, 25, 26)] == [0, 1, 2, 3]
+    assert band_colour(26, 15) == BAND_RAMP[3] and band_colour(None, 15) == BAND_RAMP[3]
+    assert not set(BAND_RAMP) & set(STATUS_COLOURS.values())
+    hues, lightness = [], []
+    for c in BAND_RAMP:
+        r, g, b = (int(c[i:i + 2], 16) / 255 for i in (1, 3, 5))
+        h, lum, _ = colorsys.rgb_to_hls(r, g, b)
+        hues.append(h * 360)
+        lightness.append(lum)
+    assert all(195 <= h <= 225 for h in hues), hues  # blue, nowhere near red or orange
+    assert lightness == sorted(lightness, reverse=True)  # light near, dark far
+    assert list(BAND_RADII) == sorted(BAND_RADII)
+
+
+def test_villages_lie_above_the_facility_icons_and_the_english_map_has_english_symbols():
+    from test_words import chinese_in
+
+    from planning.outputs.map_legend import FACILITY_ICONS, FACILITY_SYMBOLS_EN
+    from planning.words import t
+
+    a = assess(small_region(), RB)
+    m = maps.build_map(a, "en")
+    html = m.get_root().render()
+    assert f'createPane(\n                "{maps.VILLAGE_PANE}")' in html or \
+        f'createPane("{maps.VILLAGE_PANE}")' in html.replace("\n", "").replace(" ", "")
+    assert f".style.zIndex = {maps.VILLAGE_PANE_Z};" in html and maps.VILLAGE_PANE_Z > 600
+    assert _layer(m, t("layer.villages_r2", "en")).marker.options["pane"] == maps.VILLAGE_PANE
+    # the symbols: 卫 on a Chinese map, TC on an English one; no Chinese outside names
+    assert ">卫</div>" in maps.build_map(a, "zh").get_root().render()
+    assert ">卫</div>" not in html and f">{FACILITY_SYMBOLS_EN['township_health_centre']}</div>" in html
+    assert set(FACILITY_SYMBOLS_EN) == set(FACILITY_ICONS)
+    names = re.compile("|".join(sorted(
+        {*a.region.townships["name"], *a.region.villages["name"], *a.region.facilities["name"],
+         *a.region.townships["district"]}, key=len, reverse=True)))
+    assert chinese_in(html, names) is None, chinese_in(html, names)
+    # legend and layer control folded
+    assert "<details >" in html.replace("\n", " ") or "<details  >" in html
+    assert '"collapsed": true' in html
+
+
+# --------------------------------------------------------------- GCJ-02 basemaps (#17)
+
+
+def test_on_a_gcj02_basemap_every_overlay_is_shifted_and_clicks_come_back():
+    import eviltransform
+    import numpy as np
+
+    from planning.words import t
+
+    a = assess(small_region(), RB)
+    d = maps.display_layers(a)
+    shifted = maps.to_display(d, "gcj02")
+    assert maps.to_display(d, "wgs84") is d and maps.basemap_coords("amap") == "gcj02"
+    assert maps.basemap_coords("tencent") == "gcj02" and maps.basemap_coords("tianditu") == "wgs84"
+    for key, layer in d.items():
+        if not isinstance(layer, gpd.GeoDataFrame) or not len(layer):
+            continue
+        for before, after in zip(layer.geometry, shifted[key].geometry):
+            x0, y0 = shapely.get_coordinates(before)[0]
+            x1, y1 = shapely.get_coordinates(after)[0]
+            lat, lon = eviltransform.wgs2gcj(y0, x0)  # an independent implementation
+            assert (x1, y1) == pytest.approx((lon, lat), abs=1e-6), key
+            assert 100 < np.hypot((x1 - x0) * 85_000, (y1 - y0) * 111_000) < 1000, key  # metres
+            back = maps.click_to_wgs84(x1, y1, "gcj02")
+            assert back == pytest.approx((x0, y0), abs=1e-6 / 111)  # a few cm
+    m = maps.build_map(a, "en", coords="gcj02", display=d)
+    near = next(f for f in _layer(m, t("layer.villages_r2", "en")).data["features"]
+                if f["properties"]["name"] == "近村")
+    v = a.region.villages.to_crs(4326).set_index("name").geometry["近村"]
+    lat, lon = eviltransform.wgs2gcj(v.y, v.x)
+    assert near["geometry"]["coordinates"] == pytest.approx([lon, lat], abs=1e-6)
+    assert maps.click_to_wgs84(116.5, 39.5) == (116.5, 39.5)
+
+
+def test_gcj02_basemaps_are_offered_and_a_tile_mirror_replaces_the_address(monkeypatch):
+    layer, note = maps.basemap("amap", "en")
+    assert layer is not None and "converted to GCJ-02" in note and "autonavi" in layer.tiles
+    monkeypatch.setenv("PLANNING_TILES_AMAP", "http://127.0.0.1:9/{z}/{x}/{y}.png")
+    layer, _ = maps.basemap("amap", "en")
+    assert layer.tiles == "http://127.0.0.1:9/{z}/{x}/{y}.png"
+    assert maps.basemap("none") == (None, None)
+
+
+def test_preview_draws_villages_and_facilities_as_different_symbols_and_no_default_pin():
+    import folium
+
+    r = small_region()
+    villages = r.villages.copy()
+    villages.loc[villages.index[0], "geometry"] = None  # a row without a position
+    m = maps.preview_map({"townships": r.townships, "villages": villages, "facilities": r.facilities}, "en")
+    html = m.get_root().render()
+    layers = {c.layer_name: c for c in maps._walk(m) if isinstance(c, folium.GeoJson)}
+    assert isinstance(layers["Villages"].marker, folium.CircleMarker)
+    assert layers["Villages"].marker.options["className"] == "preview-village"
+    assert len(layers["Villages"].data["features"]) == len(villages) - 1
+    assert "preview-facility" in html and isinstance(layers["Facilities"].marker.icon, folium.DivIcon)
+    assert layers["Townships"].marker is None
+    dot = layers["Villages"].style_function({"properties": {}})
+    assert dot["fillOpacity"] > 0.9 and dot["fillColor"] == maps.PREVIEW_STYLES["villages"][0]  # filled
+    # Leaflet's default icon images come from the app's folder, with its "/"
+    assert 'L.Icon.Default.prototype.options.imagePath = "/app/static/vendor/leaflet/images/"' in html
+
+
+def test_failing_units_list_villages_then_townships_where_the_map_draws_them():
+    import eviltransform
+
+    a = assess(small_region(), RB)
+    d = maps.display_layers(a)
+    units = maps.failing_units(d, "en")
+    r2 = a.results["R2"].units
+    r3 = a.results["R3"].units
+    failing = set(r2.loc[r2["status"] == "fail", "unit_id"]) | set(r3.loc[r3["status"] == "fail", "unit_id"])
+    villages = units[units["key"].str.startswith("village:")]
+    assert set(villages["key"].str[8:]) == set(map(str, failing)) and "village:120115102201" in set(units["key"])
+    far = units.set_index("key").loc["village:120115102201"]
+    assert far["label"].startswith("远村 (乙镇) · R2")
+    v = d["r2"].set_index("unit_id").geometry["120115102201"]
+    assert (far["lat"], far["lon"]) == pytest.approx((v.y, v.x))
+    gcj = maps.failing_units(d, "zh", "gcj02").set_index("key").loc["village:120115102201"]
+    assert (gcj["lat"], gcj["lon"]) == pytest.approx(eviltransform.wgs2gcj(v.y, v.x), abs=1e-6)
+    assert gcj["label"].startswith("远村（乙镇） · R2")
+    towns = maps.township_status(a)
+    assert list(units.loc[units["key"].str.startswith("township:"), "key"]) == \
+        [f"township:{i}" for i in towns.sort_values("name").loc[lambda f: f["overall"] == "fail", "township_id"]]
+
+
+def test_a_map_drawn_anew_starts_where_the_planner_left_it():
+    from ui.widgets import _start_at, map_view
+
+    a = assess(small_region(), RB)
+    script = maps.build_map(a, "en").get_root().render()
+    assert ".fitBounds(" in script
+    moved = _start_at(script, {"center": [39.7, 117.3], "zoom": 14})
+    assert ".fitBounds(" not in moved and ".setView([39.7, 117.3], 14, {animate: false});" in moved
+    assert _start_at(script, None) == script
+    assert map_view({"center": {"lat": 39.7, "lng": 117.3}, "zoom": 14}) == {"center": [39.7, 117.3], "zoom": 14}
+    assert map_view({"last_clicked": None}) is None

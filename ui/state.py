@@ -68,6 +68,7 @@ PREVIEW_MAP = "preview"
 
 # --------------------------------------------------------------------------- keys: maps
 MAP = "map"                          # the map page's folium component
+MAP_UNIT = "map_unit"                # the failing unit the map page zooms to ("" none)
 MAP_PAYLOADS = "_map_payloads"       # rendered maps by what they show (widgets.folium_map)
 
 # --------------------------------------------------------------------------- keys: scenarios
@@ -76,6 +77,7 @@ SCENARIO_RESULTS = "_sc_results"     # assessments of scenario states by state_k
 FLASH = "_sc_flash"                  # messages for the next run of the scenario page
 SCENARIO_MAP = "scmap"
 SEEN_CLICK = "_sc_seen"              # the last map click handled (once per click)
+SCENARIO_VIEW = "_sc_view"           # the scenario map's centre and zoom (widgets.map_view)
 ACTIVE = "sc_active"
 SELECTED = "sc_selected"             # facility_id picked on the map or in the list
 CLICK_ACTION = "sc_action"

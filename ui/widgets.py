@@ -7,6 +7,8 @@ Rule texts (the ``reason`` and ``action`` of a rule's units) reach a page only t
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,7 +38,9 @@ EMPTY = "—"
 #: rendered maps kept per session (each is the map's script, about 2 MB for the demo)
 MAP_PAYLOADS_KEPT = 6
 _MAP_DEFAULTS = {"last_clicked": None, "last_object_clicked": None,
-                 "last_object_clicked_tooltip": None}
+                 "last_object_clicked_tooltip": None, "center": None, "zoom": None}
+#: the call in folium's map script that fits the map to its layers
+_FIT_BOUNDS = re.compile(r"(\w+)\.fitBounds\(\s*\[\[.*?\]\]\s*,\s*\{.*?\}\s*\);", re.S)
 
 
 # --------------------------------------------------------------------------- choices
@@ -204,10 +208,38 @@ def _map_payload(fmap) -> dict:
             "css_links": list(dict.fromkeys(css)), "js_links": list(dict.fromkeys(js))}
 
 
+def map_view(value: dict | None) -> dict | None:
+    """The view a map reported (its ``center`` and ``zoom`` among ``returned_objects``) as
+    ``{"center": [lat, lng], "zoom": z}`` (degrees in the map's coordinates), or None."""
+    value = value or {}
+    center, zoom = value.get("center"), value.get("zoom")
+    if not center or zoom is None:
+        return None
+    return {"center": [float(center["lat"]), float(center["lng"])], "zoom": int(zoom)}
+
+
+def _start_at(script: str, view: dict | None) -> str:
+    """The map script starting at ``view`` instead of fitting its layers."""
+    if not view:
+        return script
+    # not animated: the map reports its view as soon as it is drawn, and an animated zoom
+    # still reports the zoom it started from
+    return _FIT_BOUNDS.sub(lambda m: f"{m.group(1)}.setView({json.dumps(view['center'])}, "
+                                     f"{int(view['zoom'])}, {{animate: false}});", script, count=1)
+
+
 def folium_map(build: Callable, cache_key: tuple, key: str, height: int = 680,
-               returned_objects: tuple[str, ...] = ()) -> dict | None:
+               returned_objects: tuple[str, ...] = (), view: dict | None = None,
+               move: bool = True) -> dict | None:
     """Draw the folium map ``build()`` returns, keeping its rendered payload in the session
     under ``cache_key`` (switching pages, languages or focus back costs nothing).
+
+    ``view`` (``{"center": [lat, lng], "zoom": z}``, see :func:`map_view`) is where the
+    map stands: a map drawn anew (a new payload) starts there instead of fitting its
+    layers, and, with ``move``, a map already drawn moves there without being redrawn
+    (streamlit-folium sets the view of its Leaflet map when ``center`` or ``zoom``
+    change). A map whose view comes from what it reported itself passes ``move=False``
+    (moving it again would chase its own, animated, reports).
 
     Uses streamlit-folium's own steps (pinned version); falls back to ``st_folium``
     should they change. Returns what the map reports (``returned_objects``).
@@ -221,22 +253,29 @@ def folium_map(build: Callable, cache_key: tuple, key: str, height: int = 680,
         hash_key = sf.generate_js_hash(payload["script"], key, False)
     except AttributeError:  # another streamlit-folium: its public function
         return sf.st_folium(build(), key=key, height=height, use_container_width=True,
-                            returned_objects=list(returned_objects))
+                            returned_objects=list(returned_objects),
+                            center=view["center"] if view else None, zoom=view["zoom"] if view else None)
 
     def on_change():
         st.session_state[key] = st.session_state.get(hash_key, {})
 
     defaults = {k: v for k, v in _MAP_DEFAULTS.items() if k in returned_objects}
-    return component(**payload, key=hash_key, height=height, width=None,
-                     returned_objects=list(returned_objects), default=defaults, zoom=None,
-                     center=None, feature_group=None, return_on_hover=False, layer_control=None,
+    # the component is keyed by the map as built (so a view change does not redraw it);
+    # its script starts at the view (so a new map does not jump back to the whole region)
+    args = {**payload, "script": _start_at(payload["script"], view)}
+    return component(**args, key=hash_key, height=height, width=None,
+                     returned_objects=list(returned_objects), default=defaults,
+                     zoom=view["zoom"] if view and move else None,
+                     center=view["center"] if view and move else None,
+                     feature_group=None, return_on_hover=False, layer_control=None,
                      pixelated=False, on_change=on_change, wrap_longitude=False)
 
 
 def scenario_map(view: state.View, result: dict, suggestion, key: str, height: int = 620,
-                 returned_objects: tuple[str, ...] = ()) -> dict | None:
+                 returned_objects: tuple[str, ...] = (), map_at: dict | None = None) -> dict | None:
     """The map of a scenario's state (``result`` of :func:`ui.state.scenario_result`):
-    its changes against the base, the selected facility and the suggested sites."""
+    its changes against the base, the selected facility and the suggested sites; standing
+    at ``map_at`` (:func:`folium_map`'s ``view``) when given."""
     if not assets_ready(view.lang):
         return None
     tiles = basemap_tiles(view)
@@ -248,11 +287,13 @@ def scenario_map(view: state.View, result: dict, suggestion, key: str, height: i
         layers = maps.scenario_layers(comparison, view.region, after.region, suggested=sites,
                                       selected=selected)
         return maps.build_map(after, view.lang, focus=view.focus, tiles=tiles,
-                              display=result["display"], compact=True, scenario=layers)
+                              display=result["display"], scenario=layers,
+                              coords=maps.basemap_coords(view.basemap))
 
     cache_key = ("scenario", result["key"], view.lang, view.focus, view.basemap, view.token,
                  selected, id(suggestion))
-    return folium_map(build, cache_key, key=key, height=height, returned_objects=returned_objects)
+    return folium_map(build, cache_key, key=key, height=height, returned_objects=returned_objects,
+                      view=map_at, move=False)
 
 
 # --------------------------------------------------------------------------- downloads

@@ -1,6 +1,15 @@
 """The map's symbols and legend: facility icons, colour swatches, the legend box and the
 metric scale bar (HTML and Leaflet snippets for :mod:`planning.outputs.maps`), words from
-:mod:`planning.words`."""
+:mod:`planning.words`.
+
+The map speaks two channels, each legended on its own:
+
+- **status** (达标 / 需关注 / 未达标 / 无法检查 / 不适用): the fill colour, from the one table
+  :data:`planning.words.STATUS_COLOURS` that the tables and the report read too;
+- **distance or minute bands** (a share of the rule's limit, :data:`BAND_EDGES`): the size
+  of a village's marker (:data:`BAND_RADII`) or, where the fill is free, one sequential
+  single-hue ramp (:data:`BAND_RAMP`, blues) — never a status colour.
+"""
 
 from __future__ import annotations
 
@@ -11,27 +20,58 @@ from branca.element import MacroElement, Template
 
 from planning.words import R8_BINS, STATUS_COLOURS, kind_name, status_word, t
 
-#: facility kind -> (symbol, colour, size in px) of its map icon
+#: facility kind -> (symbol, colour, size in px) of its map icon; the symbol is the Chinese
+#: one, :data:`FACILITY_SYMBOLS_EN` holds the English (a map in English has no Chinese
+#: outside proper names). Colours are not status colours (a facility has no status).
 FACILITY_ICONS: dict[str, tuple[str, str, int]] = {
-    "district_hospital": ("医", "#6a1b9a", 26),
+    "district_hospital": ("医", "#4a148c", 26),
     "tcm_hospital": ("中", "#4e342e", 26),
     "general_hospital": ("院", "#283593", 24),
     "township_health_centre": ("卫", "#00695c", 22),
     "community_health_centre": ("社", "#1565c0", 22),
     "community_health_station": ("站", "#0277bd", 18),
-    "village_clinic": ("+", "#2e7d32", 12),
-    "village_service_point": ("+", "#7cb342", 11),
+    "village_clinic": ("+", "#37474f", 12),
+    "village_service_point": ("+", "#78909c", 11),
 }
+#: facility kind -> its symbol on an English map
+FACILITY_SYMBOLS_EN: dict[str, str] = {
+    "district_hospital": "H", "tcm_hospital": "TCM", "general_hospital": "G",
+    "township_health_centre": "TC", "community_health_centre": "CC",
+    "community_health_station": "CS", "village_clinic": "+", "village_service_point": "+",
+}
+
+#: distance or minute bands as shares of the rule's limit: ≤ 2/3, ≤ 1, ≤ 5/3, beyond
+BAND_EDGES: tuple[float, ...] = (2 / 3, 1.0, 5 / 3)
+#: the bands' sequential single-hue ramp (light: near, dark: far or unreachable)
+BAND_RAMP: tuple[str, ...] = ("#c6dbef", "#6baed6", "#2171b5", "#08306b")
+#: the bands' village marker radius, px (R2 villages: size is the band, fill the status)
+BAND_RADII: tuple[int, ...] = (4, 5, 7, 9)
+
+
+def band(value: float | None, limit: float) -> int:
+    """The band of a distance (metres) or a time (minutes) against the rule's ``limit``
+    (same unit): 0 within 2/3 of it … 3 beyond 5/3 of it or unreachable (None, NaN, inf)."""
+    if value is None or not np.isfinite(value):
+        return len(BAND_EDGES)
+    return next((i for i, edge in enumerate(BAND_EDGES) if value <= limit * edge), len(BAND_EDGES))
+
+
+def band_colour(value: float | None, limit: float) -> str:
+    """The ramp colour of a distance or time against ``limit`` (:func:`band`)."""
+    return BAND_RAMP[band(value, limit)]
 ICON_CSS = ("display:flex;align-items:center;justify-content:center;border-radius:50%;"
              "color:#fff;font:bold {font}px sans-serif;border:{border}px solid #fff;box-sizing:border-box;"
              "box-shadow:0 0 2px rgba(0,0,0,.6);width:{size}px;height:{size}px;background:{colour}")
 
 
-def icon_html(kind: str) -> str:
-    """The HTML of a facility kind's round map icon (:data:`FACILITY_ICONS`)."""
+def icon_html(kind: str, lang: str = "zh") -> str:
+    """The HTML of a facility kind's round map icon (:data:`FACILITY_ICONS`), its symbol
+    in ``lang``."""
     symbol, colour, size = FACILITY_ICONS.get(kind, ("?", "#555", 16))
-    css = ICON_CSS.format(font=max(9, size // 2 + 1), size=size, colour=colour,
-                           border=1 if size < 16 else 2)
+    if lang == "en":
+        symbol = FACILITY_SYMBOLS_EN.get(kind, "?")
+    font = max(9, size // 2 + 1) if len(symbol) == 1 else max(7, int(size * (0.44 if len(symbol) == 2 else 0.34)))
+    css = ICON_CSS.format(font=font, size=size, colour=colour, border=1 if size < 16 else 2)
     return f"<div style='{css}'>{symbol}</div>"
 
 
@@ -57,13 +97,17 @@ class MetricScale(MacroElement):
 
 
 class Legend(MacroElement):
-    """A fixed legend box drawn over the map (plain HTML, no extra library)."""
+    """A fixed legend box drawn over the map (plain HTML, no extra library): a folded
+    ``<details>`` (``open_`` False) shows only its title and ``banner``; opened, it
+    scrolls within the map."""
 
     _template = Template("""
         {% macro html(this, kwargs) %}
         <div class="map-legend" style="position:absolute;z-index:1000;bottom:24px;left:10px;
              background:rgba(255,255,255,.93);padding:8px 10px;border-radius:6px;
-             box-shadow:0 1px 4px rgba(0,0,0,.35);font:12px sans-serif;max-width:260px">
+             box-shadow:0 1px 4px rgba(0,0,0,.35);font:12px sans-serif;max-width:260px;
+             max-height:70%;overflow-y:auto">
+        {{ this.banner }}
         <details {{ "open" if this.open_ else "" }}><summary style="cursor:pointer;font-weight:bold">
         {{ this.title }}</summary>
         {{ this.body }}
@@ -72,10 +116,11 @@ class Legend(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, body: str, open_: bool = True, title: str = ""):
+    def __init__(self, body: str, open_: bool = True, title: str = "", banner: str = ""):
         super().__init__()
         self._name = "Legend"
         self.body, self.open_, self.title = body, open_, html.escape(title)
+        self.banner = banner  # HTML shown even when folded (a straight-line run says so)
 
 
 def swatch(colour: str, label: str, round_: bool = True) -> str:
@@ -86,26 +131,48 @@ def swatch(colour: str, label: str, round_: bool = True) -> str:
             f"box-shadow:0 0 1px #000'></span>{html.escape(label)}</div>")
 
 
+def band_labels(limit: float, unit: str, lang: str) -> list[str]:
+    """The four bands' labels for ``limit`` in ``unit`` ("m" or "min")."""
+    fmt = (lambda v: f"{v:,.0f}") if unit == "m" else (lambda v: f"{v:g}")
+    a, b, c = (fmt(limit * e) for e in BAND_EDGES)
+    sfx = "" if unit == "m" else "_min"
+    return [t("legend.within" + sfx, lang, d=a), t("legend.between" + sfx, lang, a=a, b=b),
+            t("legend.between" + sfx, lang, a=b, b=c), t("legend.beyond_unreachable" + sfx, lang, d=c)]
+
+
+def size_swatch(radius: int, label: str) -> str:
+    """One legend line of the size channel: a hollow circle of ``radius`` px and its label."""
+    d = 2 * radius
+    return (f"<div style='display:flex;align-items:center;gap:6px;margin:1px 0'>"
+            f"<span style='display:inline-block;width:18px;text-align:center'>"
+            f"<span style='display:inline-block;width:{d}px;height:{d}px;border-radius:50%;"
+            f"border:1.5px solid #455a64;box-sizing:border-box;vertical-align:middle'></span></span>"
+            f"{html.escape(label)}</div>")
+
+
 def legend_html(lang: str, limit: float, measure: str, region) -> str:
-    """The main legend: villages by distance to a clinic (``limit`` in metres, ``measure``
-    road or straight), townships by status, the region's facility kinds."""
-    a, b, c = f"{limit * 2 / 3:,.0f}", f"{limit:,.0f}", f"{limit * 5 / 3:,.0f}"
-    parts = [f"<b>{t('legend.villages', lang, measure=t('measure.' + measure, lang))}</b>",
-             swatch("#1b5e20", t("legend.within", lang, d=a)),
-             swatch("#66bb6a", t("legend.between", lang, a=a, b=b)),
-             swatch("#ffa726", t("legend.between", lang, a=b, b=c)),
-             swatch("#d32f2f", t("legend.beyond", lang, d=c)),
-             swatch("#8e24aa", t("legend.served", lang)),
-             swatch("#616161", t("legend.unreachable", lang)),
-             f"<b>{t('legend.townships', lang)}</b>"]
-    parts += [swatch(STATUS_COLOURS[s], status_word(s, lang), round_=False)
-              for s in ("pass", "warn", "fail", "not_applicable")]
+    """The main legend: the status colours (villages and townships), villages' distance to
+    a clinic as marker size (``limit`` in metres, ``measure`` road or straight), the
+    region's facility kinds."""
+    parts = [f"<b>{html.escape(t('legend.status', lang))}</b>"]
+    parts += [swatch(STATUS_COLOURS[s], status_word(s, lang))
+              for s in ("pass", "warn", "fail", "unknown", "not_applicable")]
+    parts.append(f"<b>{html.escape(t('legend.villages_size', lang, measure=t('measure.' + measure, lang)))}</b>")
+    parts += [size_swatch(r, label) for r, label in zip(BAND_RADII, band_labels(limit, "m", lang))]
     kinds = [k for k in FACILITY_ICONS if (region.facilities["kind"] == k).any()]
     if kinds:
-        parts.append(f"<b>{t('legend.facilities', lang)}</b>")
+        parts.append(f"<b>{html.escape(t('legend.facilities', lang))}</b>")
         parts += [f"<div style='display:flex;align-items:center;gap:6px;margin:1px 0'>"
-                  f"{icon_html(k)}{html.escape(kind_name(k, lang))}</div>"
+                  f"{icon_html(k, lang)}{html.escape(kind_name(k, lang))}</div>"
                   for k in kinds]
+    return "".join(parts)
+
+
+def minutes_legend(lang: str, limit: float) -> str:
+    """The legend part of the villages by minutes to care: the band ramp (``limit`` in
+    minutes)."""
+    parts = [f"<b>{html.escape(t('legend.villages_minutes', lang))}</b>"]
+    parts += [swatch(c, label) for c, label in zip(BAND_RAMP, band_labels(limit, "min", lang))]
     return "".join(parts)
 
 

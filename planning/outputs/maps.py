@@ -15,8 +15,15 @@ here knows about Streamlit. The display tables and layers they draw
 The GCJ-02 offset check for uploads lives in :mod:`planning.inputs.offsets`.
 
 Every map loads Leaflet from the app itself (:mod:`planning.outputs.assets`), never a CDN, and
-has no tiles unless :func:`basemap` gives some. Display geometries are in WGS84
-(EPSG:4326), simplified in the region's metric CRS first (tolerances in metres).
+has no tiles unless :func:`basemap` gives some (the frame: :mod:`planning.outputs.map_frame`). Display geometries are in WGS84
+(EPSG:4326), simplified in the region's metric CRS first (tolerances in metres); on a
+GCJ-02 basemap (Amap, Tencent) every overlay is drawn shifted to GCJ-02
+(:func:`to_display`) and a click's position comes back through :func:`click_to_wgs84`.
+
+One colour language (:mod:`planning.outputs.map_legend`): a village's or township's fill
+is its status colour (:data:`planning.words.STATUS_COLOURS`); the distance band is the
+village marker's size, the minute band a sequential ramp. Villages lie in their own pane
+above the facility icons (:data:`VILLAGE_PANE`), so no failing village is hidden.
 """
 
 from __future__ import annotations
@@ -31,9 +38,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planning.outputs import assets as _assets
-from planning.outputs.map_legend import (FACILITY_ICONS, ICON_CSS, Legend, MetricScale, icon_html,
-                                         legend_html, r8_legend, ring_html, scenario_legend)
+# the frame (basemaps, their coordinates, the empty map): names used here and by the app
+from planning.outputs.map_frame import (BASEMAPS, TILES_ENV, VILLAGE_PANE, VILLAGE_PANE_Z,  # noqa: F401
+                                        _walk, basemap, basemap_coords, click_to_wgs84, new_map,
+                                        to_display, use_local_assets)
+from planning.outputs.map_legend import (BAND_RADII, FACILITY_ICONS, ICON_CSS, Legend, band,
+                                         band_colour, icon_html, legend_html, minutes_legend,
+                                         r8_legend, ring_html, scenario_legend)
 # the display tables and layers live in planning.outputs.layers; the names stay here too, as
 # the app and the notebook call them (maps.display_layers, maps.township_status …)
 from planning.outputs.layers import (FAILED, MAIN_ROADS, OUTSIDE, _wgs84,  # noqa: F401
@@ -55,93 +66,15 @@ class Focus:
     township_id: str | None = None
 
 
-#: basemaps planners may choose: key -> (tile URL template or None, attribution, coordinates)
-BASEMAPS: dict[str, tuple[str | None, str, str]] = {
-    "none": (None, "", "wgs84"),
-    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors", "wgs84"),
-    "tianditu": ("https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-                 "&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
-                 "&TILECOL={x}&tk={key}", "© 天地图 Tianditu", "cgcs2000"),
-    "amap": ("https://webrd0{s}.is.autonavi.com/appmaptile?style=8&x={x}&y={y}&z={z}", "© 高德 Amap", "gcj02"),
-    "tencent": ("https://rt{s}.map.gtimg.com/tile?z={z}&x={x}&y={y}", "© 腾讯 Tencent", "gcj02"),
-}
-
-
-def basemap(key: str, lang: str = "zh", token: str = "") -> tuple[folium.TileLayer | None, str | None]:
-    """A tile layer for a basemap choice, or None with the reason.
-
-    GCJ-02 tiles (Amap, Tencent) are refused: their streets sit hundreds of metres from
-    the tool's WGS84 layers. Tianditu (CGCS2000, centimetres from WGS84) needs ``token``.
-
-    Returns
-    -------
-    (folium.TileLayer or None, str or None)
-        The layer, and a message for the planner when the choice is refused or online.
-    """
-    url, attribution, system = BASEMAPS.get(key, BASEMAPS["none"])
-    if url is None:
-        return None, None
-    if system == "gcj02":
-        return None, t("basemap.gcj_refused", lang, name=t(f"basemap.{key}", lang))
-    if "{key}" in url:
-        if not token:
-            return None, t("basemap.tianditu_key", lang)
-        url = url.replace("{key}", token)
-    layer = folium.TileLayer(url, attr=attribution, name=t(f"basemap.{key}", lang),
-                             subdomains="01234567" if key == "tianditu" else "abc",
-                             overlay=False, control=True)
-    return layer, t("basemap.online", lang)
-
-
-def new_map(bounds: list[list[float]], *, tiles: folium.TileLayer | None = None) -> folium.Map:
-    """An empty map fitted to ``bounds`` (``[[south, west], [north, east]]``, degrees)
-    that loads Leaflet from the app (see :func:`use_local_assets`)."""
-    m = folium.Map(location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
-                   tiles=None, zoom_start=10, control_scale=False, prefer_canvas=False)
-    MetricScale().add_to(m)
-    m.get_root().header.add_child(folium.Element(
-        "<style>.leaflet-container{background:#f4f1ea}"
-        ".town-label{text-align:center;white-space:nowrap;color:#263238;font:bold 12px sans-serif;"
-        "text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;pointer-events:none}"
-        ".town-label-icon{background:transparent;border:none}</style>"))
-    if tiles is not None:
-        tiles.add_to(m)
-    m.fit_bounds(bounds)
-    use_local_assets(m)
-    return m
-
-
-def use_local_assets(m: folium.Map) -> folium.Map:
-    """Point the map at Leaflet served by the app instead of folium's CDN addresses.
-
-    Raises
-    ------
-    ValueError
-        When an element of the map still asks for a script or style sheet from outside
-        (an element whose library the project does not ship).
-    """
-    m.default_js = _assets.js_links()
-    m.default_css = _assets.css_links()
-    for element in _walk(m):
-        if element is m:
-            continue
-        for _, url in list(getattr(element, "default_js", [])) + list(getattr(element, "default_css", [])):
-            if not url.startswith(_assets.STATIC_URL):
-                raise ValueError(f"{type(element).__name__} loads {url}: not served offline")
-    return m
-
-
-def _walk(element):
-    yield element
-    for child in getattr(element, "_children", {}).values():
-        yield from _walk(child)
+#: the zoom the map goes to when a planner picks a failing village from the list
+UNIT_ZOOM = 15
 
 
 def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
               tiles: folium.TileLayer | None = None,
               display: dict[str, gpd.GeoDataFrame] | None = None,
               scenario: dict[str, gpd.GeoDataFrame] | None = None,
-              compact: bool = False) -> folium.Map:
+              coords: str = "wgs84") -> folium.Map:
     """The assessment map.
 
     Parameters
@@ -159,23 +92,26 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
         :func:`scenario_layers` of a scenario drawn over the map: newly covered and
         newly uncovered villages ringed, proposed sites, closed facilities, suggested
         sites and the selected facility.
-    compact : bool
-        Layer control and legend folded (for a narrower map).
+    coords : {"wgs84", "gcj02"}
+        The basemap's coordinates (:func:`basemap_coords`): on ``"gcj02"`` every layer
+        is drawn shifted to GCJ-02 (:func:`to_display`).
 
     Returns
     -------
     folium.Map
-        Layers (each in the layer control): reference (boundary, township names, main
-        roads), townships by overall status, village committees by R2 distance, all
-        villages by R3 minutes (hidden at first), facilities by kind, the R3 reach and
-        gap, R4 candidates, R7 groups, and R8's GPs within reach by township (a
-        choropleth) and by village (both hidden at first; when present). Village markers
-        carry the CSS class ``village-marker``.
+        Layers (each in the layer control, folded like the legend): reference
+        (boundary, township names, main roads), townships by overall status, village
+        committees by R2 status (colour) and distance band (size), all villages by R3
+        minutes (a ramp; hidden at first), facilities by kind, the R3 reach and gap, R4
+        candidates, R7 groups, and R8's GPs within reach by township (a choropleth) and
+        by village (both hidden at first; when present). Village markers carry the CSS
+        class ``village-marker`` and lie above the facility icons.
     """
     region, res = assessment.region, assessment.results
     d = display if display is not None else display_layers(assessment)
     d = {k: render_units(v, lang) if isinstance(v, pd.DataFrame) and "reason_code" in v else v
          for k, v in d.items()}                    # the rules' reasons and actions in lang
+    d = to_display(d, coords)
     m = new_map(_bounds(d["townships"], focus, region), tiles=tiles)
     _add_reference(m, d, lang)
     _add_townships(m, d["township_status"], res.get("R1"), lang)
@@ -193,22 +129,71 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
     if "r8_towns" in d:
         _add_r8(m, d, res["R8"], lang)
     if scenario:
-        _add_scenario(m, scenario, lang)
+        _add_scenario(m, to_display(scenario, coords), lang)
     limit = res["R2"].figures.get("max_distance_m", 1500) if "R2" in res else 1500
     measure = res["R2"].figures.get("measure", "road") if "R2" in res else "road"
     legend = legend_html(lang, limit, measure, region)
+    if "r3" in d:
+        legend += minutes_legend(lang, float(res["R3"].figures.get("max_minutes", 15)))
     if "r8_towns" in d:
         legend += r8_legend(lang, res["R8"].figures.get("target_gps_per_10000", 4.0))
+    banner = ""
     if getattr(assessment, "straight", False):  # no road network: every figure an estimate
         factor = assessment.rulebook.value("travel", "detour_factor")
-        legend = (f"<div class='estimate-label' style='color:#6a1b9a;font-weight:bold;"
-                  f"margin-bottom:4px'>{html.escape(STRAIGHT_LABEL)}</div><div style='margin-bottom:4px'>"
+        banner = (f"<div class='estimate-label' style='color:#6a1b9a;font-weight:bold;"
+                  f"margin-bottom:4px'>{html.escape(STRAIGHT_LABEL)}</div>")
+        legend = (f"<div style='margin-bottom:4px'>"
                   f"{html.escape(t('legend.estimate', lang, factor=f'{factor:g}'))}</div>") + legend
     if scenario:
         legend += scenario_legend(lang)
-    Legend(legend, open_=not compact, title=t("legend.title", lang)).add_to(m)
-    folium.LayerControl(collapsed=compact).add_to(m)
+    Legend(legend, open_=False, title=t("legend.title", lang), banner=banner).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
     return use_local_assets(m)
+
+
+def failing_units(display: dict, lang: str = "zh", coords: str = "wgs84") -> pd.DataFrame:
+    """The failing units a planner looks for on the map: villages that fail R2 or R3, then
+    townships whose overall status fails.
+
+    Parameters
+    ----------
+    display : dict
+        :func:`display_layers` of the assessment (WGS84).
+    lang : {"zh", "en"}
+    coords : {"wgs84", "gcj02"}
+        The map's coordinates (:func:`basemap_coords`): where to zoom on that map.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``key`` (``village:<unit_id>`` or ``township:<township_id>``), ``label`` (name,
+        township and the failed rules, in ``lang``), ``lat``, ``lon`` (degrees in
+        ``coords``), in that order: villages by name, then townships by name.
+    """
+    d = to_display(display, coords)
+    towns = d["township_status"].set_index("township_id")["name"] if "township_status" in d else {}
+    villages: dict[str, dict] = {}
+    for key, rid in (("r2", "R2"), ("r3", "R3")):
+        if key not in d:
+            continue
+        fail = d[key][d[key]["status"] == "fail"]
+        for uid, name, tid, geom in zip(fail["unit_id"], fail["name"], fail["township_id"], fail.geometry):
+            row = villages.setdefault(str(uid), {"name": str(name), "town": towns.get(tid, ""),
+                                                 "rules": [], "point": geom})
+            row["rules"].append(rid)
+    open_, close = ("（", "）") if lang == "zh" else (" (", ")")
+    rows = [{"key": f"village:{uid}",
+             "label": f"{v['name']}{open_}{v['town']}{close} · {', '.join(v['rules'])}" if v["town"]
+             else f"{v['name']} · {', '.join(v['rules'])}",
+             "lat": v["point"].y, "lon": v["point"].x}
+            for uid, v in sorted(villages.items(), key=lambda kv: kv[1]["name"])]
+    if "township_status" in d:
+        bad = d["township_status"][d["township_status"]["overall"] == "fail"].sort_values("name")
+        for tid, name, geom in zip(bad["township_id"], bad["name"], bad.geometry):
+            point = geom.representative_point()
+            rows.append({"key": f"township:{tid}",
+                         "label": f"{name} · {t('pop.township', lang)}", "lat": point.y, "lon": point.x})
+    return pd.DataFrame(rows, columns=["key", "label", "lat", "lon"])
 
 
 def _bounds(towns_wgs84: gpd.GeoDataFrame, focus: Focus | None, region) -> list[list[float]]:
@@ -297,16 +282,17 @@ def _add_townships(m: folium.Map, towns: gpd.GeoDataFrame, r1, lang: str) -> Non
     ).add_to(m)
 
 
-def _distance_colour(d: float, limit: float) -> str:
-    if d is None or not np.isfinite(d):
-        return "#616161"
-    if d <= limit * 2 / 3:
-        return "#1b5e20"
-    if d <= limit:
-        return "#66bb6a"
-    if d <= limit * 5 / 3:
-        return "#ffa726"
-    return "#d32f2f"
+def _village_dot(radius: int, opacity: float, css_class: str) -> folium.CircleMarker:
+    """A village's dot (radius px, white rim) in :data:`VILLAGE_PANE`, above the facility
+    icons (folium's CircleMarker drops a ``pane`` argument: it is set on the options)."""
+    marker = folium.CircleMarker(radius=radius, weight=1, color="#ffffff", fill=True,
+                                 fill_opacity=opacity, class_name=css_class)
+    marker.options["pane"] = VILLAGE_PANE
+    return marker
+
+
+#: the order villages are drawn in (later on top): failing ones last
+_DRAW_ORDER = {"pass": 0, "not_applicable": 1, "unknown": 2, "warn": 3, "fail": 4}
 
 
 def _add_r2_villages(m: folium.Map, v: gpd.GeoDataFrame, r2, r3: gpd.GeoDataFrame | None,
@@ -314,9 +300,9 @@ def _add_r2_villages(m: folium.Map, v: gpd.GeoDataFrame, r2, r3: gpd.GeoDataFram
     limit = float(r2.figures.get("max_distance_m", 1500))
     minutes = r3.set_index("unit_id")["minutes_to_care"] if r3 is not None else {}
     town_names = region.townships.set_index("township_id")["name"]
-    v = v.copy()
-    v["colour"] = ["#8e24aa" if c == "served" else _distance_colour(d, limit)
-                   for c, d in zip(v["coverage"], v["clinic_distance_m"])]
+    v = v.iloc[np.argsort([_DRAW_ORDER.get(s_, 0) for s_ in v["status"]], kind="stable")].copy()
+    v["colour"] = [STATUS_COLOURS.get(s_, STATUS_COLOURS["unknown"]) for s_ in v["status"]]
+    v["radius"] = [BAND_RADII[band(d, limit)] for d in v["clinic_distance_m"].astype(float)]
     fields = {
         "name": t("pop.village", lang),
         "township": t("pop.township", lang),
@@ -341,11 +327,11 @@ def _add_r2_villages(m: folium.Map, v: gpd.GeoDataFrame, r2, r3: gpd.GeoDataFram
     v["action"] = v["action"].replace("", t("pop.none", lang))
     v["clause"] = r2.clause
     folium.GeoJson(
-        _geojson(v, ["unit_id", "colour"] + list(fields)),
+        _geojson(v, ["unit_id", "colour", "radius"] + list(fields)),
         name=t("layer.villages_r2", lang),
-        marker=folium.CircleMarker(radius=6, weight=1, color="#ffffff", fill=True, fill_opacity=0.95,
-                                   class_name="village-marker"),
-        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#ffffff"},
+        marker=_village_dot(5, 0.95, "village-marker"),
+        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#ffffff",
+                                  "radius": f["properties"]["radius"]},
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
         popup=folium.GeoJsonPopup(fields=list(fields), aliases=list(fields.values()),
                                   class_name="village-popup", max_width=360),
@@ -360,20 +346,10 @@ def _get(series, key):
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _minutes_colour(minutes: float, limit: float) -> str:
-    if minutes is None or not np.isfinite(minutes):
-        return "#616161"
-    if minutes <= limit * 2 / 3:
-        return "#0d47a1"
-    if minutes <= limit:
-        return "#64b5f6"
-    return "#d32f2f"
-
-
 def _add_r3_villages(m: folium.Map, v: gpd.GeoDataFrame, r3, lang: str) -> None:
     limit = float(r3.figures.get("max_minutes", 15))
     v = v.copy()
-    v["colour"] = [_minutes_colour(x, limit) for x in v["minutes_to_care"].astype(float)]
+    v["colour"] = [band_colour(x, limit) for x in v["minutes_to_care"].astype(float)]
     fields = {"name": t("pop.village", lang), "kind_name": t("pop.kind", lang),
               "residents": t("pop.population", lang), "minutes": t("pop.minutes", lang),
               "status_word": t("pop.status", lang), "clause": t("pop.clause", lang)}
@@ -385,7 +361,7 @@ def _add_r3_villages(m: folium.Map, v: gpd.GeoDataFrame, r3, lang: str) -> None:
     folium.GeoJson(
         _geojson(v, ["colour"] + list(fields)),
         name=t("layer.villages_r3", lang), show=False,
-        marker=folium.CircleMarker(radius=4, weight=1, color="#ffffff", fill=True, fill_opacity=0.9),
+        marker=_village_dot(4, 0.9, "village-minutes"),
         style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#ffffff"},
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
         popup=folium.GeoJsonPopup(fields=list(fields), aliases=list(fields.values())),
@@ -408,7 +384,7 @@ def _add_facilities(m: folium.Map, fac: gpd.GeoDataFrame, lang: str) -> None:
                            level_text=level.astype(object).where(level.notna(), t("pop.none", lang)))
         folium.GeoJson(
             _geojson(part, list(fields)),
-            marker=folium.Marker(icon=folium.DivIcon(html=icon_html(kind), icon_size=(size, size),
+            marker=folium.Marker(icon=folium.DivIcon(html=icon_html(kind, lang), icon_size=(size, size),
                                                      icon_anchor=(size // 2, size // 2),
                                                      class_name=f"facility-icon facility-{kind}")),
             tooltip=folium.GeoJsonTooltip(fields=["name", "kind_name"], labels=False),
@@ -508,8 +484,7 @@ def _add_r8(m: folium.Map, d: dict, r8, lang: str) -> None:
     folium.GeoJson(
         _geojson(v, ["colour"] + list(fields)),
         name=t("layer.r8_villages", lang), show=False,
-        marker=folium.CircleMarker(radius=4, weight=1, color="#ffffff", fill=True, fill_opacity=0.95,
-                                   class_name="r8-village"),
+        marker=_village_dot(4, 0.95, "r8-village"),
         style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#ffffff"},
         tooltip=folium.GeoJsonTooltip(fields=["name", "gps"], labels=False),
         popup=folium.GeoJsonPopup(fields=list(fields), aliases=list(fields.values()), max_width=360),
@@ -543,8 +518,9 @@ def _add_scenario(m: folium.Map, layers: dict[str, gpd.GeoDataFrame], lang: str)
     group = folium.FeatureGroup(name=t("layer.sc_sites", lang))
     for r in layers.get("proposed", gpd.GeoDataFrame()).itertuples():
         folium.Marker([r.geometry.y, r.geometry.x],
-                      tooltip=html.escape(f"{r.name}（{kind_name(r.kind, lang)}）"),
-                      icon=folium.DivIcon(html=ring_html(icon_html(r.kind), "#ffab00"),
+                      tooltip=html.escape(f"{r.name}（{kind_name(r.kind, lang)}）" if lang == "zh"
+                                          else f"{r.name} ({kind_name(r.kind, lang)})"),
+                      icon=folium.DivIcon(html=ring_html(icon_html(r.kind, lang), "#ffab00"),
                                           icon_size=(30, 30), icon_anchor=(15, 15),
                                           class_name="proposed-site")).add_to(group)
     for r in layers.get("closed", gpd.GeoDataFrame()).itertuples():
@@ -572,8 +548,19 @@ def _add_scenario(m: folium.Map, layers: dict[str, gpd.GeoDataFrame], lang: str)
 # --------------------------------------------------------------------------- uploads
 
 
+#: how the upload preview draws each layer: (colour, symbol): outlines, dots, squares
+PREVIEW_STYLES: dict[str, tuple[str, str]] = {"townships": ("#455a64", "outline"),
+                                             "villages": ("#2e7d32", "dot"),
+                                             "facilities": ("#6a1b9a", "square")}
+_SQUARE = ("<div style='width:8px;height:8px;background:{c};border:1.5px solid #fff;"
+           "box-shadow:0 0 2px rgba(0,0,0,.7);box-sizing:content-box'></div>")
+
+
 def preview_map(layers: dict[str, gpd.GeoDataFrame], lang: str = "zh") -> folium.Map:
-    """Uploaded layers before any assessment: polygons as outlines, points as dots.
+    """Uploaded layers before any assessment: townships as outlines, villages as green
+    dots (CSS class ``preview-village``), facilities as purple squares
+    (``preview-facility``); rows without a position are left off the map (the upload
+    page lists them as problems). No marker uses Leaflet's default pin image.
 
     Parameters
     ----------
@@ -581,24 +568,49 @@ def preview_map(layers: dict[str, gpd.GeoDataFrame], lang: str = "zh") -> folium
         ``townships``, ``villages``, ``facilities`` as :func:`planning.inputs.read_layer`
         returns them (any may be missing), any CRS.
     """
-    present = {k: g.to_crs(WGS84) for k, g in layers.items() if g is not None and len(g)}
+    present = {}
+    for k, g in layers.items():
+        if g is None or not len(g):
+            continue
+        g = g[g.geometry.notna() & ~g.geometry.is_empty]
+        if len(g):
+            present[k] = g.to_crs(WGS84)
     if not present:
         return new_map([[39.0, 117.0], [40.0, 118.0]])
     x0, y0, x1, y1 = np.array([g.total_bounds for g in present.values()]).T
     m = new_map([[float(y0.min()), float(x0.min())], [float(y1.max()), float(x1.max())]])
-    styles = {"townships": "#455a64", "villages": "#2e7d32", "facilities": "#c62828"}
+    legend = []
     for name, g in present.items():
         g = g[["name", "geometry"]].copy()
         g["name"] = g["name"].astype(str)
-        colour = styles.get(name, "#1565c0")
-        kwargs = {}
-        if g.geom_type.isin(["Point", "MultiPoint"]).all():
-            kwargs["marker"] = folium.CircleMarker(radius=3, weight=0, fill=True, fill_color=colour,
-                                                   fill_opacity=0.9)
-        folium.GeoJson(_geojson(g, ["name"]), name=t(f"up.{name}", lang),
-                       style_function=lambda f, c=colour: {"color": c, "weight": 1.5, "fillColor": c,
-                                                           "fillOpacity": 0.05},
-                       tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
-                       **kwargs).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+        colour, symbol = PREVIEW_STYLES.get(name, ("#1565c0", "dot"))
+        points = g.geom_type.isin(["Point", "MultiPoint"]).all()
+        if points and symbol == "square":
+            marker = folium.Marker(icon=folium.DivIcon(html=_SQUARE.format(c=colour), icon_size=(11, 11),
+                                                       icon_anchor=(5, 5), class_name="preview-facility"))
+        elif points:
+            marker = folium.CircleMarker(radius=3.5, weight=1, color="#ffffff", fill=True, fill_color=colour,
+                                         fill_opacity=0.95, class_name=f"preview-{name.rstrip('s')}")
+            marker.options["pane"] = VILLAGE_PANE
+        else:
+            marker = None
+        label = t(f"up.{name}", lang)
+        style = ({"color": "#ffffff", "weight": 1, "fillColor": colour, "fillOpacity": 0.95} if points
+                 else {"color": colour, "weight": 1.5, "fillColor": colour, "fillOpacity": 0.05})
+        folium.GeoJson(_geojson(g, ["name"]), name=label, marker=marker,
+                       style_function=lambda f, st=style: st,
+                       tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(m)
+        legend.append(f"<div style='display:flex;align-items:center;gap:6px'>"
+                      f"{_SQUARE.format(c=colour) if points and symbol == 'square' else ''}"
+                      f"{_preview_swatch(colour, points) if not (points and symbol == 'square') else ''}"
+                      f"{html.escape(label)}</div>")
+    Legend("".join(legend), open_=True, title=t("legend.title", lang)).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
     return use_local_assets(m)
+
+
+def _preview_swatch(colour: str, dot: bool) -> str:
+    shape = "border-radius:50%;width:8px;height:8px" if dot else "width:12px;height:8px"
+    fill = colour if dot else "transparent"
+    return (f"<span style='display:inline-block;{shape};background:{fill};"
+            f"border:1.5px solid {colour}'></span>")

@@ -12,14 +12,15 @@ import streamlit as st
 
 from planning.crs import WGS84, wgs84_to_gcj02
 from planning.errors import InputError
+from planning.outputs import maps
 from planning.outputs.export import FORMATS, export_bytes, export_filename
 from planning.plan.places import facility_name, nearest_facility
 from planning.plan.scenario import Scenario
 from planning.words import kind_name, people, status_word, t
 from ui import pages, state
 from ui.data import file_stem
-from ui.widgets import (choice, export_buttons, input_error, keyed_select, save_upload,
-                        rule_table, scenario_map, upload_mb)
+from ui.widgets import (choice, export_buttons, input_error, keyed_select, map_view, rule_table,
+                        save_upload, scenario_map, upload_mb)
 
 #: what a click on the scenario map does
 CLICK_ACTIONS = ("add", "move", "select")
@@ -37,7 +38,7 @@ def render(view: state.View) -> None:
     lang = view.lang
     store = state.scenario_store(view)
     sc = store["items"][store["active"]]
-    _handle_map_click(sc, lang)
+    _handle_map_click(sc, lang, maps.basemap_coords(view.basemap))
     st.caption(t("sc.intro", lang))
 
     top = st.columns([3, 1], vertical_alignment="bottom")
@@ -57,7 +58,8 @@ def render(view: state.View) -> None:
         _controls(sc, res["assessment"], lang)
     with left:
         scenario_map(view, res, state.current_suggestion(sc, view), key=state.SCENARIO_MAP,
-                     returned_objects=("last_clicked", "last_object_clicked"))
+                     returned_objects=("last_clicked", "last_object_clicked", "center", "zoom"),
+                     map_at=st.session_state.get(state.SCENARIO_VIEW))
 
     _deltas(res["comparison"], lang, res["seconds"])
     _r8_delta(sc.base_assessment(), res["assessment"], lang)
@@ -111,13 +113,19 @@ def _controls(sc: Scenario, after, lang: str) -> None:
         st.caption(t("sc.no_edits", lang))
 
 
-def _handle_map_click(sc: Scenario, lang: str) -> None:
-    """Apply what the last click on the scenario map asks for (once per click).
+def _handle_map_click(sc: Scenario, lang: str, coords: str = "wgs84") -> None:
+    """Apply what the last click on the scenario map asks for (once per click), and keep
+    where the map stands (its centre and zoom: the map drawn after an edit, an undo or a
+    redo starts there).
 
     A click on the map, a village or a township adds a facility (or moves the selected
-    one) where it fell; a click on a facility's icon selects it.
+    one) where it fell; a click on a facility's icon selects it. Positions come in the
+    basemap's ``coords`` (GCJ-02 on Amap or Tencent) and are converted to WGS84.
     """
     value = st.session_state.get(state.SCENARIO_MAP) or {}
+    where = map_view(value)
+    if where is not None:
+        st.session_state[state.SCENARIO_VIEW] = where
     click, obj = value.get("last_clicked"), value.get("last_object_clicked")
     seen = st.session_state.get(state.SEEN_CLICK, (None, None))
     st.session_state[state.SEEN_CLICK] = (click, obj)
@@ -125,14 +133,14 @@ def _handle_map_click(sc: Scenario, lang: str) -> None:
     new_obj = obj is not None and obj != seen[1]
     region = sc.apply()
     if new_obj and not new_click:
-        fid = nearest_facility(region, float(obj["lng"]), float(obj["lat"]), PICK_M)
+        fid = nearest_facility(region, *maps.click_to_wgs84(obj["lng"], obj["lat"], coords), PICK_M)
         if fid:
             _select(fid, region, lang)
             return
         click, new_click = obj, True  # a village or township: where it was clicked
     if not new_click:
         return
-    lon, lat = float(click["lng"]), float(click["lat"])
+    lon, lat = maps.click_to_wgs84(click["lng"], click["lat"], coords)
     try:
         action = st.session_state.get(state.CLICK_ACTION, "add")
         if action == "add":

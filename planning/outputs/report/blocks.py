@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-#: status -> (text colour, light cell background), as the app's scorecard colours them
-STATUS_COLOURS = {"pass": ("#2e7d32", "#e8f5e9"), "fail": ("#c62828", "#ffebee"),
-                  "warn": ("#ef8f00", "#fff3e0"), "unknown": ("#6a1b9a", "#f3e5f5"),
-                  "not_applicable": ("#757575", "#f5f5f5")}
+from planning.words import STATUS_BACKGROUNDS as _BACKGROUNDS
+from planning.words import STATUS_COLOURS as _COLOURS
+
+#: status -> (text colour, light cell background): the one colour table of map, app and
+#: report (:data:`planning.words.STATUS_COLOURS`, :data:`planning.words.STATUS_BACKGROUNDS`)
+STATUS_COLOURS = {s: (_COLOURS[s], _BACKGROUNDS[s]) for s in _COLOURS}
 
 
 @dataclass

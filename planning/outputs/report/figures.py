@@ -28,6 +28,10 @@ from planning.words import MODES, R8_BINS, STATUS, field_text, r8_colour, status
 
 #: map width in centimetres and default resolution
 WIDTH_CM, DPI = 17.0, 150
+#: the status colours of the villages (the one table, :data:`planning.words.STATUS_COLOURS`)
+_PASS, _WARN, _FAIL = (STATUS_COLOURS[s][0] for s in ("pass", "warn", "fail"))
+#: failing townships: the fail colour, light
+_FAIL_ALPHA = 0.45
 
 def _w(key: str, lang: str, **fields) -> str:
     """A word of the figures (:data:`planning.words.STRINGS` ``fig.*``), a status or a
@@ -188,14 +192,15 @@ def map_r1(towns, selected, units, centres, lang: str, dpi: int = DPI) -> bytes:
         for status, (edge, face) in STATUS_COLOURS.items():
             part = sel[sel["status"] == status]
             if len(part):
-                part.plot(ax=ax, facecolor=face if status != "fail" else "#ef9a9a",
-                          edgecolor="none", zorder=1)
+                part.plot(ax=ax, facecolor=face if status != "fail" else edge, alpha=_FAIL_ALPHA
+                          if status == "fail" else 1.0, edgecolor="none", zorder=1)
         _frame(ax, towns, selected, lang)
         if len(centres):
             ax.scatter(centres.geometry.x, centres.geometry.y, s=34, marker="P", c="#1565c0",
                        edgecolors="white", linewidths=0.5, zorder=5)
         present = [s for s in STATUS_COLOURS if (sel["status"] == s).any()]
-        handles = [_patch(_w(s, lang), STATUS_COLOURS[s][1] if s != "fail" else "#ef9a9a")
+        handles = [_patch(_w(s, lang), STATUS_COLOURS[s][1]) if s != "fail" else
+                   _patch(_w(s, lang), STATUS_COLOURS[s][0], "none", alpha=_FAIL_ALPHA)
                    for s in present]
         handles.append(_dot(_w("centre", lang), "#1565c0", 8, "P", "white"))
         _legend(fig, handles)
@@ -211,17 +216,17 @@ def map_r2(towns, selected, units, clinics, limit_m: float, lang: str, dpi: int 
             ax.scatter(clinics.geometry.x, clinics.geometry.y, s=5, marker="+", c="#1565c0",
                        linewidths=0.5, zorder=4)
         ok = units[units["status"] == "pass"]
-        ax.scatter(ok.geometry.x, ok.geometry.y, s=3, c="#81c784", edgecolors="none", zorder=4)
+        ax.scatter(ok.geometry.x, ok.geometry.y, s=3, c=_PASS, edgecolors="none", zorder=4)
         warn = units[units["status"] == "warn"]
-        ax.scatter(warn.geometry.x, warn.geometry.y, s=12, c="#ef8f00", edgecolors="white",
+        ax.scatter(warn.geometry.x, warn.geometry.y, s=12, c=_WARN, edgecolors="white",
                    linewidths=0.3, zorder=5)
         gap = units[units["status"] == "fail"]
         ax.scatter(gap.geometry.x, gap.geometry.y, s=_sizes(gap["population"], 8, 60),
-                   c="#c62828", edgecolors="white", linewidths=0.4, zorder=6)
+                   c=_FAIL, edgecolors="white", linewidths=0.4, zorder=6)
         limit = f"{limit_m:,.0f}"
-        _legend(fig, [_dot(_w("village_gap", lang, limit=limit), "#c62828", 7, edge="white"),
-                      _dot(_w("village_warn", lang), "#ef8f00", 5, edge="white"),
-                      _dot(_w("village_ok", lang), "#81c784", 3),
+        _legend(fig, [_dot(_w("village_gap", lang, limit=limit), _FAIL, 7, edge="white"),
+                      _dot(_w("village_warn", lang), _WARN, 5, edge="white"),
+                      _dot(_w("village_ok", lang), _PASS, 3),
                       _dot(_w("clinic", lang), "#1565c0", 6, "+", "#1565c0")])
     return _render(draw, _height(selected), dpi)
 
@@ -243,15 +248,15 @@ def map_r3(towns, selected, units, covered, uncovered, facilities, minutes: floa
             ax.scatter(facilities.geometry.x, facilities.geometry.y, s=4, marker="s",
                        c="#1565c0", edgecolors="none", zorder=4)
         ok = units[units["status"] == "pass"]
-        ax.scatter(ok.geometry.x, ok.geometry.y, s=3, c="#2e7d32", edgecolors="none", zorder=5)
+        ax.scatter(ok.geometry.x, ok.geometry.y, s=3, c=_PASS, edgecolors="none", zorder=5)
         out = units[units["status"] == "fail"]
         ax.scatter(out.geometry.x, out.geometry.y, s=_sizes(out["population"], 8, 60),
-                   c="#c62828", edgecolors="white", linewidths=0.4, zorder=6)
+                   c=_FAIL, edgecolors="white", linewidths=0.4, zorder=6)
         m = _w(mode, lang) if mode in MODES else mode
         _legend(fig, [_patch(_w("covered", lang, minutes=f"{minutes:g}", mode=m), "#a5d6a7", "none"),
                       _patch(_w("uncovered", lang), "#fde3e1", "none"),
-                      _dot(_w("village_out", lang), "#c62828", 7, edge="white"),
-                      _dot(_w("village_in", lang), "#2e7d32", 3),
+                      _dot(_w("village_out", lang), _FAIL, 7, edge="white"),
+                      _dot(_w("village_in", lang), _PASS, 3),
                       _dot(_w("facility", lang), "#1565c0", 4, "s")])
     return _render(draw, _height(selected), dpi)
 

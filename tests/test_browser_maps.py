@@ -1,0 +1,458 @@
+"""The maps in a real browser (#17): nothing hidden, the view kept, Chinese basemaps.
+
+The app on 127.0.0.1 in Debian's headless Chromium (Playwright), as in
+``tests/test_browser.py`` (whose helpers this file uses); an Amap-style basemap is served
+by a tiny tile server on 127.0.0.1 (``PLANNING_TILES_AMAP``), so nothing leaves the
+machine. What a planner sees:
+
+- at district zoom every failing village is the topmost thing at its own position
+  (``document.elementFromPoint``), although most villages lie on a clinic's icon; hovering
+  one shows its name; choosing a failing village from the list zooms the map to it;
+- the scenario map keeps its centre and zoom after a click (a clinic added), an undo and a
+  redo, although each redraws the map;
+- on the Amap basemap a village's marker sits on the pixel of the tile grid that an
+  independent GCJ-02 implementation (``eviltransform``) gives for the village.
+
+Screenshots in both languages go to ``test-artifacts/maps_*.png``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from benchmarks.app_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop, wait_healthy
+from test_browser import (ROOT, SLOW_MS, _click_view, _new_page, _require, _scorecard, _shot,
+                          _until, _wait_idle)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+FAIL = "#c62828"  # words.STATUS_COLOURS["fail"] (checked in test_maps)
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+#: every failing village (R2 layer) with its pixel in the map frame and what lies on top there
+_FAILING_AT_PIXELS = """(fail) => {
+  const out = [];
+  map.eachLayer((l) => {
+    if (!l._path || !l.feature || l.options.className !== 'village-marker') return;
+    if (l.options.fillColor !== fail) return;
+    const p = map.latLngToContainerPoint(l.getLatLng());
+    const box = map.getContainer().getBoundingClientRect();
+    const x = box.left + p.x, y = box.top + p.y;
+    if (p.x < 5 || p.y < 5 || p.x > box.width - 5 || p.y > box.height - 5) return;
+    const top = document.elementFromPoint(x, y);
+    const under = document.elementsFromPoint(x, y);
+    out.push({name: l.feature.properties.name, x: x, y: y, own: top === l._path,
+              village_on_top: !!(top && top.classList && top.classList.contains('village-marker')),
+              on_icon: under.some((e) => e.closest && e.closest('.facility-icon'))});
+  });
+  return out;
+}"""
+#: every village (R2 layer) and whether a facility icon lies under its centre
+_VILLAGES_ON_ICONS = """() => {
+  let n = 0, on = 0, covered = 0;
+  map.eachLayer((l) => {
+    if (!l._path || l.options.className !== 'village-marker') return;
+    const p = map.latLngToContainerPoint(l.getLatLng());
+    const box = map.getContainer().getBoundingClientRect();
+    const x = box.left + p.x, y = box.top + p.y;
+    n += 1;
+    if (document.elementsFromPoint(x, y).some((e) => e.closest && e.closest('.facility-icon'))) on += 1;
+    const top = document.elementFromPoint(x, y);
+    if (!(top && top.classList && top.classList.contains('village-marker'))) covered += 1;
+  });
+  return {n: n, on_icon: on, covered: covered};
+}"""
+_VIEW = "() => ({lat: map.getCenter().lat, lng: map.getCenter().lng, zoom: map.getZoom()})"
+
+
+# --------------------------------------------------------------------------- servers
+
+
+def _tile_png() -> bytes:
+    """One 256 px tile: a light grid, so the screenshots show where tiles meet."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (256, 256), (236, 240, 232))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle([0, 0, 255, 255], outline=(150, 160, 170))
+    for i in range(0, 256, 64):
+        draw.line([(i, 0), (i, 255)], fill=(210, 214, 220))
+        draw.line([(0, i), (255, i)], fill=(210, 214, 220))
+    out = BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _tile_server():
+    """An Amap-style tile server on 127.0.0.1: ``/amap/{z}/{x}/{y}.png`` (every tile the
+    same picture; the map's tile grid is what the test reads). Returns (server, requests)."""
+    png, requests = _tile_png(), []
+
+    class Tiles(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            requests.append(self.path)
+            if not re.fullmatch(r"/amap/\d+/\d+/\d+\.png", self.path):
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(png)))
+            self.end_headers()
+            self.wfile.write(png)
+
+        def log_message(self, *args):  # quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, requests
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """The app on a free port whose Amap basemap comes from the local tile server."""
+    _require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    pytest.importorskip("playwright", reason="pip install playwright (the Python package only)")
+    from planning.outputs import assets as _assets
+
+    assert not _assets.missing(), "Leaflet is not installed: run `npm ci && python -m planning.outputs.assets`"
+    tiles, tile_requests = _tile_server()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    logs = tmp_path_factory.mktemp("maps")
+    variable = "PLANNING_TILES_AMAP"
+    before = os.environ.get(variable)
+    os.environ[variable] = f"http://127.0.0.1:{tiles.server_address[1]}/amap/{{z}}/{{x}}/{{y}}.png"
+    try:
+        with open(logs / "app.log", "wb") as app_log:  # a file, not a pipe (see test_browser)
+            app = start_app(port, stderr=app_log)
+    finally:
+        if before is None:
+            os.environ.pop(variable)
+        else:
+            os.environ[variable] = before
+    try:
+        wait_healthy(url, app)
+        yield {"url": url, "tiles": tile_requests, "log": logs / "app.log"}
+    finally:
+        stop(app)
+        tiles.shutdown()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _open(browser, served, lang: str = "zh", height: int = 1000):
+    """A page on the demo's scorecard (drawn), in ``lang``; requests collected on it."""
+    page = _new_page(browser, height, "zh-CN" if lang == "zh" else "en-US")
+    page.requests = []
+    page.on("request", lambda r: page.requests.append(r.url))
+    page.goto(served["url"], wait_until="domcontentloaded")
+    _scorecard(page)
+    _wait_idle(page)
+    if lang == "en":
+        page.locator('[data-testid="stSidebar"] label').filter(has_text="English").first.click()
+        page.get_by_text("Primary health-care network planner").first.wait_for(timeout=60_000)
+        _wait_idle(page)
+    return page
+
+
+def _map_frame(page, ready: str = "path.village-marker"):
+    """The (last drawn) map's frame once ``ready`` is in it."""
+    page.frame_locator(MAP_IFRAME).last.locator(ready).first.wait_for(state="attached", timeout=SLOW_MS)
+    _wait_idle(page)
+    return page.locator(MAP_IFRAME).last.element_handle().content_frame()
+
+
+def _local_only(page, url: str) -> None:
+    host = urlparse(url).hostname
+    outside = [u for u in page.requests if urlparse(u).scheme not in ("data", "blob", "about")
+               and urlparse(u).hostname not in (host, "localhost")]
+    assert page.requests and not outside, f"requests left the machine: {outside[:5]}"
+
+
+def _choose_failing(page, label: str, index: int = 1) -> str:
+    """Pick the ``index``-th entry of the failing units' list; its label."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
+    box.click()
+    option = page.locator('[role="option"]').nth(index)
+    text = option.inner_text().strip()
+    option.click()
+    _wait_idle(page)
+    return text
+
+
+# --------------------------------------------------------------------------- (a) nothing hidden
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_failing_villages_are_visible_at_district_zoom_and_the_list_zooms_to_one(served, browser, lang):
+    page = _open(browser, served, lang)
+    _click_view(page, "地图" if lang == "zh" else "Map")
+    frame = _map_frame(page)
+    zoom0 = frame.evaluate(_VIEW)["zoom"]
+    _shot(page, f"maps_district_{lang}")
+
+    failing = frame.evaluate(_FAILING_AT_PIXELS, FAIL)
+    assert len(failing) >= 5, failing
+    # every failing village in view is on top at its own centre, none under an icon
+    hidden = [v["name"] for v in failing if not v["village_on_top"]]
+    assert not hidden, f"failing villages under something else: {hidden[:5]}"
+    own = [v for v in failing if v["own"]]
+    assert len(own) >= 0.9 * len(failing)  # others lie under another failing village's dot
+    # most villages sit on a clinic's icon (what hid them before); none is covered by one
+    counts = frame.evaluate(_VILLAGES_ON_ICONS)
+    assert counts["on_icon"] > 100 and counts["covered"] == 0, counts
+
+    # five failing villages, hovered: each the topmost element, its tooltip its name
+    five = [own[i * (len(own) - 1) // 4] for i in range(5)]
+    iframe_box = page.locator(MAP_IFRAME).last.bounding_box()
+    for v in five:
+        assert frame.evaluate("([x, y]) => document.elementFromPoint(x, y).classList.contains('village-marker')",
+                              [v["x"], v["y"]])
+        page.mouse.move(iframe_box["x"] + v["x"], iframe_box["y"] + v["y"])
+        tip = page.frame_locator(MAP_IFRAME).last.locator(".leaflet-tooltip").last
+        tip.wait_for(timeout=10_000)
+        assert tip.inner_text().strip() == v["name"]
+    page.mouse.move(5, 5)
+
+    # the legend and the layer list: folded and small
+    legend = frame.evaluate("() => { const r = document.querySelector('.map-legend').getBoundingClientRect();"
+                            " const m = map.getContainer().getBoundingClientRect();"
+                            " return r.width * r.height / (m.width * m.height); }")
+    assert legend < 0.02, legend
+    assert frame.evaluate("() => !document.querySelector('.leaflet-control-layers-expanded')")
+    # opened, the legend shows both channels: status colours and the distance bands as sizes
+    frame.locator(".map-legend summary").click()
+    text = frame.locator(".map-legend").inner_text()
+    words = ("达标", "需关注", "未达标", "无法检查", "不适用", "圆点大小") if lang == "zh" else \
+        ("Pass", "Attention", "Fail", "Cannot be checked", "N/A", "dot size")
+    assert all(w in text for w in words), text
+    page.locator(MAP_IFRAME).last.screenshot(path=str(ROOT / "test-artifacts" / f"maps_legend_{lang}.png"))
+    frame.locator(".map-legend summary").click()
+    if lang == "en":  # English symbols, in the legend and on the map
+        symbols = frame.evaluate("() => [...document.querySelectorAll('.facility-icon div')].map(e => e.textContent)")
+        assert symbols and not [s for s in symbols if re.search(r"[\u4e00-\u9fff]", s)]
+        assert {"TC", "+"} <= set(symbols)
+
+    # the list of failing units: choose one, the map goes to it
+    label = "未达标的村居和乡镇/街道" if lang == "zh" else "Failing villages and townships"
+    chosen = _choose_failing(page, label, 3)
+    name = re.split(r"（| \(| · ", chosen)[0]
+    target = frame.evaluate("""(name) => { let out = null; map.eachLayer((l) => {
+        if (l.feature && l.options.className === 'village-marker' && l.feature.properties.name === name)
+            out = l.getLatLng(); }); return out; }""", name)
+    assert target is not None, chosen
+    _until(page, lambda: frame.evaluate(_VIEW)["zoom"] == 15, seconds=60)
+    view = frame.evaluate(_VIEW)
+    assert view["zoom"] > zoom0
+    assert (view["lat"], view["lng"]) == pytest.approx((target["lat"], target["lng"]), abs=1e-5)
+    # and it is drawn there, on top: the centre of the map is the village
+    assert frame.evaluate("""() => { const b = map.getContainer().getBoundingClientRect();
+        const e = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
+        return e.classList.contains('village-marker'); }""")
+    _shot(page, f"maps_zoomed_{lang}")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    _local_only(page, served["url"])
+
+
+# --------------------------------------------------------------------------- (b) the view kept
+
+
+def _scenario_r2(page) -> int:
+    table = page.locator('[data-testid="stTable"] table').filter(has_text="方案未达标").first
+    table.wait_for(timeout=SLOW_MS)
+    rows = [[c.inner_text().strip() for c in r.locator("th, td").all()] for r in table.locator("tr").all()]
+    head = rows[0]
+    return int(next(r for r in rows if r[0] == "R2")[head.index("方案未达标")])
+
+
+def test_the_scenario_map_keeps_its_view_across_a_click_an_undo_and_a_redo(served, browser):
+    page = _open(browser, served, "zh", height=1100)
+    _click_view(page, "方案")
+    frame = _map_frame(page)
+    before = _scenario_r2(page)
+    iframe = page.locator(MAP_IFRAME).last
+    iframe.scroll_into_view_if_needed()
+    box = iframe.bounding_box()
+
+    # zoom in twice over a failing village, as a planner does with the wheel
+    failing = [v for v in frame.evaluate(_FAILING_AT_PIXELS, FAIL) if v["own"]]
+    v = failing[len(failing) // 2]
+    page.mouse.move(box["x"] + v["x"], box["y"] + v["y"])
+    for _ in range(2):
+        page.mouse.wheel(0, -120)
+        page.wait_for_timeout(700)
+    _wait_idle(page)
+    page.wait_for_timeout(1500)  # the map reports its view (debounced), the page stores it
+    _wait_idle(page)
+    view = frame.evaluate(_VIEW)
+    assert view["zoom"] >= 12
+
+    def same_view(f, view) -> bool:
+        now = f.evaluate(_VIEW)
+        return now["zoom"] == view["zoom"] and abs(now["lat"] - view["lat"]) < 1e-6 \
+            and abs(now["lng"] - view["lng"]) < 1e-6
+
+    # a click on a failing village in view: a clinic is added there, the map is redrawn.
+    # The click also opens the village's popup, which pans the map to fit (Leaflet's
+    # autoPan): the old map reports each view to the page, and the new map must start
+    # at the last one, at the same zoom
+    free = [v for v in frame.evaluate(_FAILING_AT_PIXELS, FAIL) if v["own"]]
+    assert free, "no failing village in view"
+    spot = free[0]
+    old = frame
+    old.evaluate("() => map.on('moveend', () => { window.parent.__oldView = {lat: map.getCenter().lat,"
+                 " lng: map.getCenter().lng, zoom: map.getZoom()}; })")
+    page.mouse.click(box["x"] + spot["x"], box["y"] + spot["y"])
+    _until(page, lambda: _scenario_r2(page) < before)
+    placed = _scenario_r2(page)
+    frame = _map_frame(page, ".proposed-site")
+    assert frame is not old  # a new map, not the old one moved
+    _shot(page, "maps_scenario_click")
+    at_click = page.evaluate("() => window.__oldView || null") or view
+    assert at_click["zoom"] == view["zoom"]
+    assert same_view(frame, at_click), (frame.evaluate(_VIEW), at_click, view)
+    view = frame.evaluate(_VIEW)
+
+    page.get_by_role("button", name="↶ 撤销").click()
+    _until(page, lambda: _scenario_r2(page) == before)
+    frame = _map_frame(page)
+    _until(page, lambda: _map_frame(page).evaluate("() => !document.querySelector('.proposed-site')"))
+    frame = _map_frame(page)
+    assert same_view(frame, view), (frame.evaluate(_VIEW), view)
+
+    page.get_by_role("button", name="↷ 重做").click()
+    _until(page, lambda: _scenario_r2(page) == placed)
+    frame = _map_frame(page, ".proposed-site")
+    assert same_view(frame, view), (frame.evaluate(_VIEW), view)
+    _shot(page, "maps_scenario_redo")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    _local_only(page, served["url"])
+
+
+# --------------------------------------------------------------------------- (c) GCJ-02 basemap
+
+
+def _global_pixel(lon: float, lat: float, zoom: int) -> tuple[float, float]:
+    """Web Mercator pixel of a point at ``zoom`` (256 px tiles), the tile grid's own formula."""
+    size = 256 * 2 ** zoom
+    x = (lon + 180.0) / 360.0 * size
+    s = math.sin(math.radians(lat))
+    y = (0.5 - math.log((1 + s) / (1 - s)) / (4 * math.pi)) * size
+    return x, y
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_on_the_amap_basemap_a_village_sits_on_its_gcj02_pixel(served, browser, lang):
+    import eviltransform
+
+    from planning.inputs import load_demo
+
+    page = _open(browser, served, lang)
+    # the sidebar's selectboxes: travel mode, basemap, district, township
+    select = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').nth(1)
+    assert select.locator("input").input_value() == ("无（离线参考图层）" if lang == "zh"
+                                                     else "None (offline reference layer)")
+    select.click()
+    page.locator('[role="option"]').filter(has_text="高德（GCJ-02）" if lang == "zh" else "Amap (GCJ-02)").first.click()
+    _wait_idle(page)
+    _click_view(page, "地图" if lang == "zh" else "Map")
+    frame = _map_frame(page, "img.leaflet-tile-loaded")
+    page.get_by_text("GCJ-02").first.wait_for(timeout=30_000)  # the note above the map
+
+    # zoom to a failing village from the list (the list speaks GCJ-02 on this basemap)
+    label = "未达标的村居和乡镇/街道" if lang == "zh" else "Failing villages and townships"
+    chosen = _choose_failing(page, label, 2)
+    name = re.split(r"（| \(| · ", chosen)[0]
+    town = re.search(r"（(.+?)）|\((.+?)\)", chosen)
+    town = next(g for g in town.groups() if g) if town else None
+    _until(page, lambda: frame.evaluate(_VIEW)["zoom"] == 15, seconds=60)
+    page.wait_for_timeout(1500)  # tiles of the new view
+    zoom = frame.evaluate(_VIEW)["zoom"]
+
+    region = load_demo()
+    v = region.villages.to_crs(4326)
+    towns = region.townships.set_index("township_id")["name"]
+    rows = v[(v["name"] == name) & ((v["township_id"].map(towns) == town) if town else True)]
+    assert len(rows) == 1, (chosen, len(rows))
+    lon, lat = rows.geometry.iloc[0].x, rows.geometry.iloc[0].y
+    glat, glon = eviltransform.wgs2gcj(lat, lon)  # independent of planning.crs
+    px, py = _global_pixel(glon, glat, zoom)
+    tx, ty = int(px // 256), int(py // 256)
+    tile = frame.locator(f'img.leaflet-tile[src$="/amap/{zoom}/{tx}/{ty}.png"]')
+    tile.wait_for(state="attached", timeout=30_000)
+    rect = tile.evaluate("(e) => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.width]; }")
+    assert rect[2] == pytest.approx(256, abs=0.5)
+    expected = (rect[0] + px - tx * 256, rect[1] + py - ty * 256)
+    marker = frame.evaluate("""(name) => { let out = []; map.eachLayer((l) => {
+        if (l._path && l.options.className === 'village-marker' && l.feature.properties.name === name) {
+            const r = l._path.getBoundingClientRect(); out.push([r.left + r.width / 2, r.top + r.height / 2]); }});
+        return out; }""", name)
+    assert marker, name
+    dist = min(math.hypot(x - expected[0], y - expected[1]) for x, y in marker)
+    assert dist <= 1.5, (marker, expected)
+    # the WGS84 position would be far off: the check can fail
+    wx, wy = _global_pixel(lon, lat, zoom)
+    assert math.hypot(wx - px, wy - py) > 50
+    _shot(page, f"maps_amap_{lang}")
+    assert served["tiles"] and page.locator('[data-testid="stException"]').count() == 0
+    _local_only(page, served["url"])
+
+
+# --------------------------------------------------------------------------- upload preview
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_upload_preview_draws_villages_and_facilities_apart_with_no_missing_image(served, browser, lang,
+                                                                                 tmp_path):
+    """A planner's own files (tests/own_files.py: Excel townships and villages, a GBK facility
+    CSV): the preview draws villages as dots and facilities as squares, and the browser
+    asks the app for nothing it does not have (the broken marker image was a 404)."""
+    import own_files
+
+    files = own_files.write_files(tmp_path / "own")
+    page = _open(browser, served, lang)
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
+    source = "上传自己的数据" if lang == "zh" else "Upload my own files"
+    page.locator('[data-testid="stSidebar"] label').filter(has_text=source).first.click()
+    _wait_idle(page)
+    labels = (("乡镇/街道", "townships"), ("村居", "villages"), ("医疗卫生机构", "facilities")) if lang == "zh" \
+        else (("Townships", "townships"), ("Villages", "villages"), ("Facilities", "facilities"))
+    for label, layer in labels:
+        box = page.locator('[data-testid="stFileUploader"]').filter(has_text=label).first
+        box.wait_for(timeout=60_000)
+        box.locator('input[type="file"]').set_input_files(str(files[layer]))
+        _wait_idle(page)
+    frame = _map_frame(page, ".preview-facility")
+    counts = frame.evaluate("""() => ({villages: document.querySelectorAll('path.preview-village').length,
+        facilities: document.querySelectorAll('.preview-facility').length,
+        pins: document.querySelectorAll('img.leaflet-marker-icon').length})""")
+    assert counts["villages"] == 45 and counts["facilities"] == 40 and counts["pins"] == 0, counts
+    # a dot and a square look different: round vs square corners
+    shapes = frame.evaluate("""() => [getComputedStyle(document.querySelector('.preview-facility div')).borderRadius,
+        document.querySelector('path.preview-village').getAttribute('d').includes('a')]""")
+    assert shapes[0] in ("0px", "") and shapes[1], shapes
+    page.locator(MAP_IFRAME).last.scroll_into_view_if_needed()
+    _shot(page, f"maps_upload_preview_{lang}")
+    assert not missing, missing[:5]
+    _local_only(page, served["url"])
