@@ -362,10 +362,17 @@ def _upload_file(page, label: str, path: Path) -> None:
 
 
 def _choose(page, label: str, index: int, option: str) -> None:
-    """Pick ``option`` in the ``index``-th selectbox labelled ``label``."""
-    page.locator('[data-testid="stSelectbox"]').filter(has_text=label).nth(index).click()
-    page.locator('[role="option"]').filter(has_text=option).first.click()
-    _wait_idle(page)
+    """Pick ``option`` in the ``index``-th selectbox labelled ``label``, and wait until the
+    box shows it after the rerun (a click while the page redraws can land on a list that
+    is being replaced; then pick again)."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).nth(index)
+    for _ in range(3):
+        box.click()
+        page.locator('[role="option"]').filter(has_text=option).first.click()
+        _wait_idle(page)
+        if option in box.inner_text():
+            return
+    raise AssertionError(f"the {index}th '{label}' box does not show '{option}': {box.inner_text()!r}")
 
 
 def _table(page, nth: int) -> dict[str, list[str]]:
@@ -540,3 +547,50 @@ def test_own_files_in_chromium(served, tmp_path):
     outside = [u for u in requests if urlparse(u).scheme not in ("data", "blob", "about")
                and urlparse(u).hostname not in (host, "localhost")]
     assert requests and not outside, f"requests left the machine: {outside[:5]}"
+
+
+#: the English titles of the pages in the top menu (words view.*), the upload page aside
+ENGLISH_PAGES = ("Map", "Scenarios", "Suggest sites", "Tables", "Rulebook", "Downloads")
+
+
+def test_english_pages_in_chromium_have_no_chinese_outside_names(served, demo_names):
+    """Every page of the demo in English, as Chromium draws it (the sidebar, the page,
+    and on the map page the map's legend, layer list and tooltips inside its frame),
+    shows no Chinese outside proper names, clause references and the language switch's
+    own "中文"."""
+    from playwright.sync_api import sync_playwright
+    from test_words import chinese_in
+
+    allowed = re.compile(rf"{demo_names.pattern}|中文")
+    seen: dict[str, list[str]] = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = _new_page(browser, 1100, "en-US")
+            page.goto(served["url"], wait_until="domcontentloaded")
+            _scorecard(page)
+            _wait_idle(page)
+            page.locator('[data-testid="stSidebar"] label').filter(has_text="English").first.click()
+            _wait_idle(page)
+            _scorecard(page)
+            pages = ["Scorecard", *ENGLISH_PAGES]
+            for title in pages:
+                if title != "Scorecard":
+                    _click_view(page, title)
+                    page.wait_for_timeout(500)
+                    _wait_idle(page)
+                assert page.locator('[data-testid="stException"]').count() == 0, title
+                texts = page.locator("body").inner_text().splitlines()
+                if title == "Map":
+                    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').last
+                    frame.locator("path.village-marker").first.wait_for(state="attached",
+                                                                        timeout=SLOW_MS)
+                    texts += frame.locator("body").inner_text().splitlines()
+                    _shot(page, "english_map")
+                assert len(texts) > 5, f"{title} drew no text"
+                bad = [hit for s in texts if (hit := chinese_in(s, allowed)) is not None]
+                if bad:
+                    seen[title] = bad[:8]
+        finally:
+            browser.close()
+    assert not seen, seen
