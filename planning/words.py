@@ -50,10 +50,12 @@ STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "warn": "#ef8f00",
 STATUS_BACKGROUNDS = {"pass": "#e8f5e9", "fail": "#ffebee", "warn": "#fff3e0",
                       "unknown": "#f3e5f5", "not_applicable": "#f5f5f5"}
 
-#: GPs within reach as a share of the reference -> colour (R8): a diverging scale whose
-#: break is the reference itself (map, report)
-R8_BINS: tuple[tuple[float, str], ...] = ((0.5, "#b2182b"), (0.75, "#ef8a62"), (1.0, "#fddbc7"),
-                                         (1.5, "#67a9cf"), (float("inf"), "#2166ac"))
+#: GPs within reach as a share of the reference -> colour (R8; map, report): the same
+#: sequential blue ramp as the distance and minute bands (darker: worse reach), one shade
+#: per bin whose third edge is the reference itself — a quantity, so never a status
+#: colour (R8 informs, it does not fail)
+R8_BINS: tuple[tuple[float, str], ...] = ((0.5, "#08306b"), (0.75, "#2171b5"), (1.0, "#6baed6"),
+                                         (1.5, "#c6dbef"), (float("inf"), "#f7fbff"))
 
 
 def r8_colour(value: float | None, target: float) -> str:

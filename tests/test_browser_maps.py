@@ -221,6 +221,15 @@ def test_failing_villages_are_visible_at_district_zoom_and_the_list_zooms_to_one
     # most villages sit on a clinic's icon (what hid them before); none is covered by one
     counts = frame.evaluate(_VILLAGES_ON_ICONS)
     assert counts["on_icon"] > 100 and counts["covered"] == 0, counts
+    # township names keep apart: no two shown labels overlap, and most of them are shown
+    labels = frame.evaluate("""() => [...document.querySelectorAll('.town-label')].map((e) => {
+        const r = e.getBoundingClientRect();
+        return {shown: getComputedStyle(e).visibility === 'visible', l: r.left, r: r.right, t: r.top, b: r.bottom}; })""")
+    shown = [b for b in labels if b["shown"]]
+    assert len(labels) == 26 and len(shown) >= 13, labels
+    overlaps = [(i, j) for i, a in enumerate(shown) for j, b in enumerate(shown[:i])
+                if a["l"] < b["r"] and a["r"] > b["l"] and a["t"] < b["b"] and a["b"] > b["t"]]
+    assert not overlaps, overlaps
 
     # five failing villages, hovered: each the topmost element, its tooltip its name
     five = [own[i * (len(own) - 1) // 4] for i in range(5)]

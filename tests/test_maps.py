@@ -183,6 +183,25 @@ def test_bands_are_one_ramp_of_one_hue_never_a_status_colour():
     assert list(BAND_RADII) == sorted(BAND_RADII)
 
 
+def test_r8_shares_are_the_blue_ramp_darker_for_worse_reach_never_a_status_colour():
+    """R8 informs, it does not fail: its GP density bins are shades of the bands' blue
+    (darker: fewer GPs within reach), the reference the edge between the third and
+    fourth shade, and unknown figures the 'cannot be checked' colour."""
+    import colorsys
+
+    from planning.words import R8_BINS, STATUS_COLOURS, r8_colour
+
+    colours = [c for _, c in R8_BINS]
+    assert not set(colours) & set(STATUS_COLOURS.values())
+    hls = [colorsys.rgb_to_hls(*(int(c[i:i + 2], 16) / 255 for i in (1, 3, 5))) for c in colours]
+    assert all(195 <= h * 360 <= 225 for h, _, _ in hls), hls
+    assert [lum for _, lum, _ in hls] == sorted(lum for _, lum, _ in hls)  # dark: few GPs
+    target = 2.0
+    assert [r8_colour(v, target) for v in (0.5, 1.0, 1.9, 2.0, 2.9, 3.0, 9.0)] == \
+        [colours[0], colours[1], colours[2], colours[3], colours[3], colours[4], colours[4]]
+    assert r8_colour(None, target) == r8_colour(float("nan"), target) == STATUS_COLOURS["unknown"]
+
+
 def test_villages_lie_above_the_facility_icons_and_the_english_map_has_english_symbols():
     from test_words import chinese_in
 

@@ -104,13 +104,14 @@ def new_map(bounds: list[list[float]], *, tiles: folium.TileLayer | None = None)
     MetricScale().add_to(m)
     m.get_root().header.add_child(folium.Element(
         "<style>.leaflet-container{background:#f4f1ea}"
-        ".town-label{text-align:center;white-space:nowrap;color:#263238;font:bold 12px sans-serif;"
+        ".town-label{display:inline-block;white-space:nowrap;color:#263238;font:bold 12px sans-serif;"
         "text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;pointer-events:none}"
-        ".town-label-icon{background:transparent;border:none}</style>"))
+        ".town-label-icon{background:transparent;border:none;text-align:center}</style>"))
     if tiles is not None:
         tiles.add_to(m)
     folium.map.CustomPane(VILLAGE_PANE, z_index=VILLAGE_PANE_Z, pointer_events=True).add_to(m)
     _IconPath().add_to(m)
+    LabelsApart().add_to(m)
     m.fit_bounds(bounds)
     use_local_assets(m)
     return m
@@ -124,6 +125,31 @@ class _IconPath(MacroElement):
         "{% macro script(this, kwargs) %}L.Icon.Default.prototype.options.imagePath = "
         f"{json.dumps(_assets.STATIC_URL + '/vendor/leaflet/images/')};"
         "{% endmacro %}")
+
+
+class LabelsApart(MacroElement):
+    """Township names that do not overlap: after every zoom or pan, each label is shown
+    unless its box overlaps one shown before it (labels in drawing order), so at city
+    zoom the map shows the names that fit and each zoom step reveals more."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+(function (map) {
+  function apart() {
+    var shown = [];
+    map.getContainer().querySelectorAll('.town-label').forEach(function (el) {
+      el.style.visibility = 'visible';
+      var r = el.getBoundingClientRect();
+      if (!r.width) { return; }
+      var hit = shown.some(function (s) {
+        return r.left < s.right && r.right > s.left && r.top < s.bottom && r.bottom > s.top;
+      });
+      if (hit) { el.style.visibility = 'hidden'; } else { shown.push(r); }
+    });
+  }
+  map.on('zoomend moveend overlayadd', function () { setTimeout(apart, 0); });
+  map.whenReady(function () { setTimeout(apart, 0); });
+})({{ this._parent.get_name() }});
+{% endmacro %}""")
 
 
 def use_local_assets(m: folium.Map) -> folium.Map:
