@@ -76,6 +76,23 @@ def _new_page(browser, height: int, locale: str):
     return page
 
 
+def _open_demo(browser, url: str, lang: str = "zh", height: int = 1000,
+               requests: list[str] | None = None):
+    """A page on the demo's scorecard, drawn, in ``lang`` (the sidebar's switch); the
+    addresses it asks for appended to ``requests`` when given."""
+    page = _new_page(browser, height, "zh-CN" if lang == "zh" else "en-US")
+    if requests is not None:
+        page.on("request", lambda r: requests.append(r.url))
+    page.goto(url, wait_until="domcontentloaded")
+    _scorecard(page)
+    _wait_idle(page)
+    if lang == "en":
+        page.locator('[data-testid="stSidebar"] label').filter(has_text="English").first.click()
+        page.get_by_text("Primary health-care network planner").first.wait_for(timeout=60_000)
+        _wait_idle(page)
+    return page
+
+
 def _scorecard(page) -> dict[str, list[str]]:
     """The scorecard table as {rule id: [cell texts]}, header row under ``"_header"``."""
     table = page.locator('[data-testid="stTable"] table').first
@@ -556,23 +573,17 @@ ENGLISH_PAGES = ("Map", "Scenarios", "Suggest sites", "Tables", "Rulebook", "Dow
 def test_english_pages_in_chromium_have_no_chinese_outside_names(served, demo_names):
     """Every page of the demo in English, as Chromium draws it (the sidebar, the page,
     and on the map page the map's legend, layer list and tooltips inside its frame),
-    shows no Chinese outside proper names, clause references and the language switch's
-    own "中文"."""
+    shows no Chinese outside proper names, clause references and the language switch
+    ("语言 / Language", "中文")."""
     from playwright.sync_api import sync_playwright
     from test_words import chinese_in
 
-    allowed = re.compile(rf"{demo_names.pattern}|中文")
+    allowed = re.compile(rf"{demo_names.pattern}|中文|语言 / Language")  # the switch, in both
     seen: dict[str, list[str]] = {}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = _new_page(browser, 1100, "en-US")
-            page.goto(served["url"], wait_until="domcontentloaded")
-            _scorecard(page)
-            _wait_idle(page)
-            page.locator('[data-testid="stSidebar"] label').filter(has_text="English").first.click()
-            _wait_idle(page)
-            _scorecard(page)
+            page = _open_demo(browser, served["url"], "en", 1100)
             pages = ["Scorecard", *ENGLISH_PAGES]
             for title in pages:
                 if title != "Scorecard":
@@ -585,6 +596,11 @@ def test_english_pages_in_chromium_have_no_chinese_outside_names(served, demo_na
                     frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').last
                     frame.locator("path.village-marker").first.wait_for(state="attached",
                                                                         timeout=SLOW_MS)
+                    frame.locator(".map-legend summary").click()  # the legend and layers open
+                    frame.locator(".leaflet-control-layers").evaluate(
+                        "e => e.classList.add('leaflet-control-layers-expanded')")
+                    legend = frame.locator(".map-legend").inner_text()
+                    assert "Fail" in legend and "Village clinic" in legend, legend
                     texts += frame.locator("body").inner_text().splitlines()
                     _shot(page, "english_map")
                 assert len(texts) > 5, f"{title} drew no text"
@@ -593,4 +609,4 @@ def test_english_pages_in_chromium_have_no_chinese_outside_names(served, demo_na
                     seen[title] = bad[:8]
         finally:
             browser.close()
-    assert not seen, seen
+    assert not seen, json.dumps(seen, ensure_ascii=False)

@@ -30,8 +30,8 @@ from urllib.parse import urlparse
 import pytest
 
 from benchmarks.app_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop, wait_healthy
-from test_browser import (ROOT, SLOW_MS, _click_view, _new_page, _require, _scorecard, _shot,
-                          _until, _wait_idle)
+from test_browser import (ROOT, SLOW_MS, _click_view, _open_demo, _require, _shot, _until,
+                          _wait_idle)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -162,16 +162,9 @@ def browser():
 
 def _open(browser, served, lang: str = "zh", height: int = 1000):
     """A page on the demo's scorecard (drawn), in ``lang``; requests collected on it."""
-    page = _new_page(browser, height, "zh-CN" if lang == "zh" else "en-US")
-    page.requests = []
-    page.on("request", lambda r: page.requests.append(r.url))
-    page.goto(served["url"], wait_until="domcontentloaded")
-    _scorecard(page)
-    _wait_idle(page)
-    if lang == "en":
-        page.locator('[data-testid="stSidebar"] label').filter(has_text="English").first.click()
-        page.get_by_text("Primary health-care network planner").first.wait_for(timeout=60_000)
-        _wait_idle(page)
+    requests: list[str] = []
+    page = _open_demo(browser, served["url"], lang, height, requests)
+    page.requests = requests
     return page
 
 
