@@ -387,9 +387,10 @@ def _choose(page, label: str, index: int, option: str) -> None:
         box.click()
         page.locator('[role="option"]').filter(has_text=option).first.click()
         _wait_idle(page)
-        if option in box.inner_text():
+        if box.locator("input").input_value() == option:
             return
-    raise AssertionError(f"the {index}th '{label}' box does not show '{option}': {box.inner_text()!r}")
+    raise AssertionError(f"the {index}th '{label}' box does not show '{option}': "
+                         f"{box.locator('input').input_value()!r}")
 
 
 def _table(page, nth: int) -> dict[str, list[str]]:
