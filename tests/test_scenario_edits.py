@@ -34,12 +34,17 @@ RB = load_rulebook()
 BAND_AREAS = ("covered_km2", "uncovered_km2")
 
 
-def grid_network(mode: str, nx: int = 13, ny: int = 5, step: float = 500.0) -> RoadNetwork:
+def grid_network(mode: str, nx: int = 13, ny: int = 5, step: float = 500.0,
+                 jitter: float = 60.0) -> RoadNetwork:
     """A two-way grid of roads, ``nx`` × ``ny`` junctions ``step`` metres apart, from
-    (-2 km, -1 km) of the hand-made origin."""
+    (-2 km, -1 km) of the hand-made origin, each junction moved by up to ``jitter``
+    metres (fixed seed): on a regular grid two facilities are often exactly as far from
+    a village (Manhattan distances tie), and which of them is named nearest is then
+    arbitrary — the property compares answers that are determined."""
     ix, iy = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
-    x = hm.X0 - 2000 + ix.ravel() * step
-    y = hm.Y0 - 1000 + iy.ravel() * step
+    shift = np.random.default_rng(11).uniform(-jitter, jitter, size=(2, nx * ny))
+    x = hm.X0 - 2000 + ix.ravel() * step + shift[0]
+    y = hm.Y0 - 1000 + iy.ravel() * step + shift[1]
     node = lambda i, j: i * ny + j  # noqa: E731
     pairs = [(node(i, j), node(i + 1, j)) for i in range(nx - 1) for j in range(ny)]
     pairs += [(node(i, j), node(i, j + 1)) for i in range(nx) for j in range(ny - 1)]
