@@ -18,7 +18,7 @@ import streamlit as st
 from planning.errors import InputError
 from planning.outputs import maps
 from planning.region import LAYER_NAMES
-from planning.words import LANG_LABELS, LANGS, MODES, pair_word, t
+from planning.words import LANG_LABELS, LANGS, MODES, listing, pair_word, t
 from ui import data, pages, state
 from ui.widgets import choice, error_text, failure, input_error, upload_mb
 
@@ -84,7 +84,7 @@ def partial_results(assessment, display: dict, lang: str) -> None:
     failed = display.get(maps.FAILED) or {}
     if failed:
         why = "; ".join(f"{k}: {type(e).__name__}: {e}" for k, e in failed.items())
-        st.warning(t("err.layers", lang, layers="、".join(failed), why=why))
+        st.warning(t("err.layers", lang, layers=listing(failed, lang), why=why))
 
 
 def run(page, view: state.View) -> None:
@@ -110,7 +110,7 @@ def main() -> None:
     if source == "upload" and upload:
         sources = upload["region"].sources
         st.caption(t("up.using", lang, name=upload["region"].name,
-                     files="、".join(sources[k] for k in LAYER_NAMES if k in sources)))
+                     files=listing((sources[k] for k in LAYER_NAMES if k in sources), lang)))
     if page.url_path == pages.UPLOAD:
         return run(page, dataclasses.replace(view, data=None))
     if source == "upload" and not upload:  # nothing checked yet: the files first

@@ -1772,6 +1772,18 @@ def counted(key: str, n, lang: str = "zh", **fields) -> str:
     return t(key, lang, n=f"{value:,}", **fields)
 
 
+def listing(items, lang: str = "zh", most: int | None = None) -> str:
+    """Names or words as one list in ``lang``: joined with ``、`` / ``, ``; with ``most``,
+    the first ``most`` and ``…`` when there are more.
+
+    >>> listing(["a.csv", "b.csv"], "en"), listing(["甲", "乙", "丙"], "zh", most=2)
+    ('a.csv, b.csv', '甲、乙…')
+    """
+    items = [str(v) for v in items]
+    shown = items if most is None else items[:most]
+    return ("、" if lang == "zh" else ", ").join(shown) + ("…" if len(shown) < len(items) else "")
+
+
 def _is_one(value) -> bool:
     try:
         return float(value) == 1
@@ -1903,7 +1915,7 @@ def field_text(name: str, value, lang: str = "zh"):
     if name == "level":
         return level_word(value, lang)
     if isinstance(value, (list, tuple)):
-        return ("、" if lang == "zh" else ", ").join(str(v) for v in value)
+        return listing(value, lang)
     return value
 
 

@@ -329,3 +329,15 @@ def test_scenario_edits_and_their_warning_are_written_in_either_language():
                                          "name": "Town A centre", "clause": "001 §二(一)1"})
     assert chinese_in(warning.text("en")) is None
     assert warning.text("zh").startswith("关闭现有乡镇卫生院“Town A centre”")
+
+
+def test_lists_of_names_are_joined_in_the_reader_s_language():
+    from planning.words import listing
+
+    files = ["村.csv", "facilities.xlsx", "乡镇.geojson"]
+    assert listing(files, "zh") == "村.csv、facilities.xlsx、乡镇.geojson"
+    assert listing(files, "en") == "村.csv, facilities.xlsx, 乡镇.geojson"
+    assert listing(files, "en", most=2) == "村.csv, facilities.xlsx…"
+    assert listing(files, "zh", most=3) == "村.csv、facilities.xlsx、乡镇.geojson"   # all shown: no "…"
+    assert listing((f for f in files[:1]), "en") == "村.csv"                         # any iterable
+    assert listing([], "en") == ""

@@ -28,7 +28,7 @@ from planning.region import Region
 from planning.schema import (CLINIC_KINDS, FACILITY_KIND_ZH, LAYERS, SERVICE_MODE_ALIASES,
                              FacilityKind, facility_name_for_village, normalize_text,
                              parse_facility_kind)
-from planning.words import SERVICE_MODES, STRINGS, counted, kind_name, pair_word, t
+from planning.words import SERVICE_MODES, STRINGS, counted, kind_name, listing, pair_word, t
 
 __all__ = ["Edit", "OPS", "STAFF_COLUMNS", "apply_edits", "validate_edit", "auto_name",
            "close_warnings", "staff_text"]
@@ -284,7 +284,7 @@ def staff_text(staff: dict | None, lang: str = "zh") -> str:
         text = counted(f"edit.staff.{col}", abs(n), lang) if f"edit.staff.{col}" in STRINGS \
             else f"{col} {abs(n):,}"
         parts.append(text.replace(f"{abs(n):,}", f"-{abs(n):,}", 1) if n < 0 else text)
-    return ("、" if lang == "zh" else ", ").join(parts)
+    return listing(parts, lang)
 
 
 def auto_name(region: Region, x: float, y: float, kind: str = "village_clinic") -> str:

@@ -9,7 +9,7 @@ import streamlit as st
 from planning.outputs import maps
 from planning.rules.base import facilities_of, message_text, overall_status
 from planning.travel.access import STRAIGHT_LABEL
-from planning.words import (BASIS, MODES, colon, column, counted, field_label, pair_word, people, rule_title,
+from planning.words import (BASIS, MODES, colon, column, counted, field_label, listing, pair_word, people, rule_title,
                             semicolon, status_word, t)
 from ui import state
 from ui.widgets import badge, rule_texts, style_status
@@ -68,7 +68,7 @@ def _region_caption(assessment, lang: str) -> None:
             "score.straight", lang, factor=f"{assessment.rulebook.value('travel', 'detour_factor'):g}"))
     outside = region.villages[region.villages["township_id"].isna()]
     if len(outside):
-        names = "、".join(outside["name"].astype(str).head(20)) + ("…" if len(outside) > 20 else "")
+        names = listing(outside["name"], lang, most=20)
         st.warning(t("score.outside", lang, n=len(outside), names=names,
                      pop=people(outside["population"].sum(min_count=1), lang)))
     changed = assessment.rulebook.changed()
@@ -194,8 +194,8 @@ def _missing_columns(result, lang: str) -> str:
     cols = result.figures.get("missing_columns") or []
     if not cols:
         return ""
-    names = "、".join(f"{field_label('facilities', c, lang)}（{c}）" if lang == "zh"
-                     else f"{field_label('facilities', c, lang)} ({c})" for c in cols)
+    names = listing((f"{field_label('facilities', c, lang)}（{c}）" if lang == "zh"
+                     else f"{field_label('facilities', c, lang)} ({c})" for c in cols), lang)
     return t("say.missing", lang, columns=names)
 
 

@@ -28,7 +28,7 @@ from planning.schema import LAYERS
 from planning.travel.access import access_for
 from planning.travel.network import region_network
 from planning.travel.osm_download import cached_roads, roads_for_outline
-from planning.words import field_help, field_label, kind_name, t
+from planning.words import field_help, field_label, kind_name, listing, t
 from ui import pages, state
 from ui.widgets import assets_ready, choice, error_text, input_error, save_upload, upload_mb
 
@@ -197,7 +197,7 @@ def _column_mapping(layer: str, path: Path, lang: str, expanded: bool) -> None:
         taken = list(current.values())
         twice = sorted({v for v in taken if taken.count(v) > 1})
         if twice:
-            st.warning(t("up.column_twice", lang, fields="、".join(label(v) for v in twice)))
+            st.warning(t("up.column_twice", lang, fields=listing((label(v) for v in twice), lang)))
             return
         if current != st.session_state.get(state.columns_of(layer), {}):
             st.session_state[state.columns_of(layer)] = current
@@ -312,7 +312,7 @@ def _gcj_check(loaded: dict, paths: dict, crs: dict, roads: Path, lang: str) -> 
     suspects = gcj02_suspects(loaded, roads, {layer: c[0] for layer, c in crs.items()})
     if not suspects:
         return
-    files = "、".join(paths[layer].name for layer in suspects)
+    files = listing((paths[layer].name for layer in suspects), lang)
     median = pd.Series(list(suspects.values())).median()
     st.warning(t("up.gcj_suspect_files", lang, files=files, m=f"{median:.0f}"))
     if st.button(t("up.gcj_convert_files", lang, files=files), key=state.UPLOAD_GCJ):

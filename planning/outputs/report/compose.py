@@ -641,8 +641,7 @@ def _value(v, lang: str) -> str:
     if isinstance(v, bool):
         return words.t("rep.yes" if v else "rep.no", lang)
     if isinstance(v, list):
-        return ("、" if lang == "zh" else ", ").join(words.kind_name(str(x), lang, sentence=True)
-                                                     for x in v)
+        return words.listing((words.kind_name(str(x), lang, sentence=True) for x in v), lang)
     if isinstance(v, float):
         return f"{v:g}"
     if isinstance(v, int):
