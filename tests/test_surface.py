@@ -196,17 +196,18 @@ def test_snap_dense_gives_the_engines_snap_on_a_real_network(demo):
                                engine.nearest(exact, facs, "time")[0], rtol=1e-12, atol=1e-9)
 
 
-def test_r3_areas_from_the_surface_behind_the_setting(monkeypatch):
+def test_r3_areas_from_the_surface_by_default(monkeypatch):
     """Cells within 15 min on foot (1,250 m): centre (x, y) with |y| <= 1,000 m (snap
     limit) and |y| + |x - 150| <= 1,250 m, counted independently of the engine."""
     from planning.rules import RULES
 
     region = line_region()
-    default = RULES["R3"](region, RB, Access(region))
-    assert default.figures["covered_km2"] == pytest.approx(
-        default.layers["R3_covered"].geometry.iloc[0].area / 1e6, abs=0.01)
-    monkeypatch.setattr(settings, "R3_AREAS", "surface")
+    assert settings.R3_AREAS == "surface"
     res = RULES["R3"](region, RB, Access(region))
+    monkeypatch.setattr(settings, "R3_AREAS", "road_band")       # the landed drawing
+    band = RULES["R3"](region, RB, Access(region))
+    assert band.figures["covered_km2"] == pytest.approx(
+        band.layers["R3_covered"].geometry.iloc[0].area / 1e6, abs=0.01)
     x, y = np.meshgrid(np.arange(50, 3000, 100.0), np.arange(-1450, 1500, 100.0))
     n = int(((np.abs(y) <= 1000) & (np.abs(y) + np.abs(x - 150) <= 1250)).sum())
     covered = res.layers["R3_covered"].geometry.iloc[0]
@@ -217,12 +218,14 @@ def test_r3_areas_from_the_surface_behind_the_setting(monkeypatch):
     assert covered.intersection(uncovered).area == pytest.approx(0.0)
     assert covered.contains(shapely.Point(hm.X0 + 150, hm.Y0 + 50))
     assert uncovered.contains(shapely.Point(hm.X0 + 2050, hm.Y0 + 50))
-    # the villages' figures do not depend on how the areas are drawn
-    assert res.figures["share_within"] == default.figures["share_within"]
-    assert res.units["minutes_to_care"].tolist() == default.units["minutes_to_care"].tolist()
+    # the band is narrower (60 m beside the reached road), and the villages' figures do
+    # not depend on how the areas are drawn
+    assert band.figures["covered_km2"] < res.figures["covered_km2"]
+    assert res.figures["share_within"] == band.figures["share_within"]
+    assert res.units["minutes_to_care"].tolist() == band.units["minutes_to_care"].tolist()
 
 
-def test_without_roads_the_surface_says_it_needs_them(monkeypatch):
+def test_without_roads_the_surface_says_it_needs_them():
     from planning.errors import InputError
     from planning.rules import RULES
     from planning.travel.access import access_for
@@ -233,6 +236,6 @@ def test_without_roads_the_surface_says_it_needs_them(monkeypatch):
     with pytest.raises(InputError) as err:
         r3_health_circle.surface(region, RB, access)
     assert "道路网" in err.value.render("zh")
-    # R3 itself still draws its areas (straight-line discs) with the switch on
-    monkeypatch.setattr(settings, "R3_AREAS", "surface")
+    # R3 itself still draws its areas (straight-line discs) with the surface setting
+    assert settings.R3_AREAS == "surface"
     assert RULES["R3"](region, RB, access).figures["covered_km2"] > 0
