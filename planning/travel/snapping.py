@@ -174,26 +174,11 @@ class Snapper:
                 seg[small[at]] = self._main_ids[main]
                 moved[small[at]] = d_main > nearest_road[small[at]] + 1e-9
         on = seg >= 0
-        s = np.where(on, seg, 0)
-        t = np.zeros(k)
-        snapped = np.full((k, 2), np.nan)
-        leg = np.full(k, np.inf)
-        if on.any():
-            p0 = self.seg_coords[s[on], 0]
-            d = self.seg_coords[s[on], 1] - p0
-            dd = (d * d).sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                tt = np.where(dd > 0, ((pts[on] - p0) * d).sum(axis=1) / dd, 0.0)
-            tt = np.clip(tt, 0.0, 1.0)
-            t[on] = tt
-            snapped[on] = p0 + tt[:, None] * d
-            leg[on] = np.hypot(*(pts[on] - snapped[on]).T)
-        edge = np.where(on, _pick(self.segs.rep, s, -1), -1)
+        t, leg = np.zeros(k), np.full(k, np.inf)
+        t[on], leg[on] = self._project(pts[on], seg[on])
         fragment = np.zeros(k, dtype=bool)
         fragment[on] = ~self.main_seg[seg[on]]
-        return Snapped(edge=edge, fraction=t, access_m=leg, off_network=~on, xy=snapped,
-                       segment=seg, source_xy=pts, moved=moved, on_fragment=fragment,
-                       nearest_road_m=nearest_road)
+        return self.snapped(pts, seg, t, leg, nearest_road, moved, fragment)
 
     def snap_dense(self, pts: np.ndarray) -> Snapped:
         """Snap many points packed densely (grid cells): the same answer as :meth:`snap`,
@@ -237,19 +222,51 @@ class Snapper:
                 todo = todo[~sure]
         if len(todo) == len(pts):
             return self.snap(pts)
-        on = seg >= 0
-        snapped = np.full((k, 2), np.nan)
-        snapped[on] = self.seg_coords[seg[on], 0] + t[on, None] * (
-            self.seg_coords[seg[on], 1] - self.seg_coords[seg[on], 0])
-        out = dict(edge=np.where(on, _pick(self.segs.rep, np.maximum(seg, 0), -1), -1),
-                   fraction=t, access_m=best, off_network=~on, xy=snapped, segment=seg,
-                   source_xy=pts, moved=on & (best > near + 1e-9),
-                   on_fragment=np.zeros(k, dtype=bool), nearest_road_m=near)
+        moved = (seg >= 0) & (best > near + 1e-9)
+        fragment = np.zeros(k, dtype=bool)
         if len(todo):
             rest = self.snap(pts[todo])
-            for name in out:
-                out[name][todo] = getattr(rest, name)
-        return Snapped(**out)
+            seg[todo], t[todo], best[todo] = rest.segment, rest.fraction, rest.access_m
+            near[todo], moved[todo] = rest.nearest_road_m, rest.moved
+            fragment[todo] = rest.on_fragment
+        return self.snapped(pts, seg, t, best, near, moved, fragment)
+
+    def snapped(self, pts: np.ndarray, seg: np.ndarray, t: np.ndarray, access_m: np.ndarray,
+                nearest_road_m: np.ndarray, moved: np.ndarray, on_fragment: np.ndarray
+                ) -> Snapped:
+        """The :class:`Snapped` of points ``pts`` placed at fraction ``t`` of their segment
+        ``seg`` (-1: off-network): the edge and the snapped point derived from them.
+
+        Parameters
+        ----------
+        pts : numpy.ndarray of float64, shape (k, 2)
+            The points as given, metres.
+        seg, t, access_m, nearest_road_m, moved, on_fragment : numpy.ndarray, shape (k,)
+            As the :class:`Snapped` fields ``segment``, ``fraction``, ``access_m``,
+            ``nearest_road_m``, ``moved`` and ``on_fragment``.
+        """
+        on = seg >= 0
+        s = np.where(on, seg, 0)
+        xy = np.full((len(seg), 2), np.nan)
+        p0 = self.seg_coords[s[on], 0]
+        xy[on] = p0 + t[on, None] * (self.seg_coords[s[on], 1] - p0)
+        edge = np.where(on, _pick(self.segs.rep, s, -1), -1)
+        return Snapped(edge=edge, fraction=t, access_m=access_m, off_network=~on, xy=xy,
+                       segment=seg, source_xy=pts, moved=moved, on_fragment=on_fragment,
+                       nearest_road_m=nearest_road_m)
+
+    def _project(self, pts: np.ndarray, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The closest point of segment ``seg`` to each point: its fraction from the
+        segment's end ``a`` (0..1) and the distance to it, metres. ``pts`` (..., 2)
+        broadcasts against ``seg`` (e.g. points (m, 1, 2) against candidates (m, kk))."""
+        c = self.seg_coords
+        ax, ay = c[seg, 0, 0], c[seg, 0, 1]
+        dx, dy = c[seg, 1, 0] - ax, c[seg, 1, 1] - ay
+        px, py = pts[..., 0], pts[..., 1]
+        dd = dx * dx + dy * dy
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.clip(np.where(dd > 0, ((px - ax) * dx + (py - ay) * dy) / dd, 0.0), 0.0, 1.0)
+        return t, np.hypot(px - (ax + t * dx), py - (ay + t * dy))
 
     def _nearest_piece(self, pts: np.ndarray, kk: int):
         """The nearest segment of a part that matters among those of each point's ``kk``
@@ -261,14 +278,7 @@ class Snapper:
         dist, idx = dist.reshape(len(pts), kk), idx.reshape(len(pts), kk)
         found = idx < len(piece_seg)
         cand = piece_seg[np.where(found, idx, 0)]                       # (m, kk)
-        c = self.seg_coords
-        ax, ay = c[cand, 0, 0], c[cand, 0, 1]
-        dx, dy = c[cand, 1, 0] - ax, c[cand, 1, 1] - ay
-        qx, qy = pts[:, :1] - ax, pts[:, 1:] - ay
-        dd = dx * dx + dy * dy
-        with np.errstate(invalid="ignore", divide="ignore"):
-            tt = np.clip(np.where(dd > 0, (qx * dx + qy * dy) / dd, 0.0), 0.0, 1.0)
-        gap = np.hypot(qx - tt * dx, qy - tt * dy)
+        tt, gap = self._project(pts[:, None, :], cand)
         gap[~found] = np.inf
         near = gap.min(axis=1)
         gap[~self.main_seg[cand]] = np.inf
