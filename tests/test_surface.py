@@ -239,3 +239,69 @@ def test_without_roads_the_surface_says_it_needs_them():
     # R3 itself still draws its areas (straight-line discs) with the surface setting
     assert settings.R3_AREAS == "surface"
     assert RULES["R3"](region, RB, access).figures["covered_km2"] > 0
+
+
+def _engine_cached_in(net, folder, **kw):
+    """The demo engine with its caches (engine arrays, snapped cells) in ``folder``."""
+    import dataclasses
+
+    from planning.travel.engine import TravelEngine
+
+    moved = dataclasses.replace(net, info={**net.info, "cache_file": str(folder / "roads_walk_t.npz")})
+    return TravelEngine.from_network(moved, **kw)
+
+
+def _same_snapped(a, b) -> None:
+    from dataclasses import fields
+
+    for f in fields(a):
+        np.testing.assert_array_equal(getattr(a, f.name), getattr(b, f.name), err_msg=f.name)
+
+
+def test_snapped_cells_are_cached_on_disk_by_network_and_grid(demo, tmp_path, monkeypatch):
+    """A second preparation of the same grid reads the cells from disk and gets exactly
+    what snapping gives; another network (snap limit) or grid has another key, and a
+    file whose key is not its own is not read."""
+    region, access = demo
+    area = region.townships.geometry.values[:3]
+    net = access.engine("walk").net
+    engine = _engine_cached_in(net, tmp_path)
+    fresh = sf.prepare_cells(engine, area, cache=False)
+    assert not list(tmp_path.glob("*.cells_*"))
+    first = sf.prepare_cells(engine, area)
+    (file,) = tmp_path.glob("roads_walk_t.cells_*.npz")
+    _same_snapped(first.snapped, fresh.snapped)
+
+    calls = []
+    real = type(engine).snap_dense
+
+    def counting(self, xy):
+        calls.append(len(xy))
+        return real(self, xy)
+
+    monkeypatch.setattr(type(engine), "snap_dense", counting)
+    again = sf.prepare_cells(_engine_cached_in(net, tmp_path), area)   # a new engine, same network
+    assert calls == []                                                # read, not snapped
+    _same_snapped(again.snapped, fresh.snapped)
+    np.testing.assert_array_equal(again.rows, fresh.rows)
+    facs = facilities_of(region, RB["R3"]["facility_kinds"]).geometry
+    a, b = sf.travel_time_surface(engine, again, facs), sf.travel_time_surface(engine, fresh, facs)
+    np.testing.assert_array_equal(a.minutes, b.minutes)
+
+    # another snap limit: another key; the old file put under the new name is refused
+    near = _engine_cached_in(net, tmp_path, snap_limit_m=500.0)
+    grid = fresh.grid
+    inside = np.zeros(grid.shape, dtype=bool)
+    inside[fresh.rows, fresh.cols] = True
+    stale = sf.cells_file(near, grid, inside)
+    assert stale != file and stale.parent == file.parent
+    stale.write_bytes(file.read_bytes())
+    short = sf.prepare_cells(near, area)
+    assert calls == [len(fresh.rows)]                                # snapped afresh
+    assert short.snapped.off_network.sum() > fresh.snapped.off_network.sum()
+    # another grid (cell size, or cells): another key
+    assert sf.cells_file(engine, grid, inside) == file
+    inside[0, 0] = ~inside[0, 0]
+    assert sf.cells_file(engine, grid, inside) != file
+    other = sf.Grid(grid.crs, grid.x0, grid.y0, 200.0, grid.shape)
+    assert sf.cells_file(engine, other, inside) != sf.cells_file(engine, grid, inside)

@@ -53,6 +53,7 @@ piece, search the full graph.
 from __future__ import annotations
 
 import functools
+import hashlib
 from pathlib import Path
 from typing import Literal
 
@@ -121,6 +122,9 @@ class TravelEngine:
         self.snap_limit_m = float(snap_limit_m)
         self.walk_speed_kmh = float(walk_speed_kmh)
         self.min_part_nodes = min_part_nodes
+        #: the engine's arrays on disk (None: not cached); other caches derived from the
+        #: network (e.g. snapped grid cells) live beside it
+        self.cache_file = cache_file
         n = net.n_nodes
         self.n_nodes = n
         u = np.asarray(net.u, dtype=np.int64)
@@ -154,6 +158,16 @@ class TravelEngine:
             speed = geometric / weights["time"]
         top = float(np.nanmax(speed)) if len(speed) else 0.0
         self._reach = {"length": 1.0, "time": max(top, walk_ms)}
+
+    @functools.cached_property
+    def snap_key(self) -> str:
+        """Digest of everything :meth:`snap` depends on: the segments' end nodes and
+        their coordinates, which parts of the network count, the snap limit (a key for
+        caches of snapped points)."""
+        h = hashlib.blake2b(f"snap 1 {self.snap_limit_m!r}".encode(), digest_size=16)
+        for arr in (self._segs.a, self._segs.b, self._xy, self.snapper.main_seg):
+            h.update(np.ascontiguousarray(arr).data)
+        return h.hexdigest()
 
     @functools.cached_property
     def _full(self) -> Graph:
