@@ -121,7 +121,7 @@ class Snapper:
     seg_coords : numpy.ndarray of float64, shape (n_segments, 2, 2)
         Each segment's two end points, metres.
     tree : shapely.STRtree
-        Every segment, for the nearest road of any part.
+        Every segment, for the nearest road of any part (built on first use).
     main_seg : numpy.ndarray of bool, shape (n_segments,)
         True for a segment in a part that matters (:func:`main_segments`).
     """
@@ -131,17 +131,13 @@ class Snapper:
         self.segs = segs
         self.snap_limit_m = float(snap_limit_m)
         self.seg_coords = np.stack([xy[segs.a], xy[segs.b]], axis=1)
-        self.tree = shapely.STRtree(shapely.linestrings(self.seg_coords))
         self.main_seg = main_segments(segs.a, segs.b, *parts)
-        self._main_ids = np.flatnonzero(self.main_seg)
 
     @functools.cached_property
-    def _main_tree(self) -> shapely.STRtree:
-        """STRtree of the segments in parts that matter, built when a point first has its
-        nearest road in a small part (most networks' points never need it)."""
-        if len(self._main_ids) == len(self.main_seg):
-            return self.tree
-        return shapely.STRtree(shapely.linestrings(self.seg_coords[self._main_ids]))
+    def tree(self) -> shapely.STRtree:
+        """Every segment as a GEOS line in an STRtree, for :meth:`snap` (built on first
+        use: a grid whose snapped cells are cached never needs it)."""
+        return shapely.STRtree(shapely.linestrings(self.seg_coords))
 
     def snap(self, pts: np.ndarray) -> Snapped:
         """Snap points to their nearest segment (see the module's convention).
@@ -168,11 +164,21 @@ class Snapper:
             nearest_road[found] = dist
             small = found[~self.main_seg[which]]          # nearest road in a small part
             if len(small):
-                (at, main), d_main = self._main_tree.query_nearest(
-                    points[small], max_distance=self.snap_limit_m, all_matches=False,
-                    return_distance=True)
-                seg[small[at]] = self._main_ids[main]
-                moved[small[at]] = d_main > nearest_road[small[at]] + 1e-9
+                # the nearest segment of a part that matters within the limit, among all
+                # the segments within it (few points: no second tree of the main parts)
+                at, cand = self.tree.query(points[small], predicate="dwithin",
+                                           distance=self.snap_limit_m)
+                at, cand = at[self.main_seg[cand]], cand[self.main_seg[cand]]
+                _, d = self._project(pts[small[at]], cand)
+                order = np.lexsort((cand, d, at))     # per point: nearest, then lowest index
+                at, cand, d = at[order], cand[order], d[order]
+                first = np.ones(len(at), dtype=bool)
+                first[1:] = at[1:] != at[:-1]
+                at, cand, d = at[first], cand[first], d[first]
+                ok = d <= self.snap_limit_m
+                at, cand, d = at[ok], cand[ok], d[ok]
+                seg[small[at]] = cand
+                moved[small[at]] = d > nearest_road[small[at]] + 1e-9
         on = seg >= 0
         t, leg = np.zeros(k), np.full(k, np.inf)
         t[on], leg[on] = self._project(pts[on], seg[on])
