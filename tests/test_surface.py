@@ -305,3 +305,35 @@ def test_snapped_cells_are_cached_on_disk_by_network_and_grid(demo, tmp_path, mo
     assert sf.cells_file(engine, grid, inside) != file
     other = sf.Grid(grid.crs, grid.x0, grid.y0, 200.0, grid.shape)
     assert sf.cells_file(engine, other, inside) != sf.cells_file(engine, grid, inside)
+
+
+def test_region_points_snapped_once_then_read_from_disk(demo, tmp_path, monkeypatch):
+    """snap_points of the villages and facilities: the same answer as a search, kept on
+    disk by network and points; a new engine reads it, and snapping any of those points
+    afterwards (a facility subset) searches nothing and answers the same."""
+    from planning.travel.snapping import Snapper, as_xy
+
+    region, access = demo
+    net = access.engine("walk").net
+    pts = np.concatenate([as_xy(region.villages.geometry), as_xy(region.facilities.geometry)])
+    engine = _engine_cached_in(net, tmp_path)
+    first = engine.snap_points(pts)
+    _same_snapped(first, engine.snapper._search(pts))
+    (file,) = tmp_path.glob("roads_walk_t.points_*.npz")
+
+    searched = []
+    real = Snapper._search
+    monkeypatch.setattr(Snapper, "_search",
+                        lambda self, p: searched.append(len(p)) or real(self, p))
+    other = _engine_cached_in(net, tmp_path)
+    _same_snapped(other.snap_points(pts), first)
+    subset = pts[len(region.villages) + np.arange(0, len(region.facilities), 7)]
+    _same_snapped(other.snap(subset), engine.snapper._search(subset))
+    assert searched == [len(subset)]           # only the reference search above
+    # a point never seen is searched (and then remembered)
+    other.snap(pts[:1] + 3.0)
+    other.snap(pts[:1] + 3.0)
+    assert searched == [len(subset), 1]
+    # other points: another file
+    engine.snap_points(pts[:10])
+    assert len(list(tmp_path.glob("roads_walk_t.points_*.npz"))) == 2 and file.exists()

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import fields
 
 import geopandas as gpd
 import numpy as np
@@ -37,6 +38,7 @@ from planning import settings
 from planning.errors import InputError
 from planning.region import Region
 from planning.travel.engine import TravelEngine
+from planning.travel.snapping import Snapped, as_xy
 from planning.travel.incremental import IncrementalNearest
 from planning.travel.network import region_network
 from planning.travel.surface import Cells, Surface, surface_of, travel_time_surface
@@ -109,8 +111,16 @@ class Access:
         """The prepared engine for ``mode`` (``"walk"``, ``"ebike"``, ``"drive"``)."""
         if mode not in self._engines:
             t0 = time.perf_counter()
-            self._engines[mode] = TravelEngine.from_network(region_network(self.region, mode))
-            self._villages[mode] = self._engines[mode].snap(self.region.villages.geometry)
+            engine = TravelEngine.from_network(region_network(self.region, mode))
+            # the region's villages and facilities snapped once (read from disk when the
+            # same points were snapped to the same network before): every later snap of
+            # them, for any facility set, is a look-up
+            villages, facilities = self.region.villages, self.region.facilities
+            points = np.concatenate([as_xy(villages.geometry, engine.net.crs),
+                                     as_xy(facilities.geometry, engine.net.crs)
+                                     if facilities is not None else np.zeros((0, 2))])
+            self._villages[mode] = _rows(engine.snap_points(points), np.arange(len(villages)))
+            self._engines[mode] = engine
             self.timings[f"network {mode}"] = time.perf_counter() - t0
         return self._engines[mode]
 
@@ -257,7 +267,8 @@ class Access:
             across = border_nodes(net, region_outline(self.region))
             if len(across) and len(cost):
                 xy = np.column_stack([np.asarray(net.x, float)[across], np.asarray(net.y, float)[across]])
-                cost, _ = self.engine(mode).nearest(self.snapped_villages(mode), xy, weight)
+                across_sn = self.engine(mode).snap_points(xy)      # the same per region: cached
+                cost, _ = self.engine(mode).nearest(self.snapped_villages(mode), across_sn, weight)
             self._border[key] = cost
         return self._border[key]
 
@@ -599,6 +610,11 @@ class ScenarioAccess(Access):
         speed = np.max(np.asarray(net.length_m, float)[t > 0] / t[t > 0], initial=0.0)
         walk = self.engine(mode).walk_speed_kmh / 3.6
         return cutoff * max(speed, walk) + buffer_m
+
+
+def _rows(sn: Snapped, rows: np.ndarray) -> Snapped:
+    """The snapped points ``rows`` of ``sn``."""
+    return Snapped(**{f.name: getattr(sn, f.name)[rows] for f in fields(Snapped)})
 
 
 def _items(facilities: gpd.GeoDataFrame) -> dict[str, tuple[float, float]]:

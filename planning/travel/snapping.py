@@ -31,17 +31,22 @@ All coordinates are in the network's metric CRS, metres.
 from __future__ import annotations
 
 import functools
+import warnings
+import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import connected_components
 
+from planning._atomic import atomic_path
 from planning.errors import InputError
 from planning.travel.graph import Segments, _pick
 
-__all__ = ["Snapped", "Snapper", "main_parts", "main_segments", "as_xy", "Points"]
+__all__ = ["Snapped", "Snapper", "main_parts", "main_segments", "as_xy", "Points",
+           "read_snapped", "write_snapped", "SNAPPED_KEPT"]
 
 #: what the engine's methods take as points
 Points = "np.ndarray | Snapped | geopandas.GeoSeries | geopandas.GeoDataFrame"
@@ -54,6 +59,12 @@ DENSE_CHUNK = 8192
 #: nearest pieces looked at per point in :meth:`Snapper.snap_dense`, round by round
 #: (measured on the city grid: 16 settle 98 % of the cells, 8 only 74 %)
 DENSE_K = (16, 64)
+
+
+#: the :class:`Snapped` fields a snapped point's answer is made of (the others follow from
+#: them, the network and the point): what :meth:`Snapper.remember` keeps and what the
+#: disk caches of snapped points (:func:`write_snapped`) hold, in :meth:`Snapper.snapped`'s order
+SNAPPED_KEPT = ("segment", "fraction", "access_m", "nearest_road_m", "moved", "on_fragment")
 
 
 @dataclass(frozen=True)
@@ -132,6 +143,10 @@ class Snapper:
         self.snap_limit_m = float(snap_limit_m)
         self.seg_coords = np.stack([xy[segs.a], xy[segs.b]], axis=1)
         self.main_seg = main_segments(segs.a, segs.b, *parts)
+        # points snapped so far: (x, y) -> row of the remembered fields (:meth:`remember`)
+        self._known: dict[tuple[float, float], int] = {}
+        self._rows: list[tuple[np.ndarray, ...]] = []
+        self._table: tuple[np.ndarray, ...] | None = None
 
     @functools.cached_property
     def tree(self) -> shapely.STRtree:
@@ -142,6 +157,9 @@ class Snapper:
     def snap(self, pts: np.ndarray) -> Snapped:
         """Snap points to their nearest segment (see the module's convention).
 
+        A point snapped before (or given to :meth:`remember`) is not searched again: the
+        answer for a point depends on nothing else, so it is the same.
+
         Parameters
         ----------
         pts : numpy.ndarray of float64, shape (k, 2)
@@ -151,6 +169,45 @@ class Snapper:
         -------
         Snapped
         """
+        idx = self._lookup(pts)
+        new = np.flatnonzero(idx < 0)
+        if len(new):
+            fresh = pts[new]
+            self.remember(self._search(fresh))
+            idx[new] = self._lookup(fresh)
+        table = self._stacked()
+        return self.snapped(pts, *(col[idx] for col in table))
+
+    def remember(self, sn: Snapped) -> None:
+        """Keep these snapped points' answers: :meth:`snap` of any of them searches
+        nothing (e.g. a region's villages and facilities read from a disk cache)."""
+        new: dict[tuple[float, float], int] = {}
+        base = len(self._known)
+        for i, p in enumerate(map(tuple, sn.source_xy.tolist())):
+            if p not in self._known and p not in new:
+                new[p] = i
+        if not new:
+            return
+        rows = np.fromiter(new.values(), np.int64, len(new))
+        self._rows.append(tuple(getattr(sn, name)[rows] for name in SNAPPED_KEPT))
+        self._known.update(zip(new, range(base, base + len(new))))
+        self._table = None
+
+    def _lookup(self, pts: np.ndarray) -> np.ndarray:
+        """Row of each point among the remembered ones (-1: not known)."""
+        get = self._known.get
+        return np.fromiter((get(p, -1) for p in map(tuple, pts.tolist())), np.int64, len(pts))
+
+    def _stacked(self) -> tuple[np.ndarray, ...]:
+        if self._table is None:
+            self._table = tuple(np.concatenate(cols) for cols in zip(*self._rows)) \
+                if self._rows else tuple(np.zeros(0, dt) for dt in
+                                         (np.int64, float, float, float, bool, bool))
+            self._rows = [self._table] if self._rows else []
+        return self._table
+
+    def _search(self, pts: np.ndarray) -> Snapped:
+        """:meth:`snap` by the STRtree, remembering nothing."""
         k = len(pts)
         seg = np.full(k, -1, dtype=np.int64)
         nearest_road = np.full(k, np.inf)
@@ -197,7 +254,7 @@ class Snapper:
         plus half the longest piece; no midpoint within the snap limit plus half a piece
         means no road within the limit (off-network). Points where neither can be shown,
         and points with only a small part of the network within the snap limit, go
-        through :meth:`snap`.
+        through :meth:`snap`'s search (nothing is remembered: cells are not asked again).
         Ties between equally near segments may pick another of them (the snapped point
         and costs are the same).
 
@@ -227,11 +284,11 @@ class Snapper:
                     sure[lo:lo + DENSE_CHUNK] = ok
                 todo = todo[~sure]
         if len(todo) == len(pts):
-            return self.snap(pts)
+            return self._search(pts)
         moved = (seg >= 0) & (best > near + 1e-9)
         fragment = np.zeros(k, dtype=bool)
         if len(todo):
-            rest = self.snap(pts[todo])
+            rest = self._search(pts[todo])
             seg[todo], t[todo], best[todo] = rest.segment, rest.fraction, rest.access_m
             near[todo], moved[todo] = rest.nearest_road_m, rest.moved
             fragment[todo] = rest.on_fragment
@@ -311,6 +368,37 @@ class Snapper:
         xy = a[piece_seg] + mid[:, None] * (b - a)[piece_seg]
         half = float((length / n).max() / 2.0) if len(n) else 0.0
         return cKDTree(xy), piece_seg, half
+
+
+def read_snapped(file: Path, key: str, snapper: Snapper, pts: np.ndarray) -> Snapped | None:
+    """Points ``pts`` snapped by ``snapper``, read from ``file`` (:func:`write_snapped`),
+    or None when the file is absent or unreadable, holds another ``key`` or another
+    number of points."""
+    try:
+        with np.load(file, allow_pickle=False) as z:
+            if str(z["key"]) != key:
+                return None
+            cols = [z[name] for name in SNAPPED_KEPT]
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+        return None
+    if any(len(c) != len(pts) for c in cols):
+        return None
+    seg = cols[0].astype(np.int64)
+    if len(seg) and seg.max() >= len(snapper.seg_coords):
+        return None
+    return snapper.snapped(pts, seg, *cols[1:])
+
+
+def write_snapped(file: Path, key: str, sn: Snapped) -> None:
+    """Save snapped points (their :data:`SNAPPED_KEPT` fields and ``key``) as .npz, no
+    pickles, atomically; failing only warns."""
+    try:
+        with atomic_path(file) as tmp, open(tmp, "wb") as out:
+            np.savez(out, allow_pickle=False, key=np.array(key),
+                     **{name: (sn.segment.astype(np.int32) if name == "segment"
+                               else getattr(sn, name)) for name in SNAPPED_KEPT})
+    except OSError as err:
+        warnings.warn(f"snapped points not cached in {file.parent}: {err}", stacklevel=3)
 
 
 def as_xy(xy, crs=None) -> np.ndarray:

@@ -30,8 +30,6 @@ Units: minutes (values), metres (cells, coordinates); CRS: the network's (``net.
 from __future__ import annotations
 
 import hashlib
-import warnings
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,14 +40,11 @@ import rasterio.features
 import shapely
 
 from planning import settings
-from planning._atomic import atomic_path
 from planning.travel.engine import Points, Snapped, TravelEngine
+from planning.travel.snapping import read_snapped, write_snapped
 
 #: format of the snapped cells' cache files (raise it when what they hold changes)
 CELLS_CACHE_VERSION = 1
-#: the :class:`~planning.travel.snapping.Snapped` fields a cells cache file holds (the
-#: others follow from them, the engine and the grid)
-_CACHED = ("segment", "fraction", "access_m", "nearest_road_m", "moved", "on_fragment")
 
 #: ``Surface.state`` codes: a value within the cap; no facility within the cap (or none
 #: reachable from the cell's road); no road within the snap limit; not in the area
@@ -219,11 +214,12 @@ def prepare_cells(engine: TravelEngine, area, *, cell_m: float | None = None,
     rows, cols = np.nonzero(inside)
     centres = grid.centres(rows, cols)
     file = cells_file(engine, grid, inside) if cache else None
-    snapped = _read_cells(file, engine, centres) if file else None
+    key = file.stem.split(".cells_")[-1] if file else ""
+    snapped = read_snapped(file, key, engine.snapper, centres) if file else None
     if snapped is None:
         snapped = engine.snap_dense(centres)
         if file:
-            _write_cells(file, snapped)
+            write_snapped(file, key, snapped)
     return Cells(grid, rows, cols, snapped)
 
 
@@ -240,36 +236,6 @@ def cells_file(engine: TravelEngine, grid: Grid, inside: np.ndarray) -> Path | N
     h.update(np.packbits(np.ascontiguousarray(inside, dtype=bool)).data)
     stem = Path(engine.cache_file).name.split(".")[0]
     return Path(engine.cache_file).with_name(f"{stem}.cells_{h.hexdigest()}.npz")
-
-
-def _read_cells(file: Path, engine: TravelEngine, centres: np.ndarray) -> Snapped | None:
-    """The cached snapped cells, or None (absent, unreadable, or not these cells)."""
-    try:
-        with np.load(file, allow_pickle=False) as z:
-            if str(z["key"]) != file.stem.split(".cells_")[-1]:
-                return None
-            arrays = {name: z[name] for name in _CACHED}
-    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
-        return None
-    if any(len(a) != len(centres) for a in arrays.values()):
-        return None
-    seg = arrays.pop("segment").astype(np.int64)
-    if len(seg) and seg.max() >= len(engine.snapper.seg_coords):
-        return None
-    return engine.snapper.snapped(centres, seg, arrays["fraction"], arrays["access_m"],
-                                  arrays["nearest_road_m"], arrays["moved"],
-                                  arrays["on_fragment"])
-
-
-def _write_cells(file: Path, sn: Snapped) -> None:
-    """Save the snapped cells (no pickles), atomically; failing only warns."""
-    try:
-        with atomic_path(file) as tmp, open(tmp, "wb") as out:
-            np.savez(out, allow_pickle=False, key=np.array(file.stem.split(".cells_")[-1]),
-                     **{name: (getattr(sn, name).astype(np.int32) if name == "segment"
-                               else getattr(sn, name)) for name in _CACHED})
-    except OSError as err:
-        warnings.warn(f"snapped grid cells not cached in {file.parent}: {err}", stacklevel=3)
 
 
 def travel_time_surface(engine: TravelEngine, cells: Cells, facilities_xy: Points, *,
