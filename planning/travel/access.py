@@ -175,10 +175,15 @@ class Access:
         out = np.full((len(origins), len(destinations)), np.inf)
         if len(origins) == 0 or len(destinations) == 0:
             return out
-        m = self.engine(mode).catchment_matrix(destinations.geometry, origins.geometry,
-                                               cutoff, weight).tocoo()
-        out[m.col, m.row] = m.data
-        return out
+        # one search per distinct place: rules pass a destination once per origin (R7:
+        # each member's own lead), and a search depends on nothing but its place
+        xy = np.column_stack([destinations.geometry.x.to_numpy(float),
+                              destinations.geometry.y.to_numpy(float)])
+        places, which = np.unique(xy, axis=0, return_inverse=True)
+        m = self.engine(mode).catchment_matrix(places, origins.geometry, cutoff, weight).tocoo()
+        dense = np.full((len(origins), len(places)), np.inf)
+        dense[m.col, m.row] = m.data
+        return dense[:, which.reshape(-1)]
 
     def catchment(self, mode: str, facilities: gpd.GeoDataFrame, weight: str,
                   cutoff: float) -> sp.csr_matrix:
