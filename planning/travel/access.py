@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import fields
 
 import geopandas as gpd
 import numpy as np
@@ -38,7 +37,7 @@ from planning import settings
 from planning.errors import InputError
 from planning.region import Region
 from planning.travel.engine import TravelEngine
-from planning.travel.snapping import Snapped, as_xy
+from planning.travel.snapping import as_xy
 from planning.travel.incremental import IncrementalNearest
 from planning.travel.network import region_network
 from planning.travel.surface import Cells, Surface, surface_of, travel_time_surface
@@ -119,7 +118,7 @@ class Access:
             points = np.concatenate([as_xy(villages.geometry, engine.net.crs),
                                      as_xy(facilities.geometry, engine.net.crs)
                                      if facilities is not None else np.zeros((0, 2))])
-            self._villages[mode] = _rows(engine.snap_points(points), np.arange(len(villages)))
+            self._villages[mode] = engine.snap_points(points).take(np.arange(len(villages)))
             self._engines[mode] = engine
             self.timings[f"network {mode}"] = time.perf_counter() - t0
         return self._engines[mode]
@@ -615,11 +614,6 @@ class ScenarioAccess(Access):
         speed = np.max(np.asarray(net.length_m, float)[t > 0] / t[t > 0], initial=0.0)
         walk = self.engine(mode).walk_speed_kmh / 3.6
         return cutoff * max(speed, walk) + buffer_m
-
-
-def _rows(sn: Snapped, rows: np.ndarray) -> Snapped:
-    """The snapped points ``rows`` of ``sn``."""
-    return Snapped(**{f.name: getattr(sn, f.name)[rows] for f in fields(Snapped)})
 
 
 def _items(facilities: gpd.GeoDataFrame) -> dict[str, tuple[float, float]]:

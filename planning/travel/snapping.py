@@ -31,9 +31,10 @@ All coordinates are in the network's metric CRS, metres.
 from __future__ import annotations
 
 import functools
+import threading
 import warnings
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,10 @@ DENSE_CHUNK = 8192
 #: (measured on the city grid: 16 settle 98 % of the cells, 8 only 74 %)
 DENSE_K = (16, 64)
 
+
+#: guards the snappers' memories of snapped points (app sessions may share one engine;
+#: a module lock keeps snappers picklable)
+_MEMO_LOCK = threading.RLock()
 
 #: the :class:`Snapped` fields a snapped point's answer is made of (the others follow from
 #: them, the network and the point): what :meth:`Snapper.remember` keeps and what the
@@ -111,6 +116,10 @@ class Snapped:
 
     def __len__(self) -> int:
         return len(self.edge)
+
+    def take(self, rows) -> "Snapped":
+        """The points ``rows`` (indices or a boolean mask)."""
+        return Snapped(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
 
 
 class Snapper:
@@ -169,29 +178,31 @@ class Snapper:
         -------
         Snapped
         """
-        idx = self._lookup(pts)
-        new = np.flatnonzero(idx < 0)
-        if len(new):
-            fresh = pts[new]
-            self.remember(self._search(fresh))
-            idx[new] = self._lookup(fresh)
-        table = self._stacked()
+        with _MEMO_LOCK:
+            idx = self._lookup(pts)
+            new = np.flatnonzero(idx < 0)
+            if len(new):
+                fresh = pts[new]
+                self.remember(self._search(fresh))
+                idx[new] = self._lookup(fresh)
+            table = self._stacked()
         return self.snapped(pts, *(col[idx] for col in table))
 
     def remember(self, sn: Snapped) -> None:
         """Keep these snapped points' answers: :meth:`snap` of any of them searches
         nothing (e.g. a region's villages and facilities read from a disk cache)."""
-        new: dict[tuple[float, float], int] = {}
-        base = len(self._known)
-        for i, p in enumerate(map(tuple, sn.source_xy.tolist())):
-            if p not in self._known and p not in new:
-                new[p] = i
-        if not new:
-            return
-        rows = np.fromiter(new.values(), np.int64, len(new))
-        self._rows.append(tuple(getattr(sn, name)[rows] for name in SNAPPED_KEPT))
-        self._known.update(zip(new, range(base, base + len(new))))
-        self._table = None
+        with _MEMO_LOCK:
+            new: dict[tuple[float, float], int] = {}
+            base = len(self._known)
+            for i, p in enumerate(map(tuple, sn.source_xy.tolist())):
+                if p not in self._known and p not in new:
+                    new[p] = i
+            if not new:
+                return
+            rows = np.fromiter(new.values(), np.int64, len(new))
+            self._rows.append(tuple(getattr(sn, name)[rows] for name in SNAPPED_KEPT))
+            self._known.update(zip(new, range(base, base + len(new))))
+            self._table = None
 
     def _lookup(self, pts: np.ndarray) -> np.ndarray:
         """Row of each point among the remembered ones (-1: not known)."""
