@@ -4,7 +4,9 @@ On the hand-made line road (handmade.py) the minutes are known by hand: walking 
 5 km/h is 250/3 m per minute, so a centre 50 m beside the road next to a clinic is
 0.6 min away and one 1,900 m along the road and 50 m beside it 23.4 min. On the demo's
 real OSM network, cells drawn at random have exactly the minutes the engine's
-``nearest`` gives from the cell centre.
+``nearest`` gives from the cell centre. Also what makes a whole check fast: the snapped
+cells and a region's snapped points kept on disk, and ``Access.costs`` searching each
+destination place once.
 """
 
 from __future__ import annotations
@@ -337,3 +339,29 @@ def test_region_points_snapped_once_then_read_from_disk(demo, tmp_path, monkeypa
     # other points: another file
     engine.snap_points(pts[:10])
     assert len(list(tmp_path.glob("roads_walk_t.points_*.npz"))) == 2 and file.exists()
+
+
+def test_costs_search_each_destination_place_once(monkeypatch):
+    """Access.costs with a destination given once per origin (R7: each member's own
+    lead): one search per distinct place, and the matrix a plain loop gives. On the
+    line road at 5 km/h: a village 100 m east of the origin of x, clinics at x = 150 and
+    x = 1,150 m — 50 m and 1,050 m along the road (0.6 and 12.6 min)."""
+    import geopandas as gpd
+
+    from planning.travel.engine import TravelEngine
+
+    region = line_region()
+    access = Access(region)
+    two = hm.facilities([{"facility_id": "A", "name": "甲", "kind": "village_clinic", "x": 150},
+                         {"facility_id": "B", "name": "乙", "kind": "village_clinic", "x": 1150}])
+    dest = gpd.GeoDataFrame(two.iloc[[1, 0, 1, 1]].reset_index(drop=True), crs=two.crs)
+    searched = []
+    real = TravelEngine.catchment_matrix
+    monkeypatch.setattr(TravelEngine, "catchment_matrix",
+                        lambda self, f, *a, **k: searched.append(len(f)) or real(self, f, *a, **k))
+    out = access.costs("walk", region.villages, dest, "time")
+    assert searched == [2]
+    np.testing.assert_allclose(out[0] / 60.0, [12.6, 0.6, 12.6, 12.6], atol=1e-9)
+    # a cutoff leaves the far clinic out, in every column that names it
+    out = access.costs("walk", region.villages, dest, "time", cutoff=600.0)
+    assert np.isinf(out[0, [0, 2, 3]]).all() and out[0, 1] == pytest.approx(36.0)
