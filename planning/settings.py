@@ -114,8 +114,11 @@ SURFACE_CELL_M = 100.0
 #: (and an edit never needs to look farther), minutes
 SURFACE_CAP_MIN = 60.0
 #: how R3 draws its covered / uncovered areas (display only; population figures come from
-#: the villages' own minutes either way): "road_band", the union of the reached roads
-#: buffered by the rulebook's ``isochrone_buffer_m``, cut to the townships; "surface",
-#: the cells of the travel-time surface within R3's minutes (and the other cells of the
-#: townships), polygonised along cell edges
-R3_AREAS = "road_band"
+#: the villages' own minutes either way): "surface" (the default), the cells of the
+#: travel-time surface within R3's minutes (and the other cells of the townships),
+#: polygonised along cell edges — a cell counts when its centre walks to its nearest
+#: road (within ``SNAP_LIMIT_M``) and on to a facility within the minutes; "road_band",
+#: the union of the reached roads buffered by the rulebook's ``isochrone_buffer_m``, cut
+#: to the townships (the landed drawing: a narrower area, seconds of set algebra at city
+#: scale). Runs without roads draw straight-line discs either way.
+R3_AREAS = "surface"

@@ -155,7 +155,16 @@ def test_r1_two_centres_missing_centre_and_large_township():
 
 
 # ------------------------------------------------------------------ R3
-def test_r3_minutes_on_foot_and_township_share():
+@pytest.fixture(params=["surface", "road_band"])
+def r3_areas(request, monkeypatch):
+    """R3's display areas from the travel-time surface (the default) and the road band."""
+    from planning import settings
+
+    monkeypatch.setattr(settings, "R3_AREAS", request.param)
+    return request.param
+
+
+def test_r3_minutes_on_foot_and_township_share(r3_areas):
     # walking 5 km/h: 1,000 m = 12 min (pass), 1,300 m = 15.6 min (fail)
     towns = two_towns()
     vills = hm.villages([
@@ -172,10 +181,19 @@ def test_r3_minutes_on_foot_and_township_share():
     towns_layer = res.layers["R3_townships"].set_index("township_id")
     assert towns_layer.loc["120115101", "share_within"] == pytest.approx(0.9)
     assert towns_layer.loc["120115101", "status"] == PASS  # target share 0.9, inclusive
-    # the covered polygon reaches 1,250 m each way along the road (15 min at 5 km/h)
     covered = res.layers["R3_covered"].geometry.iloc[0]
-    assert covered.bounds[0] == pytest.approx(hm.X0 - 1250 - 60, abs=1)
-    assert covered.bounds[2] == pytest.approx(hm.X0 + 1250 + 60, abs=1)
+    if r3_areas == "road_band":
+        # the covered polygon reaches 1,250 m each way along the road (15 min at 5 km/h),
+        # plus the 60 m band
+        assert covered.bounds[0] == pytest.approx(hm.X0 - 1250 - 60, abs=1)
+        assert covered.bounds[2] == pytest.approx(hm.X0 + 1250 + 60, abs=1)
+    else:
+        # 100 m cells centred at odd multiples of 50 m from the clinic: a centre (x, y) is
+        # within 15 min when |x| + |y| <= 1,250 m and |y| <= 1,000 m (the snap limit), so
+        # the outermost covered cells are centred at x = ±1,150 and y = ±950
+        assert covered.bounds == pytest.approx(
+            (hm.X0 - 1200, hm.Y0 - 1000, hm.X0 + 1200, hm.Y0 + 1000), abs=1e-6)
+    assert res.figures["covered_km2"] == round(covered.area / 1e6, 2)
 
 
 # ------------------------------------------------------------------ R4

@@ -27,7 +27,7 @@ from planning.travel.access import Access
 from planning.travel.network import RoadNetwork
 
 RB = load_rulebook()
-#: R3's display areas from the road band (the default) are set algebra on single-facility
+#: R3's display areas from the road band (the landed drawing) are set algebra on single-facility
 #: isochrones in a scenario and are not the band computed afresh: on the demo they
 #: differ by up to ~0.2 km² of ~301 km² (landed behaviour, display only; the surface
 #: areas are exact, see the "surface" runs); every other figure must be equal

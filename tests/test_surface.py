@@ -4,7 +4,9 @@ On the hand-made line road (handmade.py) the minutes are known by hand: walking 
 5 km/h is 250/3 m per minute, so a centre 50 m beside the road next to a clinic is
 0.6 min away and one 1,900 m along the road and 50 m beside it 23.4 min. On the demo's
 real OSM network, cells drawn at random have exactly the minutes the engine's
-``nearest`` gives from the cell centre.
+``nearest`` gives from the cell centre. Also what makes a whole check fast: the snapped
+cells and a region's snapped points kept on disk, and ``Access.costs`` searching each
+destination place once.
 """
 
 from __future__ import annotations
@@ -196,17 +198,18 @@ def test_snap_dense_gives_the_engines_snap_on_a_real_network(demo):
                                engine.nearest(exact, facs, "time")[0], rtol=1e-12, atol=1e-9)
 
 
-def test_r3_areas_from_the_surface_behind_the_setting(monkeypatch):
+def test_r3_areas_from_the_surface_by_default(monkeypatch):
     """Cells within 15 min on foot (1,250 m): centre (x, y) with |y| <= 1,000 m (snap
     limit) and |y| + |x - 150| <= 1,250 m, counted independently of the engine."""
     from planning.rules import RULES
 
     region = line_region()
-    default = RULES["R3"](region, RB, Access(region))
-    assert default.figures["covered_km2"] == pytest.approx(
-        default.layers["R3_covered"].geometry.iloc[0].area / 1e6, abs=0.01)
-    monkeypatch.setattr(settings, "R3_AREAS", "surface")
+    assert settings.R3_AREAS == "surface"
     res = RULES["R3"](region, RB, Access(region))
+    monkeypatch.setattr(settings, "R3_AREAS", "road_band")       # the landed drawing
+    band = RULES["R3"](region, RB, Access(region))
+    assert band.figures["covered_km2"] == pytest.approx(
+        band.layers["R3_covered"].geometry.iloc[0].area / 1e6, abs=0.01)
     x, y = np.meshgrid(np.arange(50, 3000, 100.0), np.arange(-1450, 1500, 100.0))
     n = int(((np.abs(y) <= 1000) & (np.abs(y) + np.abs(x - 150) <= 1250)).sum())
     covered = res.layers["R3_covered"].geometry.iloc[0]
@@ -217,12 +220,14 @@ def test_r3_areas_from_the_surface_behind_the_setting(monkeypatch):
     assert covered.intersection(uncovered).area == pytest.approx(0.0)
     assert covered.contains(shapely.Point(hm.X0 + 150, hm.Y0 + 50))
     assert uncovered.contains(shapely.Point(hm.X0 + 2050, hm.Y0 + 50))
-    # the villages' figures do not depend on how the areas are drawn
-    assert res.figures["share_within"] == default.figures["share_within"]
-    assert res.units["minutes_to_care"].tolist() == default.units["minutes_to_care"].tolist()
+    # the band is narrower (60 m beside the reached road), and the villages' figures do
+    # not depend on how the areas are drawn
+    assert band.figures["covered_km2"] < res.figures["covered_km2"]
+    assert res.figures["share_within"] == band.figures["share_within"]
+    assert res.units["minutes_to_care"].tolist() == band.units["minutes_to_care"].tolist()
 
 
-def test_without_roads_the_surface_says_it_needs_them(monkeypatch):
+def test_without_roads_the_surface_says_it_needs_them():
     from planning.errors import InputError
     from planning.rules import RULES
     from planning.travel.access import access_for
@@ -233,6 +238,130 @@ def test_without_roads_the_surface_says_it_needs_them(monkeypatch):
     with pytest.raises(InputError) as err:
         r3_health_circle.surface(region, RB, access)
     assert "道路网" in err.value.render("zh")
-    # R3 itself still draws its areas (straight-line discs) with the switch on
-    monkeypatch.setattr(settings, "R3_AREAS", "surface")
+    # R3 itself still draws its areas (straight-line discs) with the surface setting
+    assert settings.R3_AREAS == "surface"
     assert RULES["R3"](region, RB, access).figures["covered_km2"] > 0
+
+
+def _engine_cached_in(net, folder, **kw):
+    """The demo engine with its caches (engine arrays, snapped cells) in ``folder``."""
+    import dataclasses
+
+    from planning.travel.engine import TravelEngine
+
+    moved = dataclasses.replace(net, info={**net.info, "cache_file": str(folder / "roads_walk_t.npz")})
+    return TravelEngine.from_network(moved, **kw)
+
+
+def _same_snapped(a, b) -> None:
+    from dataclasses import fields
+
+    for f in fields(a):
+        np.testing.assert_array_equal(getattr(a, f.name), getattr(b, f.name), err_msg=f.name)
+
+
+def test_snapped_cells_are_cached_on_disk_by_network_and_grid(demo, tmp_path, monkeypatch):
+    """A second preparation of the same grid reads the cells from disk and gets exactly
+    what snapping gives; another network (snap limit) or grid has another key, and a
+    file whose key is not its own is not read."""
+    region, access = demo
+    area = region.townships.geometry.values[:3]
+    net = access.engine("walk").net
+    engine = _engine_cached_in(net, tmp_path)
+    fresh = sf.prepare_cells(engine, area, cache=False)
+    assert not list(tmp_path.glob("*.cells_*"))
+    first = sf.prepare_cells(engine, area)
+    (file,) = tmp_path.glob("roads_walk_t.cells_*.npz")
+    _same_snapped(first.snapped, fresh.snapped)
+
+    calls = []
+    real = type(engine).snap_dense
+
+    def counting(self, xy):
+        calls.append(len(xy))
+        return real(self, xy)
+
+    monkeypatch.setattr(type(engine), "snap_dense", counting)
+    again = sf.prepare_cells(_engine_cached_in(net, tmp_path), area)   # a new engine, same network
+    assert calls == []                                                # read, not snapped
+    _same_snapped(again.snapped, fresh.snapped)
+    np.testing.assert_array_equal(again.rows, fresh.rows)
+    facs = facilities_of(region, RB["R3"]["facility_kinds"]).geometry
+    a, b = sf.travel_time_surface(engine, again, facs), sf.travel_time_surface(engine, fresh, facs)
+    np.testing.assert_array_equal(a.minutes, b.minutes)
+
+    # another snap limit: another key; the old file put under the new name is refused
+    near = _engine_cached_in(net, tmp_path, snap_limit_m=500.0)
+    grid = fresh.grid
+    inside = np.zeros(grid.shape, dtype=bool)
+    inside[fresh.rows, fresh.cols] = True
+    stale = sf.cells_file(near, grid, inside)
+    assert stale != file and stale.parent == file.parent
+    stale.write_bytes(file.read_bytes())
+    short = sf.prepare_cells(near, area)
+    assert calls == [len(fresh.rows)]                                # snapped afresh
+    assert short.snapped.off_network.sum() > fresh.snapped.off_network.sum()
+    # another grid (cell size, or cells): another key
+    assert sf.cells_file(engine, grid, inside) == file
+    inside[0, 0] = ~inside[0, 0]
+    assert sf.cells_file(engine, grid, inside) != file
+    other = sf.Grid(grid.crs, grid.x0, grid.y0, 200.0, grid.shape)
+    assert sf.cells_file(engine, other, inside) != sf.cells_file(engine, grid, inside)
+
+
+def test_region_points_snapped_once_then_read_from_disk(demo, tmp_path, monkeypatch):
+    """snap_points of the villages and facilities: the same answer as a search, kept on
+    disk by network and points; a new engine reads it, and snapping any of those points
+    afterwards (a facility subset) searches nothing and answers the same."""
+    from planning.travel.snapping import Snapper, as_xy
+
+    region, access = demo
+    net = access.engine("walk").net
+    pts = np.concatenate([as_xy(region.villages.geometry), as_xy(region.facilities.geometry)])
+    engine = _engine_cached_in(net, tmp_path)
+    first = engine.snap_points(pts)
+    _same_snapped(first, engine.snapper._search(pts))
+    (file,) = tmp_path.glob("roads_walk_t.points_*.npz")
+
+    searched = []
+    real = Snapper._search
+    monkeypatch.setattr(Snapper, "_search",
+                        lambda self, p: searched.append(len(p)) or real(self, p))
+    other = _engine_cached_in(net, tmp_path)
+    _same_snapped(other.snap_points(pts), first)
+    subset = pts[len(region.villages) + np.arange(0, len(region.facilities), 7)]
+    _same_snapped(other.snap(subset), engine.snapper._search(subset))
+    assert searched == [len(subset)]           # only the reference search above
+    # a point never seen is searched (and then remembered)
+    other.snap(pts[:1] + 3.0)
+    other.snap(pts[:1] + 3.0)
+    assert searched == [len(subset), 1]
+    # other points: another file
+    engine.snap_points(pts[:10])
+    assert len(list(tmp_path.glob("roads_walk_t.points_*.npz"))) == 2 and file.exists()
+
+
+def test_costs_search_each_destination_place_once(monkeypatch):
+    """Access.costs with a destination given once per origin (R7: each member's own
+    lead): one search per distinct place, and the matrix a plain loop gives. On the
+    line road at 5 km/h: a village 100 m east of the origin of x, clinics at x = 150 and
+    x = 1,150 m — 50 m and 1,050 m along the road (0.6 and 12.6 min)."""
+    import geopandas as gpd
+
+    from planning.travel.engine import TravelEngine
+
+    region = line_region()
+    access = Access(region)
+    two = hm.facilities([{"facility_id": "A", "name": "甲", "kind": "village_clinic", "x": 150},
+                         {"facility_id": "B", "name": "乙", "kind": "village_clinic", "x": 1150}])
+    dest = gpd.GeoDataFrame(two.iloc[[1, 0, 1, 1]].reset_index(drop=True), crs=two.crs)
+    searched = []
+    real = TravelEngine.catchment_matrix
+    monkeypatch.setattr(TravelEngine, "catchment_matrix",
+                        lambda self, f, *a, **k: searched.append(len(f)) or real(self, f, *a, **k))
+    out = access.costs("walk", region.villages, dest, "time")
+    assert searched == [2]
+    np.testing.assert_allclose(out[0] / 60.0, [12.6, 0.6, 12.6, 12.6], atol=1e-9)
+    # a cutoff leaves the far clinic out, in every column that names it
+    out = access.costs("walk", region.villages, dest, "time", cutoff=600.0)
+    assert np.isinf(out[0, [0, 2, 3]]).all() and out[0, 1] == pytest.approx(36.0)

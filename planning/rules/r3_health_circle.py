@@ -8,10 +8,11 @@ default), per village, township and district.
 Population figures come from each village's own travel time (the engine's snapping
 convention: access leg at walking speed, then the network). The isochrone polygons
 (``R3_covered``) and the uncovered remainder of the townships (``R3_uncovered``) are
-for display only: by default (``settings.R3_AREAS = "road_band"``) the reached roads
-buffered by ``isochrone_buffer_m``; with ``"surface"`` the cells of the travel-time
-surface within the minutes, polygonised (much faster at city scale; the area counts
-every cell whose centre walks to a road and on within the minutes, so it is larger).
+for display only: by default (``settings.R3_AREAS = "surface"``) the cells of the
+travel-time surface within the minutes, polygonised along cell edges (a cell counts when
+its centre walks to a road and on within the minutes); with ``"road_band"`` the reached
+roads buffered by ``isochrone_buffer_m`` (the landed drawing: a narrower band, seconds of
+set algebra at city scale).
 
 :func:`surface` gives the minutes to the nearest of the same facilities on a regular
 grid (:mod:`planning.travel.surface`), per mode, for maps and GIS exports.

@@ -37,6 +37,7 @@ from planning import settings
 from planning.errors import InputError
 from planning.region import Region
 from planning.travel.engine import TravelEngine
+from planning.travel.snapping import as_xy
 from planning.travel.incremental import IncrementalNearest
 from planning.travel.network import region_network
 from planning.travel.surface import Cells, Surface, surface_of, travel_time_surface
@@ -109,8 +110,16 @@ class Access:
         """The prepared engine for ``mode`` (``"walk"``, ``"ebike"``, ``"drive"``)."""
         if mode not in self._engines:
             t0 = time.perf_counter()
-            self._engines[mode] = TravelEngine.from_network(region_network(self.region, mode))
-            self._villages[mode] = self._engines[mode].snap(self.region.villages.geometry)
+            engine = TravelEngine.from_network(region_network(self.region, mode))
+            # the region's villages and facilities snapped once (read from disk when the
+            # same points were snapped to the same network before): every later snap of
+            # them, for any facility set, is a look-up
+            villages, facilities = self.region.villages, self.region.facilities
+            points = np.concatenate([as_xy(villages.geometry, engine.net.crs),
+                                     as_xy(facilities.geometry, engine.net.crs)
+                                     if facilities is not None else np.zeros((0, 2))])
+            self._villages[mode] = engine.snap_points(points).take(np.arange(len(villages)))
+            self._engines[mode] = engine
             self.timings[f"network {mode}"] = time.perf_counter() - t0
         return self._engines[mode]
 
@@ -165,10 +174,15 @@ class Access:
         out = np.full((len(origins), len(destinations)), np.inf)
         if len(origins) == 0 or len(destinations) == 0:
             return out
-        m = self.engine(mode).catchment_matrix(destinations.geometry, origins.geometry,
-                                               cutoff, weight).tocoo()
-        out[m.col, m.row] = m.data
-        return out
+        # one search per distinct place: rules pass a destination once per origin (R7:
+        # each member's own lead), and a search depends on nothing but its place
+        xy = np.column_stack([destinations.geometry.x.to_numpy(float),
+                              destinations.geometry.y.to_numpy(float)])
+        places, which = np.unique(xy, axis=0, return_inverse=True)
+        m = self.engine(mode).catchment_matrix(places, origins.geometry, cutoff, weight).tocoo()
+        dense = np.full((len(origins), len(places)), np.inf)
+        dense[m.col, m.row] = m.data
+        return dense[:, which.reshape(-1)]
 
     def catchment(self, mode: str, facilities: gpd.GeoDataFrame, weight: str,
                   cutoff: float) -> sp.csr_matrix:
@@ -257,7 +271,8 @@ class Access:
             across = border_nodes(net, region_outline(self.region))
             if len(across) and len(cost):
                 xy = np.column_stack([np.asarray(net.x, float)[across], np.asarray(net.y, float)[across]])
-                cost, _ = self.engine(mode).nearest(self.snapped_villages(mode), xy, weight)
+                across_sn = self.engine(mode).snap_points(xy)      # the same per region: cached
+                cost, _ = self.engine(mode).nearest(self.snapped_villages(mode), across_sn, weight)
             self._border[key] = cost
         return self._border[key]
 

@@ -53,6 +53,7 @@ piece, search the full graph.
 from __future__ import annotations
 
 import functools
+import hashlib
 from pathlib import Path
 from typing import Literal
 
@@ -68,7 +69,8 @@ from planning.travel.graph import (
     origins_from_nodes, read_prepared, row_entries, virtual_edges, write_prepared,
 )
 from planning.travel.network import RoadNetwork
-from planning.travel.snapping import Points, Snapped, Snapper, as_xy, main_parts
+from planning.travel.snapping import (Points, Snapped, Snapper, as_xy, main_parts, read_snapped,
+                                      write_snapped)
 
 Weight = Literal["length", "time"]
 WEIGHTS = ("length", "time")
@@ -121,6 +123,9 @@ class TravelEngine:
         self.snap_limit_m = float(snap_limit_m)
         self.walk_speed_kmh = float(walk_speed_kmh)
         self.min_part_nodes = min_part_nodes
+        #: the engine's arrays on disk (None: not cached); other caches derived from the
+        #: network (e.g. snapped grid cells) live beside it
+        self.cache_file = cache_file
         n = net.n_nodes
         self.n_nodes = n
         u = np.asarray(net.u, dtype=np.int64)
@@ -154,6 +159,16 @@ class TravelEngine:
             speed = geometric / weights["time"]
         top = float(np.nanmax(speed)) if len(speed) else 0.0
         self._reach = {"length": 1.0, "time": max(top, walk_ms)}
+
+    @functools.cached_property
+    def snap_key(self) -> str:
+        """Digest of everything :meth:`snap` depends on: the segments' end nodes and
+        their coordinates, which parts of the network count, the snap limit (a key for
+        caches of snapped points)."""
+        h = hashlib.blake2b(f"snap 1 {self.snap_limit_m!r}".encode(), digest_size=16)
+        for arr in (self._segs.a, self._segs.b, self._xy, self.snapper.main_seg):
+            h.update(np.ascontiguousarray(arr).data)
+        return h.hexdigest()
 
     @functools.cached_property
     def _full(self) -> Graph:
@@ -220,6 +235,44 @@ class TravelEngine:
         if isinstance(xy, Snapped):
             return xy
         return self.snapper.snap(as_xy(xy, self.net.crs))
+
+    def snap_points(self, xy: Points, *, cache: bool = True) -> Snapped:
+        """:meth:`snap` of a fixed set of points asked about again and again (a region's
+        villages and facilities), kept on disk beside the engine's cache and remembered:
+        a later :meth:`snap` of any of them searches nothing, so a check that reads them
+        from disk never builds the segments' STRtree.
+
+        The cache file (``….points_<key>.npz``) is keyed by :attr:`snap_key` and the
+        points' coordinates; an engine without a cache file (``cache_file``) only
+        remembers.
+
+        Parameters
+        ----------
+        xy : array of shape (k, 2), or a GeoSeries/GeoDataFrame of points
+            Coordinates in the network CRS, metres.
+        cache : bool, optional
+            Read and write the disk cache (default True).
+
+        Returns
+        -------
+        Snapped
+        """
+        pts = as_xy(xy, self.net.crs)
+        file, key = None, ""
+        if cache and self.cache_file is not None:
+            h = hashlib.blake2b(f"points 1 {self.snap_key}".encode(), digest_size=12)
+            h.update(np.ascontiguousarray(pts).data)
+            key = h.hexdigest()
+            stem = Path(self.cache_file).name.split(".")[0]
+            file = Path(self.cache_file).with_name(f"{stem}.points_{key}.npz")
+        sn = read_snapped(file, key, self.snapper, pts) if file else None
+        if sn is None:
+            sn = self.snapper.snap(pts)
+            if file:
+                write_snapped(file, key, sn)
+        else:
+            self.snapper.remember(sn)
+        return sn
 
     def snap_dense(self, xy: Points) -> Snapped:
         """Snap many points packed densely (grid cells): :meth:`snap`'s answer, found

@@ -31,17 +31,23 @@ All coordinates are in the network's metric CRS, metres.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import threading
+import warnings
+import zipfile
+from dataclasses import dataclass, fields
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import connected_components
 
+from planning._atomic import atomic_path
 from planning.errors import InputError
 from planning.travel.graph import Segments, _pick
 
-__all__ = ["Snapped", "Snapper", "main_parts", "main_segments", "as_xy", "Points"]
+__all__ = ["Snapped", "Snapper", "main_parts", "main_segments", "as_xy", "Points",
+           "read_snapped", "write_snapped", "SNAPPED_KEPT"]
 
 #: what the engine's methods take as points
 Points = "np.ndarray | Snapped | geopandas.GeoSeries | geopandas.GeoDataFrame"
@@ -54,6 +60,16 @@ DENSE_CHUNK = 8192
 #: nearest pieces looked at per point in :meth:`Snapper.snap_dense`, round by round
 #: (measured on the city grid: 16 settle 98 % of the cells, 8 only 74 %)
 DENSE_K = (16, 64)
+
+
+#: guards the snappers' memories of snapped points (app sessions may share one engine;
+#: a module lock keeps snappers picklable)
+_MEMO_LOCK = threading.RLock()
+
+#: the :class:`Snapped` fields a snapped point's answer is made of (the others follow from
+#: them, the network and the point): what :meth:`Snapper.remember` keeps and what the
+#: disk caches of snapped points (:func:`write_snapped`) hold, in :meth:`Snapper.snapped`'s order
+SNAPPED_KEPT = ("segment", "fraction", "access_m", "nearest_road_m", "moved", "on_fragment")
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,10 @@ class Snapped:
     def __len__(self) -> int:
         return len(self.edge)
 
+    def take(self, rows) -> "Snapped":
+        """The points ``rows`` (indices or a boolean mask)."""
+        return Snapped(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+
 
 class Snapper:
     """Snaps points to the nearest segment of a network's parts that matter.
@@ -121,7 +141,7 @@ class Snapper:
     seg_coords : numpy.ndarray of float64, shape (n_segments, 2, 2)
         Each segment's two end points, metres.
     tree : shapely.STRtree
-        Every segment, for the nearest road of any part.
+        Every segment, for the nearest road of any part (built on first use).
     main_seg : numpy.ndarray of bool, shape (n_segments,)
         True for a segment in a part that matters (:func:`main_segments`).
     """
@@ -131,20 +151,23 @@ class Snapper:
         self.segs = segs
         self.snap_limit_m = float(snap_limit_m)
         self.seg_coords = np.stack([xy[segs.a], xy[segs.b]], axis=1)
-        self.tree = shapely.STRtree(shapely.linestrings(self.seg_coords))
         self.main_seg = main_segments(segs.a, segs.b, *parts)
-        self._main_ids = np.flatnonzero(self.main_seg)
+        # points snapped so far: (x, y) -> row of the remembered fields (:meth:`remember`)
+        self._known: dict[tuple[float, float], int] = {}
+        self._rows: list[tuple[np.ndarray, ...]] = []
+        self._table: tuple[np.ndarray, ...] | None = None
 
     @functools.cached_property
-    def _main_tree(self) -> shapely.STRtree:
-        """STRtree of the segments in parts that matter, built when a point first has its
-        nearest road in a small part (most networks' points never need it)."""
-        if len(self._main_ids) == len(self.main_seg):
-            return self.tree
-        return shapely.STRtree(shapely.linestrings(self.seg_coords[self._main_ids]))
+    def tree(self) -> shapely.STRtree:
+        """Every segment as a GEOS line in an STRtree, for :meth:`snap` (built on first
+        use: a grid whose snapped cells are cached never needs it)."""
+        return shapely.STRtree(shapely.linestrings(self.seg_coords))
 
     def snap(self, pts: np.ndarray) -> Snapped:
         """Snap points to their nearest segment (see the module's convention).
+
+        A point snapped before (or given to :meth:`remember`) is not searched again: the
+        answer for a point depends on nothing else, so it is the same.
 
         Parameters
         ----------
@@ -155,6 +178,47 @@ class Snapper:
         -------
         Snapped
         """
+        with _MEMO_LOCK:
+            idx = self._lookup(pts)
+            new = np.flatnonzero(idx < 0)
+            if len(new):
+                fresh = pts[new]
+                self.remember(self._search(fresh))
+                idx[new] = self._lookup(fresh)
+            table = self._stacked()
+        return self.snapped(pts, *(col[idx] for col in table))
+
+    def remember(self, sn: Snapped) -> None:
+        """Keep these snapped points' answers: :meth:`snap` of any of them searches
+        nothing (e.g. a region's villages and facilities read from a disk cache)."""
+        with _MEMO_LOCK:
+            new: dict[tuple[float, float], int] = {}
+            base = len(self._known)
+            for i, p in enumerate(map(tuple, sn.source_xy.tolist())):
+                if p not in self._known and p not in new:
+                    new[p] = i
+            if not new:
+                return
+            rows = np.fromiter(new.values(), np.int64, len(new))
+            self._rows.append(tuple(getattr(sn, name)[rows] for name in SNAPPED_KEPT))
+            self._known.update(zip(new, range(base, base + len(new))))
+            self._table = None
+
+    def _lookup(self, pts: np.ndarray) -> np.ndarray:
+        """Row of each point among the remembered ones (-1: not known)."""
+        get = self._known.get
+        return np.fromiter((get(p, -1) for p in map(tuple, pts.tolist())), np.int64, len(pts))
+
+    def _stacked(self) -> tuple[np.ndarray, ...]:
+        if self._table is None:
+            self._table = tuple(np.concatenate(cols) for cols in zip(*self._rows)) \
+                if self._rows else tuple(np.zeros(0, dt) for dt in
+                                         (np.int64, float, float, float, bool, bool))
+            self._rows = [self._table] if self._rows else []
+        return self._table
+
+    def _search(self, pts: np.ndarray) -> Snapped:
+        """:meth:`snap` by the STRtree, remembering nothing."""
         k = len(pts)
         seg = np.full(k, -1, dtype=np.int64)
         nearest_road = np.full(k, np.inf)
@@ -168,32 +232,27 @@ class Snapper:
             nearest_road[found] = dist
             small = found[~self.main_seg[which]]          # nearest road in a small part
             if len(small):
-                (at, main), d_main = self._main_tree.query_nearest(
-                    points[small], max_distance=self.snap_limit_m, all_matches=False,
-                    return_distance=True)
-                seg[small[at]] = self._main_ids[main]
-                moved[small[at]] = d_main > nearest_road[small[at]] + 1e-9
+                # the nearest segment of a part that matters within the limit, among all
+                # the segments within it (few points: no second tree of the main parts)
+                at, cand = self.tree.query(points[small], predicate="dwithin",
+                                           distance=self.snap_limit_m)
+                at, cand = at[self.main_seg[cand]], cand[self.main_seg[cand]]
+                _, d = self._project(pts[small[at]], cand)
+                order = np.lexsort((cand, d, at))     # per point: nearest, then lowest index
+                at, cand, d = at[order], cand[order], d[order]
+                first = np.ones(len(at), dtype=bool)
+                first[1:] = at[1:] != at[:-1]
+                at, cand, d = at[first], cand[first], d[first]
+                ok = d <= self.snap_limit_m
+                at, cand, d = at[ok], cand[ok], d[ok]
+                seg[small[at]] = cand
+                moved[small[at]] = d > nearest_road[small[at]] + 1e-9
         on = seg >= 0
-        s = np.where(on, seg, 0)
-        t = np.zeros(k)
-        snapped = np.full((k, 2), np.nan)
-        leg = np.full(k, np.inf)
-        if on.any():
-            p0 = self.seg_coords[s[on], 0]
-            d = self.seg_coords[s[on], 1] - p0
-            dd = (d * d).sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                tt = np.where(dd > 0, ((pts[on] - p0) * d).sum(axis=1) / dd, 0.0)
-            tt = np.clip(tt, 0.0, 1.0)
-            t[on] = tt
-            snapped[on] = p0 + tt[:, None] * d
-            leg[on] = np.hypot(*(pts[on] - snapped[on]).T)
-        edge = np.where(on, _pick(self.segs.rep, s, -1), -1)
+        t, leg = np.zeros(k), np.full(k, np.inf)
+        t[on], leg[on] = self._project(pts[on], seg[on])
         fragment = np.zeros(k, dtype=bool)
         fragment[on] = ~self.main_seg[seg[on]]
-        return Snapped(edge=edge, fraction=t, access_m=leg, off_network=~on, xy=snapped,
-                       segment=seg, source_xy=pts, moved=moved, on_fragment=fragment,
-                       nearest_road_m=nearest_road)
+        return self.snapped(pts, seg, t, leg, nearest_road, moved, fragment)
 
     def snap_dense(self, pts: np.ndarray) -> Snapped:
         """Snap many points packed densely (grid cells): the same answer as :meth:`snap`,
@@ -206,7 +265,7 @@ class Snapper:
         plus half the longest piece; no midpoint within the snap limit plus half a piece
         means no road within the limit (off-network). Points where neither can be shown,
         and points with only a small part of the network within the snap limit, go
-        through :meth:`snap`.
+        through :meth:`snap`'s search (nothing is remembered: cells are not asked again).
         Ties between equally near segments may pick another of them (the snapped point
         and costs are the same).
 
@@ -236,20 +295,52 @@ class Snapper:
                     sure[lo:lo + DENSE_CHUNK] = ok
                 todo = todo[~sure]
         if len(todo) == len(pts):
-            return self.snap(pts)
-        on = seg >= 0
-        snapped = np.full((k, 2), np.nan)
-        snapped[on] = self.seg_coords[seg[on], 0] + t[on, None] * (
-            self.seg_coords[seg[on], 1] - self.seg_coords[seg[on], 0])
-        out = dict(edge=np.where(on, _pick(self.segs.rep, np.maximum(seg, 0), -1), -1),
-                   fraction=t, access_m=best, off_network=~on, xy=snapped, segment=seg,
-                   source_xy=pts, moved=on & (best > near + 1e-9),
-                   on_fragment=np.zeros(k, dtype=bool), nearest_road_m=near)
+            return self._search(pts)
+        moved = (seg >= 0) & (best > near + 1e-9)
+        fragment = np.zeros(k, dtype=bool)
         if len(todo):
-            rest = self.snap(pts[todo])
-            for name in out:
-                out[name][todo] = getattr(rest, name)
-        return Snapped(**out)
+            rest = self._search(pts[todo])
+            seg[todo], t[todo], best[todo] = rest.segment, rest.fraction, rest.access_m
+            near[todo], moved[todo] = rest.nearest_road_m, rest.moved
+            fragment[todo] = rest.on_fragment
+        return self.snapped(pts, seg, t, best, near, moved, fragment)
+
+    def snapped(self, pts: np.ndarray, seg: np.ndarray, t: np.ndarray, access_m: np.ndarray,
+                nearest_road_m: np.ndarray, moved: np.ndarray, on_fragment: np.ndarray
+                ) -> Snapped:
+        """The :class:`Snapped` of points ``pts`` placed at fraction ``t`` of their segment
+        ``seg`` (-1: off-network): the edge and the snapped point derived from them.
+
+        Parameters
+        ----------
+        pts : numpy.ndarray of float64, shape (k, 2)
+            The points as given, metres.
+        seg, t, access_m, nearest_road_m, moved, on_fragment : numpy.ndarray, shape (k,)
+            As the :class:`Snapped` fields ``segment``, ``fraction``, ``access_m``,
+            ``nearest_road_m``, ``moved`` and ``on_fragment``.
+        """
+        on = seg >= 0
+        s = np.where(on, seg, 0)
+        xy = np.full((len(seg), 2), np.nan)
+        p0 = self.seg_coords[s[on], 0]
+        xy[on] = p0 + t[on, None] * (self.seg_coords[s[on], 1] - p0)
+        edge = np.where(on, _pick(self.segs.rep, s, -1), -1)
+        return Snapped(edge=edge, fraction=t, access_m=access_m, off_network=~on, xy=xy,
+                       segment=seg, source_xy=pts, moved=moved, on_fragment=on_fragment,
+                       nearest_road_m=nearest_road_m)
+
+    def _project(self, pts: np.ndarray, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The closest point of segment ``seg`` to each point: its fraction from the
+        segment's end ``a`` (0..1) and the distance to it, metres. ``pts`` (..., 2)
+        broadcasts against ``seg`` (e.g. points (m, 1, 2) against candidates (m, kk))."""
+        c = self.seg_coords
+        ax, ay = c[seg, 0, 0], c[seg, 0, 1]
+        dx, dy = c[seg, 1, 0] - ax, c[seg, 1, 1] - ay
+        px, py = pts[..., 0], pts[..., 1]
+        dd = dx * dx + dy * dy
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.clip(np.where(dd > 0, ((px - ax) * dx + (py - ay) * dy) / dd, 0.0), 0.0, 1.0)
+        return t, np.hypot(px - (ax + t * dx), py - (ay + t * dy))
 
     def _nearest_piece(self, pts: np.ndarray, kk: int):
         """The nearest segment of a part that matters among those of each point's ``kk``
@@ -261,14 +352,7 @@ class Snapper:
         dist, idx = dist.reshape(len(pts), kk), idx.reshape(len(pts), kk)
         found = idx < len(piece_seg)
         cand = piece_seg[np.where(found, idx, 0)]                       # (m, kk)
-        c = self.seg_coords
-        ax, ay = c[cand, 0, 0], c[cand, 0, 1]
-        dx, dy = c[cand, 1, 0] - ax, c[cand, 1, 1] - ay
-        qx, qy = pts[:, :1] - ax, pts[:, 1:] - ay
-        dd = dx * dx + dy * dy
-        with np.errstate(invalid="ignore", divide="ignore"):
-            tt = np.clip(np.where(dd > 0, (qx * dx + qy * dy) / dd, 0.0), 0.0, 1.0)
-        gap = np.hypot(qx - tt * dx, qy - tt * dy)
+        tt, gap = self._project(pts[:, None, :], cand)
         gap[~found] = np.inf
         near = gap.min(axis=1)
         gap[~self.main_seg[cand]] = np.inf
@@ -295,6 +379,37 @@ class Snapper:
         xy = a[piece_seg] + mid[:, None] * (b - a)[piece_seg]
         half = float((length / n).max() / 2.0) if len(n) else 0.0
         return cKDTree(xy), piece_seg, half
+
+
+def read_snapped(file: Path, key: str, snapper: Snapper, pts: np.ndarray) -> Snapped | None:
+    """Points ``pts`` snapped by ``snapper``, read from ``file`` (:func:`write_snapped`),
+    or None when the file is absent or unreadable, holds another ``key`` or another
+    number of points."""
+    try:
+        with np.load(file, allow_pickle=False) as z:
+            if str(z["key"]) != key:
+                return None
+            cols = [z[name] for name in SNAPPED_KEPT]
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+        return None
+    if any(len(c) != len(pts) for c in cols):
+        return None
+    seg = cols[0].astype(np.int64)
+    if len(seg) and seg.max() >= len(snapper.seg_coords):
+        return None
+    return snapper.snapped(pts, seg, *cols[1:])
+
+
+def write_snapped(file: Path, key: str, sn: Snapped) -> None:
+    """Save snapped points (their :data:`SNAPPED_KEPT` fields and ``key``) as .npz, no
+    pickles, atomically; failing only warns."""
+    try:
+        with atomic_path(file) as tmp, open(tmp, "wb") as out:
+            np.savez(out, allow_pickle=False, key=np.array(key),
+                     **{name: (sn.segment.astype(np.int32) if name == "segment"
+                               else getattr(sn, name)) for name in SNAPPED_KEPT})
+    except OSError as err:
+        warnings.warn(f"snapped points not cached in {file.parent}: {err}", stacklevel=3)
 
 
 def as_xy(xy, crs=None) -> np.ndarray:

@@ -18,14 +18,20 @@ friction raster:
 
 Snapping the cells depends only on the network and the grid, not on the facilities: it
 is done once (:func:`prepare_cells`) and every facility set (a scenario edit) costs one
-search (:func:`travel_time_surface`).
+search (:func:`travel_time_surface`). The snapped cells are kept on disk beside the
+engine's cache (``….cells_<key>.npz``), keyed by what they depend on — the network's
+segments and node coordinates, the parts points snap to, the snap limit, and the grid
+(CRS, origin, cell size, shape and which cells lie in the area) — so the next check of
+the same region reads them instead of snapping again.
 
 Units: minutes (values), metres (cells, coordinates); CRS: the network's (``net.crs``).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import affine
 import numpy as np
@@ -35,6 +41,10 @@ import shapely
 
 from planning import settings
 from planning.travel.engine import Points, Snapped, TravelEngine
+from planning.travel.snapping import read_snapped, write_snapped
+
+#: format of the snapped cells' cache files (raise it when what they hold changes)
+CELLS_CACHE_VERSION = 1
 
 #: ``Surface.state`` codes: a value within the cap; no facility within the cap (or none
 #: reachable from the cell's road); no road within the snap limit; not in the area
@@ -173,7 +183,8 @@ class Surface:
         return n * self.grid.cell_m ** 2 / 1e6
 
 
-def prepare_cells(engine: TravelEngine, area, *, cell_m: float | None = None) -> Cells:
+def prepare_cells(engine: TravelEngine, area, *, cell_m: float | None = None,
+                  cache: bool = True) -> Cells:
     """Snap the centres of an area's cells to the engine's network.
 
     Parameters
@@ -184,6 +195,10 @@ def prepare_cells(engine: TravelEngine, area, *, cell_m: float | None = None) ->
         The area to cover, in the network's CRS; a cell is in it when its centre is.
     cell_m : float, optional
         Side of a cell, metres (default ``settings.SURFACE_CELL_M``).
+    cache : bool, optional
+        Read the snapped cells from disk when the same network and grid were snapped
+        before, and save them otherwise (beside the engine's cache file,
+        ``engine.cache_file``; an engine without one caches nothing). Default True.
 
     Returns
     -------
@@ -197,7 +212,30 @@ def prepare_cells(engine: TravelEngine, area, *, cell_m: float | None = None) ->
     else:
         inside = np.zeros(grid.shape, dtype=bool)
     rows, cols = np.nonzero(inside)
-    return Cells(grid, rows, cols, engine.snap_dense(grid.centres(rows, cols)))
+    centres = grid.centres(rows, cols)
+    file = cells_file(engine, grid, inside) if cache else None
+    key = file.stem.split(".cells_")[-1] if file else ""
+    snapped = read_snapped(file, key, engine.snapper, centres) if file else None
+    if snapped is None:
+        snapped = engine.snap_dense(centres)
+        if file:
+            write_snapped(file, key, snapped)
+    return Cells(grid, rows, cols, snapped)
+
+
+def cells_file(engine: TravelEngine, grid: Grid, inside: np.ndarray) -> Path | None:
+    """Where the cells ``inside`` (a boolean mask of ``grid.shape``) snapped to
+    ``engine``'s network are cached: beside the engine's cache file, named by a digest
+    of the network (:attr:`TravelEngine.snap_key`) and the grid; None when the engine
+    has no cache file."""
+    if engine.cache_file is None:
+        return None
+    h = hashlib.blake2b(digest_size=12)
+    h.update(f"cells {CELLS_CACHE_VERSION} {engine.snap_key} {grid.crs.to_wkt()} "
+             f"{grid.x0!r} {grid.y0!r} {grid.cell_m!r} {grid.shape}".encode())
+    h.update(np.packbits(np.ascontiguousarray(inside, dtype=bool)).data)
+    stem = Path(engine.cache_file).name.split(".")[0]
+    return Path(engine.cache_file).with_name(f"{stem}.cells_{h.hexdigest()}.npz")
 
 
 def travel_time_surface(engine: TravelEngine, cells: Cells, facilities_xy: Points, *,
