@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import pickle
 
+import numpy as np
+
 import pytest
 
 from planning import settings
@@ -20,6 +22,7 @@ from planning.rules import RULES
 from planning.rules.base import Layers
 from planning.rules.rulebook import load_rulebook
 from planning.travel.access import Access
+from planning.travel.engine import TravelEngine
 from test_surface import line_region
 
 RB = load_rulebook()
@@ -62,3 +65,69 @@ def test_r3_surface_areas_are_cell_counts_and_polygons_are_drawn_when_read(monke
     # the road band (the other setting) draws its polygons at once
     monkeypatch.setattr(settings, "R3_AREAS", "road_band")
     assert RULES["R3"](region, RB, Access(region)).layers.pending() == []
+
+
+@pytest.fixture(scope="module")
+def demo_walk():
+    from planning.inputs import load_demo
+
+    region = load_demo()
+    return region, Access(region).engine("walk")
+
+
+def test_incremental_nearest_rereads_only_what_an_edit_reaches(demo_walk):
+    """Random adds (many beside origins, on their own road), moves and closes on the
+    demo's walking network: after each edit the origins re-read in part equal a full
+    re-read of the node table exactly, and the costs equal the engine's ``nearest`` of
+    the open facilities computed afresh."""
+    from planning.travel.incremental import IncrementalNearest
+
+    region, engine = demo_walk
+    rng = np.random.default_rng(16)
+    minx, miny, maxx, maxy = region.townships.total_bounds
+    origins = np.column_stack([rng.uniform(minx, maxx, 3000), rng.uniform(miny, maxy, 3000)])
+    clinics = region.facilities[region.facilities["kind"] == "village_clinic"]
+    start = np.column_stack([clinics.geometry.x, clinics.geometry.y])[:60]
+    acc = IncrementalNearest(engine, origins, start, weight="time")
+    xy = {i: tuple(p) for i, p in enumerate(start)}
+    for step in range(24):
+        op = ("add", "move", "close")[step % 3]
+        if op == "add":       # beside an origin: often on the same road as some origins
+            p = origins[rng.integers(len(origins))] + rng.uniform(-30, 30, 2)
+            xy[acc.add(p)] = tuple(p)
+        else:
+            fid = int(rng.choice(list(xy)))
+            if op == "move":
+                p = np.asarray(xy[fid]) + rng.uniform(-400, 400, 2)
+                acc.move(fid, p)
+                xy[fid] = tuple(p)
+            else:
+                acc.close(fid)
+                del xy[fid]
+        cost, ids = acc.nearest_cost.copy(), acc.nearest_id.copy()
+        acc._refresh()                                  # the full re-read
+        np.testing.assert_array_equal(cost, acc.nearest_cost)
+        np.testing.assert_array_equal(ids, acc.nearest_id)
+        keys = list(xy)
+        fresh, _ = engine.nearest(engine.snap(origins), np.array([xy[k] for k in keys]), "time")
+        np.testing.assert_allclose(cost, fresh, rtol=1e-9, atol=1e-6)
+
+
+def test_an_edit_between_two_busy_junctions_reaches_the_origins_on_its_road():
+    """One 1,000 m road A(0, 0) – B(1,000, 0), facilities at both ends, an origin 10 m off
+    its middle (510 m from each: 10 m leg + 500 m). A clinic opened 20 m along from
+    the origin changes no junction's entry (both ends keep their own facility at 0 m),
+    yet the origin now reaches it straight along the road; closing or moving it again
+    changes no junction either, and the origin must fall back or follow."""
+    from planning.travel.incremental import IncrementalNearest
+    from test_engine import make_net, two_way
+
+    eng = TravelEngine.from_network(make_net([(0, 0), (1000, 0)], two_way(0, 1, 1000)))
+    acc = IncrementalNearest(eng, [[500, 10]], [[0, 0], [1000, 0]])
+    assert acc.nearest_cost[0] == pytest.approx(510)
+    new = acc.add([520, 0])
+    assert acc.nearest_id[0] == new and acc.nearest_cost[0] == pytest.approx(30)
+    acc.move(new, [450, 0])
+    assert acc.nearest_id[0] == new and acc.nearest_cost[0] == pytest.approx(60)
+    acc.close(new)
+    assert acc.nearest_id[0] in (0, 1) and acc.nearest_cost[0] == pytest.approx(510)
