@@ -131,3 +131,38 @@ def test_an_edit_between_two_busy_junctions_reaches_the_origins_on_its_road():
     assert acc.nearest_id[0] == new and acc.nearest_cost[0] == pytest.approx(60)
     acc.close(new)
     assert acc.nearest_id[0] in (0, 1) and acc.nearest_cost[0] == pytest.approx(510)
+
+
+def test_r5_districts_judged_once_per_inputs_on_one_access():
+    """R5's district verdicts are kept on the access by a key of what they read: the
+    same region and rulebook reuse them, a rulebook with another TCM level, or a
+    hospital raised to 二甲 in the region, gets its own verdict (the hand-made district
+    of test_rules: its TCM hospital is 二乙)."""
+    import geopandas as gpd
+    import handmade as hm
+
+    towns = hm.townships([{"township_id": "120115101", "name": "甲镇", "kind": "township",
+                           "geometry": hm.box(-2000, -2000, 18000, 2000)}])
+    vills = hm.villages([{"village_id": "120115101201", "name": "村", "township_id": "120115101",
+                          "population": 10_000, "x": 0}])
+
+    def facilities(tcm_level):
+        return hm.facilities([
+            {"facility_id": "D1", "name": "区人民医院", "kind": "district_hospital", "level": "三级",
+             "x": 6000, "nurses": 40, "gps": 3},
+            {"facility_id": "T1", "name": "区中医医院", "kind": "tcm_hospital", "level": tcm_level,
+             "x": 7000}])
+
+    d = gpd.GeoDataFrame({"district_id": ["X"], "name": ["某区"], "agricultural": [True],
+                          "population": [10_000]}, geometry=[hm.box(-2000, -2000, 18000, 2000)],
+                         crs=hm.CRS)
+    region = hm.region(towns, vills, facilities("二乙"), districts=d)
+    access = Access(region)
+    first = RULES["R5"](region, RB, access)
+    assert first.units["status"].tolist() == ["fail"] and "R5.no_tcm" in first.units["reason_code"][0]
+    assert RULES["R5"](region, RB, access).units is first.units           # kept
+    lower = RB.with_values({"R5.require_tcm_level": "二乙"})
+    assert RULES["R5"](region, lower, access).units["status"].tolist() == ["pass"]
+    raised = hm.region(towns, vills, facilities("二甲"), districts=d)    # as a scenario would
+    assert RULES["R5"](raised, RB, access.for_scenarios().bind(raised)).units["status"] \
+        .tolist() == ["pass"]

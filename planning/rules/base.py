@@ -212,7 +212,11 @@ def params(**fields: Any) -> dict:
     """The ``params`` of a unit: numbers as plain floats and ints, names as text, lists
     of names as lists (JSON-serialisable; :func:`planning.words.field_text` says how each
     is worded)."""
-    return {k: _plain(v) for k, v in fields.items()}
+    return {k: v if type(v) in _AS_IS else _plain(v) for k, v in fields.items()}
+
+
+#: types :func:`params` keeps as they are (most values: checked first, it is per unit)
+_AS_IS = frozenset({str, float, int, bool, type(None)})
 
 
 def _plain(value: Any) -> Any:

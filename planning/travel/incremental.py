@@ -57,6 +57,9 @@ class IncrementalNearest:
         Metres or seconds to the nearest open facility (``inf``: unreachable).
     nearest_id : numpy.ndarray of int64, shape (n_origins,)
         Its id (-1: unreachable).
+    changes : list of numpy.ndarray
+        Per edit so far, the origins it re-read (indices; the others' answers are
+        unchanged by it), so that what is drawn from the answers can be updated in part.
     """
 
     def __init__(self, engine: TravelEngine, origins_xy: Points,
@@ -84,6 +87,7 @@ class IncrementalNearest:
                 for i in range(len(self._f)):
                     cc, vv = c[bounds[i]:bounds[i + 1]], v[bounds[i]:bounds[i + 1]]
                     self._catch[cut][i] = (cc[vv <= cut], vv[vv <= cut])
+        self.changes: list[np.ndarray] = []
         self._refresh()
 
     # -- public API
@@ -174,6 +178,7 @@ class IncrementalNearest:
                                        self.engine.chains.shared(sub, self._f, self.weight))
         self.nearest_cost, self.nearest_id = self.nearest_cost.copy(), self.nearest_id.copy()
         self.nearest_cost[idx], self.nearest_id[idx] = cost, fac
+        self.changes.append(idx)
 
     def _reach(self, fid: int) -> np.ndarray:
         """Fold a newly opened facility into the node table and the catchments; returns
