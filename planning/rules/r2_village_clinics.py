@@ -51,19 +51,30 @@ def _adjacency(points: gpd.GeoSeries) -> set[tuple[int, int]]:
 
 
 def clinics_home_village(clinics: gpd.GeoDataFrame, villages: gpd.GeoDataFrame,
-                         own_max_m: float) -> pd.Series:
+                         own_max_m: float, known: dict | None = None) -> pd.Series:
     """Each clinic's own village id: from its ``village_id`` column, else the nearest
-    village seat within ``own_max_m`` metres (straight), else None."""
+    village seat within ``own_max_m`` metres (straight), else None.
+
+    ``known`` keeps the answers by position (x, y) for these ``villages`` and
+    ``own_max_m`` (a scenario's villages never move): only new positions are looked up."""
     home = pd.Series([None] * len(clinics), index=clinics.index, dtype=object)
     if "village_id" in clinics:
-        given = clinics["village_id"].where(clinics["village_id"].isin(villages["village_id"]))
+        ids = set(villages["village_id"].tolist())     # (a set: Series.isin is slow on text)
+        given = clinics["village_id"].where([v in ids for v in clinics["village_id"].tolist()])
         home = given.astype(object).where(given.notna(), None)
     missing = home.isna()
     if missing.any() and len(villages):
-        near = gpd.sjoin_nearest(clinics.loc[missing, ["geometry"]], villages[["village_id", "geometry"]],
-                                 max_distance=own_max_m, how="left")
-        near = near[~near.index.duplicated()]
-        home.loc[missing] = near["village_id"].where(near["village_id"].notna(), None)
+        known = {} if known is None else known
+        pts = clinics.loc[missing, ["geometry"]]
+        xy = list(zip(pts.geometry.x.tolist(), pts.geometry.y.tolist()))
+        new = [i for i, p in enumerate(xy) if p not in known]
+        if new:
+            near = gpd.sjoin_nearest(pts.iloc[new], villages[["village_id", "geometry"]],
+                                     max_distance=own_max_m, how="left")
+            near = near[~near.index.duplicated()]
+            ids = near["village_id"].reindex(pts.index[new]).astype(object)
+            known.update(zip([xy[i] for i in new], ids.where(ids.notna(), None).tolist()))
+        home.loc[missing] = [known[p] for p in xy]
     return home
 
 
@@ -101,9 +112,11 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         standard = clinics_all[clinics_all["standardized"].fillna(True).astype(bool)]
     substandard = clinics_all.drop(standard.index)
 
-    home = clinics_home_village(clinics_all, villages, p["own_clinic_max_m"])
-    town_of = villages.set_index("village_id")["township_id"]
+    home = clinics_home_village(clinics_all, villages, p["own_clinic_max_m"],
+                                access.static(("clinics' home village", p["own_clinic_max_m"]), dict))
+    town_of = dict(zip(villages["village_id"].tolist(), villages["township_id"].tolist()))
     name_of = villages.set_index("village_id")["name"]
+    village_name = dict(zip(villages["village_id"].tolist(), villages["name"].tolist()))
     no_roads = getattr(access, "straight", False)
     straight = _nearest_straight(committees, standard)
     if no_roads:  # the straight radius decides; no road metres to show
@@ -116,22 +129,23 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
 
     # adjacency between all villages (committees share with any neighbour): villages
     # never move in a scenario, so it is computed once per region
-    pos = {vid: i for i, vid in enumerate(villages["village_id"])}
+    pos = {vid: i for i, vid in enumerate(villages["village_id"].tolist())}
     adjacent = access.static("village adjacency", lambda: _adjacency(villages.geometry))
 
     use_road = p["measure"] == "road" and not no_roads
     # plain lookups for the loop below (pandas row access costs more than the rule)
-    std_name = dict(zip(standard["facility_id"], standard["name"]))
+    std_name = dict(zip(standard["facility_id"].tolist(), standard["name"].tolist()))
     std_home = {fid: (None if pd.isna(h) else h)
-                for fid, h in zip(standard["facility_id"], home.reindex(standard.index))}
-    sub_name = dict(zip(substandard["facility_id"], substandard["name"]))
+                for fid, h in zip(standard["facility_id"].tolist(), home.reindex(standard.index).tolist())}
+    sub_name = dict(zip(substandard["facility_id"].tolist(), substandard["name"].tolist()))
     r_costs, r_facs = road["cost"].to_numpy(), road["facility_id"].to_numpy(object)
     s_costs, s_facs = straight["cost"].to_numpy(), straight["facility_id"].to_numpy(object)
     sub_costs, sub_facs = sub_road["cost"].to_numpy(), sub_road["facility_id"].to_numpy(object)
     snap_m, snap_code = snap["access_m"].to_numpy(), snap["road_snap"].to_numpy(object)
     rows = []
-    for k, v in enumerate(committees[["village_id", "name", "township_id", "population",
-                                      "service_mode", "geometry"]].to_dict("records")):
+    columns = ("village_id", "name", "township_id", "population", "service_mode")
+    for k, v in enumerate(dict(zip(columns + ("geometry",), row)) for row in zip(
+            *(committees[c].tolist() for c in columns), committees.geometry.values)):
         r_cost, s_cost = r_costs[k], s_costs[k]
         dist, fac = (r_cost, r_facs[k]) if use_road else (s_cost, s_facs[k])
         fac = fac if isinstance(fac, str) else None
@@ -147,7 +161,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
             else:
                 coverage, status = "shared", PASS
                 reason = "R2.shared" if fac_home else "R2.shared_unowned"
-                fields["village"] = name_of.get(fac_home, fac_home) if fac_home else None
+                fields["village"] = village_name.get(fac_home, fac_home) if fac_home else None
                 if fac_home is not None:
                     i, j = pos[v["village_id"]], pos[fac_home]
                     if (min(i, j), max(i, j)) not in adjacent:
