@@ -166,3 +166,46 @@ def test_r5_districts_judged_once_per_inputs_on_one_access():
     raised = hm.region(towns, vills, facilities("二甲"), districts=d)    # as a scenario would
     assert RULES["R5"](raised, RB, access.for_scenarios().bind(raised)).units["status"] \
         .tolist() == ["pass"]
+
+
+def test_scenario_surface_updated_in_part_equals_the_surface_drawn_whole(demo_walk, monkeypatch):
+    """Adds, moves and closes (closing renumbers the facilities after the closed one) on
+    the demo: the surface a scenario redraws in part has the same minutes, states and
+    facility index in every cell as the whole surface drawn from the same answers, and
+    the same minutes and states as a surface computed afresh."""
+    from planning.plan.scenario import Scenario
+    from planning.rules import r3_health_circle
+    from planning.travel.access import _items
+    from planning.travel.surface import surface_of
+
+    monkeypatch.setattr(settings, "R3_AREAS", "surface")
+    region, _ = demo_walk
+    sc = Scenario(region, rulebook=RB, access=Access(region))
+    sa = sc._scenario_access
+    clinics = region.facilities[region.facilities["kind"] == "village_clinic"]
+    vil = region.villages.geometry
+    steps = [("add", 3), ("close", 5), ("move", 7), ("close", 2), ("add", 40), ("move", 11)]
+    for op, i in steps:
+        if op == "add":
+            sc.add_facility("village_clinic", vil.iloc[i].x + 120.0, vil.iloc[i].y + 60.0)
+        elif op == "move":
+            f = clinics.iloc[i]
+            sc.move_facility(f["facility_id"], f.geometry.x + 250.0, f.geometry.y - 90.0)
+        else:
+            sc.close_facility(clinics.iloc[i]["facility_id"])
+        edited = sc.apply()
+        part = r3_health_circle.surface(edited, RB, sa.bind(edited))
+        (slot,) = [s for k, v in sa._slots.items() if k[0] == "surface" for s in v]
+        facs = r3_health_circle.facilities_of(edited, RB["R3"]["facility_kinds"])
+        position = {f: j for j, f in enumerate(_items(facs))}
+        to_row = np.array([position.get(f, -1) for f in slot.ids])
+        nid = slot.acc.nearest_id
+        cells = next(v for k, v in sa._static.items() if k[0] == "surface cells")
+        whole = surface_of(cells, slot.acc.nearest_cost,
+                           np.where(nid >= 0, to_row[np.maximum(nid, 0)], -1), "walk",
+                           cap_minutes=part.cap_minutes)
+        for name in ("minutes", "state", "facility"):
+            np.testing.assert_array_equal(getattr(part, name), getattr(whole, name), err_msg=name)
+        fresh = r3_health_circle.surface(edited, RB, Access(edited))
+        np.testing.assert_array_equal(part.minutes, fresh.minutes)
+        np.testing.assert_array_equal(part.state, fresh.state)

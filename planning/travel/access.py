@@ -60,7 +60,7 @@ SURFACES_KEPT = 8
 def points_key(frame: gpd.GeoDataFrame) -> str:
     """A content key for a set of points: their ids and coordinates."""
     h = hashlib.sha1()
-    h.update("\x1f".join(frame["facility_id"].astype(str)).encode() if "facility_id" in frame
+    h.update("\x1f".join(frame["facility_id"].astype(str).tolist()).encode() if "facility_id" in frame
              else str(len(frame)).encode())
     h.update(np.ascontiguousarray(np.column_stack([frame.geometry.x, frame.geometry.y])).tobytes())
     return h.hexdigest()
@@ -201,8 +201,9 @@ class Access:
         if whole in self._rows:                  # the same set asked again (a staff edit)
             return self._rows[whole]
         store = self._rows.setdefault((mode, weight, float(cutoff)), {})
-        items = list(zip(facilities["facility_id"].astype(str),
-                         facilities.geometry.x.astype(float), facilities.geometry.y.astype(float)))
+        items = list(zip(facilities["facility_id"].astype(str).tolist(),
+                         facilities.geometry.x.astype(float).tolist(),
+                         facilities.geometry.y.astype(float).tolist()))
         missing = [i for i, item in enumerate(items) if item not in store]
         if missing:
             m = self.engine(mode).catchment_matrix(facilities.geometry.iloc[missing],
@@ -550,10 +551,10 @@ class ScenarioAccess(Access):
                              cap_minutes=cap)
         else:  # the last surface of this slot, updated where the edits since re-read cells
             changed = best.acc.changes[last[1]:]
-            out = _updated_surface(last[0], cells, best.acc.nearest_cost, fac,
+            out = _updated_surface(last[0], last[2], to_row, cells, best.acc.nearest_cost, fac,
                                    np.unique(np.concatenate(changed)) if changed else
                                    np.zeros(0, np.int64))
-        best.surfaces[cap] = (out, len(best.acc.changes))
+        best.surfaces[cap] = (out, len(best.acc.changes), to_row)
         if len(self._surfaces) >= SURFACES_KEPT:
             self._surfaces.pop(next(iter(self._surfaces)))
         self._surfaces[key] = out
@@ -612,29 +613,38 @@ class ScenarioAccess(Access):
         return cutoff * max(speed, walk) + buffer_m
 
 
-def _updated_surface(last: Surface, cells: Cells, seconds: np.ndarray, facility_index: np.ndarray,
+def _updated_surface(last: Surface, last_rows: np.ndarray, rows: np.ndarray, cells: Cells,
+                     seconds: np.ndarray, facility_index: np.ndarray,
                      changed: np.ndarray) -> Surface:
     """:func:`~planning.travel.surface.surface_of` for ``cells`` whose ``seconds`` differ
-    from those ``last`` was made of only at the cells ``changed`` (indices): their minutes
-    and states are rewritten in copies of ``last``'s arrays; the facility index is rewritten
-    everywhere (an edit renumbers the facilities that follow a closed one)."""
+    from those ``last`` was made of only at the cells ``changed`` (indices): copies of
+    ``last``'s arrays with those cells rewritten. ``last_rows`` and ``rows`` map the
+    engine's facility ids to rows of the facilities then and now: where they differ (a
+    closed facility's followers move up a row) the other cells' facility index is
+    renumbered."""
     grid, cap = last.grid, last.cap_minutes
     minutes, state = last.minutes.copy(), last.state.copy()
+    n = len(last_rows)
+    if np.array_equal(rows[:n], last_rows):
+        facility = last.facility.copy()
+    else:
+        renumber = np.full(max(int(last_rows.max(initial=-1)), 0) + 2, -1, dtype=np.int32)
+        renumber[last_rows[last_rows >= 0]] = rows[:n][last_rows >= 0]
+        facility = renumber[last.facility]          # -1 (no facility) reads the last entry
     r, c, off = cells.rows[changed], cells.cols[changed], cells.snapped.off_network[changed]
     m = seconds[changed] / 60.0
     ok = m <= cap
     minutes[r, c] = np.where(ok, m, np.nan)
     state[r, c] = np.where(off, OFF_NETWORK, np.where(ok, WITHIN, BEYOND_CAP))
-    facility = np.full(grid.shape, -1, dtype=np.int32)
-    within = seconds / 60.0 <= cap
-    facility.ravel()[(cells.rows * grid.shape[1] + cells.cols)[within]] = facility_index[within]
+    facility[r, c] = np.where(ok, facility_index[changed], -1)
     return Surface(grid, minutes, facility, state, cap, last.mode)
 
 
 def _items(facilities: gpd.GeoDataFrame) -> dict[str, tuple[float, float]]:
     """facility_id -> (x, y) metres."""
-    return dict(zip(facilities["facility_id"].astype(str),
-                    zip(facilities.geometry.x.astype(float), facilities.geometry.y.astype(float))))
+    return dict(zip(facilities["facility_id"].astype(str).tolist(),
+                    zip(facilities.geometry.x.astype(float).tolist(),
+                        facilities.geometry.y.astype(float).tolist())))
 
 
 class _Slot:
