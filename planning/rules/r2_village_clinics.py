@@ -225,17 +225,22 @@ def _clinic_table(clinics_all, standard, home, units, name_of, limit, within) ->
     if "nearest_clinic_id" not in units:  # a region without village committees
         units = units.assign(nearest_clinic_id=pd.Series(dtype=object),
                              clinic_distance_m=pd.Series(dtype=float))
-    served = units[units["nearest_clinic_id"].notna()]
-    if len(served):
-        served = served[[within(d) for d in served["clinic_distance_m"].fillna(np.inf)]]
-    per = served.groupby("nearest_clinic_id").agg(villages_served=("unit_id", "size"),
-                                                  residents_served=("population", "sum"))
+    # villages and residents (unknown as 0) each clinic serves as their nearest
+    n_served: dict = {}
+    residents: dict = {}
+    for fid, d, pop in zip(units["nearest_clinic_id"].tolist(),
+                           units["clinic_distance_m"].to_numpy(float),
+                           units["population"].to_numpy(float)):
+        if isinstance(fid, str) and np.isfinite(d) and within(d):
+            n_served[fid] = n_served.get(fid, 0) + 1
+            residents[fid] = residents.get(fid, 0.0) + (0.0 if np.isnan(pop) else pop)
     t = clinics_all[["facility_id", "name", "kind", "geometry"]].copy()
     t["standardized"] = t.index.isin(standard.index)
     t["home_village_id"] = home.reindex(t.index).values
     t["home_village"] = t["home_village_id"].map(name_of)
-    t["villages_served"] = t["facility_id"].map(per["villages_served"]).fillna(0).astype(int)
-    t["residents_served"] = t["facility_id"].map(per["residents_served"]).fillna(0)
+    ids = t["facility_id"].tolist()
+    t["villages_served"] = np.array([n_served.get(f, 0) for f in ids], dtype=np.int64)
+    t["residents_served"] = np.array([residents.get(f, 0.0) for f in ids], dtype=float)
     t["status"] = np.where(~t["standardized"], WARN, np.where(t["villages_served"] > 0, PASS, WARN))
     t["reason_code"] = np.where(~t["standardized"], "R2.substandard",
                                 np.where(t["villages_served"] > 0, "R2.serves", "R2.serves_none"))

@@ -201,10 +201,10 @@ def _township_shares(region, units: gpd.GeoDataFrame, target: float) -> gpd.GeoD
     figure cannot be judged (``unknown``); one without villages is not applicable."""
     pop = units["population"]
     within = pop.where(units["status"] == PASS, 0.0)
-    g = pd.DataFrame({"township_id": units["township_id"], "pop": pop, "within": within,
-                      "unknown": pop.isna(), "villages": 1}).groupby("township_id").agg(
-        pop=("pop", lambda x: x.sum(min_count=1)), within=("within", "sum"),
-        unknown=("unknown", "sum"), villages=("villages", "sum"))
+    grouped = pd.DataFrame({"township_id": units["township_id"], "pop": pop, "within": within,
+                            "unknown": pop.isna(), "villages": 1}).groupby("township_id")
+    g = grouped[["within", "unknown", "villages"]].sum()
+    g["pop"] = grouped["pop"].sum(min_count=1)             # NaN: no village's is known
     towns = region.townships[["township_id", "name", "geometry"]].copy()
     tid = towns["township_id"]
     towns["population"] = tid.map(g["pop"])
