@@ -209,3 +209,26 @@ def test_scenario_surface_updated_in_part_equals_the_surface_drawn_whole(demo_wa
         fresh = r3_health_circle.surface(edited, RB, Access(edited))
         np.testing.assert_array_equal(part.minutes, fresh.minutes)
         np.testing.assert_array_equal(part.state, fresh.state)
+
+
+def test_village_edits_reach_the_rows_r2_keeps():
+    """R2 keeps each committee's row by the values it follows from: a service mode or a
+    population set in a scenario, and undone, gives the rows a fresh assessment gives
+    (the hand-made grid region of the edit property test; four committees edited)."""
+    from planning.plan.scenario import Scenario
+    from planning.rules.assess import assess
+    from test_scenario_edits import assert_same, small_region
+
+    sc = Scenario(small_region(), rulebook=RB)
+    units = sc.assess(["R2", "R3"]).results["R2"].units
+    gaps_first = units.sort_values("coverage", key=lambda c: c != "gap")["unit_id"]
+    assert units["coverage"].eq("gap").any()
+    for i, vid in enumerate(gaps_first[:4]):
+        sc.set_service_mode(vid, None if i % 2 else "touring")
+        sc.set_population(vid, 150 + 400 * i)
+        region = sc.apply()
+        assert_same(sc.assess(["R2", "R3"]), assess(region, RB, Access(region), rules=["R2", "R3"]))
+    assert sc.assess(["R2"]).results["R2"].units["coverage"].eq("served").sum() >= 1
+    while sc.undo():
+        region = sc.apply()
+        assert_same(sc.assess(["R2", "R3"]), assess(region, RB, Access(region), rules=["R2", "R3"]))

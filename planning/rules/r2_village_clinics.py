@@ -26,6 +26,8 @@ adjacent when their Voronoi cells touch (Delaunay neighbours of the village seat
 
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -37,6 +39,8 @@ from planning.rules.base import (FAIL, PASS, WARN, RuleResult, facilities_of, ne
 from planning.schema import CLINIC_KINDS, ServiceMode, VillageKind
 
 WALK = "walk"
+#: committees' rows kept per region (see :func:`check`), at most this many per committee
+ROWS_KEPT_PER_VILLAGE = 8
 
 
 def _adjacency(points: gpd.GeoSeries) -> set[tuple[int, int]]:
@@ -142,31 +146,46 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     s_costs, s_facs = straight["cost"].to_numpy(), straight["facility_id"].to_numpy(object)
     sub_costs, sub_facs = sub_road["cost"].to_numpy(), sub_road["facility_id"].to_numpy(object)
     snap_m, snap_code = snap["access_m"].to_numpy(), snap["road_snap"].to_numpy(object)
+    # a committee's row follows from the values in its key (the rest — its name, place,
+    # snapping, neighbours — never changes for this region): rows are kept by key, so a
+    # scenario edit recomputes only the rows of the villages whose values it changed
+    made = access.static(("R2 rows", json.dumps(p, sort_keys=True, default=str), no_roads), dict)
+    if len(made) > ROWS_KEPT_PER_VILLAGE * max(len(committees), 1):
+        made.clear()
     rows = []
-    columns = ("village_id", "name", "township_id", "population", "service_mode")
-    for k, v in enumerate(dict(zip(columns + ("geometry",), row)) for row in zip(
-            *(committees[c].tolist() for c in columns), committees.geometry.values)):
+    for k, (vid, vname, town, pop_raw, mode_raw, geom) in enumerate(zip(
+            *(committees[c].tolist() for c in ("village_id", "name", "township_id", "population",
+                                               "service_mode")), committees.geometry.values)):
         r_cost, s_cost = r_costs[k], s_costs[k]
         dist, fac = (r_cost, r_facs[k]) if use_road else (s_cost, s_facs[k])
         fac = fac if isinstance(fac, str) else None
         fac_name = std_name.get(fac)
         fac_home = std_home.get(fac)
-        mode = v["service_mode"] if isinstance(v["service_mode"], str) and v["service_mode"] else None
-        pop = float(v["population"]) if pd.notna(v["population"]) else np.nan
+        sub_fac = sub_facs[k]
+        key = (vid, float(r_cost), r_facs[k], float(s_cost), s_facs[k], float(sub_costs[k]),
+               sub_fac, fac_name, fac_home, sub_name.get(sub_fac),
+               mode_raw if isinstance(mode_raw, str) else None,
+               pop_raw if pop_raw == pop_raw else None)           # NaN -> None (a usable key)
+        row = made.get(key)
+        if row is not None:
+            rows.append(row)
+            continue
+        mode = mode_raw if isinstance(mode_raw, str) and mode_raw else None
+        pop = float(pop_raw) if pd.notna(pop_raw) else np.nan
         action = ""
         fields = {"clinic": fac_name, "distance_m": dist, "limit_m": limit}
         if np.isfinite(dist) and within(dist):
-            if fac_home == v["village_id"]:
+            if fac_home == vid:
                 coverage, status, reason = "own", PASS, "R2.own"
             else:
                 coverage, status = "shared", PASS
                 reason = "R2.shared" if fac_home else "R2.shared_unowned"
                 fields["village"] = village_name.get(fac_home, fac_home) if fac_home else None
                 if fac_home is not None:
-                    i, j = pos[v["village_id"]], pos[fac_home]
+                    i, j = pos[vid], pos[fac_home]
                     if (min(i, j), max(i, j)) not in adjacent:
                         reason += ";R2.not_adjacent"
-                    if town_of.get(fac_home) != v["township_id"]:
+                    if town_of.get(fac_home) != town:
                         reason += ";R2.other_township"
                 if ";" in reason:
                     status, action = WARN, "R2.check_sharing"
@@ -179,23 +198,25 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
             coverage, status = "gap", FAIL
             reason = "R2.gap" if np.isfinite(dist) else "R2.no_clinic" if no_roads else "R2.unreachable"
             if np.isfinite(sub_costs[k]) and within(sub_costs[k]):
-                action, fields["clinic"] = "R2.upgrade", sub_name[sub_facs[k]]
+                action, fields["clinic"] = "R2.upgrade", sub_name[sub_fac]
             elif pop < p["touring_population_threshold"]:   # False when unknown
                 action = "R2.touring"
             elif np.isnan(pop):
                 action = "R2.new_check_population"
             else:
                 action = "R2.new"
-        rows.append({"unit_id": v["village_id"], "name": v["name"], "township_id": v["township_id"],
-                     "population": pop, "service_mode": mode,
-                     "nearest_clinic_id": fac, "nearest_clinic": fac_name,
-                     "clinic_distance_m": float(dist) if np.isfinite(dist) else np.nan,
-                     "clinic_road_m": float(r_cost) if np.isfinite(r_cost) else np.nan,
-                     "clinic_straight_m": float(s_cost) if np.isfinite(s_cost) else np.nan,
-                     "reachable": bool(np.isfinite(r_cost)) if not no_roads else None,
-                     "access_m": snap_m[k], "road_snap": snap_code[k],
-                     "coverage": coverage, "status": status, "reason_code": reason,
-                     "action_code": action, "params": params(**fields), "geometry": v["geometry"]})
+        row = made[key] = {
+            "unit_id": vid, "name": vname, "township_id": town,
+            "population": pop, "service_mode": mode,
+            "nearest_clinic_id": fac, "nearest_clinic": fac_name,
+            "clinic_distance_m": float(dist) if np.isfinite(dist) else np.nan,
+            "clinic_road_m": float(r_cost) if np.isfinite(r_cost) else np.nan,
+            "clinic_straight_m": float(s_cost) if np.isfinite(s_cost) else np.nan,
+            "reachable": bool(np.isfinite(r_cost)) if not no_roads else None,
+            "access_m": snap_m[k], "road_snap": snap_code[k],
+            "coverage": coverage, "status": status, "reason_code": reason,
+            "action_code": action, "params": params(**fields), "geometry": geom}
+        rows.append(row)
     units = units_frame(rows, villages.crs)
     clinics = _clinic_table(clinics_all, standard, home, units, name_of, limit, within)
     figures = {"coverage": units["coverage"].value_counts().to_dict() if len(units) else {},
