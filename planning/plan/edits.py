@@ -197,19 +197,19 @@ def validate_edit(e: Edit, region: Region, previous: list[Edit]) -> Edit:
             raise InputError.at(f"unknown facility kind {e.kind!r}", column="kind")
         fid = e.facility_id
         if fid is None:
-            used = set(fac["facility_id"].astype(str)) | {p.facility_id for p in previous}
+            used = set(fac["facility_id"].astype(str).tolist()) | {p.facility_id for p in previous}
             n = sum(p.op == "add" for p in previous) + 1
             while f"new-{n}" in used:
                 n += 1
             fid = f"new-{n}"
-        elif fid in set(fac["facility_id"].astype(str)):
+        elif fid in set(fac["facility_id"].astype(str).tolist()):
             raise InputError.at(f"facility id {fid!r} already exists", column="facility_id")
         name = e.name or auto_name(region, e.x, e.y, kind.value)
         staff = _staff_value(e.value, allow_negative=False) if e.value else None
         return replace(e, kind=kind.value, facility_id=str(fid), name=name,
                        x=float(e.x), y=float(e.y), value=staff)
     if e.op == "staff":
-        if e.facility_id not in set(fac["facility_id"].astype(str)):
+        if e.facility_id not in set(fac["facility_id"].astype(str).tolist()):
             raise InputError.at(f"no open facility with id {e.facility_id!r} in this scenario",
                                 column="facility_id")
         staff = _staff_value(e.value, allow_negative=True)
@@ -225,11 +225,11 @@ def validate_edit(e: Edit, region: Region, previous: list[Edit]) -> Edit:
                                     f"away {-n}", column=col)
         return replace(e, value=staff)
     if e.op in ("move", "close"):
-        if e.facility_id not in set(fac["facility_id"].astype(str)):
+        if e.facility_id not in set(fac["facility_id"].astype(str).tolist()):
             raise InputError.at(f"no open facility with id {e.facility_id!r} in this scenario",
                                 column="facility_id")
         return e
-    if e.village_id not in set(vil["village_id"].astype(str)):
+    if e.village_id not in set(vil["village_id"].astype(str).tolist()):
         raise InputError.at(f"no village with id {e.village_id!r}", column="village_id")
     if e.op == "service_mode":
         if e.value in (None, ""):

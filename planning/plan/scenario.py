@@ -375,7 +375,8 @@ def _rule_kinds(rule_id: str, rulebook: Rulebook) -> frozenset[str] | None:
 
 def _edited_kinds(base: Region, edits: list[Edit]) -> list[str | None]:
     """Per edit, the kind of the facility it touches (None for a village edit)."""
-    kind_of = dict(zip(base.facilities["facility_id"].astype(str), base.facilities["kind"]))
+    kind_of = dict(zip(base.facilities["facility_id"].astype(str).tolist(),
+                       base.facilities["kind"].tolist()))
     out = []
     for e in edits:
         if e.op == "add":

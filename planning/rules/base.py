@@ -21,6 +21,50 @@ UNKNOWN = "unknown"
 STATUSES = (PASS, FAIL, WARN, UNKNOWN, NA)
 
 
+class Layers(dict):
+    """A rule's export layers by name, some of them made on first read.
+
+    A value given as a callable (no arguments) is called the first time the layer is
+    read (``layers[name]``, ``get``, ``items``, ``values``, iteration into another
+    dict) and replaced by what it returns: R3's area polygons are drawn from the
+    travel-time surface only when a map or an export asks for them, so a what-if click
+    that only needs the figures never polygonises. :meth:`pending` names the layers not
+    made yet.
+    """
+
+    def __getitem__(self, name):
+        value = dict.__getitem__(self, name)
+        if callable(value):
+            value = value()
+            dict.__setitem__(self, name, value)
+        return value
+
+    def __iter__(self):  # not dict's own iterator: dict(x) and {**x} then read through []
+        return iter(list(dict.keys(self)))
+
+    def get(self, name, default=None):
+        return self[name] if name in self else default
+
+    def items(self):
+        return [(name, self[name]) for name in self]
+
+    def values(self):
+        return [self[name] for name in self]
+
+    def copy(self) -> "Layers":
+        return Layers(self.items())
+
+    def pending(self) -> list[str]:
+        """Names of the layers not made yet."""
+        return [name for name in dict.keys(self) if callable(dict.__getitem__(self, name))]
+
+    def __reduce__(self):  # pickled (Dask, caches) as made layers, never as a callable
+        return (Layers, (dict(self.items()),))
+
+    def __repr__(self) -> str:
+        return f"Layers({sorted(dict.keys(self))}, pending={self.pending()})"
+
+
 @dataclass
 class RuleResult:
     """What a rule found.
@@ -45,7 +89,8 @@ class RuleResult:
         What a unit is (``"township"``, ``"village"``, ``"district"``, ``"committee"``,
         ``"centre"``).
     layers : dict of str to GeoDataFrame
-        Export layers by name (``"R2_villages"``, ``"R2_clinics"`` …), metric CRS.
+        Export layers by name (``"R2_villages"``, ``"R2_clinics"`` …), metric CRS; a
+        :class:`Layers` (some made on first read) when built by :func:`new_result`.
     notes : list of Note
         What the rule could not see or assumed (said in the summary and the report),
         by key of :data:`planning.words.STRINGS`: ``note.text(lang)``.
@@ -147,6 +192,8 @@ def new_result(rule_id: str, rulebook: Rulebook, units: gpd.GeoDataFrame, unit_k
     (:func:`planning.words.render_units`, :meth:`RuleResult.in_language`).
     """
     meta = rulebook.rule(rule_id)
+    if "layers" in kwargs:
+        kwargs["layers"] = Layers(kwargs["layers"])
     return RuleResult(rule_id, meta["title_zh"], meta["title_en"], meta["clause"],
                       meta["basis"], units, unit_kind, **kwargs)
 
@@ -165,7 +212,11 @@ def params(**fields: Any) -> dict:
     """The ``params`` of a unit: numbers as plain floats and ints, names as text, lists
     of names as lists (JSON-serialisable; :func:`planning.words.field_text` says how each
     is worded)."""
-    return {k: _plain(v) for k, v in fields.items()}
+    return {k: v if type(v) in _AS_IS else _plain(v) for k, v in fields.items()}
+
+
+#: types :func:`params` keeps as they are (most values: checked first, it is per unit)
+_AS_IS = frozenset({str, float, int, bool, type(None)})
 
 
 def _plain(value: Any) -> Any:

@@ -26,6 +26,8 @@ adjacent when their Voronoi cells touch (Delaunay neighbours of the village seat
 
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -37,6 +39,8 @@ from planning.rules.base import (FAIL, PASS, WARN, RuleResult, facilities_of, ne
 from planning.schema import CLINIC_KINDS, ServiceMode, VillageKind
 
 WALK = "walk"
+#: committees' rows kept per region (see :func:`check`), at most this many per committee
+ROWS_KEPT_PER_VILLAGE = 8
 
 
 def _adjacency(points: gpd.GeoSeries) -> set[tuple[int, int]]:
@@ -51,19 +55,30 @@ def _adjacency(points: gpd.GeoSeries) -> set[tuple[int, int]]:
 
 
 def clinics_home_village(clinics: gpd.GeoDataFrame, villages: gpd.GeoDataFrame,
-                         own_max_m: float) -> pd.Series:
+                         own_max_m: float, known: dict | None = None) -> pd.Series:
     """Each clinic's own village id: from its ``village_id`` column, else the nearest
-    village seat within ``own_max_m`` metres (straight), else None."""
+    village seat within ``own_max_m`` metres (straight), else None.
+
+    ``known`` keeps the answers by position (x, y) for these ``villages`` and
+    ``own_max_m`` (a scenario's villages never move): only new positions are looked up."""
     home = pd.Series([None] * len(clinics), index=clinics.index, dtype=object)
     if "village_id" in clinics:
-        given = clinics["village_id"].where(clinics["village_id"].isin(villages["village_id"]))
+        ids = set(villages["village_id"].tolist())     # (a set: Series.isin is slow on text)
+        given = clinics["village_id"].where([v in ids for v in clinics["village_id"].tolist()])
         home = given.astype(object).where(given.notna(), None)
     missing = home.isna()
     if missing.any() and len(villages):
-        near = gpd.sjoin_nearest(clinics.loc[missing, ["geometry"]], villages[["village_id", "geometry"]],
-                                 max_distance=own_max_m, how="left")
-        near = near[~near.index.duplicated()]
-        home.loc[missing] = near["village_id"].where(near["village_id"].notna(), None)
+        known = {} if known is None else known
+        pts = clinics.loc[missing, ["geometry"]]
+        xy = list(zip(pts.geometry.x.tolist(), pts.geometry.y.tolist()))
+        new = [i for i, p in enumerate(xy) if p not in known]
+        if new:
+            near = gpd.sjoin_nearest(pts.iloc[new], villages[["village_id", "geometry"]],
+                                     max_distance=own_max_m, how="left")
+            near = near[~near.index.duplicated()]
+            ids = near["village_id"].reindex(pts.index[new]).astype(object)
+            known.update(zip([xy[i] for i in new], ids.where(ids.notna(), None).tolist()))
+        home.loc[missing] = [known[p] for p in xy]
     return home
 
 
@@ -101,9 +116,11 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         standard = clinics_all[clinics_all["standardized"].fillna(True).astype(bool)]
     substandard = clinics_all.drop(standard.index)
 
-    home = clinics_home_village(clinics_all, villages, p["own_clinic_max_m"])
-    town_of = villages.set_index("village_id")["township_id"]
+    home = clinics_home_village(clinics_all, villages, p["own_clinic_max_m"],
+                                access.static(("clinics' home village", p["own_clinic_max_m"]), dict))
+    town_of = dict(zip(villages["village_id"].tolist(), villages["township_id"].tolist()))
     name_of = villages.set_index("village_id")["name"]
+    village_name = dict(zip(villages["village_id"].tolist(), villages["name"].tolist()))
     no_roads = getattr(access, "straight", False)
     straight = _nearest_straight(committees, standard)
     if no_roads:  # the straight radius decides; no road metres to show
@@ -116,43 +133,59 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
 
     # adjacency between all villages (committees share with any neighbour): villages
     # never move in a scenario, so it is computed once per region
-    pos = {vid: i for i, vid in enumerate(villages["village_id"])}
+    pos = {vid: i for i, vid in enumerate(villages["village_id"].tolist())}
     adjacent = access.static("village adjacency", lambda: _adjacency(villages.geometry))
 
     use_road = p["measure"] == "road" and not no_roads
     # plain lookups for the loop below (pandas row access costs more than the rule)
-    std_name = dict(zip(standard["facility_id"], standard["name"]))
+    std_name = dict(zip(standard["facility_id"].tolist(), standard["name"].tolist()))
     std_home = {fid: (None if pd.isna(h) else h)
-                for fid, h in zip(standard["facility_id"], home.reindex(standard.index))}
-    sub_name = dict(zip(substandard["facility_id"], substandard["name"]))
+                for fid, h in zip(standard["facility_id"].tolist(), home.reindex(standard.index).tolist())}
+    sub_name = dict(zip(substandard["facility_id"].tolist(), substandard["name"].tolist()))
     r_costs, r_facs = road["cost"].to_numpy(), road["facility_id"].to_numpy(object)
     s_costs, s_facs = straight["cost"].to_numpy(), straight["facility_id"].to_numpy(object)
     sub_costs, sub_facs = sub_road["cost"].to_numpy(), sub_road["facility_id"].to_numpy(object)
     snap_m, snap_code = snap["access_m"].to_numpy(), snap["road_snap"].to_numpy(object)
+    # a committee's row follows from the values in its key (the rest — its name, place,
+    # snapping, neighbours — never changes for this region): rows are kept by key, so a
+    # scenario edit recomputes only the rows of the villages whose values it changed
+    made = access.static(("R2 rows", json.dumps(p, sort_keys=True, default=str), no_roads), dict)
+    if len(made) > ROWS_KEPT_PER_VILLAGE * max(len(committees), 1):
+        made.clear()
     rows = []
-    for k, v in enumerate(committees[["village_id", "name", "township_id", "population",
-                                      "service_mode", "geometry"]].to_dict("records")):
+    for k, (vid, vname, town, pop_raw, mode_raw, geom) in enumerate(zip(
+            *(committees[c].tolist() for c in ("village_id", "name", "township_id", "population",
+                                               "service_mode")), committees.geometry.values)):
         r_cost, s_cost = r_costs[k], s_costs[k]
         dist, fac = (r_cost, r_facs[k]) if use_road else (s_cost, s_facs[k])
         fac = fac if isinstance(fac, str) else None
         fac_name = std_name.get(fac)
         fac_home = std_home.get(fac)
-        mode = v["service_mode"] if isinstance(v["service_mode"], str) and v["service_mode"] else None
-        pop = float(v["population"]) if pd.notna(v["population"]) else np.nan
+        sub_fac = sub_facs[k]
+        key = (vid, float(r_cost), r_facs[k], float(s_cost), s_facs[k], float(sub_costs[k]),
+               sub_fac, fac_name, fac_home, sub_name.get(sub_fac),
+               mode_raw if isinstance(mode_raw, str) else None,
+               pop_raw if pop_raw == pop_raw else None)           # NaN -> None (a usable key)
+        row = made.get(key)
+        if row is not None:
+            rows.append(row)
+            continue
+        mode = mode_raw if isinstance(mode_raw, str) and mode_raw else None
+        pop = float(pop_raw) if pd.notna(pop_raw) else np.nan
         action = ""
         fields = {"clinic": fac_name, "distance_m": dist, "limit_m": limit}
         if np.isfinite(dist) and within(dist):
-            if fac_home == v["village_id"]:
+            if fac_home == vid:
                 coverage, status, reason = "own", PASS, "R2.own"
             else:
                 coverage, status = "shared", PASS
                 reason = "R2.shared" if fac_home else "R2.shared_unowned"
-                fields["village"] = name_of.get(fac_home, fac_home) if fac_home else None
+                fields["village"] = village_name.get(fac_home, fac_home) if fac_home else None
                 if fac_home is not None:
-                    i, j = pos[v["village_id"]], pos[fac_home]
+                    i, j = pos[vid], pos[fac_home]
                     if (min(i, j), max(i, j)) not in adjacent:
                         reason += ";R2.not_adjacent"
-                    if town_of.get(fac_home) != v["township_id"]:
+                    if town_of.get(fac_home) != town:
                         reason += ";R2.other_township"
                 if ";" in reason:
                     status, action = WARN, "R2.check_sharing"
@@ -165,23 +198,25 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
             coverage, status = "gap", FAIL
             reason = "R2.gap" if np.isfinite(dist) else "R2.no_clinic" if no_roads else "R2.unreachable"
             if np.isfinite(sub_costs[k]) and within(sub_costs[k]):
-                action, fields["clinic"] = "R2.upgrade", sub_name[sub_facs[k]]
+                action, fields["clinic"] = "R2.upgrade", sub_name[sub_fac]
             elif pop < p["touring_population_threshold"]:   # False when unknown
                 action = "R2.touring"
             elif np.isnan(pop):
                 action = "R2.new_check_population"
             else:
                 action = "R2.new"
-        rows.append({"unit_id": v["village_id"], "name": v["name"], "township_id": v["township_id"],
-                     "population": pop, "service_mode": mode,
-                     "nearest_clinic_id": fac, "nearest_clinic": fac_name,
-                     "clinic_distance_m": float(dist) if np.isfinite(dist) else np.nan,
-                     "clinic_road_m": float(r_cost) if np.isfinite(r_cost) else np.nan,
-                     "clinic_straight_m": float(s_cost) if np.isfinite(s_cost) else np.nan,
-                     "reachable": bool(np.isfinite(r_cost)) if not no_roads else None,
-                     "access_m": snap_m[k], "road_snap": snap_code[k],
-                     "coverage": coverage, "status": status, "reason_code": reason,
-                     "action_code": action, "params": params(**fields), "geometry": v["geometry"]})
+        row = made[key] = {
+            "unit_id": vid, "name": vname, "township_id": town,
+            "population": pop, "service_mode": mode,
+            "nearest_clinic_id": fac, "nearest_clinic": fac_name,
+            "clinic_distance_m": float(dist) if np.isfinite(dist) else np.nan,
+            "clinic_road_m": float(r_cost) if np.isfinite(r_cost) else np.nan,
+            "clinic_straight_m": float(s_cost) if np.isfinite(s_cost) else np.nan,
+            "reachable": bool(np.isfinite(r_cost)) if not no_roads else None,
+            "access_m": snap_m[k], "road_snap": snap_code[k],
+            "coverage": coverage, "status": status, "reason_code": reason,
+            "action_code": action, "params": params(**fields), "geometry": geom}
+        rows.append(row)
     units = units_frame(rows, villages.crs)
     clinics = _clinic_table(clinics_all, standard, home, units, name_of, limit, within)
     figures = {"coverage": units["coverage"].value_counts().to_dict() if len(units) else {},
@@ -211,17 +246,22 @@ def _clinic_table(clinics_all, standard, home, units, name_of, limit, within) ->
     if "nearest_clinic_id" not in units:  # a region without village committees
         units = units.assign(nearest_clinic_id=pd.Series(dtype=object),
                              clinic_distance_m=pd.Series(dtype=float))
-    served = units[units["nearest_clinic_id"].notna()]
-    if len(served):
-        served = served[[within(d) for d in served["clinic_distance_m"].fillna(np.inf)]]
-    per = served.groupby("nearest_clinic_id").agg(villages_served=("unit_id", "size"),
-                                                  residents_served=("population", "sum"))
+    # villages and residents (unknown as 0) each clinic serves as their nearest
+    n_served: dict = {}
+    residents: dict = {}
+    for fid, d, pop in zip(units["nearest_clinic_id"].tolist(),
+                           units["clinic_distance_m"].to_numpy(float),
+                           units["population"].to_numpy(float)):
+        if isinstance(fid, str) and np.isfinite(d) and within(d):
+            n_served[fid] = n_served.get(fid, 0) + 1
+            residents[fid] = residents.get(fid, 0.0) + (0.0 if np.isnan(pop) else pop)
     t = clinics_all[["facility_id", "name", "kind", "geometry"]].copy()
     t["standardized"] = t.index.isin(standard.index)
     t["home_village_id"] = home.reindex(t.index).values
     t["home_village"] = t["home_village_id"].map(name_of)
-    t["villages_served"] = t["facility_id"].map(per["villages_served"]).fillna(0).astype(int)
-    t["residents_served"] = t["facility_id"].map(per["residents_served"]).fillna(0)
+    ids = t["facility_id"].tolist()
+    t["villages_served"] = np.array([n_served.get(f, 0) for f in ids], dtype=np.int64)
+    t["residents_served"] = np.array([residents.get(f, 0.0) for f in ids], dtype=float)
     t["status"] = np.where(~t["standardized"], WARN, np.where(t["villages_served"] > 0, PASS, WARN))
     t["reason_code"] = np.where(~t["standardized"], "R2.substandard",
                                 np.where(t["villages_served"] > 0, "R2.serves", "R2.serves_none"))

@@ -9,10 +9,12 @@ Population figures come from each village's own travel time (the engine's snappi
 convention: access leg at walking speed, then the network). The isochrone polygons
 (``R3_covered``) and the uncovered remainder of the townships (``R3_uncovered``) are
 for display only: by default (``settings.R3_AREAS = "surface"``) the cells of the
-travel-time surface within the minutes, polygonised along cell edges (a cell counts when
-its centre walks to a road and on within the minutes); with ``"road_band"`` the reached
-roads buffered by ``isochrone_buffer_m`` (the landed drawing: a narrower band, seconds of
-set algebra at city scale).
+travel-time surface within the minutes (a cell counts when its centre walks to a road and
+on within the minutes): the areas are cell counts × cell area, and the cells are
+polygonised along cell edges only when a layer is read (a map, an export;
+:class:`~planning.rules.base.Layers`), so a what-if click never waits for them; with
+``"road_band"`` the reached roads buffered by ``isochrone_buffer_m`` (the landed drawing:
+a narrower band, seconds of set algebra at city scale).
 
 :func:`surface` gives the minutes to the nearest of the same facilities on a regular
 grid (:mod:`planning.travel.surface`), per mode, for maps and GIS exports.
@@ -80,10 +82,20 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     if settings.R3_AREAS not in ("road_band", "surface"):
         raise ValueError(f"settings.R3_AREAS must be 'road_band' or 'surface', "
                          f"not {settings.R3_AREAS!r}")
+    crs = villages.crs
+
+    def area_layer(status, geometry):
+        return gpd.GeoDataFrame({"status": [status], "minutes": [limit_min], "mode": [p["mode"]]},
+                                geometry=[geometry], crs=crs)
+
     if settings.R3_AREAS == "surface" and not access.straight:
         cap = max(settings.SURFACE_CAP_MIN, limit_min)
-        covered, uncovered = _surface_areas(surface(region, rulebook, access, cap_minutes=cap),
-                                            limit_min)
+        within, outside = _surface_masks(surface(region, rulebook, access, cap_minutes=cap),
+                                         limit_min)
+        # the areas are cell counts; the polygons are drawn only when a layer is read
+        covered_km2, uncovered_km2 = within.km2(), outside.km2()
+        area_layers = {"R3_covered": lambda: area_layer(PASS, within.polygons()),
+                       "R3_uncovered": lambda: area_layer(FAIL, outside.polygons())}
     else:
         covered = access.coverage_union(p["mode"], facilities, limit_min * 60.0, "time",
                                         p["isochrone_buffer_m"])
@@ -91,15 +103,11 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         covered = (shapely.intersection(covered, region_area) if covered is not None
                    else shapely.Polygon())
         uncovered = shapely.difference(region_area, covered)
-    crs = villages.crs
-    layers = {
-        "R3_villages": units.rename(columns={"unit_id": "village_id"}),
-        "R3_townships": towns,
-        "R3_covered": gpd.GeoDataFrame({"status": [PASS], "minutes": [limit_min],
-                                        "mode": [p["mode"]]}, geometry=[covered], crs=crs),
-        "R3_uncovered": gpd.GeoDataFrame({"status": [FAIL], "minutes": [limit_min],
-                                          "mode": [p["mode"]]}, geometry=[uncovered], crs=crs),
-    }
+        covered_km2, uncovered_km2 = covered.area / 1e6, uncovered.area / 1e6
+        area_layers = {"R3_covered": area_layer(PASS, covered),
+                       "R3_uncovered": area_layer(FAIL, uncovered)}
+    layers = {"R3_villages": units.rename(columns={"unit_id": "village_id"}),
+              "R3_townships": towns, **area_layers}
     n_unknown = int((~known).sum())
     figures = {"share_within": round(covered_pop / total, 4) if total else None,
                "residents_within": int(covered_pop) if known.any() else None,
@@ -107,8 +115,8 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
                "villages_without_population": n_unknown,
                "share_reason": population_reason(n_unknown, len(known)),
                "mode": p["mode"], "max_minutes": limit_min,
-               "covered_km2": round(covered.area / 1e6, 2),
-               "uncovered_km2": round(uncovered.area / 1e6, 2),
+               "covered_km2": round(covered_km2, 2),
+               "uncovered_km2": round(uncovered_km2, 2),
                "snapping": access.snap_report(p["mode"], facilities)}
     return new_result("R3", rulebook, units, "village", layers=layers, figures=figures)
 
@@ -156,19 +164,36 @@ def surface(region, rulebook: Rulebook, access, mode: str | None = None, *,
     return access.surface(mode, cells, facilities, cap_minutes=cap_minutes)
 
 
-def _surface_areas(s: _surface.Surface, limit_min: float):
-    """R3's covered area (cells within ``limit_min``) and uncovered area (the other cells
-    whose centre lies in a township), polygonised along the cells' edges (region CRS)."""
+class CellMask:
+    """Cells of a surface's grid (a boolean mask), as R3's area layers use them.
+
+    Attributes
+    ----------
+    mask : numpy.ndarray of bool, shape ``grid.shape``
+    grid : planning.travel.surface.Grid
+    """
+
+    def __init__(self, mask: np.ndarray, grid: _surface.Grid):
+        self.mask, self.grid = mask, grid
+
+    def km2(self) -> float:
+        """The cells' area, km² (count × cell area: the area of :meth:`polygons`)."""
+        return int(np.count_nonzero(self.mask)) * self.grid.cell_m ** 2 / 1e6
+
+    def polygons(self):
+        """The cells as one (multi)polygon along their edges, in the grid's CRS."""
+        mask = self.mask
+        parts = [shapely.geometry.shape(geom) for geom, _ in rasterio.features.shapes(
+            mask.astype(np.uint8), mask=mask, transform=self.grid.transform)]
+        return shapely.MultiPolygon(parts) if parts else shapely.Polygon()
+
+
+def _surface_masks(s: _surface.Surface, limit_min: float) -> tuple[CellMask, CellMask]:
+    """R3's covered cells (within ``limit_min``) and uncovered cells (the others whose
+    centre lies in a township)."""
     within = np.nan_to_num(s.minutes, nan=np.inf) <= limit_min
     inside = s.state != _surface.OUTSIDE
-    return _polygons(within, s), _polygons(inside & ~within, s)
-
-
-def _polygons(mask: np.ndarray, s: _surface.Surface):
-    """The cells of ``mask`` as one (multi)polygon, in the surface's CRS."""
-    parts = [shapely.geometry.shape(geom) for geom, _ in rasterio.features.shapes(
-        mask.astype(np.uint8), mask=mask, transform=s.grid.transform)]
-    return shapely.MultiPolygon(parts) if parts else shapely.Polygon()
+    return CellMask(within, s.grid), CellMask(inside & ~within, s.grid)
 
 
 def _township_shares(region, units: gpd.GeoDataFrame, target: float) -> gpd.GeoDataFrame:
@@ -177,10 +202,10 @@ def _township_shares(region, units: gpd.GeoDataFrame, target: float) -> gpd.GeoD
     figure cannot be judged (``unknown``); one without villages is not applicable."""
     pop = units["population"]
     within = pop.where(units["status"] == PASS, 0.0)
-    g = pd.DataFrame({"township_id": units["township_id"], "pop": pop, "within": within,
-                      "unknown": pop.isna(), "villages": 1}).groupby("township_id").agg(
-        pop=("pop", lambda x: x.sum(min_count=1)), within=("within", "sum"),
-        unknown=("unknown", "sum"), villages=("villages", "sum"))
+    grouped = pd.DataFrame({"township_id": units["township_id"], "pop": pop, "within": within,
+                            "unknown": pop.isna(), "villages": 1}).groupby("township_id")
+    g = grouped[["within", "unknown", "villages"]].sum()
+    g["pop"] = grouped["pop"].sum(min_count=1)             # NaN: no village's is known
     towns = region.townships[["township_id", "name", "geometry"]].copy()
     tid = towns["township_id"]
     towns["population"] = tid.map(g["pop"])

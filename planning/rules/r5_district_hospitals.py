@@ -14,7 +14,11 @@ model has no separate physician column); say so when reporting.
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from planning.rules.rulebook import Rulebook
@@ -75,6 +79,41 @@ def check(region, rulebook: Rulebook, access=None) -> RuleResult:
         city-wide ratios with the counts behind them.
     """
     p = rulebook["R5"]
+    if access is None:
+        units, staffing = _judge(region, p)
+    else:  # a scenario edit of anything else (a clinic …) leaves the districts' verdicts
+        units, staffing = access.static(("R5 districts", _judge_key(region, p)),
+                                        lambda: _judge(region, p))
+    figures = city_ratios(region, p)
+    notes = [Note("note.R5.city_wide"), Note("note.R5.public_health_column")]
+    return new_result("R5", rulebook, units, "district",
+                      layers={"R5_districts": units.rename(columns={"unit_id": "district_id"}),
+                              "R5_centres": staffing},
+                      notes=notes, figures=figures)
+
+
+#: the facilities :func:`_judge` reads, and their columns
+_JUDGED_KINDS = (FacilityKind.DISTRICT_HOSPITAL, FacilityKind.TCM_HOSPITAL,
+                 FacilityKind.TOWNSHIP_HEALTH_CENTRE)
+_JUDGED = ("facility_id", "name", "kind", "level", "public_health_staff", "professional_staff")
+
+
+def _judge_key(region, p: dict) -> str:
+    """A content key of everything :func:`_judge` reads that a scenario can change: the
+    district and TCM hospitals and township health centres (columns, positions), the
+    villages' populations and ``p``. Townships and districts are the region's own."""
+    fac = facilities_of(region, _JUDGED_KINDS)
+    h = hashlib.sha1(json.dumps(p, sort_keys=True, default=str).encode())
+    cols = [c for c in _JUDGED if c in fac]
+    h.update(json.dumps(cols).encode())
+    h.update(pd.util.hash_pandas_object(fac[cols].astype(str), index=False).to_numpy().tobytes())
+    h.update(np.column_stack([fac.geometry.x, fac.geometry.y]).tobytes())
+    h.update(pd.to_numeric(region.villages["population"], errors="coerce").to_numpy(float).tobytes())
+    return h.hexdigest()
+
+
+def _judge(region, p: dict) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The districts' units (hospitals, short-staffed centres) and the centres' staffing."""
     districts = district_table(region)
     hospitals = facilities_of(region, (FacilityKind.DISTRICT_HOSPITAL, FacilityKind.TCM_HOSPITAL)).copy()
     hospitals["district_in"] = within_polygons(hospitals, districts, "district_id")
@@ -122,13 +161,7 @@ def check(region, rulebook: Rulebook, access=None) -> RuleResult:
                      "params": params(level=p["require_tcm_level"], centres=len(short),
                                       minimum_share=p["min_public_health_share"]),
                      "geometry": d.geometry})
-    units = gpd.GeoDataFrame(rows, geometry="geometry", crs=districts.crs)
-    figures = city_ratios(region, p)
-    notes = [Note("note.R5.city_wide"), Note("note.R5.public_health_column")]
-    return new_result("R5", rulebook, units, "district",
-                      layers={"R5_districts": units.rename(columns={"unit_id": "district_id"}),
-                              "R5_centres": staffing},
-                      notes=notes, figures=figures)
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=districts.crs), staffing
 
 
 def city_ratios(region, p: dict) -> dict:

@@ -40,7 +40,8 @@ from planning.travel.engine import TravelEngine
 from planning.travel.snapping import as_xy
 from planning.travel.incremental import IncrementalNearest
 from planning.travel.network import region_network
-from planning.travel.surface import Cells, Surface, surface_of, travel_time_surface
+from planning.travel.surface import (BEYOND_CAP, OFF_NETWORK, WITHIN, Cells, Surface, surface_of,
+                                     travel_time_surface)
 
 #: the label every output of a run without roads carries (both languages, always)
 STRAIGHT_LABEL = "直线估算 / straight-line estimate"
@@ -60,7 +61,7 @@ SURFACES_KEPT = 8
 def points_key(frame: gpd.GeoDataFrame) -> str:
     """A content key for a set of points: their ids and coordinates."""
     h = hashlib.sha1()
-    h.update("\x1f".join(frame["facility_id"].astype(str)).encode() if "facility_id" in frame
+    h.update("\x1f".join(frame["facility_id"].astype(str).tolist()).encode() if "facility_id" in frame
              else str(len(frame)).encode())
     h.update(np.ascontiguousarray(np.column_stack([frame.geometry.x, frame.geometry.y])).tobytes())
     return h.hexdigest()
@@ -214,8 +215,9 @@ class Access:
         if whole in self._rows:                  # the same set asked again (a staff edit)
             return self._rows[whole]
         store = self._rows.setdefault((mode, weight, float(cutoff)), {})
-        items = list(zip(facilities["facility_id"].astype(str),
-                         facilities.geometry.x.astype(float), facilities.geometry.y.astype(float)))
+        items = list(zip(facilities["facility_id"].astype(str).tolist(),
+                         facilities.geometry.x.astype(float).tolist(),
+                         facilities.geometry.y.astype(float).tolist()))
         missing = [i for i, item in enumerate(items) if item not in store]
         if missing:
             m = self.engine(mode).catchment_matrix(facilities.geometry.iloc[missing],
@@ -538,7 +540,8 @@ class ScenarioAccess(Access):
         """As :meth:`Access.surface`, with the cells' costs kept by an
         :class:`~planning.travel.incremental.IncrementalNearest` synced edit by edit
         (an added facility searches only where it improves a junction, a closed one
-        re-solves only the junctions it was nearest to); memoised by facility set."""
+        re-solves only the junctions it was nearest to, and only the cells on links
+        those junctions end are re-read and redrawn); memoised by facility set."""
         if len(facilities) == 0 or facilities["facility_id"].duplicated().any():
             return super().surface(mode, cells, facilities, cap_minutes)
         key = (mode, id(cells), cap_minutes, points_key(facilities))
@@ -556,8 +559,17 @@ class ScenarioAccess(Access):
         to_row = np.array([position.get(f, -1) for f in best.ids], dtype=np.int64)
         nid = best.acc.nearest_id
         fac = np.where(nid >= 0, to_row[np.maximum(nid, 0)], -1)
-        out = surface_of(cells, best.acc.nearest_cost, fac, self.engine(mode).net.mode,
-                         cap_minutes=cap_minutes)
+        cap = float(settings.SURFACE_CAP_MIN if cap_minutes is None else cap_minutes)
+        last = best.surfaces.get(cap)
+        if last is None:
+            out = surface_of(cells, best.acc.nearest_cost, fac, self.engine(mode).net.mode,
+                             cap_minutes=cap)
+        else:  # the last surface of this slot, updated where the edits since re-read cells
+            changed = best.acc.changes[last[1]:]
+            out = _updated_surface(last[0], last[2], to_row, cells, best.acc.nearest_cost, fac,
+                                   np.unique(np.concatenate(changed)) if changed else
+                                   np.zeros(0, np.int64))
+        best.surfaces[cap] = (out, len(best.acc.changes), to_row)
         if len(self._surfaces) >= SURFACES_KEPT:
             self._surfaces.pop(next(iter(self._surfaces)))
         self._surfaces[key] = out
@@ -616,10 +628,38 @@ class ScenarioAccess(Access):
         return cutoff * max(speed, walk) + buffer_m
 
 
+def _updated_surface(last: Surface, last_rows: np.ndarray, rows: np.ndarray, cells: Cells,
+                     seconds: np.ndarray, facility_index: np.ndarray,
+                     changed: np.ndarray) -> Surface:
+    """:func:`~planning.travel.surface.surface_of` for ``cells`` whose ``seconds`` differ
+    from those ``last`` was made of only at the cells ``changed`` (indices): copies of
+    ``last``'s arrays with those cells rewritten. ``last_rows`` and ``rows`` map the
+    engine's facility ids to rows of the facilities then and now: where they differ (a
+    closed facility's followers move up a row) the other cells' facility index is
+    renumbered."""
+    grid, cap = last.grid, last.cap_minutes
+    minutes, state = last.minutes.copy(), last.state.copy()
+    n = len(last_rows)
+    if np.array_equal(rows[:n], last_rows):
+        facility = last.facility.copy()
+    else:
+        renumber = np.full(max(int(last_rows.max(initial=-1)), 0) + 2, -1, dtype=np.int32)
+        renumber[last_rows[last_rows >= 0]] = rows[:n][last_rows >= 0]
+        facility = renumber[last.facility]          # -1 (no facility) reads the last entry
+    r, c, off = cells.rows[changed], cells.cols[changed], cells.snapped.off_network[changed]
+    m = seconds[changed] / 60.0
+    ok = m <= cap
+    minutes[r, c] = np.where(ok, m, np.nan)
+    state[r, c] = np.where(off, OFF_NETWORK, np.where(ok, WITHIN, BEYOND_CAP))
+    facility[r, c] = np.where(ok, facility_index[changed], -1)
+    return Surface(grid, minutes, facility, state, cap, last.mode)
+
+
 def _items(facilities: gpd.GeoDataFrame) -> dict[str, tuple[float, float]]:
     """facility_id -> (x, y) metres."""
-    return dict(zip(facilities["facility_id"].astype(str),
-                    zip(facilities.geometry.x.astype(float), facilities.geometry.y.astype(float))))
+    return dict(zip(facilities["facility_id"].astype(str).tolist(),
+                    zip(facilities.geometry.x.astype(float).tolist(),
+                        facilities.geometry.y.astype(float).tolist())))
 
 
 class _Slot:
@@ -631,6 +671,8 @@ class _Slot:
                                       np.array(list(items.values())).reshape(-1, 2), weight=weight)
         self.ids = list(items)                      # engine id -> facility_id
         self.open = {fid: (i, xy) for i, (fid, xy) in enumerate(items.items())}
+        #: cap -> (the last surface drawn from this slot, len(acc.changes) then)
+        self.surfaces: dict = {}
 
     def distance(self, want: dict) -> int:
         have = {f: xy for f, (_, xy) in self.open.items()}

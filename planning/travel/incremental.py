@@ -33,8 +33,9 @@ class IncrementalNearest:
     which one. Adding a facility runs one Dijkstra from it that stops where it no longer
     improves anything (a bounded search whose bound grows until no improvement can lie
     beyond it); closing one re-solves only the nodes it was nearest to, seeded from their
-    neighbours and from other facilities' entries. Origins are re-read from the node
-    table. Catchments for the declared ``cutoffs`` are kept per facility.
+    neighbours and from other facilities' entries. The origins those changes reach are
+    re-read from the node table (all of them only at the start). Catchments for the
+    declared ``cutoffs`` are kept per facility.
 
     Parameters
     ----------
@@ -56,6 +57,9 @@ class IncrementalNearest:
         Metres or seconds to the nearest open facility (``inf``: unreachable).
     nearest_id : numpy.ndarray of int64, shape (n_origins,)
         Its id (-1: unreachable).
+    changes : list of numpy.ndarray
+        Per edit so far, the origins it re-read (indices; the others' answers are
+        unchanged by it), so that what is drawn from the answers can be updated in part.
     """
 
     def __init__(self, engine: TravelEngine, origins_xy: Points,
@@ -83,6 +87,7 @@ class IncrementalNearest:
                 for i in range(len(self._f)):
                     cc, vv = c[bounds[i]:bounds[i + 1]], v[bounds[i]:bounds[i + 1]]
                     self._catch[cut][i] = (cc[vv <= cut], vv[vv <= cut])
+        self.changes: list[np.ndarray] = []
         self._refresh()
 
     # -- public API
@@ -103,25 +108,22 @@ class IncrementalNearest:
         self._f = self._f.concat(new)
         self._fxy = np.vstack([self._fxy, np.asarray(xy, float).reshape(1, 2)])
         self._open = np.append(self._open, True)
-        self._reach(fid)
-        self._refresh()
+        self._refresh(self._reach(fid), fid)
         return fid
 
     def move(self, fid: int, xy) -> None:
         """Move facility ``fid`` to ``xy`` (network CRS, metres)."""
         self._check_open(fid)
-        self._withdraw(fid)
+        was = self._withdraw(fid)
         self._fxy[fid] = np.asarray(xy, float).reshape(2)
         self._f.assign(fid, self.engine.ends(self._fxy[[fid]], self.weight, True))
         self._open[fid] = True
-        self._reach(fid)
-        self._refresh()
+        self._refresh(np.concatenate([was, self._reach(fid)]), fid)
 
     def close(self, fid: int) -> None:
         """Close facility ``fid``."""
         self._check_open(fid)
-        self._withdraw(fid)
-        self._refresh()
+        self._refresh(self._withdraw(fid), fid)
 
     def covered(self, cutoff: float) -> np.ndarray:
         """Per origin: is an open facility within ``cutoff`` (inclusive)? bool array."""
@@ -153,18 +155,39 @@ class IncrementalNearest:
             raise InputError.at(f"facility id {fid} is not an open facility; open ids are "
                                 f"{self.open_ids.tolist()}")
 
-    def _refresh(self) -> None:
-        self.nearest_cost, self.nearest_id = origins_from_nodes(
-            self._o, self._f, self._node_cost, self._node_fac,
-            self.engine.chains.shared(self._o, self._f, self.weight))
+    def _refresh(self, nodes: np.ndarray | None = None, fid: int | None = None) -> None:
+        """Re-read the origins from the node table: all of them, or after an edit of
+        facility ``fid`` only those it can have changed — the origins on a link ending
+        at one of the ``nodes`` whose entry changed, those ``fid`` was nearest to, and
+        those on ``fid``'s own link now (the others' inputs are unchanged, so are their
+        answers). New arrays each time: earlier ones stay as they were."""
+        o = self._o
+        if nodes is None:
+            self.nearest_cost, self.nearest_id = origins_from_nodes(
+                o, self._f, self._node_cost, self._node_fac,
+                self.engine.chains.shared(o, self._f, self.weight))
+            return
+        mark = np.zeros(self.engine.junctions.n, dtype=bool)
+        mark[nodes] = True
+        pick = mark[o.a] | mark[o.b] | (self.nearest_id == fid)
+        if self._f.on[fid]:
+            pick |= o.seg == self._f.seg[fid]
+        idx = np.flatnonzero(pick)
+        sub = o.take(idx)
+        cost, fac = origins_from_nodes(sub, self._f, self._node_cost, self._node_fac,
+                                       self.engine.chains.shared(sub, self._f, self.weight))
+        self.nearest_cost, self.nearest_id = self.nearest_cost.copy(), self.nearest_id.copy()
+        self.nearest_cost[idx], self.nearest_id[idx] = cost, fac
+        self.changes.append(idx)
 
-    def _reach(self, fid: int) -> None:
-        """Fold a newly opened facility into the node table and the catchments."""
+    def _reach(self, fid: int) -> np.ndarray:
+        """Fold a newly opened facility into the node table and the catchments; returns
+        the nodes whose entry changed."""
         eng, f1 = self.engine, self._f.take([fid])
         for cut in self.cutoffs:
             self._catch[cut][fid] = (np.zeros(0, np.int64), np.zeros(0))
         if not f1.on[0]:
-            return
+            return np.zeros(0, np.int64)
         n, rev = eng.junctions.n, eng.junctions.rev[self.weight]
         g = augment(rev, *virtual_edges(f1), 1)
         node_cost = self._node_cost
@@ -197,16 +220,17 @@ class IncrementalNearest:
             for cut in self.cutoffs:
                 j = np.flatnonzero((c <= cut) & np.isfinite(c))
                 self._catch[cut][fid] = (j, c[j])
+        return better
 
-    def _withdraw(self, fid: int) -> None:
-        """Remove a facility: re-solve the nodes it was nearest to."""
+    def _withdraw(self, fid: int) -> np.ndarray:
+        """Remove a facility: re-solve the nodes it was nearest to (returned)."""
         self._open[fid] = False
         self._f.disable(fid)
         for cut in self.cutoffs:
             self._catch[cut].pop(fid, None)
         hit = np.flatnonzero(self._node_fac == fid)
         if len(hit) == 0:
-            return
+            return hit
         eng, n = self.engine, self.engine.junctions.n
         node_cost, node_fac = self._node_cost, self._node_fac
         pos = np.full(n, -1, dtype=np.int64)
@@ -228,7 +252,7 @@ class IncrementalNearest:
         if len(labels) == 0:
             node_cost[hit] = INF
             node_fac[hit] = -1
-            return
+            return hit
         s_lab, s_node, s_cost = min_by_pair(s_lab.astype(np.int64), s_node, s_cost)
         m = len(hit)
         rows = np.concatenate([pos[x[inside]], m + s_lab])
@@ -239,3 +263,4 @@ class IncrementalNearest:
                                    return_predecessors=True)
         node_cost[hit] = dist[:m]
         node_fac[hit] = np.where(source[:m] >= 0, labels[np.maximum(source[:m] - m, 0)], -1)
+        return hit

@@ -1,0 +1,234 @@
+"""What a what-if click skips or re-solves only in part (issue #16, the incremental path).
+
+* :class:`planning.rules.base.Layers`: a layer given as a callable is made on first read,
+  once, whichever way it is read (``[]``, ``get``, ``items``, ``dict(...)``, pickling);
+* R3 with ``settings.R3_AREAS = "surface"`` reports its areas as cell counts and draws
+  its area polygons only when a layer is read — equal to what they were made eagerly.
+
+The exactness of the incremental paths against a fresh assessment, step by step, is the
+property test in ``test_scenario_edits.py``.
+"""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+
+import pytest
+
+from planning import settings
+from planning.rules import RULES
+from planning.rules.base import Layers
+from planning.rules.rulebook import load_rulebook
+from planning.travel.access import Access
+from planning.travel.engine import TravelEngine
+from test_surface import line_region
+
+RB = load_rulebook()
+
+
+def test_layers_made_once_on_first_read_whichever_way():
+    calls = []
+
+    def make():
+        calls.append(1)
+        return "made"
+
+    for read in (lambda x: x["b"], lambda x: x.get("b"), lambda x: dict(x.items())["b"],
+                 lambda x: dict(x)["b"], lambda x: {**x}["b"], lambda x: x.values()[1],
+                 lambda x: pickle.loads(pickle.dumps(x))["b"], lambda x: x.copy()["b"]):
+        calls.clear()
+        layers = Layers({"a": 1, "b": make})
+        assert layers.pending() == ["b"]
+        assert read(layers) == "made"
+        assert layers["b"] == "made" and layers.pending() == [] and calls == [1]
+    assert Layers({"a": 1}).get("missing", 5) == 5
+
+
+def test_r3_surface_areas_are_cell_counts_and_polygons_are_drawn_when_read(monkeypatch):
+    """Line region (see test_surface): 15 min on foot reaches the cells counted there by
+    hand; the figure comes from the cell count before any polygon is drawn, and the
+    polygons drawn on reading have exactly that area."""
+    monkeypatch.setattr(settings, "R3_AREAS", "surface")
+    region = line_region()
+    res = RULES["R3"](region, RB, Access(region))
+    assert sorted(res.layers.pending()) == ["R3_covered", "R3_uncovered"]
+    covered_km2, uncovered_km2 = res.figures["covered_km2"], res.figures["uncovered_km2"]
+    assert covered_km2 + uncovered_km2 == pytest.approx(9.0)     # the 3 km × 3 km township
+    covered = res.layers["R3_covered"]
+    assert res.layers.pending() == ["R3_uncovered"]
+    assert covered["status"].tolist() == ["pass"] and covered.crs == region.villages.crs
+    assert covered.geometry.iloc[0].area / 1e6 == pytest.approx(covered_km2, abs=1e-9)
+    assert res.layers["R3_uncovered"].geometry.iloc[0].area / 1e6 == pytest.approx(
+        uncovered_km2, abs=1e-9)
+    # the road band (the other setting) draws its polygons at once
+    monkeypatch.setattr(settings, "R3_AREAS", "road_band")
+    assert RULES["R3"](region, RB, Access(region)).layers.pending() == []
+
+
+@pytest.fixture(scope="module")
+def demo_walk():
+    from planning.inputs import load_demo
+
+    region = load_demo()
+    return region, Access(region).engine("walk")
+
+
+def test_incremental_nearest_rereads_only_what_an_edit_reaches(demo_walk):
+    """Random adds (many beside origins, on their own road), moves and closes on the
+    demo's walking network: after each edit the origins re-read in part equal a full
+    re-read of the node table exactly, and the costs equal the engine's ``nearest`` of
+    the open facilities computed afresh."""
+    from planning.travel.incremental import IncrementalNearest
+
+    region, engine = demo_walk
+    rng = np.random.default_rng(16)
+    minx, miny, maxx, maxy = region.townships.total_bounds
+    origins = np.column_stack([rng.uniform(minx, maxx, 3000), rng.uniform(miny, maxy, 3000)])
+    clinics = region.facilities[region.facilities["kind"] == "village_clinic"]
+    start = np.column_stack([clinics.geometry.x, clinics.geometry.y])[:60]
+    acc = IncrementalNearest(engine, origins, start, weight="time")
+    xy = {i: tuple(p) for i, p in enumerate(start)}
+    for step in range(24):
+        op = ("add", "move", "close")[step % 3]
+        if op == "add":       # beside an origin: often on the same road as some origins
+            p = origins[rng.integers(len(origins))] + rng.uniform(-30, 30, 2)
+            xy[acc.add(p)] = tuple(p)
+        else:
+            fid = int(rng.choice(list(xy)))
+            if op == "move":
+                p = np.asarray(xy[fid]) + rng.uniform(-400, 400, 2)
+                acc.move(fid, p)
+                xy[fid] = tuple(p)
+            else:
+                acc.close(fid)
+                del xy[fid]
+        cost, ids = acc.nearest_cost.copy(), acc.nearest_id.copy()
+        acc._refresh()                                  # the full re-read
+        np.testing.assert_array_equal(cost, acc.nearest_cost)
+        np.testing.assert_array_equal(ids, acc.nearest_id)
+        keys = list(xy)
+        fresh, _ = engine.nearest(engine.snap(origins), np.array([xy[k] for k in keys]), "time")
+        np.testing.assert_allclose(cost, fresh, rtol=1e-9, atol=1e-6)
+
+
+def test_an_edit_between_two_busy_junctions_reaches_the_origins_on_its_road():
+    """One 1,000 m road A(0, 0) – B(1,000, 0), facilities at both ends, an origin 10 m off
+    its middle (510 m from each: 10 m leg + 500 m). A clinic opened 20 m along from
+    the origin changes no junction's entry (both ends keep their own facility at 0 m),
+    yet the origin now reaches it straight along the road; closing or moving it again
+    changes no junction either, and the origin must fall back or follow."""
+    from planning.travel.incremental import IncrementalNearest
+    from test_engine import make_net, two_way
+
+    eng = TravelEngine.from_network(make_net([(0, 0), (1000, 0)], two_way(0, 1, 1000)))
+    acc = IncrementalNearest(eng, [[500, 10]], [[0, 0], [1000, 0]])
+    assert acc.nearest_cost[0] == pytest.approx(510)
+    new = acc.add([520, 0])
+    assert acc.nearest_id[0] == new and acc.nearest_cost[0] == pytest.approx(30)
+    acc.move(new, [450, 0])
+    assert acc.nearest_id[0] == new and acc.nearest_cost[0] == pytest.approx(60)
+    acc.close(new)
+    assert acc.nearest_id[0] in (0, 1) and acc.nearest_cost[0] == pytest.approx(510)
+
+
+def test_r5_districts_judged_once_per_inputs_on_one_access():
+    """R5's district verdicts are kept on the access by a key of what they read: the
+    same region and rulebook reuse them, a rulebook with another TCM level, or a
+    hospital raised to 二甲 in the region, gets its own verdict (the hand-made district
+    of test_rules: its TCM hospital is 二乙)."""
+    import geopandas as gpd
+    import handmade as hm
+
+    towns = hm.townships([{"township_id": "120115101", "name": "甲镇", "kind": "township",
+                           "geometry": hm.box(-2000, -2000, 18000, 2000)}])
+    vills = hm.villages([{"village_id": "120115101201", "name": "村", "township_id": "120115101",
+                          "population": 10_000, "x": 0}])
+
+    def facilities(tcm_level):
+        return hm.facilities([
+            {"facility_id": "D1", "name": "区人民医院", "kind": "district_hospital", "level": "三级",
+             "x": 6000, "nurses": 40, "gps": 3},
+            {"facility_id": "T1", "name": "区中医医院", "kind": "tcm_hospital", "level": tcm_level,
+             "x": 7000}])
+
+    d = gpd.GeoDataFrame({"district_id": ["X"], "name": ["某区"], "agricultural": [True],
+                          "population": [10_000]}, geometry=[hm.box(-2000, -2000, 18000, 2000)],
+                         crs=hm.CRS)
+    region = hm.region(towns, vills, facilities("二乙"), districts=d)
+    access = Access(region)
+    first = RULES["R5"](region, RB, access)
+    assert first.units["status"].tolist() == ["fail"] and "R5.no_tcm" in first.units["reason_code"][0]
+    assert RULES["R5"](region, RB, access).units is first.units           # kept
+    lower = RB.with_values({"R5.require_tcm_level": "二乙"})
+    assert RULES["R5"](region, lower, access).units["status"].tolist() == ["pass"]
+    raised = hm.region(towns, vills, facilities("二甲"), districts=d)    # as a scenario would
+    assert RULES["R5"](raised, RB, access.for_scenarios().bind(raised)).units["status"] \
+        .tolist() == ["pass"]
+
+
+def test_scenario_surface_updated_in_part_equals_the_surface_drawn_whole(demo_walk, monkeypatch):
+    """Adds, moves and closes (closing renumbers the facilities after the closed one) on
+    the demo: the surface a scenario redraws in part has the same minutes, states and
+    facility index in every cell as the whole surface drawn from the same answers, and
+    the same minutes and states as a surface computed afresh."""
+    from planning.plan.scenario import Scenario
+    from planning.rules import r3_health_circle
+    from planning.travel.access import _items
+    from planning.travel.surface import surface_of
+
+    monkeypatch.setattr(settings, "R3_AREAS", "surface")
+    region, _ = demo_walk
+    sc = Scenario(region, rulebook=RB, access=Access(region))
+    sa = sc._scenario_access
+    clinics = region.facilities[region.facilities["kind"] == "village_clinic"]
+    vil = region.villages.geometry
+    steps = [("add", 3), ("close", 5), ("move", 7), ("close", 2), ("add", 40), ("move", 11)]
+    for op, i in steps:
+        if op == "add":
+            sc.add_facility("village_clinic", vil.iloc[i].x + 120.0, vil.iloc[i].y + 60.0)
+        elif op == "move":
+            f = clinics.iloc[i]
+            sc.move_facility(f["facility_id"], f.geometry.x + 250.0, f.geometry.y - 90.0)
+        else:
+            sc.close_facility(clinics.iloc[i]["facility_id"])
+        edited = sc.apply()
+        part = r3_health_circle.surface(edited, RB, sa.bind(edited))
+        (slot,) = [s for k, v in sa._slots.items() if k[0] == "surface" for s in v]
+        facs = r3_health_circle.facilities_of(edited, RB["R3"]["facility_kinds"])
+        position = {f: j for j, f in enumerate(_items(facs))}
+        to_row = np.array([position.get(f, -1) for f in slot.ids])
+        nid = slot.acc.nearest_id
+        cells = next(v for k, v in sa._static.items() if k[0] == "surface cells")
+        whole = surface_of(cells, slot.acc.nearest_cost,
+                           np.where(nid >= 0, to_row[np.maximum(nid, 0)], -1), "walk",
+                           cap_minutes=part.cap_minutes)
+        for name in ("minutes", "state", "facility"):
+            np.testing.assert_array_equal(getattr(part, name), getattr(whole, name), err_msg=name)
+        fresh = r3_health_circle.surface(edited, RB, Access(edited))
+        np.testing.assert_array_equal(part.minutes, fresh.minutes)
+        np.testing.assert_array_equal(part.state, fresh.state)
+
+
+def test_village_edits_reach_the_rows_r2_keeps():
+    """R2 keeps each committee's row by the values it follows from: a service mode or a
+    population set in a scenario, and undone, gives the rows a fresh assessment gives
+    (the hand-made grid region of the edit property test; four committees edited)."""
+    from planning.plan.scenario import Scenario
+    from planning.rules.assess import assess
+    from test_scenario_edits import assert_same, small_region
+
+    sc = Scenario(small_region(), rulebook=RB)
+    units = sc.assess(["R2", "R3"]).results["R2"].units
+    gaps_first = units.sort_values("coverage", key=lambda c: c != "gap")["unit_id"]
+    assert units["coverage"].eq("gap").any()
+    for i, vid in enumerate(gaps_first[:4]):
+        sc.set_service_mode(vid, None if i % 2 else "touring")
+        sc.set_population(vid, 150 + 400 * i)
+        region = sc.apply()
+        assert_same(sc.assess(["R2", "R3"]), assess(region, RB, Access(region), rules=["R2", "R3"]))
+    assert sc.assess(["R2"]).results["R2"].units["coverage"].eq("served").sum() >= 1
+    while sc.undo():
+        region = sc.apply()
+        assert_same(sc.assess(["R2", "R3"]), assess(region, RB, Access(region), rules=["R2", "R3"]))
