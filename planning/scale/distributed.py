@@ -105,6 +105,8 @@ def county_task(spec: dict, store_folder: str, checkpoint: str) -> dict:
     from planning.rules.assess import assess
 
     t0, cpu0 = time.perf_counter(), time.process_time()
+    for name, value in spec.get("settings", {}).items():   # the driver's, not the worker's
+        setattr(settings, name, value)
     try:
         access = CutAccess(spec["region"], TileStore(store_folder),
                            shapely.from_wkb(spec["area_wkb"]), spec["buffers"],
@@ -124,6 +126,15 @@ def county_task(spec: dict, store_folder: str, checkpoint: str) -> dict:
            "rule_errors": {rid: f"{type(e).__name__}: {e}" for rid, e in result.errors.items()}}
     _write_json(Path(checkpoint), out)
     return out
+
+
+#: settings a county task takes from the driver (a worker process has its own defaults)
+TASK_SETTINGS = ("R3_AREAS", "SURFACE_CELL_M", "SURFACE_CAP_MIN")
+
+
+def run_settings() -> dict:
+    """The driver's :data:`TASK_SETTINGS`, for the county tasks (part of their hash)."""
+    return {name: getattr(settings, name) for name in TASK_SETTINGS}
 
 
 def peak_rss_mb() -> float:
@@ -258,7 +269,7 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
                     "facilities": sorted(region.facilities.loc[
                         (own_rows.facilities == c.county_id).to_numpy(), "facility_id"]
                         .astype(str)),
-                    "rulebook": rulebook}
+                    "rulebook": rulebook, "settings": run_settings()}
             spec["hash"] = _spec_hash(spec, version, store)
             specs.append(spec)
             # submitted at once: the workers start while the driver prepares the rest
@@ -563,7 +574,8 @@ def _spec_hash(spec: dict, version: str, store: TileStore) -> str:
         h.update(_frame_digest(gdf))
     rb = {f"{k.rule}.{k.name}": k.value for k in spec["rulebook"].keys()}
     h.update(json.dumps([version, store.folder.name, spec["buffers"], spec["villages_m"],
-                         spec["villages"], spec["facilities"], rb], sort_keys=True,
+                         spec["villages"], spec["facilities"], rb, spec.get("settings")],
+                        sort_keys=True,
                         default=str).encode())
     for mode in sorted(spec["across"]):
         h.update(mode.encode() + np.ascontiguousarray(spec["across"][mode]).tobytes())
