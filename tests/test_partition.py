@@ -408,12 +408,17 @@ def _same(a, b, path=""):
 
 
 @pytest.mark.slow
-def test_city_split_by_district_gives_the_single_process_answers(tmp_path):
+def test_city_split_by_district_gives_the_single_process_answers(tmp_path, monkeypatch):
     """The 16 districts of the city as county tasks on two worker processes: every row
     of every rule's layers (R2's distances, road_snap and access_m, R3's minutes, R8's
     GPs per 10,000 within reach and border flags, every township's status …) and every
     rule's summary figures equal the single-process check — villages served across a
-    district border included (R2's clinics, R8's GP catchments; counted, must exist)."""
+    district border included (R2's clinics, R8's GP catchments; counted, must exist).
+    R3's areas come from the travel-time surface (the workers take the driver's
+    setting): the merged covered and uncovered areas equal one process's."""
+    from planning import settings
+
+    monkeypatch.setattr(settings, "R3_AREAS", "surface")
     import geopandas as gpd
     import pyogrio
     from distributed import Client
@@ -623,6 +628,32 @@ def test_province_generator_small(tmp_path):
     walk = region_network(region, "walk")
     assert walk.n_nodes == 2 * region_network(demo, "walk").n_nodes
     assert stats["nodes"] % 2 == 0
+
+
+def test_code_version_follows_the_rules_not_the_outputs(tmp_path):
+    """A resumed run re-checks a county when a rule, the travel code or a rulebook
+    changed (its checkpoint's hash carries the code's digest), not when only an output
+    writer did."""
+    import shutil
+    from pathlib import Path
+
+    import planning
+    from planning.scale.distributed import code_version
+
+    root = tmp_path / "planning"
+    shutil.copytree(Path(planning.__file__).parent, root,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    first = code_version(root)
+    assert code_version(root) == first
+    for rel in ("rules/r2_village_clinics.py", "travel/engine.py",
+                "rules/rulebooks/tianjin.toml"):
+        f = root / rel
+        keep = f.read_bytes()
+        f.write_bytes(keep + b"\n# changed\n")
+        assert code_version(root) != first, rel
+        f.write_bytes(keep)
+    (root / "outputs" / "export.py").write_text("# another writer\n")
+    assert code_version(root) == first
 
 
 def test_cli_partitioned_arguments(capsys):
