@@ -84,8 +84,7 @@ def county_task(spec: dict, store_folder: str, checkpoint: str) -> dict:
     spec : dict
         ``county``, ``region`` (its sub-region), ``area_wkb``, ``buffers`` (metres per
         mode), ``villages_m`` (metres: villages held beyond the county), ``across`` (per
-        mode, the road nodes just across the whole region's outline within the county's
-        cut, metres), ``villages`` and ``facilities`` (ids it owns), ``rulebook``,
+        mode, every road node just across the whole region's outline, metres), ``villages`` and ``facilities`` (ids it owns), ``rulebook``,
         ``hash``.
     store_folder : str
         The tile store's folder (shared storage).
@@ -205,7 +204,6 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
     from distributed import Client, as_completed
 
     from planning import inputs
-    from planning.rules.assess import assess
     from planning.rules.rulebook import load_rulebook
 
     say = progress or (lambda line: print(line, file=sys.stderr, flush=True))
@@ -305,8 +303,6 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
         gone = {f["county"] for f in failed if "county" in f}
         whole = _without(region, own_rows, gone)
         say(f"merging {len(results)} counties")
-        access = ReplayAccess(whole, {c: r["answers"] for c, r in results.items()},
-                              {c: facilities_seen[c] for c in results})
         t0 = time.perf_counter()
         # a rule that could not run on some county is left out, as one process leaves out
         # a rule that fails (assess(errors="record")), and reported with the county
@@ -314,8 +310,10 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
         for c, r in results.items():
             for rid, why in r.get("rule_errors", {}).items():
                 broken.setdefault(rid, []).append(f"{c}: {why}")
-        assessment = assess(whole, rulebook, access, errors="record",
-                            rules=[rid for rid in RULES if rid not in broken])
+        assessment = _replay(client, whole, rulebook,
+                             {c: r["answers"] for c, r in results.items()},
+                             {c: facilities_seen[c] for c in results},
+                             [rid for rid in RULES if rid not in broken])
         for rid, whys in broken.items():
             assessment.errors[rid] = CountyRuleError("; ".join(whys))
         merge_s = time.perf_counter() - t0
@@ -339,6 +337,56 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
             own.close()
         if cluster is not None:
             cluster.close()
+
+
+#: rough share of the replay's time per rule (city): the costly ones start first
+REPLAY_COST = {"R3": 5, "R8": 4, "R2": 3, "R7": 2}
+
+
+def _replay(client, whole, rulebook, answers: dict, seen: dict, rules: list[str]):
+    """The rules run once over the whole region on the counties' answers
+    (:class:`ReplayAccess`), one Dask task per rule (the rules are independent; the
+    region and the answers are sent to each worker once); returns the
+    :class:`~planning.rules.assess.Assessment` in the rules' order."""
+    from planning.rules.assess import Assessment
+
+    [shared] = client.scatter([(whole, answers, seen)], broadcast=True, hash=False)
+    futures = [client.submit(replay_rules, shared, rulebook, [rid], run_settings(),
+                             pure=False, priority=REPLAY_COST.get(rid, 1)) for rid in rules]
+    results, timings, errors = {}, {}, {}
+    for got, t, e in client.gather(futures):
+        results.update(got)
+        timings.update(t)
+        errors.update(e)
+    return Assessment(whole, rulebook, {rid: results[rid] for rid in rules if rid in results},
+                      timings, errors=errors)
+
+
+def replay_rules(shared: tuple, rulebook, rules: list[str], task_settings: dict):
+    """Run ``rules`` over the whole region on the counties' answers (runs on a worker).
+
+    Parameters
+    ----------
+    shared : (Region, dict, dict)
+        The whole region (less failed counties), each county's answers, and the ids of
+        the facilities each county's task saw (:class:`ReplayAccess`).
+    rulebook : Rulebook
+    rules : list of str
+    task_settings : dict
+        The driver's :func:`run_settings`.
+
+    Returns
+    -------
+    (dict, dict, dict)
+        The rules' results, timings and errors (``assess(errors="record")``).
+    """
+    from planning.rules.assess import assess
+
+    for name, value in task_settings.items():
+        setattr(settings, name, value)
+    whole, answers, seen = shared
+    a = assess(whole, rulebook, ReplayAccess(whole, answers, seen), errors="record", rules=rules)
+    return a.results, a.timings, a.errors
 
 
 def _need_roads(region, file: str, lang: str) -> None:

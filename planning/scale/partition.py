@@ -47,6 +47,18 @@ county computing its own villages' figures would need. The cost to leave the reg
 (:func:`planning.travel.access.border_nodes`); a county's cut answers it exactly up to its
 buffer's reach, ``(buffer − s) / v``, which holds every catchment a rule compares it with.
 
+R3's travel-time surface (:meth:`CutAccess.surface`, when ``settings.R3_AREAS`` is
+``"surface"``) is answered **per cell**: each county computes the cells of its own
+townships — on the grid aligned to multiples of the cell size, so they are the whole
+region's cells — from their centres on its cut. A cell lies inside the county, at least
+R3's buffer ``b`` inside the cut, so its minutes are exact up to ``(b / k − s) / v``
+(``k``: the buffered outline is drawn inside the circle), at least R3's
+``max_minutes`` (about 18 minutes on foot for 15). :class:`ReplayAccess` merges the
+counties' rasters; the merged surface keeps values up to that bound (its
+``cap_minutes``) and calls every cell beyond it ``BEYOND_CAP`` — so R3's covered and
+uncovered areas (cells within ``max_minutes``) are those of one process, while a
+surface for maps beyond the bound needs a one-process run (or wider buffers).
+
 Road networks are cut from :class:`TileStore`: the whole network of each mode, loaded
 once by :mod:`planning.travel.network` (cached), with each node's connected part computed on
 the whole network, written as square tiles; a task reads only the tiles its area
@@ -79,7 +91,14 @@ from planning.region import Region, within_polygons
 from planning.travel.access import Access, border_nodes, region_outline
 from planning.travel.engine import Snapped, TravelEngine, main_parts
 from planning.travel.network import RoadNetwork, region_network
-from planning.travel.surface import OUTSIDE, BEYOND_CAP, Cells, Grid, Surface, surface_of
+from planning.travel.surface import (
+    BEYOND_CAP,
+    OUTSIDE,
+    Cells,
+    Grid,
+    Surface,
+    surface_of,
+)
 
 #: facility kinds few enough that every county task holds all of them (R4's hospitals
 #: and R7's leads may lie far beyond any buffer); others only within the widest buffer
@@ -566,8 +585,8 @@ class CutAccess(Access):
         :func:`sub_region`): R8's catchment rows are complete there.
     across : dict of str to array, optional
         Per mode, the road nodes just across the *whole* region's outline
-        (:func:`planning.travel.access.border_nodes`, metres) that lie within the mode's cut:
-        what :meth:`border_cost` searches for.
+        (:func:`planning.travel.access.border_nodes`, metres): :meth:`border_cost`
+        searches for those whose snapping is exact on the mode's cut.
 
     Attributes
     ----------
@@ -996,7 +1015,8 @@ class ReplayAccess(Access):
     counties' records, each village and facility by the county that owns it: nearest
     facilities and costs, catchment rows (per facility), costs to leave the region
     (exact up to each mode's reach, ``inf`` beyond it, module docstring), how villages
-    and facilities snapped, display polygons. :meth:`static` facts (where villages and
+    and facilities snapped, display polygons, travel-time surfaces (the counties'
+    rasters merged, exact up to R3's buffer's reach). :meth:`static` facts (where villages and
     facilities lie) need no network: they are computed here, on the whole region.
 
     Parameters
@@ -1093,8 +1113,8 @@ class ReplayAccess(Access):
                 continue
             cap = min(cap, float(got["cap"]))
             h, w = got["shape"]
-            r0 = int(round((grid.y0 - got["y0"]) / grid.cell_m))
-            c0 = int(round((got["x0"] - grid.x0) / grid.cell_m))
+            r0 = round((grid.y0 - got["y0"]) / grid.cell_m)
+            c0 = round((got["x0"] - grid.x0) / grid.cell_m)
             st = _unpack(got["state"]).reshape(h, w)
             mine = st != OUTSIDE
             rows, cols = np.nonzero(mine)
