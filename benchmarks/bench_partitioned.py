@@ -124,7 +124,7 @@ def run(scale: str = "city", workers: list[int] = (1, 2), *, out=sys.stdout) -> 
                   "hours_on": {str(w): round(per_village * NATIONAL_VILLAGES / w / 3600, 2)
                                for w in (16, 64, 256)},
                   "note": "task CPU seconds measured here scaled by villages, one worker per "
-                          "core; the merge runs once in the driver, not counted"})
+                          "core; the merge (one task per rule) and the writes not counted"})
     return rows
 
 
