@@ -16,7 +16,8 @@ counties, built into ``cache/province``). Prints one JSON line per measurement:
   processes, fresh output folder, tiles cached), counties per minute, the ratio to one
   worker and to the single process, the peak memory of each worker process, the
   buffers' overhead per mode (nodes searched by the tasks, widening included, ÷ nodes
-  the counties own), answers widened, and whether the totals equal the single run's;
+  the counties own), answers widened, whether the totals equal the single run's, the
+  driver's CPU seconds and the load average at the end (the machine may be shared);
 - ``national_estimate``: from the measured task seconds per village, the time of a
   national run (~490,000 villages, ~2,800 counties) on N workers.
 """
@@ -24,6 +25,7 @@ counties, built into ``cache/province``). Prints one JSON line per measurement:
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import tempfile
@@ -57,10 +59,13 @@ def run(scale: str = "city", workers: list[int] = (1, 2), *, out=sys.stdout) -> 
     region = _load(path)
     for mode in settings.MODES:
         region_network(region, mode)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     single = assess(region)
     single_s = time.perf_counter() - t0
-    emit({"step": "single", "seconds": round(single_s, 2), "villages": len(region.villages),
+    emit({"step": "single", "seconds": round(single_s, 2),
+          "cpu_seconds": round(time.process_time() - cpu0, 1),
+          "load_average": [round(x, 2) for x in os.getloadavg()],
+          "r3_areas": settings.R3_AREAS, "villages": len(region.villages),
           "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
           "walk_nodes": int(region_network(region, "walk").n_nodes),
           "note": "networks from the disk cache; rules R1-R7"})
@@ -73,9 +78,10 @@ def run(scale: str = "city", workers: list[int] = (1, 2), *, out=sys.stdout) -> 
     for n in workers:
         with tempfile.TemporaryDirectory() as tmp, local_cluster(n) as cluster, \
                 Client(cluster) as client:
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), time.process_time()
             s = run_partitioned(path, tmp, client=client, by=by, progress=lambda line: None)
             wall = time.perf_counter() - t0
+            driver_cpu = time.process_time() - cpu0
         tasks = [c["task"] for c in s["counties"].values()]
         per_worker: dict[int, float] = {}
         for t in tasks:
@@ -105,6 +111,9 @@ def run(scale: str = "city", workers: list[int] = (1, 2), *, out=sys.stdout) -> 
               "single_over_partitioned": round(single_s / wall, 3),
               "task_seconds_total": round(task_s, 1), "task_cpu_seconds_total": round(cpu_s, 1),
               "merge_seconds": s["merge_seconds"], "driver_seconds": s.get("driver_seconds"),
+              "driver_cpu_seconds": round(driver_cpu, 1),
+              "load_average": [round(x, 2) for x in os.getloadavg()],
+              "r3_areas": settings.R3_AREAS,
               "peak_rss_mb_per_worker": sorted(per_worker.values(), reverse=True),
               "overhead": overhead, "same_totals_as_single": same})
         if n == min(workers):
@@ -115,7 +124,7 @@ def run(scale: str = "city", workers: list[int] = (1, 2), *, out=sys.stdout) -> 
                   "hours_on": {str(w): round(per_village * NATIONAL_VILLAGES / w / 3600, 2)
                                for w in (16, 64, 256)},
                   "note": "task CPU seconds measured here scaled by villages, one worker per "
-                          "core; the merge runs once in the driver, not counted"})
+                          "core; the merge (one task per rule) and the writes not counted"})
     return rows
 
 

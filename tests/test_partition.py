@@ -199,6 +199,86 @@ def test_catchment_rows_and_the_cost_to_leave_the_region(tmp_path):
     assert cut["A"].answers["border|walk|length"]["exact_up_to"] == pytest.approx(1500)
 
 
+def test_r3_surface_from_the_counties_equals_one_process(tmp_path, monkeypatch):
+    """R3's travel-time surface in a partitioned run: each county computes the cells of
+    its own townships on its cut (the whole region's grid), the replay merges them.
+    Every cell within the merged cap (above R3's 15 minutes) has the single process's
+    state, minutes and facility — cells of A served by B's clinic across the border
+    included; the cap is what the walking buffer makes exact."""
+    from planning import settings
+    from planning.rules import r3_health_circle as r3
+    from planning.scale.partition import _CIRCLE
+    from planning.travel.surface import BEYOND_CAP, WITHIN
+
+    monkeypatch.setattr(settings, "R3_AREAS", "surface")
+    region = _two_counties()
+    rb = load_rulebook()
+    whole = r3.surface(region, rb, Access(region), cap_minutes=60.0)
+    cut = _counties_access(region, tmp_path)
+    for access in cut.values():
+        r3.surface(access.region, rb, access, cap_minutes=60.0)
+    replay = ReplayAccess(region, {c: a.answers for c, a in cut.items()},
+                          {c: set(a.region.facilities["facility_id"]) for c, a in cut.items()})
+    got = r3.surface(region, rb, replay, cap_minutes=60.0)
+    assert got.grid == whole.grid
+    # walking buffer 2,500 m (R2's 1,500 m + the 1,000 m snap limit), drawn inside the
+    # circle; less the snap limit, at 5 km/h: about 18 minutes
+    cap = (2500 / _CIRCLE - 1000) / hm.WALK_MS / 60
+    assert got.cap_minutes == pytest.approx(cap) and 15 < cap < 18.1
+    inside = whole.minutes <= cap
+    assert inside.sum() > 0 and (whole.minutes > cap).sum() > 0     # both kinds of cells
+    want_state = np.where((whole.state == WITHIN) & ~inside, BEYOND_CAP, whole.state)
+    np.testing.assert_array_equal(got.state, want_state)
+    np.testing.assert_allclose(got.minutes[inside], whole.minutes[inside], rtol=1e-6)
+    np.testing.assert_array_equal(got.facility[inside], whole.facility[inside])
+    assert np.isnan(got.minutes[~inside]).all()
+    # by hand: the cell centred 50 m north of the road at x = 3,950 m (county A) walks
+    # 50 m to the road and 950 m to B's clinic C1 (x = 4,900 m): 1,000 m, 12 minutes
+    r, c = got.grid.cell_of([[hm.X0 + 3950, hm.Y0 + 50]])
+    assert got.minutes[r[0], c[0]] == pytest.approx(12.0, rel=1e-6)
+    c1 = list(facilities_of(region, rb["R3"]["facility_kinds"])["facility_id"]).index("C1")
+    assert got.facility[r[0], c[0]] == c1
+    cols = np.arange(got.grid.shape[1])
+    in_a = (got.grid.x0 + (cols + 0.5) * got.grid.cell_m < hm.X0 + 4000)[None, :]
+    assert ((got.facility == c1) & in_a).sum() > 0
+    # the areas R3 draws from it: as one process
+    one = assess(region)
+    replayed = r3.check(region, rb, replay)
+    for name in ("R3_covered", "R3_uncovered"):
+        a = one.results["R3"].layers[name].geometry.iloc[0]
+        b = replayed.layers[name].geometry.iloc[0]
+        assert a.area > 0 and shapely.symmetric_difference(a, b).area == pytest.approx(0.0)
+
+
+def test_partitioned_run_with_r3_surface(tmp_path, monkeypatch):
+    """The whole run (Dask, in process) with R3's areas from the surface: the merged
+    covered / uncovered layers and R3's figures equal one process; the road band still
+    works (the checkpoints' hash carries the setting: switching re-runs the counties)."""
+    import geopandas as gpd
+    from distributed import Client
+
+    from planning import settings
+    from planning.scale.distributed import local_cluster, run
+
+    region = _two_counties()
+    areas_of = {}
+    with local_cluster(1, processes=False) as cluster, Client(cluster) as client:
+        for how in ("surface", "road_band"):
+            monkeypatch.setattr(settings, "R3_AREAS", how)
+            one = assess(region)
+            summary = run(region, tmp_path / "out", client=client, progress=lambda line: None)
+            assert summary["skipped_unchanged"] == 0 and summary["failed"] == []
+            _same(one.summary()["rules"][2], summary["total"]["rules"][2], how)
+            for name in ("R3_covered", "R3_uncovered"):
+                got = gpd.read_file(tmp_path / "out" / "merged.gpkg", layer=name)
+                want = one.results["R3"].layers[name].geometry.iloc[0]
+                g = got.to_crs(region.crs).geometry.iloc[0]
+                assert shapely.symmetric_difference(g, want).area == pytest.approx(0, abs=1e-3)
+                areas_of[how, name] = g.area
+    # by design the two ways differ (cells of 100 m against roads buffered by 60 m)
+    assert areas_of["surface", "R3_covered"] != pytest.approx(areas_of["road_band", "R3_covered"])
+
+
 def _with_fragment():
     """The two counties with a small piece of road (200 m, not part of the main network)
     300 m north of the main road at the border, a village and a clinic beside it: both
@@ -328,12 +408,17 @@ def _same(a, b, path=""):
 
 
 @pytest.mark.slow
-def test_city_split_by_district_gives_the_single_process_answers(tmp_path):
+def test_city_split_by_district_gives_the_single_process_answers(tmp_path, monkeypatch):
     """The 16 districts of the city as county tasks on two worker processes: every row
     of every rule's layers (R2's distances, road_snap and access_m, R3's minutes, R8's
     GPs per 10,000 within reach and border flags, every township's status …) and every
     rule's summary figures equal the single-process check — villages served across a
-    district border included (R2's clinics, R8's GP catchments; counted, must exist)."""
+    district border included (R2's clinics, R8's GP catchments; counted, must exist).
+    R3's areas come from the travel-time surface (the workers take the driver's
+    setting): the merged covered and uncovered areas equal one process's."""
+    from planning import settings
+
+    monkeypatch.setattr(settings, "R3_AREAS", "surface")
     import geopandas as gpd
     import pyogrio
     from distributed import Client
@@ -543,6 +628,32 @@ def test_province_generator_small(tmp_path):
     walk = region_network(region, "walk")
     assert walk.n_nodes == 2 * region_network(demo, "walk").n_nodes
     assert stats["nodes"] % 2 == 0
+
+
+def test_code_version_follows_the_rules_not_the_outputs(tmp_path):
+    """A resumed run re-checks a county when a rule, the travel code or a rulebook
+    changed (its checkpoint's hash carries the code's digest), not when only an output
+    writer did."""
+    import shutil
+    from pathlib import Path
+
+    import planning
+    from planning.scale.distributed import code_version
+
+    root = tmp_path / "planning"
+    shutil.copytree(Path(planning.__file__).parent, root,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    first = code_version(root)
+    assert code_version(root) == first
+    for rel in ("rules/r2_village_clinics.py", "travel/engine.py",
+                "rules/rulebooks/tianjin.toml"):
+        f = root / rel
+        keep = f.read_bytes()
+        f.write_bytes(keep + b"\n# changed\n")
+        assert code_version(root) != first, rel
+        f.write_bytes(keep)
+    (root / "outputs" / "export.py").write_text("# another writer\n")
+    assert code_version(root) == first
 
 
 def test_cli_partitioned_arguments(capsys):

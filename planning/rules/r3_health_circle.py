@@ -155,11 +155,8 @@ def surface(region, rulebook: Rulebook, access, mode: str | None = None, *,
     mode = mode or p["mode"]
     if access.straight:
         raise InputError.of("in.straight_no_engine", layer="roads")
-    engine = access.engine(mode)
     cell_m = float(settings.SURFACE_CELL_M if cell_m is None else cell_m)
-    cells = access.static(("surface cells", mode, cell_m),
-                          lambda: _surface.prepare_cells(engine, region.townships.geometry.values,
-                                                         cell_m=cell_m))
+    cells = access.surface_cells(mode, region.townships.geometry.values, cell_m)
     facilities = facilities_of(region, p["facility_kinds"])
     return access.surface(mode, cells, facilities, cap_minutes=cap_minutes)
 

@@ -58,8 +58,6 @@ from planning.scale.partition import (
     across_points,
     areas,
     buffers_m,
-    county_extent,
-    own_points,
     owners,
     split,
     sub_region,
@@ -86,8 +84,7 @@ def county_task(spec: dict, store_folder: str, checkpoint: str) -> dict:
     spec : dict
         ``county``, ``region`` (its sub-region), ``area_wkb``, ``buffers`` (metres per
         mode), ``villages_m`` (metres: villages held beyond the county), ``across`` (per
-        mode, the road nodes just across the whole region's outline within the county's
-        cut, metres), ``villages`` and ``facilities`` (ids it owns), ``rulebook``,
+        mode, every road node just across the whole region's outline, metres), ``villages`` and ``facilities`` (ids it owns), ``rulebook``,
         ``hash``.
     store_folder : str
         The tile store's folder (shared storage).
@@ -105,6 +102,8 @@ def county_task(spec: dict, store_folder: str, checkpoint: str) -> dict:
     from planning.rules.assess import assess
 
     t0, cpu0 = time.perf_counter(), time.process_time()
+    for name, value in spec.get("settings", {}).items():   # the driver's, not the worker's
+        setattr(settings, name, value)
     try:
         access = CutAccess(spec["region"], TileStore(store_folder),
                            shapely.from_wkb(spec["area_wkb"]), spec["buffers"],
@@ -124,6 +123,15 @@ def county_task(spec: dict, store_folder: str, checkpoint: str) -> dict:
            "rule_errors": {rid: f"{type(e).__name__}: {e}" for rid, e in result.errors.items()}}
     _write_json(Path(checkpoint), out)
     return out
+
+
+#: settings a county task takes from the driver (a worker process has its own defaults)
+TASK_SETTINGS = ("R3_AREAS", "SURFACE_CELL_M", "SURFACE_CAP_MIN")
+
+
+def run_settings() -> dict:
+    """The driver's :data:`TASK_SETTINGS`, for the county tasks (part of their hash)."""
+    return {name: getattr(settings, name) for name in TASK_SETTINGS}
 
 
 def peak_rss_mb() -> float:
@@ -196,7 +204,6 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
     from distributed import Client, as_completed
 
     from planning import inputs
-    from planning.rules.assess import assess
     from planning.rules.rulebook import load_rulebook
 
     say = progress or (lambda line: print(line, file=sys.stderr, flush=True))
@@ -242,24 +249,22 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
         t0 = time.perf_counter()
         specs, facilities_seen = [], {}
         results, futures = {}, {}
+        digests = _RowDigests(region)
+        vid = region.villages["village_id"].astype(str).to_numpy()
+        fid = region.facilities["facility_id"].astype(str).to_numpy()
         for c in counties:
             sub = sub_region(region, own_rows, c, area[c.county_id], buffers,
                              villages_within=reach_v)
             facilities_seen[c.county_id] = set(sub.facilities["facility_id"].astype(str))
-            extent = county_extent(area[c.county_id], own_points(region, own_rows, c.county_id))
+            # every road node across the outline: the task uses those its cut can
+            # answer for (CutAccess.border_cost), so none is filtered here
             spec = {"county": c.county_id, "region": sub,
                     "area_wkb": shapely.to_wkb(area[c.county_id]), "buffers": buffers,
-                    "villages_m": reach_v,
-                    "across": {m: xy[shapely.contains_xy(extent.buffer(buffers.get(
-                        m, max(buffers.values()))), xy[:, 0], xy[:, 1])]
-                        for m, xy in across.items()},
-                    "villages": sorted(region.villages.loc[(own_rows.villages == c.county_id)
-                                                           .to_numpy(), "village_id"].astype(str)),
-                    "facilities": sorted(region.facilities.loc[
-                        (own_rows.facilities == c.county_id).to_numpy(), "facility_id"]
-                        .astype(str)),
-                    "rulebook": rulebook}
-            spec["hash"] = _spec_hash(spec, version, store)
+                    "villages_m": reach_v, "across": across,
+                    "villages": sorted(vid[(own_rows.villages == c.county_id).to_numpy()]),
+                    "facilities": sorted(fid[(own_rows.facilities == c.county_id).to_numpy()]),
+                    "rulebook": rulebook, "settings": run_settings()}
+            spec["hash"] = _spec_hash(spec, version, store, digests)
             specs.append(spec)
             # submitted at once: the workers start while the driver prepares the rest
             ckpt = _checkpoint(out, spec["county"])
@@ -298,8 +303,6 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
         gone = {f["county"] for f in failed if "county" in f}
         whole = _without(region, own_rows, gone)
         say(f"merging {len(results)} counties")
-        access = ReplayAccess(whole, {c: r["answers"] for c, r in results.items()},
-                              {c: facilities_seen[c] for c in results})
         t0 = time.perf_counter()
         # a rule that could not run on some county is left out, as one process leaves out
         # a rule that fails (assess(errors="record")), and reported with the county
@@ -307,15 +310,19 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
         for c, r in results.items():
             for rid, why in r.get("rule_errors", {}).items():
                 broken.setdefault(rid, []).append(f"{c}: {why}")
-        assessment = assess(whole, rulebook, access, errors="record",
-                            rules=[rid for rid in RULES if rid not in broken])
+        assessment = _replay(client, whole, rulebook,
+                             {c: r["answers"] for c, r in results.items()},
+                             {c: facilities_seen[c] for c in results},
+                             [rid for rid in RULES if rid not in broken])
         for rid, whys in broken.items():
             assessment.errors[rid] = CountyRuleError("; ".join(whys))
         merge_s = time.perf_counter() - t0
-        _drop_failed(assessment, _owner_maps(region, own_rows), gone)
+        # owners by the whole region's rows (``whole`` may lack failed counties' rows)
+        maps = _owner_maps(region, own_rows)
+        _drop_failed(assessment, maps, gone)
         t0 = time.perf_counter()
-        summary = _write_outputs(out, whole, own_rows, counties, assessment, results, failed,
-                                 lang, client)
+        summary = _write_outputs(out, whole, maps, counties, area, assessment, results,
+                                 failed, lang, client)
         steps.update(merge=merge_s, write=time.perf_counter() - t0)
         summary.update({
             "driver_seconds": {k: round(v, 2) for k, v in steps.items()},
@@ -330,6 +337,56 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
             own.close()
         if cluster is not None:
             cluster.close()
+
+
+#: rough share of the replay's time per rule (city): the costly ones start first
+REPLAY_COST = {"R3": 5, "R8": 4, "R2": 3, "R7": 2}
+
+
+def _replay(client, whole, rulebook, answers: dict, seen: dict, rules: list[str]):
+    """The rules run once over the whole region on the counties' answers
+    (:class:`ReplayAccess`), one Dask task per rule (the rules are independent; the
+    region and the answers are sent to each worker once); returns the
+    :class:`~planning.rules.assess.Assessment` in the rules' order."""
+    from planning.rules.assess import Assessment
+
+    [shared] = client.scatter([(whole, answers, seen)], broadcast=True, hash=False)
+    futures = [client.submit(replay_rules, shared, rulebook, [rid], run_settings(),
+                             pure=False, priority=REPLAY_COST.get(rid, 1)) for rid in rules]
+    results, timings, errors = {}, {}, {}
+    for got, t, e in client.gather(futures):
+        results.update(got)
+        timings.update(t)
+        errors.update(e)
+    return Assessment(whole, rulebook, {rid: results[rid] for rid in rules if rid in results},
+                      timings, errors=errors)
+
+
+def replay_rules(shared: tuple, rulebook, rules: list[str], task_settings: dict):
+    """Run ``rules`` over the whole region on the counties' answers (runs on a worker).
+
+    Parameters
+    ----------
+    shared : (Region, dict, dict)
+        The whole region (less failed counties), each county's answers, and the ids of
+        the facilities each county's task saw (:class:`ReplayAccess`).
+    rulebook : Rulebook
+    rules : list of str
+    task_settings : dict
+        The driver's :func:`run_settings`.
+
+    Returns
+    -------
+    (dict, dict, dict)
+        The rules' results, timings and errors (``assess(errors="record")``).
+    """
+    from planning.rules.assess import assess
+
+    for name, value in task_settings.items():
+        setattr(settings, name, value)
+    whole, answers, seen = shared
+    a = assess(whole, rulebook, ReplayAccess(whole, answers, seen), errors="record", rules=rules)
+    return a.results, a.timings, a.errors
 
 
 def _need_roads(region, file: str, lang: str) -> None:
@@ -479,53 +536,101 @@ def county_of_rows(layer: gpd.GeoDataFrame, maps: dict[str, dict]) -> pd.Series 
     return None
 
 
-def _write_outputs(out: Path, region, own, counties, assessment, results, failed,
-                   lang: str, client) -> dict:
-    """Merged GeoPackage (here) and per-county ones (by the workers, in parallel), and the
-    summary per county."""
+def _write_outputs(out: Path, region, maps: dict, counties, area, assessment, results,
+                   failed, lang: str, client) -> dict:
+    """Merged GeoPackage (here) and per-county ones with their rules' summaries (by the
+    workers, in parallel).
+
+    The layers and the rules' units are sent to the workers once; each county's task
+    gets the positions of its rows (each layer's owners are found once, here), clips the
+    display polygons to its area, writes its GeoPackage and sums up its units.
+    """
     from planning.outputs.export import export_layers
 
     layers = assessment.layers()
-    writes = []
-    maps = _owner_maps(region, own)
-    area = areas(region, [c for c in counties if c.county_id in results])
-    per_county: dict[str, dict] = {}
+    checked = [c.county_id for c in counties if c.county_id in results]
+    rows_of = {name: _positions(county_of_rows(gdf, maps)) for name, gdf in layers.items()}
     groups_of: dict[str, set] = {}
     centres = layers.get("R7_centres")
     if centres is not None and "group_id" in centres:
-        owner = county_of_rows(centres, maps)
-        for g, c in zip(centres["group_id"], owner):
+        for g, c in zip(centres["group_id"], county_of_rows(centres, maps)):
             if isinstance(g, str):
                 groups_of.setdefault(c, set()).add(g)
-    for c in counties:
-        cid = c.county_id
-        if cid not in results:
-            continue
-        sliced = {}
-        for name, gdf in layers.items():
-            owner = county_of_rows(gdf, maps)
-            if owner is not None:
-                sliced[name] = gdf[(owner == cid).to_numpy()]
-            elif "group_id" in gdf:
-                sliced[name] = gdf[gdf["group_id"].isin(groups_of.get(cid, set()))]
-            else:  # display polygons: the county's part
-                sliced[name] = gdf.assign(geometry=gdf.geometry.intersection(area[cid]))
-        writes.append(client.submit(export_layers, sliced, out / "counties" / f"{_safe(cid)}.gpkg",
-                                    lang=lang, pure=False))
-        rules = []
-        for r in assessment.results.values():
-            owner = county_of_rows(r.units.rename(columns={"unit_id": _unit_col(r)}), maps)
-            units = r.units[(owner == cid).to_numpy()] if owner is not None else r.units
-            s = replace(r, units=units).summary()
-            s.pop("figures", None)
-            s.pop("notes", None)
-            rules.append(s)
-        per_county[cid] = {"rules": rules, "task": results[cid].get("stats", {})}
+    units_of = {rid: _positions(county_of_rows(
+        r.units.rename(columns={"unit_id": _unit_col(r)}), maps))
+        for rid, r in assessment.results.items()}
+    # the per-county summaries need only the units (figures and notes are the total's)
+    rules = {rid: replace(r, layers={}, figures={}, notes=[])
+             for rid, r in assessment.results.items()}
+    [shared] = client.scatter([(layers, rules)], broadcast=True, hash=False)
+    empty = np.zeros(0, dtype=np.int64)
+    writes = {}
+    for cid in checked:
+        rows = {n: r.get(cid, empty) for n, r in rows_of.items() if r is not None}
+        units = {rid: u.get(cid, empty) for rid, u in units_of.items() if u is not None}
+        writes[cid] = client.submit(write_county, shared, rows, units, groups_of.get(cid, set()),
+                                    shapely.to_wkb(area[cid]),
+                                    str(out / "counties" / f"{_safe(cid)}.gpkg"), lang,
+                                    pure=False)
     export_layers(layers, out / "merged.gpkg", lang=lang)  # here, while the workers write
-    client.gather(writes)
+    done = dict(zip(writes, client.gather(list(writes.values()))))
+    per_county = {cid: {"rules": done[cid], "task": results[cid].get("stats", {})}
+                  for cid in checked}
     return {"region": region.name, "rulebook": assessment.rulebook.path,
             "total": assessment.summary(), "counties": per_county,
             "failed": failed, "counties_checked": len(results), "counties_failed": len(failed)}
+
+
+def write_county(shared: tuple, rows: dict, units: dict, groups: set, area_wkb: bytes,
+                 path: str, lang: str) -> list[dict]:
+    """Write one county's GeoPackage and sum up its units (runs on a worker).
+
+    Parameters
+    ----------
+    shared : (dict of layers, dict of rule results)
+        The merged layers and the rules' results (units only), as sent to every worker.
+    rows, units : dict of str to array of int
+        Positions of the county's rows in each layer that has owners / each rule's units.
+    groups : set of str
+        Its medical communities (layers with ``group_id`` and no other owner).
+    area_wkb : bytes
+        Its area: display polygons (layers without owners) are cut to it.
+    path : str
+        The GeoPackage, written atomically.
+
+    Returns
+    -------
+    list of dict
+        Each rule's summary over the county's units (without figures and notes).
+    """
+    from planning.outputs.export import export_layers
+
+    layers, rules = shared
+    area = shapely.from_wkb(area_wkb)
+    sliced = {}
+    for name, gdf in layers.items():
+        if name in rows:
+            sliced[name] = gdf.iloc[rows[name]]
+        elif "group_id" in gdf:
+            sliced[name] = gdf[gdf["group_id"].isin(groups)]
+        else:  # display polygons: the county's part
+            sliced[name] = gdf.assign(geometry=gdf.geometry.intersection(area))
+    export_layers(sliced, Path(path), lang=lang)
+    out = []
+    for rid, r in rules.items():
+        s = replace(r, units=r.units.iloc[units[rid]] if rid in units else r.units).summary()
+        s.pop("figures", None)
+        s.pop("notes", None)
+        out.append(s)
+    return out
+
+
+def _positions(owner: pd.Series | None) -> dict | None:
+    """County -> positions of its rows (None when the rows have no owner)."""
+    if owner is None:
+        return None
+    return {c: np.asarray(p, dtype=np.int64)
+            for c, p in pd.Series(owner.to_numpy()).groupby(owner.to_numpy()).indices.items()}
 
 
 def _unit_col(result) -> str:
@@ -536,12 +641,18 @@ def _unit_col(result) -> str:
 # ------------------------------------------------------------------ helpers
 
 
-def code_version() -> str:
-    """Digest of the library's source (planning/*.py and rules): part of every task's hash."""
-    root = Path(__file__).resolve().parent
+def code_version(root: str | Path | None = None) -> str:
+    """Digest of the library's source and data files under ``planning/`` (rules,
+    rulebooks, travel, inputs …; not ``planning/outputs``, which a task's answers do not
+    depend on): part of every task's hash."""
+    root = Path(root) if root is not None else Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
-    for f in sorted([*root.glob("*.py"), *root.glob("rules/*.py"), *root.glob("rulebooks/*")]):
-        h.update(f.name.encode())
+    for f in sorted(root.rglob("*")):
+        rel = f.relative_to(root)
+        if not f.is_file() or "__pycache__" in rel.parts or rel.parts[0] == "outputs" \
+                or f.suffix not in (".py", ".toml", ".csv", ".json"):
+            continue
+        h.update(str(rel).encode())
         h.update(f.read_bytes())
     return h.hexdigest()[:16]
 
@@ -555,15 +666,47 @@ def _frame_digest(gdf) -> bytes:
     return h.digest()
 
 
-def _spec_hash(spec: dict, version: str, store: TileStore) -> str:
+class _RowDigests:
+    """A 64-bit digest of every row (attributes and geometry) of a region's layers,
+    computed once, so a county's hash costs a look-up of its sub-region's rows."""
+
+    def __init__(self, region):
+        self.rows = {}
+        for name in ("townships", "villages", "facilities", "districts"):
+            gdf = getattr(region, name)
+            if gdf is not None and gdf.index.is_unique:
+                plain = pd.DataFrame(gdf.drop(columns="geometry")).astype(str)
+                attrs = pd.util.hash_pandas_object(plain, index=False).to_numpy()
+                geoms = pd.util.hash_array(np.asarray(shapely.to_wkb(gdf.geometry.values),
+                                                      dtype=object))
+                both = pd.util.hash_pandas_object(pd.DataFrame({"a": attrs, "g": geoms}),
+                                                  index=False).to_numpy()
+                self.rows[name] = (gdf, pd.Series(both, index=gdf.index))
+
+    def digest(self, name: str, sub) -> bytes:
+        """Digest of ``sub``, rows of the region's layer ``name`` (its column names too)."""
+        if sub is None:
+            return b"-"
+        whole = self.rows.get(name)
+        if whole is None or list(whole[0].columns) != list(sub.columns):
+            return _frame_digest(sub)
+        h = hashlib.sha256("\x1f".join(map(str, sub.columns)).encode())
+        h.update(np.ascontiguousarray(whole[1].loc[sub.index].to_numpy()).tobytes())
+        return h.digest()
+
+
+def _spec_hash(spec: dict, version: str, store: TileStore,
+               digests: _RowDigests | None = None) -> str:
     """Content hash of a county task: its sub-region, area, buffers, ids, rulebook, code, roads."""
     h = hashlib.sha256()
     sub = spec["region"]
-    for gdf in (sub.townships, sub.villages, sub.facilities, sub.districts):
-        h.update(_frame_digest(gdf))
+    for name in ("townships", "villages", "facilities", "districts"):
+        gdf = getattr(sub, name)
+        h.update(digests.digest(name, gdf) if digests is not None else _frame_digest(gdf))
     rb = {f"{k.rule}.{k.name}": k.value for k in spec["rulebook"].keys()}
     h.update(json.dumps([version, store.folder.name, spec["buffers"], spec["villages_m"],
-                         spec["villages"], spec["facilities"], rb], sort_keys=True,
+                         spec["villages"], spec["facilities"], rb, spec.get("settings")],
+                        sort_keys=True,
                         default=str).encode())
     for mode in sorted(spec["across"]):
         h.update(mode.encode() + np.ascontiguousarray(spec["across"][mode]).tobytes())

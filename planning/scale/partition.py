@@ -47,6 +47,18 @@ county computing its own villages' figures would need. The cost to leave the reg
 (:func:`planning.travel.access.border_nodes`); a county's cut answers it exactly up to its
 buffer's reach, ``(buffer − s) / v``, which holds every catchment a rule compares it with.
 
+R3's travel-time surface (:meth:`CutAccess.surface`, when ``settings.R3_AREAS`` is
+``"surface"``) is answered **per cell**: each county computes the cells of its own
+townships — on the grid aligned to multiples of the cell size, so they are the whole
+region's cells — from their centres on its cut. A cell lies inside the county, at least
+R3's buffer ``b`` inside the cut, so its minutes are exact up to ``(b / k − s) / v``
+(``k``: the buffered outline is drawn inside the circle), at least R3's
+``max_minutes`` (about 18 minutes on foot for 15). :class:`ReplayAccess` merges the
+counties' rasters; the merged surface keeps values up to that bound (its
+``cap_minutes``) and calls every cell beyond it ``BEYOND_CAP`` — so R3's covered and
+uncovered areas (cells within ``max_minutes``) are those of one process, while a
+surface for maps beyond the bound needs a one-process run (or wider buffers).
+
 Road networks are cut from :class:`TileStore`: the whole network of each mode, loaded
 once by :mod:`planning.travel.network` (cached), with each node's connected part computed on
 the whole network, written as square tiles; a task reads only the tiles its area
@@ -58,15 +70,18 @@ come from the same rule code as a single-process run.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import shutil
+import zlib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import rasterio.features
 import shapely
 from scipy import sparse as sp
 from scipy.sparse.csgraph import connected_components
@@ -76,6 +91,14 @@ from planning.region import Region, within_polygons
 from planning.travel.access import Access, border_nodes, region_outline
 from planning.travel.engine import Snapped, TravelEngine, main_parts
 from planning.travel.network import RoadNetwork, region_network
+from planning.travel.surface import (
+    BEYOND_CAP,
+    OUTSIDE,
+    Cells,
+    Grid,
+    Surface,
+    surface_of,
+)
 
 #: facility kinds few enough that every county task holds all of them (R4's hospitals
 #: and R7's leads may lie far beyond any buffer); others only within the widest buffer
@@ -562,8 +585,8 @@ class CutAccess(Access):
         :func:`sub_region`): R8's catchment rows are complete there.
     across : dict of str to array, optional
         Per mode, the road nodes just across the *whole* region's outline
-        (:func:`planning.travel.access.border_nodes`, metres) that lie within the mode's cut:
-        what :meth:`border_cost` searches for.
+        (:func:`planning.travel.access.border_nodes`, metres): :meth:`border_cost`
+        searches for those whose snapping is exact on the mode's cut.
 
     Attributes
     ----------
@@ -806,6 +829,56 @@ class CutAccess(Access):
             need = np.where(good, need, np.maximum(need, want))
         return rows[~ok], need[~ok]
 
+    def surface(self, mode: str, cells: Cells, facilities: gpd.GeoDataFrame,
+                cap_minutes: float | None = None) -> Surface:
+        """Minutes to the nearest of ``facilities`` on the county's own cells, exact up to
+        :meth:`surface_exact_minutes` (values above it are not kept: ``BEYOND_CAP``).
+
+        ``cells`` are those of the county's own townships (the sub-region's), on the
+        grid aligned to multiples of the cell size, so they are the whole region's cells
+        of those townships. A cell's centre lies inside the county, at least the mode's
+        buffer inside the cut: a value ``c`` with ``c × v + s`` within that margin is
+        exact (module docstring). Facilities are searched from only where their own
+        snapping is exact (:meth:`_usable`). Records the county's raster for
+        :class:`ReplayAccess` (states, minutes, facility ids; compressed).
+        """
+        engine = self.engine(mode)
+        cut = self._cuts[mode]
+        fxy = _xy(facilities)
+        use = np.flatnonzero(self._usable(cut, fxy, engine.snap_limit_m))
+        seconds = np.full(len(cells.rows), np.inf)
+        fac = np.full(len(cells.rows), -1, dtype=np.int64)
+        if len(cells.rows) and len(use):
+            seconds, i = engine.nearest(cells.snapped, fxy[use], "time")
+            fac = np.where(i >= 0, use[np.maximum(i, 0)], -1)
+        cap = min(float(settings.SURFACE_CAP_MIN if cap_minutes is None else cap_minutes),
+                  self.surface_exact_minutes(mode))
+        out = surface_of(cells, seconds, fac, engine.net.mode, cap_minutes=cap)
+        fids = facilities["facility_id"].astype(str).to_numpy(dtype=object)
+        seen, index = np.unique(out.facility[out.facility >= 0], return_inverse=True)
+        local = np.full(out.facility.shape, -1, dtype=np.int32)
+        local[out.facility >= 0] = index
+        g = out.grid
+        key = f"surface|{mode}|{g.cell_m!r}|{ids_key(fids)}"
+        self.answers[key] = {"x0": g.x0, "y0": g.y0, "shape": list(g.shape), "cap": cap,
+                             "state": _pack(out.state), "minutes": _pack(out.minutes),
+                             "facility": _pack(local), "facility_ids": fids[seen].tolist()}
+        return out
+
+    def surface_exact_minutes(self, mode: str) -> float:
+        """Up to how many minutes the county's own cells' values are exact on its cut:
+        ``(b / k − s) / v / 60`` for the mode's buffer ``b`` (``k`` = :data:`_CIRCLE`: the
+        buffered outline is drawn inside the circle), snap limit ``s`` and fastest speed
+        ``v`` — at least R3's ``max_minutes``, since R3's buffer is
+        ``max_minutes × 60 × v + s + isochrone_buffer_m`` (:func:`buffers_m`);
+        unbounded when the cut holds the whole network."""
+        engine = self.engine(mode)
+        snap = engine.snap_limit_m
+        if self.store.covers_all(mode, self._cuts[mode].area, snap):
+            return np.inf
+        b = self.buffers.get(mode, max(self.buffers.values()))
+        return max(0.0, (b / _CIRCLE - snap) / self._reach(mode, "time") / 60.0)
+
     def coverage_union(self, mode: str, facilities: gpd.GeoDataFrame, cutoff: float,
                        weight: str, buffer_m: float):
         if len(facilities) == 0:
@@ -942,7 +1015,8 @@ class ReplayAccess(Access):
     counties' records, each village and facility by the county that owns it: nearest
     facilities and costs, catchment rows (per facility), costs to leave the region
     (exact up to each mode's reach, ``inf`` beyond it, module docstring), how villages
-    and facilities snapped, display polygons. :meth:`static` facts (where villages and
+    and facilities snapped, display polygons, travel-time surfaces (the counties'
+    rasters merged, exact up to R3's buffer's reach). :meth:`static` facts (where villages and
     facilities lie) need no network: they are computed here, on the whole region.
 
     Parameters
@@ -996,6 +1070,65 @@ class ReplayAccess(Access):
         oid, did = _row_ids(origins), _row_ids(destinations)
         return np.array([[table.get((o, d), np.inf) for d in did] for o in oid],
                         dtype=float).reshape(len(oid), len(did))
+
+    def surface_cells(self, mode: str, area, cell_m: float) -> Cells:
+        """The whole region's cells of ``area`` on the grid of ``cell_m`` metres (the same
+        grid every county's cells lie on); not snapped (``snapped`` None): the counties
+        snapped their own cells, and :meth:`surface` merges their rasters."""
+        def cells():
+            geoms = [g for g in np.atleast_1d(np.asarray(area, dtype=object))
+                     if not shapely.is_empty(g)]
+            grid = Grid.covering(shapely.total_bounds(geoms) if geoms else (0, 0, 0, 0),
+                                 self.region.crs, cell_m)
+            rows, cols = (np.nonzero(rasterio.features.geometry_mask(
+                geoms, grid.shape, grid.transform, invert=True)) if geoms
+                else (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+            return Cells(grid, rows, cols, None)
+
+        return self.static(("surface cells", mode, float(cell_m)), cells)
+
+    def surface(self, mode: str, cells: Cells, facilities: gpd.GeoDataFrame,
+                cap_minutes: float | None = None) -> Surface:
+        """The counties' rasters merged on the whole region's grid (``cells.grid``).
+
+        Each county gave the cells of its own townships, exact up to its
+        :meth:`CutAccess.surface_exact_minutes`; the merged surface keeps values up to
+        the least of those and ``cap_minutes`` (its ``cap_minutes``): every cell within
+        R3's ``max_minutes`` is as one process computes it, a cell beyond the cap is
+        ``BEYOND_CAP`` (NaN). Facility indices refer to ``facilities``.
+        """
+        grid = cells.grid
+        ids = facilities["facility_id"].astype(str)
+        where = pd.Series(np.arange(len(ids)), index=ids.to_numpy())
+        where = where[~where.index.duplicated()]
+        state = np.full(grid.shape, OUTSIDE, dtype=np.uint8)
+        minutes = np.full(grid.shape, np.nan, dtype=np.float32)
+        facility = np.full(grid.shape, -1, dtype=np.int32)
+        cap = float(settings.SURFACE_CAP_MIN if cap_minutes is None else cap_minutes)
+        for county, answers in self.county_answers.items():
+            key = (f"surface|{mode}|{float(grid.cell_m)!r}|"
+                   f"{ids_key(set(ids) & self.county_facilities[county])}")
+            got = answers.get(key)
+            if got is None:
+                continue
+            cap = min(cap, float(got["cap"]))
+            h, w = got["shape"]
+            r0 = round((grid.y0 - got["y0"]) / grid.cell_m)
+            c0 = round((got["x0"] - grid.x0) / grid.cell_m)
+            st = _unpack(got["state"]).reshape(h, w)
+            mine = st != OUTSIDE
+            rows, cols = np.nonzero(mine)
+            rows, cols = rows + r0, cols + c0
+            state[rows, cols] = st[mine]
+            minutes[rows, cols] = _unpack(got["minutes"]).reshape(h, w)[mine]
+            local = _unpack(got["facility"]).reshape(h, w)[mine]
+            to = where.reindex(got["facility_ids"]).fillna(-1).to_numpy(np.int32)
+            facility[rows, cols] = np.where(local >= 0, to[np.maximum(local, 0)], -1)
+        beyond = np.nan_to_num(minutes, nan=-np.inf) > cap
+        state[beyond] = BEYOND_CAP
+        minutes[beyond] = np.nan
+        facility[beyond] = -1
+        return Surface(grid, minutes, facility, state, cap, mode)
 
     def coverage_union(self, mode: str, facilities: gpd.GeoDataFrame, cutoff: float,
                        weight: str, buffer_m: float):
@@ -1089,6 +1222,18 @@ def _not_exact(n: int, county: str) -> str:
     return (f"county {county}: {n} travel costs could not be made exact after {MAX_ROUNDS} "
             "wider passes — their nearest facility may lie beyond the county's widest buffer, "
             "whose facilities the task holds; no answer is given rather than a wrong one")
+
+
+def _pack(a: np.ndarray) -> str:
+    """An array's bytes, compressed, as text (JSON-ready; :func:`_unpack` reads it)."""
+    return a.dtype.str + ":" + base64.b64encode(zlib.compress(
+        np.ascontiguousarray(a).tobytes(), 6)).decode("ascii")
+
+
+def _unpack(text: str) -> np.ndarray:
+    """The flat array :func:`_pack` wrote."""
+    dtype, data = text.split(":", 1)
+    return np.frombuffer(zlib.decompress(base64.b64decode(data)), dtype=np.dtype(dtype)).copy()
 
 
 def _take(sn: Snapped, rows: np.ndarray) -> Snapped:

@@ -40,8 +40,8 @@ from planning.travel.engine import TravelEngine
 from planning.travel.snapping import as_xy
 from planning.travel.incremental import IncrementalNearest
 from planning.travel.network import region_network
-from planning.travel.surface import (BEYOND_CAP, OFF_NETWORK, WITHIN, Cells, Surface, surface_of,
-                                     travel_time_surface)
+from planning.travel.surface import (BEYOND_CAP, OFF_NETWORK, WITHIN, Cells, Surface,
+                                     prepare_cells, surface_of, travel_time_surface)
 
 #: the label every output of a run without roads carries (both languages, always)
 STRAIGHT_LABEL = "直线估算 / straight-line estimate"
@@ -242,6 +242,14 @@ class Access:
         (:func:`planning.travel.surface.travel_time_surface`)."""
         return travel_time_surface(self.engine(mode), cells, facilities.geometry,
                                    cap_minutes=cap_minutes)
+
+    def surface_cells(self, mode: str, area, cell_m: float) -> Cells:
+        """The cells of ``area`` (e.g. the townships' polygons, region CRS) on the grid of
+        ``cell_m`` metres, their centres snapped to ``mode``'s network
+        (:func:`planning.travel.surface.prepare_cells`); kept in :meth:`static` for every
+        facility set (a scenario edit). ``area`` must be the same for one (mode, cell_m)."""
+        return self.static(("surface cells", mode, float(cell_m)),
+                           lambda: prepare_cells(self.engine(mode), area, cell_m=cell_m))
 
     def static(self, key, compute):
         """A fact about the region that scenarios never change — townships, districts,
