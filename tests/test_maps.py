@@ -119,9 +119,9 @@ def _layer(m, name: str):
     """The GeoJson or point layer of map ``m`` called ``name`` (its data as drawn)."""
     import folium
 
-    from planning.outputs.map_elements import PointLayer
+    from planning.outputs.map_elements import PointLayer, ShapeLayer
 
-    return next(c for c in maps._walk(m) if isinstance(c, (folium.GeoJson, PointLayer))
+    return next(c for c in maps._walk(m) if isinstance(c, (folium.GeoJson, PointLayer, ShapeLayer))
                 and c.layer_name == name)
 
 
@@ -157,9 +157,10 @@ def test_one_status_is_one_colour_on_map_legend_report_and_tables():
     assert order[-1] == "远村"
     # townships: the fill is the overall status
     towns = maps.township_status(a).set_index("township_id")["overall"]
-    style = _layer(m, t("layer.townships", "en")).style_function
-    for f in _layer(m, t("layer.townships", "en")).data["features"]:
-        assert style(f)["fillColor"] == STATUS_COLOURS[towns[f["properties"]["township_id"]]]
+    layer = _layer(m, t("layer.townships", "en"))
+    assert layer.spec["columns"] == {"color": "colour", "fillColor": "colour"}
+    for f in layer.data["features"]:
+        assert f["properties"]["colour"] == STATUS_COLOURS[towns[f["properties"]["township_id"]]]
 
 
 def test_bands_are_one_ramp_of_one_hue_never_a_status_colour():
@@ -400,12 +401,12 @@ def test_a_travel_time_surface_is_drawn_as_one_image_of_minute_bands():
     name = t("layer.covered", "en", minutes=15.0, mode="Walking")
     assert set(images) == {name, t("layer.uncovered", "en", minutes=15.0, mode="Walking")}
     reach = images[name]
-    png = Image.open(BytesIO(reach.png))
-    assert png.size == (reach.rgba.shape[1], reach.rgba.shape[0]) and png.mode == "RGBA"
+    png = np.array(Image.open(BytesIO(reach.png)).convert("RGBA"))   # what the browser shows
+    assert png.shape == reach.codes.shape + (4,)
     clinic = a.region.facilities.set_index("facility_id").geometry["C1"]
     lon, lat = pyproj.Transformer.from_crs(hm.CRS, 4326, always_xy=True).transform(clinic.x, clinic.y)
-    colour = tuple(reach.rgba[_pixel(reach.bounds, reach.rgba.shape, lon, lat)][:3])
-    assert colour == tuple(int(BAND_RAMP[0][i:i + 2], 16) for i in (1, 3, 5))
+    colour = tuple(png[_pixel(reach.bounds, png.shape, lon, lat)])
+    assert colour[:3] == tuple(int(BAND_RAMP[0][i:i + 2], 16) for i in (1, 3, 5)) and colour[3] > 0
     assert r3.figures["max_minutes"] == 15
 
 

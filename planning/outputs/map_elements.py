@@ -13,6 +13,9 @@ markers in one loop:
   names) from a table; tooltips and popups are built in the browser when asked for
   (a popup is an HTML table of ``fields``, as :class:`folium.GeoJsonPopup` draws it).
   Each marker keeps ``feature.properties`` (the row) as a GeoJSON layer's markers do.
+- :class:`ShapeLayer`: lines and polygons (township outlines, roads) from one table, the
+  coordinates of each ring as integer steps of 1e-5 degrees, drawn on a canvas (one
+  element for all shapes, not one SVG path each) below the markers.
 - :class:`ImageLayer`: one PNG image overlay (the R3 reach and gap) in place of
   thousands of polygons.
 
@@ -68,6 +71,13 @@ def columns(frame: pd.DataFrame, names: list[str], *, escape: tuple[str, ...] = 
         else:
             out[name] = values
     return out
+
+
+def rows(table: dict, n: int) -> list[dict]:
+    """The rows of a :func:`columns` table (``n`` of them) as dicts."""
+    def value(c, i):
+        return c[i] if isinstance(c, list) else c["c"] if "c" in c else c["v"][c["i"][i]]
+    return [{k: value(c, i) for k, c in table.items()} for i in range(n)]
 
 
 def _plain(v):
@@ -227,28 +237,169 @@ var {{ this.get_name() }} = L.featureGroup();
     def data(self) -> dict:
         """The points as a GeoJSON FeatureCollection: each marker's ``feature`` as the
         browser builds it (properties: its row of the table)."""
-        def value(col, i):
-            c = self.table[col]
-            return c[i] if isinstance(c, list) else c["c"] if "c" in c else c["v"][c["i"][i]]
         return {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "properties": {k: value(k, i) for k in self.table},
-             "geometry": {"type": "Point", "coordinates": [float(self.lon[i]), float(self.lat[i])]}}
-            for i in range(len(self))]}
+            {"type": "Feature", "properties": p,
+             "geometry": {"type": "Point", "coordinates": [float(x), float(y)]}}
+            for p, x, y in zip(rows(self.table, len(self)), self.lon, self.lat)]}
 
 
-class ImageLayer(_Light):
-    """One RGBA image over a lon/lat box (Leaflet ``L.imageOverlay``), embedded as a PNG.
+def encode_rings(geoms) -> list:
+    """Shapes as nested lists of rings, each ring a flat list of integers: the first point
+    in 1e-5 degrees, then the steps from point to point (``[x0, y0, dx1, dy1, …]``).
+
+    Polygons give ``[[exterior, hole, …], …]`` (one list per polygon part); lines give
+    ``[line, …]``; a missing or empty geometry gives ``[]``.
+    """
+    import shapely
+
+    geoms = np.asarray(list(geoms), dtype=object)
+    out: list[list] = [[] for _ in range(len(geoms))]
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    polygon = shapely.get_type_id(parts) == 3
+    rings, ring_part = shapely.get_rings(parts[polygon], return_index=True)
+    lines = np.concatenate([rings, parts[~polygon]])
+    # each line's owner: (geometry, polygon part or -1)
+    owner_geom = np.concatenate([part_of[polygon][ring_part], part_of[~polygon]])
+    owner_part = np.concatenate([np.flatnonzero(polygon)[ring_part], np.full((~polygon).sum(), -1)])
+    xy, line_of = shapely.get_coordinates(lines, return_index=True)
+    xy = np.rint(xy * 10 ** COORD_DECIMALS).astype(np.int64)
+    steps = np.diff(xy, axis=0, prepend=np.zeros((1, 2), np.int64))
+    first = np.r_[True, line_of[1:] != line_of[:-1]] if len(line_of) else np.zeros(0, bool)
+    steps[first] = xy[first]                                  # each line starts absolute
+    cuts = np.flatnonzero(first)[1:]
+    last_part: dict[int, list] = {}
+    for g, p, line in zip(owner_geom, owner_part, np.split(steps.ravel(), cuts * 2)):
+        flat = line.tolist()
+        if p < 0:
+            out[g].append(flat)
+        elif p in last_part:
+            last_part[p].append(flat)
+        else:
+            last_part[p] = [flat]
+            out[g].append(last_part[p])
+    return out
+
+
+class ShapeLayer(_Light):
+    """Lines or polygons from one table, in the layer control like a GeoJSON layer.
 
     Parameters
     ----------
-    rgba : numpy.ndarray of uint8, shape (rows, cols, 4)
-        Pixels, north-up, in Web Mercator rows (the map's projection: Leaflet stretches
-        the image linearly between the box's corners on screen).
+    geoms : sequence of shapely geometries
+        (Multi)polygons or (multi)linestrings, degrees in the map's coordinates.
+    table : dict
+        :func:`columns` of the rows (same order); each shape's ``feature.properties``.
+    name : str
+    style : dict
+        Leaflet path options for every shape (``color``, ``weight``, ``fillOpacity`` …);
+        ``columns`` maps an option to the column holding it per row.
+    columns : dict, optional
+    highlight : dict, optional
+        Options set while the pointer is over a shape.
+    tooltip : list of str, optional
+        Columns shown on hover.
+    popup : str, optional
+        The column holding each shape's popup HTML.
+    interactive : bool
+    show : bool
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.featureGroup();
+(function (group) {
+  var t = {{ this.table_json }}, spec = {{ this.spec_json }};
+  var n = t.shapes.length, cols = Object.keys(t.cols), renderer = L.canvas({padding: 0.5});
+  function value(col, i) {
+    var c = t.cols[col];
+    if (Array.isArray(c)) { return c[i]; }
+    if ('c' in c) { return c.c; }
+    return c.v[c.i[i]];
+  }
+  function ring(steps) {
+    var out = [], x = 0, y = 0;
+    for (var k = 0; k < steps.length; k += 2) {
+      x += steps[k]; y += steps[k + 1];
+      out.push([y / 1e5, x / 1e5]);
+    }
+    return out;
+  }
+  for (var i = 0; i < n; i++) {
+    var p = {}, opts = Object.assign({renderer: renderer, interactive: spec.interactive}, spec.style);
+    cols.forEach(function (k) { p[k] = value(k, i); });
+    Object.keys(spec.columns).forEach(function (k) { opts[k] = p[spec.columns[k]]; });
+    var shape = spec.polygon
+      ? L.polygon(t.shapes[i].map(function (part) { return part.map(ring); }), opts)
+      : L.polyline(t.shapes[i].map(ring), opts);
+    shape.feature = {type: 'Feature', properties: p};
+    if (spec.interactive && spec.tooltip) {
+      shape.bindTooltip(spec.tooltip.map(function (f) { return p[f]; }).join(' '), {sticky: true});
+    }
+    if (spec.interactive && spec.popup) { shape.bindPopup(p[spec.popup], {maxWidth: 360}); }
+    if (spec.interactive && spec.highlight) {
+      shape.on('mouseover', function (e) { e.target.setStyle(spec.highlight); });
+      shape.on('mouseout', (function (o) { return function (e) { e.target.setStyle(o); }; })(
+        Object.assign({}, opts)));
+    }
+    group.addLayer(shape);
+  }
+})({{ this.get_name() }});
+{% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
+{% endmacro %}
+""")
+
+    def __init__(self, geoms, table: dict, name: str, *, style: dict, columns: dict | None = None,
+                 highlight: dict | None = None, tooltip: list[str] | None = None,
+                 popup: str | None = None, interactive: bool = True, show: bool = True):
+        import shapely
+
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "ShapeLayer"
+        geoms = list(geoms)
+        kinds = {int(k) for k in shapely.get_type_id([g for g in geoms if g is not None]) if k >= 0}
+        self.polygon = bool(kinds & {3, 6})
+        self.geoms, self.table = geoms, table
+        self.style_options = style
+        self.spec = {"style": style, "columns": columns or {}, "highlight": highlight,
+                     "tooltip": tooltip, "popup": popup, "interactive": interactive,
+                     "polygon": self.polygon}
+
+    @property
+    def table_json(self) -> str:
+        return _dumps({"shapes": encode_rings(self.geoms), "cols": self.table})
+
+    @property
+    def spec_json(self) -> str:
+        return _dumps(self.spec)
+
+    def __len__(self) -> int:
+        return len(self.geoms)
+
+    @property
+    def data(self) -> dict:
+        """The shapes as a GeoJSON FeatureCollection (properties: each row)."""
+        import shapely
+
+        return {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": p,
+             "geometry": None if g is None else shapely.geometry.mapping(g)}
+            for p, g in zip(rows(self.table, len(self)), self.geoms)]}
+
+
+class ImageLayer(_Light):
+    """One image over a lon/lat box (Leaflet ``L.imageOverlay``), embedded as a palette PNG.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray of uint8, shape (rows, cols)
+        A colour index per pixel, north-up, in Web Mercator rows (the map's projection:
+        Leaflet stretches the image linearly between the box's corners on screen).
+    palette : list of (r, g, b, a)
+        The colour of each code (0-255 each; alpha 0: transparent).
     bounds : [[south, west], [north, east]]
         Degrees in the map's coordinates.
     name : str
     show : bool
-    opacity : float
     class_name : str
         The image's CSS class.
     """
@@ -256,23 +407,35 @@ class ImageLayer(_Light):
     _template = Template("""
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = L.imageOverlay({{ this.url|tojson }}, {{ this.bounds|tojson }},
-  {opacity: {{ this.opacity }}, interactive: false, className: {{ this.class_name|tojson }}});
+  {interactive: false, className: {{ this.class_name|tojson }}});
 {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
 {% endmacro %}
 """)
 
-    def __init__(self, rgba: np.ndarray, bounds, name: str, *, show: bool = True,
-                 opacity: float = 1.0, class_name: str = "image-layer"):
+    def __init__(self, codes: np.ndarray, palette, bounds, name: str, *, show: bool = True,
+                 class_name: str = "image-layer"):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "ImageLayer"
-        self.rgba, self.bounds, self.opacity, self.class_name = rgba, bounds, opacity, class_name
+        self.codes = np.ascontiguousarray(codes, dtype=np.uint8)
+        self.palette = [tuple(int(v) for v in c) for c in palette]
+        self.bounds, self.class_name = bounds, class_name
+
+    @property
+    def rgba(self) -> np.ndarray:
+        """The pixels' colours, shape (rows, cols, 4)."""
+        pal = np.array(self.palette + [(0, 0, 0, 0)] * (256 - len(self.palette)), np.uint8)
+        return pal[self.codes]
 
     @property
     def png(self) -> bytes:
         from PIL import Image
 
+        img = Image.fromarray(self.codes, "P")
+        img.putpalette([v for c in self.palette for v in c[:3]])
+        img.info["transparency"] = bytes(c[3] for c in self.palette)
         out = BytesIO()
-        Image.fromarray(self.rgba, "RGBA").save(out, format="PNG", optimize=False, compress_level=6)
+        img.save(out, format="PNG", compress_level=6,
+                 transparency=bytes(c[3] for c in self.palette))
         return out.getvalue()
 
     @property

@@ -42,7 +42,7 @@ import shapely
 from planning.outputs.map_frame import (BASEMAPS, TILES_ENV, VILLAGE_PANE, VILLAGE_PANE_Z,  # noqa: F401
                                         _walk, basemap, basemap_coords, click_to_wgs84, new_map,
                                         to_display, use_local_assets)
-from planning.outputs.map_elements import ImageLayer, PointLayer, columns, popup_css
+from planning.outputs.map_elements import ImageLayer, PointLayer, ShapeLayer, columns, popup_css
 from planning.outputs.map_frame import raster_to_display
 from planning.outputs.map_legend import (BAND_RADII, BAND_RAMP, FACILITY_ICONS, ICON_CSS, Legend,
                                          band, band_colour, icon_html, legend_html, minutes_legend,
@@ -230,14 +230,14 @@ def _geojson(gdf: gpd.GeoDataFrame, columns: list[str], raw: tuple[str, ...] = (
 
 
 def _add_reference(m: folium.Map, ref: dict[str, gpd.GeoDataFrame], lang: str) -> None:
-    if len(ref["roads"]):
-        folium.GeoJson(_geojson(ref["roads"], ["highway"]), name=t("layer.roads", lang),
-                       style_function=lambda f: {"color": "#b0a48a", "weight": 2.5 if f["properties"]["highway"]
-                                                 in ("motorway", "trunk") else 1.5, "opacity": 0.9},
-                       interactive=False).add_to(m)
-    folium.GeoJson(_geojson(ref["boundary"], ["name"]), name=t("layer.boundary", lang),
-                   style_function=lambda f: {"color": "#424242", "weight": 3, "fill": False},
-                   interactive=False).add_to(m)
+    roads = ref["roads"]
+    if len(roads):
+        major = roads["highway"].isin(["motorway", "trunk"])
+        ShapeLayer(roads.geometry.values, columns(roads.assign(weight=np.where(major, 2.5, 1.5)), ["weight"]),
+                   t("layer.roads", lang), style={"color": "#b0a48a", "opacity": 0.9},
+                   columns={"weight": "weight"}, interactive=False).add_to(m)
+    ShapeLayer(ref["boundary"].geometry.values, {}, t("layer.boundary", lang),
+               style={"color": "#424242", "weight": 3, "fill": False}, interactive=False).add_to(m)
     lab = ref["labels"]
     PointLayer(lab.geometry.x, lab.geometry.y,
                columns(lab.assign(label=lab["name"].astype(str)), ["label"], escape=("label",)),
@@ -278,16 +278,14 @@ def _add_townships(m: folium.Map, towns: gpd.GeoDataFrame, r1, lang: str) -> Non
             (t("pop.clause", lang), clause)])
         for r in towns.itertuples()]
     towns["status_word"] = [status_word(s, lang) for s in towns["overall"]]
-    folium.GeoJson(
-        _geojson(towns, ["township_id", "name", "overall", "status_word", "popup"]),
-        name=t("layer.townships", lang),
-        style_function=lambda f: {"color": STATUS_COLOURS.get(f["properties"]["overall"], "#777"),
-                                  "weight": 1.5, "fillColor": STATUS_COLOURS.get(f["properties"]["overall"], "#777"),
-                                  "fillOpacity": 0.12},
-        highlight_function=lambda f: {"weight": 3, "fillOpacity": 0.25},
-        tooltip=folium.GeoJsonTooltip(fields=["name", "status_word"], labels=False),
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
-    ).add_to(m)
+    towns["colour"] = [STATUS_COLOURS.get(s, "#777") for s in towns["overall"]]
+    ShapeLayer(towns.geometry.values,
+               columns(towns, ["township_id", "name", "overall", "status_word", "colour", "popup"],
+                       escape=("name", "status_word")),
+               t("layer.townships", lang), style={"weight": 1.5, "fillOpacity": 0.12},
+               columns={"color": "colour", "fillColor": "colour"},
+               highlight={"weight": 3, "fillOpacity": 0.25}, tooltip=["name", "status_word"],
+               popup="popup").add_to(m)
 
 
 def _village_dot(radius: int, opacity: float, css_class: str) -> dict:
@@ -428,9 +426,7 @@ def _add_reach(m: folium.Map, reach: Raster, r3, lang: str, coords: str,
         name = t(f"layer.{key}", lang, minutes=minutes, mode=mode)
         if estimate:
             name += f" ({STRAIGHT_LABEL})"
-        palette = np.array(rgba, dtype=np.uint8)
-        ImageLayer(palette[np.minimum(codes, len(palette) - 1)], bounds, name, show=show,
-                   class_name=f"reach-{key}").add_to(m)
+        ImageLayer(codes, rgba, bounds, name, show=show, class_name=f"reach-{key}").add_to(m)
 
 
 def _add_candidates(m: folium.Map, c: gpd.GeoDataFrame, r4, lang: str) -> None:
@@ -457,11 +453,9 @@ def _add_groups(m: folium.Map, groups: gpd.GeoDataFrame, lang: str) -> None:
         (t("pop.lead", lang), r.lead or t("pop.none", lang)), (t("pop.members", lang), r.members),
         (t("pop.status", lang), status_word(r.status, lang)), (t("pop.reason", lang), r.reason)])
         for r in g.itertuples()]
-    folium.GeoJson(_geojson(g, ["group_id", "colour", "popup"]), name=t("layer.groups", lang),
-                   show=False,
-                   style_function=lambda f: {"color": f["properties"]["colour"], "weight": 3,
-                                             "dashArray": "6 4", "fill": False},
-                   popup=folium.GeoJsonPopup(fields=["popup"], labels=False)).add_to(m)
+    ShapeLayer(g.geometry.values, columns(g, ["group_id", "colour", "popup"]), t("layer.groups", lang),
+               style={"weight": 3, "dashArray": "6 4", "fill": False}, columns={"color": "colour"},
+               popup="popup", show=False).add_to(m)
 
 
 def _add_r8(m: folium.Map, d: dict, r8, lang: str) -> None:
@@ -482,15 +476,11 @@ def _add_r8(m: folium.Map, d: dict, r8, lang: str) -> None:
             (t("pop.clause", lang), r8.clause)])
         for r in towns.itertuples()]
     towns["label"] = [f"{n} · {_fmt_rate(v, lang)}" for n, v in zip(towns["name"], towns["gps_per_10000"])]
-    folium.GeoJson(
-        _geojson(towns, ["township_id", "colour", "label", "popup"]),
-        name=t("layer.r8_towns", lang), show=False,
-        style_function=lambda f: {"color": "#616161", "weight": 1, "fillColor": f["properties"]["colour"],
-                                  "fillOpacity": 0.65},
-        highlight_function=lambda f: {"weight": 3},
-        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
-    ).add_to(m)
+    ShapeLayer(towns.geometry.values, columns(towns, ["township_id", "colour", "label", "popup"],
+                                              escape=("label",)),
+               t("layer.r8_towns", lang), style={"color": "#616161", "weight": 1, "fillOpacity": 0.65},
+               columns={"fillColor": "colour"}, highlight={"weight": 3}, tooltip=["label"],
+               popup="popup", show=False).add_to(m)
     v = d["r8_villages"].copy()
     v["colour"] = [r8_colour(x, target) for x in v["gps_per_10000"].astype(float)]
     fields = {"name": t("pop.village", lang), "residents": t("pop.population", lang),
