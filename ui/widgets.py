@@ -287,7 +287,7 @@ def scenario_map(view: state.View, result: dict, suggestion, key: str, height: i
         layers = maps.scenario_layers(comparison, view.region, after.region, suggested=sites,
                                       selected=selected)
         return maps.build_map(after, view.lang, focus=view.focus, tiles=tiles,
-                              display=result["display"], scenario=layers,
+                              display=state.scenario_display(result), scenario=layers,
                               coords=maps.basemap_coords(view.basemap))
 
     cache_key = ("scenario", result["key"], view.lang, view.focus, view.basemap, view.token,

@@ -385,6 +385,26 @@ def display_tolerance(region) -> float:
     return max(MIN_TOLERANCE_M, extent / EXTENT_OVER_TOLERANCE)
 
 
+def display_surface(assessment, access):
+    """R3's travel-time surface for the map when R3's areas come from it
+    (``settings.R3_AREAS == "surface"``), else None (the reach is drawn from its polygons).
+
+    Parameters
+    ----------
+    assessment : Assessment
+    access : Access
+        The travel layer the assessment was made with (its memo gives the surface the
+        rule computed without a new search).
+    """
+    from planning import settings
+    from planning.rules import r3_health_circle
+
+    if settings.R3_AREAS != "surface" or "R3" not in assessment.results or assessment.straight \
+            or access is None or getattr(access, "straight", True):
+        return None
+    return r3_health_circle.surface(assessment.region, assessment.rulebook, access)
+
+
 def display_layers(assessment, *, tolerance_m: float | None = None,
                    reference: dict[str, gpd.GeoDataFrame] | None = None,
                    surface=None) -> dict[str, gpd.GeoDataFrame]:

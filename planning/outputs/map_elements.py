@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+from functools import cached_property
 from io import BytesIO
 
 import numpy as np
@@ -222,7 +223,7 @@ var {{ this.get_name() }} = L.featureGroup();
         self.spec = {"marker": marker, "icon": icon, "style": style or {}, "tooltip": tooltip,
                      "popup": popup, "interactive": interactive, "pane": pane}
 
-    @property
+    @cached_property
     def table_json(self) -> str:
         return _dumps({"lon": self.lon.tolist(), "lat": self.lat.tolist(), "cols": self.table})
 
@@ -364,7 +365,7 @@ var {{ this.get_name() }} = L.featureGroup();
                      "tooltip": tooltip, "popup": popup, "interactive": interactive,
                      "polygon": self.polygon}
 
-    @property
+    @cached_property
     def table_json(self) -> str:
         return _dumps({"shapes": encode_rings(self.geoms), "cols": self.table})
 
@@ -426,7 +427,7 @@ var {{ this.get_name() }} = L.imageOverlay({{ this.url|tojson }}, {{ this.bounds
         pal = np.array(self.palette + [(0, 0, 0, 0)] * (256 - len(self.palette)), np.uint8)
         return pal[self.codes]
 
-    @property
+    @cached_property
     def png(self) -> bytes:
         from PIL import Image
 
@@ -438,7 +439,7 @@ var {{ this.get_name() }} = L.imageOverlay({{ this.url|tojson }}, {{ this.bounds
                  transparency=bytes(c[3] for c in self.palette))
         return out.getvalue()
 
-    @property
+    @cached_property
     def url(self) -> str:
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 

@@ -54,15 +54,16 @@ def render(view: state.View) -> None:
 
     res = state.scenario_result(sc, view)
     left, right = st.columns([5, 2])
+    below = st.container()
+    with below:  # the scorecard first (drawn below the map): it does not wait for the map
+        _deltas(res["comparison"], lang, res["seconds"])
+        _r8_delta(sc.base_assessment(), res["assessment"], lang)
     with right:
         _controls(sc, res["assessment"], lang)
     with left:
         scenario_map(view, res, state.current_suggestion(sc, view), key=state.SCENARIO_MAP,
                      returned_objects=("last_clicked", "last_object_clicked", "center", "zoom"),
                      map_at=st.session_state.get(state.SCENARIO_VIEW))
-
-    _deltas(res["comparison"], lang, res["seconds"])
-    _r8_delta(sc.base_assessment(), res["assessment"], lang)
     st.page_link(pages.path("suggest"), label=t("sc.suggest", lang), icon=":material/place:")
     with st.expander(t("sc.files", lang)):
         _files_panel(store, sc, view)
