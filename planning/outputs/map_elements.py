@@ -107,7 +107,14 @@ class _Text(Element):
 
 
 class _Light(Layer):
-    """A layer whose script goes into the page without a second templating pass."""
+    """A layer whose script goes into the page without a second templating pass; its
+    ``spec`` (how to draw) is written as ``spec_json``."""
+
+    spec: dict = {}
+
+    @property
+    def spec_json(self) -> str:
+        return _dumps(self.spec)
 
     def render(self, **kwargs):
         figure = self.get_root()
@@ -226,10 +233,6 @@ var {{ this.get_name() }} = L.featureGroup();
     @cached_property
     def table_json(self) -> str:
         return _dumps({"lon": self.lon.tolist(), "lat": self.lat.tolist(), "cols": self.table})
-
-    @property
-    def spec_json(self) -> str:
-        return _dumps(self.spec)
 
     def __len__(self) -> int:
         return len(self.lon)
@@ -368,10 +371,6 @@ var {{ this.get_name() }} = L.featureGroup();
     @cached_property
     def table_json(self) -> str:
         return _dumps({"shapes": encode_rings(self.geoms), "cols": self.table})
-
-    @property
-    def spec_json(self) -> str:
-        return _dumps(self.spec)
 
     def __len__(self) -> int:
         return len(self.geoms)

@@ -417,7 +417,7 @@ def _add_reach(m: folium.Map, reach: Raster, r3, lang: str, coords: str,
     minutes = float(r3.figures.get("max_minutes", 15))
     codes, bounds = raster_to_display(reach.codes, reach.transform, reach.crs, coords)
     if reach.kind == "bands":
-        reach_rgba = [(0, 0, 0, 0)] + [_hex_rgba(c, 120) for c in BAND_RAMP]
+        reach_rgba = [(0, 0, 0, 0)] + [_hex_rgba(c, 90) for c in BAND_RAMP]
         gap_rgba = [(0, 0, 0, 0)] * 3 + [_REACH_RGBA["uncovered"]] * 2   # beyond the limit
     else:
         reach_rgba = [(0, 0, 0, 0), _REACH_RGBA["covered"], (0, 0, 0, 0)]
