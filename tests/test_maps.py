@@ -327,6 +327,9 @@ def test_a_map_drawn_anew_starts_where_the_planner_left_it():
     assert _start_at(script, None) == script
     assert map_view({"center": {"lat": 39.7, "lng": 117.3}, "zoom": 14}) == {"center": [39.7, 117.3], "zoom": 14}
     assert map_view({"last_clicked": None}) is None
+    # a scenario map sends its view with each click (widgets._VIEW_WITH_VALUE)
+    assert map_view({"last_clicked": {"lat": 1, "lng": 2}, "view": {"center": {"lat": 39.7, "lng": 117.3}, "zoom": 14}}) \
+        == {"center": [39.7, 117.3], "zoom": 14}
 
 
 # --------------------------------------------------------------- maps sized by what the eye sees (#16)
