@@ -320,9 +320,9 @@ def test_the_scenario_map_keeps_its_view_across_a_click_an_undo_and_a_redo(serve
             and abs(now["lng"] - view["lng"]) < 1e-6
 
     # a click on a failing village in view: a clinic is added there, the map is redrawn.
-    # The click also opens the village's popup, which pans the map to fit (Leaflet's
-    # autoPan): the click reaches the page after the pan (debounced) with the view it
-    # left the old map at, and the new map must start there, at the same zoom
+    # The click also opens the village's popup, which does not pan this map (a click
+    # edits it): the click reaches the page with the view it left the old map at (any
+    # move caught in __oldView), and the new map must start there, at the same zoom
     free = [v for v in frame.evaluate(_FAILING_AT_PIXELS, FAIL) if v["own"]]
     assert free, "no failing village in view"
     spot = free[0]

@@ -221,10 +221,14 @@ def map_view(value: dict | None) -> dict | None:
     return {"center": [float(center["lat"]), float(center["lng"])], "zoom": int(zoom)}
 
 
-#: appended to a map's script: every value the map sends (a click: streamlit-folium sends
-#: only when a ``returned_objects`` entry changed) carries the view it stands at, so a pan or
-#: a zoom costs no Streamlit run and the next map still starts where the planner looked
+#: appended to the script of a map whose clicks edit it: every value the map sends (a click:
+#: streamlit-folium sends only when a ``returned_objects`` entry changed) carries the view it
+#: stands at, so a pan or a zoom costs no Streamlit run and the next map still starts where
+#: the planner looked; a popup a click opens does not pan the map (the pan's animation would
+#: hold the click back, streamlit-folium sending it 250 ms after the map last moved, and
+#: the map is redrawn at once anyway)
 _VIEW_WITH_VALUE = """
+L.Popup.prototype.options.autoPan = false;
 (function () {
   var S = window.Streamlit, send = S.setComponentValue;
   S.setComponentValue = function (value) {
@@ -258,9 +262,10 @@ def folium_map(build: Callable, cache_key: tuple, key: str, height: int = 680,
     (streamlit-folium sets the view of its Leaflet map when ``center`` or ``zoom``
     change). A map whose view comes from what it reported itself passes ``move=False``
     (moving it again would chase its own, animated, reports). With ``view_with_value``
-    each value the map sends carries its view as ``view`` (read it with :func:`map_view`):
-    pass ``returned_objects`` without ``center``/``zoom`` and a pan or zoom makes no
-    Streamlit run, the next click still says where the map stood.
+    (a map whose clicks edit it) each value the map sends carries its view as ``view``
+    (read it with :func:`map_view`): pass ``returned_objects`` without ``center``/``zoom``
+    and a pan or zoom makes no Streamlit run, the next click still says where the map
+    stood; its popups do not pan it.
 
     Uses streamlit-folium's own steps (pinned version); falls back to ``st_folium``
     should they change. Returns what the map reports (``returned_objects``).
