@@ -230,7 +230,8 @@ def map_view(value: dict | None) -> dict | None:
 _VIEW_WITH_VALUE = """
 L.Popup.prototype.options.autoPan = false;
 (function () {
-  var S = window.Streamlit, send = S.setComponentValue;
+  var S = window.Streamlit, send = S && S.setComponentValue;
+  if (!send) { return; }  // another streamlit-folium: clicks come without the view
   S.setComponentValue = function (value) {
     var m = window.map, c = m.getCenter();
     return send.call(S, Object.assign({}, value,
