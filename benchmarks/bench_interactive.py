@@ -28,6 +28,12 @@ and the slowest (``max_s``); ``cpu_s`` is the process's CPU time for the same wo
   and every unit's status); ``differences`` lists the first few that differ.
 * ``map``: :func:`planning.outputs.layers.display_layers` + :func:`planning.outputs.maps.build_map`
   + rendering the HTML (what the app serves) of the region's assessment; ``html_mb``.
+  With ``R3_AREAS = "surface"`` R3's reach is drawn from the travel-time surface
+  (``surface_s``: the surface itself, one search, timed apart: the app's assessment has
+  made it). ``click_map_s`` / ``click_cpu_s``: the map the app draws after a what-if
+  click — the scenario's display layers with the base's reference layers reused, the map
+  with the scenario's changes, its HTML — median of :data:`REPEATS` clicks (a village
+  clinic added beside a village), the clicks' own assessment not counted.
 """
 
 from __future__ import annotations
@@ -164,19 +170,44 @@ def _diffs(a, b) -> list[str]:
 
 def _map(region, rulebook) -> dict:
     from planning.outputs import maps
-    from planning.outputs.layers import display_layers
+    from planning.outputs.layers import display_layers, display_surface
+    from planning.plan.scenario import Scenario
     from planning.rules.assess import assess
     from planning.travel.access import access_for
 
-    a = assess(region, rulebook, access_for(region))
+    access = access_for(region)
+    a = assess(region, rulebook, access)
+    t0 = time.perf_counter()
+    surface = display_surface(a, access)
+    surface_s = time.perf_counter() - t0
     times, cpu, size = [], [], 0
     for _ in range(REPEATS):
         t0, c0 = time.perf_counter(), time.process_time()
-        html = maps.build_map(a, "zh", display=display_layers(a)).get_root().render()
+        html = maps.build_map(a, "zh", display=display_layers(a, surface=surface)).get_root().render()
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
         size = len(html.encode("utf-8"))
-    return {**_stats(times, cpu), "html_mb": round(size / 1e6, 2)}
+    # the map after a what-if click, as the app draws it
+    base_display = display_layers(a, surface=surface)
+    sc = Scenario(region, rulebook=rulebook, access=access, base_assessment=a)
+    sc.assess()
+    vil = region.villages.geometry
+    click, click_cpu = [], []
+    for i in range(REPEATS):
+        v = vil.iloc[(i * 97) % len(vil)]
+        sc.add_facility("village_clinic", v.x + 150.0, v.y + 80.0)
+        after = sc.assess()
+        comparison = sc.compare()
+        t0, c0 = time.perf_counter(), time.process_time()
+        d = display_layers(after, reference=base_display,
+                           surface=display_surface(after, sc.scenario_access))
+        layers = maps.scenario_layers(comparison, region, after.region)
+        maps.build_map(after, "zh", display=d, scenario=layers).get_root().render()
+        click.append(time.perf_counter() - t0)
+        click_cpu.append(time.process_time() - c0)
+    return {**_stats(times, cpu), "html_mb": round(size / 1e6, 2), "surface_s": round(surface_s, 3),
+            "click_map_s": round(float(np.median(click)), 4),
+            "click_cpu_s": round(float(np.median(click_cpu)), 4)}
 
 
 if __name__ == "__main__":

@@ -60,29 +60,27 @@ def test_an_invalid_reach_polygon_is_drawn_not_a_crash():
     a.results["R3"].layers["R3_covered"] = covered.assign(geometry=[bow])
     d = maps.display_layers(a)
     assert d[maps.FAILED] == {}
-    reach = d["covered"].geometry.iloc[0]
-    assert reach.is_valid and reach.geom_type in ("Polygon", "MultiPolygon")
-    # the two triangles of the bow-tie stay: half the square, in degrees² at this latitude
-    square = gpd.GeoSeries([shapely.box(hm.X0, hm.Y0, hm.X0 + 1000, hm.Y0 + 1000)],
-                           crs=hm.CRS).to_crs(4326).iloc[0]
-    assert reach.area == pytest.approx(square.area / 2, rel=0.01)
+    reach = d["reach"]
+    assert reach.kind == "reach"
+    # burnt into cells (centre inside, even-odd): the two triangles of the bow-tie, half
+    # the square's 1,000,000 m²
+    cell_area = abs(reach.transform.a * reach.transform.e)
+    assert reach.counts()[1] * cell_area == pytest.approx(500_000, rel=0.05)
     maps.build_map(a, display=d)  # and the map is built from it
 
 
 def test_a_layer_that_cannot_be_drawn_leaves_the_others(monkeypatch):
     a = assess(small_region(), RB)
-    real = maps._wgs84
 
-    def broken(gdf):
-        if "minutes" in gdf and "mode" in gdf:  # the R3 reach layers only
-            raise shapely.errors.GEOSException("side location conflict")
-        return real(gdf)
+    def broken(*args, **kwargs):  # the R3 reach only
+        raise shapely.errors.GEOSException("side location conflict")
 
-    monkeypatch.setattr(layers, "_wgs84", broken)
+    monkeypatch.setattr(layers, "reach_raster", broken)
     d = maps.display_layers(a)
-    assert set(d[maps.FAILED]) == {"covered", "uncovered"}
+    assert set(d[maps.FAILED]) == {"reach"}
     assert {"r2", "r3", "facilities", "township_status"} <= set(d)
-    assert "covered" not in d
+    assert "reach" not in d
+    maps.build_map(a, "en", display=d)
 
 
 def test_township_rows_add_up_to_the_district_row_with_a_village_outside():
@@ -118,10 +116,13 @@ def test_the_map_of_a_straight_line_run_says_so():
 
 
 def _layer(m, name: str):
-    """The GeoJson layer of map ``m`` called ``name`` (its data as drawn)."""
+    """The GeoJson or point layer of map ``m`` called ``name`` (its data as drawn)."""
     import folium
 
-    return next(c for c in maps._walk(m) if isinstance(c, folium.GeoJson) and c.layer_name == name)
+    from planning.outputs.map_elements import PointLayer, ShapeLayer
+
+    return next(c for c in maps._walk(m) if isinstance(c, (folium.GeoJson, PointLayer, ShapeLayer))
+                and c.layer_name == name)
 
 
 def test_one_status_is_one_colour_on_map_legend_report_and_tables():
@@ -156,9 +157,10 @@ def test_one_status_is_one_colour_on_map_legend_report_and_tables():
     assert order[-1] == "远村"
     # townships: the fill is the overall status
     towns = maps.township_status(a).set_index("township_id")["overall"]
-    style = _layer(m, t("layer.townships", "en")).style_function
-    for f in _layer(m, t("layer.townships", "en")).data["features"]:
-        assert style(f)["fillColor"] == STATUS_COLOURS[towns[f["properties"]["township_id"]]]
+    layer = _layer(m, t("layer.townships", "en"))
+    assert layer.spec["columns"] == {"color": "colour", "fillColor": "colour"}
+    for f in layer.data["features"]:
+        assert f["properties"]["colour"] == STATUS_COLOURS[towns[f["properties"]["township_id"]]]
 
 
 def test_bands_are_one_ramp_of_one_hue_never_a_status_colour():
@@ -214,7 +216,7 @@ def test_villages_lie_above_the_facility_icons_and_the_english_map_has_english_s
     assert f'createPane(\n                "{maps.VILLAGE_PANE}")' in html or \
         f'createPane("{maps.VILLAGE_PANE}")' in html.replace("\n", "").replace(" ", "")
     assert f".style.zIndex = {maps.VILLAGE_PANE_Z};" in html and maps.VILLAGE_PANE_Z > 600
-    assert _layer(m, t("layer.villages_r2", "en")).marker.options["pane"] == maps.VILLAGE_PANE
+    assert _layer(m, t("layer.villages_r2", "en")).marker["pane"] == maps.VILLAGE_PANE
     # the symbols: 卫 on a Chinese map, TC on an English one; no Chinese outside names
     assert ">卫</div>" in maps.build_map(a, "zh").get_root().render()
     assert ">卫</div>" not in html and f">{FACILITY_SYMBOLS_EN['township_health_centre']}</div>" in html
@@ -258,7 +260,7 @@ def test_on_a_gcj02_basemap_every_overlay_is_shifted_and_clicks_come_back():
                 if f["properties"]["name"] == "近村")
     v = a.region.villages.to_crs(4326).set_index("name").geometry["近村"]
     lat, lon = eviltransform.wgs2gcj(v.y, v.x)
-    assert near["geometry"]["coordinates"] == pytest.approx([lon, lat], abs=1e-6)
+    assert near["geometry"]["coordinates"] == pytest.approx([lon, lat], abs=1e-5)  # 5 decimals: ~1 m
     assert maps.click_to_wgs84(116.5, 39.5) == (116.5, 39.5)
 
 
@@ -325,3 +327,98 @@ def test_a_map_drawn_anew_starts_where_the_planner_left_it():
     assert _start_at(script, None) == script
     assert map_view({"center": {"lat": 39.7, "lng": 117.3}, "zoom": 14}) == {"center": [39.7, 117.3], "zoom": 14}
     assert map_view({"last_clicked": None}) is None
+    # a scenario map sends its view with each click (widgets._VIEW_WITH_VALUE)
+    assert map_view({"last_clicked": {"lat": 1, "lng": 2}, "view": {"center": {"lat": 39.7, "lng": 117.3}, "zoom": 14}}) \
+        == {"center": [39.7, 117.3], "zoom": 14}
+
+
+# --------------------------------------------------------------- maps sized by what the eye sees (#16)
+
+
+def _pixel(bounds, shape, lon, lat):
+    """The (row, col) of an image over ``bounds`` (Leaflet: linear in Web Mercator) that
+    holds lon/lat, by pyproj's Web Mercator (an independent computation)."""
+    import pyproj
+
+    merc = pyproj.Transformer.from_crs(4326, 3857, always_xy=True)
+    (x_w, x_e), (y_s, y_n) = merc.transform([bounds[0][1], bounds[1][1]], [bounds[0][0], bounds[1][0]])
+    x, y = merc.transform(lon, lat)
+    return int((y_n - y) / (y_n - y_s) * shape[0]), int((x - x_w) / (x_e - x_w) * shape[1])
+
+
+def test_an_image_layer_sits_where_its_cells_are_on_wgs84_and_gcj02_basemaps():
+    import affine
+    import eviltransform
+    import numpy as np
+    import pyproj
+
+    from planning.outputs.map_frame import raster_to_display
+
+    codes = np.zeros((60, 60), np.uint8)
+    codes[20:23, 30:33] = 1                          # a 300 m block, 100 m cells
+    transform = affine.Affine(100.0, 0, hm.X0, 0, -100.0, hm.Y0 + 6000)
+    cx, cy = hm.X0 + 3150, hm.Y0 + 6000 - 2150        # the block's centre, metres
+    lon, lat = pyproj.Transformer.from_crs(hm.CRS, 4326, always_xy=True).transform(cx, cy)
+    img, bounds = raster_to_display(codes, transform, hm.CRS, "wgs84")
+    assert img[_pixel(bounds, img.shape, lon, lat)] == 1
+    assert (img == 1).sum() == pytest.approx(9, abs=4)   # the same area, resampled
+    gimg, gbounds = raster_to_display(codes, transform, hm.CRS, "gcj02")
+    glat, glon = eviltransform.wgs2gcj(lat, lon)
+    assert gimg[_pixel(gbounds, gimg.shape, glon, glat)] == 1     # shifted with the basemap
+    assert gimg[_pixel(gbounds, gimg.shape, lon, lat)] == 0       # not where WGS84 puts it
+
+
+def test_a_travel_time_surface_is_drawn_as_one_image_of_minute_bands():
+    from io import BytesIO
+
+    import numpy as np
+    import pyproj
+    from PIL import Image
+
+    from planning.outputs.map_elements import ImageLayer
+    from planning.outputs.map_legend import BAND_RAMP, band
+    from planning.rules import r3_health_circle
+    from planning.travel import surface as sf
+    from planning.travel.access import access_for
+    from planning.words import t
+
+    # the bands by hand: limit 15 min -> ≤10, ≤15, ≤25, beyond (or no value); outside: nothing
+    grid = sf.Grid(hm.CRS, hm.X0, hm.Y0, 100.0, (1, 8))
+    minutes = np.array([[5, 10, 12, 15, 20, 26, np.nan, np.nan]], np.float32)
+    state = np.array([[0, 0, 0, 0, 0, 0, sf.OFF_NETWORK, sf.OUTSIDE]], np.uint8)
+    s = sf.Surface(grid, minutes, np.zeros((1, 8), np.int32), state, 60.0, "walk")
+    bands = layers.surface_raster(s, 15.0)
+    assert bands.codes.tolist() == [[1, 1, 2, 2, 3, 4, 4, 0]]
+    assert [band(m, 15) + 1 for m in (5, 10, 12, 15, 20, 26, None)] == bands.codes[0, :7].tolist()
+
+    # the small region's surface on its map: the clinic's own cell is in the nearest band
+    region = small_region()
+    access = access_for(region)
+    a = assess(region, RB, access)
+    surface = r3_health_circle.surface(region, RB, access)
+    d = maps.display_layers(a, surface=surface)
+    assert d["reach"].kind == "bands"
+    m = maps.build_map(a, "en", display=d)
+    images = {c.layer_name: c for c in maps._walk(m) if isinstance(c, ImageLayer)}
+    r3 = a.results["R3"]
+    name = t("layer.covered", "en", minutes=15.0, mode="Walking")
+    assert set(images) == {name, t("layer.uncovered", "en", minutes=15.0, mode="Walking")}
+    reach = images[name]
+    png = np.array(Image.open(BytesIO(reach.png)).convert("RGBA"))   # what the browser shows
+    assert png.shape == reach.codes.shape + (4,)
+    clinic = a.region.facilities.set_index("facility_id").geometry["C1"]
+    lon, lat = pyproj.Transformer.from_crs(hm.CRS, 4326, always_xy=True).transform(clinic.x, clinic.y)
+    colour = tuple(png[_pixel(reach.bounds, png.shape, lon, lat)])
+    assert colour[:3] == tuple(int(BAND_RAMP[0][i:i + 2], 16) for i in (1, 3, 5)) and colour[3] > 0
+    assert r3.figures["max_minutes"] == 15
+
+
+def test_the_map_writes_each_village_once_in_columns_and_text_as_text():
+    region = small_region()
+    region.villages.loc[region.villages["name"] == "中村", "name"] = "{{ 7 * 7 }}村"
+    a = assess(region, RB)
+    html = maps.build_map(a, "zh").get_root().render()
+    assert "{{ 7 * 7 }}村" in html and "49村" not in html     # a name is text, not a template
+    assert "近村" in html and "\\u8fd1" not in html            # Chinese as UTF-8, not escapes
+    clause = a.results["R2"].clause
+    assert html.count(clause) == 1                             # the rule's clause once, not per village

@@ -22,6 +22,7 @@ import streamlit as st
 from planning.errors import InputError
 from planning.inputs import load_demo
 from planning.outputs import maps
+from planning.outputs.layers import display_surface
 from planning.rules.assess import assess
 from planning.rules.rulebook import load_rulebook
 from planning.travel.access import Access
@@ -47,7 +48,7 @@ def demo_result(values: str) -> tuple:
     rulebook = load_rulebook().with_values(json.loads(values))
     with base["lock"]:  # one Access, shared: never two assessments at once
         assessment = assess(base["region"], rulebook, base["access"], errors="record")
-        return assessment, display_layers(assessment)
+        return assessment, display_layers(assessment, base["access"])
 
 
 def upload_result(values: str) -> tuple:
@@ -57,15 +58,16 @@ def upload_result(values: str) -> tuple:
     def make() -> tuple:
         rulebook = load_rulebook().with_values(json.loads(values))
         assessment = assess(up["region"], rulebook, up["access"], errors="record")
-        return assessment, display_layers(assessment)
+        return assessment, display_layers(assessment, up["access"])
 
     return state.kept(up.setdefault("results", {}), values, make, UPLOAD_RESULTS_KEPT)
 
 
-def display_layers(assessment) -> dict:
-    """The map's layers; a failure leaves an empty map with the reason (maps.FAILED)."""
+def display_layers(assessment, access=None) -> dict:
+    """The map's layers (R3's reach from its travel-time surface when R3's areas come from
+    it); a failure leaves an empty map with the reason (maps.FAILED)."""
     try:
-        return maps.display_layers(assessment)
+        return maps.display_layers(assessment, surface=display_surface(assessment, access))
     except Exception as exc:  # noqa: BLE001 - said above the page; the scorecard stays
         return {maps.FAILED: {"map": exc}}
 

@@ -24,6 +24,7 @@ from typing import Any
 import streamlit as st
 
 from planning.outputs import maps
+from planning.outputs.layers import display_surface
 from planning.plan.scenario import Scenario, compare
 from planning.region import Region
 from planning.rules.assess import Assessment
@@ -307,8 +308,9 @@ def state_key(sc: Scenario, view: View) -> str:
 
 
 def scenario_result(sc: Scenario, view: View) -> dict:
-    """The scenario's assessment, its comparison with the base and its display layers,
-    kept in the session: ``{"key", "assessment", "comparison", "display", "seconds"}``."""
+    """The scenario's assessment and its comparison with the base, kept in the session:
+    ``{"key", "assessment", "comparison", "seconds"}``; its display layers are made when
+    the map first asks for them (:func:`scenario_display`), after the scorecard is drawn."""
     key = state_key(sc, view)
 
     def make() -> dict:
@@ -317,11 +319,19 @@ def scenario_result(sc: Scenario, view: View) -> dict:
             after = sc.assess()
             comparison = compare(sc.base_assessment(), after)
         seconds = time.perf_counter() - t0
-        display = maps.display_layers(after, reference=view.display)
-        return {"key": key, "assessment": after, "comparison": comparison, "display": display,
-                "seconds": seconds}
+        return {"key": key, "assessment": after, "comparison": comparison, "seconds": seconds,
+                "_display": lambda: maps.display_layers(
+                    after, reference=view.display,
+                    surface=display_surface(after, sc.scenario_access))}
 
     return kept(cache(SCENARIO_RESULTS), key, make, SCENARIO_RESULTS_KEPT)
+
+
+def scenario_display(result: dict) -> dict:
+    """The display layers of a :func:`scenario_result` (made once, then kept in it)."""
+    if "display" not in result:
+        result["display"] = result.pop("_display")()
+    return result["display"]
 
 
 def flash(kind: str, text: str) -> None:

@@ -209,13 +209,36 @@ def _map_payload(fmap) -> dict:
 
 
 def map_view(value: dict | None) -> dict | None:
-    """The view a map reported (its ``center`` and ``zoom`` among ``returned_objects``) as
-    ``{"center": [lat, lng], "zoom": z}`` (degrees in the map's coordinates), or None."""
+    """The view a map reported — the ``view`` sent with a click by a map drawn with
+    ``view_with_value`` (:func:`folium_map`), or its ``center`` and ``zoom`` among
+    ``returned_objects`` — as ``{"center": [lat, lng], "zoom": z}`` (degrees in the map's
+    coordinates), or None."""
     value = value or {}
+    value = value.get("view") or value
     center, zoom = value.get("center"), value.get("zoom")
     if not center or zoom is None:
         return None
     return {"center": [float(center["lat"]), float(center["lng"])], "zoom": int(zoom)}
+
+
+#: appended to the script of a map whose clicks edit it: every value the map sends (a click:
+#: streamlit-folium sends only when a ``returned_objects`` entry changed) carries the view it
+#: stands at, so a pan or a zoom costs no Streamlit run and the next map still starts where
+#: the planner looked; a popup a click opens does not pan the map (the pan's animation would
+#: hold the click back, streamlit-folium sending it 250 ms after the map last moved, and
+#: the map is redrawn at once anyway)
+_VIEW_WITH_VALUE = """
+L.Popup.prototype.options.autoPan = false;
+(function () {
+  var S = window.Streamlit, send = S && S.setComponentValue;
+  if (!send) { return; }  // another streamlit-folium: clicks come without the view
+  S.setComponentValue = function (value) {
+    var m = window.map, c = m.getCenter();
+    return send.call(S, Object.assign({}, value,
+      {view: {center: {lat: c.lat, lng: c.lng}, zoom: m.getZoom()}}));
+  };
+})();
+"""
 
 
 def _start_at(script: str, view: dict | None) -> str:
@@ -230,7 +253,7 @@ def _start_at(script: str, view: dict | None) -> str:
 
 def folium_map(build: Callable, cache_key: tuple, key: str, height: int = 680,
                returned_objects: tuple[str, ...] = (), view: dict | None = None,
-               move: bool = True) -> dict | None:
+               move: bool = True, view_with_value: bool = False) -> dict | None:
     """Draw the folium map ``build()`` returns, keeping its rendered payload in the session
     under ``cache_key`` (switching pages, languages or focus back costs nothing).
 
@@ -239,7 +262,11 @@ def folium_map(build: Callable, cache_key: tuple, key: str, height: int = 680,
     layers, and, with ``move``, a map already drawn moves there without being redrawn
     (streamlit-folium sets the view of its Leaflet map when ``center`` or ``zoom``
     change). A map whose view comes from what it reported itself passes ``move=False``
-    (moving it again would chase its own, animated, reports).
+    (moving it again would chase its own, animated, reports). With ``view_with_value``
+    (a map whose clicks edit it) each value the map sends carries its view as ``view``
+    (read it with :func:`map_view`): pass ``returned_objects`` without ``center``/``zoom``
+    and a pan or zoom makes no Streamlit run, the next click still says where the map
+    stood; its popups do not pan it.
 
     Uses streamlit-folium's own steps (pinned version); falls back to ``st_folium``
     should they change. Returns what the map reports (``returned_objects``).
@@ -262,7 +289,8 @@ def folium_map(build: Callable, cache_key: tuple, key: str, height: int = 680,
     defaults = {k: v for k, v in _MAP_DEFAULTS.items() if k in returned_objects}
     # the component is keyed by the map as built (so a view change does not redraw it);
     # its script starts at the view (so a new map does not jump back to the whole region)
-    args = {**payload, "script": _start_at(payload["script"], view)}
+    script = _start_at(payload["script"], view) + (_VIEW_WITH_VALUE if view_with_value else "")
+    args = {**payload, "script": script}
     return component(**args, key=hash_key, height=height, width=None,
                      returned_objects=list(returned_objects), default=defaults,
                      zoom=view["zoom"] if view and move else None,
@@ -275,7 +303,8 @@ def scenario_map(view: state.View, result: dict, suggestion, key: str, height: i
                  returned_objects: tuple[str, ...] = (), map_at: dict | None = None) -> dict | None:
     """The map of a scenario's state (``result`` of :func:`ui.state.scenario_result`):
     its changes against the base, the selected facility and the suggested sites; standing
-    at ``map_at`` (:func:`folium_map`'s ``view``) when given."""
+    at ``map_at`` (:func:`folium_map`'s ``view``) when given; what it sends carries its
+    view (:func:`folium_map`'s ``view_with_value``)."""
     if not assets_ready(view.lang):
         return None
     tiles = basemap_tiles(view)
@@ -287,13 +316,13 @@ def scenario_map(view: state.View, result: dict, suggestion, key: str, height: i
         layers = maps.scenario_layers(comparison, view.region, after.region, suggested=sites,
                                       selected=selected)
         return maps.build_map(after, view.lang, focus=view.focus, tiles=tiles,
-                              display=result["display"], scenario=layers,
+                              display=state.scenario_display(result), scenario=layers,
                               coords=maps.basemap_coords(view.basemap))
 
     cache_key = ("scenario", result["key"], view.lang, view.focus, view.basemap, view.token,
                  selected, id(suggestion))
     return folium_map(build, cache_key, key=key, height=height, returned_objects=returned_objects,
-                      view=map_at, move=False)
+                      view=map_at, move=False, view_with_value=True)
 
 
 # --------------------------------------------------------------------------- downloads

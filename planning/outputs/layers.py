@@ -9,14 +9,22 @@ the report draw, without drawing (no folium, no Streamlit).
 - :func:`scenario_layers`: what a scenario changes (villages newly covered or not,
   proposed, closed, suggested and selected sites).
 - :func:`display_layers`: those and the rules' layers in WGS84 (EPSG:4326), simplified in
-  the region's metric CRS first (tolerances in metres), for :func:`planning.outputs.maps.build_map`.
+  the region's metric CRS first (tolerances in metres), for :func:`planning.outputs.maps.build_map`;
+  R3's reach and gap as one :class:`Raster` of codes (an image on the map, not thousands
+  of polygons): from the travel-time surface's minute bands when one is given, else the
+  reach and gap polygons burnt into cells.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import affine
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
+import rasterio.features
 import shapely
 
 from planning.crs import WGS84
@@ -228,7 +236,8 @@ def _main_roads(region, tolerance_m: float, classes: tuple[str, ...]) -> gpd.Geo
             u, v = net.u[pick], net.v[pick]
             lines = shapely.linestrings(np.stack([np.column_stack([net.x[u], net.y[u]]),
                                                   np.column_stack([net.x[v], net.y[v]])], axis=1))
-            merged = shapely.line_merge(shapely.union_all(lines))
+            # segments meet at the network's junctions: merged as they are (no noding union)
+            merged = shapely.line_merge(shapely.multilinestrings(lines))
             rows.append({"highway": cls, "geometry": merged.simplify(tolerance_m)})
         if rows:
             break
@@ -251,11 +260,11 @@ def valid_geometries(geoms) -> np.ndarray:
 
 
 def _wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A display layer in WGS84: valid geometries rounded to 1e-6 degrees (about 0.1 m)."""
+    """A display layer in WGS84: valid geometries rounded to 1e-5 degrees (about 1 m)."""
     out = gdf.to_crs(WGS84)
     geoms = valid_geometries(out.geometry.values)  # simplification and reprojection can break them
     try:
-        geoms = shapely.set_precision(geoms, 1e-6)
+        geoms = shapely.set_precision(geoms, 1e-5)
     except shapely.errors.GEOSException:  # one awkward geometry: round the others, keep it as is
         geoms = np.array([_rounded(g) for g in geoms], dtype=object)
     out["geometry"] = geoms
@@ -264,13 +273,141 @@ def _wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def _rounded(geom):
     try:
-        return shapely.set_precision(geom, 1e-6)
+        return shapely.set_precision(geom, 1e-5)
     except shapely.errors.GEOSException:
         return geom
 
 
-def display_layers(assessment, *, tolerance_m: float = 25.0, reach_tolerance_m: float = 60.0,
-                   reference: dict[str, gpd.GeoDataFrame] | None = None) -> dict[str, gpd.GeoDataFrame]:
+@dataclass(frozen=True)
+class Raster:
+    """Codes on a north-up grid in a metric CRS: what a map draws as one image.
+
+    Attributes
+    ----------
+    codes : numpy.ndarray of uint8, shape (rows, cols)
+        0: nothing drawn; 1… : a class (see ``kind``).
+    transform : affine.Affine
+        Pixel to CRS coordinates (metres), top-left corner.
+    crs : pyproj.CRS
+    kind : str
+        ``"bands"``: codes 1-4 are the minute bands of :data:`planning.outputs.map_legend.BAND_EDGES`
+        (band + 1) of a travel-time surface; ``"reach"``: 1 covered, 2 not covered.
+    """
+
+    codes: np.ndarray
+    transform: affine.Affine
+    crs: pyproj.CRS
+    kind: str
+
+    def counts(self) -> dict[int, int]:
+        """Cells per code (0 left out)."""
+        n = np.bincount(self.codes.ravel())
+        return {i: int(c) for i, c in enumerate(n) if i and c}
+
+
+#: the largest side of a reach raster burnt from polygons, cells (display only)
+REACH_MAX_CELLS = 1600
+#: its smallest cell, metres
+REACH_MIN_CELL_M = 20.0
+
+
+def reach_raster(covered, uncovered, crs, *, cell_m: float | None = None) -> Raster | None:
+    """R3's reach (code 1) and gap (code 2) polygons burnt into cells (centre inside),
+    the reach over the gap; None when both are empty.
+
+    Parameters
+    ----------
+    covered, uncovered : shapely geometry or None
+        In ``crs`` (metres).
+    crs : pyproj.CRS
+    cell_m : float, optional
+        Side of a cell, metres; default: the extent over :data:`REACH_MAX_CELLS`, at least
+        :data:`REACH_MIN_CELL_M` (a surface's polygons: pass its cell size).
+    """
+    geoms = [(g, code) for g, code in ((uncovered, 2), (covered, 1))
+             if g is not None and not shapely.is_empty(g)]
+    if not geoms:
+        return None
+    x0, y0, x1, y1 = shapely.total_bounds([g for g, _ in geoms])
+    cell = cell_m or max(REACH_MIN_CELL_M, max(x1 - x0, y1 - y0) / REACH_MAX_CELLS)
+    cols, rows = max(1, int(np.ceil((x1 - x0) / cell))), max(1, int(np.ceil((y1 - y0) / cell)))
+    transform = affine.Affine(cell, 0, x0, 0, -cell, y1)
+    codes = rasterio.features.rasterize([(_polygon_dicts(g), code) for g, code in geoms],
+                                        out_shape=(rows, cols), transform=transform,
+                                        fill=0, dtype="uint8")
+    return Raster(codes, transform, pyproj.CRS(crs), "reach")
+
+
+def _polygon_dicts(geom) -> dict:
+    """A (multi)polygon as a GeoJSON-like MultiPolygon mapping, its coordinates read by
+    numpy (shapely's ``__geo_interface__`` walks them in Python: seconds at city scale)."""
+    parts = shapely.get_parts(shapely.get_parts(geom))          # collections flattened
+    parts = parts[shapely.get_type_id(parts) == 3]             # polygons
+    rings, part_of = shapely.get_rings(parts, return_index=True)
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    cuts = np.flatnonzero(np.diff(ring_of)) + 1
+    polys: list[list] = [[] for _ in range(len(parts))]
+    for p, ring in zip(part_of, np.split(xy, cuts)):
+        polys[p].append(ring.tolist())
+    return {"type": "MultiPolygon", "coordinates": polys}
+
+
+def surface_raster(surface, limit_min: float) -> Raster:
+    """A travel-time surface's minute bands against R3's ``limit_min``: code band + 1 of
+    :func:`planning.outputs.map_legend.band` (1 within 2/3 of the limit … 4 beyond 5/3 of
+    it, beyond the cap or off the network), 0 outside the townships.
+
+    Parameters
+    ----------
+    surface : planning.travel.surface.Surface
+    limit_min : float
+        Minutes.
+    """
+    from planning.outputs.map_legend import BAND_EDGES
+    from planning.travel.surface import OUTSIDE as CELL_OUTSIDE
+
+    minutes = np.nan_to_num(surface.minutes.astype(float), nan=np.inf)
+    codes = (np.searchsorted(np.array(BAND_EDGES) * limit_min, minutes, side="left") + 1).astype(np.uint8)
+    codes[surface.state == CELL_OUTSIDE] = 0
+    return Raster(codes, surface.grid.transform, pyproj.CRS(surface.grid.crs), "bands")
+
+
+#: display simplification: at least this many metres, or the region's extent over
+#: :data:`EXTENT_OVER_TOLERANCE` (what a pixel covers when the whole region fills a screen)
+MIN_TOLERANCE_M, EXTENT_OVER_TOLERANCE = 25.0, 4000.0
+
+
+def display_tolerance(region) -> float:
+    """The simplification tolerance of a region's display outlines, metres: the larger of
+    :data:`MIN_TOLERANCE_M` and the region's extent over :data:`EXTENT_OVER_TOLERANCE`."""
+    x0, y0, x1, y1 = region.townships.total_bounds
+    extent = max(x1 - x0, y1 - y0) if np.isfinite([x0, y0, x1, y1]).all() else 0.0
+    return max(MIN_TOLERANCE_M, extent / EXTENT_OVER_TOLERANCE)
+
+
+def display_surface(assessment, access):
+    """R3's travel-time surface for the map when R3's areas come from it
+    (``settings.R3_AREAS == "surface"``), else None (the reach is drawn from its polygons).
+
+    Parameters
+    ----------
+    assessment : Assessment
+    access : Access
+        The travel layer the assessment was made with (its memo gives the surface the
+        rule computed without a new search).
+    """
+    from planning import settings
+    from planning.rules import r3_health_circle
+
+    if settings.R3_AREAS != "surface" or "R3" not in assessment.results or assessment.straight \
+            or access is None or getattr(access, "straight", True):
+        return None
+    return r3_health_circle.surface(assessment.region, assessment.rulebook, access)
+
+
+def display_layers(assessment, *, tolerance_m: float | None = None,
+                   reference: dict[str, gpd.GeoDataFrame] | None = None,
+                   surface=None) -> dict[str, gpd.GeoDataFrame]:
     """Everything :func:`build_map` draws, simplified and in WGS84 (language-independent).
 
     Compute it once per assessment and pass it to :func:`build_map` for each language
@@ -279,25 +416,27 @@ def display_layers(assessment, *, tolerance_m: float = 25.0, reach_tolerance_m: 
     Parameters
     ----------
     assessment : Assessment
-    tolerance_m : float
-        Simplification of outlines and roads, metres (display only).
-    reach_tolerance_m : float
-        Simplification of the R3 reach and gap polygons, metres (they are the largest
-        part of the map; a reach drawn to 60 m is still exact to a village).
+    tolerance_m : float, optional
+        Simplification of outlines and roads, metres (display only); default
+        :func:`display_tolerance` (25 m for a district, about 50 m for the city).
     reference : dict, optional
         The :func:`reference_layers` of the same region (a scenario's base): reused
         instead of recomputed (townships and roads never change in a scenario).
+    surface : planning.travel.surface.Surface, optional
+        R3's travel-time surface (:func:`planning.rules.r3_health_circle.surface`): the
+        reach is drawn as its minute bands.
 
     Returns
     -------
     dict of str to GeoDataFrame
         The :func:`reference_layers` plus ``township_status`` (see :func:`township_status`),
-        ``r2`` and ``r3`` (the rules' village units), ``facilities``, ``covered`` and
-        ``uncovered`` (R3 reach), ``candidates`` (R4), ``groups`` (R7), ``r8_towns`` and
+        ``r2`` and ``r3`` (the rules' village units), ``facilities``, ``reach`` (a
+        :class:`Raster`: R3's minute bands, or its reach and gap), ``candidates`` (R4), ``groups`` (R7), ``r8_towns`` and
         ``r8_villages`` (R8); absent rules give empty or missing entries. Under
         :data:`FAILED`, the layers that could not be drawn and why (the map shows the others).
     """
     region, res = assessment.region, assessment.results
+    tolerance_m = display_tolerance(region) if tolerance_m is None else tolerance_m
     keys = ("boundary", "townships", "labels", "roads")
     out = {k: reference[k] for k in keys} if reference is not None else \
         reference_layers(region, tolerance_m=tolerance_m)
@@ -320,12 +459,7 @@ def display_layers(assessment, *, tolerance_m: float = 25.0, reach_tolerance_m: 
             step(key, lambda rid=rid: _wgs84(res[rid].units))
     out["facilities"] = _wgs84(region.facilities)
     if "R3" in res:
-        for key in ("covered", "uncovered"):
-            layer = res["R3"].layers.get(f"R3_{key}")
-            if layer is not None and len(layer) and not layer.geometry.is_empty.all():
-                step(key, lambda layer=layer: _wgs84(layer.assign(geometry=shapely.simplify(
-                    valid_geometries(layer.geometry.values), reach_tolerance_m,
-                    preserve_topology=False))))
+        step("reach", lambda: _reach(res["R3"], region.crs, surface))
     if "R4" in res and len(res["R4"].layers.get("R4_candidates", [])):
         step("candidates", lambda: _wgs84(res["R4"].layers["R4_candidates"]))
     if "R7" in res and len(res["R7"].layers.get("R7_groups", [])):
@@ -339,6 +473,14 @@ def display_layers(assessment, *, tolerance_m: float = 25.0, reach_tolerance_m: 
         step("r8_villages", lambda: _wgs84(res["R8"].units))
     out[FAILED] = failed
     return out
+
+
+def _reach(r3, crs, surface) -> Raster | None:
+    if surface is not None:
+        return surface_raster(surface, float(r3.figures.get("max_minutes", 15)))
+    geoms = [r3.layers[k].geometry.iloc[0] if k in r3.layers and len(r3.layers[k]) else None
+             for k in ("R3_covered", "R3_uncovered")]
+    return reach_raster(*geoms, crs)
 
 
 # --------------------------------------------------------------------------- scenarios

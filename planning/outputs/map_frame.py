@@ -15,9 +15,11 @@ import os
 
 import folium
 import geopandas as gpd
+import numpy as np
+import pyproj
 from branca.element import MacroElement, Template
 
-from planning.crs import gcj02_to_wgs84, geometry_from_wgs84
+from planning.crs import WGS84, gcj02_to_wgs84, geometry_from_wgs84, wgs84_to_gcj02
 from planning.outputs import assets as _assets
 from planning.outputs.map_legend import MetricScale
 from planning.words import t
@@ -86,6 +88,98 @@ def to_display(layers: dict, coords: str = "wgs84") -> dict:
         return layers
     return {k: v.set_geometry(geometry_from_wgs84(v.geometry.values, "gcj02"), crs=v.crs)
             if isinstance(v, gpd.GeoDataFrame) else v for k, v in layers.items()}
+
+
+#: the largest side of a map image, pixels
+IMAGE_MAX_PX = 2048
+#: a map image's source positions are computed exactly every this many pixels and
+#: interpolated between (the projections and the GCJ-02 shift are smooth: under 1 cm)
+_LATTICE_PX = 16
+_R = 6378137.0  # Web Mercator's sphere, metres
+
+
+def raster_to_display(codes: np.ndarray, transform, crs, coords: str = "wgs84", *,
+                      max_px: int = IMAGE_MAX_PX) -> tuple[np.ndarray, list[list[float]]]:
+    """A grid of codes in a metric CRS resampled for a Leaflet image overlay.
+
+    Leaflet stretches an image linearly between its corners in Web Mercator, so the
+    image is resampled (nearest cell) onto a Web Mercator pixel grid whose corners are
+    the box returned, in the map's ``coords`` (on a GCJ-02 basemap each pixel takes the
+    cell under its WGS84 position, so the image is shifted as every other layer).
+
+    Parameters
+    ----------
+    codes : numpy.ndarray, shape (rows, cols)
+        North-up cells; 0 is drawn as nothing.
+    transform : affine.Affine
+        Pixel to CRS coordinates (metres) of ``codes``.
+    crs : pyproj.CRS or str
+        The grid's metric CRS.
+    coords : {"wgs84", "gcj02"}
+    max_px : int
+        The longest side of the image, pixels (at most the grid's own longest side).
+
+    Returns
+    -------
+    (numpy.ndarray, list)
+        Codes per image pixel (rows north to south), and ``[[south, west], [north, east]]``
+        in degrees of ``coords``.
+    """
+    rows, cols = codes.shape
+    to_ll = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
+    to_xy = pyproj.Transformer.from_crs(WGS84, crs, always_xy=True)
+    # the grid's outline in display degrees
+    t = np.linspace(0, 1, 33)
+    edge = np.concatenate([np.column_stack([t * cols, np.zeros_like(t)]),
+                           np.column_stack([t * cols, np.full_like(t, rows)]),
+                           np.column_stack([np.zeros_like(t), t * rows]),
+                           np.column_stack([np.full_like(t, cols), t * rows])])
+    ex, ey = _affine(transform, edge[:, 0], edge[:, 1])
+    lon, lat = to_ll.transform(ex, ey)
+    if coords == "gcj02":
+        lon, lat = wgs84_to_gcj02(lon, lat)
+    west, east, south, north = float(np.min(lon)), float(np.max(lon)), float(np.min(lat)), float(np.max(lat))
+    y_n, y_s = _merc_y(north), _merc_y(south)
+    x_w, x_e = np.radians(west) * _R, np.radians(east) * _R
+    scale = max(x_e - x_w, y_n - y_s) / min(max_px, max(rows, cols))
+    width, height = max(1, int(np.ceil((x_e - x_w) / scale))), max(1, int(np.ceil((y_n - y_s) / scale)))
+    # exact source positions on a lattice of pixel centres, interpolated in between
+    li = np.unique(np.r_[np.arange(0, height, _LATTICE_PX), height - 1])
+    lj = np.unique(np.r_[np.arange(0, width, _LATTICE_PX), width - 1])
+    my = y_n - (li + 0.5) * (y_n - y_s) / height
+    mx = x_w + (lj + 0.5) * (x_e - x_w) / width
+    glon = np.degrees(mx / _R)[None, :].repeat(len(li), 0)
+    glat = np.degrees(2 * np.arctan(np.exp(my / _R)) - np.pi / 2)[:, None].repeat(len(lj), 1)
+    if coords == "gcj02":
+        glon, glat = gcj02_to_wgs84(glon, glat)
+    gx, gy = to_xy.transform(glon, glat)
+    inv = ~transform
+    gc, gr = _affine(inv, np.asarray(gx), np.asarray(gy))
+    fr, fc = (_bilinear(_bilinear(np.asarray(g), li, np.arange(height)).T, lj, np.arange(width)).T
+              for g in (gr, gc))
+    r, c = np.floor(fr).astype(np.int64), np.floor(fc).astype(np.int64)
+    ok = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
+    out = np.zeros((height, width), dtype=codes.dtype)
+    out[ok] = codes[r[ok], c[ok]]
+    return out, [[south, west], [north, east]]
+
+
+def _affine(t, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An affine transform applied to arrays of x and y."""
+    return t.a * x + t.b * y + t.c, t.d * x + t.e * y + t.f
+
+
+def _merc_y(lat: float) -> float:
+    return float(_R * np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)))
+
+
+def _bilinear(values: np.ndarray, at: np.ndarray, to: np.ndarray) -> np.ndarray:
+    """``values`` given at rows ``at`` (ascending) linearly interpolated to rows ``to``."""
+    k = np.clip(np.searchsorted(at, to, side="right") - 1, 0, max(len(at) - 2, 0))
+    if len(at) == 1:
+        return np.repeat(values[:1], len(to), axis=0)
+    w = ((to - at[k]) / (at[k + 1] - at[k]))[:, None]
+    return values[k] * (1 - w) + values[k + 1] * w
 
 
 def click_to_wgs84(lon: float, lat: float, coords: str = "wgs84") -> tuple[float, float]:

@@ -42,12 +42,14 @@ import shapely
 from planning.outputs.map_frame import (BASEMAPS, TILES_ENV, VILLAGE_PANE, VILLAGE_PANE_Z,  # noqa: F401
                                         _walk, basemap, basemap_coords, click_to_wgs84, new_map,
                                         to_display, use_local_assets)
-from planning.outputs.map_legend import (BAND_RADII, FACILITY_ICONS, ICON_CSS, Legend, band,
-                                         band_colour, icon_html, legend_html, minutes_legend,
+from planning.outputs.map_elements import ImageLayer, PointLayer, ShapeLayer, columns, popup_css
+from planning.outputs.map_frame import raster_to_display
+from planning.outputs.map_legend import (BAND_RADII, BAND_RAMP, FACILITY_ICONS, ICON_CSS, Legend,
+                                         band, band_colour, icon_html, legend_html, minutes_legend,
                                          r8_legend, ring_html, scenario_legend)
 # the display tables and layers live in planning.outputs.layers; the names stay here too, as
 # the app and the notebook call them (maps.display_layers, maps.township_status …)
-from planning.outputs.layers import (FAILED, MAIN_ROADS, OUTSIDE, _wgs84,  # noqa: F401
+from planning.outputs.layers import (FAILED, MAIN_ROADS, OUTSIDE, Raster, _wgs84,  # noqa: F401
                                      display_layers, district_breakdown, reference_layers,
                                      scenario_layers, township_status, valid_geometries)
 from planning.crs import WGS84
@@ -109,14 +111,16 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
     """
     region, res = assessment.region, assessment.results
     d = display if display is not None else display_layers(assessment)
-    d = {k: render_units(v, lang) if isinstance(v, pd.DataFrame) and "reason_code" in v else v
+    d = {k: render_units(v, lang) if k in _WORDED and isinstance(v, pd.DataFrame) and "reason_code" in v
+         else v
          for k, v in d.items()}                    # the rules' reasons and actions in lang
     d = to_display(d, coords)
     m = new_map(_bounds(d["townships"], focus, region), tiles=tiles)
+    m.get_root().header.add_child(popup_css())
     _add_reference(m, d, lang)
     _add_townships(m, d["township_status"], res.get("R1"), lang)
-    if "R3" in res:
-        _add_reach(m, d, res["R3"], lang, estimate=getattr(assessment, "straight", False))
+    if "R3" in res and d.get("reach") is not None:
+        _add_reach(m, d["reach"], res["R3"], lang, coords, estimate=getattr(assessment, "straight", False))
     if "r2" in d:
         _add_r2_villages(m, d["r2"], res["R2"], d.get("r3"), region, lang)
     if "r3" in d:
@@ -149,6 +153,10 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
     Legend(legend, open_=False, title=t("legend.title", lang), banner=banner).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return use_local_assets(m)
+
+
+#: the display layers whose popups show the rules' reasons or actions (written in the map's language)
+_WORDED = ("r2", "r8_villages", "candidates", "groups")
 
 
 def failing_units(display: dict, lang: str = "zh", coords: str = "wgs84") -> pd.DataFrame:
@@ -222,26 +230,26 @@ def _geojson(gdf: gpd.GeoDataFrame, columns: list[str], raw: tuple[str, ...] = (
 
 
 def _add_reference(m: folium.Map, ref: dict[str, gpd.GeoDataFrame], lang: str) -> None:
-    if len(ref["roads"]):
-        folium.GeoJson(_geojson(ref["roads"], ["highway"]), name=t("layer.roads", lang),
-                       style_function=lambda f: {"color": "#b0a48a", "weight": 2.5 if f["properties"]["highway"]
-                                                 in ("motorway", "trunk") else 1.5, "opacity": 0.9},
-                       interactive=False).add_to(m)
-    folium.GeoJson(_geojson(ref["boundary"], ["name"]), name=t("layer.boundary", lang),
-                   style_function=lambda f: {"color": "#424242", "weight": 3, "fill": False},
-                   interactive=False).add_to(m)
-    labels = folium.FeatureGroup(name=t("layer.township_names", lang))
-    for name, point in zip(ref["labels"]["name"], ref["labels"].geometry):
-        folium.Marker([point.y, point.x], interactive=False, icon=folium.DivIcon(
-            html=f"<div class='town-label'>{html.escape(str(name))}</div>",
-            icon_size=(120, 16), icon_anchor=(60, 8), class_name="town-label-icon")).add_to(labels)
-    labels.add_to(m)
+    roads = ref["roads"]
+    if len(roads):
+        major = roads["highway"].isin(["motorway", "trunk"])
+        ShapeLayer(roads.geometry.values, columns(roads.assign(weight=np.where(major, 2.5, 1.5)), ["weight"]),
+                   t("layer.roads", lang), style={"color": "#b0a48a", "opacity": 0.9},
+                   columns={"weight": "weight"}, interactive=False).add_to(m)
+    ShapeLayer(ref["boundary"].geometry.values, {}, t("layer.boundary", lang),
+               style={"color": "#424242", "weight": 3, "fill": False}, interactive=False).add_to(m)
+    lab = ref["labels"]
+    PointLayer(lab.geometry.x, lab.geometry.y,
+               columns(lab.assign(label=lab["name"].astype(str)), ["label"], escape=("label",)),
+               t("layer.township_names", lang), interactive=False,
+               icon={"html": "<div class='town-label'>%s</div>", "iconSize": [120, 16],
+                     "iconAnchor": [60, 8], "className": "town-label-icon"}).add_to(m)
 
 
 def _popup_table(rows: list[tuple[str, object]]) -> str:
-    cells = "".join(f"<tr><th style='text-align:left;padding-right:8px;white-space:nowrap'>"
-                    f"{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
-    return f"<table class='popup-table' style='font-size:12px'>{cells}</table>"
+    cells = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+                    for k, v in rows)
+    return f"<table class='popup-table'>{cells}</table>"      # styled by popup_css()
 
 
 def _fmt_m(value, lang: str) -> str:
@@ -270,25 +278,36 @@ def _add_townships(m: folium.Map, towns: gpd.GeoDataFrame, r1, lang: str) -> Non
             (t("pop.clause", lang), clause)])
         for r in towns.itertuples()]
     towns["status_word"] = [status_word(s, lang) for s in towns["overall"]]
-    folium.GeoJson(
-        _geojson(towns, ["township_id", "name", "overall", "status_word", "popup"]),
-        name=t("layer.townships", lang),
-        style_function=lambda f: {"color": STATUS_COLOURS.get(f["properties"]["overall"], "#777"),
-                                  "weight": 1.5, "fillColor": STATUS_COLOURS.get(f["properties"]["overall"], "#777"),
-                                  "fillOpacity": 0.12},
-        highlight_function=lambda f: {"weight": 3, "fillOpacity": 0.25},
-        tooltip=folium.GeoJsonTooltip(fields=["name", "status_word"], labels=False),
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
-    ).add_to(m)
+    towns["colour"] = [STATUS_COLOURS.get(s, "#777") for s in towns["overall"]]
+    ShapeLayer(towns.geometry.values,
+               columns(towns, ["township_id", "name", "overall", "status_word", "colour", "popup"],
+                       escape=("name", "status_word")),
+               t("layer.townships", lang), style={"weight": 1.5, "fillOpacity": 0.12},
+               columns={"color": "colour", "fillColor": "colour"},
+               highlight={"weight": 3, "fillOpacity": 0.25}, tooltip=["name", "status_word"],
+               popup="popup").add_to(m)
 
 
-def _village_dot(radius: int, opacity: float, css_class: str) -> folium.CircleMarker:
+def _village_dot(radius: int, opacity: float, css_class: str) -> dict:
     """A village's dot (radius px, white rim) in :data:`VILLAGE_PANE`, above the facility
-    icons (folium's CircleMarker drops a ``pane`` argument: it is set on the options)."""
-    marker = folium.CircleMarker(radius=radius, weight=1, color="#ffffff", fill=True,
-                                 fill_opacity=opacity, class_name=css_class)
-    marker.options["pane"] = VILLAGE_PANE
-    return marker
+    icons: Leaflet circle-marker options for :class:`PointLayer`."""
+    return {"radius": radius, "weight": 1, "color": "#ffffff", "fill": True,
+            "fillOpacity": opacity, "className": css_class, "pane": VILLAGE_PANE}
+
+
+def _villages(v: gpd.GeoDataFrame, fields: dict[str, str], name: str, marker: dict, *,
+              clause: str, lang: str, tooltip: tuple[str, ...] = ("name",), show: bool = True,
+              style: dict | None = None, extra: tuple[str, ...] = (), max_width: int = 300,
+              class_name: str = "") -> PointLayer:
+    """A village layer: dots from one table; the popup's rows are ``fields`` (column ->
+    alias) and the rule's clause, written once."""
+    cols = list(dict.fromkeys([*fields, *tooltip, *extra]))
+    return PointLayer(v.geometry.x, v.geometry.y, columns(v, cols, escape=tuple(cols)), name,
+                      marker=marker, style=style or {"fillColor": "colour"}, show=show,
+                      tooltip=list(tooltip),
+                      popup={"fields": list(fields), "aliases": [html.escape(a) for a in fields.values()],
+                             "extra": [[html.escape(t("pop.clause", lang)), html.escape(str(clause))]],
+                             "className": class_name, "maxWidth": max_width})
 
 
 #: the order villages are drawn in (later on top): failing ones last
@@ -314,7 +333,6 @@ def _add_r2_villages(m: folium.Map, v: gpd.GeoDataFrame, r2, r3: gpd.GeoDataFram
         "status_word": t("pop.status", lang),
         "reason": t("pop.reason", lang),
         "action": t("pop.action", lang),
-        "clause": t("pop.clause", lang),
     }
     v["township"] = v["township_id"].map(town_names).fillna("")
     v["residents"] = [people(p, lang) for p in v["population"]]
@@ -325,17 +343,10 @@ def _add_r2_villages(m: folium.Map, v: gpd.GeoDataFrame, r2, r3: gpd.GeoDataFram
     v["status_word"] = [f"{status_word(s_, lang)} · {pair_word(COVERAGE, c, lang)}"
                         for s_, c in zip(v["status"], v["coverage"])]
     v["action"] = v["action"].replace("", t("pop.none", lang))
-    v["clause"] = r2.clause
-    folium.GeoJson(
-        _geojson(v, ["unit_id", "colour", "radius"] + list(fields)),
-        name=t("layer.villages_r2", lang),
-        marker=_village_dot(5, 0.95, "village-marker"),
-        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#ffffff",
-                                  "radius": f["properties"]["radius"]},
-        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
-        popup=folium.GeoJsonPopup(fields=list(fields), aliases=list(fields.values()),
-                                  class_name="village-popup", max_width=360),
-    ).add_to(m)
+    _villages(v, fields, t("layer.villages_r2", lang), _village_dot(5, 0.95, "village-marker"),
+              clause=r2.clause, lang=lang, style={"fillColor": "colour", "radius": "radius"},
+              extra=("unit_id", "colour", "radius"), class_name="village-popup",
+              max_width=360).add_to(m)
 
 
 def _get(series, key):
@@ -352,60 +363,70 @@ def _add_r3_villages(m: folium.Map, v: gpd.GeoDataFrame, r3, lang: str) -> None:
     v["colour"] = [band_colour(x, limit) for x in v["minutes_to_care"].astype(float)]
     fields = {"name": t("pop.village", lang), "kind_name": t("pop.kind", lang),
               "residents": t("pop.population", lang), "minutes": t("pop.minutes", lang),
-              "status_word": t("pop.status", lang), "clause": t("pop.clause", lang)}
+              "status_word": t("pop.status", lang)}
     v["kind_name"] = [kind_name(k, lang) for k in v["kind"]]
     v["residents"] = [people(p, lang) for p in v["population"]]
     v["minutes"] = [_fmt_min(x, lang) for x in v["minutes_to_care"].astype(float)]
     v["status_word"] = [status_word(s_, lang) for s_ in v["status"]]
-    v["clause"] = r3.clause
-    folium.GeoJson(
-        _geojson(v, ["colour"] + list(fields)),
-        name=t("layer.villages_r3", lang), show=False,
-        marker=_village_dot(4, 0.9, "village-minutes"),
-        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#ffffff"},
-        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
-        popup=folium.GeoJsonPopup(fields=list(fields), aliases=list(fields.values())),
-    ).add_to(m)
+    _villages(v, fields, t("layer.villages_r3", lang), _village_dot(4, 0.9, "village-minutes"),
+              clause=r3.clause, lang=lang, extra=("colour",), show=False).add_to(m)
 
 
 def _add_facilities(m: folium.Map, fac: gpd.GeoDataFrame, lang: str) -> None:
+    """Facilities by kind, as round icons (CSS classes ``facility-icon facility-<kind>``),
+    drawn in the order of :data:`FACILITY_ICONS` (village clinics last, on top)."""
+    fac = fac[fac["kind"].isin(list(FACILITY_ICONS))]
     if not len(fac):
         return
-    group = folium.FeatureGroup(name=t("layer.facilities", lang))
+    order = {k: i for i, k in enumerate(FACILITY_ICONS)}
+    fac = fac.iloc[np.argsort([order[k] for k in fac["kind"]], kind="stable")]
     fields = {"name": t("pop.facility", lang), "kind_name": t("pop.kind", lang),
               "level_text": t("pop.level", lang)}
-    for kind in FACILITY_ICONS:
-        part = fac[fac["kind"] == kind]
-        if not len(part):
-            continue
-        size = FACILITY_ICONS[kind][2]
-        level = part["level"] if "level" in part else pd.Series(None, index=part.index)
-        part = part.assign(kind_name=kind_name(kind, lang),
-                           level_text=level.astype(object).where(level.notna(), t("pop.none", lang)))
-        folium.GeoJson(
-            _geojson(part, list(fields)),
-            marker=folium.Marker(icon=folium.DivIcon(html=icon_html(kind, lang), icon_size=(size, size),
-                                                     icon_anchor=(size // 2, size // 2),
-                                                     class_name=f"facility-icon facility-{kind}")),
-            tooltip=folium.GeoJsonTooltip(fields=["name", "kind_name"], labels=False),
-            popup=folium.GeoJsonPopup(fields=list(fields), aliases=list(fields.values())),
-        ).add_to(group)
-    group.add_to(m)
+    level = fac["level"] if "level" in fac else pd.Series(None, index=fac.index)
+    kinds = fac["kind"]
+    table = fac.assign(kind_name=[kind_name(k, lang) for k in kinds],
+                       level_text=level.astype(object).where(level.notna(), t("pop.none", lang)),
+                       icon_html=[icon_html(k, lang) for k in kinds],
+                       icon_class=[f"facility-icon facility-{k}" for k in kinds],
+                       icon_size=[FACILITY_ICONS[k][2] for k in kinds])
+    PointLayer(fac.geometry.x, fac.geometry.y,
+               columns(table, [*fields, "icon_html", "icon_class", "icon_size"],
+                       escape=tuple(fields)),
+               t("layer.facilities", lang), icon={},
+               style={"html": "icon_html", "className": "icon_class", "iconSize": "icon_size"},
+               tooltip=["name", "kind_name"],
+               popup={"fields": list(fields), "aliases": [html.escape(a) for a in fields.values()]}
+               ).add_to(m)
 
 
-def _add_reach(m: folium.Map, d: dict, r3, lang: str, estimate: bool = False) -> None:
+#: the R3 reach image's colours (RGBA): ``"reach"`` rasters (1 covered, 2 not covered) and
+#: ``"bands"`` rasters (band + 1, :data:`BAND_RAMP`), and how the gap layer shows
+_REACH_RGBA = {"covered": (0x1e, 0x88, 0xe5, 70), "uncovered": (0xe5, 0x39, 0x35, 70)}
+
+
+def _hex_rgba(colour: str, alpha: int) -> tuple[int, int, int, int]:
+    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5)) + (alpha,)
+
+
+def _add_reach(m: folium.Map, reach: Raster, r3, lang: str, coords: str,
+               estimate: bool = False) -> None:
+    """R3's reach (shown) and gap (hidden) as two image overlays: from a travel-time
+    surface, the reach is its minute bands (:data:`BAND_RAMP`, the legend's ramp) and the gap
+    the cells beyond the limit; else the reach and gap polygons burnt into cells."""
     mode = pair_word(MODES, r3.figures.get("mode", "walk"), lang)
     minutes = float(r3.figures.get("max_minutes", 15))
-    for key, colour, show in (("covered", "#1e88e5", True), ("uncovered", "#e53935", False)):
-        if key not in d:
-            continue
+    codes, bounds = raster_to_display(reach.codes, reach.transform, reach.crs, coords)
+    if reach.kind == "bands":
+        reach_rgba = [(0, 0, 0, 0)] + [_hex_rgba(c, 90) for c in BAND_RAMP]
+        gap_rgba = [(0, 0, 0, 0)] * 3 + [_REACH_RGBA["uncovered"]] * 2   # beyond the limit
+    else:
+        reach_rgba = [(0, 0, 0, 0), _REACH_RGBA["covered"], (0, 0, 0, 0)]
+        gap_rgba = [(0, 0, 0, 0), (0, 0, 0, 0), _REACH_RGBA["uncovered"]]
+    for key, rgba, show in (("covered", reach_rgba, True), ("uncovered", gap_rgba, False)):
         name = t(f"layer.{key}", lang, minutes=minutes, mode=mode)
         if estimate:
             name += f" ({STRAIGHT_LABEL})"
-        folium.GeoJson(_geojson(d[key], ["status"]), name=name, show=show, interactive=False,
-                       style_function=lambda f, c=colour: {"color": c, "weight": 0.5,
-                                                           "fillColor": c, "fillOpacity": 0.15}
-                       ).add_to(m)
+        ImageLayer(codes, rgba, bounds, name, show=show, class_name=f"reach-{key}").add_to(m)
 
 
 def _add_candidates(m: folium.Map, c: gpd.GeoDataFrame, r4, lang: str) -> None:
@@ -432,11 +453,9 @@ def _add_groups(m: folium.Map, groups: gpd.GeoDataFrame, lang: str) -> None:
         (t("pop.lead", lang), r.lead or t("pop.none", lang)), (t("pop.members", lang), r.members),
         (t("pop.status", lang), status_word(r.status, lang)), (t("pop.reason", lang), r.reason)])
         for r in g.itertuples()]
-    folium.GeoJson(_geojson(g, ["group_id", "colour", "popup"]), name=t("layer.groups", lang),
-                   show=False,
-                   style_function=lambda f: {"color": f["properties"]["colour"], "weight": 3,
-                                             "dashArray": "6 4", "fill": False},
-                   popup=folium.GeoJsonPopup(fields=["popup"], labels=False)).add_to(m)
+    ShapeLayer(g.geometry.values, columns(g, ["group_id", "colour", "popup"]), t("layer.groups", lang),
+               style={"weight": 3, "dashArray": "6 4", "fill": False}, columns={"color": "colour"},
+               popup="popup", show=False).add_to(m)
 
 
 def _add_r8(m: folium.Map, d: dict, r8, lang: str) -> None:
@@ -457,22 +476,17 @@ def _add_r8(m: folium.Map, d: dict, r8, lang: str) -> None:
             (t("pop.clause", lang), r8.clause)])
         for r in towns.itertuples()]
     towns["label"] = [f"{n} · {_fmt_rate(v, lang)}" for n, v in zip(towns["name"], towns["gps_per_10000"])]
-    folium.GeoJson(
-        _geojson(towns, ["township_id", "colour", "label", "popup"]),
-        name=t("layer.r8_towns", lang), show=False,
-        style_function=lambda f: {"color": "#616161", "weight": 1, "fillColor": f["properties"]["colour"],
-                                  "fillOpacity": 0.65},
-        highlight_function=lambda f: {"weight": 3},
-        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
-    ).add_to(m)
+    ShapeLayer(towns.geometry.values, columns(towns, ["township_id", "colour", "label", "popup"],
+                                              escape=("label",)),
+               t("layer.r8_towns", lang), style={"color": "#616161", "weight": 1, "fillOpacity": 0.65},
+               columns={"fillColor": "colour"}, highlight={"weight": 3}, tooltip=["label"],
+               popup="popup", show=False).add_to(m)
     v = d["r8_villages"].copy()
     v["colour"] = [r8_colour(x, target) for x in v["gps_per_10000"].astype(float)]
     fields = {"name": t("pop.village", lang), "residents": t("pop.population", lang),
               "gps": t("pop.r8_within", lang, minutes=f"{minutes:g}", mode=mode),
               "nurses": t("pop.r8_nurses", lang), "vdocs": t("pop.r8_vdocs", lang),
-              "status_word": t("pop.status", lang), "reason": t("pop.reason", lang),
-              "clause": t("pop.clause", lang)}
+              "status_word": t("pop.status", lang), "reason": t("pop.reason", lang)}
     v["residents"] = [f"{p:,.0f}" if np.isfinite(p) else t("pop.none", lang)
                       for p in v["population"].astype(float)]
     v["gps"] = [_fmt_rate(x, lang) for x in v["gps_per_10000"].astype(float)]
@@ -480,15 +494,9 @@ def _add_r8(m: folium.Map, d: dict, r8, lang: str) -> None:
     v["vdocs"] = [_fmt_rate(x, lang) for x in v["village_doctors_per_1000"].astype(float)]
     v["status_word"] = [status_word(s_, lang) + (" · " + t("pop.r8_border", lang) if b else "")
                         for s_, b in zip(v["status"], v["near_border"])]
-    v["clause"] = r8.clause
-    folium.GeoJson(
-        _geojson(v, ["colour"] + list(fields)),
-        name=t("layer.r8_villages", lang), show=False,
-        marker=_village_dot(4, 0.95, "r8-village"),
-        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#ffffff"},
-        tooltip=folium.GeoJsonTooltip(fields=["name", "gps"], labels=False),
-        popup=folium.GeoJsonPopup(fields=list(fields), aliases=list(fields.values()), max_width=360),
-    ).add_to(m)
+    _villages(v, fields, t("layer.r8_villages", lang), _village_dot(4, 0.95, "r8-village"),
+              clause=r8.clause, lang=lang, tooltip=("name", "gps"), extra=("colour",), show=False,
+              max_width=360).add_to(m)
 
 
 def _fmt_rate(value, lang: str) -> str:

@@ -106,6 +106,12 @@ class Scenario:
         self._base_seeded: set[str] = set()  # rules whose base result seeds _results
         self._applied: dict[tuple, Region] = {}     # active edits -> applied region
 
+    @property
+    def scenario_access(self) -> Access:
+        """The travel layer the scenario's assessments use (its memo holds their surfaces
+        and nearest costs: a map of the scenario reads R3's surface from it)."""
+        return self._scenario_access
+
     # ------------------------------------------------------------------ editing
     @property
     def active(self) -> list[Edit]:

@@ -54,15 +54,16 @@ def render(view: state.View) -> None:
 
     res = state.scenario_result(sc, view)
     left, right = st.columns([5, 2])
+    below = st.container()
+    with below:  # the scorecard first (drawn below the map): it does not wait for the map
+        _deltas(res["comparison"], lang, res["seconds"])
+        _r8_delta(sc.base_assessment(), res["assessment"], lang)
     with right:
         _controls(sc, res["assessment"], lang)
     with left:
         scenario_map(view, res, state.current_suggestion(sc, view), key=state.SCENARIO_MAP,
-                     returned_objects=("last_clicked", "last_object_clicked", "center", "zoom"),
+                     returned_objects=("last_clicked", "last_object_clicked"),
                      map_at=st.session_state.get(state.SCENARIO_VIEW))
-
-    _deltas(res["comparison"], lang, res["seconds"])
-    _r8_delta(sc.base_assessment(), res["assessment"], lang)
     st.page_link(pages.path("suggest"), label=t("sc.suggest", lang), icon=":material/place:")
     with st.expander(t("sc.files", lang)):
         _files_panel(store, sc, view)
@@ -115,8 +116,8 @@ def _controls(sc: Scenario, after, lang: str) -> None:
 
 def _handle_map_click(sc: Scenario, lang: str, coords: str = "wgs84") -> None:
     """Apply what the last click on the scenario map asks for (once per click), and keep
-    where the map stands (its centre and zoom: the map drawn after an edit, an undo or a
-    redo starts there).
+    where the map stood at the click (its centre and zoom, sent with the click: the map
+    drawn after an edit, an undo or a redo starts there; a pan or zoom alone runs nothing).
 
     A click on the map, a village or a township adds a facility (or moves the selected
     one) where it fell; a click on a facility's icon selects it. Positions come in the
