@@ -365,3 +365,30 @@ def test_costs_search_each_destination_place_once(monkeypatch):
     # a cutoff leaves the far clinic out, in every column that names it
     out = access.costs("walk", region.villages, dest, "time", cutoff=600.0)
     assert np.isinf(out[0, [0, 2, 3]]).all() and out[0, 1] == pytest.approx(36.0)
+
+
+def test_the_map_reads_the_surface_r3_made_without_a_new_search(monkeypatch):
+    """R3's check makes the surface (cap 60 min); the map asks for it again without a
+    cap: one search for both, and a different facility set is searched anew."""
+    from planning.outputs.layers import display_surface
+    from planning.rules.assess import assess
+    from planning.travel import access as access_module
+
+    region = line_region()
+    access = Access(region)
+    searched = []
+    real = access_module.travel_time_surface
+    monkeypatch.setattr(access_module, "travel_time_surface",
+                        lambda *a, **k: searched.append(1) or real(*a, **k))
+    assessment = assess(region, RB, access, rules=["R3"])
+    shown = display_surface(assessment, access)
+    assert len(searched) == 1
+    assert shown is r3_health_circle.surface(region, RB, access, cap_minutes=60.0)
+    assert len(searched) == 1
+    moved = line_region(clinic_x=1150.0)
+    other = access.surface("walk", access.surface_cells("walk", region.townships.geometry.values,
+                                                        settings.SURFACE_CELL_M),
+                           facilities_of(moved, RB["R3"]["facility_kinds"]))
+    assert len(searched) == 2 and other is not shown
+    here = cell_at(other, 1150, 50)                 # beside the moved clinic
+    assert other.minutes[here] < 1.0 < 12.0 < shown.minutes[here]

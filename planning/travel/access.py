@@ -98,6 +98,8 @@ class Access:
         self._rows: dict[tuple, object] = {}
         self._border: dict[tuple, np.ndarray] = {}
         self._static: dict = {}
+        #: (mode, cells, cap minutes, facilities' points key) -> the surface made for them
+        self._surface_memo: dict[tuple, Surface] = {}
 
     def configure(self, rulebook) -> None:
         """Take the rulebook's travel keys (used by :class:`StraightAccess`)."""
@@ -239,9 +241,16 @@ class Access:
                 cap_minutes: float | None = None) -> Surface:
         """Minutes to the nearest of ``facilities`` on ``cells`` (prepared on ``mode``'s
         engine), one multi-source search
-        (:func:`planning.travel.surface.travel_time_surface`)."""
-        return travel_time_surface(self.engine(mode), cells, facilities.geometry,
-                                   cap_minutes=cap_minutes)
+        (:func:`planning.travel.surface.travel_time_surface`); memoised by facility set
+        (R3 makes it and the map reads it again)."""
+        cap = float(settings.SURFACE_CAP_MIN if cap_minutes is None else cap_minutes)
+        key = (mode, id(cells), cap, points_key(facilities))
+        if key not in self._surface_memo:
+            if len(self._surface_memo) >= SURFACES_KEPT:
+                self._surface_memo.pop(next(iter(self._surface_memo)))
+            self._surface_memo[key] = travel_time_surface(self.engine(mode), cells,
+                                                          facilities.geometry, cap_minutes=cap)
+        return self._surface_memo[key]
 
     def surface_cells(self, mode: str, area, cell_m: float) -> Cells:
         """The cells of ``area`` (e.g. the townships' polygons, region CRS) on the grid of
