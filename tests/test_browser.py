@@ -549,7 +549,7 @@ def test_own_files_in_chromium(served, tmp_path):
             run = page.get_by_role("button", name="Check with these data")
             _until(page, run.is_enabled, seconds=60)
             run.click()
-            page.get_by_text("Using the uploaded data: 宝坻区 (乡镇.gpkg、村.csv、医疗机构.csv)").first \
+            page.get_by_text("Using the uploaded data: 宝坻区 (乡镇.gpkg, 村.csv, 医疗机构.csv)").first \
                 .wait_for(timeout=STEP_MS)  # the new files' results, not the last run's
             _wait_idle(page)
             score = _scorecard(page)
