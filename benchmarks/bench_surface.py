@@ -22,7 +22,8 @@ engine prepared first (its time is the engine benchmark's ``prepare`` row):
   (``Access.coverage_union``), cut to the townships and their remainder — median and
   slowest of ``REPEATS`` runs after one warm-up (the full node graph built);
 * ``r3_surface_areas_s``: R3's covered and uncovered areas polygonised from the
-  surface (``settings.R3_AREAS = "surface"``), once the surface is made (median);
+  surface (``settings.R3_AREAS = "surface"``), once the surface is made (median; a
+  check counts the cells and polygonises only when a map or an export reads the layer);
 * ``covered_km2_surface`` (cells within R3's minutes × cell area) beside
   ``covered_km2_polygon`` (the polygon's area): the two differ by design — the polygon
   is a band of ``isochrone_buffer_m`` around reached roads, the surface counts every
@@ -108,7 +109,7 @@ def run(scale: str = "demo", *, out=sys.stdout) -> dict:
     areas_t = []                                 # settings.R3_AREAS = "surface"
     for _ in range(REPEATS):
         t0 = time.perf_counter()
-        r3_health_circle._surface_areas(surface, p["max_minutes"])
+        [m.polygons() for m in r3_health_circle._surface_masks(surface, p["max_minutes"])]
         areas_t.append(time.perf_counter() - t0)
 
     seconds = float(np.median(total))
