@@ -75,7 +75,7 @@ import hashlib
 import json
 import shutil
 import zlib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -89,7 +89,7 @@ from scipy.sparse.csgraph import connected_components
 from planning import settings
 from planning.region import Region, within_polygons
 from planning.travel.access import Access, border_nodes, region_outline
-from planning.travel.engine import Snapped, TravelEngine, main_parts
+from planning.travel.engine import TravelEngine, main_parts
 from planning.travel.network import RoadNetwork, region_network
 from planning.travel.surface import (
     BEYOND_CAP,
@@ -967,7 +967,7 @@ class CutAccess(Access):
             use = self._usable(cut, xy, engine.snap_limit_m)
             own = self._own_rows
             if use.any() and len(own):
-                c, _ = engine.nearest(_take(self.snapped_villages(mode), own), xy[use], weight)
+                c, _ = engine.nearest(self.snapped_villages(mode).take(own), xy[use], weight)
                 cost[own] = c
             ok = self._exact(mode, weight, cut, engine, _xy(villages)[own], cost[own],
                              facility_area=cut.area)
@@ -990,7 +990,7 @@ class CutAccess(Access):
             self.answers[key] = {
                 "ids": self.region.villages["village_id"].astype(str).to_numpy()[own].tolist(),
                 "access_m": rows["access_m"].tolist(), "road_snap": rows["road_snap"].tolist(),
-                "report": self.engine(mode).snap_report(_take(self.snapped_villages(mode), own))}
+                "report": self.engine(mode).snap_report(self.snapped_villages(mode).take(own))}
         return out
 
     def snap_report(self, mode: str, facilities: gpd.GeoDataFrame | None = None) -> dict:
@@ -1234,11 +1234,6 @@ def _unpack(text: str) -> np.ndarray:
     """The flat array :func:`_pack` wrote."""
     dtype, data = text.split(":", 1)
     return np.frombuffer(zlib.decompress(base64.b64decode(data)), dtype=np.dtype(dtype)).copy()
-
-
-def _take(sn: Snapped, rows: np.ndarray) -> Snapped:
-    """The snapped points at ``rows``."""
-    return Snapped(**{f.name: getattr(sn, f.name)[rows] for f in fields(Snapped)})
 
 
 def _pick_ids(ids: np.ndarray, index: np.ndarray) -> np.ndarray:
