@@ -258,21 +258,41 @@ class TravelEngine:
         Snapped
         """
         pts = as_xy(xy, self.net.crs)
-        file, key = None, ""
-        if cache and self.cache_file is not None:
-            h = hashlib.blake2b(f"points 1 {self.snap_key}".encode(), digest_size=12)
-            h.update(np.ascontiguousarray(pts).data)
-            key = h.hexdigest()
-            stem = Path(self.cache_file).name.split(".")[0]
-            file = Path(self.cache_file).with_name(f"{stem}.points_{key}.npz")
-        sn = read_snapped(file, key, self.snapper, pts) if file else None
-        if sn is None:
-            sn = self.snapper.snap(pts)
-            if file:
-                write_snapped(file, key, sn)
-        else:
+        h = hashlib.blake2b(f"points 1 {self.snap_key}".encode(), digest_size=12)
+        h.update(np.ascontiguousarray(pts).data)
+        key = h.hexdigest()
+        sn, read = self.snapped_on_disk(self.cache_path("points", key) if cache else None,
+                                        key, pts, self.snapper.snap)
+        if read:
             self.snapper.remember(sn)
         return sn
+
+    def cache_path(self, kind: str, key: str) -> Path | None:
+        """The file of a cache derived from this network (``kind``: ``"points"``,
+        ``"cells"``) under ``key``: beside the engine's own cache file,
+        ``….<kind>_<key>.npz``; None when the engine has no cache file."""
+        if self.cache_file is None:
+            return None
+        stem = Path(self.cache_file).name.split(".")[0]
+        return Path(self.cache_file).with_name(f"{stem}.{kind}_{key}.npz")
+
+    def snapped_on_disk(self, file: Path | None, key: str, pts: np.ndarray,
+                        snap) -> tuple[Snapped, bool]:
+        """``snap(pts)`` read from ``file`` when it holds ``key`` for these points, else
+        snapped and written there (atomically; nothing when ``file`` is None).
+
+        Returns
+        -------
+        (Snapped, bool)
+            The snapped points, and whether they were read from ``file``.
+        """
+        sn = read_snapped(file, key, self.snapper, pts) if file else None
+        if sn is not None:
+            return sn, True
+        sn = snap(pts)
+        if file:
+            write_snapped(file, key, sn)
+        return sn, False
 
     def snap_dense(self, xy: Points) -> Snapped:
         """Snap many points packed densely (grid cells): :meth:`snap`'s answer, found

@@ -41,7 +41,6 @@ import shapely
 
 from planning import settings
 from planning.travel.engine import Points, Snapped, TravelEngine
-from planning.travel.snapping import read_snapped, write_snapped
 
 #: format of the snapped cells' cache files (raise it when what they hold changes)
 CELLS_CACHE_VERSION = 1
@@ -213,13 +212,9 @@ def prepare_cells(engine: TravelEngine, area, *, cell_m: float | None = None,
         inside = np.zeros(grid.shape, dtype=bool)
     rows, cols = np.nonzero(inside)
     centres = grid.centres(rows, cols)
-    file = cells_file(engine, grid, inside) if cache else None
-    key = file.stem.split(".cells_")[-1] if file else ""
-    snapped = read_snapped(file, key, engine.snapper, centres) if file else None
-    if snapped is None:
-        snapped = engine.snap_dense(centres)
-        if file:
-            write_snapped(file, key, snapped)
+    key = _cells_key(engine, grid, inside) if cache else ""
+    snapped, _ = engine.snapped_on_disk(engine.cache_path("cells", key) if cache else None,
+                                        key, centres, engine.snap_dense)
     return Cells(grid, rows, cols, snapped)
 
 
@@ -228,14 +223,17 @@ def cells_file(engine: TravelEngine, grid: Grid, inside: np.ndarray) -> Path | N
     ``engine``'s network are cached: beside the engine's cache file, named by a digest
     of the network (:attr:`TravelEngine.snap_key`) and the grid; None when the engine
     has no cache file."""
-    if engine.cache_file is None:
-        return None
+    return engine.cache_path("cells", _cells_key(engine, grid, inside))
+
+
+def _cells_key(engine: TravelEngine, grid: Grid, inside: np.ndarray) -> str:
+    """Digest of the network the cells snap to and of the grid (CRS, origin, cell size,
+    shape, which cells are in the area)."""
     h = hashlib.blake2b(digest_size=12)
     h.update(f"cells {CELLS_CACHE_VERSION} {engine.snap_key} {grid.crs.to_wkt()} "
              f"{grid.x0!r} {grid.y0!r} {grid.cell_m!r} {grid.shape}".encode())
     h.update(np.packbits(np.ascontiguousarray(inside, dtype=bool)).data)
-    stem = Path(engine.cache_file).name.split(".")[0]
-    return Path(engine.cache_file).with_name(f"{stem}.cells_{h.hexdigest()}.npz")
+    return h.hexdigest()
 
 
 def travel_time_surface(engine: TravelEngine, cells: Cells, facilities_xy: Points, *,
