@@ -561,7 +561,8 @@ class ScenarioAccess(Access):
         those junctions end are re-read and redrawn); memoised by facility set."""
         if len(facilities) == 0 or facilities["facility_id"].duplicated().any():
             return super().surface(mode, cells, facilities, cap_minutes)
-        key = (mode, id(cells), cap_minutes, points_key(facilities))
+        cap = float(settings.SURFACE_CAP_MIN if cap_minutes is None else cap_minutes)
+        key = (mode, id(cells), cap, points_key(facilities))
         if key in self._surfaces:
             return self._surfaces[key]
         want = _items(facilities)
@@ -576,7 +577,6 @@ class ScenarioAccess(Access):
         to_row = np.array([position.get(f, -1) for f in best.ids], dtype=np.int64)
         nid = best.acc.nearest_id
         fac = np.where(nid >= 0, to_row[np.maximum(nid, 0)], -1)
-        cap = float(settings.SURFACE_CAP_MIN if cap_minutes is None else cap_minutes)
         last = best.surfaces.get(cap)
         if last is None:
             out = surface_of(cells, best.acc.nearest_cost, fac, self.engine(mode).net.mode,
