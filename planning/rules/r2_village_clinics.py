@@ -119,7 +119,6 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     home = clinics_home_village(clinics_all, villages, p["own_clinic_max_m"],
                                 access.static(("clinics' home village", p["own_clinic_max_m"]), dict))
     town_of = dict(zip(villages["village_id"].tolist(), villages["township_id"].tolist()))
-    name_of = villages.set_index("village_id")["name"]
     village_name = dict(zip(villages["village_id"].tolist(), villages["name"].tolist()))
     no_roads = getattr(access, "straight", False)
     straight = _nearest_straight(committees, standard)
@@ -218,7 +217,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
             "action_code": action, "params": params(**fields), "geometry": geom}
         rows.append(row)
     units = units_frame(rows, villages.crs)
-    clinics = _clinic_table(clinics_all, standard, home, units, name_of, limit, within)
+    clinics = _clinic_table(clinics_all, standard, home, units, village_name, limit, within)
     figures = {"coverage": units["coverage"].value_counts().to_dict() if len(units) else {},
                "max_distance_m": limit, "measure": "straight" if no_roads else p["measure"],
                "snapping": access.snap_report(WALK, clinics_all)}
@@ -242,7 +241,7 @@ def _nearest_straight(villages: gpd.GeoDataFrame, clinics: gpd.GeoDataFrame) -> 
     return out
 
 
-def _clinic_table(clinics_all, standard, home, units, name_of, limit, within) -> gpd.GeoDataFrame:
+def _clinic_table(clinics_all, standard, home, units, village_name, limit, within) -> gpd.GeoDataFrame:
     if "nearest_clinic_id" not in units:  # a region without village committees
         units = units.assign(nearest_clinic_id=pd.Series(dtype=object),
                              clinic_distance_m=pd.Series(dtype=float))
@@ -258,7 +257,7 @@ def _clinic_table(clinics_all, standard, home, units, name_of, limit, within) ->
     t = clinics_all[["facility_id", "name", "kind", "geometry"]].copy()
     t["standardized"] = t.index.isin(standard.index)
     t["home_village_id"] = home.reindex(t.index).values
-    t["home_village"] = t["home_village_id"].map(name_of)
+    t["home_village"] = t["home_village_id"].map(village_name)
     ids = t["facility_id"].tolist()
     t["villages_served"] = np.array([n_served.get(f, 0) for f in ids], dtype=np.int64)
     t["residents_served"] = np.array([residents.get(f, 0.0) for f in ids], dtype=float)
