@@ -102,8 +102,7 @@ def county_task(spec: dict, store_folder: str, checkpoint: str) -> dict:
     from planning.rules.assess import assess
 
     t0, cpu0 = time.perf_counter(), time.process_time()
-    for name, value in spec.get("settings", {}).items():   # the driver's, not the worker's
-        setattr(settings, name, value)
+    use_settings(spec.get("settings", {}))          # the driver's, not the worker's
     try:
         access = CutAccess(spec["region"], TileStore(store_folder),
                            shapely.from_wkb(spec["area_wkb"]), spec["buffers"],
@@ -132,6 +131,12 @@ TASK_SETTINGS = ("R3_AREAS", "SURFACE_CELL_M", "SURFACE_CAP_MIN")
 def run_settings() -> dict:
     """The driver's :data:`TASK_SETTINGS`, for the county tasks (part of their hash)."""
     return {name: getattr(settings, name) for name in TASK_SETTINGS}
+
+
+def use_settings(values: dict) -> None:
+    """Set this process's settings to the driver's :func:`run_settings` (on a worker)."""
+    for name, value in values.items():
+        setattr(settings, name, value)
 
 
 def peak_rss_mb() -> float:
@@ -382,8 +387,7 @@ def replay_rules(shared: tuple, rulebook, rules: list[str], task_settings: dict)
     """
     from planning.rules.assess import assess
 
-    for name, value in task_settings.items():
-        setattr(settings, name, value)
+    use_settings(task_settings)
     whole, answers, seen = shared
     a = assess(whole, rulebook, ReplayAccess(whole, answers, seen), errors="record", rules=rules)
     return a.results, a.timings, a.errors
