@@ -43,10 +43,11 @@ import shapely
 from scipy.sparse.csgraph import connected_components
 
 from planning._atomic import atomic_path
+from planning._mapped import load_mapped
 from planning.errors import InputError
 from planning.travel.graph import Segments, _pick
 
-__all__ = ["Snapped", "Snapper", "main_parts", "main_segments", "as_xy", "Points",
+__all__ = ["Snapped", "Snapper", "main_parts", "strong_parts", "parts_that_count", "main_segments", "as_xy", "Points",
            "read_snapped", "write_snapped", "SNAPPED_KEPT"]
 
 #: what the engine's methods take as points
@@ -386,10 +387,10 @@ def read_snapped(file: Path, key: str, snapper: Snapper, pts: np.ndarray) -> Sna
     or None when the file is absent or unreadable, holds another ``key`` or another
     number of points."""
     try:
-        with np.load(file, allow_pickle=False) as z:
-            if str(z["key"]) != key:
-                return None
-            cols = [z[name] for name in SNAPPED_KEPT]
+        z = load_mapped(file)
+        if str(z["key"]) != key:
+            return None
+        cols = [z[name] for name in SNAPPED_KEPT]
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
         return None
     if any(len(c) != len(pts) for c in cols):
@@ -476,10 +477,24 @@ def main_parts(u: np.ndarray, v: np.ndarray, n: int, min_part_nodes: int | None
     keep : numpy.ndarray of bool, shape (number of parts,)
         True for a part that counts.
     """
+    return parts_that_count(strong_parts(u, v, n), min_part_nodes)
+
+
+def strong_parts(u: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
+    """The strongly connected part of each node of a network (edges ``u -> v``, node
+    indices 0..n-1): the costly half of :func:`main_parts`, which the engine keeps on disk."""
+    if n == 0:
+        return np.zeros(0, dtype=np.int32)
+    graph = sp.csr_array((np.ones(len(u)), (u, v)), shape=(n, n))
+    return connected_components(graph, directed=True, connection="strong")[1]
+
+
+def parts_that_count(label: np.ndarray, min_part_nodes: int | None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`main_parts` given each node's strongly connected part (:func:`strong_parts`)."""
+    n = len(label)
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
-    graph = sp.csr_array((np.ones(len(u)), (u, v)), shape=(n, n))
-    _, label = connected_components(graph, directed=True, connection="strong")
     size = np.bincount(label)
     first = np.full(len(size), n)
     np.minimum.at(first, label, np.arange(n))
