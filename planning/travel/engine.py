@@ -160,6 +160,13 @@ class TravelEngine:
         self._reach = {"length": 1.0, "time": max(prepared.top_speed, self.walk_speed_kmh / 3.6)}
 
     @functools.cached_property
+    def fingerprint(self) -> str:
+        """Digest of the network's edges, weights and node coordinates
+        (:func:`planning.travel.graph.fingerprint`: a key for caches of anything costed
+        on it)."""
+        return self._digest or fingerprint(*self._edges[:2], self._edges[2], self._xy)
+
+    @functools.cached_property
     def snap_key(self) -> str:
         """Digest of everything :meth:`snap` depends on: the segments' end nodes and
         their coordinates, which parts of the network count, the snap limit (a key for
@@ -399,7 +406,14 @@ class TravelEngine:
             Index into ``facilities_xy`` of a nearest facility (any one of tied ones);
             -1 when unreachable.
         """
-        o = self.ends(origins_xy, weight, arriving=False)
+        return self.nearest_joined(self.ends(origins_xy, weight, arriving=False),
+                                   facilities_xy, weight)
+
+    def nearest_joined(self, o: Ends, facilities_xy: Points, weight: Weight = "length"
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`nearest` for origins already joined to the junction graph: ``o`` is
+        :meth:`ends` of the origins with the same ``weight`` and ``arriving=False`` (e.g.
+        a surface's cells, whose join costs are kept on disk)."""
         f = self.ends(facilities_xy, weight, arriving=True)
         node_cost, node_fac = node_nearest(self.junctions, f, weight)
         return origins_from_nodes(o, f, node_cost, node_fac, self.chains.shared(o, f, weight))

@@ -178,6 +178,35 @@ class Ends:
 
 
 _ENDS_FIELDS = ("seg", "t", "leg", "a", "b", "cost_a", "cost_b")
+#: the integer fields of :class:`Ends` (stored as int32 on disk when they fit)
+_ENDS_INTS = ("seg", "a", "b")
+
+
+def write_ends(file: Path, key: str, e: Ends) -> None:
+    """Save join costs (:class:`Ends`) under ``key`` as .npz (no pickles, uncompressed),
+    atomically; failing only warns."""
+    small = all(len(getattr(e, k)) == 0 or int(np.abs(getattr(e, k)).max()) < 2**31
+                for k in _ENDS_INTS)
+    try:
+        with atomic_path(file) as tmp, open(tmp, "wb") as out:
+            np.savez(out, allow_pickle=False, key=np.array(key),
+                     **{k: getattr(e, k).astype(np.int32) if small and k in _ENDS_INTS
+                        else getattr(e, k) for k in _ENDS_FIELDS})
+    except OSError as err:
+        warnings.warn(f"join costs not cached in {file.parent}: {err}", stacklevel=3)
+
+
+def read_ends(file: Path, key: str, n: int) -> Ends | None:
+    """The :class:`Ends` of ``n`` points saved under ``key`` (:func:`write_ends`), or None
+    (absent, unreadable, another key or another number of points)."""
+    try:
+        z = load_mapped(file)
+        if str(z["key"]) != key or any(len(z[k]) != n for k in _ENDS_FIELDS):
+            return None
+        return Ends(**{k: z[k].astype(np.int64) if k in _ENDS_INTS else z[k]
+                       for k in _ENDS_FIELDS})
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+        return None
 
 
 def ends(segs: Segments, seg: np.ndarray, t: np.ndarray, leg: np.ndarray, weight: str,
