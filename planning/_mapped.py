@@ -16,11 +16,14 @@ holds the old file's contents.
 from __future__ import annotations
 
 import mmap
+import warnings
 import zipfile
 from pathlib import Path
 
 import numpy as np
 from numpy.lib import format as npy_format
+
+from planning._atomic import atomic_path
 
 #: size of a zip local file header before its name and extra field, bytes
 _LOCAL_HEADER = 30
@@ -77,3 +80,25 @@ def load_mapped(file: str | Path) -> dict[str, np.ndarray]:
             out[name] = np.ndarray(shape, dtype, buffer=buf, offset=offset,
                                    order="F" if fortran else "C")
     return out
+
+
+def save_keyed(file: str | Path, key: str, what: str, **arrays: np.ndarray) -> None:
+    """Save ``arrays`` with ``key`` as an uncompressed .npz (no pickles) for
+    :func:`load_keyed`, atomically; failing only warns (a cache that cannot be written
+    is recomputed next time). ``what`` names the content in the warning."""
+    file = Path(file)
+    try:
+        with atomic_path(file) as tmp, open(tmp, "wb") as out:
+            np.savez(out, allow_pickle=False, key=np.array(key), **arrays)
+    except OSError as err:
+        warnings.warn(f"{what} not cached in {file.parent}: {err}", stacklevel=3)
+
+
+def load_keyed(file: str | Path, key: str) -> dict[str, np.ndarray] | None:
+    """The arrays :func:`save_keyed` saved under ``key`` (mapped, :func:`load_mapped`),
+    or None when the file is absent, unreadable or holds another key."""
+    try:
+        arrays = load_mapped(file)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        return None
+    return arrays if "key" in arrays and str(arrays["key"]) == key else None

@@ -88,3 +88,30 @@ def test_engine_cache_is_keyed_by_coordinates_and_named_by_its_format(tmp_path):
     assert [2000, 1500] in eng.junctions.xy.tolist()          # its dead end, where it is now
     assert eng._reach["time"] == pytest.approx(fresh._reach["time"] * 1.5)   # 1.5 km in 1 km's time
     assert eng.nearest([[2000, 1400]], fac)[0] == pytest.approx([1400 / 1500 * 1000 + 500 + 5])
+
+
+def test_border_nodes_are_kept_on_disk_by_network_and_outline(tmp_path, monkeypatch):
+    """The road nodes just across the region's outline (R8's cost to leave the region)
+    are found once per network and outline and read back after; an outline drawn from
+    other polygons is another key. By hand: the road runs -6 … 21 km, the townships
+    -5 … 20 km, so the nodes across are at -5.1 and 20.1 km."""
+    import planning.travel.access as acc_mod
+    from planning.travel.access import Access
+    from test_r8 import two_and_two
+
+    region = two_and_two()
+    for m, net in region.networks.items():
+        net.info["cache_file"] = str(tmp_path / f"roads_{m}_t.npz")
+    calls = []
+    real = acc_mod.border_nodes
+    monkeypatch.setattr(acc_mod, "border_nodes", lambda *a: calls.append(1) or real(*a))
+    np.testing.assert_allclose(Access(region).border_cost("walk", "length"), [5100, 10100])
+    assert len(calls) == 1 and len(list(tmp_path.glob("roads_walk_t.border_*.npz"))) == 1
+    np.testing.assert_allclose(Access(region).border_cost("walk", "length"), [5100, 10100])
+    assert len(calls) == 1                                       # read from disk
+    east = region.townships.geometry.iloc[1]
+    minx, miny, _, maxy = east.bounds
+    region.townships.loc[region.townships.index[1], "geometry"] = \
+        type(east)([(minx, miny), (minx + 10_000, miny), (minx + 10_000, maxy), (minx, maxy)])
+    np.testing.assert_allclose(Access(region).border_cost("walk", "length"), [5100, 5100])
+    assert len(calls) == 2 and len(list(tmp_path.glob("roads_walk_t.border_*.npz"))) == 2

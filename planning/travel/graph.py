@@ -21,7 +21,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from planning._atomic import atomic_path
-from planning._mapped import load_mapped
+from planning._mapped import load_keyed, load_mapped, save_keyed
 
 INF = np.inf
 #: format of the engine's cache files (raise it when what :class:`Prepared` holds changes)
@@ -183,30 +183,22 @@ _ENDS_INTS = ("seg", "a", "b")
 
 
 def write_ends(file: Path, key: str, e: Ends) -> None:
-    """Save join costs (:class:`Ends`) under ``key`` as .npz (no pickles, uncompressed),
-    atomically; failing only warns."""
+    """Save join costs (:class:`Ends`) under ``key`` (:func:`planning._mapped.save_keyed`);
+    failing only warns."""
     small = all(len(getattr(e, k)) == 0 or int(np.abs(getattr(e, k)).max()) < 2**31
                 for k in _ENDS_INTS)
-    try:
-        with atomic_path(file) as tmp, open(tmp, "wb") as out:
-            np.savez(out, allow_pickle=False, key=np.array(key),
-                     **{k: getattr(e, k).astype(np.int32) if small and k in _ENDS_INTS
-                        else getattr(e, k) for k in _ENDS_FIELDS})
-    except OSError as err:
-        warnings.warn(f"join costs not cached in {file.parent}: {err}", stacklevel=3)
+    save_keyed(file, key, "join costs",
+               **{k: getattr(e, k).astype(np.int32) if small and k in _ENDS_INTS
+                  else getattr(e, k) for k in _ENDS_FIELDS})
 
 
 def read_ends(file: Path, key: str, n: int) -> Ends | None:
     """The :class:`Ends` of ``n`` points saved under ``key`` (:func:`write_ends`), or None
     (absent, unreadable, another key or another number of points)."""
-    try:
-        z = load_mapped(file)
-        if str(z["key"]) != key or any(len(z[k]) != n for k in _ENDS_FIELDS):
-            return None
-        return Ends(**{k: z[k].astype(np.int64) if k in _ENDS_INTS else z[k]
-                       for k in _ENDS_FIELDS})
-    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+    z = load_keyed(file, key)
+    if z is None or any(k not in z or len(z[k]) != n for k in _ENDS_FIELDS):
         return None
+    return Ends(**{k: z[k].astype(np.int64) if k in _ENDS_INTS else z[k] for k in _ENDS_FIELDS})
 
 
 def ends(segs: Segments, seg: np.ndarray, t: np.ndarray, leg: np.ndarray, weight: str,
