@@ -322,9 +322,14 @@ class Snapper:
         """
         on = seg >= 0
         s = np.where(on, seg, 0)
-        xy = np.full((len(seg), 2), np.nan)
-        p0 = self.seg_coords[s[on], 0]
-        xy[on] = p0 + t[on, None] * (self.seg_coords[s[on], 1] - p0)
+        if len(self.seg_coords):            # one gather of both ends (cells: a million)
+            ends = self.seg_coords[s]
+            p0 = ends[:, 0]
+            with np.errstate(invalid="ignore"):
+                xy = p0 + t[:, None] * (ends[:, 1] - p0)
+            xy[~on] = np.nan
+        else:
+            xy = np.full((len(seg), 2), np.nan)
         edge = np.where(on, _pick(self.segs.rep, s, -1), -1)
         return Snapped(edge=edge, fraction=t, access_m=access_m, off_network=~on, xy=xy,
                        segment=seg, source_xy=pts, moved=moved, on_fragment=on_fragment,
@@ -438,9 +443,9 @@ def as_xy(xy, crs=None) -> np.ndarray:
         if geoms.crs is not None and crs is not None and not geoms.crs.equals(crs):
             raise InputError.at(f"points are in {geoms.crs.name}, the road network in "
                                 f"{crs.name}: reproject them first (to_crs)")
-        kinds = set(geoms.geom_type.dropna())
-        if kinds - {"Point"}:
-            raise InputError.at(f"expected points, found {sorted(kinds)}")
+        types = shapely.get_type_id(np.asarray(geoms.values))       # Point 0, missing -1
+        if ((types != 0) & (types != -1)).any():
+            raise InputError.at(f"expected points, found {sorted(set(geoms.geom_type.dropna()))}")
         pts = np.column_stack([geoms.x.to_numpy(float), geoms.y.to_numpy(float)])
     else:
         pts = np.asarray(xy, dtype=np.float64)
