@@ -315,7 +315,7 @@ def test_prepared_arrays_are_cached_beside_the_network_and_checked(tmp_path):
     net = make_net(xy, edges)
     net.info["cache_file"] = str(tmp_path / "roads_walk_abc.npz")
     fresh = TravelEngine.from_network(net)
-    cached_file = tmp_path / "roads_walk_abc.engine.npz"
+    cached_file = tmp_path / "roads_walk_abc.engine2.npz"
     assert cached_file.is_file()
     mtime = cached_file.stat().st_mtime_ns
     again = TravelEngine.from_network(net)               # served by the cache

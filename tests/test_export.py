@@ -380,3 +380,26 @@ def test_invalid_polygons_are_repaired_so_kml_accepts_them(tmp_path):
     # both triangles survive the repair: half the square's area each way of the cross
     area = gpd.GeoSeries(back.geometry, crs=4326).to_crs(32650).area.iloc[0]
     assert area == pytest.approx(500_000, rel=1e-3)
+
+
+def test_gpkg_written_without_per_layer_syncs_and_the_gdal_option_put_back(tmp_path, layers,
+                                                                          monkeypatch):
+    """SQLite's syncs are off while the temporary GeoPackage is written (atomic_path syncs
+    and renames it once), and GDAL's option is as it was afterwards."""
+    seen = []
+    real = pyogrio.write_dataframe
+
+    def spy(*args, **kw):
+        seen.append(pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS"))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(ex.pyogrio, "write_dataframe", spy)
+    pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "NORMAL"})
+    try:
+        out = ex.export_layers(layers, tmp_path / "gaps.gpkg")
+        assert seen and all(v is False for v in seen)                  # "OFF"
+        assert pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS") == "NORMAL"
+        assert len(pyogrio.list_layers(out)) == len(layers)
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": None})
+    assert pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS") is None

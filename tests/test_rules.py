@@ -405,3 +405,28 @@ def test_partly_missing_population_counts_only_villages_with_figures():
     assert np.isnan(r2.loc["120115101203", "population"])
     assert run("R2", region).summary()["population_in_gap"] is None
     assert region.summary()["population"] == 800 and region.summary()["population_unknown"] == 3
+
+
+# ------------------------------------------------------------------ point-in-polygon joins
+def test_within_polygons_matches_shapely_and_breaks_border_ties_by_order():
+    """Each point gets the id of the polygon holding it (one STRtree query, #16): the
+    same as shapely's own per-point ``intersects`` on random points; a point on the
+    border of A and B goes to whichever comes first in the table; outside: NaN; the
+    points' index is kept."""
+    import geopandas as gpd
+    import shapely
+    from planning.region import within_polygons
+
+    polys = gpd.GeoDataFrame({"tid": ["A", "B", "C"]}, geometry=[
+        shapely.box(0, 0, 1000, 1000), shapely.box(1000, 0, 2000, 1000),
+        shapely.Polygon([(0, 1000), (2000, 1000), (1000, 3000)])], crs=hm.CRS)
+    rng = np.random.default_rng(7)
+    xy = np.vstack([rng.uniform(-500, 2500, (400, 2)) * [1, 1.3], [[1000, 500], [3000, 3000]]])
+    pts = gpd.GeoDataFrame(geometry=shapely.points(xy), index=np.arange(len(xy)) * 10, crs=hm.CRS)
+    got = within_polygons(pts, polys, "tid")
+    assert got.index.equals(pts.index)
+    for i, p in zip(pts.index, pts.geometry):
+        holders = [t for t, g in zip(polys["tid"], polys.geometry) if g.intersects(p)]
+        assert (got[i] == holders[0]) if holders else got.isna()[i]
+    assert got[4000] == "A" and got.isna()[4010]                 # on A|B's border; outside
+    assert within_polygons(pts, polys.iloc[::-1], "tid")[4000] == "B"

@@ -309,6 +309,46 @@ def test_snapped_cells_are_cached_on_disk_by_network_and_grid(demo, tmp_path, mo
     assert sf.cells_file(engine, other, inside) != sf.cells_file(engine, grid, inside)
 
 
+def _same_ends(a, b) -> None:
+    for name in ("seg", "t", "leg", "a", "b", "cost_a", "cost_b"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+def test_cells_join_costs_are_cached_by_network_weights_and_walking_speed(demo, tmp_path):
+    """The cells' join costs on the junction graph (seconds) are read back equal to the
+    engine's own ``ends``; an engine walking slower, or a network whose roads take
+    twice as long, reads the same snapped cells but not the old join costs."""
+    import dataclasses
+
+    region, access = demo
+    area = region.townships.geometry.values[:3]
+    net = access.engine("walk").net
+    engine = _engine_cached_in(net, tmp_path)
+    first = sf.prepare_cells(engine, area)
+    (file,) = tmp_path.glob("roads_walk_t.cellends_*.npz")
+    _same_ends(first.ends, engine.ends(first.snapped, "time", arriving=False))
+    again = sf.prepare_cells(_engine_cached_in(net, tmp_path), area)
+    _same_ends(again.ends, first.ends)
+    assert again.ends.a.dtype == np.int64 and len(list(tmp_path.glob("*.cellends_*"))) == 1
+
+    slow = _engine_cached_in(net, tmp_path, walk_speed_kmh=2.5)
+    cells = sf.prepare_cells(slow, area)
+    _same_snapped(cells.snapped, first.snapped)
+    on = ~cells.snapped.off_network
+    assert (cells.ends.leg[on] > first.ends.leg[on]).any()
+    _same_ends(cells.ends, slow.ends(cells.snapped, "time", arriving=False))
+
+    twice = dataclasses.replace(net, time_s=np.asarray(net.time_s) * 2.0)
+    eng2 = _engine_cached_in(twice, tmp_path)
+    cells2 = sf.prepare_cells(eng2, area)
+    _same_ends(cells2.ends, eng2.ends(cells2.snapped, "time", arriving=False))
+    assert len(list(tmp_path.glob("*.cellends_*"))) == 3 and file.exists()
+    facs = facilities_of(region, RB["R3"]["facility_kinds"]).geometry
+    np.testing.assert_array_equal(sf.travel_time_surface(eng2, cells2, facs).minutes,
+                                  sf.travel_time_surface(eng2, sf.prepare_cells(eng2, area, cache=False),
+                                                         facs).minutes)
+
+
 def test_region_points_snapped_once_then_read_from_disk(demo, tmp_path, monkeypatch):
     """snap_points of the villages and facilities: the same answer as a search, kept on
     disk by network and points; a new engine reads it, and snapping any of those points

@@ -70,7 +70,7 @@ import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Mapping
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -589,11 +589,27 @@ def _safe_name(name: str) -> str:
 def _write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str, lang: str,
                 about: ExportAbout | None = None) -> None:
     note = _crs_note(crs, lang)
-    for name, layer in layers.items():
-        pyogrio.write_dataframe(layer, tmp, layer=name, driver="GPKG",
-                                layer_options={"DESCRIPTION": note})
+    # the file is a temporary one, synced once and renamed by atomic_path: SQLite need not
+    # sync each layer's transactions on the way (seconds of waiting on a busy disk)
+    with _gdal_config(OGR_SQLITE_SYNCHRONOUS="OFF"):
+        for name, layer in layers.items():
+            pyogrio.write_dataframe(layer, tmp, layer=name, driver="GPKG",
+                                    layer_options={"DESCRIPTION": note})
     write_column_titles(tmp, {name: [c for c in layer.columns if c != layer.geometry.name]
                               for name, layer in layers.items()}, lang)
+
+
+@contextmanager
+def _gdal_config(**options: str):
+    """GDAL configuration options set for the block, then put back as they were."""
+    before = {k: pyogrio.get_gdal_config_option(k) for k in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        # pyogrio reads "OFF" / "ON" back as booleans
+        pyogrio.set_gdal_config_options({k: v if v is None or isinstance(v, str)
+                                         else ("ON" if v else "OFF") for k, v in before.items()})
 
 
 #: the GeoPackage schema extension (gpkg_data_columns), as the standard registers it

@@ -53,14 +53,20 @@ def check(region, rulebook: Rulebook, access=None) -> RuleResult:
     unknown = region.villages["population"].isna().groupby(region.villages["township_id"]).sum()
     unknown = unknown.reindex(own.index).fillna(0).where(~(own.notna() & (own > 0)), 0)
 
+    # each township's centres (name, kind), in the facilities' order: one pass, not a
+    # mask over every centre per township
+    inside: dict = {}
+    for tid, name, kind in zip(centres["township_id_in"].tolist(),
+                               centres["name"].astype(str).tolist(), centres["kind"].tolist()):
+        inside.setdefault(tid, []).append((name, kind))
     rows = []
     for t in towns.itertuples():
-        inside = centres[centres["township_id_in"] == t.township_id]
+        here = inside.get(t.township_id, [])
         pop = float(pops.get(t.township_id, np.nan))
         n_unknown = int(unknown.get(t.township_id, 0))
         expected = _EXPECTED.get(t.kind)
-        n = len(inside)
-        names = list(inside["name"].astype(str))
+        n = len(here)
+        names = [name for name, _ in here]
         want = f"kind.{(expected or FacilityKind.TOWNSHIP_HEALTH_CENTRE).value}"
         p = params(centres=names, want_word=want, population=pop, threshold=threshold,
                    villages_unknown=n_unknown)
@@ -68,7 +74,7 @@ def check(region, rulebook: Rulebook, access=None) -> RuleResult:
             status, reason, action = NA, "R1.special_unit", ""
         elif n == 0:
             status, reason, action = FAIL, "R1.no_centre", "R1.set_up"
-        elif expected is not None and not (inside["kind"] == expected.value).any():
+        elif expected is not None and all(kind != expected.value for _, kind in here):
             status, reason, action = WARN, "R1.wrong_kind", "R1.check_kind"
         elif pop > threshold and n < 2:
             status, reason, action = WARN, "R1.one_for_many", "R1.consider_another"

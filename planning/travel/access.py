@@ -34,6 +34,7 @@ import scipy.sparse as sp
 import shapely
 
 from planning import settings
+from planning._mapped import load_keyed, save_keyed
 from planning.errors import InputError
 from planning.region import Region
 from planning.travel.engine import TravelEngine
@@ -287,13 +288,31 @@ class Access:
         if key not in self._border:
             cost = np.full(len(self.region.villages), np.inf)
             net = self.engine(mode).net
-            across = border_nodes(net, region_outline(self.region))
+            across = self.static(("border nodes", mode), lambda: self._border_nodes(mode))
             if len(across) and len(cost):
                 xy = np.column_stack([np.asarray(net.x, float)[across], np.asarray(net.y, float)[across]])
                 across_sn = self.engine(mode).snap_points(xy)      # the same per region: cached
                 cost, _ = self.engine(mode).nearest(self.snapped_villages(mode), across_sn, weight)
             self._border[key] = cost
         return self._border[key]
+
+    def _border_nodes(self, mode: str) -> np.ndarray:
+        """:func:`border_nodes` of ``mode``'s network and the region's outline, kept on
+        disk beside the engine's cache (``….border_<key>.npz``), keyed by the network
+        (:attr:`TravelEngine.fingerprint`) and the polygons the outline is drawn from."""
+        engine = self.engine(mode)
+        polys = outline_polygons(self.region)
+        h = hashlib.sha256(f"border 1 {engine.fingerprint} {len(polys)}".encode())
+        h.update(b"".join(shapely.to_wkb(polys.geometry.values)))
+        key = h.hexdigest()[:24]
+        file = engine.cache_path("border", key)
+        kept = load_keyed(file, key) if file else None
+        if kept is not None and "nodes" in kept:
+            return np.asarray(kept["nodes"], dtype=np.int64)
+        nodes = border_nodes(engine.net, region_outline(self.region))
+        if file:
+            save_keyed(file, key, "border nodes", nodes=nodes)
+        return nodes
 
     def coverage_union(self, mode: str, facilities: gpd.GeoDataFrame, cutoff: float,
                        weight: str, buffer_m: float):
@@ -466,12 +485,18 @@ class StraightAccess(Access):
         return self.cost(np.asarray(d, dtype=float), mode, weight)
 
 
+def outline_polygons(region) -> gpd.GeoDataFrame:
+    """The polygons :func:`region_outline` joins: the districts when the region has
+    districts, else the townships."""
+    return region.districts if region.districts is not None and len(region.districts) \
+        else region.townships
+
+
 def region_outline(region) -> shapely.Geometry:
     """The region's outline: the districts' union when it has districts, else the
     townships' (gaps under 1 m closed); region CRS, metres."""
-    polys = region.districts if region.districts is not None and len(region.districts) \
-        else region.townships
-    return shapely.union_all(shapely.buffer(polys.geometry.values, 1.0)).buffer(-1.0)
+    return shapely.union_all(shapely.buffer(outline_polygons(region).geometry.values, 1.0)
+                             ).buffer(-1.0)
 
 
 def border_nodes(net, outline: shapely.Geometry) -> np.ndarray:

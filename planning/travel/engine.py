@@ -65,12 +65,12 @@ from scipy.sparse.csgraph import dijkstra
 from planning import settings
 from planning.errors import InputError
 from planning.travel.graph import (
-    INF, Chains, Ends, Graph, Segments, augment, ends, fingerprint, min_by_pair, node_nearest,
-    origins_from_nodes, read_prepared, row_entries, virtual_edges, write_prepared,
+    CACHE_VERSION, INF, Chains, Ends, Graph, Prepared, Segments, augment, ends, fingerprint, min_by_pair,
+    node_nearest, origins_from_nodes, read_prepared, row_entries, virtual_edges, write_prepared,
 )
 from planning.travel.network import RoadNetwork
-from planning.travel.snapping import (Points, Snapped, Snapper, as_xy, main_parts, read_snapped,
-                                      write_snapped)
+from planning.travel.snapping import (Points, Snapped, Snapper, as_xy, main_parts,
+                                      parts_that_count, read_snapped, strong_parts, write_snapped)
 
 Weight = Literal["length", "time"]
 WEIGHTS = ("length", "time")
@@ -134,41 +134,47 @@ class TravelEngine:
             "length": np.maximum(np.asarray(net.length_m, dtype=np.float64), settings.MIN_EDGE_M),
             "time": np.maximum(np.asarray(net.time_s, dtype=np.float64), MIN_EDGE_S),
         }
-        digest = fingerprint(u, v, weights) if cache_file else ""
-        prepared = read_prepared(cache_file, digest) if cache_file else None
-        if prepared is None:
-            segs = Segments.build(u, v, n, weights)
-            prepared = segs, Chains.build(segs, n)
-            if cache_file:
-                write_prepared(cache_file, digest, *prepared)
-        self._segs, self.chains = prepared
         self._xy = np.column_stack([np.asarray(net.x, float), np.asarray(net.y, float)])
+        # the segments, chains, junction graph and parts depend on the network alone: read
+        # from the cache beside the network's when they were made from the same one
+        self._digest = fingerprint(u, v, weights, self._xy) if cache_file else ""
+        prepared = read_prepared(cache_file, self._digest, self._xy) if cache_file else None
+        if prepared is None:
+            prepared = Prepared.build(u, v, weights, self._xy,
+                                      strong=parts is None or cache_file is not None)
+            if cache_file:
+                write_prepared(cache_file, self._digest, prepared)
+        self._segs, self.chains = prepared.segs, prepared.chains
+        if parts is None:
+            strong = prepared.strong if prepared.strong is not None else strong_parts(u, v, n)
+            parts = parts_that_count(strong, min_part_nodes)
         # the parts of the network points may snap to (see planning.travel.snapping)
-        self.snapper = Snapper(self._segs, self._xy, parts if parts is not None
-                               else main_parts(u, v, n, min_part_nodes), self.snap_limit_m)
+        self.snapper = Snapper(self._segs, self._xy, parts, self.snap_limit_m)
         # two graphs: junctions only (nearest, catchments, edits) and every node
         # (isochrones, node tables; built on first use): OSM ways carry a node every few
         # dozen metres, and searching chains between junctions visits ~20x fewer nodes
         self._edges = (u, v, weights)
-        self.junctions = self.chains.graph(self._xy)
+        self.junctions = prepared.junctions
         # metres covered per unit of cost at most: a cost c never reaches farther than
         # c * reach (straight line), which bounds every bounded search spatially
-        walk_ms = self.walk_speed_kmh / 3.6
-        geometric = np.hypot(*(self._xy[v] - self._xy[u]).T)     # zero for 0-length edges
-        with np.errstate(divide="ignore", invalid="ignore"):
-            speed = geometric / weights["time"]
-        top = float(np.nanmax(speed)) if len(speed) else 0.0
-        self._reach = {"length": 1.0, "time": max(top, walk_ms)}
+        self._reach = {"length": 1.0, "time": max(prepared.top_speed, self.walk_speed_kmh / 3.6)}
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """Digest of the network's edges, weights and node coordinates
+        (:func:`planning.travel.graph.fingerprint`: a key for caches of anything costed
+        on it)."""
+        return self._digest or fingerprint(*self._edges[:2], self._edges[2], self._xy)
 
     @functools.cached_property
     def snap_key(self) -> str:
         """Digest of everything :meth:`snap` depends on: the segments' end nodes and
         their coordinates, which parts of the network count, the snap limit (a key for
         caches of snapped points)."""
-        h = hashlib.blake2b(f"snap 1 {self.snap_limit_m!r}".encode(), digest_size=16)
+        h = hashlib.sha256(f"snap 2 {self.snap_limit_m!r}".encode())
         for arr in (self._segs.a, self._segs.b, self._xy, self.snapper.main_seg):
             h.update(np.ascontiguousarray(arr).data)
-        return h.hexdigest()
+        return h.hexdigest()[:32]
 
     @functools.cached_property
     def _full(self) -> Graph:
@@ -193,9 +199,13 @@ class TravelEngine:
             Speed of access legs for ``weight="time"``, km/h (default
             ``settings.WALK_SPEED_KMH``).
         cache : bool, optional
-            Keep the prepared segments and chains on disk beside the network's own cache
-            file (``net.info["cache_file"]``, as ``….engine.npz``) and reuse them when they
-            were made from the same edges (default True).
+            Keep what the engine derives from the network alone (segments, chains, the
+            junction graph, the strongly connected parts: :class:`~planning.travel.graph.
+            Prepared`) on disk beside the network's own cache file
+            (``net.info["cache_file"]``, as ``….engine<CACHE_VERSION>.npz``, so files of
+            another format keep their own name), read back mapped into memory, and reuse
+            them when they were made from the same edges, weights and node coordinates
+            (default True).
         min_part_nodes : int or None, optional
             Which parts of the network points snap to: None, only the largest strongly
             connected part; ``k``, every part of at least ``k`` nodes and the largest
@@ -216,7 +226,8 @@ class TravelEngine:
         if not limit >= 0 or not speed > 0:
             raise ValueError("snap_limit_m must be >= 0 and walk_speed_kmh > 0")
         file = net.info.get("cache_file") if cache else None
-        return cls(net, limit, speed, Path(file).with_suffix(".engine.npz") if file else None,
+        return cls(net, limit, speed,
+                   Path(file).with_suffix(f".engine{CACHE_VERSION}.npz") if file else None,
                    None if min_part_nodes is None else int(min_part_nodes), parts)
 
     # ------------------------------------------------------------------ snapping
@@ -395,7 +406,14 @@ class TravelEngine:
             Index into ``facilities_xy`` of a nearest facility (any one of tied ones);
             -1 when unreachable.
         """
-        o = self.ends(origins_xy, weight, arriving=False)
+        return self.nearest_joined(self.ends(origins_xy, weight, arriving=False),
+                                   facilities_xy, weight)
+
+    def nearest_joined(self, o: Ends, facilities_xy: Points, weight: Weight = "length"
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`nearest` for origins already joined to the junction graph: ``o`` is
+        :meth:`ends` of the origins with the same ``weight`` and ``arriving=False`` (e.g.
+        a surface's cells, whose join costs are kept on disk)."""
         f = self.ends(facilities_xy, weight, arriving=True)
         node_cost, node_fac = node_nearest(self.junctions, f, weight)
         return origins_from_nodes(o, f, node_cost, node_fac, self.chains.shared(o, f, weight))

@@ -21,10 +21,11 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from planning._atomic import atomic_path
+from planning._mapped import load_keyed, load_mapped, save_keyed
 
 INF = np.inf
-#: format of the engine's cache files (raise it when Segments or Chains change)
-CACHE_VERSION = 1
+#: format of the engine's cache files (raise it when what :class:`Prepared` holds changes)
+CACHE_VERSION = 2
 
 
 def min_csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_matrix:
@@ -177,6 +178,27 @@ class Ends:
 
 
 _ENDS_FIELDS = ("seg", "t", "leg", "a", "b", "cost_a", "cost_b")
+#: the integer fields of :class:`Ends` (stored as int32 on disk when they fit)
+_ENDS_INTS = ("seg", "a", "b")
+
+
+def write_ends(file: Path, key: str, e: Ends) -> None:
+    """Save join costs (:class:`Ends`) under ``key`` (:func:`planning._mapped.save_keyed`);
+    failing only warns."""
+    small = all(len(getattr(e, k)) == 0 or int(np.abs(getattr(e, k)).max()) < 2**31
+                for k in _ENDS_INTS)
+    save_keyed(file, key, "join costs",
+               **{k: getattr(e, k).astype(np.int32) if small and k in _ENDS_INTS
+                  else getattr(e, k) for k in _ENDS_FIELDS})
+
+
+def read_ends(file: Path, key: str, n: int) -> Ends | None:
+    """The :class:`Ends` of ``n`` points saved under ``key`` (:func:`write_ends`), or None
+    (absent, unreadable, another key or another number of points)."""
+    z = load_keyed(file, key)
+    if z is None or any(k not in z or len(z[k]) != n for k in _ENDS_FIELDS):
+        return None
+    return Ends(**{k: z[k].astype(np.int64) if k in _ENDS_INTS else z[k] for k in _ENDS_FIELDS})
 
 
 def ends(segs: Segments, seg: np.ndarray, t: np.ndarray, leg: np.ndarray, weight: str,
@@ -496,34 +518,101 @@ def from_arrays(cls: type, arrays: dict[str, np.ndarray], prefix: str):
 
 
 # ---------------------------------------------------------------------- disk cache
-def fingerprint(u: np.ndarray, v: np.ndarray, weights: dict[str, np.ndarray]) -> str:
-    """Digest of the edges and of the cache format: a cache made from anything else is
-    not used."""
-    h = hashlib.blake2b(json.dumps([CACHE_VERSION, sorted(weights)]).encode(), digest_size=16)
-    for arr in (u, v, *(weights[k] for k in sorted(weights))):
+@dataclass
+class Prepared:
+    """What an engine derives from its network's edges, weights and node coordinates
+    alone, kept on disk beside the network's cache (:func:`write_prepared`), so that an
+    engine prepared from the cache computes none of it.
+
+    Attributes
+    ----------
+    segs : Segments
+    chains : Chains
+    junctions : Graph
+        The junction graph (:meth:`Chains.graph`); its KD-tree is rebuilt on reading.
+    strong : numpy.ndarray of int, shape (n_nodes,) or None
+        The strongly connected part of each node
+        (:func:`planning.travel.snapping.strong_parts`); None when not computed.
+    top_speed : float
+        The fastest edge's straight metres per second of ``"time"`` weight (0 without
+        edges): bounds how far a cost reaches.
+    """
+
+    segs: Segments
+    chains: Chains
+    junctions: Graph
+    strong: np.ndarray | None
+    top_speed: float
+
+    @classmethod
+    def build(cls, u: np.ndarray, v: np.ndarray, weights: dict[str, np.ndarray],
+              xy: np.ndarray, strong: bool = True) -> "Prepared":
+        """Prepare edges ``u -> v`` (int64 node indices) with ``weights`` (``"length"``
+        metres, ``"time"`` seconds, each > 0) on nodes at ``xy`` (metres); ``strong``:
+        compute the nodes' strongly connected parts too."""
+        from planning.travel.snapping import strong_parts
+
+        n = len(xy)
+        segs = Segments.build(u, v, n, weights)
+        chains = Chains.build(segs, n)
+        geometric = np.hypot(*(xy[v] - xy[u]).T)            # zero for 0-length edges
+        with np.errstate(divide="ignore", invalid="ignore"):
+            speed = geometric / weights["time"]
+        top = float(np.nanmax(speed)) if len(speed) else 0.0
+        return cls(segs, chains, chains.graph(xy), strong_parts(u, v, n) if strong else None,
+                   top)
+
+
+def fingerprint(u: np.ndarray, v: np.ndarray, weights: dict[str, np.ndarray],
+                xy: np.ndarray) -> str:
+    """Digest of the edges, their weights, the node coordinates and the cache format: a
+    cache made from anything else is not used."""
+    h = hashlib.sha256(json.dumps([CACHE_VERSION, sorted(weights)]).encode())
+    for arr in (u, v, xy, *(weights[k] for k in sorted(weights))):
         h.update(np.ascontiguousarray(arr).data)
-    return h.hexdigest()
+    return h.hexdigest()[:32]
 
 
-def read_prepared(file: Path, digest: str) -> tuple[Segments, Chains] | None:
-    """Cached segments and chains made from the edges with this :func:`fingerprint`, or
-    None (absent, stale, unreadable)."""
+def read_prepared(file: Path, digest: str, xy: np.ndarray) -> Prepared | None:
+    """The :class:`Prepared` arrays made from the network with this :func:`fingerprint`
+    (node coordinates ``xy``, metres), or None (absent, stale, unreadable)."""
     try:
-        with np.load(file, allow_pickle=False) as z:
-            if str(z["fingerprint"]) != digest:
-                return None
-            arrays = {k: z[k] for k in z.files}
-        return from_arrays(Segments, arrays, "segs"), from_arrays(Chains, arrays, "chains")
-    except (OSError, KeyError, ValueError, EOFError, TypeError, zipfile.BadZipFile):
+        arrays = load_mapped(file)
+        if str(arrays["fingerprint"]) != digest:
+            return None
+        chains = from_arrays(Chains, arrays, "chains")
+        graph = {}
+        for side in ("fwd", "rev"):
+            graph[side] = {}
+            for name in sorted({k.split(".")[2] for k in arrays
+                                if k.startswith(f"junctions.{side}.")}):
+                head = f"junctions.{side}.{name}"
+                m = len(chains.nodes)
+                graph[side][name] = sp.csr_matrix(
+                    (arrays[f"{head}.data"], arrays[f"{head}.indices"], arrays[f"{head}.indptr"]),
+                    shape=(m, m))
+        jxy = xy[chains.nodes]
+        strong = arrays.get("strong")
+        return Prepared(from_arrays(Segments, arrays, "segs"), chains,
+                        Graph(fwd=graph["fwd"], rev=graph["rev"], xy=jxy, kd=cKDTree(jxy)),
+                        None if strong is None or len(strong) != len(xy) else strong,
+                        float(arrays["top_speed"]))
+    except (OSError, KeyError, ValueError, EOFError, TypeError, IndexError,
+            zipfile.BadZipFile):
         return None
 
 
-def write_prepared(file: Path, digest: str, segs: Segments, chains: Chains) -> None:
-    """Save segments and chains with the edges' digest as .npz (no pickles), atomically;
-    failing only warns."""
+def write_prepared(file: Path, digest: str, prepared: Prepared) -> None:
+    """Save the :class:`Prepared` arrays with the network's digest as .npz (no pickles,
+    uncompressed), atomically; failing only warns."""
+    graph = {f"junctions.{side}.{name}.{part}": getattr(m, part)
+             for side in ("fwd", "rev") for name, m in getattr(prepared.junctions, side).items()
+             for part in ("data", "indices", "indptr")}
+    strong = {} if prepared.strong is None else {"strong": prepared.strong}
     try:
         with atomic_path(file) as tmp, open(tmp, "wb") as out:
             np.savez(out, allow_pickle=False, fingerprint=np.array(digest),
-                     **to_arrays(segs, "segs"), **to_arrays(chains, "chains"))
+                     top_speed=np.array(prepared.top_speed), **graph, **strong,
+                     **to_arrays(prepared.segs, "segs"), **to_arrays(prepared.chains, "chains"))
     except OSError as err:
         warnings.warn(f"engine arrays not cached in {file.parent}: {err}", stacklevel=4)

@@ -52,6 +52,7 @@ from scipy.sparse.csgraph import connected_components
 
 from planning import settings
 from planning._atomic import atomic_path
+from planning._mapped import load_mapped
 from planning.errors import InputError, Problem
 from planning.region import Region
 from planning.travel.osm import (RULE_TAGS, OsmTable, check_suffix, fetch_osm, first_tag,
@@ -419,10 +420,10 @@ def _write_cache(net: RoadNetwork, file: Path) -> None:
 def _read_cache(file: Path) -> RoadNetwork | None:
     """The cached network, or None when absent or unreadable."""
     try:
-        with np.load(file, allow_pickle=False) as z:
-            arrays = {name: z[name] for name in _ARRAYS}
-            net = RoadNetwork(str(z["mode"]), pyproj.CRS.from_wkt(str(z["crs"])),
-                              source=str(z["source"]), info=json.loads(str(z["info"])), **arrays)
+        z = load_mapped(file)           # arrays read as they are used (highway: rarely)
+        net = RoadNetwork(str(z["mode"]), pyproj.CRS.from_wkt(str(z["crs"])),
+                          source=str(z["source"]), info=json.loads(str(z["info"])),
+                          **{name: z[name] for name in _ARRAYS})
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile,
             pyproj.exceptions.CRSError):
         return None

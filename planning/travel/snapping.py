@@ -43,10 +43,11 @@ import shapely
 from scipy.sparse.csgraph import connected_components
 
 from planning._atomic import atomic_path
+from planning._mapped import load_mapped
 from planning.errors import InputError
 from planning.travel.graph import Segments, _pick
 
-__all__ = ["Snapped", "Snapper", "main_parts", "main_segments", "as_xy", "Points",
+__all__ = ["Snapped", "Snapper", "main_parts", "strong_parts", "parts_that_count", "main_segments", "as_xy", "Points",
            "read_snapped", "write_snapped", "SNAPPED_KEPT"]
 
 #: what the engine's methods take as points
@@ -321,9 +322,14 @@ class Snapper:
         """
         on = seg >= 0
         s = np.where(on, seg, 0)
-        xy = np.full((len(seg), 2), np.nan)
-        p0 = self.seg_coords[s[on], 0]
-        xy[on] = p0 + t[on, None] * (self.seg_coords[s[on], 1] - p0)
+        if len(self.seg_coords):            # one gather of both ends (cells: a million)
+            ends = self.seg_coords[s]
+            p0 = ends[:, 0]
+            with np.errstate(invalid="ignore"):
+                xy = p0 + t[:, None] * (ends[:, 1] - p0)
+            xy[~on] = np.nan
+        else:
+            xy = np.full((len(seg), 2), np.nan)
         edge = np.where(on, _pick(self.segs.rep, s, -1), -1)
         return Snapped(edge=edge, fraction=t, access_m=access_m, off_network=~on, xy=xy,
                        segment=seg, source_xy=pts, moved=moved, on_fragment=on_fragment,
@@ -386,10 +392,10 @@ def read_snapped(file: Path, key: str, snapper: Snapper, pts: np.ndarray) -> Sna
     or None when the file is absent or unreadable, holds another ``key`` or another
     number of points."""
     try:
-        with np.load(file, allow_pickle=False) as z:
-            if str(z["key"]) != key:
-                return None
-            cols = [z[name] for name in SNAPPED_KEPT]
+        z = load_mapped(file)
+        if str(z["key"]) != key:
+            return None
+        cols = [z[name] for name in SNAPPED_KEPT]
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
         return None
     if any(len(c) != len(pts) for c in cols):
@@ -437,9 +443,9 @@ def as_xy(xy, crs=None) -> np.ndarray:
         if geoms.crs is not None and crs is not None and not geoms.crs.equals(crs):
             raise InputError.at(f"points are in {geoms.crs.name}, the road network in "
                                 f"{crs.name}: reproject them first (to_crs)")
-        kinds = set(geoms.geom_type.dropna())
-        if kinds - {"Point"}:
-            raise InputError.at(f"expected points, found {sorted(kinds)}")
+        types = shapely.get_type_id(np.asarray(geoms.values))       # Point 0, missing -1
+        if ((types != 0) & (types != -1)).any():
+            raise InputError.at(f"expected points, found {sorted(set(geoms.geom_type.dropna()))}")
         pts = np.column_stack([geoms.x.to_numpy(float), geoms.y.to_numpy(float)])
     else:
         pts = np.asarray(xy, dtype=np.float64)
@@ -476,10 +482,24 @@ def main_parts(u: np.ndarray, v: np.ndarray, n: int, min_part_nodes: int | None
     keep : numpy.ndarray of bool, shape (number of parts,)
         True for a part that counts.
     """
+    return parts_that_count(strong_parts(u, v, n), min_part_nodes)
+
+
+def strong_parts(u: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
+    """The strongly connected part of each node of a network (edges ``u -> v``, node
+    indices 0..n-1): the costly half of :func:`main_parts`, which the engine keeps on disk."""
+    if n == 0:
+        return np.zeros(0, dtype=np.int32)
+    graph = sp.csr_array((np.ones(len(u)), (u, v)), shape=(n, n))
+    return connected_components(graph, directed=True, connection="strong")[1]
+
+
+def parts_that_count(label: np.ndarray, min_part_nodes: int | None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`main_parts` given each node's strongly connected part (:func:`strong_parts`)."""
+    n = len(label)
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
-    graph = sp.csr_array((np.ones(len(u)), (u, v)), shape=(n, n))
-    _, label = connected_components(graph, directed=True, connection="strong")
     size = np.bincount(label)
     first = np.full(len(size), n)
     np.minimum.at(first, label, np.arange(n))

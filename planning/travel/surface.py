@@ -22,7 +22,9 @@ search (:func:`travel_time_surface`). The snapped cells are kept on disk beside 
 engine's cache (``….cells_<key>.npz``), keyed by what they depend on — the network's
 segments and node coordinates, the parts points snap to, the snap limit, and the grid
 (CRS, origin, cell size, shape and which cells lie in the area) — so the next check of
-the same region reads them instead of snapping again.
+the same region reads them instead of snapping again; so are their join costs on the
+junction graph (``….cellends_<key>.npz``, keyed also by the network's weights and the
+walking speed), from which every surface of the cells starts.
 
 Units: minutes (values), metres (cells, coordinates); CRS: the network's (``net.crs``).
 """
@@ -41,6 +43,7 @@ import shapely
 
 from planning import settings
 from planning.travel.engine import Points, Snapped, TravelEngine
+from planning.travel.graph import Ends, read_ends, write_ends
 
 #: format of the snapped cells' cache files (raise it when what they hold changes)
 CELLS_CACHE_VERSION = 1
@@ -136,12 +139,17 @@ class Cells:
         The cells whose centre lies in the area.
     snapped : Snapped
         Their centres snapped by the engine (network CRS, metres).
+    ends : Ends or None
+        Their centres joined to the engine's junction graph as origins for
+        ``weight="time"`` (``engine.ends(snapped, "time", arriving=False)``: seconds),
+        which every surface of these cells starts from; None: joined when needed.
     """
 
     grid: Grid
     rows: np.ndarray
     cols: np.ndarray
     snapped: Snapped
+    ends: Ends | None = None
 
 
 @dataclass(frozen=True)
@@ -215,7 +223,17 @@ def prepare_cells(engine: TravelEngine, area, *, cell_m: float | None = None,
     key = _cells_key(engine, grid, inside) if cache else ""
     snapped, _ = engine.snapped_on_disk(engine.cache_path("cells", key) if cache else None,
                                         key, centres, engine.snap_dense)
-    return Cells(grid, rows, cols, snapped)
+    # their join costs on the junction graph (seconds), kept beside them: they depend on
+    # the network's weights and the walking speed too
+    h = hashlib.blake2b(f"cellends {CELLS_CACHE_VERSION} {key} {engine.fingerprint} "
+                        f"{engine.walk_speed_kmh!r}".encode(), digest_size=12)
+    file = engine.cache_path("cellends", h.hexdigest()) if cache else None
+    ends = read_ends(file, h.hexdigest(), len(centres)) if file else None
+    if ends is None:
+        ends = engine.ends(snapped, "time", arriving=False)
+        if file:
+            write_ends(file, h.hexdigest(), ends)
+    return Cells(grid, rows, cols, snapped, ends)
 
 
 def cells_file(engine: TravelEngine, grid: Grid, inside: np.ndarray) -> Path | None:
@@ -260,7 +278,8 @@ def travel_time_surface(engine: TravelEngine, cells: Cells, facilities_xy: Point
     Surface
     """
     sn = cells.snapped
-    seconds, fac = (engine.nearest(sn, facilities_xy, "time") if len(sn)
+    joined = cells.ends if cells.ends is not None else engine.ends(sn, "time", arriving=False)
+    seconds, fac = (engine.nearest_joined(joined, facilities_xy, "time") if len(sn)
                     else (np.zeros(0), np.zeros(0, np.int64)))
     return surface_of(cells, seconds, fac, engine.net.mode, cap_minutes=cap_minutes)
 
