@@ -232,3 +232,63 @@ def test_village_edits_reach_the_rows_r2_keeps():
     while sc.undo():
         region = sc.apply()
         assert_same(sc.assess(["R2", "R3"]), assess(region, RB, Access(region), rules=["R2", "R3"]))
+
+
+def test_scenario_surface_counts_kept_through_patches_equal_a_fresh_surface(demo_walk, monkeypatch):
+    """R3's areas after each click come from the scenario surface's counts, kept patch by
+    patch without making its grids (chains of at most two patches here, so the chain is
+    also cut and its grids made on the way): after each of adds, moves and closes on the
+    demo, and after undoing, the counts per state, the cells within 15 minutes and R3's
+    areas equal those of a surface computed afresh; the grids made afterwards, newest
+    first, equal the fresh ones cell for cell."""
+    from planning.plan.scenario import Scenario
+    from planning.rules import r3_health_circle
+    from planning.rules.assess import assess
+    from planning.travel import access as access_module
+
+    monkeypatch.setattr(settings, "R3_AREAS", "surface")
+    monkeypatch.setattr(access_module, "SURFACE_PATCHES_KEPT", 2)
+    region, _ = demo_walk
+    base = Access(region)
+    sc = Scenario(region, rulebook=RB, access=base)
+    sa = sc.scenario_access
+    clinics = region.facilities[region.facilities["kind"] == "village_clinic"]
+    vil = region.villages.geometry
+
+    def fresh_of(edited):
+        a = Access(edited)
+        a._engines, a._villages, a._static = base._engines, base._villages, base._static
+        return a
+
+    kept, patched = [], 0
+    steps = [("add", 3), ("close", 5), ("move", 7), ("close", 2), ("add", 40), ("move", 11),
+             ("undo", 0), ("undo", 0), ("add", 90)]
+    for op, i in steps:
+        if op == "add":
+            sc.add_facility("village_clinic", vil.iloc[i].x + 120.0, vil.iloc[i].y + 60.0)
+        elif op == "move":
+            f = clinics.iloc[i]
+            sc.move_facility(f["facility_id"], f.geometry.x + 250.0, f.geometry.y - 90.0)
+        elif op == "close":
+            sc.close_facility(clinics.iloc[i]["facility_id"])
+        else:
+            assert sc.undo()
+        edited = sc.apply()
+        after = sc.assess(["R3"]).results["R3"].figures
+        s = r3_health_circle.surface(edited, RB, sa.bind(edited))
+        patched += s._arrays is None                  # counted from a patch, no grids made
+        fresh_access = fresh_of(edited)
+        ref = assess(edited, RB, fresh_access, rules=["R3"]).results["R3"].figures
+        assert (after["covered_km2"], after["uncovered_km2"]) == \
+            (ref["covered_km2"], ref["uncovered_km2"]), (op, i)
+        fresh = r3_health_circle.surface(edited, RB, fresh_access)
+        assert s.counts() == fresh.counts(), (op, i)
+        assert s.area_within_km2(15) == fresh.area_within_km2(15)
+        assert s.area_within_km2(7.5) == fresh.area_within_km2(7.5)
+        kept.append((s, fresh))
+    assert patched >= 5
+    for s, fresh in reversed(kept):                   # grids made from the patches
+        for name in ("minutes", "state", "facility"):
+            np.testing.assert_array_equal(getattr(s, name), getattr(fresh, name), err_msg=name)
+    s, fresh = kept[-1]
+    assert pickle.loads(pickle.dumps(s)).counts() == fresh.counts()

@@ -90,12 +90,12 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
 
     if settings.R3_AREAS == "surface" and not access.straight:
         cap = max(settings.SURFACE_CAP_MIN, limit_min)
-        within, outside = _surface_masks(surface(region, rulebook, access, cap_minutes=cap),
-                                         limit_min)
-        # the areas are cell counts; the polygons are drawn only when a layer is read
-        covered_km2, uncovered_km2 = within.km2(), outside.km2()
-        area_layers = {"R3_covered": lambda: area_layer(PASS, within.polygons()),
-                       "R3_uncovered": lambda: area_layer(FAIL, outside.polygons())}
+        s = surface(region, rulebook, access, cap_minutes=cap)
+        # the areas are cell counts (a scenario's surface keeps them edit by edit); the
+        # polygons are drawn only when a layer is read
+        covered_km2, uncovered_km2 = _surface_areas(s, limit_min)
+        area_layers = {"R3_covered": lambda: area_layer(PASS, _surface_masks(s, limit_min)[0].polygons()),
+                       "R3_uncovered": lambda: area_layer(FAIL, _surface_masks(s, limit_min)[1].polygons())}
     else:
         covered = access.coverage_union(p["mode"], facilities, limit_min * 60.0, "time",
                                         p["isochrone_buffer_m"])
@@ -191,6 +191,15 @@ def _surface_masks(s: _surface.Surface, limit_min: float) -> tuple[CellMask, Cel
     within = np.nan_to_num(s.minutes, nan=np.inf) <= limit_min
     inside = s.state != _surface.OUTSIDE
     return CellMask(within, s.grid), CellMask(inside & ~within, s.grid)
+
+
+def _surface_areas(s: _surface.Surface, limit_min: float) -> tuple[float, float]:
+    """The areas of :func:`_surface_masks`' two masks, km², from the surface's counts
+    (cells × cell area)."""
+    inside = sum(n for state, n in s.counts().items() if state != "outside")
+    covered = s.area_within_km2(limit_min)
+    within = int(round(covered * 1e6 / s.grid.cell_m ** 2))      # the count it was made of
+    return covered, (inside - within) * s.grid.cell_m ** 2 / 1e6
 
 
 def _township_shares(region, units: gpd.GeoDataFrame, target: float) -> gpd.GeoDataFrame:
