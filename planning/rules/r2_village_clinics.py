@@ -73,11 +73,9 @@ def clinics_home_village(clinics: gpd.GeoDataFrame, villages: gpd.GeoDataFrame,
         xy = list(zip(pts.geometry.x.tolist(), pts.geometry.y.tolist()))
         new = [i for i, p in enumerate(xy) if p not in known]
         if new:
-            near = gpd.sjoin_nearest(pts.iloc[new], villages[["village_id", "geometry"]],
-                                     max_distance=own_max_m, how="left")
-            near = near[~near.index.duplicated()]
-            ids = near["village_id"].reindex(pts.index[new]).astype(object)
-            known.update(zip([xy[i] for i in new], ids.where(ids.notna(), None).tolist()))
+            j, _ = _nearest_first(pts.geometry.values[new], villages.geometry.values, own_max_m)
+            vids = villages["village_id"].to_numpy(object)
+            known.update(zip([xy[i] for i in new], [vids[k] if k >= 0 else None for k in j]))
         home.loc[missing] = [known[p] for p in xy]
     return home
 
@@ -233,12 +231,26 @@ def _nearest_straight(villages: gpd.GeoDataFrame, clinics: gpd.GeoDataFrame) -> 
     out = pd.DataFrame({"cost": np.inf, "facility_id": None}, index=villages.index)
     if len(clinics) == 0 or len(villages) == 0:
         return out
-    j = gpd.sjoin_nearest(villages[["geometry"]], clinics[["facility_id", "geometry"]],
-                          distance_col="_d")
-    j = j[~j.index.duplicated()]
-    out["cost"] = j["_d"].astype(float)
-    out["facility_id"] = j["facility_id"].astype(object)
+    j, d = _nearest_first(villages.geometry.values, clinics.geometry.values)
+    ids = clinics["facility_id"].to_numpy(object)
+    out["cost"] = np.where(j >= 0, d, np.inf)
+    out["facility_id"] = pd.Series(np.where(j >= 0, ids[np.maximum(j, 0)], None),
+                                   index=out.index, dtype=object)
     return out
+
+
+def _nearest_first(points, targets, max_distance: float | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Per point, the position of its nearest target (-1: none within ``max_distance``
+    metres) and the straight metres to it; of equally near targets, the first the tree
+    gives, as :func:`geopandas.sjoin_nearest` keeps it (one tree query, none of the
+    join's tables)."""
+    j, d = np.full(len(points), -1, dtype=np.int64), np.full(len(points), np.inf)
+    (i, t), dist = shapely.STRtree(targets).query_nearest(
+        points, max_distance=max_distance, return_distance=True, all_matches=True)
+    first = np.unique(i, return_index=True)[1]
+    j[i[first]], d[i[first]] = t[first], dist[first]
+    return j, d
 
 
 def _clinic_table(clinics_all, standard, home, units, village_name, limit, within) -> gpd.GeoDataFrame:

@@ -69,11 +69,9 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         "nearest_facility_id": near["facility_id"].values,
         **access.snap_table(p["mode"]).to_dict("series"),
         "status": status,
-        "reason_code": [("R3.within" if ok_i else "R3.beyond" if np.isfinite(m) else "R3.unreachable")
-                        + ("" if k_i else ";R3.population_unknown")
-                        for m, ok_i, k_i in zip(minutes, ok, known)],
+        "reason_code": _reason_codes(minutes, ok, known),
         "action_code": np.where(ok, "", np.where(known, "R3.add", "R3.check_population_add")),
-        "params": [params(minutes=m, limit=limit_min) for m in minutes],
+        "params": [params(minutes=m, limit=limit_min) for m in minutes.tolist()],
     }, geometry=villages.geometry.values, crs=villages.crs, index=villages.index)
 
     towns = _township_shares(region, units, p["township_target_share"])
@@ -191,6 +189,13 @@ def _surface_masks(s: _surface.Surface, limit_min: float) -> tuple[CellMask, Cel
     within = np.nan_to_num(s.minutes, nan=np.inf) <= limit_min
     inside = s.state != _surface.OUTSIDE
     return CellMask(within, s.grid), CellMask(inside & ~within, s.grid)
+
+
+def _reason_codes(minutes: np.ndarray, ok: np.ndarray, known: np.ndarray) -> list[str]:
+    """Each village's reason code: within the limit, beyond it or unreachable, and
+    whether its residents are unknown."""
+    reach = np.where(ok, "R3.within", np.where(np.isfinite(minutes), "R3.beyond", "R3.unreachable"))
+    return np.char.add(reach, np.where(known, "", ";R3.population_unknown")).tolist()
 
 
 def _surface_areas(s: _surface.Surface, limit_min: float) -> tuple[float, float]:

@@ -536,8 +536,8 @@ class ScenarioAccess(Access):
             return super().nearest(mode, facilities, weight)
         want = _items(facilities)
         slots = self._slots.setdefault((mode, weight), [])
-        best = min(slots, key=lambda s: s.distance(want), default=None)
-        if best is None or best.distance(want) > INCREMENTAL_MAX_OPS:
+        best = _closest(slots, want)
+        if best is None:
             best = _Slot(self.engine(mode), self.snapped_villages(mode), facilities, weight)
             slots.append(best)
         else:
@@ -567,8 +567,8 @@ class ScenarioAccess(Access):
             return self._surfaces[key]
         want = _items(facilities)
         slots = self._slots.setdefault(("surface", mode, id(cells)), [])
-        best = min(slots, key=lambda s: s.distance(want), default=None)
-        if best is None or best.distance(want) > INCREMENTAL_MAX_OPS:
+        best = _closest(slots, want)
+        if best is None:
             best = _Slot(self.engine(mode), cells.snapped, facilities, "time")
             slots.append(best)
         else:
@@ -805,6 +805,15 @@ def _items(facilities: gpd.GeoDataFrame) -> dict[str, tuple[float, float]]:
                         facilities.geometry.y.astype(float).tolist())))
 
 
+def _closest(slots: list[_Slot], want: dict) -> _Slot | None:
+    """The slot whose facility set is fewest edits from ``want``, if within
+    :data:`INCREMENTAL_MAX_OPS`."""
+    gaps = [s.distance(want) for s in slots]
+    if not gaps or min(gaps) > INCREMENTAL_MAX_OPS:
+        return None
+    return slots[gaps.index(min(gaps))]
+
+
 class _Slot:
     """An :class:`IncrementalNearest` kept in step with one changing facility set."""
 
@@ -818,8 +827,9 @@ class _Slot:
         self.surfaces: dict = {}
 
     def distance(self, want: dict) -> int:
-        have = {f: xy for f, (_, xy) in self.open.items()}
-        return sum(have.get(f) != xy for f, xy in want.items()) + sum(f not in want for f in have)
+        have = self.open
+        return sum(f not in have or have[f][1] != xy for f, xy in want.items()) + \
+            sum(f not in want for f in have)
 
     def sync(self, want: dict) -> None:
         for fid in [f for f in self.open if f not in want]:
