@@ -74,7 +74,9 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         "params": [params(minutes=m, limit=limit_min) for m in minutes.tolist()],
     }, geometry=villages.geometry.values, crs=villages.crs, index=villages.index)
 
-    towns = _township_shares(region, units, p["township_target_share"])
+    town_of = access.static("villages' townships", lambda: village_townships(region))
+    towns = _township_shares(region, town_of, pop.to_numpy(), ok & known,
+                             p["township_target_share"])
     total = float(pop[known].sum())                       # villages with figures only
     covered_pop = float(pop[ok & known].sum())
     if settings.R3_AREAS not in ("road_band", "surface"):
@@ -207,24 +209,38 @@ def _surface_areas(s: _surface.Surface, limit_min: float) -> tuple[float, float]
     return covered, (inside - within) * s.grid.cell_m ** 2 / 1e6
 
 
-def _township_shares(region, units: gpd.GeoDataFrame, target: float) -> gpd.GeoDataFrame:
+def village_townships(region) -> np.ndarray:
+    """Per village, the position of its township in ``region.townships`` (-1: none of
+    them); scenarios never change it."""
+    ids = pd.Index(region.townships["township_id"].astype(str))
+    town_of = ids.get_indexer(region.villages["township_id"].astype(str))
+    return np.where(region.villages["township_id"].notna().to_numpy(), town_of, -1)
+
+
+def _township_shares(region, town_of: np.ndarray, pop: np.ndarray, passed: np.ndarray,
+                     target: float) -> gpd.GeoDataFrame:
     """Share of residents within the limit per township (from the villages' own times),
     over the villages with a population figure. A township none of whose villages has a
-    figure cannot be judged (``unknown``); one without villages is not applicable."""
-    pop = units["population"]
-    within = pop.where(units["status"] == PASS, 0.0)
-    grouped = pd.DataFrame({"township_id": units["township_id"], "pop": pop, "within": within,
-                            "unknown": pop.isna(), "villages": 1}).groupby("township_id")
-    g = grouped[["within", "unknown", "villages"]].sum()
-    g["pop"] = grouped["pop"].sum(min_count=1)             # NaN: no village's is known
+    figure cannot be judged (``unknown``); one without villages is not applicable.
+
+    ``town_of``: per village, its township's position (:func:`village_townships`);
+    ``pop``: residents (NaN unknown); ``passed``: within the limit with residents known."""
     towns = region.townships[["township_id", "name", "geometry"]].copy()
-    tid = towns["township_id"]
-    towns["population"] = tid.map(g["pop"])
-    towns["residents_within"] = tid.map(g["within"]).where(towns["population"].notna())
-    towns["villages_without_population"] = tid.map(g["unknown"]).fillna(0).astype(int)
+    n, at = len(towns), town_of >= 0
+    t, pop, passed = town_of[at], pop[at], passed[at]
+    known = ~np.isnan(pop)
+
+    def total(weights=None) -> np.ndarray:
+        return np.bincount(t, weights, minlength=n)
+
+    population = np.where(total(known) > 0, total(np.where(known, pop, 0.0)), np.nan)
+    towns["population"] = population                  # NaN: no village's is known
+    towns["residents_within"] = np.where(np.isnan(population), np.nan,
+                                         total(np.where(passed, pop, 0.0)))
+    towns["villages_without_population"] = total(~known).astype(int)
     share = towns["residents_within"] / towns["population"].replace(0, np.nan)
     towns["share_within"] = share.round(4)
-    has_villages = tid.map(g["villages"]).fillna(0) > 0
+    has_villages = total() > 0
     towns["status"] = np.select([~has_villages, towns["population"].isna(), share.isna(),
                                  share >= target], [NA, UNKNOWN, PASS, PASS], FAIL)
     return towns
