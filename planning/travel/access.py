@@ -336,7 +336,8 @@ class Access:
             # a facility's snapping depends on its position only: kept per position, so
             # a scenario's facility set snaps only its added or moved facilities
             known = self.static(("facility moved", mode), dict)
-            xy = list(zip(facilities.geometry.x.astype(float), facilities.geometry.y.astype(float)))
+            xy = list(zip(facilities.geometry.x.to_numpy(float).tolist(),
+                          facilities.geometry.y.to_numpy(float).tolist()))
             new = [p for p in dict.fromkeys(xy) if p not in known]
             if new:
                 known.update(zip(new, engine.snap(np.array(new).reshape(-1, 2)).moved.tolist()))
