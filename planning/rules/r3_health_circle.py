@@ -61,6 +61,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     # R3 judges the share of residents: a village without a figure cannot be judged
     # (its minutes, reason and action still say whether it lies outside the circle)
     status = np.where(~known, UNKNOWN, np.where(ok, PASS, FAIL))
+    limit = params(limit=limit_min)["limit"]              # each village's params: its minutes
     units = gpd.GeoDataFrame({
         "unit_id": villages["village_id"], "name": villages["name"],
         "township_id": villages["township_id"], "kind": villages["kind"],
@@ -71,7 +72,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         "status": status,
         "reason_code": _reason_codes(minutes, ok, known),
         "action_code": np.where(ok, "", np.where(known, "R3.add", "R3.check_population_add")),
-        "params": [params(minutes=m, limit=limit_min) for m in minutes.tolist()],
+        "params": [{"minutes": m, "limit": limit} for m in minutes.tolist()],
     }, geometry=villages.geometry.values, crs=villages.crs, index=villages.index)
 
     town_of = access.static("villages' townships", lambda: village_townships(region))

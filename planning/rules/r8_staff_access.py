@@ -396,7 +396,7 @@ def _clinics(vd: Reach, f_vd: fca.FCA, unknown: np.ndarray) -> gpd.GeoDataFrame:
                                                     f_vd.ratio * PER_VD),
         "status": np.where(unknown, UNKNOWN, NA),
         "reason_code": np.where(unknown, "R8.clinic_no_count", "R8.clinic_no_target"),
-        "params": [params() for _ in range(len(f))]},
+        "params": [{} for _ in range(len(f))]},                  # params() of nothing
         geometry=f.geometry.values, crs=f.crs)
 
 
