@@ -105,6 +105,7 @@ class Scenario:
         self._results: dict[tuple[str, str], object] = {}
         self._base_seeded: set[str] = set()  # rules whose base result seeds _results
         self._applied: dict[tuple, Region] = {}     # active edits -> applied region
+        self._counted: set[str] | None = None       # base facilities with a staff count
 
     @property
     def scenario_access(self) -> Access:
@@ -262,7 +263,9 @@ class Scenario:
         access = self._scenario_access.bind(region)
         results, timings = {}, {}
         kinds = _edited_kinds(self.base, self.active)
-        staffed = _staff_edits(self.base, self.active)
+        if self._counted is None:
+            self._counted = _counted_facilities(self.base)
+        staffed = _staff_edits(self._counted, self.active)
         for rid in rules or list(RULES):
             sig = _signature(rid, self.active, kinds, self.rulebook, staffed)
             t0 = time.perf_counter()
@@ -387,16 +390,23 @@ def _rule_kinds(rule_id: str, rulebook: Rulebook) -> frozenset[str] | None:
 STAFF_SUMS = {"R5": ("gps", "nurses", "village_doctors", "qualified_village_doctors")}
 
 
-def _staff_edits(base: Region, edits: list[Edit]) -> list[bool]:
+def _counted_facilities(base: Region) -> set[str]:
+    """Ids of the base facilities with a count in a column of :data:`STAFF_SUMS`."""
+    fac = base.facilities
+    columns = [c for c in dict.fromkeys(c for cols in STAFF_SUMS.values() for c in cols)
+               if c in fac]
+    if not columns:
+        return set()
+    return set(fac.loc[fac[columns].notna().any(axis=1), "facility_id"].astype(str))
+
+
+def _staff_edits(counted: set[str], edits: list[Edit]) -> list[bool]:
     """Per edit, whether it can change a staff column summed over every facility
     (:data:`STAFF_SUMS`): staff added, a facility opened with staff, or one that has a
-    count closed. Moves never do; nor does an added facility without staff (its counts
-    are unknown, which a sum leaves out)."""
-    columns = [c for c in dict.fromkeys(c for cols in STAFF_SUMS.values() for c in cols)
-               if c in base.facilities]
-    fac = base.facilities
-    counted = set(fac.loc[fac[columns].notna().any(axis=1), "facility_id"].astype(str)) \
-        if columns else set()
+    count closed (``counted``: the base's, :func:`_counted_facilities`). Moves never do;
+    nor does an added facility without staff (its counts are unknown, which a sum leaves
+    out)."""
+    counted = set(counted)
     out = []
     for e in edits:
         fid = None if e.facility_id is None else str(e.facility_id)
