@@ -154,7 +154,8 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     for (vid, vname, town, pop_raw, mode_raw, geom, r_cost, r_fac, s_cost, s_fac, sub_cost,
          sub_fac, access_m, road_snap) in zip(
             *(committees[c].tolist() for c in ("village_id", "name", "township_id", "population",
-                                               "service_mode")), committees.geometry.values,
+                                               "service_mode")),
+            np.asarray(committees.geometry.values),
             r_costs.tolist(), r_facs.tolist(), s_costs.tolist(), s_facs.tolist(),
             sub_costs.tolist(), sub_facs.tolist(), snap_m.tolist(), snap_code.tolist()):
         dist, fac = (r_cost, r_fac) if use_road else (s_cost, s_fac)
