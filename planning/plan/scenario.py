@@ -106,6 +106,7 @@ class Scenario:
         self._base_seeded: set[str] = set()  # rules whose base result seeds _results
         self._applied: dict[tuple, Region] = {}     # active edits -> applied region
         self._counted: set[str] | None = None       # base facilities with a staff count
+        self._kind_of: dict[str, str] = {}          # base facility id -> kind
 
     @property
     def scenario_access(self) -> Access:
@@ -262,9 +263,10 @@ class Scenario:
         region = self.apply()
         access = self._scenario_access.bind(region)
         results, timings = {}, {}
-        kinds = _edited_kinds(self.base, self.active)
-        if self._counted is None:
+        if self._counted is None:   # the base's facts the reuse keys read, once
             self._counted = _counted_facilities(self.base)
+            self._kind_of = _kinds_of(self.base)
+        kinds = _edited_kinds(self._kind_of, self.active)
         staffed = _staff_edits(self._counted, self.active)
         for rid in rules or list(RULES):
             sig = _signature(rid, self.active, kinds, self.rulebook, staffed)
@@ -417,10 +419,16 @@ def _staff_edits(counted: set[str], edits: list[Edit]) -> list[bool]:
     return out
 
 
-def _edited_kinds(base: Region, edits: list[Edit]) -> list[str | None]:
-    """Per edit, the kind of the facility it touches (None for a village edit)."""
-    kind_of = dict(zip(base.facilities["facility_id"].astype(str).tolist(),
-                       base.facilities["kind"].tolist()))
+def _kinds_of(base: Region) -> dict[str, str]:
+    """The base facilities' kinds by id."""
+    return dict(zip(base.facilities["facility_id"].astype(str).tolist(),
+                    base.facilities["kind"].tolist()))
+
+
+def _edited_kinds(base_kinds: dict[str, str], edits: list[Edit]) -> list[str | None]:
+    """Per edit, the kind of the facility it touches (None for a village edit);
+    ``base_kinds``: the base's (:func:`_kinds_of`)."""
+    kind_of = dict(base_kinds)
     out = []
     for e in edits:
         if e.op == "add":
