@@ -20,7 +20,9 @@ and the slowest (``max_s``); ``cpu_s`` is the process's CPU time for the same wo
   beside a village), :meth:`~Scenario.move_facility` (a clinic 300 m east) or
   :meth:`~Scenario.close_facility` (a clinic), then :meth:`Scenario.assess` with every
   rule — after one warm-up click of each; ``seconds`` over all clicks, ``add_s`` /
-  ``move_s`` / ``close_s`` per kind, ``undo_s`` an undo and the assessment after it.
+  ``move_s`` / ``close_s`` per kind (``add_cpu_s`` … their CPU seconds), ``rules_s``
+  each rule's median seconds inside a click (0 when its result was reused), ``undo_s``
+  an undo and the assessment after it.
   ``from_scratch_s`` is the obvious alternative timed in the same run (after five of
   the clicks): the edited region assessed afresh (every rule, a new ``Access`` on the same prepared engines);
   ``same_answers`` says whether those clicks' assessments equal it (every rule's
@@ -131,7 +133,8 @@ def _scenario(region, rulebook) -> dict:
         return a
 
     per = {"add": [], "move": [], "close": []}
-    cpu, scratch, diffs = [], [], []
+    per_cpu = {"add": [], "move": [], "close": []}
+    cpu, scratch, diffs, rules = [], [], [], {}
     for i in range(n_clicks):
         t0, c0 = time.perf_counter(), time.process_time()
         op = click(i)
@@ -139,7 +142,10 @@ def _scenario(region, rulebook) -> dict:
         dt, dc = time.perf_counter() - t0, time.process_time() - c0
         if i >= 3:                                 # the first click of each kind warms up
             per[op].append(dt)
+            per_cpu[op].append(dc)
             cpu.append(dc)
+            for rid, s in after.timings.items():
+                rules.setdefault(rid, []).append(s)
         if 3 <= i < 3 + REPEATS:                   # the obvious alternative, 5 of the clicks
             t0 = time.perf_counter()
             ref = assess(sc.apply(), rulebook, fresh(sc.apply()))
@@ -155,6 +161,8 @@ def _scenario(region, rulebook) -> dict:
     clicks = [t for v in per.values() for t in v]
     return {**_stats(clicks, cpu),
             **{f"{op}_s": round(float(np.median(v)), 4) for op, v in per.items()},
+            **{f"{op}_cpu_s": round(float(np.median(v)), 4) for op, v in per_cpu.items()},
+            "rules_s": {r: round(float(np.median(v)), 4) for r, v in rules.items()},
             "undo_s": round(float(np.median(undo)), 4), "undo_max_s": round(max(undo), 4),
             "from_scratch_s": round(float(np.median(scratch)), 3),
             "ratio_from_scratch": round(float(np.median(scratch)) / float(np.median(clicks)), 1),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pickle
 
 import numpy as np
+import pandas as pd
 
 import pytest
 
@@ -232,3 +233,145 @@ def test_village_edits_reach_the_rows_r2_keeps():
     while sc.undo():
         region = sc.apply()
         assert_same(sc.assess(["R2", "R3"]), assess(region, RB, Access(region), rules=["R2", "R3"]))
+
+
+def test_scenario_surface_counts_kept_through_patches_equal_a_fresh_surface(demo_walk, monkeypatch):
+    """R3's areas after each click come from the scenario surface's counts, kept patch by
+    patch without making its grids (chains of at most two patches here, so the chain is
+    also cut and its grids made on the way): after each of adds, moves and closes on the
+    demo, and after undoing, the counts per state, the cells within 15 minutes and R3's
+    areas equal those of a surface computed afresh; the grids made afterwards, newest
+    first, equal the fresh ones cell for cell."""
+    from planning.plan.scenario import Scenario
+    from planning.rules import r3_health_circle
+    from planning.rules.assess import assess
+    from planning.travel import access as access_module
+
+    monkeypatch.setattr(settings, "R3_AREAS", "surface")
+    monkeypatch.setattr(access_module, "SURFACE_PATCHES_KEPT", 2)
+    region, _ = demo_walk
+    base = Access(region)
+    sc = Scenario(region, rulebook=RB, access=base)
+    sa = sc.scenario_access
+    clinics = region.facilities[region.facilities["kind"] == "village_clinic"]
+    vil = region.villages.geometry
+
+    def fresh_of(edited):
+        a = Access(edited)
+        a._engines, a._villages, a._static = base._engines, base._villages, base._static
+        return a
+
+    kept, patched = [], 0
+    steps = [("add", 3), ("close", 5), ("move", 7), ("close", 2), ("add", 40), ("move", 11),
+             ("undo", 0), ("undo", 0), ("add", 90)]
+    for op, i in steps:
+        if op == "add":
+            sc.add_facility("village_clinic", vil.iloc[i].x + 120.0, vil.iloc[i].y + 60.0)
+        elif op == "move":
+            f = clinics.iloc[i]
+            sc.move_facility(f["facility_id"], f.geometry.x + 250.0, f.geometry.y - 90.0)
+        elif op == "close":
+            sc.close_facility(clinics.iloc[i]["facility_id"])
+        else:
+            assert sc.undo()
+        edited = sc.apply()
+        after = sc.assess(["R3"]).results["R3"].figures
+        s = r3_health_circle.surface(edited, RB, sa.bind(edited))
+        patched += s._arrays is None                  # counted from a patch, no grids made
+        fresh_access = fresh_of(edited)
+        ref = assess(edited, RB, fresh_access, rules=["R3"]).results["R3"].figures
+        assert (after["covered_km2"], after["uncovered_km2"]) == \
+            (ref["covered_km2"], ref["uncovered_km2"]), (op, i)
+        fresh = r3_health_circle.surface(edited, RB, fresh_access)
+        assert s.counts() == fresh.counts(), (op, i)
+        assert s.area_within_km2(15) == fresh.area_within_km2(15)
+        assert s.area_within_km2(7.5) == fresh.area_within_km2(7.5)
+        kept.append((s, fresh))
+    assert patched >= 5
+    for s, fresh in reversed(kept):                   # grids made from the patches
+        for name in ("minutes", "state", "facility"):
+            np.testing.assert_array_equal(getattr(s, name), getattr(fresh, name), err_msg=name)
+    s, fresh = kept[-1]
+    assert pickle.loads(pickle.dumps(s)).counts() == fresh.counts()
+
+
+def test_r5_rerun_only_by_edits_that_change_what_it_reads(demo_walk):
+    """R5 judges district and TCM hospitals and township centres and sums staff over
+    every facility: adding a clinic without staff or moving one leaves its result (the
+    same object is reused); opening one with GPs, closing one that has village doctors,
+    and adding staff re-run it — and after every step it equals R5 on the edited region
+    assessed afresh (GPs counted: the demo's plus the 2 opened with the clinic)."""
+    from planning.plan.scenario import Scenario
+    from planning.rules.assess import assess
+
+    region, _ = demo_walk
+    sc = Scenario(region, rulebook=RB, access=Access(region))
+    base = sc.base_assessment(["R5"]).results["R5"]
+    gps = base.figures["gps_counted"]
+    clinics = region.facilities[region.facilities["kind"] == "village_clinic"]
+    assert clinics["village_doctors"].notna().all()
+    v = region.villages.geometry.iloc[10]
+    centre = region.facilities[region.facilities["kind"] == "township_health_centre"].iloc[0]
+    steps = [(lambda: sc.add_facility("village_clinic", v.x + 90.0, v.y), False),
+             (lambda: sc.move_facility(clinics.iloc[3]["facility_id"], v.x - 200.0, v.y), False),
+             (lambda: sc.add_facility("village_clinic", v.x, v.y + 300.0, staff={"gps": 2}), True),
+             (lambda: sc.close_facility("new-1"), False),
+             (lambda: sc.close_facility(clinics.iloc[5]["facility_id"]), True),
+             (lambda: sc.add_staff(centre["facility_id"], gps=1), True)]
+    before = base
+    for edit, rerun in steps:
+        edit()
+        got = sc.assess(["R5"]).results["R5"]
+        assert (got is not before) == rerun
+        fresh = assess(sc.apply(), RB, Access(sc.apply()), rules=["R5"]).results["R5"]
+        assert got.summary("en") == fresh.summary("en")
+        before = got
+    assert before.figures["gps_counted"] == gps + 2 + 1
+    sc.undo()
+    assert sc.assess(["R5"]).results["R5"].figures["gps_counted"] == gps + 2
+
+
+def test_edits_applied_at_once_equal_edits_applied_one_by_one(demo_walk):
+    """apply_edits folds every edit of a facility into its final state and touches the
+    table once: the region after moving a clinic twice, adding staff to a centre twice,
+    closing a clinic, adding two clinics (one with staff, then moved and given more) and
+    closing one of them, and setting a village's service mode and then clearing it, is
+    the region got by applying the edits one at a time — the moved clinic where it was
+    moved last, the centre's GPs +3, the added one's GPs 2 + 1."""
+    from planning.plan.edits import Edit, apply_edits, validate_edit
+
+    region, _ = demo_walk
+    fac = region.facilities
+    clinic, other = fac[fac["kind"] == "village_clinic"].iloc[[0, 1]].itertuples()
+    centre = fac[fac["kind"] == "township_health_centre"].iloc[0]
+    vid = region.villages["village_id"].iloc[4]
+    x, y = clinic.geometry.x, clinic.geometry.y
+    edits = [Edit("move", facility_id=clinic.facility_id, x=x + 100.0, y=y),
+             Edit("staff", facility_id=centre["facility_id"], value={"gps": 1}),
+             Edit("add", kind="village_clinic", x=x + 500.0, y=y, value={"gps": 2}),
+             Edit("service_mode", village_id=vid, value="touring"),
+             Edit("move", facility_id=clinic.facility_id, x=x + 200.0, y=y - 50.0),
+             Edit("close", facility_id=other.facility_id),
+             Edit("add", kind="village_clinic", x=x - 500.0, y=y),
+             Edit("staff", facility_id="new-1", value={"gps": 1}),
+             Edit("move", facility_id="new-1", x=x + 600.0, y=y),
+             Edit("staff", facility_id=centre["facility_id"], value={"gps": 2}),
+             Edit("close", facility_id="new-2"),
+             Edit("service_mode", village_id=vid, value=None)]
+    done, step = [], region
+    for e in edits:
+        done.append(validate_edit(e, step, done))
+        step = apply_edits(step, done[-1:])
+    at_once = apply_edits(region, done)
+    a, b = at_once.facilities, step.facilities
+    # (values: a clinic added without staff in a step of its own has the column as None)
+    pd.testing.assert_frame_equal(pd.DataFrame(a).reset_index(drop=True),
+                                  pd.DataFrame(b).reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(pd.DataFrame(at_once.villages), pd.DataFrame(step.villages))
+    row = a.set_index("facility_id")
+    assert (row.loc[clinic.facility_id, "geometry"].x, row.loc[clinic.facility_id, "geometry"].y) \
+        == (x + 200.0, y - 50.0)
+    assert row.loc[centre["facility_id"], "gps"] == centre["gps"] + 3
+    assert row.loc["new-1", "gps"] == 3 and row.loc["new-1", "geometry"].x == x + 600.0
+    assert other.facility_id not in row.index and "new-2" not in row.index
+    assert len(a) == len(fac) - 1 + 1

@@ -114,7 +114,14 @@ def apply_edits(base: Region, edits: list[Edit]) -> Region:
     """
     region = base.copy()
     fac, vil = region.facilities, region.villages
-    added = []
+    # each facility's final state first (one pass over the table at the end, however
+    # many edits): rows added, base facilities' last positions, staff added to them in
+    # order, closed ones; village edits are replayed in order (a value set and then
+    # cleared leaves the column's type as it was then)
+    added: dict[str, dict] = {}
+    moved: dict[str, tuple[float, float, float, float]] = {}
+    staffed: list[tuple[str, str, float]] = []
+    closed: set[str] = set()
     to_wgs = pyproj.Transformer.from_crs(base.crs, WGS84, always_xy=True)
     for e in edits:
         if e.op == "add":
@@ -124,33 +131,41 @@ def apply_edits(base: Region, edits: list[Edit]) -> Region:
                        lon=lon, lat=lat, source="scenario", origin=f"scenario:{e.facility_id}",
                        geometry=shapely.Point(e.x, e.y))
             row.update({c: float(n) for c, n in (e.value or {}).items()})
-            added.append(row)
+            added[e.facility_id] = row
         elif e.op == "staff":
             for col, n in e.value.items():
-                for r in added:
-                    if r["facility_id"] == e.facility_id:
-                        r[col] = (r[col] or 0.0) + n
-                hit = fac["facility_id"] == e.facility_id
-                if hit.any():
-                    fac.loc[hit, col] = fac.loc[hit, col].astype(float) + n
-        elif e.op in ("move", "close"):
-            in_added = [r for r in added if r["facility_id"] == e.facility_id]
-            if e.op == "move":
-                lon, lat = to_wgs.transform(e.x, e.y)
-                for r in in_added:
-                    r.update(geometry=shapely.Point(e.x, e.y), lon=lon, lat=lat)
-                hit = fac["facility_id"] == e.facility_id
-                if hit.any():
-                    fac.loc[hit, "geometry"] = shapely.Point(e.x, e.y)
-                    if "lon" in fac:
-                        fac.loc[hit, "lon"], fac.loc[hit, "lat"] = lon, lat
+                if e.facility_id in added:
+                    r = added[e.facility_id]
+                    r[col] = (r[col] or 0.0) + n
+                else:
+                    staffed.append((e.facility_id, col, n))
+        elif e.op == "move":
+            lon, lat = to_wgs.transform(e.x, e.y)
+            if e.facility_id in added:
+                added[e.facility_id].update(geometry=shapely.Point(e.x, e.y), lon=lon, lat=lat)
             else:
-                added = [r for r in added if r["facility_id"] != e.facility_id]
-                fac = fac[fac["facility_id"] != e.facility_id]
+                moved[e.facility_id] = (e.x, e.y, lon, lat)
+        elif e.op == "close":
+            if added.pop(e.facility_id, None) is None:
+                closed.add(e.facility_id)
         elif e.op == "service_mode":
             vil.loc[vil["village_id"] == e.village_id, "service_mode"] = e.value
         elif e.op == "population":
             vil.loc[vil["village_id"] == e.village_id, "population"] = e.value
+    ids = fac["facility_id"].tolist()
+    for fid, col, n in staffed:
+        hit = fac["facility_id"] == fid
+        fac.loc[hit, col] = fac.loc[hit, col].astype(float) + n
+    at = [i for i, fid in enumerate(ids) if fid in moved]
+    if at:
+        where = [moved[ids[i]] for i in at]
+        fac.iloc[at, fac.columns.get_loc("geometry")] = [shapely.Point(x, y) for x, y, _, _ in where]
+        if "lon" in fac:
+            fac.iloc[at, fac.columns.get_loc("lon")] = [w[2] for w in where]
+            fac.iloc[at, fac.columns.get_loc("lat")] = [w[3] for w in where]
+    if closed:
+        fac = fac[[fid not in closed for fid in ids]]
+    added = list(added.values())
     if added:
         new = gpd.GeoDataFrame(added, geometry="geometry", crs=base.crs)
         new = new[[c for c in fac.columns if c in new.columns]]

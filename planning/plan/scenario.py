@@ -105,6 +105,8 @@ class Scenario:
         self._results: dict[tuple[str, str], object] = {}
         self._base_seeded: set[str] = set()  # rules whose base result seeds _results
         self._applied: dict[tuple, Region] = {}     # active edits -> applied region
+        self._counted: set[str] | None = None       # base facilities with a staff count
+        self._kind_of: dict[str, str] = {}          # base facility id -> kind
 
     @property
     def scenario_access(self) -> Access:
@@ -261,9 +263,13 @@ class Scenario:
         region = self.apply()
         access = self._scenario_access.bind(region)
         results, timings = {}, {}
-        kinds = _edited_kinds(self.base, self.active)
+        if self._counted is None:   # the base's facts the reuse keys read, once
+            self._counted = _counted_facilities(self.base)
+            self._kind_of = _kinds_of(self.base)
+        kinds = _edited_kinds(self._kind_of, self.active)
+        staffed = _staff_edits(self._counted, self.active)
         for rid in rules or list(RULES):
-            sig = _signature(rid, self.active, kinds, self.rulebook)
+            sig = _signature(rid, self.active, kinds, self.rulebook, staffed)
             t0 = time.perf_counter()
             if (rid, sig) not in self._results:
                 self._results[(rid, sig)] = _assess(region, self.rulebook, access, rules=[rid]).results[rid]
@@ -375,14 +381,54 @@ def _rule_kinds(rule_id: str, rulebook: Rulebook) -> frozenset[str] | None:
         "R6": {K.COMMUNITY_HEALTH_STATION},
         "R7": {K.TOWNSHIP_HEALTH_CENTRE, K.COMMUNITY_HEALTH_CENTRE} | set(rulebook["R7"]["lead_kinds"]),
         "R8": set(rulebook["R8"]["gp_kinds"]) | set(rulebook["R8"]["village_doctor_kinds"]),
-    }.get(rule_id)  # R5 sums staff over every facility
+        # R5 judges these, and sums staff over every facility (see _staff_edits)
+        "R5": {K.DISTRICT_HOSPITAL, K.TCM_HOSPITAL, K.TOWNSHIP_HEALTH_CENTRE},
+    }.get(rule_id)
     return None if kinds is None else frozenset(getattr(k, "value", k) for k in kinds)
 
 
-def _edited_kinds(base: Region, edits: list[Edit]) -> list[str | None]:
-    """Per edit, the kind of the facility it touches (None for a village edit)."""
-    kind_of = dict(zip(base.facilities["facility_id"].astype(str).tolist(),
-                       base.facilities["kind"].tolist()))
+#: rules that sum staff columns over every facility, whatever its kind: R5's city-wide
+#: ratios (:func:`planning.rules.r5_district_hospitals.city_ratios`), and those columns
+STAFF_SUMS = {"R5": ("gps", "nurses", "village_doctors", "qualified_village_doctors")}
+
+
+def _counted_facilities(base: Region) -> set[str]:
+    """Ids of the base facilities with a count in a column of :data:`STAFF_SUMS`."""
+    fac = base.facilities
+    columns = [c for c in dict.fromkeys(c for cols in STAFF_SUMS.values() for c in cols)
+               if c in fac]
+    if not columns:
+        return set()
+    return set(fac.loc[fac[columns].notna().any(axis=1), "facility_id"].astype(str))
+
+
+def _staff_edits(counted: set[str], edits: list[Edit]) -> list[bool]:
+    """Per edit, whether it can change a staff column summed over every facility
+    (:data:`STAFF_SUMS`): staff added, a facility opened with staff, or one that has a
+    count closed (``counted``: the base's, :func:`_counted_facilities`). Moves never do;
+    nor does an added facility without staff (its counts are unknown, which a sum leaves
+    out)."""
+    counted = set(counted)
+    out = []
+    for e in edits:
+        fid = None if e.facility_id is None else str(e.facility_id)
+        if e.op == "add" and e.value:
+            counted.add(fid)
+        out.append(e.op == "staff" or (e.op == "add" and bool(e.value))
+                   or (e.op == "close" and fid in counted))
+    return out
+
+
+def _kinds_of(base: Region) -> dict[str, str]:
+    """The base facilities' kinds by id."""
+    return dict(zip(base.facilities["facility_id"].astype(str).tolist(),
+                    base.facilities["kind"].tolist()))
+
+
+def _edited_kinds(base_kinds: dict[str, str], edits: list[Edit]) -> list[str | None]:
+    """Per edit, the kind of the facility it touches (None for a village edit);
+    ``base_kinds``: the base's (:func:`_kinds_of`)."""
+    kind_of = dict(base_kinds)
     out = []
     for e in edits:
         if e.op == "add":
@@ -392,17 +438,21 @@ def _edited_kinds(base: Region, edits: list[Edit]) -> list[str | None]:
 
 
 def _signature(rule_id: str, edits: list[Edit], kinds: list[str | None],
-               rulebook: Rulebook) -> tuple:
+               rulebook: Rulebook, staffed: list[bool] | None = None) -> tuple:
     """What a rule's result depends on that a scenario can change: the active edits that
-    reach its inputs — every edit of villages (populations, service modes) and the edits
-    of facilities of the kinds it reads (``kinds``: per edit, see :func:`_edited_kinds`).
+    reach its inputs — every edit of villages (populations, service modes), the edits
+    of facilities of the kinds it reads (``kinds``: per edit, see :func:`_edited_kinds`)
+    and, for a rule summing staff over every facility (:data:`STAFF_SUMS`), the edits
+    that can change a sum (``staffed``: per edit, see :func:`_staff_edits`).
 
     Edits only ever change the villages table and the facilities, so two states with the
     same relevant edits give the rule the same inputs; the base has ``()``. Computed
     from the edits alone, without looking at the applied tables."""
     read = _rule_kinds(rule_id, rulebook)
-    return tuple(_edit_key(e) for e, k in zip(edits, kinds)
-                 if e.facility_id is None or read is None or k in read)
+    sums = rule_id in STAFF_SUMS
+    staffed = staffed if staffed is not None else [True] * len(edits)
+    return tuple(_edit_key(e) for e, k, counts in zip(edits, kinds, staffed)
+                 if e.facility_id is None or read is None or k in read or (sums and counts))
 
 
 def _edit_key(edit: Edit) -> tuple:

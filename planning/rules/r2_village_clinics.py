@@ -73,11 +73,9 @@ def clinics_home_village(clinics: gpd.GeoDataFrame, villages: gpd.GeoDataFrame,
         xy = list(zip(pts.geometry.x.tolist(), pts.geometry.y.tolist()))
         new = [i for i, p in enumerate(xy) if p not in known]
         if new:
-            near = gpd.sjoin_nearest(pts.iloc[new], villages[["village_id", "geometry"]],
-                                     max_distance=own_max_m, how="left")
-            near = near[~near.index.duplicated()]
-            ids = near["village_id"].reindex(pts.index[new]).astype(object)
-            known.update(zip([xy[i] for i in new], ids.where(ids.notna(), None).tolist()))
+            j, _ = _nearest_first(pts.geometry.values[new], villages.geometry.values, own_max_m)
+            vids = villages["village_id"].to_numpy(object)
+            known.update(zip([xy[i] for i in new], [vids[k] if k >= 0 else None for k in j]))
         home.loc[missing] = [known[p] for p in xy]
     return home
 
@@ -152,16 +150,19 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     if len(made) > ROWS_KEPT_PER_VILLAGE * max(len(committees), 1):
         made.clear()
     rows = []
-    for k, (vid, vname, town, pop_raw, mode_raw, geom) in enumerate(zip(
+    # (plain Python values: numpy scalars cost more than the rule's own work per row)
+    for (vid, vname, town, pop_raw, mode_raw, geom, r_cost, r_fac, s_cost, s_fac, sub_cost,
+         sub_fac, access_m, road_snap) in zip(
             *(committees[c].tolist() for c in ("village_id", "name", "township_id", "population",
-                                               "service_mode")), committees.geometry.values)):
-        r_cost, s_cost = r_costs[k], s_costs[k]
-        dist, fac = (r_cost, r_facs[k]) if use_road else (s_cost, s_facs[k])
+                                               "service_mode")),
+            np.asarray(committees.geometry.values),
+            r_costs.tolist(), r_facs.tolist(), s_costs.tolist(), s_facs.tolist(),
+            sub_costs.tolist(), sub_facs.tolist(), snap_m.tolist(), snap_code.tolist()):
+        dist, fac = (r_cost, r_fac) if use_road else (s_cost, s_fac)
         fac = fac if isinstance(fac, str) else None
         fac_name = std_name.get(fac)
         fac_home = std_home.get(fac)
-        sub_fac = sub_facs[k]
-        key = (vid, float(r_cost), r_facs[k], float(s_cost), s_facs[k], float(sub_costs[k]),
+        key = (vid, float(r_cost), r_fac, float(s_cost), s_fac, float(sub_cost),
                sub_fac, fac_name, fac_home, sub_name.get(sub_fac),
                mode_raw if isinstance(mode_raw, str) else None,
                pop_raw if pop_raw == pop_raw else None)           # NaN -> None (a usable key)
@@ -196,7 +197,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         else:
             coverage, status = "gap", FAIL
             reason = "R2.gap" if np.isfinite(dist) else "R2.no_clinic" if no_roads else "R2.unreachable"
-            if np.isfinite(sub_costs[k]) and within(sub_costs[k]):
+            if np.isfinite(sub_cost) and within(sub_cost):
                 action, fields["clinic"] = "R2.upgrade", sub_name[sub_fac]
             elif pop < p["touring_population_threshold"]:   # False when unknown
                 action = "R2.touring"
@@ -212,7 +213,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
             "clinic_road_m": float(r_cost) if np.isfinite(r_cost) else np.nan,
             "clinic_straight_m": float(s_cost) if np.isfinite(s_cost) else np.nan,
             "reachable": bool(np.isfinite(r_cost)) if not no_roads else None,
-            "access_m": snap_m[k], "road_snap": snap_code[k],
+            "access_m": access_m, "road_snap": road_snap,
             "coverage": coverage, "status": status, "reason_code": reason,
             "action_code": action, "params": params(**fields), "geometry": geom}
         rows.append(row)
@@ -233,12 +234,26 @@ def _nearest_straight(villages: gpd.GeoDataFrame, clinics: gpd.GeoDataFrame) -> 
     out = pd.DataFrame({"cost": np.inf, "facility_id": None}, index=villages.index)
     if len(clinics) == 0 or len(villages) == 0:
         return out
-    j = gpd.sjoin_nearest(villages[["geometry"]], clinics[["facility_id", "geometry"]],
-                          distance_col="_d")
-    j = j[~j.index.duplicated()]
-    out["cost"] = j["_d"].astype(float)
-    out["facility_id"] = j["facility_id"].astype(object)
+    j, d = _nearest_first(villages.geometry.values, clinics.geometry.values)
+    ids = clinics["facility_id"].to_numpy(object)
+    out["cost"] = np.where(j >= 0, d, np.inf)
+    out["facility_id"] = pd.Series(np.where(j >= 0, ids[np.maximum(j, 0)], None),
+                                   index=out.index, dtype=object)
     return out
+
+
+def _nearest_first(points, targets, max_distance: float | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Per point, the position of its nearest target (-1: none within ``max_distance``
+    metres) and the straight metres to it; of equally near targets, the first the tree
+    gives, as :func:`geopandas.sjoin_nearest` keeps it (one tree query, none of the
+    join's tables)."""
+    j, d = np.full(len(points), -1, dtype=np.int64), np.full(len(points), np.inf)
+    (i, t), dist = shapely.STRtree(targets).query_nearest(
+        points, max_distance=max_distance, return_distance=True, all_matches=True)
+    first = np.unique(i, return_index=True)[1]
+    j[i[first]], d[i[first]] = t[first], dist[first]
+    return j, d
 
 
 def _clinic_table(clinics_all, standard, home, units, village_name, limit, within) -> gpd.GeoDataFrame:
@@ -246,23 +261,29 @@ def _clinic_table(clinics_all, standard, home, units, village_name, limit, withi
         units = units.assign(nearest_clinic_id=pd.Series(dtype=object),
                              clinic_distance_m=pd.Series(dtype=float))
     # villages and residents (unknown as 0) each clinic serves as their nearest
-    n_served: dict = {}
-    residents: dict = {}
-    for fid, d, pop in zip(units["nearest_clinic_id"].tolist(),
-                           units["clinic_distance_m"].to_numpy(float),
-                           units["population"].to_numpy(float)):
-        if isinstance(fid, str) and np.isfinite(d) and within(d):
-            n_served[fid] = n_served.get(fid, 0) + 1
-            residents[fid] = residents.get(fid, 0.0) + (0.0 if np.isnan(pop) else pop)
-    t = clinics_all[["facility_id", "name", "kind", "geometry"]].copy()
-    t["standardized"] = t.index.isin(standard.index)
-    t["home_village_id"] = home.reindex(t.index).values
-    t["home_village"] = t["home_village_id"].map(village_name)
-    ids = t["facility_id"].tolist()
-    t["villages_served"] = np.array([n_served.get(f, 0) for f in ids], dtype=np.int64)
-    t["residents_served"] = np.array([residents.get(f, 0.0) for f in ids], dtype=float)
-    t["status"] = np.where(~t["standardized"], WARN, np.where(t["villages_served"] > 0, PASS, WARN))
-    t["reason_code"] = np.where(~t["standardized"], "R2.substandard",
-                                np.where(t["villages_served"] > 0, "R2.serves", "R2.serves_none"))
-    t["params"] = [params(limit_m=limit) for _ in range(len(t))]
+    fid = units["nearest_clinic_id"].to_numpy(object)
+    d = units["clinic_distance_m"].to_numpy(float)
+    pop = units["population"].to_numpy(float)
+    served = np.array([isinstance(f, str) for f in fid], dtype=bool) & np.isfinite(d)
+    served[served] = within(d[served])
+    by = pd.Series(np.where(np.isnan(pop[served]), 0.0, pop[served])).groupby(fid[served])
+    size, total = by.size().to_dict(), by.sum().to_dict()
+    ids = clinics_all["facility_id"].tolist()
+    n_served = np.array([size.get(f, 0) for f in ids], dtype=np.int64)
+    residents = np.array([total.get(f, 0.0) for f in ids], dtype=float)
+    standardized = clinics_all.index.isin(standard.index)
+    home_id = home.reindex(clinics_all.index).values
+    same = params(limit_m=limit)
+    t = gpd.GeoDataFrame({
+        "facility_id": clinics_all["facility_id"], "name": clinics_all["name"],
+        "kind": clinics_all["kind"], "geometry": clinics_all.geometry,
+        "standardized": standardized, "home_village_id": home_id,
+        "home_village": [village_name.get(h, np.nan) if isinstance(h, str) else np.nan
+                         for h in home_id],
+        "villages_served": n_served, "residents_served": residents,
+        "status": np.where(~standardized, WARN, np.where(n_served > 0, PASS, WARN)),
+        "reason_code": np.where(~standardized, "R2.substandard",
+                                np.where(n_served > 0, "R2.serves", "R2.serves_none")),
+        "params": [dict(same) for _ in range(len(ids))],
+    }, geometry="geometry", crs=clinics_all.crs, index=clinics_all.index)
     return t

@@ -61,6 +61,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     # R3 judges the share of residents: a village without a figure cannot be judged
     # (its minutes, reason and action still say whether it lies outside the circle)
     status = np.where(~known, UNKNOWN, np.where(ok, PASS, FAIL))
+    limit = params(limit=limit_min)["limit"]              # each village's params: its minutes
     units = gpd.GeoDataFrame({
         "unit_id": villages["village_id"], "name": villages["name"],
         "township_id": villages["township_id"], "kind": villages["kind"],
@@ -69,14 +70,14 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         "nearest_facility_id": near["facility_id"].values,
         **access.snap_table(p["mode"]).to_dict("series"),
         "status": status,
-        "reason_code": [("R3.within" if ok_i else "R3.beyond" if np.isfinite(m) else "R3.unreachable")
-                        + ("" if k_i else ";R3.population_unknown")
-                        for m, ok_i, k_i in zip(minutes, ok, known)],
+        "reason_code": _reason_codes(minutes, ok, known),
         "action_code": np.where(ok, "", np.where(known, "R3.add", "R3.check_population_add")),
-        "params": [params(minutes=m, limit=limit_min) for m in minutes],
+        "params": [{"minutes": m, "limit": limit} for m in minutes.tolist()],
     }, geometry=villages.geometry.values, crs=villages.crs, index=villages.index)
 
-    towns = _township_shares(region, units, p["township_target_share"])
+    town_of = access.static("villages' townships", lambda: village_townships(region))
+    towns = _township_shares(region, town_of, pop.to_numpy(), ok & known,
+                             p["township_target_share"])
     total = float(pop[known].sum())                       # villages with figures only
     covered_pop = float(pop[ok & known].sum())
     if settings.R3_AREAS not in ("road_band", "surface"):
@@ -90,12 +91,12 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
 
     if settings.R3_AREAS == "surface" and not access.straight:
         cap = max(settings.SURFACE_CAP_MIN, limit_min)
-        within, outside = _surface_masks(surface(region, rulebook, access, cap_minutes=cap),
-                                         limit_min)
-        # the areas are cell counts; the polygons are drawn only when a layer is read
-        covered_km2, uncovered_km2 = within.km2(), outside.km2()
-        area_layers = {"R3_covered": lambda: area_layer(PASS, within.polygons()),
-                       "R3_uncovered": lambda: area_layer(FAIL, outside.polygons())}
+        s = surface(region, rulebook, access, cap_minutes=cap)
+        # the areas are cell counts (a scenario's surface keeps them edit by edit); the
+        # polygons are drawn only when a layer is read
+        covered_km2, uncovered_km2 = _surface_areas(s, limit_min)
+        area_layers = {"R3_covered": lambda: area_layer(PASS, _surface_masks(s, limit_min)[0].polygons()),
+                       "R3_uncovered": lambda: area_layer(FAIL, _surface_masks(s, limit_min)[1].polygons())}
     else:
         covered = access.coverage_union(p["mode"], facilities, limit_min * 60.0, "time",
                                         p["isochrone_buffer_m"])
@@ -193,24 +194,54 @@ def _surface_masks(s: _surface.Surface, limit_min: float) -> tuple[CellMask, Cel
     return CellMask(within, s.grid), CellMask(inside & ~within, s.grid)
 
 
-def _township_shares(region, units: gpd.GeoDataFrame, target: float) -> gpd.GeoDataFrame:
+def _reason_codes(minutes: np.ndarray, ok: np.ndarray, known: np.ndarray) -> list[str]:
+    """Each village's reason code: within the limit, beyond it or unreachable, and
+    whether its residents are unknown."""
+    reach = np.where(ok, "R3.within", np.where(np.isfinite(minutes), "R3.beyond", "R3.unreachable"))
+    return np.char.add(reach, np.where(known, "", ";R3.population_unknown")).tolist()
+
+
+def _surface_areas(s: _surface.Surface, limit_min: float) -> tuple[float, float]:
+    """The areas of :func:`_surface_masks`' two masks, km², from the surface's counts
+    (cells × cell area)."""
+    inside = sum(n for state, n in s.counts().items() if state != "outside")
+    covered = s.area_within_km2(limit_min)
+    within = int(round(covered * 1e6 / s.grid.cell_m ** 2))      # the count it was made of
+    return covered, (inside - within) * s.grid.cell_m ** 2 / 1e6
+
+
+def village_townships(region) -> np.ndarray:
+    """Per village, the position of its township in ``region.townships`` (-1: none of
+    them); scenarios never change it."""
+    ids = pd.Index(region.townships["township_id"].astype(str))
+    town_of = ids.get_indexer(region.villages["township_id"].astype(str))
+    return np.where(region.villages["township_id"].notna().to_numpy(), town_of, -1)
+
+
+def _township_shares(region, town_of: np.ndarray, pop: np.ndarray, passed: np.ndarray,
+                     target: float) -> gpd.GeoDataFrame:
     """Share of residents within the limit per township (from the villages' own times),
     over the villages with a population figure. A township none of whose villages has a
-    figure cannot be judged (``unknown``); one without villages is not applicable."""
-    pop = units["population"]
-    within = pop.where(units["status"] == PASS, 0.0)
-    grouped = pd.DataFrame({"township_id": units["township_id"], "pop": pop, "within": within,
-                            "unknown": pop.isna(), "villages": 1}).groupby("township_id")
-    g = grouped[["within", "unknown", "villages"]].sum()
-    g["pop"] = grouped["pop"].sum(min_count=1)             # NaN: no village's is known
+    figure cannot be judged (``unknown``); one without villages is not applicable.
+
+    ``town_of``: per village, its township's position (:func:`village_townships`);
+    ``pop``: residents (NaN unknown); ``passed``: within the limit with residents known."""
     towns = region.townships[["township_id", "name", "geometry"]].copy()
-    tid = towns["township_id"]
-    towns["population"] = tid.map(g["pop"])
-    towns["residents_within"] = tid.map(g["within"]).where(towns["population"].notna())
-    towns["villages_without_population"] = tid.map(g["unknown"]).fillna(0).astype(int)
+    n, at = len(towns), town_of >= 0
+    t, pop, passed = town_of[at], pop[at], passed[at]
+    known = ~np.isnan(pop)
+
+    def total(weights=None) -> np.ndarray:
+        return np.bincount(t, weights, minlength=n)
+
+    population = np.where(total(known) > 0, total(np.where(known, pop, 0.0)), np.nan)
+    towns["population"] = population                  # NaN: no village's is known
+    towns["residents_within"] = np.where(np.isnan(population), np.nan,
+                                         total(np.where(passed, pop, 0.0)))
+    towns["villages_without_population"] = total(~known).astype(int)
     share = towns["residents_within"] / towns["population"].replace(0, np.nan)
     towns["share_within"] = share.round(4)
-    has_villages = tid.map(g["villages"]).fillna(0) > 0
+    has_villages = total() > 0
     towns["status"] = np.select([~has_villages, towns["population"].isna(), share.isna(),
                                  share >= target], [NA, UNKNOWN, PASS, PASS], FAIL)
     return towns

@@ -186,31 +186,29 @@ def _village_verdicts(pop_known: np.ndarray, value: np.ndarray, upper: np.ndarra
                       ) -> tuple[np.ndarray, list[str], list[str], list[dict]]:
     """Status, reason code, action code and params of every village (see the module
     docstring); ``mode`` is the GP catchment's travel mode, ``minutes`` its limit."""
-    n = len(value)
-    status = np.where(value >= target, np.where(upper, UNKNOWN, PASS), WARN).astype(object)
-    reason, action = [""] * n, [""] * n
-    for i in range(n):
-        if status[i] == PASS:
-            reason[i] = "R8.at_reference"
-        elif status[i] == WARN:
-            reason[i] = "R8.below_at_most" if upper[i] else "R8.below"
-            action[i] = "R8.add_gps"
-        else:
-            reason[i], action[i] = "R8.upper_bound", "R8.add_population_in_reach"
-    for i in np.flatnonzero(n_reach == 0):
-        reason[i], action[i] = "R8.none_in_reach", "R8.open_facility"
+    status = np.where(value >= target, np.where(upper, UNKNOWN, PASS), WARN)
+    reason = np.where(status == PASS, "R8.at_reference",
+                      np.where(status == WARN, np.where(upper, "R8.below_at_most", "R8.below"),
+                               "R8.upper_bound")).astype(object)
+    action = np.where(status == PASS, "", np.where(status == WARN, "R8.add_gps",
+                                                   "R8.add_population_in_reach")).astype(object)
+    status = status.astype(object)
+    none = n_reach == 0
+    reason[none], action[none] = "R8.none_in_reach", "R8.open_facility"
     for i, names in missing.items():
         status[i] = UNKNOWN
         reason[i] = "R8.gps_missing" if len(names) <= 3 else "R8.gps_missing_more"
         action[i] = "R8.add_gp_count"
-    for i in np.flatnonzero(~pop_known):
-        status[i] = UNKNOWN
-        reason[i], action[i] = "R8.population_unknown", "R8.add_population"
-    for i in np.flatnonzero(border):
-        reason[i] += ";R8.border"
-    fields = [params(mode_word=f"mode.{mode}", minutes=minutes, gps=value[i], target=target,
-                     **({"facilities": missing[i][:3], "n": len(missing[i])} if i in missing else {}))
-              for i in range(n)]
+    status[~pop_known] = UNKNOWN
+    reason[~pop_known], action[~pop_known] = "R8.population_unknown", "R8.add_population"
+    reason[border] = reason[border] + ";R8.border"
+    same = params(mode_word=f"mode.{mode}", minutes=minutes, target=target)
+    fields = [params(mode_word=f"mode.{mode}", minutes=minutes, gps=v, target=target,
+                     facilities=missing[i][:3], n=len(missing[i])) if i in missing
+              else {"mode_word": same["mode_word"], "minutes": same["minutes"], "gps": v,
+                    "target": same["target"]}
+              for i, v in enumerate(value.tolist())]
+    reason, action = reason.tolist(), action.tolist()
     return status, reason, action, fields
 
 
@@ -398,7 +396,7 @@ def _clinics(vd: Reach, f_vd: fca.FCA, unknown: np.ndarray) -> gpd.GeoDataFrame:
                                                     f_vd.ratio * PER_VD),
         "status": np.where(unknown, UNKNOWN, NA),
         "reason_code": np.where(unknown, "R8.clinic_no_count", "R8.clinic_no_target"),
-        "params": [params() for _ in range(len(f))]},
+        "params": [{} for _ in range(len(f))]},                  # params() of nothing
         geometry=f.geometry.values, crs=f.crs)
 
 

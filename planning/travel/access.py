@@ -41,7 +41,7 @@ from planning.travel.engine import TravelEngine
 from planning.travel.snapping import as_xy
 from planning.travel.incremental import IncrementalNearest
 from planning.travel.network import region_network
-from planning.travel.surface import (BEYOND_CAP, OFF_NETWORK, WITHIN, Cells, Surface,
+from planning.travel.surface import (BEYOND_CAP, OFF_NETWORK, STATES, WITHIN, Cells, Surface,
                                      prepare_cells, surface_of, travel_time_surface)
 
 #: the label every output of a run without roads carries (both languages, always)
@@ -355,7 +355,8 @@ class Access:
             # a facility's snapping depends on its position only: kept per position, so
             # a scenario's facility set snaps only its added or moved facilities
             known = self.static(("facility moved", mode), dict)
-            xy = list(zip(facilities.geometry.x.astype(float), facilities.geometry.y.astype(float)))
+            xy = list(zip(facilities.geometry.x.to_numpy(float).tolist(),
+                          facilities.geometry.y.to_numpy(float).tolist()))
             new = [p for p in dict.fromkeys(xy) if p not in known]
             if new:
                 known.update(zip(new, engine.snap(np.array(new).reshape(-1, 2)).moved.tolist()))
@@ -561,8 +562,8 @@ class ScenarioAccess(Access):
             return super().nearest(mode, facilities, weight)
         want = _items(facilities)
         slots = self._slots.setdefault((mode, weight), [])
-        best = min(slots, key=lambda s: s.distance(want), default=None)
-        if best is None or best.distance(want) > INCREMENTAL_MAX_OPS:
+        best = _closest(slots, want)
+        if best is None:
             best = _Slot(self.engine(mode), self.snapped_villages(mode), facilities, weight)
             slots.append(best)
         else:
@@ -592,25 +593,27 @@ class ScenarioAccess(Access):
             return self._surfaces[key]
         want = _items(facilities)
         slots = self._slots.setdefault(("surface", mode, id(cells)), [])
-        best = min(slots, key=lambda s: s.distance(want), default=None)
-        if best is None or best.distance(want) > INCREMENTAL_MAX_OPS:
+        best = _closest(slots, want)
+        if best is None:
             best = _Slot(self.engine(mode), cells.snapped, facilities, "time")
             slots.append(best)
         else:
             best.sync(want)
         position = {fid: i for i, fid in enumerate(want)}    # engine id -> row of facilities
         to_row = np.array([position.get(f, -1) for f in best.ids], dtype=np.int64)
-        nid = best.acc.nearest_id
-        fac = np.where(nid >= 0, to_row[np.maximum(nid, 0)], -1)
         last = best.surfaces.get(cap)
         if last is None:
-            out = surface_of(cells, best.acc.nearest_cost, fac, self.engine(mode).net.mode,
-                             cap_minutes=cap)
-        else:  # the last surface of this slot, updated where the edits since re-read cells
+            nid = best.acc.nearest_id
+            fac = np.where(nid >= 0, to_row[np.maximum(nid, 0)], -1)
+            out = _EditedSurface.made(surface_of(cells, best.acc.nearest_cost, fac,
+                                                 self.engine(mode).net.mode, cap_minutes=cap))
+        else:  # the last surface of this slot, patched where the edits since re-read cells
             changed = best.acc.changes[last[1]:]
-            out = _updated_surface(last[0], last[2], to_row, cells, best.acc.nearest_cost, fac,
-                                   np.unique(np.concatenate(changed)) if changed else
-                                   np.zeros(0, np.int64))
+            changed = np.unique(np.concatenate(changed)) if changed else np.zeros(0, np.int64)
+            nid = best.acc.nearest_id[changed]
+            out = last[0].edited(cells, changed, best.acc.nearest_cost[changed],
+                                 np.where(nid >= 0, to_row[np.maximum(nid, 0)], -1),
+                                 _renumbering(last[2], to_row))
         best.surfaces[cap] = (out, len(best.acc.changes), to_row)
         if len(self._surfaces) >= SURFACES_KEPT:
             self._surfaces.pop(next(iter(self._surfaces)))
@@ -670,31 +673,155 @@ class ScenarioAccess(Access):
         return cutoff * max(speed, walk) + buffer_m
 
 
-def _updated_surface(last: Surface, last_rows: np.ndarray, rows: np.ndarray, cells: Cells,
-                     seconds: np.ndarray, facility_index: np.ndarray,
-                     changed: np.ndarray) -> Surface:
-    """:func:`~planning.travel.surface.surface_of` for ``cells`` whose ``seconds`` differ
-    from those ``last`` was made of only at the cells ``changed`` (indices): copies of
-    ``last``'s arrays with those cells rewritten. ``last_rows`` and ``rows`` map the
-    engine's facility ids to rows of the facilities then and now: where they differ (a
-    closed facility's followers move up a row) the other cells' facility index is
-    renumbered."""
-    grid, cap = last.grid, last.cap_minutes
-    minutes, state = last.minutes.copy(), last.state.copy()
+#: edits a kept surface stays a patch of its predecessor before its grids are made
+#: (a copy of the grids then, at most once per this many clicks)
+SURFACE_PATCHES_KEPT = 16
+
+
+class _EditedSurface(Surface):
+    """A :class:`~planning.travel.surface.Surface` kept as its predecessor plus the cells
+    an edit rewrote (what a scenario's slot hands out, edit after edit).
+
+    A what-if click reads only R3's cell counts (:meth:`counts`, :meth:`area_within_km2`):
+    they follow from the predecessor's counts and the rewritten cells, without touching
+    the grids. The grids (``minutes``, ``facility``, ``state``) are made on first read
+    (a map, an export): a copy of the nearest predecessor's that are made, with the
+    patches since applied in order. The chain is at most :data:`SURFACE_PATCHES_KEPT`
+    patches long."""
+
+    def __init__(self, grid, cap_minutes: float, mode: str, arrays=None, parent=None,
+                 patch=None, renumber=None):
+        for name, value in (("grid", grid), ("cap_minutes", cap_minutes), ("mode", mode)):
+            object.__setattr__(self, name, value)          # Surface is a frozen dataclass
+        self._arrays, self._parent, self._patch, self._renumber = arrays, parent, patch, renumber
+        self._n_states: np.ndarray | None = None
+        self._n_within: dict[float, int] = {}
+
+    @classmethod
+    def made(cls, s: Surface) -> _EditedSurface:
+        """``s`` itself (its grids made)."""
+        return cls(s.grid, s.cap_minutes, s.mode, arrays=(s.minutes, s.facility, s.state))
+
+    def edited(self, cells: Cells, changed: np.ndarray, seconds: np.ndarray,
+               facility_index: np.ndarray, renumber: np.ndarray | None) -> _EditedSurface:
+        """This surface with the cells ``changed`` (indices into ``cells``) rewritten from
+        their new ``seconds`` and ``facility_index`` (rows of the facilities now); the
+        other cells' facility rows mapped by ``renumber`` (row then -> row now, None:
+        unchanged; a closed facility's followers move up a row)."""
+        if self._depth() >= SURFACE_PATCHES_KEPT:
+            self._grids()
+        cap = self.cap_minutes
+        m = seconds / 60.0
+        ok = m <= cap                                   # False for inf (unreachable)
+        off = cells.snapped.off_network[changed]
+        flat = cells.rows[changed] * self.grid.shape[1] + cells.cols[changed]
+        order = np.argsort(flat)
+        patch = (flat[order], np.where(ok, m, np.nan).astype(np.float32)[order],
+                 np.where(ok, facility_index, -1).astype(np.int32)[order],
+                 np.where(off, OFF_NETWORK, np.where(ok, WITHIN, BEYOND_CAP)).astype(np.uint8)[order])
+        return _EditedSurface(self.grid, cap, self.mode, parent=self, patch=patch,
+                              renumber=renumber)
+
+    # -- the grids, made on first read
+    @property
+    def minutes(self) -> np.ndarray:
+        return self._grids()[0]
+
+    @property
+    def facility(self) -> np.ndarray:
+        return self._grids()[1]
+
+    @property
+    def state(self) -> np.ndarray:
+        return self._grids()[2]
+
+    def _depth(self) -> int:
+        depth, node = 0, self
+        while node._arrays is None:
+            depth, node = depth + 1, node._parent
+        return depth
+
+    def _grids(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._arrays is None:
+            chain, node = [], self
+            while node._arrays is None:
+                chain.append(node)
+                node = node._parent
+            minutes, facility, state = (a.copy() for a in node._arrays)
+            for node in reversed(chain):
+                if node._renumber is not None:
+                    facility = node._renumber[facility]     # -1 reads the last entry, -1
+                flat, m, f, s = node._patch
+                minutes.reshape(-1)[flat], facility.reshape(-1)[flat] = m, f
+                state.reshape(-1)[flat] = s
+            self._arrays, self._parent = (minutes, facility, state), None
+        return self._arrays
+
+    # -- counts, from the predecessor's and the patch
+    def _at(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Minutes and state of the cells ``flat`` (flat grid indices)."""
+        minutes, state = np.empty(len(flat), np.float32), np.empty(len(flat), np.uint8)
+        todo, node = np.arange(len(flat)), self
+        while len(todo):
+            if node._arrays is not None:
+                minutes[todo] = node._arrays[0].reshape(-1)[flat[todo]]
+                state[todo] = node._arrays[2].reshape(-1)[flat[todo]]
+                break
+            pf, pm, _, ps = node._patch
+            if len(pf):
+                pos = np.minimum(np.searchsorted(pf, flat[todo]), len(pf) - 1)
+                hit = pf[pos] == flat[todo]
+                minutes[todo[hit]], state[todo[hit]] = pm[pos[hit]], ps[pos[hit]]
+                todo = todo[~hit]
+            node = node._parent
+        return minutes, state
+
+    def _state_counts(self) -> np.ndarray:
+        if self._n_states is None:
+            n = len(STATES)
+            if self._arrays is not None:
+                self._n_states = np.bincount(self._arrays[2].reshape(-1), minlength=n)
+            else:
+                flat, _, _, state = self._patch
+                before = self._parent._at(flat)[1]
+                self._n_states = (self._parent._state_counts() - np.bincount(before, minlength=n)
+                                  + np.bincount(state, minlength=n))
+        return self._n_states
+
+    def _within(self, minutes: float) -> int:
+        minutes = float(minutes)
+        if minutes not in self._n_within:
+            if self._arrays is not None:
+                n = int(np.count_nonzero(self._arrays[0] <= minutes))
+            else:
+                flat, now, _, _ = self._patch
+                before = self._parent._at(flat)[0]
+                n = (self._parent._within(minutes) - int(np.count_nonzero(before <= minutes))
+                     + int(np.count_nonzero(now <= minutes)))
+            self._n_within[minutes] = n
+        return self._n_within[minutes]
+
+    def counts(self) -> dict[str, int]:
+        n = self._state_counts()
+        return {name: int(n[i]) for i, name in enumerate(STATES)}
+
+    def area_within_km2(self, minutes: float) -> float:
+        return self._within(minutes) * self.grid.cell_m ** 2 / 1e6
+
+    def __reduce__(self):  # pickled as the plain surface it is
+        return (Surface, (self.grid, self.minutes, self.facility, self.state, self.cap_minutes,
+                          self.mode))
+
+
+def _renumbering(last_rows: np.ndarray, rows: np.ndarray) -> np.ndarray | None:
+    """Facility row then -> row now, from the engine-id -> row maps then (``last_rows``)
+    and now (``rows``); None when no row moved. Its last entry is -1 (no facility)."""
     n = len(last_rows)
     if np.array_equal(rows[:n], last_rows):
-        facility = last.facility.copy()
-    else:
-        renumber = np.full(max(int(last_rows.max(initial=-1)), 0) + 2, -1, dtype=np.int32)
-        renumber[last_rows[last_rows >= 0]] = rows[:n][last_rows >= 0]
-        facility = renumber[last.facility]          # -1 (no facility) reads the last entry
-    r, c, off = cells.rows[changed], cells.cols[changed], cells.snapped.off_network[changed]
-    m = seconds[changed] / 60.0
-    ok = m <= cap
-    minutes[r, c] = np.where(ok, m, np.nan)
-    state[r, c] = np.where(off, OFF_NETWORK, np.where(ok, WITHIN, BEYOND_CAP))
-    facility[r, c] = np.where(ok, facility_index[changed], -1)
-    return Surface(grid, minutes, facility, state, cap, last.mode)
+        return None
+    renumber = np.full(max(int(last_rows.max(initial=-1)), 0) + 2, -1, dtype=np.int32)
+    renumber[last_rows[last_rows >= 0]] = rows[:n][last_rows >= 0]
+    return renumber
 
 
 def _items(facilities: gpd.GeoDataFrame) -> dict[str, tuple[float, float]]:
@@ -702,6 +829,15 @@ def _items(facilities: gpd.GeoDataFrame) -> dict[str, tuple[float, float]]:
     return dict(zip(facilities["facility_id"].astype(str).tolist(),
                     zip(facilities.geometry.x.astype(float).tolist(),
                         facilities.geometry.y.astype(float).tolist())))
+
+
+def _closest(slots: list[_Slot], want: dict) -> _Slot | None:
+    """The slot whose facility set is fewest edits from ``want``, if within
+    :data:`INCREMENTAL_MAX_OPS`."""
+    gaps = [s.distance(want) for s in slots]
+    if not gaps or min(gaps) > INCREMENTAL_MAX_OPS:
+        return None
+    return slots[gaps.index(min(gaps))]
 
 
 class _Slot:
@@ -717,8 +853,9 @@ class _Slot:
         self.surfaces: dict = {}
 
     def distance(self, want: dict) -> int:
-        have = {f: xy for f, (_, xy) in self.open.items()}
-        return sum(have.get(f) != xy for f, xy in want.items()) + sum(f not in want for f in have)
+        have = self.open
+        return sum(f not in have or have[f][1] != xy for f, xy in want.items()) + \
+            sum(f not in want for f in have)
 
     def sync(self, want: dict) -> None:
         for fid in [f for f in self.open if f not in want]:
