@@ -329,11 +329,13 @@ def test_the_scenario_map_keeps_its_view_across_a_click_an_undo_and_a_redo(serve
     old = frame
     old.evaluate("() => map.on('moveend', () => { window.parent.__oldView = {lat: map.getCenter().lat,"
                  " lng: map.getCenter().lng, zoom: map.getZoom()}; })")
+    old.evaluate("() => { window.__before_click = true; }")
     page.mouse.click(box["x"] + spot["x"], box["y"] + spot["y"])
     _until(page, lambda: _scenario_r2(page) < before)
     placed = _scenario_r2(page)
     frame = _map_frame(page, ".proposed-site")
-    assert frame is not old  # a new map, not the old one moved
+    # the scenario's layers are redrawn into the map in the page (not a new map)
+    assert frame.evaluate("() => window.__before_click === true")
     _shot(page, "maps_scenario_click")
     at_click = page.evaluate("() => window.__oldView || null") or view
     assert at_click["zoom"] == view["zoom"]
@@ -364,7 +366,7 @@ _CLICK_STATE = """() => {
   let site = false, villages = 0, stale = true;
   try {
     const doc = f && f.contentDocument;
-    stale = !!(f.contentWindow.__stale);
+    stale = !!(doc && doc.querySelector('path.village-marker[data-stale]'));
     site = !!(doc && doc.querySelector('.proposed-site'));
     villages = doc ? doc.querySelectorAll('path.village-marker').length : 0;
   } catch (e) { /* a frame being replaced */ }
@@ -430,7 +432,8 @@ def test_a_click_on_the_scenario_map_updates_scorecard_and_map_and_says_how_long
         free = [v for v in frame.evaluate(_FAILING_AT_PIXELS, FAIL) if v["own"]]
         assert free, "no failing village in view"
         spot = free[(i * 7) % len(free)]
-        frame.evaluate("() => { window.__stale = true; }")      # the map drawn before the click
+        frame.evaluate("() => document.querySelectorAll('path.village-marker')"   # drawn before
+                       ".forEach((p) => p.setAttribute('data-stale', '1'))")
         before = page.evaluate(_CLICK_STATE)
         t0 = page.evaluate("() => performance.now()")
         page.mouse.click(box["x"] + spot["x"], box["y"] + spot["y"])

@@ -60,17 +60,26 @@ def columns(frame: pd.DataFrame, names: list[str], *, escape: tuple[str, ...] = 
     out = {}
     n = len(frame)
     for name in names:
-        values = frame[name].astype(object).where(frame[name].notna(), None).tolist()
-        values = [_plain(v) for v in values]
+        # each distinct value made plain (and escaped) once, not once per row
+        codes, uniques = pd.factorize(frame[name], use_na_sentinel=True)
+        plain = [_plain(u) for u in uniques] + [None]               # code -1: missing
         if name in escape:
-            values = [html.escape(v) if isinstance(v, str) else v for v in values]
-        codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
-        if n and len(uniques) == 1:
+            plain = [html.escape(v) if isinstance(v, str) else v for v in plain]
+        distinct: dict = {}                                         # NaN and inf are both None
+        remap = np.array([distinct.setdefault(v, len(distinct)) for v in plain], dtype=np.int64)
+        codes = remap[codes]
+        values = list(distinct)
+        used, codes = np.unique(codes, return_inverse=True)         # first seen, in order below
+        order = np.argsort(np.unique(codes, return_index=True)[1], kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        codes, values = rank[codes], [values[used[i]] for i in order]
+        if n and len(values) == 1:
             out[name] = {"c": values[0]}
-        elif n and len(uniques) * 3 < n:
-            out[name] = {"v": [_plain(u) for u in uniques], "i": codes.tolist()}
+        elif n and len(values) * 3 < n:
+            out[name] = {"v": values, "i": codes.tolist()}
         else:
-            out[name] = values
+            out[name] = [values[c] for c in codes.tolist()]
     return out
 
 

@@ -107,7 +107,10 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
         minutes (a ramp; hidden at first), facilities by kind, the R3 reach and gap, R4
         candidates, R7 groups, and R8's GPs within reach by township (a choropleth) and
         by village (both hidden at first; when present). Village markers carry the CSS
-        class ``village-marker`` and lie above the facility icons.
+        class ``village-marker`` and lie above the facility icons. The map's
+        ``assessment_layers`` are the layers drawn from the assessment (all but the
+        frame and the reference layer: what changes when a scenario does), its
+        ``legend`` and ``layer_control`` the two elements that list them.
     """
     region, res = assessment.region, assessment.results
     d = display if display is not None else display_layers(assessment)
@@ -118,6 +121,7 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
     m = new_map(_bounds(d["townships"], focus, region), tiles=tiles)
     m.get_root().header.add_child(popup_css())
     _add_reference(m, d, lang)
+    reference = set(m._children)
     _add_townships(m, d["township_status"], res.get("R1"), lang)
     if "R3" in res and d.get("reach") is not None:
         _add_reach(m, d["reach"], res["R3"], lang, coords, estimate=getattr(assessment, "straight", False))
@@ -150,8 +154,9 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
                   f"{html.escape(t('legend.estimate', lang, factor=f'{factor:g}'))}</div>") + legend
     if scenario:
         legend += scenario_legend(lang)
-    Legend(legend, open_=False, title=t("legend.title", lang), banner=banner).add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
+    m.assessment_layers = [c for k, c in m._children.items() if k not in reference]
+    m.legend = Legend(legend, open_=False, title=t("legend.title", lang), banner=banner).add_to(m)
+    m.layer_control = folium.LayerControl(collapsed=True).add_to(m)
     return use_local_assets(m)
 
 
