@@ -23,7 +23,7 @@ import os
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlparse
@@ -575,3 +575,69 @@ def test_upload_preview_draws_villages_and_facilities_apart_with_no_missing_imag
     _shot(page, f"maps_upload_preview_{lang}")
     assert not missing, missing[:5]
     _local_only(page, served["url"])
+
+
+# --------------------------------------------------------------------------- (d) light at city zoom
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_many_villages_are_drawn_per_township_until_zoomed_in(browser, lang, tmp_path, monkeypatch):
+    """A map with more villages than ``maps.AGGREGATE_ABOVE`` (lowered here to draw the
+    hand-made region as a city is drawn) shows one marker per township below zoom
+    ``AGGREGATE_BELOW_ZOOM``: its tooltip gives the township, its village committees and
+    how many fail R2 — counted here from R2's own units — and the village clinics per
+    township; zoomed in, every village and clinic is drawn again, one by one."""
+    import functools
+
+    from test_maps import RB, small_region
+
+    from planning.outputs import maps
+    from planning.rules.assess import assess
+    from planning.words import kind_name, t
+
+    _require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    pytest.importorskip("playwright", reason="pip install playwright (the Python package only)")
+    monkeypatch.setattr(maps, "AGGREGATE_ABOVE", 0)
+    region = small_region()
+    region.facilities["township_id"] = "120115101"     # both lie in 甲镇 (as loading finds them)
+    a = assess(region, RB)
+    units = a.results["R2"].units
+    expected = {name: (int((g["status"] == "fail").sum()), len(g))
+                for name, g in units.groupby(units["township_id"].map(
+                    a.region.townships.set_index("township_id")["name"]))}
+    assert sorted(n for _, n in expected.values()) == [1, 2]       # 甲镇 two committees, 乙镇 one
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "static").symlink_to(ROOT / "static")
+    (tmp_path / "map.html").write_text(maps.build_map(a, lang).get_root().render(), encoding="utf-8")
+    handler = functools.partial(_QuietFiles, directory=str(tmp_path))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page = browser.new_page(viewport={"width": 1000, "height": 700})
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/map.html")
+        page.wait_for_load_state("load")
+        name = page.evaluate("() => Object.keys(window).find((k) => k.startsWith('map_') && window[k].getZoom)")
+        at = ("(z) => { const m = window[%r]; m.setView(m.getCenter(), z, {animate: false});"
+              " const tips = []; m.eachLayer((l) => { if (l.feature && (l.options.className || '')"
+              ".includes('aggregate') || (l.options.icon && (l.options.icon.options.className || '')"
+              ".includes('aggregate'))) tips.push(l.getTooltip().getContent()); });"
+              " return {tips: tips, villages: document.querySelectorAll('path.village-marker:not(.aggregate)').length,"
+              " clinics: document.querySelectorAll('.facility-village_clinic:not(.aggregate)').length}; }") % name
+        coarse = page.evaluate(at, maps.AGGREGATE_BELOW_ZOOM - 2)
+        _shot(page, f"maps_aggregated_{lang}")
+        words = t("map.aggregate_villages", lang)
+        village_tips = sorted(words.format(title=town, n=n, flagged=fail)
+                              for town, (fail, n) in expected.items())
+        clinic_tip = t("map.aggregate_facilities", lang).format(title=kind_name("village_clinic", lang),
+                                                                n=1)
+        assert sorted(tip for tip in coarse["tips"] if tip != clinic_tip) == village_tips
+        assert coarse["tips"].count(clinic_tip) == 1 and coarse["villages"] == 0 and coarse["clinics"] == 0
+        fine = page.evaluate(at, maps.AGGREGATE_BELOW_ZOOM + 2)
+        assert fine == {"tips": [], "villages": len(units), "clinics": 1}
+    finally:
+        server.shutdown()
+
+
+class _QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # quiet
+        pass

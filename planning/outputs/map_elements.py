@@ -183,6 +183,15 @@ class PointLayer(_Light):
         False: no tooltip, popup or pointer events (e.g. labels).
     show : bool
         Shown at first.
+    aggregate : dict, optional
+        Many points drawn as one marker per group until zoomed in (light at city zoom):
+        ``{"by": column, "title": column, "below": zoom, "tooltip": "{title} {n} {flagged}",
+        "max_radius": px}``, optionally ``"split"`` (a second column grouping apart, e.g. the
+        kind), ``"only"`` + ``"only_by"`` (values of a column that are grouped; other
+        rows stay single) and ``"flag"`` ([column, value]: rows counted as ``{flagged}``).
+        Below zoom ``below`` the group's marker stands at its points' mean position,
+        drawn as its last point (a circle grown with the count, or the icon with the
+        count beside it; CSS class ``aggregate``); rows without a group stay single.
     """
 
     _template = Template("""
@@ -212,6 +221,7 @@ var {{ this.get_name() }} = L.featureGroup();
     }));
     return '<table>' + rows.join('') + '</table>';
   }
+  var markers = [];
   for (var i = 0; i < n; i++) {
     var p = row(i), opts = Object.assign({}, spec.marker || spec.icon), layer;
     Object.keys(spec.style).forEach(function (k) { opts[k] = p[spec.style[k]]; });
@@ -237,8 +247,55 @@ var {{ this.get_name() }} = L.featureGroup();
       layer.bindPopup((function (p) { return function () { return popup(p); }; })(p),
                       {className: spec.popup.className || '', maxWidth: spec.popup.maxWidth || 300});
     }
-    group.addLayer(layer);
+    markers.push(layer);
   }
+  var agg = spec.aggregate;
+  if (!agg) { markers.forEach(function (l) { group.addLayer(l); }); return; }
+  // many points: one marker per group (e.g. township) until zoomed in to agg.below
+  var groups = {}, single = [], merged = [];
+  markers.forEach(function (l) {
+    var p = l.feature.properties, key = p[agg.by];
+    if (key === null || key === undefined || (agg.only && agg.only.indexOf(p[agg.only_by]) < 0)) {
+      single.push(l); return;
+    }
+    key = key + '|' + (agg.split ? p[agg.split] : '');
+    (groups[key] = groups[key] || []).push(l);
+  });
+  Object.keys(groups).forEach(function (key) {
+    var members = groups[key], last = members[members.length - 1], p = last.feature.properties;
+    var lat = 0, lon = 0, flagged = 0;
+    members.forEach(function (l) {
+      var q = l.feature.properties, c = l.feature.geometry.coordinates;
+      lon += c[0]; lat += c[1];
+      if (agg.flag && q[agg.flag[0]] === agg.flag[1]) { flagged += 1; }
+    });
+    var at = [lat / members.length, lon / members.length], n = members.length, layer;
+    if (spec.icon) {
+      var icon = last.options.icon.options;
+      layer = L.marker(at, {icon: L.divIcon(Object.assign({}, icon, {
+        html: icon.html + '<span class="aggregate-count">' + n + '</span>',
+        className: icon.className + ' aggregate'})), keyboard: false, pane: spec.pane || 'markerPane'});
+    } else {
+      layer = L.circleMarker(at, Object.assign({}, last.options, {
+        radius: Math.min(agg.max_radius, last.options.radius + Math.sqrt(n)),
+        className: last.options.className + ' aggregate'}));
+    }
+    layer.feature = {type: 'Feature', properties: {n: n, flagged: flagged, title: p[agg.title]},
+                     geometry: {type: 'Point', coordinates: [at[1], at[0]]}};
+    layer.bindTooltip(agg.tooltip.replace('{title}', p[agg.title]).replace('{n}', n)
+                      .replace('{flagged}', flagged), {sticky: true});
+    merged.push(layer);
+  });
+  var shown = null;
+  function draw() {
+    var coarse = group._map.getZoom() < agg.below;
+    if (coarse === shown) { return; }
+    shown = coarse;
+    group.clearLayers();
+    (coarse ? single.concat(merged) : markers).forEach(function (l) { group.addLayer(l); });
+  }
+  group.on('add', function () { shown = null; group._map.on('zoomend', draw); draw(); });
+  group.on('remove', function (e) { e.target._map && e.target._map.off('zoomend', draw); });
 })({{ this.get_name() }});
 {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
 {% endmacro %}
@@ -247,7 +304,8 @@ var {{ this.get_name() }} = L.featureGroup();
     def __init__(self, lon, lat, table: dict, name: str, *, marker: dict | None = None,
                  icon: dict | None = None, style: dict | None = None,
                  tooltip: list[str] | None = None, popup: dict | None = None,
-                 interactive: bool = True, show: bool = True, pane: str | None = None):
+                 interactive: bool = True, show: bool = True, pane: str | None = None,
+                 aggregate: dict | None = None):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "PointLayer"
         self.lon = np.round(np.asarray(lon, dtype=float), COORD_DECIMALS)
@@ -255,7 +313,7 @@ var {{ this.get_name() }} = L.featureGroup();
         self.table = table
         self.marker = marker
         self.spec = {"marker": marker, "icon": icon, "style": style or {}, "tooltip": tooltip,
-                     "popup": popup, "interactive": interactive, "pane": pane}
+                     "popup": popup, "interactive": interactive, "pane": pane, "aggregate": aggregate}
 
     @cached_property
     def table_json(self) -> str:
@@ -471,7 +529,10 @@ var {{ this.get_name() }} = L.imageOverlay({{ this.url|tojson }}, {{ this.bounds
 
 
 def popup_css() -> Element:
-    """The look of :class:`PointLayer` popups (as folium's GeoJSON popups)."""
+    """The look of :class:`PointLayer` popups (as folium's GeoJSON popups) and of the
+    count beside an aggregated icon."""
     return Element("<style>.leaflet-popup-content table th{text-align:left;padding-right:8px;"
                    "white-space:nowrap;vertical-align:top}.leaflet-popup-content table{font-size:12px}"
+                   ".aggregate-count{position:absolute;left:75%;top:-7px;background:#263238;color:#fff;"
+                   "font:bold 10px/14px sans-serif;border-radius:7px;padding:0 4px;white-space:nowrap}"
                    "</style>")

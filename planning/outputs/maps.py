@@ -70,6 +70,12 @@ class Focus:
 
 #: the zoom the map goes to when a planner picks a failing village from the list
 UNIT_ZOOM = 15
+#: a village or village-clinic layer of more points than this is drawn per township below
+#: :data:`AGGREGATE_BELOW_ZOOM` (a city's thousands of markers are each a DOM element)
+AGGREGATE_ABOVE = 1500
+AGGREGATE_BELOW_ZOOM = 11
+#: facility kinds drawn per township at city zoom (the many small ones)
+AGGREGATED_KINDS = ("village_clinic", "village_service_point")
 
 
 def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
@@ -154,6 +160,10 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
                   f"{html.escape(t('legend.estimate', lang, factor=f'{factor:g}'))}</div>") + legend
     if scenario:
         legend += scenario_legend(lang)
+    if (len(d.get("r2", ())) > AGGREGATE_ABOVE
+            or d["facilities"]["kind"].isin(AGGREGATED_KINDS).sum() > AGGREGATE_ABOVE):
+        legend += (f"<div style='margin-top:4px;color:#455a64'>"
+                   f"{html.escape(t('legend.aggregate', lang, zoom=AGGREGATE_BELOW_ZOOM))}</div>")
     m.assessment_layers = [c for k, c in m._children.items() if k not in reference]
     m.legend = Legend(legend, open_=False, title=t("legend.title", lang), banner=banner).add_to(m)
     m.layer_control = folium.LayerControl(collapsed=True).add_to(m)
@@ -303,7 +313,7 @@ def _village_dot(radius: int, opacity: float, css_class: str) -> dict:
 def _villages(v: Table, fields: dict[str, str], name: str, marker: dict, *,
               clause: str, lang: str, tooltip: tuple[str, ...] = ("name",), show: bool = True,
               style: dict | None = None, extra: tuple[str, ...] = (), max_width: int = 300,
-              class_name: str = "") -> PointLayer:
+              class_name: str = "", aggregate: dict | None = None) -> PointLayer:
     """A village layer: dots from a :class:`Table` of the villages; the popup's rows are
     ``fields`` (column -> alias) and the rule's clause, written once."""
     cols = list(dict.fromkeys([*fields, *tooltip, *extra]))
@@ -312,7 +322,8 @@ def _villages(v: Table, fields: dict[str, str], name: str, marker: dict, *,
                       tooltip=list(tooltip),
                       popup={"fields": list(fields), "aliases": [html.escape(a) for a in fields.values()],
                              "extra": [[html.escape(t("pop.clause", lang)), html.escape(str(clause))]],
-                             "className": class_name, "maxWidth": max_width})
+                             "className": class_name, "maxWidth": max_width},
+                      aggregate=aggregate)
 
 
 #: the order villages are drawn in (later on top): failing ones last
@@ -350,10 +361,14 @@ def _add_r2_villages(m: folium.Map, v: gpd.GeoDataFrame, r2, r3: gpd.GeoDataFram
     words = {p: f"{status_word(p[0], lang)} · {pair_word(COVERAGE, p[1], lang)}" for p in set(pairs)}
     table["status_word"] = [words[p] for p in pairs]
     table["action"] = v["action"].replace("", t("pop.none", lang))
+    many = len(v) > AGGREGATE_ABOVE
+    aggregate = {"by": "township_id", "title": "township", "below": AGGREGATE_BELOW_ZOOM,
+                 "tooltip": html.escape(t("map.aggregate_villages", lang)), "max_radius": 14,
+                 "flag": ["colour", STATUS_COLOURS["fail"]]} if many else None
     _villages(table, fields, t("layer.villages_r2", lang), _village_dot(5, 0.95, "village-marker"),
               clause=r2.clause, lang=lang, style={"fillColor": "colour", "radius": "radius"},
-              extra=("unit_id", "colour", "radius"), class_name="village-popup",
-              max_width=360).add_to(m)
+              extra=("unit_id", "colour", "radius", *(("township_id",) if many else ())),
+              class_name="village-popup", max_width=360, aggregate=aggregate).add_to(m)
 
 
 def _add_r3_villages(m: folium.Map, v: gpd.GeoDataFrame, r3, lang: str) -> None:
@@ -389,14 +404,19 @@ def _add_facilities(m: folium.Map, fac: gpd.GeoDataFrame, lang: str) -> None:
                  icon_html=[icon_html(k, lang) for k in kinds],
                  icon_class=[f"facility-icon facility-{k}" for k in kinds],
                  icon_size=[FACILITY_ICONS[k][2] for k in kinds])
+    many = fac["kind"].isin(AGGREGATED_KINDS).sum() > AGGREGATE_ABOVE and "township_id" in fac
+    aggregate = {"by": "township_id", "split": "kind", "only": list(AGGREGATED_KINDS),
+                 "only_by": "kind", "title": "kind_name", "below": AGGREGATE_BELOW_ZOOM,
+                 "tooltip": html.escape(t("map.aggregate_facilities", lang))} if many else None
     PointLayer(fac.geometry.x, fac.geometry.y,
-               columns(table, [*fields, "icon_html", "icon_class", "icon_size"],
+               columns(table, [*fields, "icon_html", "icon_class", "icon_size",
+                               *(("township_id", "kind") if many else ())],
                        escape=tuple(fields)),
                t("layer.facilities", lang), icon={},
                style={"html": "icon_html", "className": "icon_class", "iconSize": "icon_size"},
                tooltip=["name", "kind_name"],
-               popup={"fields": list(fields), "aliases": [html.escape(a) for a in fields.values()]}
-               ).add_to(m)
+               popup={"fields": list(fields), "aliases": [html.escape(a) for a in fields.values()]},
+               aggregate=aggregate).add_to(m)
 
 
 #: the R3 reach image's colours (RGBA): ``"reach"`` rasters (1 covered, 2 not covered) and
