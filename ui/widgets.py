@@ -236,7 +236,7 @@ def _live_layers(fmap) -> dict:
     pairs = ",".join(f"[{json.dumps(e.layer_name, ensure_ascii=False)},{e.get_name()}]"
                      for e in layers if isinstance(e, Layer) and e.control)
     legend = fmap.legend._template.module.html(fmap.legend, {})
-    live = "\n".join(parts) + (
+    live = "window.__liveStart = performance.now();\n" + "\n".join(parts) + (
         f"\nwindow.feature_group = [{','.join(e.get_name() for e in layers)}];"
         f"\nwindow.__liveDrawn([{pairs}], {json.dumps(str(legend), ensure_ascii=False)});\n")
     return {"live": live, "control": control}
@@ -288,7 +288,7 @@ _LIVE_MAP = """
     if (control && control._handlingClick) { shown[e.name] = e.type === 'overlayadd'; }
   }
   map_div.on('overlayadd overlayremove', chosen);
-  window.__liveDrawn = function (overlays, legend) {
+  window.__liveDrawn = function (overlays, legend) {  // __liveStart/__liveEnd: the redraw's clock
     overlays.forEach(function (o) {
       if (!(o[0] in shown)) { return; }
       if (shown[o[0]] && !map_div.hasLayer(o[1])) { map_div.addLayer(o[1]); }
@@ -302,6 +302,7 @@ _LIVE_MAP = """
       if (was && is) { is.open = was.open; }
       old.replaceWith(now);
     }
+    window.__liveEnd = performance.now();
   };
   function send() {
     var g = window.__GLOBAL_DATA__, data = {}, own = {last_clicked: 'lat_lng_clicked',
