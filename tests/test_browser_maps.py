@@ -9,9 +9,13 @@ machine. What a planner sees:
   (``document.elementFromPoint``), although most villages lie on a clinic's icon; hovering
   one shows its name; choosing a failing village from the list zooms the map to it;
 - the scenario map keeps its centre and zoom after a click (a clinic added), an undo and a
-  redo, although each redraws the map; zooming it sends nothing to the server (no run);
+  redo: each redraws the assessment's layers into the map in the page (not a new map);
+  zooming it sends nothing to the server (no run); how long a click takes to the new
+  scorecard and map is printed;
 - on the Amap basemap a village's marker sits on the pixel of the tile grid that an
-  independent GCJ-02 implementation (``eviltransform``) gives for the village.
+  independent GCJ-02 implementation (``eviltransform``) gives for the village;
+- a map of many villages (a city) draws one marker per township until zoomed in, its
+  counts those of R2's units.
 
 Screenshots in both languages go to ``test-artifacts/maps_*.png``.
 """
