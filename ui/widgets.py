@@ -223,22 +223,37 @@ def _map_payload(fmap, live: bool = False) -> dict:
 
 def _live_layers(fmap) -> dict:
     """The assessment layers of a map (see :func:`_map_payload`) as the script that draws
-    them into the map of the page (``map_div``) and the layer control listing them."""
+    them into the map of the page (``map_div``) and the layer control listing them.
+
+    Only what an edit changed is redrawn: each layer is known in the page by its script's
+    digest (``window.__liveKept``); a layer whose script is the one drawn before (an edit
+    that does not reach R7's groups, R8's shares …) is kept as it is drawn, the others are
+    drawn anew and the ones no longer in the map removed (streamlit-folium removes
+    nothing itself: ``window.feature_group`` is left empty)."""
+    import hashlib
+
     import streamlit_folium as sf
     from folium.map import Layer
 
+    layers = list(fmap.assessment_layers)
     parts = []
-    for i, element in enumerate(fmap.assessment_layers):
+    for i, element in enumerate(layers):
         fmap.add_child(element, name=element.get_name())
-        parts.append(sf.generate_leaflet_string(element, base_id=f"live_{i}"))
+        script = sf.generate_leaflet_string(element, base_id=f"live_{i}")
+        digest = json.dumps(hashlib.sha1(script.encode("utf-8")).hexdigest())
+        name = element.get_name()
+        parts.append(f"var {name};\nif (kept[{digest}]) {{ {name} = kept[{digest}]; delete kept[{digest}]; }}"
+                     f" else {{\n{script}\n}}\nwindow.__liveKept[{digest}] = {name};")
     control = sf._get_layer_control_string(fmap.layer_control, fmap)
-    layers = [e for e in fmap.assessment_layers]
     pairs = ",".join(f"[{json.dumps(e.layer_name, ensure_ascii=False)},{e.get_name()}]"
                      for e in layers if isinstance(e, Layer) and e.control)
     legend = fmap.legend._template.module.html(fmap.legend, {})
-    live = "window.__liveStart = performance.now();\n" + "\n".join(parts) + (
-        f"\nwindow.feature_group = [{','.join(e.get_name() for e in layers)}];"
-        f"\nwindow.__liveDrawn([{pairs}], {json.dumps(str(legend), ensure_ascii=False)});\n")
+    live = ("window.__liveStart = performance.now();\n"
+            "var kept = window.__liveKept || {};\nwindow.__liveKept = {};\n"
+            + "\n".join(parts)
+            + "\nObject.keys(kept).forEach(function (k) { map_div.removeLayer(kept[k]); });"
+            + "\nwindow.feature_group = [];"
+            + f"\nwindow.__liveDrawn([{pairs}], {json.dumps(str(legend), ensure_ascii=False)});\n")
     return {"live": live, "control": control}
 
 
