@@ -383,10 +383,14 @@ _CLICK_STATE = """() => {
     const row = rows.find((r) => r[0] === 'R2');
     if (row) { r2 = parseInt(row[rows[0].indexOf('方案未达标')], 10); }
   }
-  let redraw = null;  // how long the map's own redraw of the scenario's layers took (ms)
-  try { const w = f.contentWindow; if (w.__liveEnd > w.__liveStart) { redraw = w.__liveEnd - w.__liveStart; } }
-  catch (e) { /* a frame being replaced */ }
-  return {r2: r2, site: site, villages: villages, stale: stale, redraw: redraw, t: performance.now()};
+  let redraw = null, started = null;  // the map's own redraw of the scenario's layers: how long (ms), when
+  try {
+    const w = f.contentWindow;
+    if (w.__liveEnd > w.__liveStart) { redraw = w.__liveEnd - w.__liveStart; }
+    started = w.performance.timeOrigin + w.__liveStart - performance.timeOrigin;  // on this page's clock
+  } catch (e) { /* a frame being replaced */ }
+  return {r2: r2, site: site, villages: villages, stale: stale, redraw: redraw, started: started,
+          t: performance.now()};
 }"""
 
 
@@ -457,6 +461,7 @@ def test_a_click_on_the_scenario_map_updates_scorecard_and_map_and_says_how_long
             page.wait_for_timeout(20)
         runs.append({"click": i + 1, "village": spot["name"], "scorecard_s": round(scorecard, 3),
                      "map_s": round(drawn, 3), "redraw_s": round((now["redraw"] or 0) / 1000, 3),
+                     "redraw_started_s": round(((now["started"] or t0) - t0) / 1000, 3),
                      "r2_before": before["r2"],
                      "r2_after": page.evaluate(_CLICK_STATE)["r2"]})
         _wait_idle(page)
