@@ -261,6 +261,13 @@ STRINGS: dict[str, tuple[str, str]] = {
                            "The map library (Leaflet) is not installed: run `npm ci && python -m "
                            "planning.outputs.assets` (`make` does it). Missing: {files}"),
     "map.clicked": ("已选：{name}", "Selected: {name}"),
+    # map (#16: many points light at city zoom: one marker per township until zoomed in)
+    "map.aggregate_villages": ("{title}：{n} 个行政村，{flagged} 个未达标（放大后逐村显示）",
+                               "{title}: {n} villages, {flagged} failing (zoom in to see each)"),
+    "map.aggregate_facilities": ("{title}：{n} 个（放大后逐个显示）", "{title}: {n} (zoom in to see each)"),
+    "legend.aggregate": ("村和村卫生室较多时按乡镇/街道合并显示（圆点大小、数字为个数），放大到第 {zoom} 级逐个显示",
+                         "Many villages and village clinics are shown per township (size, number: how "
+                         "many) until zoom level {zoom}, then one by one"),
     "layer.boundary": ("区界", "District boundary"),
     "layer.township_names": ("乡镇/街道名称", "Township names"),
     "layer.roads": ("主要道路", "Main roads"),

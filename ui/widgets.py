@@ -191,21 +191,70 @@ def assets_ready(lang: str) -> bool:
     return not missing
 
 
-def _map_payload(fmap) -> dict:
+def _map_payload(fmap, live: bool = False) -> dict:
     """What streamlit-folium sends to the browser for ``fmap`` (its ``st_folium`` steps,
-    done once so the result can be kept: rendering the demo map takes about 2 s)."""
+    done once so the result can be kept: rendering the demo map takes about 2 s).
+
+    With ``live`` (a map from :func:`planning.outputs.maps.build_map`), the map's
+    ``assessment_layers`` and its layer control are left out of ``script`` (the frame:
+    basemap, reference layer, what never changes in a scenario) and come as ``live``
+    and ``control`` instead: JavaScript that draws them into the map already in the
+    page (streamlit-folium's ``feature_group``, which removes the ones drawn before), so
+    the frame's iframe is kept and only the assessment's layers are redrawn."""
     import streamlit_folium as sf
 
     fmap.get_root().render()
     fmap.render()
     html, header = sf._get_html(fmap), sf._get_header(fmap)
-    script = sf._get_map_string(fmap)
     css, js = [], []
     for element in maps._walk(fmap):
         css += [href for _, href in getattr(element, "default_css", [])]
         js += [src for _, src in getattr(element, "default_js", [])]
-    return {"script": script, "header": header, "html": html, "id": sf.get_full_id(fmap),
-            "css_links": list(dict.fromkeys(css)), "js_links": list(dict.fromkeys(js))}
+    drawn = [*fmap.assessment_layers, fmap.layer_control] if live else []
+    for element in drawn:
+        fmap._children.pop(element.get_name())
+    script = sf._get_map_string(fmap)
+    payload = {"script": script, "header": header, "html": html, "id": sf.get_full_id(fmap),
+               "css_links": list(dict.fromkeys(css)), "js_links": list(dict.fromkeys(js))}
+    if live:
+        payload.update(_live_layers(fmap))
+    return payload
+
+
+def _live_layers(fmap) -> dict:
+    """The assessment layers of a map (see :func:`_map_payload`) as the script that draws
+    them into the map of the page (``map_div``) and the layer control listing them.
+
+    Only what an edit changed is redrawn: each layer is known in the page by its script's
+    digest (``window.__liveKept``); a layer whose script is the one drawn before (an edit
+    that does not reach R7's groups, R8's shares …) is kept as it is drawn, the others are
+    drawn anew and the ones no longer in the map removed (streamlit-folium removes
+    nothing itself: ``window.feature_group`` is left empty)."""
+    import hashlib
+
+    import streamlit_folium as sf
+    from folium.map import Layer
+
+    layers = list(fmap.assessment_layers)
+    parts = []
+    for i, element in enumerate(layers):
+        fmap.add_child(element, name=element.get_name())
+        script = sf.generate_leaflet_string(element, base_id=f"live_{i}")
+        digest = json.dumps(hashlib.sha1(script.encode("utf-8")).hexdigest())
+        name = element.get_name()
+        parts.append(f"var {name};\nif (kept[{digest}]) {{ {name} = kept[{digest}]; delete kept[{digest}]; }}"
+                     f" else {{\n{script}\n}}\nwindow.__liveKept[{digest}] = {name};")
+    control = sf._get_layer_control_string(fmap.layer_control, fmap)
+    pairs = ",".join(f"[{json.dumps(e.layer_name, ensure_ascii=False)},{e.get_name()}]"
+                     for e in layers if isinstance(e, Layer) and e.control)
+    legend = fmap.legend._template.module.html(fmap.legend, {})
+    live = ("window.__liveStart = performance.now();\n"
+            "var kept = window.__liveKept || {};\nwindow.__liveKept = {};\n"
+            + "\n".join(parts)
+            + "\nObject.keys(kept).forEach(function (k) { map_div.removeLayer(kept[k]); });"
+            + "\nwindow.feature_group = [];"
+            + f"\nwindow.__liveDrawn([{pairs}], {json.dumps(str(legend), ensure_ascii=False)});\n")
+    return {"live": live, "control": control}
 
 
 def map_view(value: dict | None) -> dict | None:
@@ -241,6 +290,52 @@ L.Popup.prototype.options.autoPan = false;
 """
 
 
+#: appended to the script of a map whose assessment layers are drawn live (``live`` of
+#: :func:`_map_payload`): a click is sent at once (streamlit-folium sends it 250 ms after
+#: the map last moved); the layers a planner switched on or off in the layer control stay
+#: so when the assessment's layers are redrawn, and the legend follows them (the redraw
+#: calls ``__liveDrawn`` with its overlays and the new legend)
+_LIVE_MAP = """
+(function () {
+  var S = window.Streamlit, shown = {};
+  function chosen(e) {  // a layer the planner switched on or off (not one redrawn)
+    var control = window.layer_control;
+    if (control && control._handlingClick) { shown[e.name] = e.type === 'overlayadd'; }
+  }
+  map_div.on('overlayadd overlayremove', chosen);
+  window.__liveDrawn = function (overlays, legend) {  // __liveStart/__liveEnd: the redraw's clock
+    overlays.forEach(function (o) {
+      if (!(o[0] in shown)) { return; }
+      if (shown[o[0]] && !map_div.hasLayer(o[1])) { map_div.addLayer(o[1]); }
+      if (!shown[o[0]] && map_div.hasLayer(o[1])) { map_div.removeLayer(o[1]); }
+    });
+    var old = document.querySelector('.map-legend'), box = document.createElement('div');
+    box.innerHTML = legend;
+    var now = box.querySelector('.map-legend');
+    if (old && now) {
+      var was = old.querySelector('details'), is = now.querySelector('details');
+      if (was && is) { is.open = was.open; }
+      old.replaceWith(now);
+    }
+    window.__liveEnd = performance.now();
+  };
+  function send() {
+    var g = window.__GLOBAL_DATA__, data = {}, own = {last_clicked: 'lat_lng_clicked',
+                                                      last_object_clicked: 'last_object_clicked'};
+    if (!g || !S || g.returned_objects.some(function (k) { return !(k in own); })) { return; }
+    Object.keys(own).forEach(function (k) {
+      if (g.returned_objects.indexOf(k) >= 0) { data[k] = g[own[k]]; }
+    });
+    if (JSON.stringify(g.previous_data) !== JSON.stringify(data)) {
+      g.previous_data = data;
+      S.setComponentValue(data);
+    }
+  }
+  map_div.getContainer().addEventListener('click', function () { setTimeout(send, 0); });
+})();
+"""
+
+
 def _start_at(script: str, view: dict | None) -> str:
     """The map script starting at ``view`` instead of fitting its layers."""
     if not view:
@@ -253,7 +348,7 @@ def _start_at(script: str, view: dict | None) -> str:
 
 def folium_map(build: Callable, cache_key: tuple, key: str, height: int = 680,
                returned_objects: tuple[str, ...] = (), view: dict | None = None,
-               move: bool = True, view_with_value: bool = False) -> dict | None:
+               move: bool = True, view_with_value: bool = False, live: bool = False) -> dict | None:
     """Draw the folium map ``build()`` returns, keeping its rendered payload in the session
     under ``cache_key`` (switching pages, languages or focus back costs nothing).
 
@@ -266,7 +361,10 @@ def folium_map(build: Callable, cache_key: tuple, key: str, height: int = 680,
     (a map whose clicks edit it) each value the map sends carries its view as ``view``
     (read it with :func:`map_view`): pass ``returned_objects`` without ``center``/``zoom``
     and a pan or zoom makes no Streamlit run, the next click still says where the map
-    stood; its popups do not pan it.
+    stood; its popups do not pan it. With ``live`` (a map from
+    :func:`planning.outputs.maps.build_map` whose assessment changes, the scenario's),
+    the map in the page is kept and only its assessment layers are redrawn (see
+    :func:`_map_payload`); a click is sent at once.
 
     Uses streamlit-folium's own steps (pinned version); falls back to ``st_folium``
     should they change. Returns what the map reports (``returned_objects``).
@@ -275,7 +373,7 @@ def folium_map(build: Callable, cache_key: tuple, key: str, height: int = 680,
 
     try:
         payload = state.kept(state.cache(state.MAP_PAYLOADS), cache_key,
-                             lambda: _map_payload(build()), MAP_PAYLOADS_KEPT)
+                             lambda: _map_payload(build(), live), MAP_PAYLOADS_KEPT)
         component = sf._component_func
         hash_key = sf.generate_js_hash(payload["script"], key, False)
     except AttributeError:  # another streamlit-folium: its public function
@@ -289,13 +387,15 @@ def folium_map(build: Callable, cache_key: tuple, key: str, height: int = 680,
     defaults = {k: v for k, v in _MAP_DEFAULTS.items() if k in returned_objects}
     # the component is keyed by the map as built (so a view change does not redraw it);
     # its script starts at the view (so a new map does not jump back to the whole region)
-    script = _start_at(payload["script"], view) + (_VIEW_WITH_VALUE if view_with_value else "")
-    args = {**payload, "script": script}
+    script = _start_at(payload["script"], view) + (_VIEW_WITH_VALUE if view_with_value else "") \
+        + (_LIVE_MAP if live else "")
+    args = {**{k: v for k, v in payload.items() if k not in ("live", "control")}, "script": script}
     return component(**args, key=hash_key, height=height, width=None,
                      returned_objects=list(returned_objects), default=defaults,
                      zoom=view["zoom"] if view and move else None,
                      center=view["center"] if view and move else None,
-                     feature_group=None, return_on_hover=False, layer_control=None,
+                     feature_group=payload.get("live"), return_on_hover=False,
+                     layer_control=payload.get("control"),
                      pixelated=False, on_change=on_change, wrap_longitude=False)
 
 
@@ -322,7 +422,7 @@ def scenario_map(view: state.View, result: dict, suggestion, key: str, height: i
     cache_key = ("scenario", result["key"], view.lang, view.focus, view.basemap, view.token,
                  selected, id(suggestion))
     return folium_map(build, cache_key, key=key, height=height, returned_objects=returned_objects,
-                      view=map_at, move=False, view_with_value=True)
+                      view=map_at, move=False, view_with_value=True, live=True)
 
 
 # --------------------------------------------------------------------------- downloads

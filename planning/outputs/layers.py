@@ -452,8 +452,8 @@ def display_layers(assessment, *, tolerance_m: float | None = None,
             out[key] = layer
 
     towns = township_status(assessment)
-    out["township_status"] = _wgs84(towns[towns["township_id"] != OUTSIDE].assign(
-        geometry=lambda f: f.geometry.simplify(tolerance_m)))
+    out["township_status"] = _outlined(towns[towns["township_id"] != OUTSIDE], out["townships"],
+                                       tolerance_m)
     for key, rid in (("r2", "R2"), ("r3", "R3")):
         if rid in res and len(res[rid].units):
             step(key, lambda rid=rid: _wgs84(res[rid].units))
@@ -469,10 +469,22 @@ def display_layers(assessment, *, tolerance_m: float | None = None,
             step("groups", lambda: _wgs84(g.assign(geometry=g.geometry.simplify(tolerance_m))))
     if "R8" in res and len(res["R8"].units):
         t8 = res["R8"].layers["R8_townships"]
-        step("r8_towns", lambda: _wgs84(t8.assign(geometry=t8.geometry.simplify(tolerance_m))))
+        step("r8_towns", lambda: _outlined(t8, out["townships"], tolerance_m))
         step("r8_villages", lambda: _wgs84(res["R8"].units))
     out[FAILED] = failed
     return out
+
+
+def _outlined(towns: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoDataFrame:
+    """A township table in WGS84 drawn with the reference layer's ``outlines`` (the same
+    townships simplified by ``tolerance_m`` and reprojected once), matched by
+    ``township_id``; simplified and reprojected itself when any township is not among them."""
+    shapes = outlines.drop_duplicates("township_id").set_index("township_id").geometry
+    ids = towns["township_id"]
+    if len(towns) and ids.isin(shapes.index).all():
+        frame = pd.DataFrame(towns.drop(columns=towns.geometry.name))
+        return gpd.GeoDataFrame(frame, geometry=shapes.reindex(ids).values, crs=outlines.crs)
+    return _wgs84(towns.assign(geometry=towns.geometry.simplify(tolerance_m)))
 
 
 def _reach(r3, crs, surface) -> Raster | None:

@@ -39,12 +39,13 @@ from folium.map import Layer
 COORD_DECIMALS = 5
 
 
-def columns(frame: pd.DataFrame, names: list[str], *, escape: tuple[str, ...] = ()) -> dict:
+def columns(frame, names: list[str], *, escape: tuple[str, ...] = ()) -> dict:
     """A table as compact JSON-ready columns.
 
     Parameters
     ----------
-    frame : pandas.DataFrame
+    frame : pandas.DataFrame or mapping
+        The columns by name (a mapping of sequences of one length, e.g. :class:`Table`).
     names : list of str
         The columns to keep.
     escape : tuple of str
@@ -58,20 +59,46 @@ def columns(frame: pd.DataFrame, names: list[str], *, escape: tuple[str, ...] = 
         Missing values are None; numpy scalars become Python numbers.
     """
     out = {}
-    n = len(frame)
     for name in names:
-        values = frame[name].astype(object).where(frame[name].notna(), None).tolist()
-        values = [_plain(v) for v in values]
+        column = frame[name]
+        if not hasattr(column, "dtype"):
+            column = pd.Series(column, dtype=object)
+        n = len(column)
+        # each distinct value made plain (and escaped) once, not once per row
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        plain = [_plain(u) for u in uniques.tolist()] + [None]      # code -1: missing
         if name in escape:
-            values = [html.escape(v) if isinstance(v, str) else v for v in values]
-        codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
-        if n and len(uniques) == 1:
+            plain = [html.escape(v) if isinstance(v, str) else v for v in plain]
+        distinct: dict = {}                                         # NaN and inf are both None
+        remap = np.array([distinct.setdefault(v, len(distinct)) for v in plain], dtype=np.int64)
+        codes = remap[codes]
+        values = list(distinct)
+        used, codes = np.unique(codes, return_inverse=True)         # first seen, in order below
+        order = np.argsort(np.unique(codes, return_index=True)[1], kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        codes, values = rank[codes], [values[used[i]] for i in order]
+        if n and len(values) == 1:
             out[name] = {"c": values[0]}
-        elif n and len(uniques) * 3 < n:
-            out[name] = {"v": [_plain(u) for u in uniques], "i": codes.tolist()}
+        elif n and len(values) * 3 < n:
+            out[name] = {"v": values, "i": codes.tolist()}
         else:
-            out[name] = values
+            out[name] = [values[c] for c in codes.tolist()]
     return out
+
+
+class Table(dict):
+    """A frame's columns with new ones beside them, for :func:`columns`: new columns are
+    set as lists (``table["colour"] = [...]``, one value per row of the frame), the
+    frame's own are read from it when asked for (adding a column to a GeoDataFrame
+    copies and checks it: milliseconds each, dozens per map)."""
+
+    def __init__(self, frame: pd.DataFrame):
+        super().__init__()
+        self.frame = frame
+
+    def __missing__(self, name: str):
+        return self.frame[name]
 
 
 def rows(table: dict, n: int) -> list[dict]:
@@ -156,6 +183,15 @@ class PointLayer(_Light):
         False: no tooltip, popup or pointer events (e.g. labels).
     show : bool
         Shown at first.
+    aggregate : dict, optional
+        Many points drawn as one marker per group until zoomed in (light at city zoom):
+        ``{"by": column, "title": column, "below": zoom, "tooltip": "{title} {n} {flagged}",
+        "max_radius": px}``, optionally ``"split"`` (a second column grouping apart, e.g. the
+        kind), ``"only"`` + ``"only_by"`` (values of a column that are grouped; other
+        rows stay single) and ``"flag"`` ([column, value]: rows counted as ``{flagged}``).
+        Below zoom ``below`` the group's marker stands at its points' mean position,
+        drawn as its last point (a circle grown with the count, or the icon with the
+        count beside it; CSS class ``aggregate``); rows without a group stay single.
     """
 
     _template = Template("""
@@ -185,6 +221,7 @@ var {{ this.get_name() }} = L.featureGroup();
     }));
     return '<table>' + rows.join('') + '</table>';
   }
+  var markers = [];
   for (var i = 0; i < n; i++) {
     var p = row(i), opts = Object.assign({}, spec.marker || spec.icon), layer;
     Object.keys(spec.style).forEach(function (k) { opts[k] = p[spec.style[k]]; });
@@ -210,8 +247,55 @@ var {{ this.get_name() }} = L.featureGroup();
       layer.bindPopup((function (p) { return function () { return popup(p); }; })(p),
                       {className: spec.popup.className || '', maxWidth: spec.popup.maxWidth || 300});
     }
-    group.addLayer(layer);
+    markers.push(layer);
   }
+  var agg = spec.aggregate;
+  if (!agg) { markers.forEach(function (l) { group.addLayer(l); }); return; }
+  // many points: one marker per group (e.g. township) until zoomed in to agg.below
+  var groups = {}, single = [], merged = [];
+  markers.forEach(function (l) {
+    var p = l.feature.properties, key = p[agg.by];
+    if (key === null || key === undefined || (agg.only && agg.only.indexOf(p[agg.only_by]) < 0)) {
+      single.push(l); return;
+    }
+    key = key + '|' + (agg.split ? p[agg.split] : '');
+    (groups[key] = groups[key] || []).push(l);
+  });
+  Object.keys(groups).forEach(function (key) {
+    var members = groups[key], last = members[members.length - 1], p = last.feature.properties;
+    var lat = 0, lon = 0, flagged = 0;
+    members.forEach(function (l) {
+      var q = l.feature.properties, c = l.feature.geometry.coordinates;
+      lon += c[0]; lat += c[1];
+      if (agg.flag && q[agg.flag[0]] === agg.flag[1]) { flagged += 1; }
+    });
+    var at = [lat / members.length, lon / members.length], n = members.length, layer;
+    if (spec.icon) {
+      var icon = last.options.icon.options;
+      layer = L.marker(at, {icon: L.divIcon(Object.assign({}, icon, {
+        html: icon.html + '<span class="aggregate-count">' + n + '</span>',
+        className: icon.className + ' aggregate'})), keyboard: false, pane: spec.pane || 'markerPane'});
+    } else {
+      layer = L.circleMarker(at, Object.assign({}, last.options, {
+        radius: Math.min(agg.max_radius, last.options.radius + Math.sqrt(n)),
+        className: last.options.className + ' aggregate'}));
+    }
+    layer.feature = {type: 'Feature', properties: {n: n, flagged: flagged, title: p[agg.title]},
+                     geometry: {type: 'Point', coordinates: [at[1], at[0]]}};
+    layer.bindTooltip(agg.tooltip.replace('{title}', p[agg.title]).replace('{n}', n)
+                      .replace('{flagged}', flagged), {sticky: true});
+    merged.push(layer);
+  });
+  var shown = null;
+  function draw() {
+    var coarse = group._map.getZoom() < agg.below;
+    if (coarse === shown) { return; }
+    shown = coarse;
+    group.clearLayers();
+    (coarse ? single.concat(merged) : markers).forEach(function (l) { group.addLayer(l); });
+  }
+  group.on('add', function () { shown = null; group._map.on('zoomend', draw); draw(); });
+  group.on('remove', function (e) { e.target._map && e.target._map.off('zoomend', draw); });
 })({{ this.get_name() }});
 {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
 {% endmacro %}
@@ -220,7 +304,8 @@ var {{ this.get_name() }} = L.featureGroup();
     def __init__(self, lon, lat, table: dict, name: str, *, marker: dict | None = None,
                  icon: dict | None = None, style: dict | None = None,
                  tooltip: list[str] | None = None, popup: dict | None = None,
-                 interactive: bool = True, show: bool = True, pane: str | None = None):
+                 interactive: bool = True, show: bool = True, pane: str | None = None,
+                 aggregate: dict | None = None):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "PointLayer"
         self.lon = np.round(np.asarray(lon, dtype=float), COORD_DECIMALS)
@@ -228,7 +313,7 @@ var {{ this.get_name() }} = L.featureGroup();
         self.table = table
         self.marker = marker
         self.spec = {"marker": marker, "icon": icon, "style": style or {}, "tooltip": tooltip,
-                     "popup": popup, "interactive": interactive, "pane": pane}
+                     "popup": popup, "interactive": interactive, "pane": pane, "aggregate": aggregate}
 
     @cached_property
     def table_json(self) -> str:
@@ -434,7 +519,7 @@ var {{ this.get_name() }} = L.imageOverlay({{ this.url|tojson }}, {{ this.bounds
         img.putpalette([v for c in self.palette for v in c[:3]])
         img.info["transparency"] = bytes(c[3] for c in self.palette)
         out = BytesIO()
-        img.save(out, format="PNG", compress_level=6,
+        img.save(out, format="PNG", compress_level=1,
                  transparency=bytes(c[3] for c in self.palette))
         return out.getvalue()
 
@@ -444,7 +529,10 @@ var {{ this.get_name() }} = L.imageOverlay({{ this.url|tojson }}, {{ this.bounds
 
 
 def popup_css() -> Element:
-    """The look of :class:`PointLayer` popups (as folium's GeoJSON popups)."""
+    """The look of :class:`PointLayer` popups (as folium's GeoJSON popups) and of the
+    count beside an aggregated icon."""
     return Element("<style>.leaflet-popup-content table th{text-align:left;padding-right:8px;"
                    "white-space:nowrap;vertical-align:top}.leaflet-popup-content table{font-size:12px}"
+                   ".aggregate-count{position:absolute;left:75%;top:-7px;background:#263238;color:#fff;"
+                   "font:bold 10px/14px sans-serif;border-radius:7px;padding:0 4px;white-space:nowrap}"
                    "</style>")

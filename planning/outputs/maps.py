@@ -42,7 +42,7 @@ import shapely
 from planning.outputs.map_frame import (BASEMAPS, TILES_ENV, VILLAGE_PANE, VILLAGE_PANE_Z,  # noqa: F401
                                         _walk, basemap, basemap_coords, click_to_wgs84, new_map,
                                         to_display, use_local_assets)
-from planning.outputs.map_elements import ImageLayer, PointLayer, ShapeLayer, columns, popup_css
+from planning.outputs.map_elements import ImageLayer, PointLayer, ShapeLayer, Table, columns, popup_css
 from planning.outputs.map_frame import raster_to_display
 from planning.outputs.map_legend import (BAND_RADII, BAND_RAMP, FACILITY_ICONS, ICON_CSS, Legend,
                                          band, band_colour, icon_html, legend_html, minutes_legend,
@@ -70,6 +70,12 @@ class Focus:
 
 #: the zoom the map goes to when a planner picks a failing village from the list
 UNIT_ZOOM = 15
+#: a village or village-clinic layer of more points than this is drawn per township below
+#: :data:`AGGREGATE_BELOW_ZOOM` (a city's thousands of markers are each a DOM element)
+AGGREGATE_ABOVE = 1500
+AGGREGATE_BELOW_ZOOM = 11
+#: facility kinds drawn per township at city zoom (the many small ones)
+AGGREGATED_KINDS = ("village_clinic", "village_service_point")
 
 
 def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
@@ -107,7 +113,10 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
         minutes (a ramp; hidden at first), facilities by kind, the R3 reach and gap, R4
         candidates, R7 groups, and R8's GPs within reach by township (a choropleth) and
         by village (both hidden at first; when present). Village markers carry the CSS
-        class ``village-marker`` and lie above the facility icons.
+        class ``village-marker`` and lie above the facility icons. The map's
+        ``assessment_layers`` are the layers drawn from the assessment (all but the
+        frame and the reference layer: what changes when a scenario does), its
+        ``legend`` and ``layer_control`` the two elements that list them.
     """
     region, res = assessment.region, assessment.results
     d = display if display is not None else display_layers(assessment)
@@ -118,6 +127,7 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
     m = new_map(_bounds(d["townships"], focus, region), tiles=tiles)
     m.get_root().header.add_child(popup_css())
     _add_reference(m, d, lang)
+    reference = set(m._children)
     _add_townships(m, d["township_status"], res.get("R1"), lang)
     if "R3" in res and d.get("reach") is not None:
         _add_reach(m, d["reach"], res["R3"], lang, coords, estimate=getattr(assessment, "straight", False))
@@ -150,8 +160,13 @@ def build_map(assessment, lang: str = "zh", *, focus: Focus | None = None,
                   f"{html.escape(t('legend.estimate', lang, factor=f'{factor:g}'))}</div>") + legend
     if scenario:
         legend += scenario_legend(lang)
-    Legend(legend, open_=False, title=t("legend.title", lang), banner=banner).add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
+    if (len(d.get("r2", ())) > AGGREGATE_ABOVE
+            or d["facilities"]["kind"].isin(AGGREGATED_KINDS).sum() > AGGREGATE_ABOVE):
+        legend += (f"<div style='margin-top:4px;color:#455a64'>"
+                   f"{html.escape(t('legend.aggregate', lang, zoom=AGGREGATE_BELOW_ZOOM))}</div>")
+    m.assessment_layers = [c for k, c in m._children.items() if k not in reference]
+    m.legend = Legend(legend, open_=False, title=t("legend.title", lang), banner=banner).add_to(m)
+    m.layer_control = folium.LayerControl(collapsed=True).add_to(m)
     return use_local_assets(m)
 
 
@@ -263,9 +278,9 @@ def _fmt_min(value, lang: str) -> str:
 
 
 def _add_townships(m: folium.Map, towns: gpd.GeoDataFrame, r1, lang: str) -> None:
-    towns = towns.copy()
+    table = Table(towns)
     clause = r1.clause if r1 is not None else ""
-    towns["popup"] = [
+    table["popup"] = [
         f"<b>{html.escape(str(r.name))}</b> ({kind_name(r.kind, lang)})" + _popup_table([
             (t("pop.population", lang), people(r.population, lang)),
             (t("pop.r1", lang), status_word(r.r1, lang)),
@@ -277,10 +292,10 @@ def _add_townships(m: folium.Map, towns: gpd.GeoDataFrame, r1, lang: str) -> Non
             (t("pop.status", lang), status_word(r.overall, lang)),
             (t("pop.clause", lang), clause)])
         for r in towns.itertuples()]
-    towns["status_word"] = [status_word(s, lang) for s in towns["overall"]]
-    towns["colour"] = [STATUS_COLOURS.get(s, "#777") for s in towns["overall"]]
+    table["status_word"] = [status_word(s, lang) for s in towns["overall"]]
+    table["colour"] = [STATUS_COLOURS.get(s, "#777") for s in towns["overall"]]
     ShapeLayer(towns.geometry.values,
-               columns(towns, ["township_id", "name", "overall", "status_word", "colour", "popup"],
+               columns(table, ["township_id", "name", "overall", "status_word", "colour", "popup"],
                        escape=("name", "status_word")),
                t("layer.townships", lang), style={"weight": 1.5, "fillOpacity": 0.12},
                columns={"color": "colour", "fillColor": "colour"},
@@ -295,19 +310,20 @@ def _village_dot(radius: int, opacity: float, css_class: str) -> dict:
             "fillOpacity": opacity, "className": css_class, "pane": VILLAGE_PANE}
 
 
-def _villages(v: gpd.GeoDataFrame, fields: dict[str, str], name: str, marker: dict, *,
+def _villages(v: Table, fields: dict[str, str], name: str, marker: dict, *,
               clause: str, lang: str, tooltip: tuple[str, ...] = ("name",), show: bool = True,
               style: dict | None = None, extra: tuple[str, ...] = (), max_width: int = 300,
-              class_name: str = "") -> PointLayer:
-    """A village layer: dots from one table; the popup's rows are ``fields`` (column ->
-    alias) and the rule's clause, written once."""
+              class_name: str = "", aggregate: dict | None = None) -> PointLayer:
+    """A village layer: dots from a :class:`Table` of the villages; the popup's rows are
+    ``fields`` (column -> alias) and the rule's clause, written once."""
     cols = list(dict.fromkeys([*fields, *tooltip, *extra]))
-    return PointLayer(v.geometry.x, v.geometry.y, columns(v, cols, escape=tuple(cols)), name,
+    return PointLayer(v.frame.geometry.x, v.frame.geometry.y, columns(v, cols, escape=tuple(cols)), name,
                       marker=marker, style=style or {"fillColor": "colour"}, show=show,
                       tooltip=list(tooltip),
                       popup={"fields": list(fields), "aliases": [html.escape(a) for a in fields.values()],
                              "extra": [[html.escape(t("pop.clause", lang)), html.escape(str(clause))]],
-                             "className": class_name, "maxWidth": max_width})
+                             "className": class_name, "maxWidth": max_width},
+                      aggregate=aggregate)
 
 
 #: the order villages are drawn in (later on top): failing ones last
@@ -317,11 +333,12 @@ _DRAW_ORDER = {"pass": 0, "not_applicable": 1, "unknown": 2, "warn": 3, "fail": 
 def _add_r2_villages(m: folium.Map, v: gpd.GeoDataFrame, r2, r3: gpd.GeoDataFrame | None,
                      region, lang: str) -> None:
     limit = float(r2.figures.get("max_distance_m", 1500))
-    minutes = r3.set_index("unit_id")["minutes_to_care"] if r3 is not None else {}
+    minutes = r3.set_index("unit_id")["minutes_to_care"] if r3 is not None else pd.Series(dtype=float)
     town_names = region.townships.set_index("township_id")["name"]
-    v = v.iloc[np.argsort([_DRAW_ORDER.get(s_, 0) for s_ in v["status"]], kind="stable")].copy()
-    v["colour"] = [STATUS_COLOURS.get(s_, STATUS_COLOURS["unknown"]) for s_ in v["status"]]
-    v["radius"] = [BAND_RADII[band(d, limit)] for d in v["clinic_distance_m"].astype(float)]
+    v = v.iloc[np.argsort([_DRAW_ORDER.get(s_, 0) for s_ in v["status"]], kind="stable")]
+    table = Table(v)
+    table["colour"] = [STATUS_COLOURS.get(s_, STATUS_COLOURS["unknown"]) for s_ in v["status"]]
+    table["radius"] = [BAND_RADII[band(d, limit)] for d in v["clinic_distance_m"].astype(float)]
     fields = {
         "name": t("pop.village", lang),
         "township": t("pop.township", lang),
@@ -334,41 +351,38 @@ def _add_r2_villages(m: folium.Map, v: gpd.GeoDataFrame, r2, r3: gpd.GeoDataFram
         "reason": t("pop.reason", lang),
         "action": t("pop.action", lang),
     }
-    v["township"] = v["township_id"].map(town_names).fillna("")
-    v["residents"] = [people(p, lang) for p in v["population"]]
-    v["clinic"] = v["nearest_clinic"].fillna(t("pop.none", lang))
-    v["road"] = [_fmt_m(d, lang) for d in v["clinic_road_m"]]
-    v["straight"] = [_fmt_m(d, lang) for d in v["clinic_straight_m"]]
-    v["minutes"] = [_fmt_min(_get(minutes, i), lang) for i in v["unit_id"]]
-    v["status_word"] = [f"{status_word(s_, lang)} · {pair_word(COVERAGE, c, lang)}"
-                        for s_, c in zip(v["status"], v["coverage"])]
-    v["action"] = v["action"].replace("", t("pop.none", lang))
-    _villages(v, fields, t("layer.villages_r2", lang), _village_dot(5, 0.95, "village-marker"),
+    table["township"] = v["township_id"].map(town_names).fillna("")
+    table["residents"] = [people(p, lang) for p in v["population"]]
+    table["clinic"] = v["nearest_clinic"].fillna(t("pop.none", lang))
+    table["road"] = [_fmt_m(d, lang) for d in v["clinic_road_m"]]
+    table["straight"] = [_fmt_m(d, lang) for d in v["clinic_straight_m"]]
+    table["minutes"] = [_fmt_min(x, lang) for x in v["unit_id"].map(minutes).astype(float).tolist()]
+    pairs = list(zip(v["status"].tolist(), v["coverage"].tolist()))
+    words = {p: f"{status_word(p[0], lang)} · {pair_word(COVERAGE, p[1], lang)}" for p in set(pairs)}
+    table["status_word"] = [words[p] for p in pairs]
+    table["action"] = v["action"].replace("", t("pop.none", lang))
+    many = len(v) > AGGREGATE_ABOVE
+    aggregate = {"by": "township_id", "title": "township", "below": AGGREGATE_BELOW_ZOOM,
+                 "tooltip": html.escape(t("map.aggregate_villages", lang)), "max_radius": 14,
+                 "flag": ["colour", STATUS_COLOURS["fail"]]} if many else None
+    _villages(table, fields, t("layer.villages_r2", lang), _village_dot(5, 0.95, "village-marker"),
               clause=r2.clause, lang=lang, style={"fillColor": "colour", "radius": "radius"},
-              extra=("unit_id", "colour", "radius"), class_name="village-popup",
-              max_width=360).add_to(m)
-
-
-def _get(series, key):
-    try:
-        value = series.get(key)
-    except AttributeError:
-        return None
-    return None if value is None or pd.isna(value) else float(value)
+              extra=("unit_id", "colour", "radius", *(("township_id",) if many else ())),
+              class_name="village-popup", max_width=360, aggregate=aggregate).add_to(m)
 
 
 def _add_r3_villages(m: folium.Map, v: gpd.GeoDataFrame, r3, lang: str) -> None:
     limit = float(r3.figures.get("max_minutes", 15))
-    v = v.copy()
-    v["colour"] = [band_colour(x, limit) for x in v["minutes_to_care"].astype(float)]
+    table = Table(v)
+    table["colour"] = [band_colour(x, limit) for x in v["minutes_to_care"].astype(float)]
     fields = {"name": t("pop.village", lang), "kind_name": t("pop.kind", lang),
               "residents": t("pop.population", lang), "minutes": t("pop.minutes", lang),
               "status_word": t("pop.status", lang)}
-    v["kind_name"] = [kind_name(k, lang) for k in v["kind"]]
-    v["residents"] = [people(p, lang) for p in v["population"]]
-    v["minutes"] = [_fmt_min(x, lang) for x in v["minutes_to_care"].astype(float)]
-    v["status_word"] = [status_word(s_, lang) for s_ in v["status"]]
-    _villages(v, fields, t("layer.villages_r3", lang), _village_dot(4, 0.9, "village-minutes"),
+    table["kind_name"] = [kind_name(k, lang) for k in v["kind"]]
+    table["residents"] = [people(p, lang) for p in v["population"]]
+    table["minutes"] = [_fmt_min(x, lang) for x in v["minutes_to_care"].astype(float)]
+    table["status_word"] = [status_word(s_, lang) for s_ in v["status"]]
+    _villages(table, fields, t("layer.villages_r3", lang), _village_dot(4, 0.9, "village-minutes"),
               clause=r3.clause, lang=lang, extra=("colour",), show=False).add_to(m)
 
 
@@ -383,20 +397,26 @@ def _add_facilities(m: folium.Map, fac: gpd.GeoDataFrame, lang: str) -> None:
     fields = {"name": t("pop.facility", lang), "kind_name": t("pop.kind", lang),
               "level_text": t("pop.level", lang)}
     level = fac["level"] if "level" in fac else pd.Series(None, index=fac.index)
-    kinds = fac["kind"]
-    table = fac.assign(kind_name=[kind_name(k, lang) for k in kinds],
-                       level_text=level.astype(object).where(level.notna(), t("pop.none", lang)),
-                       icon_html=[icon_html(k, lang) for k in kinds],
-                       icon_class=[f"facility-icon facility-{k}" for k in kinds],
-                       icon_size=[FACILITY_ICONS[k][2] for k in kinds])
+    kinds = fac["kind"].tolist()
+    table = Table(fac)
+    table.update(kind_name=[kind_name(k, lang) for k in kinds],
+                 level_text=level.astype(object).where(level.notna(), t("pop.none", lang)),
+                 icon_html=[icon_html(k, lang) for k in kinds],
+                 icon_class=[f"facility-icon facility-{k}" for k in kinds],
+                 icon_size=[FACILITY_ICONS[k][2] for k in kinds])
+    many = fac["kind"].isin(AGGREGATED_KINDS).sum() > AGGREGATE_ABOVE and "township_id" in fac
+    aggregate = {"by": "township_id", "split": "kind", "only": list(AGGREGATED_KINDS),
+                 "only_by": "kind", "title": "kind_name", "below": AGGREGATE_BELOW_ZOOM,
+                 "tooltip": html.escape(t("map.aggregate_facilities", lang))} if many else None
     PointLayer(fac.geometry.x, fac.geometry.y,
-               columns(table, [*fields, "icon_html", "icon_class", "icon_size"],
+               columns(table, [*fields, "icon_html", "icon_class", "icon_size",
+                               *(("township_id", "kind") if many else ())],
                        escape=tuple(fields)),
                t("layer.facilities", lang), icon={},
                style={"html": "icon_html", "className": "icon_class", "iconSize": "icon_size"},
                tooltip=["name", "kind_name"],
-               popup={"fields": list(fields), "aliases": [html.escape(a) for a in fields.values()]}
-               ).add_to(m)
+               popup={"fields": list(fields), "aliases": [html.escape(a) for a in fields.values()]},
+               aggregate=aggregate).add_to(m)
 
 
 #: the R3 reach image's colours (RGBA): ``"reach"`` rasters (1 covered, 2 not covered) and
@@ -447,13 +467,13 @@ _GROUP_COLOURS = ("#5e35b1", "#00897b", "#f4511e", "#3949ab", "#7cb342", "#c0ca3
 
 
 def _add_groups(m: folium.Map, groups: gpd.GeoDataFrame, lang: str) -> None:
-    g = groups.copy()
-    g["colour"] = [_GROUP_COLOURS[i % len(_GROUP_COLOURS)] for i in range(len(g))]
-    g["popup"] = [f"<b>{html.escape(str(r.group_id))}</b>" + _popup_table([
+    g, table = groups, Table(groups)
+    table["colour"] = [_GROUP_COLOURS[i % len(_GROUP_COLOURS)] for i in range(len(g))]
+    table["popup"] = [f"<b>{html.escape(str(r.group_id))}</b>" + _popup_table([
         (t("pop.lead", lang), r.lead or t("pop.none", lang)), (t("pop.members", lang), r.members),
         (t("pop.status", lang), status_word(r.status, lang)), (t("pop.reason", lang), r.reason)])
         for r in g.itertuples()]
-    ShapeLayer(g.geometry.values, columns(g, ["group_id", "colour", "popup"]), t("layer.groups", lang),
+    ShapeLayer(g.geometry.values, columns(table, ["group_id", "colour", "popup"]), t("layer.groups", lang),
                style={"weight": 3, "dashArray": "6 4", "fill": False}, columns={"color": "colour"},
                popup="popup", show=False).add_to(m)
 
@@ -462,9 +482,10 @@ def _add_r8(m: folium.Map, d: dict, r8, lang: str) -> None:
     target = float(r8.figures.get("target_gps_per_10000", 4.0))
     mode = pair_word(MODES, r8.figures.get("mode", "ebike"), lang)
     minutes = float(r8.figures.get("minutes", 30))
-    towns = d["r8_towns"].copy()
-    towns["colour"] = [r8_colour(v, target) for v in towns["gps_per_10000"].astype(float)]
-    towns["popup"] = [
+    towns = d["r8_towns"]
+    table = Table(towns)
+    table["colour"] = [r8_colour(v, target) for v in towns["gps_per_10000"].astype(float)]
+    table["popup"] = [
         f"<b>{html.escape(str(r.name))}</b>" + _popup_table([
             (t("pop.population", lang), f"{(r.population or 0):,.0f}"),
             (t("pop.r8_within", lang, minutes=f"{minutes:g}", mode=mode),
@@ -475,26 +496,27 @@ def _add_r8(m: folium.Map, d: dict, r8, lang: str) -> None:
             (t("pop.status", lang), status_word(r.status, lang)),
             (t("pop.clause", lang), r8.clause)])
         for r in towns.itertuples()]
-    towns["label"] = [f"{n} · {_fmt_rate(v, lang)}" for n, v in zip(towns["name"], towns["gps_per_10000"])]
-    ShapeLayer(towns.geometry.values, columns(towns, ["township_id", "colour", "label", "popup"],
+    table["label"] = [f"{n} · {_fmt_rate(v, lang)}" for n, v in zip(towns["name"], towns["gps_per_10000"])]
+    ShapeLayer(towns.geometry.values, columns(table, ["township_id", "colour", "label", "popup"],
                                               escape=("label",)),
                t("layer.r8_towns", lang), style={"color": "#616161", "weight": 1, "fillOpacity": 0.65},
                columns={"fillColor": "colour"}, highlight={"weight": 3}, tooltip=["label"],
                popup="popup", show=False).add_to(m)
-    v = d["r8_villages"].copy()
-    v["colour"] = [r8_colour(x, target) for x in v["gps_per_10000"].astype(float)]
+    v = d["r8_villages"]
+    vt = Table(v)
+    vt["colour"] = [r8_colour(x, target) for x in v["gps_per_10000"].astype(float)]
     fields = {"name": t("pop.village", lang), "residents": t("pop.population", lang),
               "gps": t("pop.r8_within", lang, minutes=f"{minutes:g}", mode=mode),
               "nurses": t("pop.r8_nurses", lang), "vdocs": t("pop.r8_vdocs", lang),
               "status_word": t("pop.status", lang), "reason": t("pop.reason", lang)}
-    v["residents"] = [f"{p:,.0f}" if np.isfinite(p) else t("pop.none", lang)
+    vt["residents"] = [f"{p:,.0f}" if np.isfinite(p) else t("pop.none", lang)
                       for p in v["population"].astype(float)]
-    v["gps"] = [_fmt_rate(x, lang) for x in v["gps_per_10000"].astype(float)]
-    v["nurses"] = [_fmt_rate(x, lang) for x in v["nurses_per_1000"].astype(float)]
-    v["vdocs"] = [_fmt_rate(x, lang) for x in v["village_doctors_per_1000"].astype(float)]
-    v["status_word"] = [status_word(s_, lang) + (" · " + t("pop.r8_border", lang) if b else "")
+    vt["gps"] = [_fmt_rate(x, lang) for x in v["gps_per_10000"].astype(float)]
+    vt["nurses"] = [_fmt_rate(x, lang) for x in v["nurses_per_1000"].astype(float)]
+    vt["vdocs"] = [_fmt_rate(x, lang) for x in v["village_doctors_per_1000"].astype(float)]
+    vt["status_word"] = [status_word(s_, lang) + (" · " + t("pop.r8_border", lang) if b else "")
                         for s_, b in zip(v["status"], v["near_border"])]
-    _villages(v, fields, t("layer.r8_villages", lang), _village_dot(4, 0.95, "r8-village"),
+    _villages(vt, fields, t("layer.r8_villages", lang), _village_dot(4, 0.95, "r8-village"),
               clause=r8.clause, lang=lang, tooltip=("name", "gps"), extra=("colour",), show=False,
               max_width=360).add_to(m)
 
