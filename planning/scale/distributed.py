@@ -322,17 +322,17 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
             for rid, why in r.get("rule_errors", {}).items():
                 broken.setdefault(rid, []).append(f"{c}: {why}")
         # the merged GeoPackage is written rule by rule while the other rules replay
-        assessment = _replay(client, whole, rulebook,
-                             {c: r["answers"] for c, r in results.items()},
-                             {c: facilities_seen[c] for c in results},
-                             [rid for rid in RULES if rid not in broken],
-                             out / "merged.gpkg", lang, (maps, gone))
+        assessment, prepared = _replay(client, whole, rulebook,
+                                       {c: r["answers"] for c, r in results.items()},
+                                       {c: facilities_seen[c] for c in results},
+                                       [rid for rid in RULES if rid not in broken],
+                                       out / "merged.gpkg", lang, (maps, gone))
         for rid, whys in broken.items():
             assessment.errors[rid] = CountyRuleError("; ".join(whys))
         merge_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        summary = _write_outputs(out, whole, maps, counties, area, assessment, results,
-                                 failed, lang, client)
+        summary = _write_outputs(out, whole, maps, counties, area, assessment, prepared,
+                                 results, failed, lang, client)
         steps.update(merge_and_merged_write=merge_s, county_writes=time.perf_counter() - t0)
         summary.update({
             "driver_seconds": {k: round(v, 2) for k, v in steps.items()},
@@ -373,8 +373,8 @@ def _replay(client, whole, rulebook, answers: dict, seen: dict, rules: list[str]
 
     Returns
     -------
-    Assessment
-        In the rules' order.
+    (Assessment, dict)
+        The assessment in the rules' order, and every layer as written to ``merged``.
     """
     from distributed import as_completed
 
@@ -384,7 +384,7 @@ def _replay(client, whole, rulebook, answers: dict, seen: dict, rules: list[str]
     [shared] = client.scatter([(_bare(whole), answers, seen, drop)], broadcast=True, hash=False)
     futures = {client.submit(replay_rules, shared, rulebook, [rid], run_settings(), lang,
                              pure=False, priority=REPLAY_COST.get(rid, 1)): rid for rid in rules}
-    results, timings, errors, ready = {}, {}, {}, {}
+    results, timings, errors, ready, written = {}, {}, {}, {}, {}
     todo = list(rules)
     with gpkg_writer(merged, lang=lang) as write:
         for fut in as_completed(list(futures)):
@@ -394,9 +394,11 @@ def _replay(client, whole, rulebook, answers: dict, seen: dict, rules: list[str]
             errors.update(e)
             ready[futures[fut]] = prepared
             while todo and todo[0] in ready:
-                write(ready.pop(todo.pop(0)))
+                layers = ready.pop(todo.pop(0))
+                write(layers)
+                written.update(layers)
     return Assessment(whole, rulebook, {rid: results[rid] for rid in rules if rid in results},
-                      timings, errors=errors)
+                      timings, errors=errors), written
 
 
 def replay_rules(shared: tuple, rulebook, rules: list[str], task_settings: dict,
@@ -585,14 +587,15 @@ def county_of_rows(layer: gpd.GeoDataFrame, maps: dict[str, dict]) -> pd.Series 
     return None
 
 
-def _write_outputs(out: Path, region, maps: dict, counties, area, assessment, results,
-                   failed, lang: str, client) -> dict:
+def _write_outputs(out: Path, region, maps: dict, counties, area, assessment,
+                   prepared: dict, results, failed, lang: str, client) -> dict:
     """The per-county GeoPackages and their rules' summaries (by the workers, in parallel;
     ``merged.gpkg`` is written by :func:`_replay`).
 
-    The layers and the rules' units are sent to the workers once; each county's task
-    gets the positions of its rows (each layer's owners are found once, here), clips the
-    display polygons to its area, writes its GeoPackage and sums up its units.
+    The layers (as computed, and as ``prepared`` for ``merged.gpkg``) and the rules'
+    units are sent to the workers once; each county's task gets the positions of its
+    rows (each layer's owners are found once, here), takes those rows as prepared,
+    clips the display polygons to its area, writes its GeoPackage and sums up its units.
     """
     layers = assessment.layers()
     checked = [c.county_id for c in counties if c.county_id in results]
@@ -609,7 +612,7 @@ def _write_outputs(out: Path, region, maps: dict, counties, area, assessment, re
     # the per-county summaries need only the units (figures and notes are the total's)
     rules = {rid: replace(r, layers={}, figures={}, notes=[])
              for rid, r in assessment.results.items()}
-    [shared] = client.scatter([(layers, rules)], broadcast=True, hash=False)
+    [shared] = client.scatter([(layers, prepared, rules)], broadcast=True, hash=False)
     empty = np.zeros(0, dtype=np.int64)
     writes = {}
     for cid in checked:
@@ -633,8 +636,10 @@ def write_county(shared: tuple, rows: dict, units: dict, groups: set, area_wkb: 
 
     Parameters
     ----------
-    shared : (dict of layers, dict of rule results)
-        The merged layers and the rules' results (units only), as sent to every worker.
+    shared : (dict of layers, dict of prepared layers, dict of rule results)
+        The merged layers as the rules made them and as written to ``merged.gpkg``
+        (:func:`planning.outputs.export.prepare_layers`), and the rules' results (units
+        only), as sent to every worker.
     rows, units : dict of str to array of int
         Positions of the county's rows in each layer that has owners / each rule's units.
     groups : set of str
@@ -648,20 +653,30 @@ def write_county(shared: tuple, rows: dict, units: dict, groups: set, area_wkb: 
     -------
     list of dict
         Each rule's summary over the county's units (without figures and notes).
-    """
-    from planning.outputs.export import export_layers
 
-    layers, rules = shared
+    Notes
+    -----
+    A county's rows are the merged file's rows as prepared once, so every county's
+    fields have the merged file's types (a column all empty in one county is not
+    written as text there and as numbers elsewhere), and nothing is prepared twice.
+    """
+    from planning.outputs.export import gpkg_writer, prepare_layers
+
+    layers, prepared, rules = shared
     area = shapely.from_wkb(area_wkb)
     sliced = {}
     for name, gdf in layers.items():
         if name in rows:
-            sliced[name] = gdf.iloc[rows[name]]
+            at = rows[name]
         elif "group_id" in gdf:
-            sliced[name] = gdf[gdf["group_id"].isin(groups)]
+            at = np.flatnonzero(gdf["group_id"].isin(groups).to_numpy())
         else:  # display polygons: the county's part
-            sliced[name] = gdf.assign(geometry=gdf.geometry.intersection(area))
-    export_layers(sliced, Path(path), lang=lang)
+            sliced.update(prepare_layers(
+                {name: gdf.assign(geometry=gdf.geometry.intersection(area))}, lang=lang))
+            continue
+        sliced[name] = prepared[name].iloc[at].reset_index(drop=True)
+    with gpkg_writer(Path(path), lang=lang) as write:
+        write(sliced)
     out = []
     for rid, r in rules.items():
         s = replace(r, units=r.units.iloc[units[rid]] if rid in units else r.units).summary()
