@@ -281,9 +281,13 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
             if done and done.get("hash") == spec["hash"]:
                 results[spec["county"]] = done
                 continue
+            # the largest counties first (their cuts, hence their tasks, grow with their
+            # area: on the city 7 CPU seconds for 10 km², 16 for 1,300-2,300 km²), so
+            # the last tasks to run are short ones and no worker waits long at the end
             fut = client.submit(county_task, spec, str(store.folder), str(ckpt),
                                 key=f"county-{_safe(spec['county'])}-{spec['hash'][:10]}",
-                                retries=RETRIES, pure=False, priority=len(spec["villages"]))
+                                retries=RETRIES, pure=False,
+                                priority=int(area[c.county_id].area / 1e4))  # hectares
             futures[fut] = spec["county"]
         steps["specs"] = time.perf_counter() - t0
         t0 = time.perf_counter()
