@@ -288,7 +288,7 @@ def cmd_bench(args) -> int:
 
     module, _ = BENCH_TASKS[args.task]
     bench = importlib.import_module(module)
-    options = ({"workers": [int(w) for w in args.workers.split(",")]}
+    options = ({"workers": [int(w) for w in args.workers.split(",")], "counties": args.counties}
                if args.task == "partitioned" else {"task": args.task}
                if args.task in ("assess", "scenario", "map") else {})
     bench.run(args.scale, **options)
@@ -423,6 +423,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", default="demo", choices=["demo", "city", "province"])
     p.add_argument("--workers", default="1,2", help="partitioned: worker counts to time, "
                    "e.g. 1,2")
+    p.add_argument("--counties", type=int, help="partitioned: only the first N counties "
+                   "(districts) of the region, with all its roads")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("fetch-roads", help="download OSM roads for a boundary (internet)")

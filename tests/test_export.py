@@ -314,6 +314,36 @@ def test_successful_export_replaces_the_target(tmp_path, layers):
     assert os.listdir(tmp_path) == ["gaps.gpkg"]
 
 
+def test_gpkg_written_layer_by_layer_equals_one_export(tmp_path, layers):
+    """gpkg_writer (the partitioned run writes each rule's layers as its replay ends)
+    gives the layers, values and column titles of one export_layers call; an error
+    inside the block leaves the target as it was."""
+    import sqlite3
+
+    whole = ex.export_layers(layers, tmp_path / "one.gpkg", lang="zh")
+    with ex.gpkg_writer(tmp_path / "parts.gpkg", lang="zh") as write:
+        for name in layers:  # one layer at a time, prepared apart (as on a worker)
+            write(ex.prepare_layers({name: layers[name]}, lang="zh"))
+        assert not (tmp_path / "parts.gpkg").exists()  # renamed only at the end
+    a, b = _read_all(whole, "gpkg"), _read_all(tmp_path / "parts.gpkg", "gpkg")
+    assert list(a) == list(b) == list(layers)
+    for name in layers:
+        pd.testing.assert_frame_equal(a[name], b[name])
+
+    def titles(path):
+        with sqlite3.connect(path) as db:
+            return sorted(db.execute("select table_name, column_name, name from gpkg_data_columns"))
+    assert titles(whole) == titles(tmp_path / "parts.gpkg") and len(titles(whole)) > 3
+
+    target = tmp_path / "parts.gpkg"
+    before = target.read_bytes()
+    with pytest.raises(RuntimeError), ex.gpkg_writer(target, lang="zh") as write:
+        write(ex.prepare_layers({"R2_villages": layers["R2_villages"]}, lang="zh"))
+        raise RuntimeError("a replay task failed")
+    assert target.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["one.gpkg", "parts.gpkg"]
+
+
 @pytest.mark.parametrize("kwargs, needle", [
     ({"path": "x.pdf"}, "gpkg"),
     ({"path": "x.zip"}, ".shp.zip"),

@@ -152,6 +152,12 @@ def test_partitioned_run_equals_one_process(tmp_path):
     assert summary["total"]["rules"][1]["passed"] == one.summary()["rules"][1]["passed"]
     for county in ("A", "B"):
         assert (tmp_path / "out" / "counties" / f"{county}.gpkg").exists()
+    # the counties' files hold the merged file's rows, with its columns and types
+    parts = [gpd.read_file(tmp_path / "out" / "counties" / f"{c}.gpkg", layer="R2_villages")
+             for c in ("A", "B")]
+    assert [len(p) for p in parts] == [2, 1]
+    both = pd.concat(parts, ignore_index=True).sort_values("village_id", ignore_index=True)
+    pd.testing.assert_frame_equal(both, r2.sort_values("village_id", ignore_index=True))
 
 
 def _counties_access(region, tmp_path):

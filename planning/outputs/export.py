@@ -69,7 +69,7 @@ import re
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,10 +261,45 @@ def export_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLik
     if not layers:
         raise InputError.at("nothing to export: no layers given", file=path.name)
     out = _final_path(path, key, len(layers))
-    prepared = {name: _prepare(frame, str(name), crs, lang) for name, frame in layers.items()}
+    prepared = prepare_layers(layers, crs=crs, lang=lang)
     with atomic_path(out) as tmp:
         _WRITERS[key](prepared, tmp, crs, lang, about or ExportAbout())
     return out
+
+
+def prepare_layers(layers: Mapping[str, pd.DataFrame], *, crs: str = "wgs84",
+                   lang: str = "en") -> dict[str, gpd.GeoDataFrame]:
+    """Layers made ready to write, as :func:`export_layers` writes them: ids as text,
+    coded values in words (``lang``), geometry in longitude/latitude of ``crs``.
+
+    For :func:`gpkg_writer`, when the layers are prepared elsewhere (a Dask worker) than
+    where they are written.
+    """
+    crs, lang = _check_crs(crs), _check_lang(lang)
+    return {name: _prepare(frame, str(name), crs, lang) for name, frame in layers.items()}
+
+
+@contextmanager
+def gpkg_writer(path: str | os.PathLike, *, crs: str = "wgs84",
+                lang: str = "en") -> Iterator[Callable[[Mapping[str, gpd.GeoDataFrame]], None]]:
+    """A GeoPackage written a few layers at a time, atomically.
+
+    Yields ``write(prepared)``, which adds layers made by :func:`prepare_layers` (same
+    ``crs`` and ``lang``); on leaving the block the column titles are recorded
+    (:func:`write_column_titles`) and the file renamed onto ``path``. An error inside the
+    block leaves ``path`` as it was. The file equals :func:`export_layers`'s for the
+    same layers in the same order.
+    """
+    crs, lang = _check_crs(crs), _check_lang(lang)
+    columns: dict[str, list[str]] = {}
+    with atomic_path(Path(path)) as tmp:
+        def write(prepared: Mapping[str, gpd.GeoDataFrame]) -> None:
+            _write_gpkg_layers(prepared, tmp, crs, lang)
+            columns.update({name: [c for c in layer.columns if c != layer.geometry.name]
+                            for name, layer in prepared.items()})
+
+        yield write
+        write_column_titles(tmp, columns, lang)
 
 
 def export_bytes(layers: Mapping[str, gpd.GeoDataFrame], fmt: str, *, crs: str = "wgs84",
@@ -588,6 +623,13 @@ def _safe_name(name: str) -> str:
 
 def _write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str, lang: str,
                 about: ExportAbout | None = None) -> None:
+    _write_gpkg_layers(layers, tmp, crs, lang)
+    write_column_titles(tmp, {name: [c for c in layer.columns if c != layer.geometry.name]
+                              for name, layer in layers.items()}, lang)
+
+
+def _write_gpkg_layers(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str,
+                       lang: str) -> None:
     note = _crs_note(crs, lang)
     # the file is a temporary one, synced once and renamed by atomic_path: SQLite need not
     # sync each layer's transactions on the way (seconds of waiting on a busy disk)
@@ -595,8 +637,6 @@ def _write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], tmp: Path, crs: str, lan
         for name, layer in layers.items():
             pyogrio.write_dataframe(layer, tmp, layer=name, driver="GPKG",
                                     layer_options={"DESCRIPTION": note})
-    write_column_titles(tmp, {name: [c for c in layer.columns if c != layer.geometry.name]
-                              for name, layer in layers.items()}, lang)
 
 
 @contextmanager

@@ -15,10 +15,12 @@ A county task runs the rules on its :func:`planning.scale.partition.sub_region` 
 county's own villages and facilities against the reach of its cut and widens where
 needed. The task writes its answers to ``OUT/checkpoints/<county>.json`` (atomically,
 with a content hash of its inputs, the rulebook and the code) and returns them. The
-driver then runs the rules once over the whole region on those answers
-(:class:`planning.scale.partition.ReplayAccess`) and writes
+rules then run once over the whole region on those answers
+(:class:`planning.scale.partition.ReplayAccess`; one task per rule on the workers) and
+the driver writes
 
-- ``OUT/merged.gpkg``: every layer of every rule for the whole region;
+- ``OUT/merged.gpkg``: every layer of every rule for the whole region (rule by rule,
+  as their replays end);
 - ``OUT/counties/<county>.gpkg``: each county's rows of those layers;
 - ``OUT/summary.json``: the summary per rule for the whole region and per county, the
   counties that failed (file, row, column), and per task its time, memory and buffers.
@@ -249,6 +251,8 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
         buffers = buffers_m(rulebook, speeds, settings.SNAP_LIMIT_M)
         reach_v = villages_m(rulebook, speeds)
         across = across_points(region, store.index["modes"])
+        if not isinstance(path, Region):
+            region.networks.clear()  # read by the tiles and across_points only; GBs for a province
         version = code_version()
         steps = {"inputs_and_tiles": time.perf_counter() - t_start}
         t0 = time.perf_counter()
@@ -277,9 +281,13 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
             if done and done.get("hash") == spec["hash"]:
                 results[spec["county"]] = done
                 continue
+            # the largest counties first (their cuts, hence their tasks, grow with their
+            # area: on the city 7 CPU seconds for 10 km², 16 for 1,300-2,300 km²), so
+            # the last tasks to run are short ones and no worker waits long at the end
             fut = client.submit(county_task, spec, str(store.folder), str(ckpt),
                                 key=f"county-{_safe(spec['county'])}-{spec['hash'][:10]}",
-                                retries=RETRIES, pure=False, priority=len(spec["villages"]))
+                                retries=RETRIES, pure=False,
+                                priority=int(area[c.county_id].area / 1e4))  # hectares
             futures[fut] = spec["county"]
         steps["specs"] = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -307,6 +315,8 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
         # the whole region, less the counties that failed, replayed on the tasks' answers
         gone = {f["county"] for f in failed if "county" in f}
         whole = _without(region, own_rows, gone)
+        # owners by the whole region's rows (``whole`` may lack failed counties' rows)
+        maps = _owner_maps(region, own_rows)
         say(f"merging {len(results)} counties")
         t0 = time.perf_counter()
         # a rule that could not run on some county is left out, as one process leaves out
@@ -315,20 +325,19 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
         for c, r in results.items():
             for rid, why in r.get("rule_errors", {}).items():
                 broken.setdefault(rid, []).append(f"{c}: {why}")
-        assessment = _replay(client, whole, rulebook,
-                             {c: r["answers"] for c, r in results.items()},
-                             {c: facilities_seen[c] for c in results},
-                             [rid for rid in RULES if rid not in broken])
+        # the merged GeoPackage is written rule by rule while the other rules replay
+        assessment, prepared = _replay(client, whole, rulebook,
+                                       {c: r["answers"] for c, r in results.items()},
+                                       {c: facilities_seen[c] for c in results},
+                                       [rid for rid in RULES if rid not in broken],
+                                       out / "merged.gpkg", lang, (maps, gone))
         for rid, whys in broken.items():
             assessment.errors[rid] = CountyRuleError("; ".join(whys))
         merge_s = time.perf_counter() - t0
-        # owners by the whole region's rows (``whole`` may lack failed counties' rows)
-        maps = _owner_maps(region, own_rows)
-        _drop_failed(assessment, maps, gone)
         t0 = time.perf_counter()
-        summary = _write_outputs(out, whole, maps, counties, area, assessment, results,
-                                 failed, lang, client)
-        steps.update(merge=merge_s, write=time.perf_counter() - t0)
+        summary = _write_outputs(out, whole, maps, counties, area, assessment, prepared,
+                                 results, failed, lang, client)
+        steps.update(merge_and_merged_write=merge_s, county_writes=time.perf_counter() - t0)
         summary.update({
             "driver_seconds": {k: round(v, 2) for k, v in steps.items()},
             "seconds": round(time.perf_counter() - t_start, 2),
@@ -345,52 +354,94 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
 
 
 #: rough share of the replay's time per rule (city): the costly ones start first
-REPLAY_COST = {"R3": 5, "R8": 4, "R2": 3, "R7": 2}
+REPLAY_COST = {"R8": 5, "R1": 4, "R2": 3, "R3": 3, "R7": 2}
 
 
-def _replay(client, whole, rulebook, answers: dict, seen: dict, rules: list[str]):
+def _replay(client, whole, rulebook, answers: dict, seen: dict, rules: list[str],
+            merged: Path, lang: str, drop: tuple[dict, set]):
     """The rules run once over the whole region on the counties' answers
-    (:class:`ReplayAccess`), one Dask task per rule (the rules are independent; the
-    region and the answers are sent to each worker once); returns the
-    :class:`~planning.rules.assess.Assessment` in the rules' order."""
+    (:class:`ReplayAccess`), one Dask task per rule, and the merged GeoPackage written
+    as they finish.
+
+    The rules are independent: the region (without its road networks) and the answers
+    are sent to each worker once; each task returns its rule's result and its layers
+    ready to write (:func:`planning.outputs.export.prepare_layers`, on the worker), and
+    the driver writes each rule's layers to ``merged`` as soon as the rules before it
+    are written (the file keeps the rules' order) while later rules still run.
+
+    Parameters
+    ----------
+    drop : (dict, set)
+        Owner maps (:func:`_owner_maps`) and the failed counties whose rows the outputs
+        leave out (:func:`_drop_failed`).
+
+    Returns
+    -------
+    (Assessment, dict)
+        The assessment in the rules' order, and every layer as written to ``merged``.
+    """
+    from distributed import as_completed
+
+    from planning.outputs.export import gpkg_writer
     from planning.rules.assess import Assessment
 
-    [shared] = client.scatter([(whole, answers, seen)], broadcast=True, hash=False)
-    futures = [client.submit(replay_rules, shared, rulebook, [rid], run_settings(),
-                             pure=False, priority=REPLAY_COST.get(rid, 1)) for rid in rules]
-    results, timings, errors = {}, {}, {}
-    for got, t, e in client.gather(futures):
-        results.update(got)
-        timings.update(t)
-        errors.update(e)
+    [shared] = client.scatter([(_bare(whole), answers, seen, drop)], broadcast=True, hash=False)
+    futures = {client.submit(replay_rules, shared, rulebook, [rid], run_settings(), lang,
+                             pure=False, priority=REPLAY_COST.get(rid, 1)): rid for rid in rules}
+    results, timings, errors, ready, written = {}, {}, {}, {}, {}
+    todo = list(rules)
+    with gpkg_writer(merged, lang=lang) as write:
+        for fut in as_completed(list(futures)):
+            got, t, e, prepared = fut.result()
+            results.update(got)
+            timings.update(t)
+            errors.update(e)
+            ready[futures[fut]] = prepared
+            while todo and todo[0] in ready:
+                layers = ready.pop(todo.pop(0))
+                write(layers)
+                written.update(layers)
     return Assessment(whole, rulebook, {rid: results[rid] for rid in rules if rid in results},
-                      timings, errors=errors)
+                      timings, errors=errors), written
 
 
-def replay_rules(shared: tuple, rulebook, rules: list[str], task_settings: dict):
+def replay_rules(shared: tuple, rulebook, rules: list[str], task_settings: dict,
+                 lang: str = "zh"):
     """Run ``rules`` over the whole region on the counties' answers (runs on a worker).
 
     Parameters
     ----------
-    shared : (Region, dict, dict)
-        The whole region (less failed counties), each county's answers, and the ids of
-        the facilities each county's task saw (:class:`ReplayAccess`).
+    shared : (Region, dict, dict, (dict, set))
+        The whole region (less failed counties), each county's answers, the ids of
+        the facilities each county's task saw (:class:`ReplayAccess`), and the owner
+        maps with the failed counties whose rows are left out (:func:`_drop_failed`).
     rulebook : Rulebook
     rules : list of str
     task_settings : dict
         The driver's :func:`run_settings`.
+    lang : {"zh", "en"}
+        Language of the prepared layers.
 
     Returns
     -------
-    (dict, dict, dict)
-        The rules' results, timings and errors (``assess(errors="record")``).
+    (dict, dict, dict, dict)
+        The rules' results, timings and errors (``assess(errors="record")``), and their
+        layers ready to write (:func:`planning.outputs.export.prepare_layers`).
     """
+    from planning.outputs.export import prepare_layers
     from planning.rules.assess import assess
 
     use_settings(task_settings)
-    whole, answers, seen = shared
+    whole, answers, seen, (maps, gone) = shared
     a = assess(whole, rulebook, ReplayAccess(whole, answers, seen), errors="record", rules=rules)
-    return a.results, a.timings, a.errors
+    _drop_failed(a, maps, gone)
+    return a.results, a.timings, a.errors, prepare_layers(a.layers(), lang=lang)
+
+
+def _bare(region: Region) -> Region:
+    """The region's layers without its loaded road networks (``region.networks``: the
+    driver's whole networks, hundreds of MB, which a replay never reads)."""
+    return replace(region)
 
 
 def _need_roads(region, file: str, lang: str) -> None:
@@ -540,17 +591,16 @@ def county_of_rows(layer: gpd.GeoDataFrame, maps: dict[str, dict]) -> pd.Series 
     return None
 
 
-def _write_outputs(out: Path, region, maps: dict, counties, area, assessment, results,
-                   failed, lang: str, client) -> dict:
-    """Merged GeoPackage (here) and per-county ones with their rules' summaries (by the
-    workers, in parallel).
+def _write_outputs(out: Path, region, maps: dict, counties, area, assessment,
+                   prepared: dict, results, failed, lang: str, client) -> dict:
+    """The per-county GeoPackages and their rules' summaries (by the workers, in parallel;
+    ``merged.gpkg`` is written by :func:`_replay`).
 
-    The layers and the rules' units are sent to the workers once; each county's task
-    gets the positions of its rows (each layer's owners are found once, here), clips the
-    display polygons to its area, writes its GeoPackage and sums up its units.
+    The layers (as computed, and as ``prepared`` for ``merged.gpkg``) and the rules'
+    units are sent to the workers once; each county's task gets the positions of its
+    rows (each layer's owners are found once, here), takes those rows as prepared,
+    clips the display polygons to its area, writes its GeoPackage and sums up its units.
     """
-    from planning.outputs.export import export_layers
-
     layers = assessment.layers()
     checked = [c.county_id for c in counties if c.county_id in results]
     rows_of = {name: _positions(county_of_rows(gdf, maps)) for name, gdf in layers.items()}
@@ -566,7 +616,7 @@ def _write_outputs(out: Path, region, maps: dict, counties, area, assessment, re
     # the per-county summaries need only the units (figures and notes are the total's)
     rules = {rid: replace(r, layers={}, figures={}, notes=[])
              for rid, r in assessment.results.items()}
-    [shared] = client.scatter([(layers, rules)], broadcast=True, hash=False)
+    [shared] = client.scatter([(layers, prepared, rules)], broadcast=True, hash=False)
     empty = np.zeros(0, dtype=np.int64)
     writes = {}
     for cid in checked:
@@ -576,7 +626,6 @@ def _write_outputs(out: Path, region, maps: dict, counties, area, assessment, re
                                     shapely.to_wkb(area[cid]),
                                     str(out / "counties" / f"{_safe(cid)}.gpkg"), lang,
                                     pure=False)
-    export_layers(layers, out / "merged.gpkg", lang=lang)  # here, while the workers write
     done = dict(zip(writes, client.gather(list(writes.values()))))
     per_county = {cid: {"rules": done[cid], "task": results[cid].get("stats", {})}
                   for cid in checked}
@@ -591,8 +640,10 @@ def write_county(shared: tuple, rows: dict, units: dict, groups: set, area_wkb: 
 
     Parameters
     ----------
-    shared : (dict of layers, dict of rule results)
-        The merged layers and the rules' results (units only), as sent to every worker.
+    shared : (dict of layers, dict of prepared layers, dict of rule results)
+        The merged layers as the rules made them and as written to ``merged.gpkg``
+        (:func:`planning.outputs.export.prepare_layers`), and the rules' results (units
+        only), as sent to every worker.
     rows, units : dict of str to array of int
         Positions of the county's rows in each layer that has owners / each rule's units.
     groups : set of str
@@ -606,20 +657,30 @@ def write_county(shared: tuple, rows: dict, units: dict, groups: set, area_wkb: 
     -------
     list of dict
         Each rule's summary over the county's units (without figures and notes).
-    """
-    from planning.outputs.export import export_layers
 
-    layers, rules = shared
+    Notes
+    -----
+    A county's rows are the merged file's rows as prepared once, so every county's
+    fields have the merged file's types (a column all empty in one county is not
+    written as text there and as numbers elsewhere), and nothing is prepared twice.
+    """
+    from planning.outputs.export import gpkg_writer, prepare_layers
+
+    layers, prepared, rules = shared
     area = shapely.from_wkb(area_wkb)
     sliced = {}
     for name, gdf in layers.items():
         if name in rows:
-            sliced[name] = gdf.iloc[rows[name]]
+            at = rows[name]
         elif "group_id" in gdf:
-            sliced[name] = gdf[gdf["group_id"].isin(groups)]
+            at = np.flatnonzero(gdf["group_id"].isin(groups).to_numpy())
         else:  # display polygons: the county's part
-            sliced[name] = gdf.assign(geometry=gdf.geometry.intersection(area))
-    export_layers(sliced, Path(path), lang=lang)
+            sliced.update(prepare_layers(
+                {name: gdf.assign(geometry=gdf.geometry.intersection(area))}, lang=lang))
+            continue
+        sliced[name] = prepared[name].iloc[at].reset_index(drop=True)
+    with gpkg_writer(Path(path), lang=lang) as write:
+        write(sliced)
     out = []
     for rid, r in rules.items():
         s = replace(r, units=r.units.iloc[units[rid]] if rid in units else r.units).summary()

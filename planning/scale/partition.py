@@ -355,9 +355,12 @@ class TileStore:
         runs where the roads file is; the tasks only read tiles.
         """
         nets = {m: region_network(region, m) for m in modes}
+        # the network cache file's name holds its content key (not its folder: the same
+        # networks under another checkout or cache folder reuse the tiles)
         spec = {"version": TILE_VERSION, "tile_m": tile_m,
                 "min_part_nodes": settings.SNAP_MIN_PART_NODES,
-                "networks": {m: n.info.get("cache_file") or _digest(n) for m, n in nets.items()}}
+                "networks": {m: Path(n.info["cache_file"]).name if n.info.get("cache_file")
+                             else _digest(n) for m, n in nets.items()}}
         key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:20]
         folder = Path(cache_dir or settings.CACHE_DIR) / "tiles" / key
         if not (folder / "index.json").exists():
