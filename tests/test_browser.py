@@ -89,6 +89,9 @@ def _open_demo(browser, url: str, lang: str = "zh", height: int = 1000,
     if lang == "en":
         page.locator('[data-testid="stSidebar"] label').filter(has_text="English").first.click()
         page.get_by_text("Primary health-care network planner").first.wait_for(timeout=60_000)
+        # the scorecard redrawn in English (the Chinese one stays drawn until it is replaced)
+        page.locator('[data-testid="stTable"] table').filter(has_text="Failed").first.wait_for(
+            timeout=SLOW_MS)
         _wait_idle(page)
     return page
 
