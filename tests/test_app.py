@@ -228,6 +228,27 @@ def test_scenario_clinic_at_uncovered_village_drops_r2_failed():
     assert any("新增村卫生室：远村卫生室" in m.value for m in at.markdown)  # the edit list
 
 
+def side_by_side(at: AppTest) -> dict:
+    """The files panel's side-by-side table as {column: {rule: text}}."""
+    frame = next(tb.value for tb in at.table if "现状 未达标" in tb.value.columns)
+    return {c: {r: str(v) for r, v in frame[c].items()} for c in frame.columns}
+
+
+def test_side_by_side_table_follows_each_edit_and_undo():
+    """The current network and the scenario side by side (kept per scenario state): R2
+    fails 远村 (300 residents) now; the clinic there closes the gap; undo brings it back."""
+    at = app_with(handmade_region(), page="scenario")
+    table = side_by_side(at)
+    assert (table["现状 未达标"]["R2"], table["现状 缺口人口"]["R2"]) == ("1", "300")
+    assert table["方案1 未达标"]["R2"] == "1"
+    at = add_at_far_village(at)
+    table = side_by_side(at)
+    assert (table["现状 未达标"]["R2"], table["方案1 未达标"]["R2"], table["方案1 缺口人口"]["R2"]) \
+        == ("1", "0", "0")
+    at.button(key="sc_undo").click().run()
+    assert side_by_side(at)["方案1 未达标"]["R2"] == "1" and not at.exception
+
+
 def test_scenario_undo_redo():
     at = add_at_far_village(app_with(handmade_region(), page="scenario"))
     at.button(key="sc_undo").click().run()

@@ -165,6 +165,42 @@ def test_compare_counts_and_delta_layers():
     assert c2.summary("en")["warnings"] == [c2.warnings[0].text("en")]
 
 
+def _copied(assessment):
+    """``assessment`` with every rule's result a new object holding copied frames."""
+    from dataclasses import replace
+
+    from planning.rules.assess import Assessment
+
+    return Assessment(assessment.region, assessment.rulebook,
+                      {rid: replace(res, units=res.units.copy()) for rid, res in assessment.results.items()},
+                      dict(assessment.timings))
+
+
+@pytest.mark.parametrize("edit", ["none", "add"])
+def test_compare_of_reused_rules_equals_comparing_copies(edit):
+    """A rule the scenario reused (the base's own result object) compares as a copy of it
+    would: same per-rule rows, changed units and delta layers (the reused rules' short cut)."""
+    from planning.plan.compare import compare
+
+    sc = Scenario(region(), rulebook=RB)
+    base = sc.base_assessment()
+    if edit == "add":
+        sc.add_facility(x=hm.X0 + 4000, y=hm.Y0)
+    after = sc.assess()
+    reused = [rid for rid in after.results if after.results[rid] is base.results[rid]]
+    assert reused and (edit == "add") == ("R2" not in reused)   # both paths are taken
+    fast, slow = compare(base, after), compare(base, _copied(after))
+    pd.testing.assert_frame_equal(fast.rules, slow.rules)
+    pd.testing.assert_frame_equal(fast.changed, slow.changed)
+    for name in slow.layers:
+        pd.testing.assert_frame_equal(fast.layers[name], slow.layers[name])
+    if edit == "none":
+        assert (fast.rules["failed_before"] == fast.rules["failed_after"]).all()
+        r2 = base.results["R2"].units
+        assert sorted(fast.layers["still_uncovered"].query("rule == 'R2'")["village_id"]) == \
+            sorted(r2.loc[r2["status"] == FAIL, "unit_id"])
+
+
 def test_save_load_round_trip(tmp_path):
     base = region()
     sc = Scenario(base, name="东部补点", rulebook=RB)

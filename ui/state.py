@@ -27,6 +27,7 @@ from planning.outputs import maps
 from planning.outputs.layers import display_surface
 from planning.plan.scenario import Scenario, compare
 from planning.region import Region
+from planning.rules import FAIL
 from planning.rules.assess import Assessment
 from planning.travel.access import Access
 from planning.words import t
@@ -75,6 +76,7 @@ MAP_PAYLOADS = "_map_payloads"       # rendered maps by what they show (widgets.
 # --------------------------------------------------------------------------- keys: scenarios
 SCENARIOS = "scenarios"              # the scenario store (scenario_store)
 SCENARIO_RESULTS = "_sc_results"     # assessments of scenario states by state_key
+RULE_FIGURES = "_sc_figures"         # failed units and residents in gaps per rule (rule_figures)
 FLASH = "_sc_flash"                  # messages for the next run of the scenario page
 SCENARIO_MAP = "scmap"
 SEEN_CLICK = "_sc_seen"              # the last map click handled (once per click)
@@ -332,6 +334,17 @@ def scenario_display(result: dict) -> dict:
     if "display" not in result:
         result["display"] = result.pop("_display")()
     return result["display"]
+
+
+def rule_figures(assessment: Assessment, key) -> dict:
+    """``{rule: (failed units, residents in gaps)}`` of ``assessment``, kept by ``key``
+    (what it depends on: ``("base", view.data, view.values)`` or a :func:`state_key`), so
+    the scenario page's side-by-side table is not recounted at every run."""
+    def make() -> dict:
+        return {rid: (res.count(FAIL), res.summary()["population_in_gap"])
+                for rid, res in assessment.results.items()}
+
+    return kept(cache(RULE_FIGURES), key, make, SCENARIO_RESULTS_KEPT + 1)
 
 
 def flash(kind: str, text: str) -> None:

@@ -83,9 +83,21 @@ def compare(base: Assessment, scenario: Assessment) -> Comparison:
         before = base.results.get(rid)
         if before is None:
             continue
+        crs = crs or after.units.crs
+        if after is before:  # a rule the scenario reused (its edits cannot change it)
+            failed, gap = before.count(FAIL), before.summary()["population_in_gap"]
+            rows.append({"rule": rid, "unit_kind": after.unit_kind,
+                         "failed_before": failed, "failed_after": failed,
+                         "units_newly_covered": 0, "units_newly_uncovered": 0,
+                         "residents_newly_covered": 0, "residents_newly_uncovered": 0,
+                         "population_in_gap_before": gap, "population_in_gap_after": gap})
+            if after.unit_kind == "village":
+                a = after.units.drop_duplicates("unit_id").set_index("unit_id")
+                none = pd.Series(False, index=a.index)
+                _add_village_layers(layers, rid, a, none, none, a["status"].eq(FAIL))
+            continue
         b = before.units.drop_duplicates("unit_id").set_index("unit_id")
         a = after.units.drop_duplicates("unit_id").set_index("unit_id")
-        crs = crs or after.units.crs
         fail_b = b["status"].reindex(a.index).eq(FAIL)
         fail_a = a["status"].eq(FAIL)
         pop = a["population"].astype(float)           # NaN: unknown, never counted as 0
@@ -109,11 +121,7 @@ def compare(base: Assessment, scenario: Assessment) -> Comparison:
             ch.insert(0, "rule", rid)
             changed.append(ch.reset_index())
         if after.unit_kind == "village":
-            for name, mask in (("newly_covered", newly_cov), ("newly_uncovered", newly_unc),
-                               ("still_uncovered", still)):
-                part = a.loc[mask].reset_index().rename(columns={"unit_id": "village_id"})
-                part.insert(0, "rule", rid)
-                layers[name].append(part)
+            _add_village_layers(layers, rid, a, newly_cov, newly_unc, still)
 
     def gdf(parts):
         if not parts:
@@ -133,3 +141,14 @@ def compare(base: Assessment, scenario: Assessment) -> Comparison:
     for fid in sorted(closed):
         warnings += close_warnings(Edit("close", facility_id=fid), base.region)
     return Comparison(pd.DataFrame(rows), ch, {k: gdf(v) for k, v in layers.items()}, warnings)
+
+
+def _add_village_layers(layers: dict, rid: str, units: pd.DataFrame, newly_cov: pd.Series,
+                        newly_unc: pd.Series, still: pd.Series) -> None:
+    """Append a village rule's units (indexed by ``unit_id``) to the delta layers, by
+    the masks of its units newly covered, newly uncovered and still uncovered."""
+    for name, mask in (("newly_covered", newly_cov), ("newly_uncovered", newly_unc),
+                       ("still_uncovered", still)):
+        part = units.loc[mask].reset_index().rename(columns={"unit_id": "village_id"})
+        part.insert(0, "rule", rid)
+        layers[name].append(part)

@@ -350,15 +350,15 @@ def _compare_panel(store: dict, view: state.View) -> None:
         st.session_state[state.COMPARE_B] = names[-1]
     with c2:
         b = choice(st.selectbox, t("sc.compare_b", lang), names, state.COMPARE_B, lang)
-    figures = {t("sc.base", lang): view.assessment}
+    figures = {t("sc.base", lang): state.rule_figures(view.assessment, ("base", view.data, view.values))}
     for n in (a, b):
-        figures[n] = state.scenario_result(store["items"][n], view)["assessment"]
+        res = state.scenario_result(store["items"][n], view)
+        figures[n] = state.rule_figures(res["assessment"], res["key"])
     columns = {}
-    for n, ass in figures.items():
-        columns[t("sc.failed_of", lang, name=n)] = {r: res.count("fail") for r, res in ass.results.items()}
-    for n, ass in figures.items():
-        columns[t("sc.gap_of", lang, name=n)] = {r: people(res.summary()["population_in_gap"], lang)
-                                                 for r, res in ass.results.items()}
+    for n, fig in figures.items():
+        columns[t("sc.failed_of", lang, name=n)] = {r: failed for r, (failed, _) in fig.items()}
+    for n, fig in figures.items():
+        columns[t("sc.gap_of", lang, name=n)] = {r: people(gap, lang) for r, (_, gap) in fig.items()}
     table = pd.DataFrame(columns)
     table.index.name = t("sc.col.rule", lang)
     st.table(table)
