@@ -266,11 +266,21 @@ def _clinic_table(clinics_all, standard, home, units, village_name, limit, withi
     pop = units["population"].to_numpy(float)
     served = np.array([isinstance(f, str) for f in fid], dtype=bool) & np.isfinite(d)
     served[served] = within(d[served])
-    by = pd.Series(np.where(np.isnan(pop[served]), 0.0, pop[served])).groupby(fid[served])
-    size, total = by.size().to_dict(), by.sum().to_dict()
+    # grouped by the clinics' positions (integers: grouping by the text ids costs more
+    # than the rest of the table); a repeated id counts for each of its clinics
     ids = clinics_all["facility_id"].tolist()
-    n_served = np.array([size.get(f, 0) for f in ids], dtype=np.int64)
-    residents = np.array([total.get(f, 0.0) for f in ids], dtype=float)
+    group: dict = {}
+    for f in ids:
+        group.setdefault(f, len(group))
+    code = np.array([group.get(f, -1) for f in fid[served].tolist()], dtype=np.int64)
+    known = code >= 0
+    code, pop = code[known], pop[served][known]
+    size = np.bincount(code, minlength=len(group))
+    total = np.zeros(len(group))     # pandas' (compensated) sum, as the text-keyed grouping
+    by = pd.Series(np.where(np.isnan(pop), 0.0, pop)).groupby(code).sum()
+    total[by.index.to_numpy(np.int64)] = by.to_numpy(float)
+    at = np.array([group[f] for f in ids], dtype=np.int64)
+    n_served, residents = size[at].astype(np.int64), total[at]
     standardized = clinics_all.index.isin(standard.index)
     home_id = home.reindex(clinics_all.index).values
     same = params(limit_m=limit)
