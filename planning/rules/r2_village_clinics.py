@@ -54,6 +54,13 @@ def _adjacency(points: gpd.GeoSeries) -> set[tuple[int, int]]:
     return {(int(i), int(j)) for i, j in zip(a, b) if i < j}
 
 
+def _village_lookups(villages: gpd.GeoDataFrame) -> tuple[dict, dict, dict]:
+    """Per village id: its township id, its name and its position in ``villages``."""
+    vids = villages["village_id"].tolist()
+    return (dict(zip(vids, villages["township_id"].tolist())),
+            dict(zip(vids, villages["name"].tolist())), {vid: i for i, vid in enumerate(vids)})
+
+
 def clinics_home_village(clinics: gpd.GeoDataFrame, villages: gpd.GeoDataFrame,
                          own_max_m: float, known: dict | None = None) -> pd.Series:
     """Each clinic's own village id: from its ``village_id`` column, else the nearest
@@ -116,8 +123,9 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
 
     home = clinics_home_village(clinics_all, villages, p["own_clinic_max_m"],
                                 access.static(("clinics' home village", p["own_clinic_max_m"]), dict))
-    town_of = dict(zip(villages["village_id"].tolist(), villages["township_id"].tolist()))
-    village_name = dict(zip(villages["village_id"].tolist(), villages["name"].tolist()))
+    # villages' ids, names, townships and places never change in a scenario: their
+    # lookups (and the adjacency of their Voronoi cells) are made once per region
+    town_of, village_name, pos = access.static("R2 villages' lookups", lambda: _village_lookups(villages))
     no_roads = getattr(access, "straight", False)
     straight = _nearest_straight(committees, standard)
     if no_roads:  # the straight radius decides; no road metres to show
@@ -128,9 +136,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         sub_road = access.nearest(WALK, substandard, "length").loc[committees.index]
     snap = access.snap_table(WALK).loc[committees.index]
 
-    # adjacency between all villages (committees share with any neighbour): villages
-    # never move in a scenario, so it is computed once per region
-    pos = {vid: i for i, vid in enumerate(villages["village_id"].tolist())}
+    # adjacency between all villages (committees share with any neighbour)
     adjacent = access.static("village adjacency", lambda: _adjacency(villages.geometry))
 
     use_road = p["measure"] == "road" and not no_roads
