@@ -54,6 +54,13 @@ def _adjacency(points: gpd.GeoSeries) -> set[tuple[int, int]]:
     return {(int(i), int(j)) for i, j in zip(a, b) if i < j}
 
 
+def _village_lookups(villages: gpd.GeoDataFrame) -> tuple[dict, dict, dict]:
+    """Per village id: its township id, its name and its position in ``villages``."""
+    vids = villages["village_id"].tolist()
+    return (dict(zip(vids, villages["township_id"].tolist())),
+            dict(zip(vids, villages["name"].tolist())), {vid: i for i, vid in enumerate(vids)})
+
+
 def clinics_home_village(clinics: gpd.GeoDataFrame, villages: gpd.GeoDataFrame,
                          own_max_m: float, known: dict | None = None) -> pd.Series:
     """Each clinic's own village id: from its ``village_id`` column, else the nearest
@@ -116,8 +123,9 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
 
     home = clinics_home_village(clinics_all, villages, p["own_clinic_max_m"],
                                 access.static(("clinics' home village", p["own_clinic_max_m"]), dict))
-    town_of = dict(zip(villages["village_id"].tolist(), villages["township_id"].tolist()))
-    village_name = dict(zip(villages["village_id"].tolist(), villages["name"].tolist()))
+    # villages' ids, names, townships and places never change in a scenario: their
+    # lookups (and the adjacency of their Voronoi cells) are made once per region
+    town_of, village_name, pos = access.static("R2 villages' lookups", lambda: _village_lookups(villages))
     no_roads = getattr(access, "straight", False)
     straight = _nearest_straight(committees, standard)
     if no_roads:  # the straight radius decides; no road metres to show
@@ -128,9 +136,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         sub_road = access.nearest(WALK, substandard, "length").loc[committees.index]
     snap = access.snap_table(WALK).loc[committees.index]
 
-    # adjacency between all villages (committees share with any neighbour): villages
-    # never move in a scenario, so it is computed once per region
-    pos = {vid: i for i, vid in enumerate(villages["village_id"].tolist())}
+    # adjacency between all villages (committees share with any neighbour)
     adjacent = access.static("village adjacency", lambda: _adjacency(villages.geometry))
 
     use_road = p["measure"] == "road" and not no_roads
@@ -217,7 +223,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
             "coverage": coverage, "status": status, "reason_code": reason,
             "action_code": action, "params": params(**fields), "geometry": geom}
         rows.append(row)
-    units = units_frame(rows, villages.crs)
+    units = _units(rows, villages.crs)
     clinics = _clinic_table(clinics_all, standard, home, units, village_name, limit, within)
     figures = {"coverage": units["coverage"].value_counts().to_dict() if len(units) else {},
                "max_distance_m": limit, "measure": "straight" if no_roads else p["measure"],
@@ -227,6 +233,15 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     return new_result("R2", rulebook, units, "village",
                       layers={"R2_villages": units.rename(columns={"unit_id": "village_id"}),
                               "R2_clinics": clinics}, figures=figures)
+
+
+def _units(rows: list[dict], crs) -> gpd.GeoDataFrame:
+    """The committees' table from their rows (dicts made by one literal, so their keys
+    come in one order): built column by column, cheaper than from the row dicts."""
+    if not rows:
+        return units_frame(rows, crs)
+    columns = zip(*(row.values() for row in rows))
+    return gpd.GeoDataFrame(dict(zip(rows[0], map(list, columns))), geometry="geometry", crs=crs)
 
 
 def _nearest_straight(villages: gpd.GeoDataFrame, clinics: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -266,11 +281,21 @@ def _clinic_table(clinics_all, standard, home, units, village_name, limit, withi
     pop = units["population"].to_numpy(float)
     served = np.array([isinstance(f, str) for f in fid], dtype=bool) & np.isfinite(d)
     served[served] = within(d[served])
-    by = pd.Series(np.where(np.isnan(pop[served]), 0.0, pop[served])).groupby(fid[served])
-    size, total = by.size().to_dict(), by.sum().to_dict()
+    # grouped by the clinics' positions (integers: grouping by the text ids costs more
+    # than the rest of the table); a repeated id counts for each of its clinics
     ids = clinics_all["facility_id"].tolist()
-    n_served = np.array([size.get(f, 0) for f in ids], dtype=np.int64)
-    residents = np.array([total.get(f, 0.0) for f in ids], dtype=float)
+    group: dict = {}
+    for f in ids:
+        group.setdefault(f, len(group))
+    code = np.array([group.get(f, -1) for f in fid[served].tolist()], dtype=np.int64)
+    known = code >= 0
+    code, pop = code[known], pop[served][known]
+    size = np.bincount(code, minlength=len(group))
+    total = np.zeros(len(group))     # pandas' (compensated) sum, as the text-keyed grouping
+    by = pd.Series(np.where(np.isnan(pop), 0.0, pop)).groupby(code).sum()
+    total[by.index.to_numpy(np.int64)] = by.to_numpy(float)
+    at = np.array([group[f] for f in ids], dtype=np.int64)
+    n_served, residents = size[at].astype(np.int64), total[at]
     standardized = clinics_all.index.isin(standard.index)
     home_id = home.reindex(clinics_all.index).values
     same = params(limit_m=limit)
