@@ -24,8 +24,11 @@ numbers rounded, headers in the language).
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 
+import numpy as np
 import pandas as pd
 
 from planning.schema import (FACILITY_KIND_ZH, SERVICE_MODE_ZH, TOWNSHIP_KIND_ZH,
@@ -1935,6 +1938,49 @@ def coded_text(prefix: str, codes, params, lang: str = "zh") -> str:
     """
     if not isinstance(codes, str) or not codes:
         return ""
+    key = _params_key(params)
+    if key is None:
+        return _coded_text(prefix, codes, params, lang)
+    return _memo_coded_text(prefix, codes, key, lang)
+
+
+#: distinct sentences kept by :func:`coded_text` (a city map renders about 20,000 rows;
+#: a what-if click's map renders mostly the same rows again)
+CODED_TEXT_MEMO = 1 << 16
+
+
+def _params_key(params) -> tuple | None:
+    """``params`` as a hashable key that tells apart every value rendered differently
+    (``1`` / ``1.0`` / ``True`` by their type, ``0.0`` / ``-0.0`` by the sign); None when a
+    value cannot be a key (rendered without the memo)."""
+    if params is None:
+        return ()
+    if type(params) is not dict:
+        return None
+    key = []
+    for k, v in params.items():
+        kind = type(v)
+        if kind is list or kind is tuple:
+            if not all(type(x) is str for x in v):
+                return None
+            v = tuple(v)
+        elif isinstance(v, (float, np.floating)) and v == 0.0:
+            v = (v, math.copysign(1.0, v))
+        elif not (kind is str or kind is int or kind is float or kind is bool
+                  or isinstance(v, (np.integer, np.floating, np.bool_))):
+            return None
+        key.append((k, kind, v))
+    return tuple(key)
+
+
+@functools.lru_cache(maxsize=CODED_TEXT_MEMO)
+def _memo_coded_text(prefix: str, codes: str, key: tuple, lang: str) -> str:
+    params = {k: v if type(v) is not tuple else list(v) if kind is list else v if kind is tuple else v[0]
+              for k, kind, v in key}
+    return _coded_text(prefix, codes, params, lang)
+
+
+def _coded_text(prefix: str, codes: str, params, lang: str) -> str:
     fields = {k: field_text(k, v, lang) for k, v in (params or {}).items()}
     parts = [t(f"{prefix}.{code}", lang, **fields) for code in codes.split(";")]
     text = semicolon(lang).join(parts)
