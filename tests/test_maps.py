@@ -422,3 +422,18 @@ def test_the_map_writes_each_village_once_in_columns_and_text_as_text():
     assert "近村" in html and "\\u8fd1" not in html            # Chinese as UTF-8, not escapes
     clause = a.results["R2"].clause
     assert html.count(clause) == 1                             # the rule's clause once, not per village
+
+
+def test_worst_status_per_township_is_the_one_of_its_units():
+    """The per-township worst status (the townships' R2 and R6) without a Python call per
+    group: fail above warn above unknown above pass; missing statuses ignored (a township
+    of them only is not_applicable); a status outside the known ones is taken as before."""
+    import pandas as pd
+    by = pd.Series(["a", "a", "a", "b", "b", "c", "d", "d"])
+    statuses = pd.Series(["pass", "warn", None, "pass", "unknown", None, "fail", "warn"])
+    got = layers._worst_by(statuses, by)
+    assert got.to_dict() == {"a": "warn", "b": "unknown", "c": "not_applicable", "d": "fail"}
+    assert got.equals(statuses.groupby(by).agg(layers._worst))
+    odd = statuses.replace("warn", "odd")           # outside _SEVERITY: ranks with not_applicable
+    assert layers._worst_by(odd, by).equals(odd.groupby(by).agg(layers._worst))
+    assert layers._worst_by(odd, by)["a"] == "pass"
