@@ -437,3 +437,24 @@ def test_worst_status_per_township_is_the_one_of_its_units():
     odd = statuses.replace("warn", "odd")           # outside _SEVERITY: ranks with not_applicable
     assert layers._worst_by(odd, by).equals(odd.groupby(by).agg(layers._worst))
     assert layers._worst_by(odd, by)["a"] == "pass"
+
+
+def test_main_roads_are_one_line_per_row_as_long_as_the_roads_they_draw():
+    """The reference layer's main roads: single lines (no multi-part rows), each of a main
+    class, numbered 0..n-1, in the region's CRS; simplified by 25 m they keep the length of
+    the network's segments of those classes (one direction each) within 1 %."""
+    import numpy as np
+    from planning.inputs import load_demo
+    from planning.travel.network import region_network
+
+    region = load_demo()
+    roads = layers._main_roads(region, 25.0, layers.MAIN_ROADS)
+    assert len(roads) > 10 and roads.crs == region.crs
+    assert list(roads.index) == list(range(len(roads)))
+    assert set(roads.geom_type) == {"LineString"}
+    assert set(roads["highway"]) <= set(layers.MAIN_ROADS)
+    net = region_network(region, "drive")
+    cls = np.char.replace(net.highway.astype(str), "_link", "")
+    pick = np.isin(cls, layers.MAIN_ROADS) & (net.u < net.v)
+    segments = np.hypot(net.x[net.u[pick]] - net.x[net.v[pick]], net.y[net.u[pick]] - net.y[net.v[pick]])
+    assert roads.length.sum() == pytest.approx(segments.sum(), rel=0.01)

@@ -237,7 +237,7 @@ def _main_roads(region, tolerance_m: float, classes: tuple[str, ...]) -> gpd.Geo
     except Exception:  # a region without usable roads still gets a map
         return empty
     highway = np.char.replace(net.highway.astype(str), "_link", "")
-    rows = []
+    names, parts = [], []
     for wanted in (classes, ("tertiary",)):
         for cls in wanted:
             pick = (highway == cls) & (net.u < net.v)  # one direction of each road
@@ -247,14 +247,15 @@ def _main_roads(region, tolerance_m: float, classes: tuple[str, ...]) -> gpd.Geo
             lines = shapely.linestrings(np.stack([np.column_stack([net.x[u], net.y[u]]),
                                                   np.column_stack([net.x[v], net.y[v]])], axis=1))
             # segments meet at the network's junctions: merged as they are (no noding union)
-            merged = shapely.line_merge(shapely.multilinestrings(lines))
-            rows.append({"highway": cls, "geometry": merged.simplify(tolerance_m)})
-        if rows:
+            merged = shapely.line_merge(shapely.multilinestrings(lines)).simplify(tolerance_m)
+            single = shapely.get_parts(merged)        # one row per line, in order
+            names += [cls] * len(single)
+            parts.append(single)
+        if parts:
             break
-    if not rows:
+    if not parts:
         return empty
-    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=region.crs)
-    return out.explode(index_parts=False).reset_index(drop=True)
+    return gpd.GeoDataFrame({"highway": names}, geometry=np.concatenate(parts), crs=region.crs)
 
 
 def valid_geometries(geoms) -> np.ndarray:
