@@ -25,10 +25,8 @@ numbers rounded, headers in the language).
 from __future__ import annotations
 
 import functools
-import math
 import re
 
-import numpy as np
 import pandas as pd
 
 from planning.schema import (FACILITY_KIND_ZH, SERVICE_MODE_ZH, TOWNSHIP_KIND_ZH,
@@ -1938,46 +1936,27 @@ def coded_text(prefix: str, codes, params, lang: str = "zh") -> str:
     """
     if not isinstance(codes, str) or not codes:
         return ""
-    key = _params_key(params)
-    if key is None:
-        return _coded_text(prefix, codes, params, lang)
-    return _memo_coded_text(prefix, codes, key, lang)
+    if type(params) is dict:
+        values = tuple(params.values())
+        kinds = tuple(map(type, values))
+        # plain values only, 1 / 1.0 / True told apart by their types; 0.0 and -0.0 (equal,
+        # written apart), lists and other values are rendered afresh
+        if _PLAIN.issuperset(kinds) and 0 not in values:
+            return _memo_coded_text(prefix, codes, tuple(params), values, kinds, lang)
+    return _coded_text(prefix, codes, params, lang)
 
 
 #: distinct sentences kept by :func:`coded_text` (a city map renders about 20,000 rows;
 #: a what-if click's map renders mostly the same rows again)
 CODED_TEXT_MEMO = 1 << 16
-
-
-def _params_key(params) -> tuple | None:
-    """``params`` as a hashable key that tells apart every value rendered differently
-    (``1`` / ``1.0`` / ``True`` by their type, ``0.0`` / ``-0.0`` by the sign); None when a
-    value cannot be a key (rendered without the memo)."""
-    if params is None:
-        return ()
-    if type(params) is not dict:
-        return None
-    key = []
-    for k, v in params.items():
-        kind = type(v)
-        if kind is list or kind is tuple:
-            if not all(type(x) is str for x in v):
-                return None
-            v = tuple(v)
-        elif isinstance(v, (float, np.floating)) and v == 0.0:
-            v = (v, math.copysign(1.0, v))
-        elif not (kind is str or kind is int or kind is float or kind is bool
-                  or isinstance(v, (np.integer, np.floating, np.bool_))):
-            return None
-        key.append((k, kind, v))
-    return tuple(key)
+#: the types of the params values :func:`coded_text` remembers
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 @functools.lru_cache(maxsize=CODED_TEXT_MEMO)
-def _memo_coded_text(prefix: str, codes: str, key: tuple, lang: str) -> str:
-    params = {k: v if type(v) is not tuple else list(v) if kind is list else v if kind is tuple else v[0]
-              for k, kind, v in key}
-    return _coded_text(prefix, codes, params, lang)
+def _memo_coded_text(prefix: str, codes: str, names: tuple, values: tuple, kinds: tuple,
+                     lang: str) -> str:
+    return _coded_text(prefix, codes, dict(zip(names, values)), lang)
 
 
 def _coded_text(prefix: str, codes: str, params, lang: str) -> str:
