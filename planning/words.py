@@ -24,6 +24,7 @@ numbers rounded, headers in the language).
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pandas as pd
@@ -1935,6 +1936,30 @@ def coded_text(prefix: str, codes, params, lang: str = "zh") -> str:
     """
     if not isinstance(codes, str) or not codes:
         return ""
+    if type(params) is dict:
+        values = tuple(params.values())
+        kinds = tuple(map(type, values))
+        # plain values only, 1 / 1.0 / True told apart by their types; 0.0 and -0.0 (equal,
+        # written apart), lists and other values are rendered afresh
+        if _PLAIN.issuperset(kinds) and 0 not in values:
+            return _memo_coded_text(prefix, codes, tuple(params), values, kinds, lang)
+    return _coded_text(prefix, codes, params, lang)
+
+
+#: distinct sentences kept by :func:`coded_text` (a city map renders about 20,000 rows;
+#: a what-if click's map renders mostly the same rows again)
+CODED_TEXT_MEMO = 1 << 16
+#: the types of the params values :func:`coded_text` remembers
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.lru_cache(maxsize=CODED_TEXT_MEMO)
+def _memo_coded_text(prefix: str, codes: str, names: tuple, values: tuple, kinds: tuple,
+                     lang: str) -> str:
+    return _coded_text(prefix, codes, dict(zip(names, values)), lang)
+
+
+def _coded_text(prefix: str, codes: str, params, lang: str) -> str:
     fields = {k: field_text(k, v, lang) for k, v in (params or {}).items()}
     parts = [t(f"{prefix}.{code}", lang, **fields) for code in codes.split(";")]
     text = semicolon(lang).join(parts)

@@ -422,3 +422,39 @@ def test_the_map_writes_each_village_once_in_columns_and_text_as_text():
     assert "近村" in html and "\\u8fd1" not in html            # Chinese as UTF-8, not escapes
     clause = a.results["R2"].clause
     assert html.count(clause) == 1                             # the rule's clause once, not per village
+
+
+def test_worst_status_per_township_is_the_one_of_its_units():
+    """The per-township worst status (the townships' R2 and R6) without a Python call per
+    group: fail above warn above unknown above pass; missing statuses ignored (a township
+    of them only is not_applicable); a status outside the known ones is taken as before."""
+    import pandas as pd
+    by = pd.Series(["a", "a", "a", "b", "b", "c", "d", "d"])
+    statuses = pd.Series(["pass", "warn", None, "pass", "unknown", None, "fail", "warn"])
+    got = layers._worst_by(statuses, by)
+    assert got.to_dict() == {"a": "warn", "b": "unknown", "c": "not_applicable", "d": "fail"}
+    assert got.equals(statuses.groupby(by).agg(layers._worst))
+    odd = statuses.replace("warn", "odd")           # outside _SEVERITY: ranks with not_applicable
+    assert layers._worst_by(odd, by).equals(odd.groupby(by).agg(layers._worst))
+    assert layers._worst_by(odd, by)["a"] == "pass"
+
+
+def test_main_roads_are_one_line_per_row_as_long_as_the_roads_they_draw():
+    """The reference layer's main roads: single lines (no multi-part rows), each of a main
+    class, numbered 0..n-1, in the region's CRS; simplified by 25 m they keep the length of
+    the network's segments of those classes (one direction each) within 1 %."""
+    import numpy as np
+    from planning.inputs import load_demo
+    from planning.travel.network import region_network
+
+    region = load_demo()
+    roads = layers._main_roads(region, 25.0, layers.MAIN_ROADS)
+    assert len(roads) > 10 and roads.crs == region.crs
+    assert list(roads.index) == list(range(len(roads)))
+    assert set(roads.geom_type) == {"LineString"}
+    assert set(roads["highway"]) <= set(layers.MAIN_ROADS)
+    net = region_network(region, "drive")
+    cls = np.char.replace(net.highway.astype(str), "_link", "")
+    pick = np.isin(cls, layers.MAIN_ROADS) & (net.u < net.v)
+    segments = np.hypot(net.x[net.u[pick]] - net.x[net.v[pick]], net.y[net.u[pick]] - net.y[net.v[pick]])
+    assert roads.length.sum() == pytest.approx(segments.sum(), rel=0.01)

@@ -341,3 +341,26 @@ def test_lists_of_names_are_joined_in_the_reader_s_language():
     assert listing(files, "zh", most=3) == "村.csv、facilities.xlsx、乡镇.geojson"   # all shown: no "…"
     assert listing((f for f in files[:1]), "en") == "村.csv"                         # any iterable
     assert listing([], "en") == ""
+
+
+def test_remembered_sentences_tell_apart_values_written_differently():
+    """coded_text remembers each (code, params, language) once: a value that reads
+    differently (1 and 1.0 and True; 0.0 and -0.0; a list of names) gets its own sentence,
+    the same as rendered afresh; params that cannot be a key are rendered without it."""
+    cases = [("reason", "R8.below", {"mode_word": "mode.ebike", "minutes": m, "gps": g, "target": 4})
+             for m in (30, 30.0, True) for g in (0.0, -0.0, 2.5)]
+    cases += [("reason", "R2.gap", {"limit_m": 1500, "distance_m": d}) for d in (-0.0, 0.0, 2300.4)]
+    cases += [("reason", "R8.below", {"mode_word": "mode.walk", "minutes": 15, "gps": 1, "target": 4,
+                                      "names": ["甲", "乙"]}),
+              ("reason", "R8.below", {"mode_word": "mode.walk", "minutes": 15, "gps": 1, "target": 4,
+                                      "names": {"unhashable": [1]}})]
+    for lang in ("zh", "en"):
+        for _ in range(2):                      # the second time from the memo
+            for prefix, code, params in cases:
+                assert words.coded_text(prefix, code, params, lang) == \
+                    words._coded_text(prefix, code, params, lang)
+    zh = [words.coded_text(p, c, params, "zh") for p, c, params in cases[:9]]
+    assert zh[0].startswith("电动自行车30分钟") and zh[6].startswith("电动自行车1分钟")  # True is 1
+    assert "-0.00名" in zh[1] and "每万人0.00名" in zh[0]
+    assert words.coded_text("reason", "R2.gap", {"limit_m": 1500, "distance_m": -0.0}, "en") == \
+        "No standardized clinic within 1,500 m (the nearest is -0 m)"

@@ -87,10 +87,10 @@ def township_status(assessment) -> gpd.GeoDataFrame:
     towns["r2_gaps"], towns["r2_units"], towns["r2"] = 0, 0, "not_applicable"
     if "R2" in res and len(res["R2"].units):
         u = res["R2"].units
-        g = u["status"].groupby(u["township_id"].fillna(OUTSIDE))
-        towns["r2_units"] = tid.map(g.size()).fillna(0).astype(int)
-        towns["r2_gaps"] = tid.map(g.agg(lambda s: int((s == "fail").sum()))).fillna(0).astype(int)
-        towns["r2"] = tid.map(g.agg(_worst)).fillna("not_applicable")
+        by = u["township_id"].fillna(OUTSIDE)
+        towns["r2_units"] = tid.map(u["status"].groupby(by).size()).fillna(0).astype(int)
+        towns["r2_gaps"] = tid.map((u["status"] == "fail").groupby(by).sum()).fillna(0).astype(int)
+        towns["r2"] = tid.map(_worst_by(u["status"], by)).fillna("not_applicable")
     towns["r3_share"], towns["r3"] = np.nan, "not_applicable"
     if "R3" in res and "R3_townships" in res["R3"].layers:
         r3 = res["R3"].layers["R3_townships"].set_index("township_id")
@@ -105,7 +105,7 @@ def township_status(assessment) -> gpd.GeoDataFrame:
     towns["r6"] = "not_applicable"
     if "R6" in res and len(res["R6"].units):
         u6 = res["R6"].units
-        towns["r6"] = tid.map(u6["status"].groupby(u6["township_id"].fillna(OUTSIDE)).agg(_worst)) \
+        towns["r6"] = tid.map(_worst_by(u6["status"], u6["township_id"].fillna(OUTSIDE))) \
             .fillna("not_applicable")
     towns["overall"] = [_worst(row) for row in towns[["r1", "r2", "r3", "r6"]].itertuples(index=False)]
     towns["r8_gps"], towns["r8"] = np.nan, "not_applicable"
@@ -177,6 +177,16 @@ def _worst(statuses) -> str:
     return max(values, key=lambda s: _SEVERITY.get(s, 0)) if values else "not_applicable"
 
 
+def _worst_by(statuses: pd.Series, by: pd.Series) -> pd.Series:
+    """:func:`_worst` of ``statuses`` per value of ``by`` (a Series indexed by them)."""
+    known = statuses.isin(list(_SEVERITY))
+    if not (known | ~statuses.map(lambda s: isinstance(s, str))).all():
+        return statuses.groupby(by).agg(_worst)      # a status of its own: as _worst takes it
+    severity = statuses.map(_SEVERITY)               # NaN for a missing status
+    worst = severity.groupby(by).max()
+    return worst.map({v: k for k, v in _SEVERITY.items()}).fillna("not_applicable")
+
+
 # --------------------------------------------------------------------------- reference layer
 
 
@@ -227,7 +237,7 @@ def _main_roads(region, tolerance_m: float, classes: tuple[str, ...]) -> gpd.Geo
     except Exception:  # a region without usable roads still gets a map
         return empty
     highway = np.char.replace(net.highway.astype(str), "_link", "")
-    rows = []
+    names, parts = [], []
     for wanted in (classes, ("tertiary",)):
         for cls in wanted:
             pick = (highway == cls) & (net.u < net.v)  # one direction of each road
@@ -237,14 +247,15 @@ def _main_roads(region, tolerance_m: float, classes: tuple[str, ...]) -> gpd.Geo
             lines = shapely.linestrings(np.stack([np.column_stack([net.x[u], net.y[u]]),
                                                   np.column_stack([net.x[v], net.y[v]])], axis=1))
             # segments meet at the network's junctions: merged as they are (no noding union)
-            merged = shapely.line_merge(shapely.multilinestrings(lines))
-            rows.append({"highway": cls, "geometry": merged.simplify(tolerance_m)})
-        if rows:
+            merged = shapely.line_merge(shapely.multilinestrings(lines)).simplify(tolerance_m)
+            single = shapely.get_parts(merged)        # one row per line, in order
+            names += [cls] * len(single)
+            parts.append(single)
+        if parts:
             break
-    if not rows:
+    if not parts:
         return empty
-    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=region.crs)
-    return out.explode(index_parts=False).reset_index(drop=True)
+    return gpd.GeoDataFrame({"highway": names}, geometry=np.concatenate(parts), crs=region.crs)
 
 
 def valid_geometries(geoms) -> np.ndarray:
