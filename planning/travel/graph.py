@@ -532,7 +532,7 @@ class Prepared:
         The junction graph (:meth:`Chains.graph`); its KD-tree is rebuilt on reading.
     strong : numpy.ndarray of int, shape (n_nodes,) or None
         The strongly connected part of each node
-        (:func:`planning.travel.snapping.strong_parts`); None when not computed.
+        (:func:`strong_parts`); None when not computed.
     top_speed : float
         The fastest edge's straight metres per second of ``"time"`` weight (0 without
         edges): bounds how far a cost reaches.
@@ -550,8 +550,6 @@ class Prepared:
         """Prepare edges ``u -> v`` (int64 node indices) with ``weights`` (``"length"``
         metres, ``"time"`` seconds, each > 0) on nodes at ``xy`` (metres); ``strong``:
         compute the nodes' strongly connected parts too."""
-        from planning.travel.snapping import strong_parts
-
         n = len(xy)
         segs = Segments.build(u, v, n, weights)
         chains = Chains.build(segs, n)
@@ -561,6 +559,16 @@ class Prepared:
         top = float(np.nanmax(speed)) if len(speed) else 0.0
         return cls(segs, chains, chains.graph(xy), strong_parts(u, v, n) if strong else None,
                    top)
+
+
+def strong_parts(u: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
+    """The strongly connected part of each node of a network (edges ``u -> v``, node
+    indices 0..n-1): the costly half of
+    :func:`planning.travel.snapping.main_parts`, which the engine keeps on disk."""
+    if n == 0:
+        return np.zeros(0, dtype=np.int32)
+    graph = sp.csr_array((np.ones(len(u)), (u, v)), shape=(n, n))
+    return connected_components(graph, directed=True, connection="strong")[1]
 
 
 def fingerprint(u: np.ndarray, v: np.ndarray, weights: dict[str, np.ndarray],

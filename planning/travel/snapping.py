@@ -38,14 +38,12 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 import shapely
-from scipy.sparse.csgraph import connected_components
 
 from planning._atomic import atomic_path
 from planning._mapped import load_mapped
 from planning.errors import InputError
-from planning.travel.graph import Segments, _pick
+from planning.travel.graph import Segments, _pick, strong_parts
 
 __all__ = ["Snapped", "Snapper", "main_parts", "strong_parts", "parts_that_count", "main_segments", "as_xy", "Points",
            "read_snapped", "write_snapped", "SNAPPED_KEPT"]
@@ -483,15 +481,6 @@ def main_parts(u: np.ndarray, v: np.ndarray, n: int, min_part_nodes: int | None
         True for a part that counts.
     """
     return parts_that_count(strong_parts(u, v, n), min_part_nodes)
-
-
-def strong_parts(u: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
-    """The strongly connected part of each node of a network (edges ``u -> v``, node
-    indices 0..n-1): the costly half of :func:`main_parts`, which the engine keeps on disk."""
-    if n == 0:
-        return np.zeros(0, dtype=np.int32)
-    graph = sp.csr_array((np.ones(len(u)), (u, v)), shape=(n, n))
-    return connected_components(graph, directed=True, connection="strong")[1]
 
 
 def parts_that_count(label: np.ndarray, min_part_nodes: int | None
