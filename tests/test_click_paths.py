@@ -169,6 +169,20 @@ def test_r5_districts_judged_once_per_inputs_on_one_access():
         .tolist() == ["pass"]
 
 
+def _edit(sc, op: str, i: int, clinics, vil) -> None:
+    """One step of a scenario: add a clinic 120 m east / 60 m north of village ``i``, move
+    clinic ``i`` 250 m east / 90 m south, close clinic ``i``, or undo."""
+    if op == "add":
+        sc.add_facility("village_clinic", vil.iloc[i].x + 120.0, vil.iloc[i].y + 60.0)
+    elif op == "move":
+        f = clinics.iloc[i]
+        sc.move_facility(f["facility_id"], f.geometry.x + 250.0, f.geometry.y - 90.0)
+    elif op == "close":
+        sc.close_facility(clinics.iloc[i]["facility_id"])
+    else:
+        assert op == "undo" and sc.undo()
+
+
 def test_scenario_surface_updated_in_part_equals_the_surface_drawn_whole(demo_walk, monkeypatch):
     """Adds, moves and closes (closing renumbers the facilities after the closed one) on
     the demo: the surface a scenario redraws in part has the same minutes, states and
@@ -187,13 +201,7 @@ def test_scenario_surface_updated_in_part_equals_the_surface_drawn_whole(demo_wa
     vil = region.villages.geometry
     steps = [("add", 3), ("close", 5), ("move", 7), ("close", 2), ("add", 40), ("move", 11)]
     for op, i in steps:
-        if op == "add":
-            sc.add_facility("village_clinic", vil.iloc[i].x + 120.0, vil.iloc[i].y + 60.0)
-        elif op == "move":
-            f = clinics.iloc[i]
-            sc.move_facility(f["facility_id"], f.geometry.x + 250.0, f.geometry.y - 90.0)
-        else:
-            sc.close_facility(clinics.iloc[i]["facility_id"])
+        _edit(sc, op, i, clinics, vil)
         edited = sc.apply()
         part = r3_health_circle.surface(edited, RB, sa.bind(edited))
         (slot,) = [s for k, v in sa._slots.items() if k[0] == "surface" for s in v]
@@ -265,15 +273,7 @@ def test_scenario_surface_counts_kept_through_patches_equal_a_fresh_surface(demo
     steps = [("add", 3), ("close", 5), ("move", 7), ("close", 2), ("add", 40), ("move", 11),
              ("undo", 0), ("undo", 0), ("add", 90)]
     for op, i in steps:
-        if op == "add":
-            sc.add_facility("village_clinic", vil.iloc[i].x + 120.0, vil.iloc[i].y + 60.0)
-        elif op == "move":
-            f = clinics.iloc[i]
-            sc.move_facility(f["facility_id"], f.geometry.x + 250.0, f.geometry.y - 90.0)
-        elif op == "close":
-            sc.close_facility(clinics.iloc[i]["facility_id"])
-        else:
-            assert sc.undo()
+        _edit(sc, op, i, clinics, vil)
         edited = sc.apply()
         after = sc.assess(["R3"]).results["R3"].figures
         s = r3_health_circle.surface(edited, RB, sa.bind(edited))
