@@ -62,10 +62,10 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     # (its minutes, reason and action still say whether it lies outside the circle)
     status = np.where(~known, UNKNOWN, np.where(ok, PASS, FAIL))
     limit = params(limit=limit_min)["limit"]              # each village's params: its minutes
-    units = gpd.GeoDataFrame({
-        "unit_id": villages["village_id"], "name": villages["name"],
-        "township_id": villages["township_id"], "kind": villages["kind"],
-        "population": pop,
+    columns = {
+        "unit_id": villages["village_id"].values, "name": villages["name"].values,
+        "township_id": villages["township_id"].values, "kind": villages["kind"].values,
+        "population": pop.to_numpy(),
         "minutes_to_care": np.where(np.isfinite(minutes), np.round(minutes, 2), np.nan),
         "nearest_facility_id": near["facility_id"].values,
         **access.snap_table(p["mode"]).to_dict("series"),
@@ -73,13 +73,15 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         "reason_code": _reason_codes(minutes, ok, known),
         "action_code": np.where(ok, "", np.where(known, "R3.add", "R3.check_population_add")),
         "params": [{"minutes": m, "limit": limit} for m in minutes.tolist()],
-    }, geometry=villages.geometry.values, crs=villages.crs, index=villages.index)
+        "geometry": villages.geometry.values}
+    # one plain frame, then its geometry: a third of GeoDataFrame(columns, geometry=...)
+    units = gpd.GeoDataFrame(pd.DataFrame(columns, index=villages.index, copy=False),
+                             geometry="geometry", crs=villages.crs)
 
     town_of = access.static("villages' townships", lambda: village_townships(region))
-    towns = _township_shares(region, town_of, pop.to_numpy(), ok & known,
-                             p["township_target_share"])
+    passed = ok & known
     total = float(pop[known].sum())                       # villages with figures only
-    covered_pop = float(pop[ok & known].sum())
+    covered_pop = float(pop[passed].sum())
     if settings.R3_AREAS not in ("road_band", "surface"):
         raise ValueError(f"settings.R3_AREAS must be 'road_band' or 'surface', "
                          f"not {settings.R3_AREAS!r}")
@@ -91,7 +93,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
 
     if settings.R3_AREAS == "surface" and not access.straight:
         cap = max(settings.SURFACE_CAP_MIN, limit_min)
-        s = surface(region, rulebook, access, cap_minutes=cap)
+        s = surface(region, rulebook, access, cap_minutes=cap, facilities=facilities)
         # the areas are cell counts (a scenario's surface keeps them edit by edit); the
         # polygons are drawn only when a layer is read
         covered_km2, uncovered_km2 = _surface_areas(s, limit_min)
@@ -107,8 +109,13 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         covered_km2, uncovered_km2 = covered.area / 1e6, uncovered.area / 1e6
         area_layers = {"R3_covered": area_layer(PASS, covered),
                        "R3_uncovered": area_layer(FAIL, uncovered)}
-    layers = {"R3_villages": units.rename(columns={"unit_id": "village_id"}),
-              "R3_townships": towns, **area_layers}
+    # the villages' and townships' layers too are made when read (a click reads the
+    # statuses and the figures), from arrays made here
+    pop_values = pop.to_numpy()
+    layers = {"R3_villages": lambda: units.rename(columns={"unit_id": "village_id"}),
+              "R3_townships": lambda: _township_shares(region, town_of, pop_values, passed,
+                                                       p["township_target_share"]),
+              **area_layers}
     n_unknown = int((~known).sum())
     figures = {"share_within": round(covered_pop / total, 4) if total else None,
                "residents_within": int(covered_pop) if known.any() else None,
@@ -123,7 +130,8 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
 
 
 def surface(region, rulebook: Rulebook, access, mode: str | None = None, *,
-            cell_m: float | None = None, cap_minutes: float | None = None) -> _surface.Surface:
+            cell_m: float | None = None, cap_minutes: float | None = None,
+            facilities: gpd.GeoDataFrame | None = None) -> _surface.Surface:
     """Minutes to the nearest facility R3 counts, on a grid over the townships.
 
     Parameters
@@ -140,6 +148,9 @@ def surface(region, rulebook: Rulebook, access, mode: str | None = None, *,
         Side of a cell, metres (default ``settings.SURFACE_CELL_M``).
     cap_minutes : float, optional
         Minutes above this are not kept (default ``settings.SURFACE_CAP_MIN``).
+    facilities : GeoDataFrame, optional
+        R3's facilities of ``region`` when the caller has them already (default: chosen
+        by R3's ``facility_kinds``).
 
     Returns
     -------
@@ -158,7 +169,8 @@ def surface(region, rulebook: Rulebook, access, mode: str | None = None, *,
         raise InputError.of("in.straight_no_engine", layer="roads")
     cell_m = float(settings.SURFACE_CELL_M if cell_m is None else cell_m)
     cells = access.surface_cells(mode, region.townships.geometry.values, cell_m)
-    facilities = facilities_of(region, p["facility_kinds"])
+    if facilities is None:
+        facilities = facilities_of(region, p["facility_kinds"])
     return access.surface(mode, cells, facilities, cap_minutes=cap_minutes)
 
 

@@ -61,10 +61,32 @@ SURFACES_KEPT = 8
 
 def points_key(frame: gpd.GeoDataFrame) -> str:
     """A content key for a set of points: their ids and coordinates."""
-    h = hashlib.sha1()
-    h.update("\x1f".join(frame["facility_id"].astype(str).tolist()).encode() if "facility_id" in frame
-             else str(len(frame)).encode())
-    h.update(np.ascontiguousarray(np.column_stack([frame.geometry.x, frame.geometry.y])).tobytes())
+    if "facility_id" not in frame:
+        h = hashlib.sha1(str(len(frame)).encode())
+        h.update(np.ascontiguousarray(_xy(frame)).tobytes())
+        return h.hexdigest()
+    return _key(*_points(frame))
+
+
+def _xy(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """The points' x and y (metres, region CRS), shape (n, 2), float64 (NaN: no point)."""
+    geoms = np.asarray(frame.geometry.values)
+    return np.column_stack([shapely.get_x(geoms), shapely.get_y(geoms)]).reshape(-1, 2)
+
+
+def _points(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """A facility table's ``facility_id`` as text (object array) and its points' x and y
+    (metres, shape (n, 2)), read once for every key and look-up a question needs."""
+    ids = frame["facility_id"]
+    if not isinstance(ids.dtype, pd.StringDtype):
+        ids = ids.astype(str)
+    return ids.to_numpy(dtype=object), _xy(frame)
+
+
+def _key(ids: np.ndarray, xy: np.ndarray) -> str:
+    """:func:`points_key` of facilities given by :func:`_points`."""
+    h = hashlib.sha1("\x1f".join(ids.tolist()).encode())
+    h.update(np.ascontiguousarray(xy).tobytes())
     return h.hexdigest()
 
 
@@ -214,13 +236,12 @@ class Access:
         n = len(self.region.villages)
         if len(facilities) == 0 or n == 0:
             return sp.csr_matrix((len(facilities), n))
-        whole = (mode, weight, float(cutoff), points_key(facilities))
+        ids, xy = _points(facilities)
+        whole = (mode, weight, float(cutoff), _key(ids, xy))
         if whole in self._rows:                  # the same set asked again (a staff edit)
             return self._rows[whole]
         store = self._rows.setdefault((mode, weight, float(cutoff)), {})
-        items = list(zip(facilities["facility_id"].astype(str).tolist(),
-                         facilities.geometry.x.astype(float).tolist(),
-                         facilities.geometry.y.astype(float).tolist()))
+        items = list(zip(ids.tolist(), xy[:, 0].tolist(), xy[:, 1].tolist()))
         missing = [i for i, item in enumerate(items) if item not in store]
         if missing:
             m = self.engine(mode).catchment_matrix(facilities.geometry.iloc[missing],
@@ -331,11 +352,17 @@ class Access:
             Indexed like ``region.villages``: ``access_m`` (straight access leg to the
             road, metres; NaN off-network) and ``road_snap`` (one of :data:`SNAP_CODES`).
         """
-        sn = self.snapped_villages(mode)
-        code = np.select([sn.off_network, sn.moved, sn.on_fragment],
-                         ["off_network", "moved", "fragment"], "nearest")
-        return pd.DataFrame({"access_m": np.where(sn.off_network, np.nan, np.round(sn.access_m, 1)),
-                             "road_snap": code}, index=self.region.villages.index)
+        def table() -> pd.DataFrame:
+            sn = self.snapped_villages(mode)
+            code = np.select([sn.off_network, sn.moved, sn.on_fragment],
+                             ["off_network", "moved", "fragment"], "nearest")
+            return pd.DataFrame({"access_m": np.where(sn.off_network, np.nan,
+                                                      np.round(sn.access_m, 1)),
+                                 "road_snap": code}, index=self.region.villages.index)
+
+        # the villages never move in a scenario: made once per mode (a shallow copy out:
+        # copy-on-write keeps the kept one as it is)
+        return self.static(("snap table", mode), table).copy(deep=False)
 
     def snap_report(self, mode: str, facilities: gpd.GeoDataFrame | None = None) -> dict:
         """Counts of how villages (and ``facilities``) joined ``mode``'s network.
@@ -348,19 +375,25 @@ class Access:
             ``facilities_moved`` and ``moved_facility_ids``.
         """
         engine = self.engine(mode)
-        sn = self.snapped_villages(mode)
-        out = engine.snap_report(sn)
-        out["moved_village_ids"] = self.region.villages["village_id"].to_numpy()[sn.moved].tolist()
+
+        def villages() -> dict:
+            sn = self.snapped_villages(mode)
+            out = engine.snap_report(sn)
+            out["moved_village_ids"] = self.region.villages["village_id"].to_numpy()[sn.moved].tolist()
+            return out
+
+        # the villages' part once per mode (they never move in a scenario); copies out
+        out = {k: list(v) if isinstance(v, list) else v
+               for k, v in self.static(("snap report", mode), villages).items()}
         if facilities is not None:
             # a facility's snapping depends on its position only: kept per position, so
             # a scenario's facility set snaps only its added or moved facilities
             known = self.static(("facility moved", mode), dict)
-            xy = list(zip(facilities.geometry.x.to_numpy(float).tolist(),
-                          facilities.geometry.y.to_numpy(float).tolist()))
+            xy = list(map(tuple, _xy(facilities).tolist()))
             new = [p for p in dict.fromkeys(xy) if p not in known]
             if new:
                 known.update(zip(new, engine.snap(np.array(new).reshape(-1, 2)).moved.tolist()))
-            moved = np.array([known[p] for p in xy], dtype=bool)
+            moved = np.fromiter(map(known.__getitem__, xy), dtype=bool, count=len(xy))
             ids = facilities["facility_id"].to_numpy()[moved].tolist()
             out["facilities_moved"] = len(ids)
             out["moved_facility_ids"] = ids
@@ -556,26 +589,44 @@ class ScenarioAccess(Access):
 
     # -- nearest, incrementally
     def nearest(self, mode: str, facilities: gpd.GeoDataFrame, weight: str) -> pd.DataFrame:
-        key = (mode, weight, points_key(facilities))
-        if key in self._nearest or len(facilities) == 0 or len(self.region.villages) == 0 \
-                or facilities["facility_id"].duplicated().any():
+        if len(facilities) == 0 or len(self.region.villages) == 0:
             return super().nearest(mode, facilities, weight)
-        want = _items(facilities)
-        slots = self._slots.setdefault((mode, weight), [])
-        best = _closest(slots, want)
-        if best is None:
-            best = _Slot(self.engine(mode), self.snapped_villages(mode), facilities, weight)
-            slots.append(best)
-        else:
-            best.sync(want)
-        villages = self.region.villages
-        ids = np.array(best.ids, dtype=object)
+        ids, xy = _points(facilities)
+        key = (mode, weight, _key(ids, xy))
+        if key in self._nearest:
+            self.queries += 1
+            return self._nearest[key]
+        if len(set(ids.tolist())) < len(ids):         # an id twice: no slot can follow it
+            return super().nearest(mode, facilities, weight)
+        self.queries += 1
+        best, row = self._synced((mode, weight), ids, xy,
+                                 lambda: _Slot(self.engine(mode), self.snapped_villages(mode),
+                                               facilities, weight))
         nid = best.acc.nearest_id
         out = pd.DataFrame({"cost": best.acc.nearest_cost.copy(),
-                            "facility_id": np.where(nid >= 0, ids[np.maximum(nid, 0)], None)},
-                           index=villages.index)
+                            "facility_id": np.where(nid >= 0, ids[row[np.maximum(nid, 0)]], None)},
+                           index=self.region.villages.index)
         self._nearest[key] = out
         return out
+
+    def _synced(self, key: tuple, ids: np.ndarray, xy: np.ndarray, new) -> tuple[_Slot, np.ndarray]:
+        """The slot under ``key`` nearest to the facilities ``ids`` at ``xy`` (see
+        :func:`_points`), synced to them (a new one, ``new()``, when every kept one is more
+        than :data:`INCREMENTAL_MAX_OPS` edits away), and its engine id -> row of the
+        facilities map (-1: closed, the last entry -1)."""
+        slots = self._slots.setdefault(key, [])
+        diffs = [s.diff(ids, xy) for s in slots]
+        sizes = [d.size for d in diffs]
+        if not sizes or min(sizes) > INCREMENTAL_MAX_OPS:
+            best = new()
+            slots.append(best)
+            engine_ids = np.arange(len(ids))
+        else:
+            i = sizes.index(min(sizes))
+            best, engine_ids = slots[i], slots[i].sync(diffs[i], ids, xy)
+        row = np.full(len(best.ids) + 1, -1, dtype=np.int64)
+        row[engine_ids] = np.arange(len(ids))
+        return best, row
 
     # -- travel-time surface, incrementally
     def surface(self, mode: str, cells: Cells, facilities: gpd.GeoDataFrame,
@@ -585,22 +636,18 @@ class ScenarioAccess(Access):
         (an added facility searches only where it improves a junction, a closed one
         re-solves only the junctions it was nearest to, and only the cells on links
         those junctions end are re-read and redrawn); memoised by facility set."""
-        if len(facilities) == 0 or facilities["facility_id"].duplicated().any():
+        if len(facilities) == 0:
+            return super().surface(mode, cells, facilities, cap_minutes)
+        ids, xy = _points(facilities)
+        if len(set(ids.tolist())) < len(ids):
             return super().surface(mode, cells, facilities, cap_minutes)
         cap = float(settings.SURFACE_CAP_MIN if cap_minutes is None else cap_minutes)
-        key = (mode, id(cells), cap, points_key(facilities))
+        key = (mode, id(cells), cap, _key(ids, xy))
         if key in self._surfaces:
             return self._surfaces[key]
-        want = _items(facilities)
-        slots = self._slots.setdefault(("surface", mode, id(cells)), [])
-        best = _closest(slots, want)
-        if best is None:
-            best = _Slot(self.engine(mode), cells.snapped, facilities, "time")
-            slots.append(best)
-        else:
-            best.sync(want)
-        position = {fid: i for i, fid in enumerate(want)}    # engine id -> row of facilities
-        to_row = np.array([position.get(f, -1) for f in best.ids], dtype=np.int64)
+        best, row = self._synced(("surface", mode, id(cells)), ids, xy,
+                                 lambda: _Slot(self.engine(mode), cells.snapped, facilities, "time"))
+        to_row = row[:-1]                                 # engine id -> row of facilities
         last = best.surfaces.get(cap)
         if last is None:
             nid = best.acc.nearest_id
@@ -831,42 +878,82 @@ def _items(facilities: gpd.GeoDataFrame) -> dict[str, tuple[float, float]]:
                         facilities.geometry.y.astype(float).tolist())))
 
 
-def _closest(slots: list[_Slot], want: dict) -> _Slot | None:
-    """The slot whose facility set is fewest edits from ``want``, if within
-    :data:`INCREMENTAL_MAX_OPS`."""
-    gaps = [s.distance(want) for s in slots]
-    if not gaps or min(gaps) > INCREMENTAL_MAX_OPS:
-        return None
-    return slots[gaps.index(min(gaps))]
+class _Diff:
+    """What turns a slot's open facilities into a wanted set (see :meth:`_Slot.diff`).
+
+    Attributes
+    ----------
+    engine_ids : numpy.ndarray of int64
+        Per wanted facility, the slot's engine id of the same facility_id (-1: none open).
+    closed : numpy.ndarray of int64
+        Engine ids open in the slot and not wanted, ascending.
+    edits : numpy.ndarray of int64
+        Rows of the wanted set to add (no engine id) or move (another place), ascending.
+    """
+
+    def __init__(self, engine_ids: np.ndarray, closed: np.ndarray, edits: np.ndarray):
+        self.engine_ids, self.closed, self.edits = engine_ids, closed, edits
+
+    @property
+    def size(self) -> int:
+        """Facilities to close, add or move."""
+        return len(self.closed) + len(self.edits)
 
 
 class _Slot:
-    """An :class:`IncrementalNearest` kept in step with one changing facility set."""
+    """An :class:`IncrementalNearest` kept in step with one changing facility set.
+
+    Attributes
+    ----------
+    acc : IncrementalNearest
+    ids : list of str
+        Engine id -> facility_id (closed ones too).
+    surfaces : dict
+        Cap -> (the last surface drawn from this slot, ``len(acc.changes)`` then, its
+        engine id -> facilities' row).
+    """
 
     def __init__(self, engine: TravelEngine, origins, facilities: gpd.GeoDataFrame, weight: str):
-        items = _items(facilities)
-        self.acc = IncrementalNearest(engine, origins,
-                                      np.array(list(items.values())).reshape(-1, 2), weight=weight)
-        self.ids = list(items)                      # engine id -> facility_id
-        self.open = {fid: (i, xy) for i, (fid, xy) in enumerate(items.items())}
-        #: cap -> (the last surface drawn from this slot, len(acc.changes) then)
+        ids, xy = _points(facilities)
+        self.acc = IncrementalNearest(engine, origins, xy.reshape(-1, 2), weight=weight)
+        self.ids = ids.tolist()
+        self._engine_id = {fid: i for i, fid in enumerate(self.ids)}   # open ones only
+        self._xy = xy.copy()                        # engine id -> place (x, y), metres
+        self._open = np.ones(len(ids), dtype=bool)  # engine id -> open
         self.surfaces: dict = {}
 
-    def distance(self, want: dict) -> int:
-        have = self.open
-        return sum(f not in have or have[f][1] != xy for f, xy in want.items()) + \
-            sum(f not in want for f in have)
+    def diff(self, ids: np.ndarray, xy: np.ndarray) -> _Diff:
+        """What turns the open facilities into ``ids`` at ``xy`` (:func:`_points`)."""
+        get = self._engine_id.get
+        engine_ids = np.fromiter((get(f, -1) for f in ids.tolist()), dtype=np.int64, count=len(ids))
+        have = engine_ids >= 0
+        moved = np.zeros(len(ids), dtype=bool)
+        moved[have] = np.any(self._xy[engine_ids[have]] != xy[have], axis=1)
+        kept = np.zeros(len(self._open), dtype=bool)
+        kept[engine_ids[have]] = True
+        return _Diff(engine_ids, np.flatnonzero(self._open & ~kept), np.flatnonzero(~have | moved))
 
-    def sync(self, want: dict) -> None:
-        for fid in [f for f in self.open if f not in want]:
-            self.acc.close(self.open.pop(fid)[0])
-        for fid, xy in want.items():
-            if fid not in self.open:
-                self.open[fid] = (self.acc.add(xy), xy)
-                self.ids.append(fid)
-            elif self.open[fid][1] != xy:
-                self.acc.move(self.open[fid][0], xy)
-                self.open[fid] = (self.open[fid][0], xy)
+    def sync(self, diff: _Diff, ids: np.ndarray, xy: np.ndarray) -> np.ndarray:
+        """Close, add and move as ``diff`` says (closes first, then the rows in order);
+        returns the engine id of every wanted facility."""
+        for e in diff.closed.tolist():
+            self.acc.close(e)
+            self._open[e] = False
+            del self._engine_id[self.ids[e]]
+        engine_ids = diff.engine_ids.copy()
+        for r in diff.edits.tolist():
+            place = (float(xy[r, 0]), float(xy[r, 1]))
+            e = int(engine_ids[r])
+            if e < 0:
+                e = engine_ids[r] = self.acc.add(place)
+                self.ids.append(ids[r])
+                self._engine_id[ids[r]] = e
+                self._xy = np.vstack([self._xy, [place]])
+                self._open = np.append(self._open, True)
+            else:
+                self.acc.move(e, place)
+                self._xy[e] = place
+        return engine_ids
 
 
 def access_for(region: Region) -> Access:
