@@ -87,8 +87,22 @@ def reach(region, access, rulebook: Rulebook, which: str = "gp") -> Reach:
     fac = facilities_of(region, kinds)
     cutoff = float(minutes) * 60.0
     costs = access.catchment(mode, fac, "time", cutoff)
-    weights = fca.weighted(costs, cutoff, p["decay"], p["band_weights"], p["gaussian_sigma_share"])
+    how = (cutoff, p["decay"], tuple(p["band_weights"]), p["gaussian_sigma_share"])
+    kept = _WEIGHTS.get(id(costs))
+    if kept is not None and kept[0] is costs and kept[1] == how:
+        weights = kept[2]                # the same catchment as a click before (unedited kinds)
+    else:
+        weights = fca.weighted(costs, *how)
+        if len(_WEIGHTS) >= 4:
+            _WEIGHTS.pop(next(iter(_WEIGHTS)))
+        _WEIGHTS[id(costs)] = (costs, how, weights)
     return Reach(fac, costs, weights, mode, float(minutes))
+
+
+#: id(catchment) -> (the catchment, its decay settings, its weights): the last few
+#: catchments' weights (``Access.catchment`` hands out the same matrix for the same
+#: facility set, so a click that edits other kinds reuses them)
+_WEIGHTS: dict[int, tuple] = {}
 
 
 def check(region, rulebook: Rulebook, access) -> RuleResult:

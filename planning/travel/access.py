@@ -116,9 +116,8 @@ class Access:
         self._engines: dict[str, TravelEngine] = {}
         self._villages: dict[str, object] = {}
         self._nearest: dict[tuple, pd.DataFrame] = {}
-        #: (mode, weight, cutoff) -> {(facility_id, x, y): (village indices, costs)}, and
-        #: (mode, weight, cutoff, points key) -> the last matrix assembled from them
-        self._rows: dict[tuple, object] = {}
+        #: (mode, weight, cutoff) -> the catchment's rows kept per facility
+        self._rows: dict[tuple, _Catchment] = {}
         self._border: dict[tuple, np.ndarray] = {}
         self._static: dict = {}
         #: (mode, cells, cap minutes, facilities' points key) -> the surface made for them
@@ -237,26 +236,35 @@ class Access:
         if len(facilities) == 0 or n == 0:
             return sp.csr_matrix((len(facilities), n))
         ids, xy = _points(facilities)
-        whole = (mode, weight, float(cutoff), _key(ids, xy))
-        if whole in self._rows:                  # the same set asked again (a staff edit)
-            return self._rows[whole]
-        store = self._rows.setdefault((mode, weight, float(cutoff)), {})
+        key = _key(ids, xy)
+        kept = self._rows.setdefault((mode, weight, float(cutoff)), _Catchment())
+        if kept.key == key:                      # the same set asked again (a staff edit)
+            return kept.matrix
         items = list(zip(ids.tolist(), xy[:, 0].tolist(), xy[:, 1].tolist()))
-        missing = [i for i, item in enumerate(items) if item not in store]
+        # the rows of the last set asked are taken from its matrix; the others from the
+        # rows kept per facility, searched for first if never seen
+        get = kept.row.get
+        rows = np.fromiter((get(item, -1) for item in items), dtype=np.int64, count=len(items))
+        new = np.flatnonzero(rows < 0).tolist()
+        missing = [i for i in new if items[i] not in kept.store]
         if missing:
             m = self.engine(mode).catchment_matrix(facilities.geometry.iloc[missing],
                                                    self.snapped_villages(mode), cutoff, weight)
             for r, i in enumerate(missing):
                 lo, hi = m.indptr[r], m.indptr[r + 1]
-                store[items[i]] = (m.indices[lo:hi].copy(), m.data[lo:hi].copy())
-        rows = [store[item] for item in items]
-        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum([len(c) for c, _ in rows], out=indptr[1:])
-        out = sp.csr_matrix((np.concatenate([v for _, v in rows]),
-                             np.concatenate([c for c, _ in rows]), indptr), shape=(len(rows), n))
-        for key in [k for k in self._rows if len(k) == 4 and k[:3] == whole[:3]]:
-            del self._rows[key]                  # keep the last set per catchment only
-        self._rows[whole] = out
+                kept.store[items[i]] = (m.indices[lo:hi].copy(), m.data[lo:hi].copy())
+        last = kept.matrix if kept.matrix is not None else sp.csr_matrix((0, n))
+        if new:
+            found = [kept.store[items[i]] for i in new]
+            indptr = np.zeros(len(found) + 1, dtype=np.int64)
+            np.cumsum([len(c) for c, _ in found], out=indptr[1:])
+            more = sp.csr_matrix((np.concatenate([v for _, v in found]),
+                                  np.concatenate([c for c, _ in found]), indptr),
+                                 shape=(len(found), n))
+            rows[new] = last.shape[0] + np.arange(len(new))
+            last = sp.vstack([last, more], format="csr")
+        out = last[rows]
+        kept.key, kept.matrix, kept.row = key, out, dict(zip(items, range(len(items))))
         return out
 
     def surface(self, mode: str, cells: Cells, facilities: gpd.GeoDataFrame,
@@ -388,12 +396,13 @@ class Access:
         if facilities is not None:
             # a facility's snapping depends on its position only: kept per position, so
             # a scenario's facility set snaps only its added or moved facilities
-            known = self.static(("facility moved", mode), dict)
-            xy = list(map(tuple, _xy(facilities).tolist()))
-            new = [p for p in dict.fromkeys(xy) if p not in known]
-            if new:
-                known.update(zip(new, engine.snap(np.array(new).reshape(-1, 2)).moved.tolist()))
-            moved = np.fromiter(map(known.__getitem__, xy), dtype=bool, count=len(xy))
+            known = self.static(("facility moved", mode), _Moved)
+            xy = _xy(facilities)
+            moved = known.get(xy)
+            if moved is None:
+                new = np.unique(xy[~known.has(xy)], axis=0)
+                known.add(new, engine.snap(new).moved)
+                moved = known.get(xy)
             ids = facilities["facility_id"].to_numpy()[moved].tolist()
             out["facilities_moved"] = len(ids)
             out["moved_facility_ids"] = ids
@@ -876,6 +885,59 @@ def _items(facilities: gpd.GeoDataFrame) -> dict[str, tuple[float, float]]:
     return dict(zip(facilities["facility_id"].astype(str).tolist(),
                     zip(facilities.geometry.x.astype(float).tolist(),
                         facilities.geometry.y.astype(float).tolist())))
+
+
+class _Moved:
+    """Whether a facility at a place moved past a small piece of network when snapped,
+    kept per place (x, y metres; sorted, looked up by binary search)."""
+
+    def __init__(self):
+        self._places = np.zeros(0, dtype=complex)      # x + iy, ascending
+        self._moved = np.zeros(0, dtype=bool)
+
+    def _find(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        q = xy[:, 0] + 1j * xy[:, 1]
+        at = np.minimum(np.searchsorted(self._places, q), max(len(self._places) - 1, 0))
+        hit = self._places[at] == q if len(self._places) else np.zeros(len(q), dtype=bool)
+        return at, hit
+
+    def has(self, xy: np.ndarray) -> np.ndarray:
+        """Per place of ``xy`` (shape (n, 2)), whether it is kept."""
+        return self._find(xy)[1]
+
+    def get(self, xy: np.ndarray) -> np.ndarray | None:
+        """Per place, whether it moved; None when a place is not kept."""
+        at, hit = self._find(xy)
+        return self._moved[at] if hit.all() else None
+
+    def add(self, xy: np.ndarray, moved: np.ndarray) -> None:
+        """Keep the places ``xy`` (new ones, distinct) and whether each moved."""
+        places = np.concatenate([self._places, xy[:, 0] + 1j * xy[:, 1]])
+        order = np.argsort(places, kind="stable")
+        self._places = places[order]
+        self._moved = np.concatenate([self._moved, np.asarray(moved, dtype=bool)])[order]
+
+
+class _Catchment:
+    """One catchment's rows kept per facility, and the last facility set assembled.
+
+    Attributes
+    ----------
+    store : dict
+        ``(facility_id, x, y)`` -> (village indices, costs) of the facility's row.
+    key : str or None
+        :func:`points_key` of the last set asked.
+    matrix : scipy.sparse.csr_matrix or None
+        Its matrix.
+    row : dict
+        ``(facility_id, x, y)`` -> its row in ``matrix``.
+    """
+
+    def __init__(self):
+        self.store: dict = {}
+        self.key: str | None = None
+        self.matrix: sp.csr_matrix | None = None
+        self.row: dict = {}
 
 
 class _Diff:
