@@ -91,6 +91,8 @@ def test_incremental_nearest_rereads_only_what_an_edit_reaches(demo_walk):
     clinics = region.facilities[region.facilities["kind"] == "village_clinic"]
     start = np.column_stack([clinics.geometry.x, clinics.geometry.y])[:60]
     acc = IncrementalNearest(engine, origins, start, weight="time")
+    others = origins[:1000] + rng.uniform(-200, 200, (1000, 2))    # followed beside them
+    followed = acc.follow(others)
     xy = {i: tuple(p) for i, p in enumerate(start)}
     for step in range(24):
         op = ("add", "move", "close")[step % 3]
@@ -106,13 +108,15 @@ def test_incremental_nearest_rereads_only_what_an_edit_reaches(demo_walk):
             else:
                 acc.close(fid)
                 del xy[fid]
-        cost, ids = acc.nearest_cost.copy(), acc.nearest_id.copy()
-        acc._refresh()                                  # the full re-read
-        np.testing.assert_array_equal(cost, acc.nearest_cost)
-        np.testing.assert_array_equal(ids, acc.nearest_id)
         keys = list(xy)
-        fresh, _ = engine.nearest(engine.snap(origins), np.array([xy[k] for k in keys]), "time")
-        np.testing.assert_allclose(cost, fresh, rtol=1e-9, atol=1e-6)
+        for held, points in ((acc, origins), (followed, others)):
+            whole = acc._answers(held._o)                   # the full re-read
+            np.testing.assert_array_equal(held.nearest_cost, whole[0])
+            np.testing.assert_array_equal(held.nearest_id, whole[1])
+            fresh, _ = engine.nearest(engine.snap(points), np.array([xy[k] for k in keys]),
+                                      "time")
+            np.testing.assert_allclose(held.nearest_cost, fresh, rtol=1e-9, atol=1e-6)
+    assert len(followed.changes) == len(acc.changes) == 24
 
 
 def test_an_edit_between_two_busy_junctions_reaches_the_origins_on_its_road():
@@ -205,13 +209,14 @@ def test_scenario_surface_updated_in_part_equals_the_surface_drawn_whole(demo_wa
         _edit(sc, op, i, clinics, vil)
         edited = sc.apply()
         part = r3_health_circle.surface(edited, RB, sa.bind(edited))
-        (slot,) = [s for k, v in sa._slots.items() if k[0] == "surface" for s in v]
+        (slot,) = sa._slots[("walk", "time")]     # the villages' slot follows the cells
         facs = r3_health_circle.facilities_of(edited, RB["R3"]["facility_kinds"])
         position = {f: j for j, f in enumerate(_items(facs))}
         to_row = np.array([position.get(f, -1) for f in slot.ids])
-        nid = slot.acc.nearest_id
         cells = next(v for k, v in sa._static.items() if k[0] == "surface cells")
-        whole = surface_of(cells, slot.acc.nearest_cost,
+        answers = slot.follow(cells)
+        nid = answers.nearest_id
+        whole = surface_of(cells, answers.nearest_cost,
                            np.where(nid >= 0, to_row[np.maximum(nid, 0)], -1), "walk",
                            cap_minutes=part.cap_minutes)
         for name in ("minutes", "state", "facility"):

@@ -624,6 +624,10 @@ class ScenarioAccess(Access):
         than :data:`INCREMENTAL_MAX_OPS` edits away), and its engine id -> row of the
         facilities map (-1: closed, the last entry -1)."""
         slots = self._slots.setdefault(key, [])
+        points = _key(ids, xy)
+        for s in slots:                          # synced to these facilities already
+            if s.synced is not None and s.synced[0] == points:
+                return s, s.synced[1]
         diffs = [s.diff(ids, xy) for s in slots]
         sizes = [d.size for d in diffs]
         if not sizes or min(sizes) > INCREMENTAL_MAX_OPS:
@@ -635,6 +639,7 @@ class ScenarioAccess(Access):
             best, engine_ids = slots[i], slots[i].sync(diffs[i], ids, xy)
         row = np.full(len(best.ids) + 1, -1, dtype=np.int64)
         row[engine_ids] = np.arange(len(ids))
+        best.synced = (points, row)
         return best, row
 
     # -- travel-time surface, incrementally
@@ -654,23 +659,27 @@ class ScenarioAccess(Access):
         key = (mode, id(cells), cap, _key(ids, xy))
         if key in self._surfaces:
             return self._surfaces[key]
-        best, row = self._synced(("surface", mode, id(cells)), ids, xy,
-                                 lambda: _Slot(self.engine(mode), cells.snapped, facilities, "time"))
+        # the slot of the villages' nearest facility by time: the same facilities and
+        # node table, so one search per edit serves the villages and the cells
+        best, row = self._synced((mode, "time"), ids, xy,
+                                 lambda: _Slot(self.engine(mode), self.snapped_villages(mode),
+                                               facilities, "time"))
         to_row = row[:-1]                                 # engine id -> row of facilities
-        last = best.surfaces.get(cap)
+        acc = best.follow(cells)
+        last = best.surfaces.get((id(cells), cap))
         if last is None:
-            nid = best.acc.nearest_id
+            nid = acc.nearest_id
             fac = np.where(nid >= 0, to_row[np.maximum(nid, 0)], -1)
-            out = _EditedSurface.made(surface_of(cells, best.acc.nearest_cost, fac,
+            out = _EditedSurface.made(surface_of(cells, acc.nearest_cost, fac,
                                                  self.engine(mode).net.mode, cap_minutes=cap))
-        else:  # the last surface of this slot, patched where the edits since re-read cells
-            changed = best.acc.changes[last[1]:]
+        else:  # the last surface of these cells, patched where the edits since re-read cells
+            changed = acc.changes[last[1]:]
             changed = np.unique(np.concatenate(changed)) if changed else np.zeros(0, np.int64)
-            nid = best.acc.nearest_id[changed]
-            out = last[0].edited(cells, changed, best.acc.nearest_cost[changed],
+            nid = acc.nearest_id[changed]
+            out = last[0].edited(cells, changed, acc.nearest_cost[changed],
                                  np.where(nid >= 0, to_row[np.maximum(nid, 0)], -1),
                                  _renumbering(last[2], to_row))
-        best.surfaces[cap] = (out, len(best.acc.changes), to_row)
+        best.surfaces[(id(cells), cap)] = (out, len(acc.changes), to_row)
         if len(self._surfaces) >= SURFACES_KEPT:
             self._surfaces.pop(next(iter(self._surfaces)))
         self._surfaces[key] = out
@@ -971,8 +980,8 @@ class _Slot:
     ids : list of str
         Engine id -> facility_id (closed ones too).
     surfaces : dict
-        Cap -> (the last surface drawn from this slot, ``len(acc.changes)`` then, its
-        engine id -> facilities' row).
+        (id(cells), cap) -> (the last surface drawn of these cells, ``len(changes)`` of
+        their :meth:`follow`-ed answers then, its engine id -> facilities' row).
     """
 
     def __init__(self, engine: TravelEngine, origins, facilities: gpd.GeoDataFrame, weight: str):
@@ -983,6 +992,17 @@ class _Slot:
         self._xy = xy.copy()                        # engine id -> place (x, y), metres
         self._open = np.ones(len(ids), dtype=bool)  # engine id -> open
         self.surfaces: dict = {}
+        self._followed: dict = {}
+        #: (points key, engine id -> row) of the facilities last synced to
+        self.synced: tuple[str, np.ndarray] | None = None
+
+    def follow(self, cells: Cells):
+        """The answers of a surface's ``cells`` kept beside the slot's own
+        (:meth:`IncrementalNearest.follow`)."""
+        kept = self._followed.get(id(cells))
+        if kept is None or kept[0] is not cells:
+            kept = self._followed[id(cells)] = (cells, self.acc.follow(cells.snapped))
+        return kept[1]
 
     def diff(self, ids: np.ndarray, xy: np.ndarray) -> _Diff:
         """What turns the open facilities into ``ids`` at ``xy`` (:func:`_points`)."""

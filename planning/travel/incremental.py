@@ -20,7 +20,7 @@ from planning.travel.graph import (INF, augment, min_by_pair, node_nearest, orig
                                    row_entries, virtual_edges)
 from planning.travel.snapping import Points
 
-__all__ = ["IncrementalNearest"]
+__all__ = ["Followed", "IncrementalNearest"]
 
 
 class IncrementalNearest:
@@ -88,8 +88,9 @@ class IncrementalNearest:
                 for i in range(len(self._f)):
                     cc, vv = c[bounds[i]:bounds[i + 1]], v[bounds[i]:bounds[i + 1]]
                     self._catch[cut][i] = (cc[vv <= cut], vv[vv <= cut])
+        self._followed: list[Followed] = []
         self.changes: list[np.ndarray] = []
-        self._refresh()
+        self.nearest_cost, self.nearest_id = self._answers(self._o)
 
     # -- public API
     @property
@@ -126,6 +127,26 @@ class IncrementalNearest:
         self._check_open(fid)
         self._refresh(self._withdraw(fid), fid)
 
+    def follow(self, origins_xy: Points) -> Followed:
+        """Keep the nearest answers of other fixed origins too (a surface's cells beside
+        the villages), updated by every later edit from the same node table: one search
+        per edit serves both.
+
+        Parameters
+        ----------
+        origins_xy : array (k, 2), Snapped, or GeoSeries/GeoDataFrame
+            Network CRS, metres.
+
+        Returns
+        -------
+        Followed
+            Its ``nearest_cost``, ``nearest_id`` and ``changes``, as this object's own.
+        """
+        o = self.engine.ends(origins_xy, self.weight, arriving=False)
+        followed = Followed(o, *self._answers(o))
+        self._followed.append(followed)
+        return followed
+
     def covered(self, cutoff: float) -> np.ndarray:
         """Per origin: is an open facility within ``cutoff`` (inclusive)? bool array."""
         return self.nearest_cost <= cutoff
@@ -156,30 +177,28 @@ class IncrementalNearest:
             raise InputError.at(f"facility id {fid} is not an open facility; open ids are "
                                 f"{self.open_ids.tolist()}")
 
-    def _refresh(self, nodes: np.ndarray | None = None, fid: int | None = None) -> None:
-        """Re-read the origins from the node table: all of them, or after an edit of
-        facility ``fid`` only those it can have changed — the origins on a link ending
+    def _answers(self, o) -> tuple[np.ndarray, np.ndarray]:
+        """Every origin of ``o`` (ends) read from the node table: cost and facility id."""
+        return origins_from_nodes(o, self._f, self._node_cost, self._node_fac,
+                                  self.engine.chains.shared(o, self._f, self.weight))
+
+    def _refresh(self, nodes: np.ndarray, fid: int) -> None:
+        """Re-read, after an edit of facility ``fid``, the origins it can have changed
+        (this object's and every :meth:`follow`-ed set's) — the origins on a link ending
         at one of the ``nodes`` whose entry changed, those ``fid`` was nearest to, and
         those on ``fid``'s own link now (the others' inputs are unchanged, so are their
-        answers). After an edit the arrays are updated in place (a copy of 1.2 M cells'
-        answers cost a city click more than its search): whoever keeps them copies."""
-        o = self._o
-        if nodes is None:
-            self.nearest_cost, self.nearest_id = origins_from_nodes(
-                o, self._f, self._node_cost, self._node_fac,
-                self.engine.chains.shared(o, self._f, self.weight))
-            return
+        answers). The arrays are updated in place (a copy of 1.2 M cells' answers cost a
+        city click more than its search): whoever keeps them copies."""
         mark = np.zeros(self.engine.junctions.n, dtype=bool)
         mark[nodes] = True
-        pick = mark[o.a] | mark[o.b] | (self.nearest_id == fid)
-        if self._f.on[fid]:
-            pick |= o.seg == self._f.seg[fid]
-        idx = np.flatnonzero(pick)
-        sub = o.take(idx)
-        cost, fac = origins_from_nodes(sub, self._f, self._node_cost, self._node_fac,
-                                       self.engine.chains.shared(sub, self._f, self.weight))
-        self.nearest_cost[idx], self.nearest_id[idx] = cost, fac
-        self.changes.append(idx)
+        for held in (self, *self._followed):
+            o = held._o
+            pick = mark[o.a] | mark[o.b] | (held.nearest_id == fid)
+            if self._f.on[fid]:
+                pick |= o.seg == self._f.seg[fid]
+            idx = np.flatnonzero(pick)
+            held.nearest_cost[idx], held.nearest_id[idx] = self._answers(o.take(idx))
+            held.changes.append(idx)
 
     def _reach(self, fid: int) -> np.ndarray:
         """Fold a newly opened facility into the node table and the catchments; returns
@@ -265,3 +284,20 @@ class IncrementalNearest:
         node_cost[hit] = dist[:m]
         node_fac[hit] = np.where(source[:m] >= 0, labels[np.maximum(source[:m] - m, 0)], -1)
         return hit
+
+
+class Followed:
+    """Nearest answers of another set of fixed origins, kept by an
+    :class:`IncrementalNearest` (:meth:`IncrementalNearest.follow`).
+
+    Attributes
+    ----------
+    nearest_cost, nearest_id : numpy.ndarray
+        As :class:`IncrementalNearest`'s, for these origins; updated in place by each edit.
+    changes : list of numpy.ndarray
+        Per edit since it was followed, the origins it re-read (indices).
+    """
+
+    def __init__(self, o, nearest_cost: np.ndarray, nearest_id: np.ndarray):
+        self._o, self.nearest_cost, self.nearest_id = o, nearest_cost, nearest_id
+        self.changes: list[np.ndarray] = []
