@@ -240,12 +240,16 @@ class Access:
         kept = self._rows.setdefault((mode, weight, float(cutoff)), _Catchment())
         if kept.key == key:                      # the same set asked again (a staff edit)
             return kept.matrix
-        items = list(zip(ids.tolist(), xy[:, 0].tolist(), xy[:, 1].tolist()))
-        # the rows of the last set asked are taken from its matrix; the others from the
-        # rows kept per facility, searched for first if never seen
+        # the rows of the last set asked are taken from its matrix (a facility_id at the
+        # same place); the others from the rows kept per facility, searched for first if
+        # never seen
+        id_list = ids.tolist()
         get = kept.row.get
-        rows = np.fromiter((get(item, -1) for item in items), dtype=np.int64, count=len(items))
+        rows = np.fromiter((get(f, -1) for f in id_list), dtype=np.int64, count=len(id_list))
+        had = np.flatnonzero(rows >= 0)
+        rows[had[np.any(kept.xy[rows[had]] != xy[had], axis=1)]] = -1
         new = np.flatnonzero(rows < 0).tolist()
+        items = {i: (id_list[i], float(xy[i, 0]), float(xy[i, 1])) for i in new}
         missing = [i for i in new if items[i] not in kept.store]
         if missing:
             m = self.engine(mode).catchment_matrix(facilities.geometry.iloc[missing],
@@ -264,7 +268,8 @@ class Access:
             rows[new] = last.shape[0] + np.arange(len(new))
             last = sp.vstack([last, more], format="csr")
         out = last[rows]
-        kept.key, kept.matrix, kept.row = key, out, dict(zip(items, range(len(items))))
+        kept.key, kept.matrix, kept.xy = key, out, xy
+        kept.row = dict(zip(id_list, range(len(id_list))))
         return out
 
     def surface(self, mode: str, cells: Cells, facilities: gpd.GeoDataFrame,
@@ -939,7 +944,9 @@ class _Catchment:
     matrix : scipy.sparse.csr_matrix or None
         Its matrix.
     row : dict
-        ``(facility_id, x, y)`` -> its row in ``matrix``.
+        ``facility_id`` -> its row in ``matrix`` (the last, for an id given twice).
+    xy : numpy.ndarray, shape (n, 2)
+        Per row of ``matrix``, the facility's place (metres).
     """
 
     def __init__(self):
@@ -947,6 +954,7 @@ class _Catchment:
         self.key: str | None = None
         self.matrix: sp.csr_matrix | None = None
         self.row: dict = {}
+        self.xy = np.zeros((0, 2))
 
 
 class _Diff:
