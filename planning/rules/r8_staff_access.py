@@ -148,9 +148,9 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     in_reach = np.asarray(pattern.sum(axis=0)).ravel().astype(int)
     nearest = gp.nearest_minutes()
 
-    status, reason, action, fields = _village_verdicts(pop_known, a_gp, upper, in_reach,
-                                                       _names_by_village(gp, gps_unknown), border,
-                                                       target, gp.mode, gp.minutes)
+    status, reason, action, fields = _village_verdicts(
+        pop_known, a_gp, upper, in_reach, _names_by_village(gp, gps_unknown), border, target,
+        gp.mode, gp.minutes, access.static(("R8 village params", len(vil)), _Params))
     below = status == WARN
     gap = np.where(below, (target - np.nan_to_num(a_gp)) * demand / PER_GP, 0.0)
     residents_below = np.where(below, demand, 0.0)
@@ -221,17 +221,18 @@ def _names_by_village(gp: Reach, unknown: np.ndarray) -> dict[int, list[str]]:
 
 def _village_verdicts(pop_known: np.ndarray, value: np.ndarray, upper: np.ndarray,
                       n_reach: np.ndarray, missing: dict[int, list[str]], border: np.ndarray,
-                      target: float, mode: str, minutes: float
+                      target: float, mode: str, minutes: float, kept: _Params | None = None
                       ) -> tuple[np.ndarray, list[str], list[str], list[dict]]:
     """Status, reason code, action code and params of every village (see the module
-    docstring); ``mode`` is the GP catchment's travel mode, ``minutes`` its limit."""
-    status = np.where(value >= target, np.where(upper, UNKNOWN, PASS), WARN)
-    reason = np.where(status == PASS, "R8.at_reference",
-                      np.where(status == WARN, np.where(upper, "R8.below_at_most", "R8.below"),
-                               "R8.upper_bound")).astype(object)
-    action = np.where(status == PASS, "", np.where(status == WARN, "R8.add_gps",
-                                                   "R8.add_population_in_reach")).astype(object)
-    status = status.astype(object)
+    docstring); ``mode`` is the GP catchment's travel mode, ``minutes`` its limit;
+    ``kept``: the params of the last villages judged, reused where they follow from the
+    same value."""
+    # codes as positions in tables of the words (no string made per village)
+    code = np.where(value >= target, np.where(upper, 2, 0), 1)         # pass, warn, unknown
+    status = np.array([PASS, WARN, UNKNOWN], dtype=object)[code]
+    reason = np.array(["R8.at_reference", "R8.below", "R8.upper_bound", "R8.below_at_most"],
+                      dtype=object)[np.where((code == 1) & upper, 3, code)]
+    action = np.array(["", "R8.add_gps", "R8.add_population_in_reach"], dtype=object)[code]
     none = n_reach == 0
     reason[none], action[none] = "R8.none_in_reach", "R8.open_facility"
     for i, names in missing.items():
@@ -242,13 +243,41 @@ def _village_verdicts(pop_known: np.ndarray, value: np.ndarray, upper: np.ndarra
     reason[~pop_known], action[~pop_known] = "R8.population_unknown", "R8.add_population"
     reason[border] = reason[border] + ";R8.border"
     same = params(mode_word=f"mode.{mode}", minutes=minutes, target=target)
-    fields = [params(mode_word=f"mode.{mode}", minutes=minutes, gps=v, target=target,
-                     facilities=missing[i][:3], n=len(missing[i])) if i in missing
-              else {"mode_word": same["mode_word"], "minutes": same["minutes"], "gps": v,
-                    "target": same["target"]}
-              for i, v in enumerate(value.tolist())]
-    reason, action = reason.tolist(), action.tolist()
-    return status, reason, action, fields
+    mode_word, limit, goal = same["mode_word"], same["minutes"], same["target"]
+    values = value.tolist()
+    bits = np.ascontiguousarray(value, dtype=np.float64).view(np.int64)
+    last = kept.last if kept is not None else None
+    if last is not None and last[0] == same and len(last[1]) == len(bits):
+        # a village's params follow from its value (and names missing): the others'
+        # dicts are the last check's (nothing changes a params dict once made)
+        fields = list(last[2])
+        redo = set(np.flatnonzero(last[1] != bits).tolist()) | last[3] | set(missing)
+    else:
+        fields = [{"mode_word": mode_word, "minutes": limit, "gps": v, "target": goal}
+                  for v in values]
+        redo = set(missing)
+    for i in redo:
+        fields[i] = params(mode_word=f"mode.{mode}", minutes=minutes, gps=values[i], target=target,
+                           facilities=missing[i][:3], n=len(missing[i])) if i in missing \
+            else {"mode_word": mode_word, "minutes": limit, "gps": values[i], "target": goal}
+    if kept is not None:
+        kept.last = (same, bits.copy(), fields, set(missing))
+    return status, reason.tolist(), action.tolist(), fields
+
+
+class _Params:
+    """The villages' params of R8's last check (kept in ``access.static``: each dict
+    follows from its village's value and the catchment alone, so it never goes stale).
+
+    Attributes
+    ----------
+    last : tuple or None
+        (the shared params, the values' bits, the dicts, the villages with names
+        missing), replaced as one.
+    """
+
+    def __init__(self):
+        self.last: tuple | None = None
 
 
 # ---------------------------------------------------------------------- aggregates
