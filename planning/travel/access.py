@@ -617,8 +617,13 @@ class ScenarioAccess(Access):
                                  lambda: _Slot(self.engine(mode), self.snapped_villages(mode),
                                                facilities, weight))
         nid = best.acc.nearest_id
-        out = pd.DataFrame({"cost": best.acc.nearest_cost.copy(),
-                            "facility_id": np.where(nid >= 0, ids[row[np.maximum(nid, 0)]], None)},
+        at = np.where(nid >= 0, row[np.maximum(nid, 0)], -1)
+        column = facilities["facility_id"]
+        if isinstance(column.dtype, pd.StringDtype) and column.dtype.na_value is np.nan:
+            named = column.array.take(at, allow_fill=True)     # text as it is (no conversion)
+        else:
+            named = np.where(at >= 0, ids[at], None)
+        out = pd.DataFrame({"cost": best.acc.nearest_cost.copy(), "facility_id": named},
                            index=self.region.villages.index)
         self._nearest[key] = out
         return out
