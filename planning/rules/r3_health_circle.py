@@ -60,7 +60,8 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     known = pop.notna().to_numpy()
     # R3 judges the share of residents: a village without a figure cannot be judged
     # (its minutes, reason and action still say whether it lies outside the circle)
-    status = np.where(~known, UNKNOWN, np.where(ok, PASS, FAIL))
+    # statuses and codes taken from small text arrays by position (no string per village)
+    status = pd.array([PASS, FAIL, UNKNOWN], dtype="str").take(np.where(~known, 2, np.where(ok, 0, 1)))
     limit = params(limit=limit_min)["limit"]              # each village's params: its minutes
     columns = {
         "unit_id": villages["village_id"].values, "name": villages["name"].values,
@@ -71,7 +72,8 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         **access.snap_table(p["mode"]).to_dict("series"),
         "status": status,
         "reason_code": _reason_codes(minutes, ok, known),
-        "action_code": np.where(ok, "", np.where(known, "R3.add", "R3.check_population_add")),
+        "action_code": pd.array(["", "R3.add", "R3.check_population_add"], dtype="str").take(
+            np.where(ok, 0, np.where(known, 1, 2))),
         "params": [{"minutes": m, "limit": limit} for m in minutes.tolist()],
         "geometry": villages.geometry.values}
     # one plain frame, then its geometry: a third of GeoDataFrame(columns, geometry=...)
@@ -206,11 +208,13 @@ def _surface_masks(s: _surface.Surface, limit_min: float) -> tuple[CellMask, Cel
     return CellMask(within, s.grid), CellMask(inside & ~within, s.grid)
 
 
-def _reason_codes(minutes: np.ndarray, ok: np.ndarray, known: np.ndarray) -> list[str]:
-    """Each village's reason code: within the limit, beyond it or unreachable, and
-    whether its residents are unknown."""
-    reach = np.where(ok, "R3.within", np.where(np.isfinite(minutes), "R3.beyond", "R3.unreachable"))
-    return np.char.add(reach, np.where(known, "", ";R3.population_unknown")).tolist()
+def _reason_codes(minutes: np.ndarray, ok: np.ndarray, known: np.ndarray):
+    """Each village's reason code (a text array): within the limit, beyond it or
+    unreachable, and whether its residents are unknown."""
+    reach = np.where(ok, 0, np.where(np.isfinite(minutes), 1, 2))
+    words = [r + unknown for unknown in ("", ";R3.population_unknown")
+             for r in ("R3.within", "R3.beyond", "R3.unreachable")]
+    return pd.array(words, dtype="str").take(reach + np.where(known, 0, 3))
 
 
 def _surface_areas(s: _surface.Surface, limit_min: float) -> tuple[float, float]:

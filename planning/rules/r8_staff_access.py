@@ -148,7 +148,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     in_reach = np.asarray(pattern.sum(axis=0)).ravel().astype(int)
     nearest = gp.nearest_minutes()
 
-    status, reason, action, fields = _village_verdicts(
+    status, status_text, reason, action, fields = _village_verdicts(
         pop_known, a_gp, upper, in_reach, _names_by_village(gp, gps_unknown), border, target,
         gp.mode, gp.minutes, access.static(("R8 village params", len(vil)), _Params))
     below = status == WARN
@@ -165,7 +165,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         "near_border": border,
         "residents_below": residents_below,
         "gps_gap": gap,
-        "status": status, "reason_code": reason, "action_code": action, "params": fields,
+        "status": status_text, "reason_code": reason, "action_code": action, "params": fields,
     }, vil)
 
     figures = _figures(p, gp, vd, f_gp, gps, gps_unknown, demand, pop_known, target, a_gp,
@@ -222,26 +222,29 @@ def _names_by_village(gp: Reach, unknown: np.ndarray) -> dict[int, list[str]]:
 def _village_verdicts(pop_known: np.ndarray, value: np.ndarray, upper: np.ndarray,
                       n_reach: np.ndarray, missing: dict[int, list[str]], border: np.ndarray,
                       target: float, mode: str, minutes: float, kept: _Params | None = None
-                      ) -> tuple[np.ndarray, list[str], list[str], list[dict]]:
-    """Status, reason code, action code and params of every village (see the module
-    docstring); ``mode`` is the GP catchment's travel mode, ``minutes`` its limit;
+                      ) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray,
+                                 pd.api.extensions.ExtensionArray,
+                                 pd.api.extensions.ExtensionArray, list[dict]]:
+    """Status (object array, and as text), reason code, action code (text arrays) and
+    params of every village (see the module docstring); ``mode`` is the GP catchment's
+    travel mode, ``minutes`` its limit;
     ``kept``: the params of the last villages judged, reused where they follow from the
     same value."""
-    # codes as positions in tables of the words (no string made per village)
+    # codes as positions in tables of the words: no string made per village, and the
+    # text columns taken from small text arrays (no conversion of strings to text)
     code = np.where(value >= target, np.where(upper, 2, 0), 1)         # pass, warn, unknown
-    status = np.array([PASS, WARN, UNKNOWN], dtype=object)[code]
-    reason = np.array(["R8.at_reference", "R8.below", "R8.upper_bound", "R8.below_at_most"],
-                      dtype=object)[np.where((code == 1) & upper, 3, code)]
-    action = np.array(["", "R8.add_gps", "R8.add_population_in_reach"], dtype=object)[code]
+    why = np.where((code == 1) & upper, 3, code)
+    act = code.copy()
     none = n_reach == 0
-    reason[none], action[none] = "R8.none_in_reach", "R8.open_facility"
+    why[none], act[none] = 4, 3
     for i, names in missing.items():
-        status[i] = UNKNOWN
-        reason[i] = "R8.gps_missing" if len(names) <= 3 else "R8.gps_missing_more"
-        action[i] = "R8.add_gp_count"
-    status[~pop_known] = UNKNOWN
-    reason[~pop_known], action[~pop_known] = "R8.population_unknown", "R8.add_population"
-    reason[border] = reason[border] + ";R8.border"
+        code[i], why[i], act[i] = 2, 5 if len(names) <= 3 else 6, 4
+    code[~pop_known], why[~pop_known], act[~pop_known] = 2, 7, 5
+    why = why + np.where(border, len(_REASONS), 0)
+    status = np.array([PASS, WARN, UNKNOWN], dtype=object)[code]
+    reason = pd.array([*_REASONS, *(r + ";R8.border" for r in _REASONS)], dtype="str").take(why)
+    action = pd.array(_ACTIONS, dtype="str").take(act)
+    texts = pd.array([PASS, WARN, UNKNOWN], dtype="str").take(code)
     same = params(mode_word=f"mode.{mode}", minutes=minutes, target=target)
     mode_word, limit, goal = same["mode_word"], same["minutes"], same["target"]
     values = value.tolist()
@@ -262,7 +265,14 @@ def _village_verdicts(pop_known: np.ndarray, value: np.ndarray, upper: np.ndarra
             else {"mode_word": mode_word, "minutes": limit, "gps": values[i], "target": goal}
     if kept is not None:
         kept.last = (same, bits.copy(), fields, set(missing))
-    return status, reason.tolist(), action.tolist(), fields
+    return status, texts, reason, action, fields
+
+
+#: a village's reason and action codes (see :func:`_village_verdicts`)
+_REASONS = ("R8.at_reference", "R8.below", "R8.upper_bound", "R8.below_at_most",
+            "R8.none_in_reach", "R8.gps_missing", "R8.gps_missing_more", "R8.population_unknown")
+_ACTIONS = ("", "R8.add_gps", "R8.add_population_in_reach", "R8.open_facility",
+            "R8.add_gp_count", "R8.add_population")
 
 
 class _Params:
