@@ -88,21 +88,19 @@ def reach(region, access, rulebook: Rulebook, which: str = "gp") -> Reach:
     cutoff = float(minutes) * 60.0
     costs = access.catchment(mode, fac, "time", cutoff)
     how = (cutoff, p["decay"], tuple(p["band_weights"]), p["gaussian_sigma_share"])
-    kept = _WEIGHTS.get(id(costs))
+    kept = _WEIGHTS.get(which)
     if kept is not None and kept[0] is costs and kept[1] == how:
         weights = kept[2]                # the same catchment as a click before (unedited kinds)
     else:
         weights = fca.weighted(costs, *how)
-        if len(_WEIGHTS) >= 4:
-            _WEIGHTS.pop(next(iter(_WEIGHTS)))
-        _WEIGHTS[id(costs)] = (costs, how, weights)
+        _WEIGHTS[which] = (costs, how, weights)
     return Reach(fac, costs, weights, mode, float(minutes))
 
 
-#: id(catchment) -> (the catchment, its decay settings, its weights): the last few
-#: catchments' weights (``Access.catchment`` hands out the same matrix for the same
-#: facility set, so a click that edits other kinds reuses them)
-_WEIGHTS: dict[int, tuple] = {}
+#: "gp" / "village_doctor" -> (the last catchment, its decay settings, its weights):
+#: ``Access.catchment`` hands out the same matrix for the same facility set, so a click
+#: that edits other kinds reuses its weights (one kept per catchment: memory)
+_WEIGHTS: dict[str, tuple] = {}
 
 
 def check(region, rulebook: Rulebook, access) -> RuleResult:
