@@ -174,7 +174,9 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     # villages' statuses and the figures only); each reads arrays made above, never a
     # table a later edit changes
     values = {"gps_per_10000": a_gp, "nurses_per_1000": a_nurse, "village_doctors_per_1000": a_vd}
-    tables = _once(lambda: _units_tables(region, access, pop, values, residents_below, border,
+    # (never the access itself: a result kept must not keep the engines and their caches)
+    places = access.static("R8 places", lambda: Places.of(region))
+    tables = _once(lambda: _units_tables(region, places, pop, values, residents_below, border,
                                          upper, gp, gps, gps_unknown, target))
     layers = {"R8_villages": lambda: units.rename(columns={"unit_id": "village_id"}),
               "R8_townships": lambda: tables()[0], "R8_districts": lambda: tables()[1],
@@ -418,13 +420,13 @@ def _staff_in(codes: np.ndarray, n: int, gps: np.ndarray, unknown: np.ndarray) -
     return np.where(missing, np.nan, staff)
 
 
-def _units_tables(region, access, pop: np.ndarray, values: dict, residents_below: np.ndarray,
+def _units_tables(region, places: Places, pop: np.ndarray, values: dict, residents_below: np.ndarray,
                   near_border: np.ndarray, upper_bound: np.ndarray, gp: Reach, gps: np.ndarray,
                   gps_unknown: np.ndarray, target: float
                   ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The R8_townships and R8_districts layers (per village: ``pop``, the figures
-    ``values``, ``residents_below``, ``near_border``, ``upper_bound``; see :func:`_aggregate`)."""
-    places = access.static("R8 places", lambda: Places.of(region))
+    ``values``, ``residents_below``, ``near_border``, ``upper_bound``; see :func:`_aggregate`;
+    ``places``: the region's :class:`Places`)."""
     towns, d = region.townships, places.districts
     n_t, n_d = len(towns), len(d)
     fac_town = places.towns_of(gp.facilities)
