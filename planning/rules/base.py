@@ -268,7 +268,8 @@ def facilities_of(region, kinds) -> gpd.GeoDataFrame:
     """The region's facilities whose kind is in ``kinds`` (enum members or values)."""
     values = {getattr(k, "value", k) for k in kinds}
     fac = region.facilities
-    return fac[fac["kind"].isin(values)]
+    # (positions and one take: a boolean mask over a GeoDataFrame costs twice as much)
+    return fac.iloc[np.flatnonzero(fac["kind"].isin(values).to_numpy(bool))]
 
 
 def population_reason(n_unknown: int, n: int, unit_kind: str = "village") -> Msg | None:
