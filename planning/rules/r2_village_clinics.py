@@ -112,7 +112,7 @@ def _committees(villages: gpd.GeoDataFrame, access) -> dict:
     return {"pos": pos, "index": villages.index[pos],
             **{c: villages[c].to_numpy(object)[pos].tolist()
                for c in ("village_id", "name", "township_id")},
-            "seats": villages.geometry.values[pos],
+            "seats": np.asarray(villages.geometry.values[pos]),
             "access_m": snap["access_m"].to_numpy()[pos].tolist(),
             "road_snap": snap["road_snap"].to_numpy(object)[pos].tolist(),
             "village_ids": set(villages["village_id"].tolist())}
@@ -162,7 +162,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
                           com["village_ids"])
     town_of, village_name, pos = access.static("R2 villages' lookups", lambda: _village_lookups(villages))
     no_roads = getattr(access, "straight", False)
-    s_costs, s_facs = _nearest_straight(com["seats"], standard)
+    s_costs, s_facs = _nearest_straight(com["seats"], standard, access.static("R2 straight", dict))
     if no_roads:  # the straight radius decides; no road metres to show
         r_costs, r_facs = np.full(len(at), np.inf), np.full(len(at), None, dtype=object)
         sub_costs, sub_facs = _nearest_straight(com["seats"], substandard)
@@ -189,15 +189,22 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     made = access.static(("R2 rows",) + made_key, dict)
     if len(made) > ROWS_KEPT_PER_VILLAGE * max(len(at), 1):
         made.clear()
-    rows = []
-    # (plain Python values: numpy scalars cost more than the rule's own work per row)
-    for (vid, vname, town, pop_raw, mode_raw, geom, r_cost, r_fac, s_cost, s_fac, sub_cost,
-         sub_fac, access_m, road_snap) in zip(
-            com["village_id"], com["name"], com["township_id"],
-            villages["population"].to_numpy()[at].tolist(),
-            villages["service_mode"].to_numpy(object)[at].tolist(), com["seats"],
-            r_costs.tolist(), r_facs.tolist(), s_costs.tolist(), s_facs.tolist(),
-            sub_costs.tolist(), sub_facs.tolist(), com["access_m"], com["road_snap"]):
+    # the values a committee's row follows from, and the committees whose values
+    # changed since the last rows made for this region (None: every committee)
+    values = (r_costs, r_facs, s_costs, s_facs, sub_costs, sub_facs,
+              villages["population"].to_numpy()[at], villages["service_mode"].to_numpy(object)[at])
+    names = (std_name, std_home, sub_name)
+    last = access.static(("R2 last rows",) + made_key, dict)
+    redo = _changed(last, values, names, (1, 3, 5))
+    rows = [None] * len(at) if redo is None else list(last["rows"])
+    todo = range(len(at)) if redo is None else np.flatnonzero(redo).tolist()
+    columns = [v.tolist() for v in values] if redo is None or len(todo) > len(at) // 8 else None
+    for i in todo:
+        # (plain Python values: numpy scalars cost more than the rule's own work per row)
+        vid, vname, town, geom = com["village_id"][i], com["name"][i], com["township_id"][i], com["seats"][i]
+        access_m, road_snap = com["access_m"][i], com["road_snap"][i]
+        r_cost, r_fac, s_cost, s_fac, sub_cost, sub_fac, pop_raw, mode_raw = \
+            [c[i] for c in columns] if columns is not None else [_plain(v[i]) for v in values]
         dist, fac = (r_cost, r_fac) if use_road else (s_cost, s_fac)
         fac = fac if isinstance(fac, str) else None
         fac_name = std_name.get(fac)
@@ -208,7 +215,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
                pop_raw if pop_raw == pop_raw else None)           # NaN -> None (a usable key)
         row = made.get(key)
         if row is not None:
-            rows.append(row)
+            rows[i] = row
             continue
         mode = mode_raw if isinstance(mode_raw, str) and mode_raw else None
         pop = float(pop_raw) if pd.notna(pop_raw) else np.nan
@@ -222,8 +229,8 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
                 reason = "R2.shared" if fac_home else "R2.shared_unowned"
                 fields["village"] = village_name.get(fac_home, fac_home) if fac_home else None
                 if fac_home is not None:
-                    i, j = pos[vid], pos[fac_home]
-                    if (min(i, j), max(i, j)) not in adjacent:
+                    a, b = pos[vid], pos[fac_home]
+                    if (min(a, b), max(a, b)) not in adjacent:
                         reason += ";R2.not_adjacent"
                     if town_of.get(fac_home) != town:
                         reason += ";R2.other_township"
@@ -256,7 +263,8 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
             "access_m": access_m, "road_snap": road_snap,
             "coverage": coverage, "status": status, "reason_code": reason,
             "action_code": action, "params": params(**fields), "geometry": geom}
-        rows.append(row)
+        rows[i] = row
+    last.update(values=values, names=names, rows=rows)
     units = _units(rows, villages.crs, access.static(("R2 units",) + made_key, dict))
     figures = {"coverage": units["coverage"].value_counts().to_dict() if len(units) else {},
                "max_distance_m": limit, "measure": "straight" if no_roads else p["measure"],
@@ -268,6 +276,32 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
                               "R2_clinics": lambda: _clinic_table(clinics_all, is_standard, home,
                                                                   units, village_name, limit, within)},
                       figures=figures)
+
+
+def _plain(value):
+    """A numpy scalar as the Python value ``tolist`` gives; other values as they are."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _changed(last: dict, values: tuple, names: tuple, ids: tuple) -> np.ndarray | None:
+    """Which committees' rows may differ from ``last`` (the values, clinic names and
+    homes its rows were made from): a value differs (missing values equal), or the
+    clinic named in ``values[k]`` for ``k`` in ``ids`` has another name or home than
+    then. None when there are no such rows to compare with."""
+    if not last or len(last["rows"]) != len(values[0]):
+        return None
+    redo = np.zeros(len(values[0]), dtype=bool)
+    for new, old in zip(values, last["values"]):
+        if new.dtype != old.dtype or new.dtype.kind not in "fO":
+            return None
+        missing = pd.isna(new) & pd.isna(old)
+        redo |= ~(missing | (new == old))
+    renamed = {f for now, then in zip(names, last["names"]) if now != then
+               for f, v in now.items() if f in then and then[f] != v}
+    if renamed:
+        for k in ids:
+            redo |= np.fromiter((f in renamed for f in values[k].tolist()), bool, len(redo))
+    return redo
 
 
 def _units(rows: list[dict], crs, kept: dict | None = None) -> gpd.GeoDataFrame:
@@ -358,32 +392,74 @@ def _text_patched(arr, changed: list[int], values: list):
     return type(arr)(pa.concat_arrays([data, new]).take(pa.array(idx)), dtype=arr.dtype)
 
 
-def _nearest_straight(points: np.ndarray, clinics: gpd.GeoDataFrame
+def _nearest_straight(points: np.ndarray, clinics: gpd.GeoDataFrame, kept: dict | None = None
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Straight-line metres from each point (shapely points, metric CRS) to its nearest
-    clinic, and that clinic's id (an object array; inf and None: no clinic)."""
-    cost, fac = np.full(len(points), np.inf), np.full(len(points), None, dtype=object)
-    if len(clinics) == 0 or len(points) == 0:
+    clinic, and that clinic's id (an object array; inf and None: no clinic).
+
+    ``kept`` keeps the last answer for these points (with the clinics' places and which
+    points had two nearest clinics at one distance): after an edit only the points it
+    can reach are asked again — those whose nearest clinic closed or moved, those as
+    near to an added or moved clinic as to their nearest, and the tied ones (which of
+    equally near clinics comes first is the tree's)."""
+    n = len(points)
+    cost, fac = np.full(n, np.inf), np.full(n, None, dtype=object)
+    if len(clinics) == 0 or n == 0:
+        if kept is not None:
+            kept.pop("last", None)
         return cost, fac
-    j, d = _nearest_first(points, clinics.geometry.values)
     ids = clinics["facility_id"].to_numpy(object)
-    found = j >= 0
-    cost[found], fac[found] = d[found], ids[j[found]]
+    geoms = clinics.geometry.values
+    xy = shapely.get_coordinates(geoms)
+    where = dict(zip(ids.tolist(), map(tuple, xy.tolist()))) \
+        if len(xy) == len(ids) and kept is not None else None
+    if where is not None and len(where) < len(ids):
+        where = None                            # repeated ids: no answers kept
+    last = None if kept is None or where is None else kept.get("last")
+    ask = np.ones(n, dtype=bool)
+    tied = np.zeros(n, dtype=bool)
+    if last is not None:
+        new = [p for k, p in where.items() if last["where"].get(k) != p]
+        gone = [k for k, p in last["where"].items() if where.get(k) != p]
+        if len(new) + len(gone) <= INCREMENTAL_CLINICS:
+            gone = set(gone)
+            ask = last["tied"] | np.fromiter((f in gone for f in last["fac"].tolist()), bool, n)
+            for x, y in new:
+                ask |= shapely.distance(points, shapely.Point(x, y)) <= last["cost"]
+            cost[:], fac[:], tied[:] = last["cost"], last["fac"], last["tied"]
+    if ask.any():
+        at = np.flatnonzero(ask)
+        j, d, two = _nearest_first(points[at], geoms, ties=True)
+        found = j >= 0
+        cost[at] = np.where(found, d, np.inf)
+        fac[at] = np.where(found, ids[np.maximum(j, 0)], None)
+        tied[at] = two
+    if where is not None:
+        kept["last"] = {"where": where, "cost": cost.copy(), "fac": fac.copy(), "tied": tied}
     return cost, fac
 
 
-def _nearest_first(points, targets, max_distance: float | None = None
-                   ) -> tuple[np.ndarray, np.ndarray]:
+#: clinics added, moved or closed since the last answer up to which
+#: :func:`_nearest_straight` asks again only the points they reach
+INCREMENTAL_CLINICS = 16
+
+
+def _nearest_first(points, targets, max_distance: float | None = None, ties: bool = False
+                   ) -> tuple[np.ndarray, ...]:
     """Per point, the position of its nearest target (-1: none within ``max_distance``
     metres) and the straight metres to it; of equally near targets, the first the tree
     gives, as :func:`geopandas.sjoin_nearest` keeps it (one tree query, none of the
-    join's tables)."""
+    join's tables). With ``ties``, also whether two or more targets were equally near."""
     j, d = np.full(len(points), -1, dtype=np.int64), np.full(len(points), np.inf)
     (i, t), dist = shapely.STRtree(targets).query_nearest(
         points, max_distance=max_distance, return_distance=True, all_matches=True)
-    first = np.unique(i, return_index=True)[1]
+    first, count = np.unique(i, return_index=True, return_counts=True)[1:]
     j[i[first]], d[i[first]] = t[first], dist[first]
-    return j, d
+    if not ties:
+        return j, d
+    two = np.zeros(len(points), dtype=bool)
+    two[i[first]] = count > 1
+    return j, d, two
 
 
 def _clinic_table(clinics_all, is_standard, home, units, village_name, limit,
