@@ -180,20 +180,25 @@ def _edited_facilities(fac: gpd.GeoDataFrame, added: list[dict],
     column keeping its type (no frame per row, no type inference)."""
     if not (added or moved or staffed or closed):
         return fac.copy(deep=False)
-    ids = fac["facility_id"].tolist()
-    keep = np.array([i for i, fid in enumerate(ids) if fid not in closed], dtype=np.int64) \
-        if closed else None
-    at = {fid: i for i, fid in enumerate(ids)} if (moved or staffed) else {}
+    ids = fac["facility_id"]
+    keep = np.flatnonzero(~ids.isin(closed).to_numpy(bool)) if closed else None
+    # every row of a facility moved or given staff (a repeated id: each of its rows)
+    touched = set(moved) | {fid for fid, _, _ in staffed}
+    hit = np.flatnonzero(ids.isin(touched).to_numpy(bool)) if touched else np.array([], dtype=np.int64)
+    at: dict[str, list[int]] = {}
+    for fid, i in zip(ids.to_numpy(object)[hit].tolist(), hit.tolist()):
+        at.setdefault(fid, []).append(i)
     changed: dict[str, dict[int, object]] = {}     # column -> position -> value
     if moved:
-        changed[fac.geometry.name] = {at[f]: shapely.Point(x, y) for f, (x, y, _, _) in moved.items()}
+        changed[fac.geometry.name] = {i: shapely.Point(x, y) for f, (x, y, _, _) in moved.items()
+                                      for i in at[f]}
         for col, k in (("lon", 2), ("lat", 3)):
             if col in fac:
-                changed[col] = {at[f]: w[k] for f, w in moved.items()}
+                changed[col] = {i: w[k] for f, w in moved.items() for i in at[f]}
     for fid, col, k in staffed:
-        i = at[fid]
         column = changed.setdefault(col, {})
-        column[i] = float(column[i] if i in column else fac[col].iloc[i]) + k
+        for i in at[fid]:
+            column[i] = float(column[i] if i in column else fac[col].iloc[i]) + k
     if keep is None and not added:   # the other columns shared until written
         out = fac.copy(deep=False)
         for col, changes in changed.items():

@@ -265,7 +265,8 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
             "action_code": action, "params": params(**fields), "geometry": geom}
         rows[i] = row
     last.update(values=values, names=names, rows=rows)
-    units = _units(rows, villages.crs, access.static(("R2 units",) + made_key, dict))
+    units = _units(rows, villages.crs, access.static(("R2 units",) + made_key, dict),
+                   None if redo is None else todo)
     figures = {"coverage": units["coverage"].value_counts().to_dict() if len(units) else {},
                "max_distance_m": limit, "measure": "straight" if no_roads else p["measure"],
                "snapping": access.snap_report(WALK, clinics_all)}
@@ -304,7 +305,8 @@ def _changed(last: dict, values: tuple, names: tuple, ids: tuple) -> np.ndarray 
     return redo
 
 
-def _units(rows: list[dict], crs, kept: dict | None = None) -> gpd.GeoDataFrame:
+def _units(rows: list[dict], crs, kept: dict | None = None,
+           maybe: list[int] | None = None) -> gpd.GeoDataFrame:
     """The committees' table from their rows (dicts made by one literal, so their keys
     come in one order): built column by column, cheaper than from the row dicts.
 
@@ -312,19 +314,21 @@ def _units(rows: list[dict], crs, kept: dict | None = None) -> gpd.GeoDataFrame:
     is the very object it was then (rows are kept by the values they follow from) is
     unchanged, so only the others are written, each column keeping the type pandas
     gives the whole column (where that cannot be told from the rows written, the
-    column is made afresh)."""
+    column is made afresh). ``maybe``: the only positions whose rows may have changed
+    since (None: any)."""
     if not rows:
         return units_frame(rows, crs)
     last = None if kept is None else kept.get("last")
     changed = None
     if last is not None and len(last[0]) == len(rows):
-        changed = [i for i, (a, b) in enumerate(zip(last[0], rows)) if a is not b]
+        changed = [i for i, (a, b) in enumerate(zip(last[0], rows)) if a is not b] \
+            if maybe is None else [i for i in maybe if last[0][i] is not rows[i]]
     if changed is None or len(changed) > len(rows) // 4:
         columns = zip(*(row.values() for row in rows))
         frame = gpd.GeoDataFrame(dict(zip(rows[0], map(list, columns))), geometry="geometry", crs=crs)
         arrays = {c: _array(frame[c]).copy() for c in frame.columns}
     else:
-        arrays = {c: _patched(arr, c, rows, changed) for c, arr in last[1].items()}
+        arrays = {c: _patched(arr, c, rows, changed, last[0]) for c, arr in last[1].items()}
         frame = None
     if kept is not None:
         kept["last"] = (rows, arrays)
@@ -334,17 +338,14 @@ def _units(rows: list[dict], crs, kept: dict | None = None) -> gpd.GeoDataFrame:
     return frame
 
 
-def _patched(arr, column: str, rows: list[dict], changed: list[int]):
-    """Column ``column`` of the rows: ``arr`` (the same column of earlier rows, a numpy
-    or extension array of the type pandas gave it) with the values of the ``changed``
-    rows written, when the type stays what pandas would give the whole column; else
-    the column made afresh from every row."""
-    if not changed:
-        return arr
+def _patched(arr, column: str, rows: list[dict], changed: list[int], before: list[dict]):
+    """Column ``column`` of the rows: ``arr`` (the same column of the rows ``before``, a
+    numpy or extension array of the type pandas gave it) with the values of the
+    ``changed`` rows written, when the type stays what pandas would give the whole
+    column; else the column made afresh from every row."""
     values = [rows[i][column] for i in changed]
-    was = arr[changed]
     if all(a is b or a == b or (a != a and b != b)
-           for a, b in zip(was.tolist() if hasattr(was, "tolist") else list(was), values)):
+           for a, b in zip((before[i][column] for i in changed), values)):
         return arr     # (a committee's name, place, snapping: the same in every row)
     kinds = {type(v) for v in values}
     dtype = arr.dtype
