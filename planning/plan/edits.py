@@ -13,13 +13,13 @@ Coordinates of edits are in the region's metric CRS (metres).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, replace
 from typing import Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyproj
 import shapely
 
@@ -165,10 +165,18 @@ def apply_edits(base: Region, edits: list[Edit]) -> Region:
     return region
 
 
-@functools.lru_cache(maxsize=8)
 def _to_wgs84(crs: pyproj.CRS) -> pyproj.Transformer:
-    """The transformer from ``crs`` to WGS84 (longitude, latitude), made once per CRS."""
-    return pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
+    """The transformer from ``crs`` to WGS84 (longitude, latitude), made once per CRS
+    object (kept by identity: hashing a CRS writes its WKT)."""
+    kept = _TO_WGS84.get(id(crs))
+    if kept is None or kept[0] is not crs:
+        if len(_TO_WGS84) >= 8:
+            _TO_WGS84.clear()
+        kept = _TO_WGS84[id(crs)] = (crs, pyproj.Transformer.from_crs(crs, WGS84, always_xy=True))
+    return kept[1]
+
+
+_TO_WGS84: dict[int, tuple[pyproj.CRS, pyproj.Transformer]] = {}
 
 
 def _edited_facilities(fac: gpd.GeoDataFrame, added: list[dict],
@@ -253,7 +261,11 @@ def _column(arr, keep: np.ndarray | None, news: list, changes: dict[int, object]
         return np.concatenate([arr, add])
     add = pd.array(news, dtype=arr.dtype) if not isinstance(arr.dtype, gpd.array.GeometryDtype) \
         else gpd.array.from_shapely(np.array(news, dtype=object), crs=arr.crs)
-    return type(arr)._concat_same_type([arr, add])
+    out = type(arr)._concat_same_type([arr, add])
+    data = getattr(out, "_pa_array", None)      # arrow data in one piece: the rules' takes
+    if isinstance(data, pa.ChunkedArray) and data.num_chunks > 1:   # are faster on it
+        out = type(out)(data.combine_chunks(), dtype=out.dtype)
+    return out
 
 
 def _objects(values: dict[int, object]) -> np.ndarray:
@@ -302,14 +314,14 @@ def validate_edit(e: Edit, region: Region, previous: list[Edit]) -> Edit:
             while f"new-{n}" in used:
                 n += 1
             fid = f"new-{n}"
-        elif fid in set(fac["facility_id"].astype(str).tolist()):
+        elif _has(fac["facility_id"], fid):
             raise InputError.at(f"facility id {fid!r} already exists", column="facility_id")
         name = e.name or auto_name(region, e.x, e.y, kind.value)
         staff = _staff_value(e.value, allow_negative=False) if e.value else None
         return replace(e, kind=kind.value, facility_id=str(fid), name=name,
                        x=float(e.x), y=float(e.y), value=staff)
     if e.op == "staff":
-        if e.facility_id not in set(fac["facility_id"].astype(str).tolist()):
+        if not _has(fac["facility_id"], e.facility_id):
             raise InputError.at(f"no open facility with id {e.facility_id!r} in this scenario",
                                 column="facility_id")
         staff = _staff_value(e.value, allow_negative=True)
@@ -325,11 +337,11 @@ def validate_edit(e: Edit, region: Region, previous: list[Edit]) -> Edit:
                                     f"away {-n}", column=col)
         return replace(e, value=staff)
     if e.op in ("move", "close"):
-        if e.facility_id not in set(fac["facility_id"].astype(str).tolist()):
+        if not _has(fac["facility_id"], e.facility_id):
             raise InputError.at(f"no open facility with id {e.facility_id!r} in this scenario",
                                 column="facility_id")
         return e
-    if e.village_id not in set(vil["village_id"].astype(str).tolist()):
+    if not _has(vil["village_id"], e.village_id):
         raise InputError.at(f"no village with id {e.village_id!r}", column="village_id")
     if e.op == "service_mode":
         if e.value in (None, ""):
@@ -350,6 +362,11 @@ def validate_edit(e: Edit, region: Region, previous: list[Edit]) -> Edit:
         raise InputError.at(f"population must be a whole number >= 0, got {e.value!r}",
                             column="population")
     return replace(e, value=int(pop))
+
+
+def _has(ids: pd.Series, value) -> bool:
+    """Whether ``value`` is one of ``ids`` (compared as text)."""
+    return value is not None and bool(ids.astype(str).isin([str(value)]).any())
 
 
 def _staff_value(value, allow_negative: bool) -> dict[str, int]:
