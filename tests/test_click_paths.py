@@ -482,3 +482,30 @@ def test_r2_units_written_in_part_equal_the_table_made_whole():
         whole = r2._units(rows, 3857)
         pd.testing.assert_frame_equal(pd.DataFrame(part), pd.DataFrame(whole))
     assert whole["service_mode"].dtype == object and whole["service_mode"].isna().all()
+
+
+def test_a_scenario_state_shares_its_subsets_by_kind_and_forgets_them_with_it(demo_walk):
+    """The facilities of a scenario's state (never written after it is made) are taken
+    by kind once and shared by the rules asking for those kinds — the same rows as a
+    mask over the table; the base region's table is taken afresh each time; the kept
+    subsets go with the state's table."""
+    import gc
+
+    from planning.plan.edits import Edit, apply_edits
+    from planning.rules import base
+    from planning.schema import CLINIC_KINDS
+
+    region, _ = demo_walk
+    x, y = region.villages.geometry.iloc[0].x, region.villages.geometry.iloc[0].y
+    state = apply_edits(region, [Edit("add", facility_id="new-1", kind="village_clinic",
+                                      name="新卫生室", x=x + 150.0, y=y)])
+    clinics = base.facilities_of(state, CLINIC_KINDS)
+    assert base.facilities_of(state, [k.value for k in CLINIC_KINDS]) is clinics
+    fac = state.facilities
+    pd.testing.assert_frame_equal(clinics, fac[fac["kind"].isin([k.value for k in CLINIC_KINDS])])
+    assert "new-1" in set(clinics["facility_id"])
+    assert base.facilities_of(region, CLINIC_KINDS) is not base.facilities_of(region, CLINIC_KINDS)
+    n = len(base._SUBSETS)
+    del state, clinics, fac
+    gc.collect()
+    assert len(base._SUBSETS) == n - 1

@@ -26,6 +26,7 @@ import shapely
 from planning.crs import WGS84
 from planning.errors import InputError, Msg
 from planning.region import Region
+from planning.rules.base import keep_subsets
 from planning.schema import (CLINIC_KINDS, FACILITY_KIND_ZH, LAYERS, SERVICE_MODE_ALIASES,
                              FacilityKind, facility_name_for_village, normalize_text,
                              parse_facility_kind)
@@ -155,6 +156,7 @@ def apply_edits(base: Region, edits: list[Edit]) -> Region:
     for e in village_edits:
         vil.loc[vil["village_id"] == e.village_id, e.op] = e.value
     fac = _edited_facilities(base.facilities, list(added.values()), moved, staffed, closed)
+    keep_subsets(fac)      # a state's table is never written: the rules share its subsets
 
     def cp(gdf):
         return None if gdf is None else gdf.copy(deep=False)
