@@ -27,6 +27,7 @@ adjacent when their Voronoi cells touch (Delaunay neighbours of the village seat
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import geopandas as gpd
 import numpy as np
@@ -267,7 +268,9 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     last.update(values=values, names=names, rows=rows)
     units = _units(rows, villages.crs, access.static(("R2 units",) + made_key, dict),
                    None if redo is None else todo)
-    figures = {"coverage": units["coverage"].value_counts().to_dict() if len(units) else {},
+    # (pandas' value_counts order: most frequent first, ties in order of appearance)
+    coverage = sorted(Counter(row["coverage"] for row in rows).items(), key=lambda kv: -kv[1])
+    figures = {"coverage": dict(coverage),
                "max_distance_m": limit, "measure": "straight" if no_roads else p["measure"],
                "snapping": access.snap_report(WALK, clinics_all)}
     if no_roads:
