@@ -381,3 +381,138 @@ def test_edits_applied_at_once_equal_edits_applied_one_by_one(demo_walk):
     assert row.loc["new-1", "gps"] == 3 and row.loc["new-1", "geometry"].x == x + 600.0
     assert other.facility_id not in row.index and "new-2" not in row.index
     assert len(a) == len(fac) - 1 + 1
+
+
+def test_r2_straight_distances_kept_through_edits_equal_a_fresh_tree(monkeypatch):
+    """R2's straight distances after an edit ask the tree again only for the committees
+    the edit can reach, and equal a fresh tree's answer at every step — including ties
+    (a clinic added on another's very spot: its committees have two nearest clinics),
+    which are always asked again. Hand-made: committees every 1 km on a line, clinics
+    300 m off it; metres checked against numpy's brute force."""
+    import geopandas as gpd
+    import shapely
+
+    from planning.rules import r2_village_clinics as r2
+
+    points = shapely.points(np.column_stack([np.arange(0.0, 10_001.0, 1000.0), np.zeros(11)]))
+    asked = []
+    first = r2._nearest_first
+    monkeypatch.setattr(r2, "_nearest_first",
+                        lambda p, t, *a, **k: (asked.append(len(p)), first(p, t, *a, **k))[1])
+
+    def clinics(places: dict) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame({"facility_id": list(places)},
+                                geometry=shapely.points(list(places.values())), crs=3857)
+
+    places = {"A": (0.0, 300.0), "B": (5000.0, 300.0), "C": (10_000.0, 300.0)}
+    steps = [("add", "D", (2000.0, 100.0)),      # nearer to committees 1-3 only
+             ("add", "E", (5000.0, 300.0)),      # on B's very spot: committees 4-6 tie
+             ("close", "A", None),               # committee 0 loses its nearest
+             ("move", "C", (9000.0, -300.0)),    # committees 7-10 reached
+             ("add", "F", (2500.0, 0.0))]        # 500 m from committees 2 and 3
+    kept = {}
+    r2._nearest_straight(points, clinics(places), kept)
+    for op, fid, xy in steps:
+        if op == "close":
+            del places[fid]
+        else:
+            places[fid] = xy
+        asked.clear()
+        cost, fac = r2._nearest_straight(points, clinics(places), kept)
+        n_asked = sum(asked)
+        ref_cost, ref_fac = r2._nearest_straight(points, clinics(places))
+        np.testing.assert_array_equal(cost, ref_cost)
+        assert fac.tolist() == ref_fac.tolist(), op
+        xy_all = np.array(list(places.values()))
+        brute = np.hypot(shapely.get_x(points)[:, None] - xy_all[:, 0],
+                         shapely.get_y(points)[:, None] - xy_all[:, 1])
+        np.testing.assert_allclose(cost, brute.min(axis=1))
+        assert n_asked < len(points), (op, n_asked)     # never the whole line again
+    # committee 2 keeps D (100 m), committee 3 takes F (500 m; D is 1,005 m away)
+    assert fac[2] == "D" and cost[2] == pytest.approx(100.0)
+    assert fac[3] == "F" and cost[3] == pytest.approx(500.0)
+
+
+def test_apply_edits_keeps_every_column_type_and_leaves_the_base_as_it_was(demo_walk):
+    """A clinic added without staff, one moved and one closed: every facility column
+    keeps its type (the added clinic's unknown counts are NaN in float columns, its
+    unknown codes missing text), the index continues the base's, and the base region's
+    tables are unchanged (the scenario's copies share them until written)."""
+    from planning.plan.edits import Edit, apply_edits
+
+    region, _ = demo_walk
+    before = region.facilities.copy(deep=True)
+    clinics = before[before["kind"] == "village_clinic"]
+    a, b = clinics.iloc[0], clinics.iloc[1]
+    out = apply_edits(region, [
+        Edit("add", facility_id="new-1", kind="village_clinic", name="新卫生室",
+             x=a.geometry.x + 400.0, y=a.geometry.y),
+        Edit("move", facility_id=a["facility_id"], x=a.geometry.x + 100.0, y=a.geometry.y),
+        Edit("close", facility_id=b["facility_id"])]).facilities
+    assert out.dtypes.to_dict() == before.dtypes.to_dict()
+    assert out.crs == before.crs and len(out) == len(before)
+    new = out[out["facility_id"] == "new-1"].iloc[0]
+    assert np.isnan(new["gps"]) and pd.isna(new["township_id"]) and new["standardized"] is True
+    assert out.index[-1] == before.index.max() + 1
+    moved = out[out["facility_id"] == a["facility_id"]].geometry.iloc[0]
+    assert (moved.x, moved.y) == (a.geometry.x + 100.0, a.geometry.y)
+    assert b["facility_id"] not in set(out["facility_id"])
+    pd.testing.assert_frame_equal(region.facilities, before)
+
+
+def test_r2_units_written_in_part_equal_the_table_made_whole():
+    """R2's committee table after an edit writes only the rows that changed, and equals
+    (values and column types) the table made from every row: a text column whose only
+    text goes missing becomes the object column pandas makes of None; a mode set where
+    none was becomes text; numbers stay floats."""
+    import shapely
+
+    from planning.rules import r2_village_clinics as r2
+
+    def row(i, mode=None, dist=100.0):
+        return {"unit_id": f"v{i}", "service_mode": mode, "clinic_distance_m": dist,
+                "params": {"n": i}, "geometry": shapely.Point(i, 0)}
+
+    kept = {}
+    rows = [row(i) for i in range(8)]
+    steps = [{3: row(3, "touring")},           # None -> a text column
+             {5: row(5, "dispatched", 250.0)},
+             {3: row(3), 5: row(5, None, 250.0)},  # the last text gone: None again
+             {0: row(0, dist=float("nan"))}]
+    r2._units(rows, 3857, kept)
+    for change in steps:
+        rows = list(rows)
+        for i, r in change.items():
+            rows[i] = r
+        part = r2._units(rows, 3857, kept, sorted(change))
+        whole = r2._units(rows, 3857)
+        pd.testing.assert_frame_equal(pd.DataFrame(part), pd.DataFrame(whole))
+    assert whole["service_mode"].dtype == object and whole["service_mode"].isna().all()
+
+
+def test_a_scenario_state_shares_its_subsets_by_kind_and_forgets_them_with_it(demo_walk):
+    """The facilities of a scenario's state (never written after it is made) are taken
+    by kind once and shared by the rules asking for those kinds — the same rows as a
+    mask over the table; the base region's table is taken afresh each time; the kept
+    subsets go with the state's table."""
+    import gc
+
+    from planning.plan.edits import Edit, apply_edits
+    from planning.rules import base
+    from planning.schema import CLINIC_KINDS
+
+    region, _ = demo_walk
+    x, y = region.villages.geometry.iloc[0].x, region.villages.geometry.iloc[0].y
+    state = apply_edits(region, [Edit("add", facility_id="new-1", kind="village_clinic",
+                                      name="新卫生室", x=x + 150.0, y=y)])
+    clinics = base.facilities_of(state, CLINIC_KINDS)
+    assert base.facilities_of(state, [k.value for k in CLINIC_KINDS]) is clinics
+    fac = state.facilities
+    pd.testing.assert_frame_equal(clinics, fac[fac["kind"].isin([k.value for k in CLINIC_KINDS])])
+    assert "new-1" in set(clinics["facility_id"])
+    assert base.facilities_of(region, CLINIC_KINDS) is not base.facilities_of(region, CLINIC_KINDS)
+    key = id(fac)
+    assert key in base._SUBSETS
+    del state, clinics, fac
+    gc.collect()
+    assert key not in base._SUBSETS

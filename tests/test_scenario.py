@@ -201,6 +201,39 @@ def test_compare_of_reused_rules_equals_comparing_copies(edit):
             sorted(r2.loc[r2["status"] == FAIL, "unit_id"])
 
 
+def test_compare_of_units_in_another_order_and_its_layers_made_when_read():
+    """Units in the same order on both sides are compared position by position; the
+    same units in another order (and a repeated row) are matched by id and give the same
+    counts, changed units and layers. The delta layers are made when first read (the
+    scorecard reads only the counts)."""
+    from dataclasses import replace
+
+    from planning.plan.compare import compare
+    from planning.rules.assess import Assessment
+
+    sc = Scenario(region(), rulebook=RB)
+    base = sc.base_assessment(["R2"])
+    sc.add_facility(x=hm.X0 + 4000, y=hm.Y0)
+    after = sc.assess(["R2"])
+    units = after.results["R2"].units
+    shuffled = pd.concat([units.iloc[::-1], units.iloc[[0]]])      # reversed, one repeated
+    other = Assessment(after.region, after.rulebook,
+                       {"R2": replace(after.results["R2"], units=shuffled)}, dict(after.timings))
+    fast, slow = compare(base, after), compare(base, other)
+    assert sorted(fast.layers.pending()) == ["newly_covered", "newly_uncovered", "still_uncovered"]
+    pd.testing.assert_frame_equal(fast.rules, slow.rules)
+    assert fast.rules.set_index("rule").loc["R2", "units_newly_covered"] == 2
+
+    def by_id(frame, key):
+        return pd.DataFrame(frame).sort_values(key).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(by_id(fast.changed, "unit_id"), by_id(slow.changed, "unit_id"))
+    for name in ("newly_covered", "still_uncovered"):
+        pd.testing.assert_frame_equal(by_id(fast.layers[name], "village_id"),
+                                      by_id(slow.layers[name], "village_id"))
+    assert "newly_uncovered" in fast.layers.pending()
+
+
 def test_save_load_round_trip(tmp_path):
     base = region()
     sc = Scenario(base, name="东部补点", rulebook=RB)

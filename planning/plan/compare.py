@@ -12,12 +12,14 @@ import json
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from planning.errors import Msg
 from planning.plan.edits import Edit, close_warnings
 from planning.region import known_sum
-from planning.rules import FAIL
+from planning.rules import FAIL, UNKNOWN
+from planning.rules.base import Layers
 from planning.rules.assess import Assessment
 from planning.words import CODE_COLUMNS
 
@@ -77,51 +79,65 @@ def compare(base: Assessment, scenario: Assessment) -> Comparison:
         ``rules`` (per rule: units and residents newly covered, newly uncovered),
         ``changed`` units, the delta layers (region CRS) and the policy warnings.
     """
-    rows, changed, layers = [], [], {"newly_covered": [], "newly_uncovered": [], "still_uncovered": []}
+    rows, changed = [], []
+    parts: dict[str, list] = {"newly_covered": [], "newly_uncovered": [], "still_uncovered": []}
     crs = None
     for rid, after in scenario.results.items():
         before = base.results.get(rid)
         if before is None:
             continue
         crs = crs or after.units.crs
+        failed_after, gap_after = _tally(after)
         if after is before:  # a rule the scenario reused (its edits cannot change it)
-            failed, gap = before.count(FAIL), before.summary()["population_in_gap"]
             rows.append({"rule": rid, "unit_kind": after.unit_kind,
-                         "failed_before": failed, "failed_after": failed,
+                         "failed_before": failed_after, "failed_after": failed_after,
                          "units_newly_covered": 0, "units_newly_uncovered": 0,
                          "residents_newly_covered": 0, "residents_newly_uncovered": 0,
-                         "population_in_gap_before": gap, "population_in_gap_after": gap})
+                         "population_in_gap_before": gap_after, "population_in_gap_after": gap_after})
             if after.unit_kind == "village":
-                a = after.units.drop_duplicates("unit_id").set_index("unit_id")
-                none = pd.Series(False, index=a.index)
-                _add_village_layers(layers, rid, a, none, none, a["status"].eq(FAIL))
+                first = _first_rows(after.units)
+                fail = after.units["status"].to_numpy(object)[first] == FAIL
+                none = np.zeros(len(first), dtype=bool)
+                _add_village_parts(parts, rid, after.units, first, none, none, fail)
             continue
-        b = before.units.drop_duplicates("unit_id").set_index("unit_id")
-        a = after.units.drop_duplicates("unit_id").set_index("unit_id")
-        fail_b = b["status"].reindex(a.index).eq(FAIL)
-        fail_a = a["status"].eq(FAIL)
-        pop = a["population"].astype(float)           # NaN: unknown, never counted as 0
+        failed_before, gap_before = _tally(before)
+        aligned = _aligned(before.units, after.units)
+        if aligned is not None:      # the same units in the same order (as rules make them)
+            first = aligned
+            status_b = before.units["status"].to_numpy(object)
+            status_a = after.units["status"].to_numpy(object)
+            fail_b, fail_a = status_b == FAIL, status_a == FAIL
+            pop = after.units["population"].astype(float).reset_index(drop=True)
+            diff = ~((status_b == status_a) & ~pd.isna(status_b))   # (as Series.ne: NaN differs)
+        else:
+            b = before.units.drop_duplicates("unit_id").set_index("unit_id")
+            a = after.units.drop_duplicates("unit_id").set_index("unit_id")
+            first = _first_rows(after.units)
+            status_b = b["status"].reindex(a.index).to_numpy(object)
+            fail_b = b["status"].reindex(a.index).eq(FAIL).to_numpy(bool)
+            fail_a = a["status"].eq(FAIL).to_numpy(bool)
+            pop = a["population"].astype(float).reset_index(drop=True)
+            diff = b["status"].reindex(a.index).ne(a["status"]).to_numpy(bool)
         newly_cov, newly_unc, still = fail_b & ~fail_a, ~fail_b & fail_a, fail_b & fail_a
         rows.append({"rule": rid, "unit_kind": after.unit_kind,
-                     "failed_before": before.count(FAIL), "failed_after": after.count(FAIL),
+                     "failed_before": failed_before, "failed_after": failed_after,
                      "units_newly_covered": int(newly_cov.sum()),
                      "units_newly_uncovered": int(newly_unc.sum()),
                      "residents_newly_covered": known_sum(pop[newly_cov])[0],
                      "residents_newly_uncovered": known_sum(pop[newly_unc])[0],
-                     "population_in_gap_before": before.summary()["population_in_gap"],
-                     "population_in_gap_after": after.summary()["population_in_gap"]})
-        status_b = b["status"].reindex(a.index)
-        diff = status_b.ne(a["status"])
+                     "population_in_gap_before": gap_before,
+                     "population_in_gap_after": gap_after})
         if diff.any():
-            ch = a.loc[diff, ["name", "population", "status",
-                              *[c for c in CODE_COLUMNS if c in a], "geometry"]].copy()
-            ch.insert(0, "status_before", status_b[diff].values)
+            a = after.units.iloc[first[diff]].set_index("unit_id")
+            ch = a[["name", "population", "status",
+                    *[c for c in CODE_COLUMNS if c in a], "geometry"]].copy()
+            ch.insert(0, "status_before", pd.array(status_b[diff], dtype=before.units["status"].dtype))
             ch = ch.rename(columns={"status": "status_after"})
             ch.insert(0, "unit_kind", after.unit_kind)
             ch.insert(0, "rule", rid)
             changed.append(ch.reset_index())
         if after.unit_kind == "village":
-            _add_village_layers(layers, rid, a, newly_cov, newly_unc, still)
+            _add_village_parts(parts, rid, after.units, first, newly_cov, newly_unc, still)
 
     def gdf(parts):
         if not parts:
@@ -135,20 +151,62 @@ def compare(base: Assessment, scenario: Assessment) -> Comparison:
         gpd.GeoDataFrame({c: [] for c in changed_cols if c != "geometry"},
                          geometry=gpd.GeoSeries([], crs=crs), crs=crs)
     warnings = []
-    edits_region = scenario.region
-    base_fac = base.region.facilities
-    closed = set(base_fac["facility_id"]) - set(edits_region.facilities["facility_id"])
+    closed = set(base.region.facilities["facility_id"].tolist()) \
+        - set(scenario.region.facilities["facility_id"].tolist())
     for fid in sorted(closed):
         warnings += close_warnings(Edit("close", facility_id=fid), base.region)
-    return Comparison(pd.DataFrame(rows), ch, {k: gdf(v) for k, v in layers.items()}, warnings)
+    # the delta layers are made when first read (the scorecard reads only the counts)
+    layers = Layers({name: (lambda p=p: gdf([_village_part(*x) for x in p]))
+                     for name, p in parts.items()})
+    return Comparison(pd.DataFrame(rows), ch, layers, warnings)
 
 
-def _add_village_layers(layers: dict, rid: str, units: pd.DataFrame, newly_cov: pd.Series,
-                        newly_unc: pd.Series, still: pd.Series) -> None:
-    """Append a village rule's units (indexed by ``unit_id``) to the delta layers, by
-    the masks of its units newly covered, newly uncovered and still uncovered."""
+def _tally(result) -> tuple[int, int | None]:
+    """A rule's failing units and its ``population_in_gap`` (as
+    :meth:`~planning.rules.base.RuleResult.summary` counts them, without the rest of
+    the summary)."""
+    units = result.units
+    if not len(units):
+        return 0, 0
+    status = units["status"].to_numpy(object)
+    fail = status == FAIL
+    gap, unknown = known_sum(pd.to_numeric(units["population"], errors="coerce")[fail])
+    unknown += int((status == UNKNOWN).sum())
+    return int(fail.sum()), None if unknown and not gap else gap
+
+
+def _first_rows(units: pd.DataFrame) -> np.ndarray:
+    """Positions of each ``unit_id``'s first row (the rows ``drop_duplicates`` keeps)."""
+    return np.flatnonzero(~units["unit_id"].duplicated().to_numpy(bool))
+
+
+def _aligned(before: pd.DataFrame, after: pd.DataFrame) -> np.ndarray | None:
+    """The positions of ``after``'s units when both tables hold the same unit ids, each
+    once, in the same order (None otherwise)."""
+    ids_b, ids_a = before["unit_id"], after["unit_id"]
+    if len(ids_b) != len(ids_a) or not ids_a.is_unique:
+        return None
+    if not np.array_equal(ids_b.to_numpy(object), ids_a.to_numpy(object)):
+        return None
+    return np.arange(len(ids_a))
+
+
+def _add_village_parts(parts: dict, rid: str, units: pd.DataFrame, first: np.ndarray,
+                       newly_cov: np.ndarray, newly_unc: np.ndarray, still: np.ndarray) -> None:
+    """Note a village rule's rows of the delta layers: positions in ``units`` of its units
+    newly covered, newly uncovered and still uncovered (masks over ``first``, the
+    positions of each unit's first row)."""
     for name, mask in (("newly_covered", newly_cov), ("newly_uncovered", newly_unc),
                        ("still_uncovered", still)):
-        part = units.loc[mask].reset_index().rename(columns={"unit_id": "village_id"})
-        part.insert(0, "rule", rid)
-        layers[name].append(part)
+        parts[name].append((rid, units, first[mask]))
+
+
+def _village_part(rid: str, units: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
+    """Rows ``at`` of a village rule's units as a delta layer's part: ``rule``, then
+    ``village_id``, then the units' other columns."""
+    part = units.iloc[at]
+    if part.columns[0] != "unit_id":
+        part = part[["unit_id", *[c for c in part.columns if c != "unit_id"]]]
+    part = part.rename(columns={"unit_id": "village_id"}).reset_index(drop=True)
+    part.insert(0, "rule", rid)
+    return part

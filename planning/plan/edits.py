@@ -19,12 +19,14 @@ from typing import Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyproj
 import shapely
 
 from planning.crs import WGS84
 from planning.errors import InputError, Msg
 from planning.region import Region
+from planning.rules.base import keep_subsets
 from planning.schema import (CLINIC_KINDS, FACILITY_KIND_ZH, LAYERS, SERVICE_MODE_ALIASES,
                              FacilityKind, facility_name_for_village, normalize_text,
                              parse_facility_kind)
@@ -109,11 +111,12 @@ def apply_edits(base: Region, edits: list[Edit]) -> Region:
     Returns
     -------
     Region
-        A copy: added facilities (``source="scenario"``, lon/lat in WGS84), moved or
-        closed ones, staff added, villages' service modes and populations set.
+        A copy: added facilities (``source="scenario"``, lon/lat in WGS84) after the
+        base's rows, moved or closed ones, staff added, villages' service modes and
+        populations set. Every column keeps its type (an added facility's unknown
+        values are missing values of the column's type). Layers the edits do not change
+        are copies sharing the base's data until written (pandas' copy-on-write).
     """
-    region = base.copy()
-    fac, vil = region.facilities, region.villages
     # each facility's final state first (one pass over the table at the end, however
     # many edits): rows added, base facilities' last positions, staff added to them in
     # order, closed ones; village edits are replayed in order (a value set and then
@@ -122,7 +125,8 @@ def apply_edits(base: Region, edits: list[Edit]) -> Region:
     moved: dict[str, tuple[float, float, float, float]] = {}
     staffed: list[tuple[str, str, float]] = []
     closed: set[str] = set()
-    to_wgs = pyproj.Transformer.from_crs(base.crs, WGS84, always_xy=True)
+    village_edits = [e for e in edits if e.op in ("service_mode", "population")]
+    to_wgs = _to_wgs84(base.crs) if any(e.op in ("add", "move") for e in edits) else None
     for e in edits:
         if e.op == "add":
             row = {c.name: None for c in LAYERS["facilities"]}
@@ -148,36 +152,131 @@ def apply_edits(base: Region, edits: list[Edit]) -> Region:
         elif e.op == "close":
             if added.pop(e.facility_id, None) is None:
                 closed.add(e.facility_id)
-        elif e.op == "service_mode":
-            vil.loc[vil["village_id"] == e.village_id, "service_mode"] = e.value
-        elif e.op == "population":
-            vil.loc[vil["village_id"] == e.village_id, "population"] = e.value
-    ids = fac["facility_id"].tolist()
-    for fid, col, n in staffed:
-        hit = fac["facility_id"] == fid
-        fac.loc[hit, col] = fac.loc[hit, col].astype(float) + n
-    at = [i for i, fid in enumerate(ids) if fid in moved]
-    if at:
-        where = [moved[ids[i]] for i in at]
-        fac.iloc[at, fac.columns.get_loc("geometry")] = [shapely.Point(x, y) for x, y, _, _ in where]
-        if "lon" in fac:
-            fac.iloc[at, fac.columns.get_loc("lon")] = [w[2] for w in where]
-            fac.iloc[at, fac.columns.get_loc("lat")] = [w[3] for w in where]
-    if closed:
-        fac = fac[[fid not in closed for fid in ids]]
-    added = list(added.values())
-    if added:
-        new = gpd.GeoDataFrame(added, geometry="geometry", crs=base.crs)
-        new = new[[c for c in fac.columns if c in new.columns]]
-        if pd.api.types.is_integer_dtype(fac.index):
-            start = int(base.facilities.index.max()) + 1 if len(base.facilities) else 0
-            new.index = pd.RangeIndex(start, start + len(new))
-        else:
-            new.index = [f"scenario:{r['facility_id']}" for r in added]
-        fac = pd.concat([fac, new])
-    region.facilities = gpd.GeoDataFrame(fac, geometry="geometry", crs=base.crs)
-    region.villages = vil
+    vil = base.villages.copy(deep=False)      # (written below: copied on write)
+    for e in village_edits:
+        vil.loc[vil["village_id"] == e.village_id, e.op] = e.value
+    fac = _edited_facilities(base.facilities, list(added.values()), moved, staffed, closed)
+    keep_subsets(fac)      # a state's table is never written: the rules share its subsets
+
+    def cp(gdf):
+        return None if gdf is None else gdf.copy(deep=False)
+
+    region = Region(base.name, base.crs, cp(base.townships), vil, fac, cp(base.districts),
+                    list(base.problems), dict(base.sources), base.roads_path)
+    region.networks = dict(base.networks)
     return region
+
+
+def _to_wgs84(crs: pyproj.CRS) -> pyproj.Transformer:
+    """The transformer from ``crs`` to WGS84 (longitude, latitude), made once per CRS
+    object (kept by identity: hashing a CRS writes its WKT)."""
+    kept = _TO_WGS84.get(id(crs))
+    if kept is None or kept[0] is not crs:
+        if len(_TO_WGS84) >= 8:
+            _TO_WGS84.clear()
+        kept = _TO_WGS84[id(crs)] = (crs, pyproj.Transformer.from_crs(crs, WGS84, always_xy=True))
+    return kept[1]
+
+
+_TO_WGS84: dict[int, tuple[pyproj.CRS, pyproj.Transformer]] = {}
+
+
+def _edited_facilities(fac: gpd.GeoDataFrame, added: list[dict],
+                       moved: dict[str, tuple[float, float, float, float]],
+                       staffed: list[tuple[str, str, float]], closed: set[str]) -> gpd.GeoDataFrame:
+    """``fac`` with the rows in ``closed`` left out, ``moved`` ones at their new place
+    (x, y metres, lon, lat degrees), ``staffed`` counts added and the ``added`` rows
+    (dicts by column) appended: built column by column from the base's arrays, each
+    column keeping its type (no frame per row, no type inference)."""
+    if not (added or moved or staffed or closed):
+        return fac.copy(deep=False)
+    ids = fac["facility_id"]
+    keep = np.flatnonzero(~ids.isin(closed).to_numpy(bool)) if closed else None
+    # every row of a facility moved or given staff (a repeated id: each of its rows)
+    touched = set(moved) | {fid for fid, _, _ in staffed}
+    hit = np.flatnonzero(ids.isin(touched).to_numpy(bool)) if touched else np.array([], dtype=np.int64)
+    at: dict[str, list[int]] = {}
+    for fid, i in zip(ids.to_numpy(object)[hit].tolist(), hit.tolist()):
+        at.setdefault(fid, []).append(i)
+    changed: dict[str, dict[int, object]] = {}     # column -> position -> value
+    if moved:
+        changed[fac.geometry.name] = {i: shapely.Point(x, y) for f, (x, y, _, _) in moved.items()
+                                      for i in at[f]}
+        for col, k in (("lon", 2), ("lat", 3)):
+            if col in fac:
+                changed[col] = {i: w[k] for f, w in moved.items() for i in at[f]}
+    for fid, col, k in staffed:
+        column = changed.setdefault(col, {})
+        for i in at[fid]:
+            column[i] = float(column[i] if i in column else fac[col].iloc[i]) + k
+    if keep is None and not added:   # the other columns shared until written
+        out = fac.copy(deep=False)
+        for col, changes in changed.items():
+            out[col] = _column(_array(fac[col]), None, [], changes)
+        return out
+    columns = {col: _column(_array(values), keep, [row.get(col, _ABSENT) for row in added],
+                            changed.get(col, {}))
+               for col, values in fac.items()}
+    index = fac.index if keep is None else fac.index.take(keep)
+    if added:
+        if pd.api.types.is_integer_dtype(fac.index):
+            start = int(fac.index.max()) + 1 if len(fac) else 0
+            index = index.append(pd.RangeIndex(start, start + len(added)))
+        else:
+            index = index.append(pd.Index([f"scenario:{r['facility_id']}" for r in added]))
+    return gpd.GeoDataFrame(columns, index=index, geometry=fac.geometry.name, crs=fac.crs,
+                            copy=False)
+
+
+def _array(values: pd.Series):
+    """A column's values: its extension array, or a numpy array."""
+    return values.array if isinstance(values.dtype, pd.api.extensions.ExtensionDtype) \
+        else values.to_numpy()
+
+
+#: a column an added facility's row does not have (a missing value, as a concatenation gives)
+_ABSENT = object()
+
+
+def _column(arr, keep: np.ndarray | None, news: list, changes: dict[int, object]):
+    """One column of :func:`_edited_facilities`: ``arr`` (a column's array) with
+    ``changes`` (position -> value) written, rows ``keep`` kept (None: all) and
+    ``news`` appended, in ``arr``'s type where it holds the values (staff counts added to
+    whole numbers: floats; a missing value in integers: objects)."""
+    if changes:
+        if isinstance(arr, np.ndarray) and arr.dtype.kind in "iub" \
+                and any(isinstance(v, float) for v in changes.values()):
+            arr = arr.astype(float)
+        arr = arr.copy()
+        arr[list(changes)] = _objects(changes) if arr.dtype == object else list(changes.values())
+    if keep is not None:
+        arr = arr.take(keep)
+    if not news:
+        return arr
+    news = [None if v is _ABSENT else v for v in news]
+    if isinstance(arr, np.ndarray) and arr.dtype.kind in "iub" and any(v is None for v in news):
+        arr = arr.astype(object)
+    if isinstance(arr, np.ndarray):
+        add = np.empty(len(news), dtype=arr.dtype)
+        add[:] = [np.nan if v is None and arr.dtype.kind == "f" else v for v in news] \
+            if arr.dtype != object else _objects(dict(enumerate(news)))
+        return np.concatenate([arr, add])
+    add = pd.array(news, dtype=arr.dtype) if not isinstance(arr.dtype, gpd.array.GeometryDtype) \
+        else gpd.array.from_shapely(np.array(news, dtype=object), crs=arr.crs)
+    out = type(arr)._concat_same_type([arr, add])
+    data = getattr(out, "_pa_array", None)      # arrow data in one piece: the rules' takes
+    if isinstance(data, pa.ChunkedArray) and data.num_chunks > 1:   # are faster on it
+        out = type(out)(data.combine_chunks(), dtype=out.dtype)
+    return out
+
+
+def _objects(values: dict[int, object]) -> np.ndarray:
+    """Values as a 1-d object array (a list of lists or points stays one value each)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = [None] * len(values)
+    for i, v in enumerate(values.values()):
+        out[i] = v
+    return out
 
 
 def validate_edit(e: Edit, region: Region, previous: list[Edit]) -> Edit:
@@ -217,14 +316,14 @@ def validate_edit(e: Edit, region: Region, previous: list[Edit]) -> Edit:
             while f"new-{n}" in used:
                 n += 1
             fid = f"new-{n}"
-        elif fid in set(fac["facility_id"].astype(str).tolist()):
+        elif _has(fac["facility_id"], fid):
             raise InputError.at(f"facility id {fid!r} already exists", column="facility_id")
         name = e.name or auto_name(region, e.x, e.y, kind.value)
         staff = _staff_value(e.value, allow_negative=False) if e.value else None
         return replace(e, kind=kind.value, facility_id=str(fid), name=name,
                        x=float(e.x), y=float(e.y), value=staff)
     if e.op == "staff":
-        if e.facility_id not in set(fac["facility_id"].astype(str).tolist()):
+        if not _has(fac["facility_id"], e.facility_id):
             raise InputError.at(f"no open facility with id {e.facility_id!r} in this scenario",
                                 column="facility_id")
         staff = _staff_value(e.value, allow_negative=True)
@@ -240,11 +339,11 @@ def validate_edit(e: Edit, region: Region, previous: list[Edit]) -> Edit:
                                     f"away {-n}", column=col)
         return replace(e, value=staff)
     if e.op in ("move", "close"):
-        if e.facility_id not in set(fac["facility_id"].astype(str).tolist()):
+        if not _has(fac["facility_id"], e.facility_id):
             raise InputError.at(f"no open facility with id {e.facility_id!r} in this scenario",
                                 column="facility_id")
         return e
-    if e.village_id not in set(vil["village_id"].astype(str).tolist()):
+    if not _has(vil["village_id"], e.village_id):
         raise InputError.at(f"no village with id {e.village_id!r}", column="village_id")
     if e.op == "service_mode":
         if e.value in (None, ""):
@@ -265,6 +364,11 @@ def validate_edit(e: Edit, region: Region, previous: list[Edit]) -> Edit:
         raise InputError.at(f"population must be a whole number >= 0, got {e.value!r}",
                             column="population")
     return replace(e, value=int(pop))
+
+
+def _has(ids: pd.Series, value) -> bool:
+    """Whether ``value`` is one of ``ids`` (compared as text)."""
+    return value is not None and bool(ids.astype(str).isin([str(value)]).any())
 
 
 def _staff_value(value, allow_negative: bool) -> dict[str, int]:

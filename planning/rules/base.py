@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -265,10 +266,37 @@ def overall_status(row: dict) -> str:
 
 
 def facilities_of(region, kinds) -> gpd.GeoDataFrame:
-    """The region's facilities whose kind is in ``kinds`` (enum members or values)."""
-    values = {getattr(k, "value", k) for k in kinds}
+    """The region's facilities whose kind is in ``kinds`` (enum members or values).
+
+    For a facilities table passed to :func:`keep_subsets` (one never written after it
+    is made: a scenario's state), each answer is made once and the same table returned
+    to every rule asking for those kinds: read it, do not write it (``.copy()`` first).
+    """
+    values = frozenset(getattr(k, "value", k) for k in kinds)
     fac = region.facilities
-    return fac[fac["kind"].isin(values)]
+    kept = _SUBSETS.get(id(fac))
+    if kept is None or kept[0]() is not fac:
+        return _of_kinds(fac, values)
+    if values not in kept[1]:
+        kept[1][values] = _of_kinds(fac, values)
+    return kept[1][values]
+
+
+def keep_subsets(facilities: gpd.GeoDataFrame) -> None:
+    """Keep :func:`facilities_of`'s answers for ``facilities``, a table its maker never
+    writes after (a scenario's state: :func:`planning.plan.edits.apply_edits`); kept
+    while the table lives."""
+    key = id(facilities)
+    _SUBSETS[key] = (weakref.ref(facilities, lambda _: _SUBSETS.pop(key, None)), {})
+
+
+#: id of a facilities table -> (the table, weakly; its subsets by kinds): :func:`keep_subsets`
+_SUBSETS: dict[int, tuple[weakref.ref, dict]] = {}
+
+
+def _of_kinds(fac: gpd.GeoDataFrame, values: frozenset) -> gpd.GeoDataFrame:
+    # (positions and one take: a boolean mask over a GeoDataFrame costs twice as much)
+    return fac.iloc[np.flatnonzero(fac["kind"].isin(values).to_numpy(bool))]
 
 
 def population_reason(n_unknown: int, n: int, unit_kind: str = "village") -> Msg | None:
