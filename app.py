@@ -19,7 +19,7 @@ from planning.errors import InputError
 from planning.outputs import maps
 from planning.region import LAYER_NAMES
 from planning.words import LANG_LABELS, LANGS, MODES, listing, pair_word, t
-from ui import data, pages, state
+from ui import data, pages, state, timing
 from ui.widgets import choice, error_text, failure, input_error, upload_mb
 
 st.set_page_config(page_title="基层医疗卫生服务网络规划 · Primary-care planner", page_icon="🏥",
@@ -101,6 +101,7 @@ def run(page, view: state.View) -> None:
 
 def main() -> None:
     """One run: sidebar, navigation, the data checked, the page."""
+    timing.start()
     view = sidebar()
     lang, source = view.lang, view.data
     page = navigation(lang, source)
@@ -125,7 +126,9 @@ def main() -> None:
         return
     focus = focus_widgets(found["assessment"], lang)
     partial_results(found["assessment"], found["display"], lang)
+    timing.lap("frame")
     run(page, dataclasses.replace(view, **found, focus=focus))
+    timing.lap("page")
 
 
 main()

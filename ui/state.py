@@ -31,6 +31,7 @@ from planning.rules import FAIL
 from planning.rules.assess import Assessment
 from planning.travel.access import Access
 from planning.words import t
+from ui import timing
 
 # --------------------------------------------------------------------------- keys: the frame
 LANG = "lang"                        # "zh" or "en" (the sidebar's language radio)
@@ -319,7 +320,9 @@ def scenario_result(sc: Scenario, view: View) -> dict:
         t0 = time.perf_counter()
         with view.lock:
             after = sc.assess()
+            timing.lap("scenario: assess")
             comparison = compare(sc.base_assessment(), after)
+            timing.lap("scenario: compare")
         seconds = time.perf_counter() - t0
         return {"key": key, "assessment": after, "comparison": comparison, "seconds": seconds,
                 "_display": lambda: maps.display_layers(

@@ -26,7 +26,7 @@ from planning.outputs import assets, maps, tables
 from planning.outputs.tables import readable
 from planning.outputs.export import FORMATS, ExportAbout, export_bytes, export_filename
 from planning.words import STATUS_BACKGROUNDS, column, render_units, status_word, t
-from ui import state
+from ui import state, timing
 
 #: Streamlit markdown colours of the status badges
 STATUS_BADGE = {"pass": "green", "fail": "red", "warn": "orange", "unknown": "violet",
@@ -203,21 +203,24 @@ def _map_payload(fmap, live: bool = False) -> dict:
     the frame's iframe is kept and only the assessment's layers are redrawn."""
     import streamlit_folium as sf
 
-    fmap.get_root().render()
-    fmap.render()
-    html, header = sf._get_html(fmap), sf._get_header(fmap)
     css, js = [], []
     for element in maps._walk(fmap):
         css += [href for _, href in getattr(element, "default_css", [])]
         js += [src for _, src in getattr(element, "default_js", [])]
+    # the live layers are left out before the frame is rendered (rendered once, below)
     drawn = [*fmap.assessment_layers, fmap.layer_control] if live else []
     for element in drawn:
         fmap._children.pop(element.get_name())
+    fmap.get_root().render()
+    fmap.render()
+    html, header = sf._get_html(fmap), sf._get_header(fmap)
     script = sf._get_map_string(fmap)
     payload = {"script": script, "header": header, "html": html, "id": sf.get_full_id(fmap),
                "css_links": list(dict.fromkeys(css)), "js_links": list(dict.fromkeys(js))}
+    timing.lap("map: frame rendered")
     if live:
         payload.update(_live_layers(fmap))
+        timing.lap(f"map: live layers rendered ({len(payload['live']):,} characters)")
     return payload
 
 
@@ -229,7 +232,10 @@ def _live_layers(fmap) -> dict:
     digest (``window.__liveKept``); a layer whose script is the one drawn before (an edit
     that does not reach R7's groups, R8's shares …) is kept as it is drawn, the others are
     drawn anew and the ones no longer in the map removed (streamlit-folium removes
-    nothing itself: ``window.feature_group`` is left empty)."""
+    nothing itself: ``window.feature_group`` is left empty). A point layer drawn anew
+    is offered the one drawn before under its name (``window.__liveReuse``) and keeps
+    the markers of its unchanged rows (:class:`planning.outputs.map_elements.PointLayer`):
+    an added clinic redraws a few villages and one icon, not 751 and 640."""
     import hashlib
 
     import streamlit_folium as sf
@@ -239,18 +245,27 @@ def _live_layers(fmap) -> dict:
     parts = []
     for i, element in enumerate(layers):
         fmap.add_child(element, name=element.get_name())
+        element.render()  # what folium adds while rendering (a group's addTo, a marker's icon)
         script = sf.generate_leaflet_string(element, base_id=f"live_{i}")
         digest = json.dumps(hashlib.sha1(script.encode("utf-8")).hexdigest())
         name = element.get_name()
         parts.append(f"var {name};\nif (kept[{digest}]) {{ {name} = kept[{digest}]; delete kept[{digest}]; }}"
-                     f" else {{\n{script}\n}}\nwindow.__liveKept[{digest}] = {name};")
+                     f" else {{\n{script}\nreused({name});\n}}\nwindow.__liveKept[{digest}] = {name};")
     control = sf._get_layer_control_string(fmap.layer_control, fmap)
     pairs = ",".join(f"[{json.dumps(e.layer_name, ensure_ascii=False)},{e.get_name()}]"
                      for e in layers if isinstance(e, Layer) and e.control)
     legend = fmap.legend._template.module.html(fmap.legend, {})
     live = ("window.__liveStart = performance.now();\n"
             "var kept = window.__liveKept || {};\nwindow.__liveKept = {};\n"
+            # the layers drawn before, offered by name to the new ones (a PointLayer keeps
+            # the markers of its unchanged rows: map_elements); one taken is not removed
+            "window.__liveReuse = {};\n"
+            "Object.keys(kept).forEach(function (k) {"
+            " if (kept[k].__name) { window.__liveReuse[kept[k].__name] = kept[k]; } });\n"
+            "function reused(layer) { Object.keys(kept).forEach(function (k) {"
+            " if (kept[k] === layer) { delete kept[k]; } }); }\n"
             + "\n".join(parts)
+            + "\nwindow.__liveReuse = null;"
             + "\nObject.keys(kept).forEach(function (k) { map_div.removeLayer(kept[k]); });"
             + "\nwindow.feature_group = [];"
             + f"\nwindow.__liveDrawn([{pairs}], {json.dumps(str(legend), ensure_ascii=False)});\n")
@@ -331,9 +346,19 @@ _LIVE_MAP = """
       S.setComponentValue(data);
     }
   }
-  map_div.getContainer().addEventListener('click', function () { setTimeout(send, 0); });
+  // in the click's own task, after Leaflet's handlers (registered on the container before
+  // this one) set what was clicked: not after the frame the click's popup makes is painted
+  map_div.getContainer().addEventListener('click', send);
 })();
 """
+
+
+#: put before a map's script: Leaflet places each marker, icon and pane with a 2D
+#: ``translate`` instead of ``translate3d`` (its own switch for browsers without 3D). A 3D
+#: transform makes each element a compositing layer of its own: with hundreds of facility
+#: icons Chromium spent ~60 ms of each frame sorting layers (``Layerize``) and committing
+#: them, every frame after a click (the popup, the redraw) paying it again
+_FLAT = "L.Browser.ie3d = true;\n"
 
 
 def _start_at(script: str, view: dict | None) -> str:
@@ -387,8 +412,8 @@ def folium_map(build: Callable, cache_key: tuple, key: str, height: int = 680,
     defaults = {k: v for k, v in _MAP_DEFAULTS.items() if k in returned_objects}
     # the component is keyed by the map as built (so a view change does not redraw it);
     # its script starts at the view (so a new map does not jump back to the whole region)
-    script = _start_at(payload["script"], view) + (_VIEW_WITH_VALUE if view_with_value else "") \
-        + (_LIVE_MAP if live else "")
+    script = _FLAT + _start_at(payload["script"], view) \
+        + (_VIEW_WITH_VALUE if view_with_value else "") + (_LIVE_MAP if live else "")
     args = {**{k: v for k, v in payload.items() if k not in ("live", "control")}, "script": script}
     return component(**args, key=hash_key, height=height, width=None,
                      returned_objects=list(returned_objects), default=defaults,
@@ -415,9 +440,12 @@ def scenario_map(view: state.View, result: dict, suggestion, key: str, height: i
     def build():
         layers = maps.scenario_layers(comparison, view.region, after.region, suggested=sites,
                                       selected=selected)
-        return maps.build_map(after, view.lang, focus=view.focus, tiles=tiles,
-                              display=state.scenario_display(result), scenario=layers,
-                              coords=maps.basemap_coords(view.basemap))
+        display = state.scenario_display(result)
+        timing.lap("map: display layers")
+        fmap = maps.build_map(after, view.lang, focus=view.focus, tiles=tiles, display=display,
+                              scenario=layers, coords=maps.basemap_coords(view.basemap))
+        timing.lap("map: built")
+        return fmap
 
     cache_key = ("scenario", result["key"], view.lang, view.focus, view.basemap, view.token,
                  selected, id(suggestion))

@@ -13,6 +13,9 @@ markers in one loop:
   names) from a table; tooltips and popups are built in the browser when asked for
   (a popup is an HTML table of ``fields``, as :class:`folium.GeoJsonPopup` draws it).
   Each marker keeps ``feature.properties`` (the row) as a GeoJSON layer's markers do.
+  Drawn again into a map that offers the layer drawn before (``window.__liveReuse``:
+  the app's scenario map, redrawn in place after each edit), it keeps the markers of
+  the rows that did not change and replaces only the others.
 - :class:`ShapeLayer`: lines and polygons (township outlines, roads) from one table, the
   coordinates of each ring as integer steps of 1e-5 degrees, drawn on a canvas (one
   element for all shapes, not one SVG path each) below the markers.
@@ -197,8 +200,8 @@ class PointLayer(_Light):
     _template = Template("""
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = L.featureGroup();
-(function (group) {
-  var t = {{ this.table_json }}, spec = {{ this.spec_json }};
+{{ this.get_name() }} = (function (group) {
+  var t = {{ this.table_json }}, spec = {{ this.spec_json }}, specText = JSON.stringify(spec);
   var n = t.lon.length, cols = Object.keys(t.cols);
   function value(col, i) {
     var c = t.cols[col];
@@ -221,9 +224,8 @@ var {{ this.get_name() }} = L.featureGroup();
     }));
     return '<table>' + rows.join('') + '</table>';
   }
-  var markers = [];
-  for (var i = 0; i < n; i++) {
-    var p = row(i), opts = Object.assign({}, spec.marker || spec.icon), layer;
+  function make(i, p) {  // the marker of row i (its properties p)
+    var opts = Object.assign({}, spec.marker || spec.icon), layer;
     Object.keys(spec.style).forEach(function (k) { opts[k] = p[spec.style[k]]; });
     if (typeof opts.iconSize === 'number') {
       var s = opts.iconSize;
@@ -247,10 +249,47 @@ var {{ this.get_name() }} = L.featureGroup();
       layer.bindPopup((function (p) { return function () { return popup(p); }; })(p),
                       {className: spec.popup.className || '', maxWidth: spec.popup.maxWidth || 300});
     }
-    markers.push(layer);
+    return layer;
   }
-  var agg = spec.aggregate;
-  if (!agg) { markers.forEach(function (l) { group.addLayer(l); }); return; }
+  function same(a, b) {  // two rows' properties
+    for (var k in b) { if (a[k] !== b[k]) { return false; } }
+    return Object.keys(a).length === Object.keys(b).length;
+  }
+  var agg = spec.aggregate, name = {{ this.layer_name|tojson }};
+  // a map that redraws its layers in place (the app's scenario map) offers the layer
+  // drawn before under its name: its markers whose row is unchanged (matched by position)
+  // are kept, the others replaced, so an edit redraws only the points it changed
+  var old = !agg && window.__liveReuse ? window.__liveReuse[name] : null;
+  if (old && old.__spec === specText && old.__markers) {
+    var at = {}, markers = [], first = -1;
+    old.__markers.forEach(function (l) {
+      var c = l.feature.geometry.coordinates, k = c[0] + ',' + c[1];
+      (at[k] = at[k] || []).push(l);
+    });
+    for (var i = 0; i < n; i++) {
+      var p = row(i), mine = at[t.lon[i] + ',' + t.lat[i]], l = mine && mine.shift();
+      if (l && same(l.feature.properties, p)) { markers.push(l); continue; }
+      if (l) { old.removeLayer(l); }
+      if (first < 0) { first = i; }
+      markers.push(make(i, p));
+      old.addLayer(markers[i]);
+    }
+    Object.keys(at).forEach(function (k) { at[k].forEach(function (l) { old.removeLayer(l); }); });
+    if (!spec.icon && first >= 0) {  // drawing order: the rows' (failing villages on top)
+      for (var j = first; j < n; j++) { if (markers[j]._map) { markers[j].bringToFront(); } }
+    }
+    old.__markers = markers;
+    return old;
+  }
+  var markers = [];
+  for (var i = 0; i < n; i++) { markers.push(make(i, row(i))); }
+  group.__spec = specText;
+  group.__name = name;
+  if (!agg) {
+    group.__markers = markers;
+    markers.forEach(function (l) { group.addLayer(l); });
+    return group;
+  }
   // many points: one marker per group (e.g. township) until zoomed in to agg.below
   var groups = {}, single = [], merged = [];
   markers.forEach(function (l) {
@@ -296,6 +335,7 @@ var {{ this.get_name() }} = L.featureGroup();
   }
   group.on('add', function () { shown = null; group._map.on('zoomend', draw); draw(); });
   group.on('remove', function (e) { e.target._map && e.target._map.off('zoomend', draw); });
+  return group;
 })({{ this.get_name() }});
 {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
 {% endmacro %}

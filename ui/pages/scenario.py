@@ -17,7 +17,7 @@ from planning.outputs.export import FORMATS, export_bytes, export_filename
 from planning.plan.places import facility_name, nearest_facility
 from planning.plan.scenario import Scenario
 from planning.words import kind_name, people, status_word, t
-from ui import pages, state
+from ui import pages, state, timing
 from ui.data import file_stem
 from ui.widgets import (choice, export_buttons, input_error, keyed_select, map_view, rule_table,
                         save_upload, scenario_map, upload_mb)
@@ -39,6 +39,7 @@ def render(view: state.View) -> None:
     store = state.scenario_store(view)
     sc = store["items"][store["active"]]
     _handle_map_click(sc, lang, maps.basemap_coords(view.basemap))
+    timing.lap("click handled")
     st.caption(t("sc.intro", lang))
 
     top = st.columns([3, 1], vertical_alignment="bottom")
@@ -53,17 +54,21 @@ def render(view: state.View) -> None:
         st.rerun()
 
     res = state.scenario_result(sc, view)
+    timing.lap("scenario assessed")
     left, right = st.columns([5, 2])
     below = st.container()
     with below:  # the scorecard first (drawn below the map): it does not wait for the map
         _deltas(res["comparison"], lang, res["seconds"])
         _r8_delta(sc.base_assessment(), res["assessment"], lang)
-    with right:
-        _controls(sc, res["assessment"], lang)
-    with left:
+    timing.lap("scorecard")
+    with left:  # the map before the controls beside it (its layers are what a click awaits)
         scenario_map(view, res, state.current_suggestion(sc, view), key=state.SCENARIO_MAP,
                      returned_objects=("last_clicked", "last_object_clicked"),
                      map_at=st.session_state.get(state.SCENARIO_VIEW))
+    timing.lap("map")
+    with right:
+        _controls(sc, res["assessment"], lang)
+    timing.lap("controls")
     st.page_link(pages.path("suggest"), label=t("sc.suggest", lang), icon=":material/place:")
     with st.expander(t("sc.files", lang)):
         _files_panel(store, sc, view)
