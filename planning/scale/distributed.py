@@ -8,7 +8,8 @@ split by, or a folder of regions, one per county, read by the workers — cuts t
 network into tiles (:class:`planning.scale.partition.TileStore`, once, cached), and submits
 one task per county to a Dask cluster: a :class:`distributed.LocalCluster` on this
 machine by default, or the scheduler at ``scheduler`` (``tcp://host:8786``), whose
-workers must see the same files (shared storage; ``docs/cluster.md``).
+workers must see the same files (shared storage; ``docs/cluster.md``). The largest
+counties go first, one per free worker thread (:class:`Turns`).
 
 A county task runs the rules on its :func:`planning.scale.partition.sub_region` with a
 :class:`planning.scale.partition.CutAccess`, which checks every travel-cost answer for the
@@ -16,12 +17,14 @@ county's own villages and facilities against the reach of its cut and widens whe
 needed. The task writes its answers to ``OUT/checkpoints/<county>.json`` (atomically,
 with a content hash of its inputs, the rulebook and the code) and returns them. The
 rules then run once over the whole region on those answers
-(:class:`planning.scale.partition.ReplayAccess`; one task per rule on the workers) and
-the driver writes
+(:class:`planning.scale.partition.ReplayAccess`; one task per rule on the workers),
+and
 
-- ``OUT/merged.gpkg``: every layer of every rule for the whole region (rule by rule,
-  as their replays end);
-- ``OUT/counties/<county>.gpkg``: each county's rows of those layers;
+- ``OUT/merged.gpkg``: every layer of every rule for the whole region, written by the
+  driver rule by rule as their replays end;
+- ``OUT/counties/<county>.gpkg``: each county's rows of those layers, written by the
+  workers from the replays' results once every rule has replayed (while the driver
+  still writes ``merged.gpkg``);
 - ``OUT/summary.json``: the summary per rule for the whole region and per county, the
   counties that failed (file, row, column), and per task its time, memory and buffers.
 
@@ -96,14 +99,15 @@ def county_task(spec: dict, store_folder: str, checkpoint: str) -> dict:
     Returns
     -------
     dict
-        ``county``, ``hash``, ``answers``, ``stats`` (seconds, peak memory of the
-        worker process in MB, nodes searched and owned per mode, answers widened) and
+        ``county``, ``hash``, ``answers``, ``stats`` (seconds, start as Unix time, CPU
+        seconds, peak memory of the worker process in MB, nodes searched and owned per
+        mode, answers widened) and
         ``rule_errors`` (rules that could not run on this county, with why), or
         ``county`` and ``error`` (the problem, with file, row and column) for bad input.
     """
     from planning.rules.assess import assess
 
-    t0, cpu0 = time.perf_counter(), time.process_time()
+    t0, cpu0, started = time.perf_counter(), time.process_time(), time.time()
     use_settings(spec.get("settings", {}))          # the driver's, not the worker's
     try:
         access = CutAccess(spec["region"], TileStore(store_folder),
@@ -114,7 +118,7 @@ def county_task(spec: dict, store_folder: str, checkpoint: str) -> dict:
     except InputError as err:
         return {"county": spec["county"], "error": [p.to_dict() for p in err.problems]}
     out = {"county": spec["county"], "hash": spec["hash"], "answers": access.answers,
-           "stats": {"seconds": round(time.perf_counter() - t0, 3),
+           "stats": {"seconds": round(time.perf_counter() - t0, 3), "started": round(started, 3),
                      "cpu_seconds": round(time.process_time() - cpu0, 3),
                      "peak_rss_mb": peak_rss_mb(),
                      "worker_pid": os.getpid(), "modes": access.stats,
@@ -413,8 +417,10 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
             cluster.close()
 
 
-#: rough share of the replay's time per rule (city): the costly ones start first
-REPLAY_COST = {"R8": 5, "R1": 4, "R2": 3, "R3": 3, "R7": 2}
+#: each rule's replay with its layers prepared, CPU seconds on the city's answers (one
+#: process, 2 December 2026): the costly ones start first
+REPLAY_COST = {"R8": 1.39, "R3": 1.27, "R1": 0.36, "R2": 0.36, "R7": 0.31, "R4": 0.28,
+               "R5": 0.25, "R6": 0.11}
 
 
 def _replay(client, whole, rulebook, answers: dict, seen: dict, rules: list[str],
