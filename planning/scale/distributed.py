@@ -432,9 +432,9 @@ def _replay(client, whole, rulebook, answers: dict, seen: dict, rules: list[str]
     The rules are independent: the region (without its road networks) and the answers
     are sent to each worker once; each task returns its rule's result, its layers
     ready to write (:func:`planning.outputs.export.prepare_layers`, on the worker) and
-    each county's rows in them. The driver writes each rule's layers to ``merged`` as
-    soon as the rules before it are written (the file keeps the rules' order) while
-    later rules still run; once every rule has replayed, ``county_files`` is called with
+    each county's rows in them. The driver writes each rule's layers to ``merged`` (in
+    a thread of its own) as soon as the rules before it are written (the file keeps the
+    rules' order) while later rules still run; once every rule has replayed, ``county_files`` is called with
     their futures (the workers take the layers from one another, not from the driver)
     and the workers write the county files while the driver writes the last rules.
 
@@ -452,6 +452,8 @@ def _replay(client, whole, rulebook, answers: dict, seen: dict, rules: list[str]
     (Assessment, dict)
         The assessment in the rules' order, and what ``county_files`` returned.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from planning.outputs.export import gpkg_writer
     from planning.rules.assess import Assessment
 
@@ -463,18 +465,27 @@ def _replay(client, whole, rulebook, answers: dict, seen: dict, rules: list[str]
     results, timings, errors, ready, replays = {}, {}, {}, {}, {}
     files = {}
     todo = list(rules)
-    with gpkg_writer(merged, lang=lang) as write:
+    def take(rid, fut, write) -> None:
+        """A replay's result fetched, and the merged file written as far as it can be."""
+        got, t, e, prepared, _ = fut.result()
+        results.update(got)
+        timings.update(t)
+        errors.update(e)
+        ready[rid] = prepared
+        while todo and todo[0] in ready:
+            write(ready.pop(todo.pop(0)))
+
+    # one thread of the driver fetches the results and writes the merged file, so that
+    # this one hands the next replay to a worker as soon as one ends
+    with gpkg_writer(merged, lang=lang) as write, ThreadPoolExecutor(1) as writer:
+        taken = []
         for rid, fut in turns:
             replays[rid] = fut
             if len(replays) == len(rules):
                 files = county_files([replays[r] for r in rules])
-            got, t, e, prepared, _ = fut.result()
-            results.update(got)
-            timings.update(t)
-            errors.update(e)
-            ready[rid] = prepared
-            while todo and todo[0] in ready:
-                write(ready.pop(todo.pop(0)))
+            taken.append(writer.submit(take, rid, fut, write))
+        for job in taken:
+            job.result()   # an error stops the run, the file left unwritten
     if not rules:
         files = county_files([])
     return Assessment(whole, rulebook, {rid: results[rid] for rid in rules if rid in results},
