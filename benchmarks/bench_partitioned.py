@@ -22,6 +22,7 @@ measurement:
   worker and to the single process, the peak memory of each worker process, the
   buffers' overhead per mode (nodes searched by the tasks, widening included, ÷ nodes
   the counties own), answers widened, whether the totals equal the single run's, the
+  seconds the workers idled while county tasks remained (:func:`workers_idle`), the
   driver's CPU seconds and the load average at the end (the machine may be shared);
 - ``national_estimate``: from the measured task seconds per village, the time of a
   national run (~490,000 villages, ~2,800 counties) on N workers.
@@ -35,6 +36,7 @@ import resource
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 
 from planning import settings
@@ -122,6 +124,7 @@ def run(scale: str = "city", workers: list[int] = (1, 2), *, counties: int | Non
             {k: r[k] for k in keys} == {k: want[r["id"]][k] for k in keys}
             for r in s["total"]["rules"])
         task_s = sum(t["seconds"] for t in tasks)
+        idle = workers_idle(tasks)
         cpu_s = sum(t.get("cpu_seconds", 0.0) for t in tasks)
         base = base or wall
         emit({"step": "partitioned", "workers": n, "counties": len(tasks),
@@ -129,6 +132,7 @@ def run(scale: str = "city", workers: list[int] = (1, 2), *, counties: int | Non
               "speedup_over_1_worker": round(base / wall, 2),
               "single_over_partitioned": round(single_s / wall, 3) if single_s else None,
               "task_seconds_total": round(task_s, 1), "task_cpu_seconds_total": round(cpu_s, 1),
+              "workers_idle_seconds": idle,
               "merge_seconds": s["merge_seconds"], "driver_seconds": s.get("driver_seconds"),
               "driver_cpu_seconds": round(driver_cpu, 1),
               "load_average": [round(x, 2) for x in os.getloadavg()],
@@ -145,6 +149,28 @@ def run(scale: str = "city", workers: list[int] = (1, 2), *, counties: int | Non
                   "note": "task CPU seconds measured here scaled by villages, one worker per "
                           "core; the merge (one task per rule) and the writes not counted"})
     return rows
+
+
+def workers_idle(tasks: list[dict]) -> dict:
+    """Seconds the workers spent without a county task between the first task's start
+    and the last one's end, summed over workers: ``between_tasks`` (waiting for the
+    next task) and ``at_the_end`` (waiting for the others' last tasks); from each
+    task's ``started``, ``seconds`` and ``worker_pid``."""
+    spans: dict[int, list[tuple[float, float]]] = {}
+    for t in tasks:
+        if "started" in t:
+            spans.setdefault(t["worker_pid"], []).append((t["started"],
+                                                          t["started"] + t["seconds"]))
+    if not spans:
+        return {}
+    first = min(a for s in spans.values() for a, _ in s)
+    last = max(b for s in spans.values() for _, b in s)
+    between = end = 0.0
+    for s in spans.values():
+        s.sort()
+        between += (s[0][0] - first) + sum(max(0.0, a - b) for (_, b), (a, _) in pairwise(s))
+        end += last - max(b for _, b in s)
+    return {"between_tasks": round(between, 1), "at_the_end": round(end, 1)}
 
 
 def region_path(scale: str) -> tuple[Path, str]:

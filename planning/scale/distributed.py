@@ -8,7 +8,8 @@ split by, or a folder of regions, one per county, read by the workers — cuts t
 network into tiles (:class:`planning.scale.partition.TileStore`, once, cached), and submits
 one task per county to a Dask cluster: a :class:`distributed.LocalCluster` on this
 machine by default, or the scheduler at ``scheduler`` (``tcp://host:8786``), whose
-workers must see the same files (shared storage; ``docs/cluster.md``).
+workers must see the same files (shared storage; ``docs/cluster.md``). The largest
+counties go first, one per free worker thread (:class:`Turns`).
 
 A county task runs the rules on its :func:`planning.scale.partition.sub_region` with a
 :class:`planning.scale.partition.CutAccess`, which checks every travel-cost answer for the
@@ -16,12 +17,14 @@ county's own villages and facilities against the reach of its cut and widens whe
 needed. The task writes its answers to ``OUT/checkpoints/<county>.json`` (atomically,
 with a content hash of its inputs, the rulebook and the code) and returns them. The
 rules then run once over the whole region on those answers
-(:class:`planning.scale.partition.ReplayAccess`; one task per rule on the workers) and
-the driver writes
+(:class:`planning.scale.partition.ReplayAccess`; one task per rule on the workers),
+and
 
-- ``OUT/merged.gpkg``: every layer of every rule for the whole region (rule by rule,
-  as their replays end);
-- ``OUT/counties/<county>.gpkg``: each county's rows of those layers;
+- ``OUT/merged.gpkg``: every layer of every rule for the whole region, written by the
+  driver rule by rule as their replays end;
+- ``OUT/counties/<county>.gpkg``: each county's rows of those layers, written by the
+  workers from the replays' results once every rule has replayed (while the driver
+  still writes ``merged.gpkg``);
 - ``OUT/summary.json``: the summary per rule for the whole region and per county, the
   counties that failed (file, row, column), and per task its time, memory and buffers.
 
@@ -96,14 +99,15 @@ def county_task(spec: dict, store_folder: str, checkpoint: str) -> dict:
     Returns
     -------
     dict
-        ``county``, ``hash``, ``answers``, ``stats`` (seconds, peak memory of the
-        worker process in MB, nodes searched and owned per mode, answers widened) and
+        ``county``, ``hash``, ``answers``, ``stats`` (seconds, start as Unix time, CPU
+        seconds, peak memory of the worker process in MB, nodes searched and owned per
+        mode, answers widened) and
         ``rule_errors`` (rules that could not run on this county, with why), or
         ``county`` and ``error`` (the problem, with file, row and column) for bad input.
     """
     from planning.rules.assess import assess
 
-    t0, cpu0 = time.perf_counter(), time.process_time()
+    t0, cpu0, started = time.perf_counter(), time.process_time(), time.time()
     use_settings(spec.get("settings", {}))          # the driver's, not the worker's
     try:
         access = CutAccess(spec["region"], TileStore(store_folder),
@@ -114,7 +118,7 @@ def county_task(spec: dict, store_folder: str, checkpoint: str) -> dict:
     except InputError as err:
         return {"county": spec["county"], "error": [p.to_dict() for p in err.problems]}
     out = {"county": spec["county"], "hash": spec["hash"], "answers": access.answers,
-           "stats": {"seconds": round(time.perf_counter() - t0, 3),
+           "stats": {"seconds": round(time.perf_counter() - t0, 3), "started": round(started, 3),
                      "cpu_seconds": round(time.process_time() - cpu0, 3),
                      "peak_rss_mb": peak_rss_mb(),
                      "worker_pid": os.getpid(), "modes": access.stats,
@@ -168,6 +172,52 @@ def read_county(folder: str, input_crs: str = "wgs84") -> dict:
     return {"folder": folder, "layers": layers, "problems": [p.to_dict() for p in problems]}
 
 
+class Turns:
+    """Tasks run in the order given, never more at once than the cluster has worker
+    threads; iterate for ``(tag, future)`` as each one ends.
+
+    Dask sends a task without dependencies to a worker as soon as it is submitted, and
+    moves one queued behind a long task to an idle worker only when the busy worker
+    answers a steal request — which it cannot while its task holds the GIL (the
+    engine's searches do, for seconds). Tasks submitted all at once then wait behind
+    long ones while another worker idles (on the city, 2 workers: ~20 s of each
+    worker's 110 s). Submitting only as many as there are free threads leaves none
+    waiting on a worker: each worker that frees takes the next in order.
+
+    >>> turns = Turns(client)
+    >>> turns.add("a", client.submit, f, 1)   # submitted now if a thread is free
+    >>> for tag, fut in turns:                 # as they end; the next submitted meanwhile
+    ...     fut.result()
+    """
+
+    def __init__(self, client):
+        from distributed import as_completed
+
+        self.client = client
+        self.waiting: list[tuple] = []
+        self.running = as_completed()
+        self.tags: dict = {}
+
+    def add(self, tag, submit: Callable, *args, **kwargs) -> None:
+        """Queue ``submit(*args, **kwargs)`` (a ``client.submit``) under ``tag``."""
+        self.waiting.append((tag, submit, args, kwargs))
+        self._fill()
+
+    def _fill(self) -> None:
+        free = max(1, sum(self.client.nthreads().values())) - self.running.count()
+        while self.waiting and free > 0:
+            tag, submit, args, kwargs = self.waiting.pop(0)
+            fut = submit(*args, **kwargs)
+            self.tags[fut] = tag
+            self.running.add(fut)
+            free -= 1
+
+    def __iter__(self):
+        for fut in self.running:
+            self._fill()
+            yield self.tags.pop(fut), fut
+
+
 # ------------------------------------------------------------------ the driver
 
 
@@ -208,7 +258,7 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
     dict
         The summary written to ``OUT/summary.json``.
     """
-    from distributed import Client, as_completed
+    from distributed import Client
 
     from planning import inputs
     from planning.rules.rulebook import load_rulebook
@@ -257,11 +307,15 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
         steps = {"inputs_and_tiles": time.perf_counter() - t_start}
         t0 = time.perf_counter()
         specs, facilities_seen = [], {}
-        results, futures = {}, {}
+        results = {}
         digests = _RowDigests(region)
         vid = region.villages["village_id"].astype(str).to_numpy()
         fid = region.facilities["facility_id"].astype(str).to_numpy()
-        for c in counties:
+        turns = Turns(client)
+        # the largest counties first (their cuts, hence their tasks, grow with their
+        # area: on the city 7 CPU seconds for 10 km², 16 for 1,300-2,300 km²), so the
+        # last tasks to run are short ones and no worker waits long at the end
+        for c in sorted(counties, key=lambda c: -area[c.county_id].area):
             sub = sub_region(region, own_rows, c, area[c.county_id], buffers,
                              villages_within=reach_v)
             facilities_seen[c.county_id] = set(sub.facilities["facility_id"].astype(str))
@@ -275,28 +329,23 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
                     "rulebook": rulebook, "settings": run_settings()}
             spec["hash"] = _spec_hash(spec, version, store, digests)
             specs.append(spec)
-            # submitted at once: the workers start while the driver prepares the rest
             ckpt = _checkpoint(out, spec["county"])
             done = _read_json(ckpt)
             if done and done.get("hash") == spec["hash"]:
                 results[spec["county"]] = done
                 continue
-            # the largest counties first (their cuts, hence their tasks, grow with their
-            # area: on the city 7 CPU seconds for 10 km², 16 for 1,300-2,300 km²), so
-            # the last tasks to run are short ones and no worker waits long at the end
-            fut = client.submit(county_task, spec, str(store.folder), str(ckpt),
-                                key=f"county-{_safe(spec['county'])}-{spec['hash'][:10]}",
-                                retries=RETRIES, pure=False,
-                                priority=int(area[c.county_id].area / 1e4))  # hectares
-            futures[fut] = spec["county"]
+            # the first ones start at once, while the driver prepares the rest
+            turns.add(spec["county"], client.submit, county_task, spec, str(store.folder),
+                      str(ckpt), key=f"county-{_safe(spec['county'])}-{spec['hash'][:10]}",
+                      retries=RETRIES, pure=False)
         steps["specs"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         skipped = len(results)
         total = len(specs)
-        say(f"{total} counties: {skipped} unchanged since the last run, {len(futures)} to check")
+        say(f"{total} counties: {skipped} unchanged since the last run, "
+            f"{total - skipped} to check")
         n = skipped
-        for fut in as_completed(list(futures)):
-            county = futures[fut]
+        for county, fut in turns:
             n += 1
             try:
                 res = fut.result()
@@ -325,18 +374,33 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
         for c, r in results.items():
             for rid, why in r.get("rule_errors", {}).items():
                 broken.setdefault(rid, []).append(f"{c}: {why}")
-        # the merged GeoPackage is written rule by rule while the other rules replay
-        assessment, prepared = _replay(client, whole, rulebook,
-                                       {c: r["answers"] for c, r in results.items()},
-                                       {c: facilities_seen[c] for c in results},
-                                       [rid for rid in RULES if rid not in broken],
-                                       out / "merged.gpkg", lang, (maps, gone))
+        # the merged GeoPackage is written rule by rule while the other rules replay,
+        # and the county files as soon as every rule has replayed
+        checked = [c.county_id for c in counties if c.county_id in results]
+        n_villages = own_rows.villages.value_counts()
+
+        def county_files(replays: list) -> dict:  # the biggest first
+            return {cid: client.submit(write_county, replays, cid, shapely.to_wkb(area[cid]),
+                                       str(out / "counties" / f"{_safe(cid)}.gpkg"), lang,
+                                       pure=False, priority=int(n_villages.get(cid, 0)))
+                    for cid in checked}
+
+        assessment, writes = _replay(client, whole, rulebook,
+                                     {c: r["answers"] for c, r in results.items()},
+                                     {c: facilities_seen[c] for c in results},
+                                     [rid for rid in RULES if rid not in broken],
+                                     out / "merged.gpkg", lang, (maps, gone), county_files)
         for rid, whys in broken.items():
             assessment.errors[rid] = CountyRuleError("; ".join(whys))
         merge_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        summary = _write_outputs(out, whole, maps, counties, area, assessment, prepared,
-                                 results, failed, lang, client)
+        done = dict(zip(writes, client.gather(list(writes.values()))))
+        summary = {"region": whole.name, "rulebook": assessment.rulebook.path,
+                   "total": assessment.summary(),
+                   "counties": {cid: {"rules": done[cid], "task": results[cid].get("stats", {})}
+                                for cid in checked},
+                   "failed": failed, "counties_checked": len(results),
+                   "counties_failed": len(failed)}
         steps.update(merge_and_merged_write=merge_s, county_writes=time.perf_counter() - t0)
         summary.update({
             "driver_seconds": {k: round(v, 2) for k, v in steps.items()},
@@ -353,56 +417,79 @@ def run(path, out: str | Path, *, rulebook=None, scheduler: str | None = None,
             cluster.close()
 
 
-#: rough share of the replay's time per rule (city): the costly ones start first
-REPLAY_COST = {"R8": 5, "R1": 4, "R2": 3, "R3": 3, "R7": 2}
+#: each rule's replay with its layers prepared, CPU seconds on the city's answers (one
+#: process, 2 December 2026): the costly ones start first
+REPLAY_COST = {"R8": 1.39, "R3": 1.27, "R1": 0.36, "R2": 0.36, "R7": 0.31, "R4": 0.28,
+               "R5": 0.25, "R6": 0.11}
 
 
 def _replay(client, whole, rulebook, answers: dict, seen: dict, rules: list[str],
-            merged: Path, lang: str, drop: tuple[dict, set]):
+            merged: Path, lang: str, drop: tuple[dict, set], county_files: Callable):
     """The rules run once over the whole region on the counties' answers
-    (:class:`ReplayAccess`), one Dask task per rule, and the merged GeoPackage written
-    as they finish.
+    (:class:`ReplayAccess`), one Dask task per rule, the merged GeoPackage written as
+    they finish, and the county files started as soon as the last has.
 
     The rules are independent: the region (without its road networks) and the answers
-    are sent to each worker once; each task returns its rule's result and its layers
-    ready to write (:func:`planning.outputs.export.prepare_layers`, on the worker), and
-    the driver writes each rule's layers to ``merged`` as soon as the rules before it
-    are written (the file keeps the rules' order) while later rules still run.
+    are sent to each worker once; each task returns its rule's result, its layers
+    ready to write (:func:`planning.outputs.export.prepare_layers`, on the worker) and
+    each county's rows in them. The driver writes each rule's layers to ``merged`` (in
+    a thread of its own) as soon as the rules before it are written (the file keeps the
+    rules' order) while later rules still run; once every rule has replayed, ``county_files`` is called with
+    their futures (the workers take the layers from one another, not from the driver)
+    and the workers write the county files while the driver writes the last rules.
 
     Parameters
     ----------
     drop : (dict, set)
         Owner maps (:func:`_owner_maps`) and the failed counties whose rows the outputs
         leave out (:func:`_drop_failed`).
+    county_files : callable
+        Called with the replays' futures in the rules' order; returns county -> future
+        of :func:`write_county`.
 
     Returns
     -------
     (Assessment, dict)
-        The assessment in the rules' order, and every layer as written to ``merged``.
+        The assessment in the rules' order, and what ``county_files`` returned.
     """
-    from distributed import as_completed
+    from concurrent.futures import ThreadPoolExecutor
 
     from planning.outputs.export import gpkg_writer
     from planning.rules.assess import Assessment
 
     [shared] = client.scatter([(_bare(whole), answers, seen, drop)], broadcast=True, hash=False)
-    futures = {client.submit(replay_rules, shared, rulebook, [rid], run_settings(), lang,
-                             pure=False, priority=REPLAY_COST.get(rid, 1)): rid for rid in rules}
-    results, timings, errors, ready, written = {}, {}, {}, {}, {}
+    turns = Turns(client)
+    for rid in sorted(rules, key=lambda rid: -REPLAY_COST.get(rid, 1)):   # longest first
+        turns.add(rid, client.submit, replay_rules, shared, rulebook, [rid], run_settings(),
+                  lang, pure=False)
+    results, timings, errors, ready, replays = {}, {}, {}, {}, {}
+    files = {}
     todo = list(rules)
-    with gpkg_writer(merged, lang=lang) as write:
-        for fut in as_completed(list(futures)):
-            got, t, e, prepared = fut.result()
-            results.update(got)
-            timings.update(t)
-            errors.update(e)
-            ready[futures[fut]] = prepared
-            while todo and todo[0] in ready:
-                layers = ready.pop(todo.pop(0))
-                write(layers)
-                written.update(layers)
+    def take(rid, fut, write) -> None:
+        """A replay's result fetched, and the merged file written as far as it can be."""
+        got, t, e, prepared, _ = fut.result()
+        results.update(got)
+        timings.update(t)
+        errors.update(e)
+        ready[rid] = prepared
+        while todo and todo[0] in ready:
+            write(ready.pop(todo.pop(0)))
+
+    # one thread of the driver fetches the results and writes the merged file, so that
+    # this one hands the next replay to a worker as soon as one ends
+    with gpkg_writer(merged, lang=lang) as write, ThreadPoolExecutor(1) as writer:
+        taken = []
+        for rid, fut in turns:
+            replays[rid] = fut
+            if len(replays) == len(rules):
+                files = county_files([replays[r] for r in rules])
+            taken.append(writer.submit(take, rid, fut, write))
+        for job in taken:
+            job.result()   # an error stops the run, the file left unwritten
+    if not rules:
+        files = county_files([])
     return Assessment(whole, rulebook, {rid: results[rid] for rid in rules if rid in results},
-                      timings, errors=errors), written
+                      timings, errors=errors), files
 
 
 def replay_rules(shared: tuple, rulebook, rules: list[str], task_settings: dict,
@@ -424,9 +511,11 @@ def replay_rules(shared: tuple, rulebook, rules: list[str], task_settings: dict,
 
     Returns
     -------
-    (dict, dict, dict, dict)
-        The rules' results, timings and errors (``assess(errors="record")``), and their
-        layers ready to write (:func:`planning.outputs.export.prepare_layers`).
+    (dict, dict, dict, dict, (dict, dict))
+        The rules' results, timings and errors (``assess(errors="record")``), their
+        layers ready to write (:func:`planning.outputs.export.prepare_layers`), and the
+        positions of each county's rows in each layer and each rule's units
+        (:func:`_county_rows`).
     """
     from planning.outputs.export import prepare_layers
     from planning.rules.assess import assess
@@ -435,7 +524,36 @@ def replay_rules(shared: tuple, rulebook, rules: list[str], task_settings: dict,
     whole, answers, seen, (maps, gone) = shared
     a = assess(whole, rulebook, ReplayAccess(whole, answers, seen), errors="record", rules=rules)
     _drop_failed(a, maps, gone)
-    return a.results, a.timings, a.errors, prepare_layers(a.layers(), lang=lang)
+    layers = a.layers()
+    units = {rid: _positions(county_of_rows(r.units.rename(columns={"unit_id": _unit_col(r)}),
+                                            maps))
+             for rid, r in a.results.items()}
+    return (a.results, a.timings, a.errors, prepare_layers(layers, lang=lang),
+            (_county_rows(layers, maps), units))
+
+
+def _county_rows(layers: dict, maps: dict) -> dict:
+    """County -> positions of its rows, for each layer (None: display polygons, which
+    belong to no county and are cut to each one's area).
+
+    A row belongs to the county of its most specific id (:func:`county_of_rows`); a
+    layer with only a ``group_id`` (R7's medical communities) gives each county the
+    groups of its own rows in the other layers (R7's centres), so a community with
+    centres in two counties is in both counties' files.
+    """
+    rows, groups = {}, {}
+    for name, gdf in layers.items():
+        owner = county_of_rows(gdf, maps)
+        rows[name] = _positions(owner)
+        if owner is not None and "group_id" in gdf:
+            for g, c in zip(gdf["group_id"], owner):
+                if isinstance(g, str):
+                    groups.setdefault(c, set()).add(g)
+    for name, gdf in layers.items():
+        if rows[name] is None and "group_id" in gdf:
+            rows[name] = {c: np.flatnonzero(gdf["group_id"].isin(g).to_numpy())
+                          for c, g in groups.items()}
+    return rows
 
 
 def _bare(region: Region) -> Region:
@@ -591,67 +709,22 @@ def county_of_rows(layer: gpd.GeoDataFrame, maps: dict[str, dict]) -> pd.Series 
     return None
 
 
-def _write_outputs(out: Path, region, maps: dict, counties, area, assessment,
-                   prepared: dict, results, failed, lang: str, client) -> dict:
-    """The per-county GeoPackages and their rules' summaries (by the workers, in parallel;
-    ``merged.gpkg`` is written by :func:`_replay`).
-
-    The layers (as computed, and as ``prepared`` for ``merged.gpkg``) and the rules'
-    units are sent to the workers once; each county's task gets the positions of its
-    rows (each layer's owners are found once, here), takes those rows as prepared,
-    clips the display polygons to its area, writes its GeoPackage and sums up its units.
-    """
-    layers = assessment.layers()
-    checked = [c.county_id for c in counties if c.county_id in results]
-    rows_of = {name: _positions(county_of_rows(gdf, maps)) for name, gdf in layers.items()}
-    groups_of: dict[str, set] = {}
-    centres = layers.get("R7_centres")
-    if centres is not None and "group_id" in centres:
-        for g, c in zip(centres["group_id"], county_of_rows(centres, maps)):
-            if isinstance(g, str):
-                groups_of.setdefault(c, set()).add(g)
-    units_of = {rid: _positions(county_of_rows(
-        r.units.rename(columns={"unit_id": _unit_col(r)}), maps))
-        for rid, r in assessment.results.items()}
-    # the per-county summaries need only the units (figures and notes are the total's)
-    rules = {rid: replace(r, layers={}, figures={}, notes=[])
-             for rid, r in assessment.results.items()}
-    [shared] = client.scatter([(layers, prepared, rules)], broadcast=True, hash=False)
-    empty = np.zeros(0, dtype=np.int64)
-    writes = {}
-    for cid in checked:
-        rows = {n: r.get(cid, empty) for n, r in rows_of.items() if r is not None}
-        units = {rid: u.get(cid, empty) for rid, u in units_of.items() if u is not None}
-        writes[cid] = client.submit(write_county, shared, rows, units, groups_of.get(cid, set()),
-                                    shapely.to_wkb(area[cid]),
-                                    str(out / "counties" / f"{_safe(cid)}.gpkg"), lang,
-                                    pure=False)
-    done = dict(zip(writes, client.gather(list(writes.values()))))
-    per_county = {cid: {"rules": done[cid], "task": results[cid].get("stats", {})}
-                  for cid in checked}
-    return {"region": region.name, "rulebook": assessment.rulebook.path,
-            "total": assessment.summary(), "counties": per_county,
-            "failed": failed, "counties_checked": len(results), "counties_failed": len(failed)}
-
-
-def write_county(shared: tuple, rows: dict, units: dict, groups: set, area_wkb: bytes,
-                 path: str, lang: str) -> list[dict]:
+def write_county(replays: list, county: str, area_wkb: bytes, path: str,
+                 lang: str) -> list[dict]:
     """Write one county's GeoPackage and sum up its units (runs on a worker).
 
     Parameters
     ----------
-    shared : (dict of layers, dict of prepared layers, dict of rule results)
-        The merged layers as the rules made them and as written to ``merged.gpkg``
-        (:func:`planning.outputs.export.prepare_layers`), and the rules' results (units
-        only), as sent to every worker.
-    rows, units : dict of str to array of int
-        Positions of the county's rows in each layer that has owners / each rule's units.
-    groups : set of str
-        Its medical communities (layers with ``group_id`` and no other owner).
+    replays : list of tuple
+        What :func:`replay_rules` returned for each rule, in the rules' order: the
+        rules' results, their layers as written to ``merged.gpkg`` and each county's
+        rows in them.
+    county : str
     area_wkb : bytes
         Its area: display polygons (layers without owners) are cut to it.
     path : str
         The GeoPackage, written atomically.
+    lang : {"zh", "en"}
 
     Returns
     -------
@@ -666,27 +739,27 @@ def write_county(shared: tuple, rows: dict, units: dict, groups: set, area_wkb: 
     """
     from planning.outputs.export import gpkg_writer, prepare_layers
 
-    layers, prepared, rules = shared
     area = shapely.from_wkb(area_wkb)
-    sliced = {}
-    for name, gdf in layers.items():
-        if name in rows:
-            at = rows[name]
-        elif "group_id" in gdf:
-            at = np.flatnonzero(gdf["group_id"].isin(groups).to_numpy())
-        else:  # display polygons: the county's part
-            sliced.update(prepare_layers(
-                {name: gdf.assign(geometry=gdf.geometry.intersection(area))}, lang=lang))
-            continue
-        sliced[name] = prepared[name].iloc[at].reset_index(drop=True)
+    empty = np.zeros(0, dtype=np.int64)
+    sliced, out = {}, []
+    for results, _, _, prepared, (rows, units) in replays:
+        layers = {name: gdf for r in results.values() for name, gdf in r.layers.items()}
+        for name, ready in prepared.items():
+            if rows.get(name) is None:  # display polygons: the county's part
+                gdf = layers[name]
+                sliced.update(prepare_layers(
+                    {name: gdf.assign(geometry=gdf.geometry.intersection(area))}, lang=lang))
+            else:
+                sliced[name] = ready.iloc[rows[name].get(county, empty)].reset_index(drop=True)
+        for rid, r in results.items():
+            at = units.get(rid)
+            s = replace(r, units=r.units.iloc[at.get(county, empty)] if at is not None
+                        else r.units, layers={}, figures={}, notes=[]).summary()
+            s.pop("figures", None)
+            s.pop("notes", None)
+            out.append(s)
     with gpkg_writer(Path(path), lang=lang) as write:
         write(sliced)
-    out = []
-    for rid, r in rules.items():
-        s = replace(r, units=r.units.iloc[units[rid]] if rid in units else r.units).summary()
-        s.pop("figures", None)
-        s.pop("notes", None)
-        out.append(s)
     return out
 
 
