@@ -344,7 +344,7 @@ def rule_figures(assessment: Assessment, key) -> dict:
     (what it depends on: ``("base", view.data, view.values)`` or a :func:`state_key`), so
     the scenario page's side-by-side table is not recounted at every run."""
     def make() -> dict:
-        return {rid: (res.count(FAIL), res.summary()["population_in_gap"])
+        return {rid: (res.count(FAIL), res.in_gap()[0])
                 for rid, res in assessment.results.items()}
 
     return kept(cache(RULE_FIGURES), key, make, SCENARIO_RESULTS_KEPT + 1)

@@ -18,7 +18,7 @@ import pandas as pd
 from planning.errors import Msg
 from planning.plan.edits import Edit, close_warnings
 from planning.region import known_sum
-from planning.rules import FAIL, UNKNOWN
+from planning.rules import FAIL
 from planning.rules.base import Layers
 from planning.rules.assess import Assessment
 from planning.words import CODE_COLUMNS
@@ -165,14 +165,7 @@ def _tally(result) -> tuple[int, int | None]:
     """A rule's failing units and its ``population_in_gap`` (as
     :meth:`~planning.rules.base.RuleResult.summary` counts them, without the rest of
     the summary)."""
-    units = result.units
-    if not len(units):
-        return 0, 0
-    status = units["status"].to_numpy(object)
-    fail = status == FAIL
-    gap, unknown = known_sum(pd.to_numeric(units["population"], errors="coerce")[fail])
-    unknown += int((status == UNKNOWN).sum())
-    return int(fail.sum()), None if unknown and not gap else gap
+    return result.count(FAIL), result.in_gap()[0]
 
 
 def _first_rows(units: pd.DataFrame) -> np.ndarray:

@@ -123,6 +123,20 @@ class RuleResult:
                                else render_units(layer, lang, keep_params=True)
                                for name, layer in self.layers.items()})
 
+    def in_gap(self) -> tuple[int | None, int]:
+        """Residents in gaps and how many units leave them unknown, as :meth:`summary`
+        gives them (``population_in_gap``, ``population_in_gap_unknown``): the known
+        residents of failing units; units without figures among them, and units that
+        cannot be judged (they may hold a gap too), counted as unknown; the residents
+        ``None`` when some are unknown and none are known."""
+        if not len(self.units):
+            return 0, 0
+        status = self.units["status"].to_numpy(object)
+        pop = pd.to_numeric(self.units["population"], errors="coerce")
+        gap, unknown = known_sum(pop[status == FAIL])
+        unknown += int((status == UNKNOWN).sum())
+        return (None if unknown and not gap else gap), unknown
+
     def summary(self, lang: str = "zh") -> dict:
         """Counts and residents: the row of the summary JSON for this rule, its notes and
         reasons in ``lang``.
@@ -136,16 +150,8 @@ class RuleResult:
         ``population_reason`` says why a figure is missing or partial (else None).
         """
         pop = self.units["population"] if len(self.units) else pd.Series(dtype=float)
-        pop = pd.to_numeric(pop, errors="coerce")
-        in_gap = self.units["status"] == FAIL if len(self.units) else pd.Series(dtype=bool)
-        total, n_unknown = known_sum(pop)
-        gap, gap_unknown = known_sum(pop[in_gap])
-        # units that cannot be judged may hold a gap too: with no known residents in
-        # failing units, the residents in gaps are unknown, not zero
-        undecided = int((self.units["status"] == UNKNOWN).sum()) if len(self.units) else 0
-        gap_unknown += undecided
-        if gap_unknown and not gap:
-            gap = None
+        total, n_unknown = known_sum(pd.to_numeric(pop, errors="coerce"))
+        gap, gap_unknown = self.in_gap()
         return {
             "id": self.rule_id,
             "title": self.title_zh,
