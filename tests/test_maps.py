@@ -458,3 +458,25 @@ def test_main_roads_are_one_line_per_row_as_long_as_the_roads_they_draw():
     pick = np.isin(cls, layers.MAIN_ROADS) & (net.u < net.v)
     segments = np.hypot(net.x[net.u[pick]] - net.x[net.v[pick]], net.y[net.u[pick]] - net.y[net.v[pick]])
     assert roads.length.sum() == pytest.approx(segments.sum(), rel=0.01)
+
+
+def test_reference_layers_are_made_once_per_region_and_anew_for_new_townships():
+    """The reference layer depends on the region only: a second map of the region (another
+    rulebook, language, a scenario's state) gets the same tables; a region given other
+    townships gets outlines of those, and a region going away takes its tables along."""
+    import gc
+
+    region = small_region()
+    first = layers.reference_layers(region)
+    assert layers.reference_layers(region) is first
+    assert layers.reference_layers(region, tolerance_m=5.0) is not first
+    towns = region.townships.copy()
+    towns.loc[towns.index[1], "name"] = "丙镇"
+    region.townships = towns
+    again = layers.reference_layers(region)
+    assert again is not first and list(again["townships"]["name"]) == ["甲镇", "丙镇"]
+    assert list(first["townships"]["name"]) == ["甲镇", "乙镇"]
+    n = len(layers._REFERENCE)
+    del region, first, again
+    gc.collect()
+    assert len(layers._REFERENCE) == n - 1

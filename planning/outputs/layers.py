@@ -17,6 +17,7 @@ the report draw, without drawing (no folium, no Streamlit).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import affine
@@ -210,7 +211,32 @@ def reference_layers(region, *, tolerance_m: float = 25.0,
         townships), ``townships`` (outlines with ``name``), ``labels`` (a point inside
         each township with its ``name``) and ``roads`` (merged, simplified main-road
         lines with ``highway``; empty when the region has no road network).
+
+    Notes
+    -----
+    Made once per region and arguments, then kept while the region lives (a scenario's
+    states, a rulebook change and each language reuse them): the same tables go to every
+    caller — read them, do not write them. A region given new townships, districts or
+    networks gets new ones.
     """
+    kept = _REFERENCE.setdefault(region, {})
+    key = (float(tolerance_m), tuple(road_classes))
+    entry = kept.get(key)
+    if entry is None or any(a is not b for a, b in zip(entry[0], _made_of(region))):
+        layers = _reference_layers(region, tolerance_m, road_classes)
+        kept[key] = entry = (_made_of(region), layers)  # after: the drive network is loaded now
+    return entry[1]
+
+
+#: each region's :func:`reference_layers` by arguments, with what they were made of
+_REFERENCE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _made_of(region) -> tuple:
+    return region.townships, region.districts, region.networks.get("drive"), region.roads_path
+
+
+def _reference_layers(region, tolerance_m: float, road_classes: tuple[str, ...]) -> dict:
     towns = region.townships
     if region.districts is not None and len(region.districts):
         boundary = region.districts[["name", "geometry"]].copy()

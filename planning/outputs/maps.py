@@ -495,7 +495,8 @@ def _add_r8(m: folium.Map, d: dict, r8, lang: str) -> None:
             (t("pop.r8_needed", lang), f"{r.gps_needed:,}"),
             (t("pop.status", lang), status_word(r.status, lang)),
             (t("pop.clause", lang), r8.clause)])
-        for r in towns.itertuples()]
+        for r in towns[["name", "population", "gps_per_10000", "gps_per_10000_plain",
+                        "residents_below", "gps_needed", "status"]].itertuples()]
     table["label"] = [f"{n} · {_fmt_rate(v, lang)}" for n, v in zip(towns["name"], towns["gps_per_10000"])]
     ShapeLayer(towns.geometry.values, columns(table, ["township_id", "colour", "label", "popup"],
                                               escape=("label",)),
