@@ -295,6 +295,15 @@ def test_registry_font_comes_first():
     assert (font.family, font.index) == ("Noto Sans CJK SC", 2)  # the SC face of the .ttc
 
 
+
+def test_font_face_by_weight():
+    """Bold text (weight 600 and more) is drawn in the bold face, the rest in the regular."""
+    font = _report_fonts.CJKFont("F", "regular.ttc", 2, "bold.ttc", 3)
+    faces = (font.face(), font.face(400), font.face("semibold"), font.face("bold"),
+             font.face(900))
+    assert [(f.path, f.face_index) for f in faces] == [
+        ("regular.ttc", 2), ("regular.ttc", 2), ("bold.ttc", 3), ("bold.ttc", 3), ("bold.ttc", 3)]
+
 _BARE = r"""
 import sys
 from matplotlib import font_manager as fm
