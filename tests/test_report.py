@@ -295,6 +295,15 @@ def test_registry_font_comes_first():
     assert (font.family, font.index) == ("Noto Sans CJK SC", 2)  # the SC face of the .ttc
 
 
+
+def test_font_face_by_weight():
+    """Bold text (weight 600 and more) is drawn in the bold face, the rest in the regular."""
+    font = _report_fonts.CJKFont("F", "regular.ttc", 2, "bold.ttc", 3)
+    faces = (font.face(), font.face(400), font.face("semibold"), font.face("bold"),
+             font.face(900))
+    assert [(f.path, f.face_index) for f in faces] == [
+        ("regular.ttc", 2), ("regular.ttc", 2), ("bold.ttc", 3), ("bold.ttc", 3), ("bold.ttc", 3)]
+
 _BARE = r"""
 import sys
 from matplotlib import font_manager as fm
@@ -354,3 +363,42 @@ def test_report_on_a_machine_without_system_fonts(tmp_path):
     # the SC face of the collection; its glyph program (shared by the collection's faces)
     # is named after the JP face inside the .ttc
     assert names == "['NotoSansCJKSC', 'NotoSansCJKjp-Regular']", names
+
+
+def test_maps_keep_the_cjk_font_when_matplotlib_rebuilds_its_font_list(region, assessment,
+                                                                      monkeypatch, tmp_path):
+    """A font uninstalled after matplotlib cached it (a stale ``fontlist-*.json``): the
+    first lookup that lands on the missing file makes matplotlib rebuild its font list in
+    place, which forgets the registry font and any CJK font gone from the system. The
+    maps must still be drawn with the CJK font, not DejaVu Sans (tofu boxes)."""
+    import dataclasses
+    import warnings
+
+    from matplotlib import font_manager as fm
+
+    manager = fm.fontManager
+    _report_fonts.cjk_font()                                  # found (and registered) first
+    gone = str(tmp_path / "uninstalled.ttc")                   # every family's first entry
+    stale = [dataclasses.replace(e, fname=gone) for e in manager.ttflist] + manager.ttflist
+    rebuilt = [e for e in manager.ttflist if "CJK" not in e.name]  # no CJK font left
+    rebuilds = []
+
+    def rebuild(*, try_read_cache=True):                      # no rescan, no cache written
+        rebuilds.append(try_read_cache)
+        new = fm.FontManager.__new__(fm.FontManager)
+        vars(new).update(vars(manager), ttflist=list(rebuilt))
+        return new
+
+    monkeypatch.setattr(fm, "_load_fontmanager", rebuild)
+    monkeypatch.setattr(manager, "ttflist", stale)
+    manager._findfont_cached.cache_clear()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            data = report_bytes(region, "pdf", township="朝霞街道", assessment=assessment, dpi=40)
+    finally:
+        manager._findfont_cached.cache_clear()
+    assert data[:5] == b"%PDF-"
+    assert rebuilds == [False]              # the stale entry was hit and the list rebuilt
+    missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
+    assert missing == []

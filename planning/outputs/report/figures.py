@@ -8,7 +8,6 @@ degree of true north in a region this size). Maps come back as PNG bytes.
 from __future__ import annotations
 
 import io
-import logging
 import math
 import textwrap
 from typing import Callable
@@ -21,9 +20,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.text import Text
 
 from planning.outputs.report.blocks import STATUS_COLOURS
-from planning.outputs.report.fonts import cjk_font
+from planning.outputs.report.fonts import CJKFont, cjk_font
 from planning.words import MODES, R8_BINS, STATUS, field_text, r8_colour, status_word, t
 
 #: map width in centimetres and default resolution
@@ -47,38 +47,31 @@ def _w(key: str, lang: str, **fields) -> str:
 def _render(draw: Callable[[Figure], None], height_cm: float, dpi: int) -> bytes:
     """Draw with the CJK font into a figure of WIDTH_CM x height_cm and return PNG bytes."""
     font = cjk_font()
-    rc = {"font.family": "sans-serif", "font.sans-serif": [font.family, "DejaVu Sans"],
-          "axes.unicode_minus": False}
-    quiet = _NoBoldNotice() if font.bold_path == font.path else None  # regular face only
-    fm_log = logging.getLogger("matplotlib.font_manager")
-    if quiet:
-        fm_log.addFilter(quiet)
-    try:
-        return _draw(draw, height_cm, dpi, rc)
-    finally:
-        if quiet:
-            fm_log.removeFilter(quiet)
-
-
-class _NoBoldNotice(logging.Filter):
-    """Drop matplotlib's "Failed to find font weight bold" notice: with only the regular
-    face of the CJK font (the PyPI package ships no bold), bold text is drawn regular."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "Failed to find font weight" not in record.getMessage()
-
-
-def _draw(draw: Callable[[Figure], None], height_cm: float, dpi: int, rc: dict) -> bytes:
-    with rc_context(rc):
+    with rc_context({"axes.unicode_minus": False}):
         fig = Figure(figsize=(WIDTH_CM / 2.54, height_cm / 2.54), dpi=dpi)
         FigureCanvasAgg(fig)
         draw(fig)
         for ax in fig.axes:  # geopandas labels the axes "Easting [metre]": maps need none
             ax.set_xlabel("")
             ax.set_ylabel("")
+        _in_font(fig, font)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
     return buf.getvalue()
+
+
+def _in_font(fig: Figure, font: CJKFont) -> None:
+    """Set every text of ``fig`` in ``font``, by its file: bold text in the bold face (the
+    regular one when the font has no bold face), size and style kept.
+
+    Matplotlib then opens the file by its path and never looks a family up in its font
+    manager, whose list forgets fonts registered with ``addfont`` whenever it is rebuilt
+    (it rebuilds when a font it had cached has been uninstalled).
+    """
+    for text in fig.findobj(Text):
+        prop = text.get_fontproperties().copy()
+        prop.set_file(font.face(prop.get_weight()))
+        text.set_fontproperties(prop)
 
 
 def _frame(ax, towns: gpd.GeoDataFrame, selected: gpd.GeoDataFrame, lang: str,

@@ -11,6 +11,12 @@ free to redistribute, and weighs 85 MB.) A bold face of the same family installe
 the system (Debian's ``NotoSansCJK-Bold.ttc``) is used for headings when matplotlib
 knows it; else headings use the regular face.
 
+The maps set every text in the font by its file (:meth:`CJKFont.face`), never by family
+name: matplotlib rebuilds its list of fonts in place when a lookup lands on a file that
+has gone (a font uninstalled after matplotlib cached it), and the rebuilt list no longer
+holds the package font registered here with ``addfont``, so a family name would then be
+drawn in DejaVu Sans, as empty boxes.
+
 Without the package, fonts are found through matplotlib's font manager (which reads
 TrueType/OpenType collections, ``.ttc``, and knows each face's index in them); a font
 installed after matplotlib built its cache is found by a rescan of the system font
@@ -25,8 +31,12 @@ import os
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from planning.errors import InputError
+
+if TYPE_CHECKING:
+    from matplotlib.font_manager import FontPath
 
 #: preferred families, best first (Simplified Chinese faces of common fonts)
 FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Noto Sans SC",
@@ -70,6 +80,27 @@ class CJKFont:
     index: int
     bold_path: str
     bold_index: int
+
+    def face(self, weight: str | float = "normal") -> FontPath:
+        """The file and face index to draw text of ``weight`` with, for matplotlib.
+
+        Parameters
+        ----------
+        weight : str or float
+            A matplotlib font weight ("normal", "bold", 700 …).
+
+        Returns
+        -------
+        matplotlib.font_manager.FontPath
+            The bold face for weights of 600 and more, else the regular face. Set on a
+            text's ``FontProperties`` (``set_file``), matplotlib opens this file by its
+            path and never looks the family up in its font manager.
+        """
+        from matplotlib.font_manager import FontPath
+
+        if _weight(weight) >= 600:
+            return FontPath(self.bold_path, self.bold_index)
+        return FontPath(self.path, self.index)
 
 
 def _entries():
