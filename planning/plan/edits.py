@@ -26,7 +26,7 @@ import shapely
 from planning.crs import WGS84
 from planning.errors import InputError, Msg
 from planning.region import Region
-from planning.rules.base import keep_subsets
+from planning.rules.base import column_array, keep_subsets, object_array
 from planning.schema import (CLINIC_KINDS, FACILITY_KIND_ZH, LAYERS, SERVICE_MODE_ALIASES,
                              FacilityKind, facility_name_for_village, normalize_text,
                              parse_facility_kind)
@@ -212,9 +212,9 @@ def _edited_facilities(fac: gpd.GeoDataFrame, added: list[dict],
     if keep is None and not added:   # the other columns shared until written
         out = fac.copy(deep=False)
         for col, changes in changed.items():
-            out[col] = _column(_array(fac[col]), None, [], changes)
+            out[col] = _column(column_array(fac[col]), None, [], changes)
         return out
-    columns = {col: _column(_array(values), keep, [row.get(col, _ABSENT) for row in added],
+    columns = {col: _column(column_array(values), keep, [row.get(col, _ABSENT) for row in added],
                             changed.get(col, {}))
                for col, values in fac.items()}
     index = fac.index if keep is None else fac.index.take(keep)
@@ -226,12 +226,6 @@ def _edited_facilities(fac: gpd.GeoDataFrame, added: list[dict],
             index = index.append(pd.Index([f"scenario:{r['facility_id']}" for r in added]))
     return gpd.GeoDataFrame(columns, index=index, geometry=fac.geometry.name, crs=fac.crs,
                             copy=False)
-
-
-def _array(values: pd.Series):
-    """A column's values: its extension array, or a numpy array."""
-    return values.array if isinstance(values.dtype, pd.api.extensions.ExtensionDtype) \
-        else values.to_numpy()
 
 
 #: a column an added facility's row does not have (a missing value, as a concatenation gives)
@@ -248,7 +242,8 @@ def _column(arr, keep: np.ndarray | None, news: list, changes: dict[int, object]
                 and any(isinstance(v, float) for v in changes.values()):
             arr = arr.astype(float)
         arr = arr.copy()
-        arr[list(changes)] = _objects(changes) if arr.dtype == object else list(changes.values())
+        arr[list(changes)] = object_array(changes.values()) if arr.dtype == object \
+            else list(changes.values())
     if keep is not None:
         arr = arr.take(keep)
     if not news:
@@ -259,7 +254,7 @@ def _column(arr, keep: np.ndarray | None, news: list, changes: dict[int, object]
     if isinstance(arr, np.ndarray):
         add = np.empty(len(news), dtype=arr.dtype)
         add[:] = [np.nan if v is None and arr.dtype.kind == "f" else v for v in news] \
-            if arr.dtype != object else _objects(dict(enumerate(news)))
+            if arr.dtype != object else object_array(news)
         return np.concatenate([arr, add])
     add = pd.array(news, dtype=arr.dtype) if not isinstance(arr.dtype, gpd.array.GeometryDtype) \
         else gpd.array.from_shapely(np.array(news, dtype=object), crs=arr.crs)
@@ -267,15 +262,6 @@ def _column(arr, keep: np.ndarray | None, news: list, changes: dict[int, object]
     data = getattr(out, "_pa_array", None)      # arrow data in one piece: the rules' takes
     if isinstance(data, pa.ChunkedArray) and data.num_chunks > 1:   # are faster on it
         out = type(out)(data.combine_chunks(), dtype=out.dtype)
-    return out
-
-
-def _objects(values: dict[int, object]) -> np.ndarray:
-    """Values as a 1-d object array (a list of lists or points stays one value each)."""
-    out = np.empty(len(values), dtype=object)
-    out[:] = [None] * len(values)
-    for i, v in enumerate(values.values()):
-        out[i] = v
     return out
 
 

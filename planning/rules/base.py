@@ -305,6 +305,24 @@ def _of_kinds(fac: gpd.GeoDataFrame, values: frozenset) -> gpd.GeoDataFrame:
     return fac.iloc[np.flatnonzero(fac["kind"].isin(values).to_numpy(bool))]
 
 
+def column_array(values: pd.Series):
+    """A column's values as they are stored: its extension array (text, geometry …),
+    or a numpy array."""
+    return values.array if isinstance(values.dtype, pd.api.extensions.ExtensionDtype) \
+        else values.to_numpy()
+
+
+def object_array(values) -> np.ndarray:
+    """``values`` (a sequence) as a 1-d object array, each value one element (a list,
+    tuple or point stays one value; numpy would spread a list of lists over a second
+    axis)."""
+    values = list(values)
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        out[i] = v
+    return out
+
+
 def population_reason(n_unknown: int, n: int, unit_kind: str = "village") -> Msg | None:
     """Why a residents' figure is missing or partial (a message for the summary), or None."""
     if not n_unknown:

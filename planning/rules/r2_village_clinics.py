@@ -36,8 +36,8 @@ import pyarrow as pa
 import shapely
 
 from planning.rules.rulebook import Rulebook
-from planning.rules.base import (FAIL, PASS, WARN, RuleResult, facilities_of, new_result, params,
-                                 units_frame)
+from planning.rules.base import (FAIL, PASS, WARN, RuleResult, column_array, facilities_of,
+                                 new_result, object_array, params, units_frame)
 from planning.schema import CLINIC_KINDS, ServiceMode, VillageKind
 
 WALK = "walk"
@@ -93,15 +93,8 @@ def _home_villages(clinics: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, own_ma
             j, _ = _nearest_first(geoms[new], villages.geometry.values, own_max_m)
             vids = villages["village_id"].to_numpy(object)
             known.update(zip([xy[i] for i in new], [vids[k] if k >= 0 else None for k in j]))
-        home[missing] = _objects([known[p] for p in xy])
+        home[missing] = object_array([known[p] for p in xy])
     return home
-
-
-def _objects(values: list) -> np.ndarray:
-    """``values`` as a 1-d object array."""
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
 
 
 def _committees(villages: gpd.GeoDataFrame, access) -> dict:
@@ -329,7 +322,7 @@ def _units(rows: list[dict], crs, kept: dict | None = None,
     if changed is None or len(changed) > len(rows) // 4:
         columns = zip(*(row.values() for row in rows))
         frame = gpd.GeoDataFrame(dict(zip(rows[0], map(list, columns))), geometry="geometry", crs=crs)
-        arrays = {c: _array(frame[c]).copy() for c in frame.columns}
+        arrays = {c: column_array(frame[c]).copy() for c in frame.columns}
     else:
         arrays = {c: _patched(arr, c, rows, changed, last[0]) for c, arr in last[1].items()}
         frame = None
@@ -366,18 +359,12 @@ def _patched(arr, column: str, rows: list[dict], changed: list[int], before: lis
         # dicts (a unit's params) stay objects; so does a column of None written None
         keeps = kinds == {dict} or (kinds == {type(None)} and all(v is None for v in arr))
     if not keeps:
-        return _array(pd.DataFrame({column: [row[column] for row in rows]})[column])
+        return column_array(pd.DataFrame({column: [row[column] for row in rows]})[column])
     if isinstance(dtype, pd.StringDtype):
         return _text_patched(arr, changed, values)
     out = arr.copy()
-    out[changed] = _objects(values) if dtype == object else values
+    out[changed] = object_array(values) if dtype == object else values
     return out
-
-
-def _array(values: pd.Series):
-    """A column's values: its extension array, or a numpy array."""
-    return values.array if isinstance(values.dtype, pd.api.extensions.ExtensionDtype) \
-        else values.to_numpy()
 
 
 def _texts_left(arr, changed: list[int]) -> bool:
