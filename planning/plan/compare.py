@@ -101,23 +101,18 @@ def compare(base: Assessment, scenario: Assessment) -> Comparison:
                 _add_village_parts(parts, rid, after.units, first, none, none, fail)
             continue
         failed_before, gap_before = _tally(before)
-        aligned = _aligned(before.units, after.units)
-        if aligned is not None:      # the same units in the same order (as rules make them)
-            first = aligned
+        # each unit of ``after`` once (its first row), with its status before (NaN: new)
+        if _aligned(before.units, after.units):   # the same units in the same order (as
+            first = np.arange(len(after.units))   # rules make them): by position
             status_b = before.units["status"].to_numpy(object)
-            status_a = after.units["status"].to_numpy(object)
-            fail_b, fail_a = status_b == FAIL, status_a == FAIL
-            pop = after.units["population"].astype(float).reset_index(drop=True)
-            diff = ~((status_b == status_a) & ~pd.isna(status_b))   # (as Series.ne: NaN differs)
         else:
-            b = before.units.drop_duplicates("unit_id").set_index("unit_id")
-            a = after.units.drop_duplicates("unit_id").set_index("unit_id")
             first = _first_rows(after.units)
-            status_b = b["status"].reindex(a.index).to_numpy(object)
-            fail_b = b["status"].reindex(a.index).eq(FAIL).to_numpy(bool)
-            fail_a = a["status"].eq(FAIL).to_numpy(bool)
-            pop = a["population"].astype(float).reset_index(drop=True)
-            diff = b["status"].reindex(a.index).ne(a["status"]).to_numpy(bool)
+            b = before.units.drop_duplicates("unit_id").set_index("unit_id")["status"]
+            status_b = b.reindex(after.units["unit_id"].to_numpy(object)[first]).to_numpy(object)
+        status_a = after.units["status"].to_numpy(object)[first]
+        fail_b, fail_a = status_b == FAIL, status_a == FAIL
+        pop = pd.Series(after.units["population"].astype(float).to_numpy()[first])
+        diff = ~((status_b == status_a) & ~pd.isna(status_b))   # (as Series.ne: NaN differs)
         newly_cov, newly_unc, still = fail_b & ~fail_a, ~fail_b & fail_a, fail_b & fail_a
         rows.append({"rule": rid, "unit_kind": after.unit_kind,
                      "failed_before": failed_before, "failed_after": failed_after,
@@ -173,15 +168,11 @@ def _first_rows(units: pd.DataFrame) -> np.ndarray:
     return np.flatnonzero(~units["unit_id"].duplicated().to_numpy(bool))
 
 
-def _aligned(before: pd.DataFrame, after: pd.DataFrame) -> np.ndarray | None:
-    """The positions of ``after``'s units when both tables hold the same unit ids, each
-    once, in the same order (None otherwise)."""
+def _aligned(before: pd.DataFrame, after: pd.DataFrame) -> bool:
+    """Whether both tables hold the same unit ids, each once, in the same order."""
     ids_b, ids_a = before["unit_id"], after["unit_id"]
-    if len(ids_b) != len(ids_a) or not ids_a.is_unique:
-        return None
-    if not np.array_equal(ids_b.to_numpy(object), ids_a.to_numpy(object)):
-        return None
-    return np.arange(len(ids_a))
+    return len(ids_b) == len(ids_a) and ids_a.is_unique \
+        and np.array_equal(ids_b.to_numpy(object), ids_a.to_numpy(object))
 
 
 def _add_village_parts(parts: dict, rid: str, units: pd.DataFrame, first: np.ndarray,
