@@ -25,6 +25,7 @@ flagged (``near_border``): staff just across it are not in the data.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -176,7 +177,7 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
     values = {"gps_per_10000": a_gp, "nurses_per_1000": a_nurse, "village_doctors_per_1000": a_vd}
     # (never the access itself: a result kept must not keep the engines and their caches)
     places = access.static("R8 places", lambda: Places.of(region))
-    tables = _once(lambda: _units_tables(region, places, pop, values, residents_below, border,
+    tables = functools.cache(lambda: _units_tables(region, places, pop, values, residents_below, border,
                                          upper, gp, gps, gps_unknown, target))
     layers = {"R8_villages": lambda: units.rename(columns={"unit_id": "village_id"}),
               "R8_townships": lambda: tables()[0], "R8_districts": lambda: tables()[1],
@@ -193,17 +194,6 @@ def _frame(columns: dict, like: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.DataFrame({**columns, "geometry": like.geometry.values},
                                          index=like.index, copy=False),
                             geometry="geometry", crs=like.crs)
-
-
-def _once(make):
-    """``make`` called on the first call of the returned function, its result kept."""
-    kept = []
-
-    def get():
-        if not kept:
-            kept.append(make())
-        return kept[0]
-    return get
 
 
 # ---------------------------------------------------------------------- villages

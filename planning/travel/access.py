@@ -900,10 +900,9 @@ def _renumbering(last_rows: np.ndarray, rows: np.ndarray) -> np.ndarray | None:
 
 
 def _items(facilities: gpd.GeoDataFrame) -> dict[str, tuple[float, float]]:
-    """facility_id -> (x, y) metres."""
-    return dict(zip(facilities["facility_id"].astype(str).tolist(),
-                    zip(facilities.geometry.x.astype(float).tolist(),
-                        facilities.geometry.y.astype(float).tolist())))
+    """facility_id -> (x, y) metres (read as :func:`_points` reads them)."""
+    ids, xy = _points(facilities)
+    return dict(zip(ids.tolist(), map(tuple, xy.tolist())))
 
 
 class _Moved:
