@@ -482,14 +482,13 @@ def _clinic_table(clinics_all, is_standard, home, units, village_name, limit,
     at = np.array([group[f] for f in ids], dtype=np.int64)
     n_served, residents = size[at].astype(np.int64), total[at]
     standardized = np.asarray(is_standard, dtype=bool)
-    home_id = home
     same = params(limit_m=limit)
     t = gpd.GeoDataFrame({
         "facility_id": clinics_all["facility_id"], "name": clinics_all["name"],
         "kind": clinics_all["kind"], "geometry": clinics_all.geometry,
-        "standardized": standardized, "home_village_id": home_id,
+        "standardized": standardized, "home_village_id": home,
         "home_village": [village_name.get(h, np.nan) if isinstance(h, str) else np.nan
-                         for h in home_id],
+                         for h in home],
         "villages_served": n_served, "residents_served": residents,
         "status": np.where(~standardized, WARN, np.where(n_served > 0, PASS, WARN)),
         "reason_code": np.where(~standardized, "R2.substandard",
