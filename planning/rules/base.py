@@ -215,6 +215,16 @@ def units_frame(rows: list[dict], crs) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
 
 
+def units_like(columns: dict, like: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A units table of ``columns`` (arrays, one value per row of ``like``) with the
+    geometry, CRS and index of ``like`` (the same table as ``GeoDataFrame(columns,
+    geometry=..., crs=..., index=...)``, built through one plain frame: a third of the
+    time)."""
+    return gpd.GeoDataFrame(pd.DataFrame({**columns, "geometry": like.geometry.values},
+                                         index=like.index, copy=False),
+                            geometry="geometry", crs=like.crs)
+
+
 def params(**fields: Any) -> dict:
     """The ``params`` of a unit: numbers as plain floats and ints, names as text, lists
     of names as lists (JSON-serialisable; :func:`planning.words.field_text` says how each

@@ -34,7 +34,7 @@ from planning.errors import InputError
 from planning.rules.rulebook import Rulebook
 from planning.travel import surface as _surface
 from planning.rules.base import (FAIL, NA, PASS, UNKNOWN, RuleResult, facilities_of,
-                                 new_result, params, population_reason)
+                                 new_result, params, population_reason, units_like)
 
 
 def check(region, rulebook: Rulebook, access) -> RuleResult:
@@ -74,11 +74,8 @@ def check(region, rulebook: Rulebook, access) -> RuleResult:
         "reason_code": _reason_codes(minutes, ok, known),
         "action_code": pd.array(["", "R3.add", "R3.check_population_add"], dtype="str").take(
             np.where(ok, 0, np.where(known, 1, 2))),
-        "params": [{"minutes": m, "limit": limit} for m in minutes.tolist()],
-        "geometry": villages.geometry.values}
-    # one plain frame, then its geometry: a third of GeoDataFrame(columns, geometry=...)
-    units = gpd.GeoDataFrame(pd.DataFrame(columns, index=villages.index, copy=False),
-                             geometry="geometry", crs=villages.crs)
+        "params": [{"minutes": m, "limit": limit} for m in minutes.tolist()]}
+    units = units_like(columns, villages)
 
     town_of = access.static("villages' townships", lambda: village_townships(region))
     passed = ok & known
