@@ -90,19 +90,16 @@ def reach(region, access, rulebook: Rulebook, which: str = "gp") -> Reach:
     cutoff = float(minutes) * 60.0
     costs = access.catchment(mode, fac, "time", cutoff)
     how = (cutoff, p["decay"], tuple(p["band_weights"]), p["gaussian_sigma_share"])
-    kept = _WEIGHTS.get(which)
-    if kept is not None and kept[0] is costs and kept[1] == how:
-        weights = kept[2]                # the same catchment as a click before (unedited kinds)
+    # ``Access.catchment`` hands out the same matrix for the same facility set, so a click
+    # that edits other kinds reuses the weights of the last one (one kept per catchment:
+    # memory), for this region
+    kept = access.static(("R8 weights", which), dict)
+    if kept.get("costs") is costs and kept.get("how") == how:
+        weights = kept["weights"]
     else:
         weights = fca.weighted(costs, *how)
-        _WEIGHTS[which] = (costs, how, weights)
+        kept.update(costs=costs, how=how, weights=weights)
     return Reach(fac, costs, weights, mode, float(minutes))
-
-
-#: "gp" / "village_doctor" -> (the last catchment, its decay settings, its weights):
-#: ``Access.catchment`` hands out the same matrix for the same facility set, so a click
-#: that edits other kinds reuses its weights (one kept per catchment: memory)
-_WEIGHTS: dict[str, tuple] = {}
 
 
 def check(region, rulebook: Rulebook, access) -> RuleResult:
